@@ -1,0 +1,254 @@
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The only reader of process.env. Validated once, on first use (instrumentation.ts calls it at
+ * start-up so a bad value stops the server before it takes traffic).
+ *
+ * Zero-config: with no WECHATPAY_* variable set and outside production, the app talks to the
+ * local fake WeChat Pay (tests/fake-wechatpay) with the committed TEST-ONLY keys.
+ */
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+// SHA-256 of the DER SubjectPublicKeyInfo of every key committed for tests (tests/fixtures, and the
+// official doc key). A unit test recomputes them from the files, so this list cannot go stale.
+export const TEST_KEY_FINGERPRINTS: ReadonlySet<string> = new Set([
+  "3de6b5b0aa0a9dbf5e22cb4d42f9376d338f2fd57b2d8f34a5f9953984f14ca0", // tests/fixtures/keys/merchant-*
+  "c7676ccad1334070d224b68c9c5bbc5249ad0abd44375212c2bda999acc3d66c", // tests/fixtures/keys/wechatpay-*
+  "a2c0295cc9ebbc32701119ee8aed18dceb3213362d2b73910488d2f59712d408", // tests/fixtures/keys/platform-*
+  "0076df9361cc1f5744359234d7df9fd43442cf369fb98826562f1d10a347ec5c", // official doc apiclient_test_key
+]);
+// SHA-256 of the test APIv3 key (tests/fixtures/keys/apiv3-key.txt)
+export const TEST_APIV3_KEY_SHA256 = "40233c25571ab8ca6fef9cd384813069544d22e5bb6c386c47fe0fd6de2838a2";
+
+const TEST_KEYS_DIR = "tests/fixtures/keys";
+
+export type WechatPayMode = "partner" | "direct";
+
+export interface AppEnv {
+  nodeEnv: "development" | "production" | "test";
+  databaseUrl: string;
+  appBaseUrl: string;
+  /** Allowed browser origin for POST /api/checkout (the origin of APP_BASE_URL). */
+  appOrigin: string;
+  adminToken: string | undefined;
+  orderExpireMinutes: number;
+  /** How many reverse proxies in front of the app may be trusted for X-Forwarded-For. */
+  trustProxyHops: number;
+  /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
+  usesTestSetup: boolean;
+  wechatpay: {
+    baseUrl: string;
+    mode: WechatPayMode;
+    combineMchid: string;
+    combineAppid: string;
+    merchantSerialNo: string;
+    merchantPrivateKey: KeyObject;
+    apiV3Key: string;
+    publicKey?: { id: string; key: KeyObject };
+    usePlatformCertificates: boolean;
+    notifyUrl: string;
+  };
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+const WECHATPAY_VARS = [
+  "WECHATPAY_BASE_URL",
+  "WECHATPAY_COMBINE_MCHID",
+  "WECHATPAY_COMBINE_APPID",
+  "WECHATPAY_MERCHANT_SERIAL_NO",
+  "WECHATPAY_MERCHANT_PRIVATE_KEY",
+  "WECHATPAY_MERCHANT_PRIVATE_KEY_FILE",
+  "WECHATPAY_APIV3_KEY",
+  "WECHATPAY_PUBLIC_KEY",
+  "WECHATPAY_PUBLIC_KEY_FILE",
+  "WECHATPAY_PUBLIC_KEY_ID",
+  "WECHATPAY_PLATFORM_CERTIFICATES",
+] as const;
+
+const boolFlag = z
+  .enum(["1", "0", "true", "false", ""])
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+const httpUrl = z
+  .string()
+  .url("must be an absolute URL")
+  .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://")
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, "must start with file: or postgresql://")
+    .default("file:./.data/dev.db"),
+  APP_BASE_URL: httpUrl.default("http://localhost:3000"),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  ORDER_EXPIRE_MINUTES: z.coerce.number().int().min(2, "must be ≥ 2").max(7 * 24 * 60, "must be ≤ 7 days").default(15),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
+  WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
+  WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
+  WECHATPAY_COMBINE_MCHID: z.string().regex(/^\d{6,32}$/, "must be the numeric merchant id"),
+  WECHATPAY_COMBINE_APPID: z.string().regex(/^[A-Za-z0-9_]{6,32}$/, "must be an APPID like wx…"),
+  WECHATPAY_MERCHANT_SERIAL_NO: z.string().regex(/^[0-9A-Fa-f]{8,64}$/, "must be the hex serial of the merchant API certificate"),
+  WECHATPAY_APIV3_KEY: z.string().refine((k) => Buffer.byteLength(k) === 32, "must be exactly 32 bytes"),
+  WECHATPAY_PUBLIC_KEY_ID: z.string().regex(/^PUB_KEY_ID_\w+$/, "must start with PUB_KEY_ID_").optional(),
+  WECHATPAY_PLATFORM_CERTIFICATES: boolFlag,
+});
+
+/** PEMs often arrive through env with literal "\n" sequences instead of line breaks. */
+function normalisePem(pem: string): string {
+  return pem.replace(/\\n/g, "\n").trim() + "\n";
+}
+
+function readPem(raw: RawEnv, name: string, required: boolean): string | undefined {
+  const inline = raw[name];
+  const file = raw[`${name}_FILE`];
+  if (inline && file) throw new ConfigError(name, `and ${name}_FILE are both set; use one`);
+  if (file) {
+    try {
+      return normalisePem(fs.readFileSync(path.resolve(file), "utf8"));
+    } catch {
+      throw new ConfigError(`${name}_FILE`, `cannot be read (${file})`);
+    }
+  }
+  if (inline) return normalisePem(inline);
+  if (required) throw new ConfigError(name, `is required (or ${name}_FILE)`);
+  return undefined;
+}
+
+function fingerprint(key: KeyObject): string {
+  const pub = key.type === "private" ? createPublicKey(key) : key;
+  return createHash("sha256").update(pub.export({ type: "spki", format: "der" })).digest("hex");
+}
+
+/** The committed test identity, used only for zero-config development and tests. */
+function testSetupDefaults(): RawEnv {
+  const dir = path.resolve(TEST_KEYS_DIR);
+  const ids = JSON.parse(fs.readFileSync(path.join(dir, "keys.json"), "utf8")) as Record<string, string>;
+  return {
+    WECHATPAY_BASE_URL: "http://127.0.0.1:3100",
+    WECHATPAY_COMBINE_MCHID: ids.combineMchid,
+    WECHATPAY_COMBINE_APPID: ids.combineAppid,
+    WECHATPAY_MERCHANT_SERIAL_NO: ids.merchantSerialNo,
+    WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: path.join(dir, "merchant-private-key.pem"),
+    WECHATPAY_APIV3_KEY: fs.readFileSync(path.join(dir, "apiv3-key.txt"), "utf8").trim(),
+    WECHATPAY_PUBLIC_KEY_FILE: path.join(dir, "wechatpay-public-key.pem"),
+    WECHATPAY_PUBLIC_KEY_ID: ids.wechatpayPublicKeyId,
+  };
+}
+
+export function parseEnv(input: RawEnv): AppEnv {
+  const nodeEnv = input.NODE_ENV === "production" ? "production" : input.NODE_ENV === "test" ? "test" : "development";
+  const zeroConfig = nodeEnv !== "production" && WECHATPAY_VARS.every((v) => !input[v]);
+  const raw: RawEnv = zeroConfig ? { ...input, ...testSetupDefaults() } : { ...input };
+  // Treat empty strings as unset so `FOO=` in an .env file means "default".
+  for (const k of Object.keys(raw)) if (raw[k] === "") delete raw[k];
+
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    const problem = issue.code === "invalid_type" && raw[variable] === undefined ? "is required" : issue.message;
+    throw new ConfigError(variable, problem);
+  }
+  const e = parsed.data;
+
+  let merchantPrivateKey: KeyObject;
+  try {
+    merchantPrivateKey = createPrivateKey(readPem(raw, "WECHATPAY_MERCHANT_PRIVATE_KEY", true)!);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError("WECHATPAY_MERCHANT_PRIVATE_KEY", "is not a valid PEM private key");
+  }
+  const publicPem = readPem(raw, "WECHATPAY_PUBLIC_KEY", false);
+  let publicKey: AppEnv["wechatpay"]["publicKey"];
+  if (publicPem) {
+    if (!e.WECHATPAY_PUBLIC_KEY_ID) throw new ConfigError("WECHATPAY_PUBLIC_KEY_ID", "is required with WECHATPAY_PUBLIC_KEY");
+    try {
+      publicKey = { id: e.WECHATPAY_PUBLIC_KEY_ID, key: createPublicKey(publicPem) };
+    } catch {
+      throw new ConfigError("WECHATPAY_PUBLIC_KEY", "is not a valid PEM public key");
+    }
+  } else if (e.WECHATPAY_PUBLIC_KEY_ID) {
+    throw new ConfigError("WECHATPAY_PUBLIC_KEY", "is required with WECHATPAY_PUBLIC_KEY_ID");
+  }
+  if (!publicKey && !e.WECHATPAY_PLATFORM_CERTIFICATES) {
+    throw new ConfigError("WECHATPAY_PUBLIC_KEY", "is required (or WECHATPAY_PLATFORM_CERTIFICATES=1 for platform-certificate mode)");
+  }
+
+  const testKeyUsed =
+    TEST_KEY_FINGERPRINTS.has(fingerprint(merchantPrivateKey)) ||
+    (publicKey !== undefined && TEST_KEY_FINGERPRINTS.has(fingerprint(publicKey.key))) ||
+    createHash("sha256").update(e.WECHATPAY_APIV3_KEY).digest("hex") === TEST_APIV3_KEY_SHA256;
+  const insecureUrl = !e.WECHATPAY_BASE_URL.startsWith("https://")
+    ? "WECHATPAY_BASE_URL"
+    : !e.APP_BASE_URL.startsWith("https://")
+      ? "APP_BASE_URL"
+      : undefined;
+  if (nodeEnv === "production" && !e.WECHATPAY_UNSAFE_ALLOW_TEST_SETUP) {
+    if (testKeyUsed) {
+      throw new ConfigError("WECHATPAY_MERCHANT_PRIVATE_KEY", "(or the public/APIv3 key) is a committed TEST key: refusing to run in production");
+    }
+    if (insecureUrl) throw new ConfigError(insecureUrl, "must use https:// in production");
+  }
+
+  return {
+    nodeEnv,
+    databaseUrl: e.DATABASE_URL,
+    appBaseUrl: e.APP_BASE_URL,
+    appOrigin: new URL(e.APP_BASE_URL).origin,
+    adminToken: e.ADMIN_TOKEN,
+    orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    usesTestSetup: testKeyUsed || insecureUrl !== undefined,
+    wechatpay: {
+      baseUrl: e.WECHATPAY_BASE_URL,
+      mode: e.WECHATPAY_MODE,
+      combineMchid: e.WECHATPAY_COMBINE_MCHID,
+      combineAppid: e.WECHATPAY_COMBINE_APPID,
+      merchantSerialNo: e.WECHATPAY_MERCHANT_SERIAL_NO.toUpperCase(),
+      merchantPrivateKey,
+      apiV3Key: e.WECHATPAY_APIV3_KEY,
+      publicKey,
+      usePlatformCertificates: e.WECHATPAY_PLATFORM_CERTIFICATES,
+      notifyUrl: `${e.APP_BASE_URL}/api/wechatpay/notify`,
+    },
+  };
+}
+
+/** Just the database URL: the seed and migration scripts need no WeChat configuration. */
+export function databaseUrl(): string {
+  const v = process.env.DATABASE_URL || "file:./.data/dev.db";
+  const r = schema.shape.DATABASE_URL.safeParse(v);
+  if (!r.success) throw new ConfigError("DATABASE_URL", r.error.issues[0]!.message);
+  return r.data;
+}
+
+let cached: AppEnv | undefined;
+
+export function env(): AppEnv {
+  if (!cached) {
+    cached = parseEnv(process.env);
+    if (cached.nodeEnv === "production" && cached.usesTestSetup) {
+      console.warn(
+        "WARNING: WECHATPAY_UNSAFE_ALLOW_TEST_SETUP=1 — running in production mode with test keys or plain-HTTP URLs. Never do this with real money.",
+      );
+    }
+  }
+  return cached;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "prisma/config";
+
+// One source schema: SQLite by default, PostgreSQL when DATABASE_URL says so (derived schema).
+// Only `prisma generate` uses this file; migrations run through prisma/migrate.mjs (offline wasm engine).
+const url = process.env.DATABASE_URL || "file:./.data/dev.db";
+const dir = /^postgres(ql)?:/.test(url) ? "prisma/postgresql" : "prisma";
+
+export default defineConfig({
+  schema: `${dir}/schema.prisma`,
+  migrations: { path: `${dir}/migrations` },
+  datasource: { url },
+});
