@@ -8,6 +8,6 @@ export default defineConfig({
     environment: "node",
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    globalSetup: [],
+    globalSetup: ["tests/support/global-setup.ts"],
   },
 });

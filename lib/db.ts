@@ -15,7 +15,9 @@ function createClient(url: string): PrismaClient {
   return new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 }) });
 }
 
-// One client per process; survive Next.js dev hot reloads.
-const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient };
-export const prisma: PrismaClient = globalForPrisma.prisma ?? createClient(databaseUrl());
-globalForPrisma.prisma = prisma;
+// One client per process and database; survives Next.js dev hot reloads (and test files that reuse
+// a worker process with another database).
+const globalForPrisma = globalThis as unknown as { prisma?: { url: string; client: PrismaClient } };
+const url = databaseUrl();
+if (globalForPrisma.prisma?.url !== url) globalForPrisma.prisma = { url, client: createClient(url) };
+export const prisma: PrismaClient = globalForPrisma.prisma.client;

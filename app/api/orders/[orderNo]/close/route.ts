@@ -1,0 +1,13 @@
+import { closeOrder } from "@/lib/orders/close";
+import { getOrderView } from "@/lib/orders/view";
+import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
+import { json, route } from "@/lib/http/respond";
+
+type Ctx = { params: Promise<{ orderNo: string }> };
+
+export const POST = route(async (request: Request, { params }: Ctx) => {
+  assertSameOrigin(request);
+  const orderNo = parseOrderNo((await params).orderNo);
+  await closeOrder(orderNo, "SHOPPER_CANCELLED");
+  return json(await getOrderView(orderNo));
+});

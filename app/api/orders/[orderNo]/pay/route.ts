@@ -1,0 +1,13 @@
+import { ensurePayUrl } from "@/lib/orders/pay-link";
+import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
+import { json, route } from "@/lib/http/respond";
+
+type Ctx = { params: Promise<{ orderNo: string }> };
+
+/** 重新支付: the stored pay link while fresh, else a new one via an identical-parameter re-prepay. */
+export const POST = route(async (request: Request, { params }: Ctx) => {
+  assertSameOrigin(request);
+  const orderNo = parseOrderNo((await params).orderNo);
+  const { payUrl } = await ensurePayUrl(orderNo);
+  return json({ orderNo, payUrl });
+});

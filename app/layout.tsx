@@ -1,0 +1,17 @@
+import type { Metadata, Viewport } from "next";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "多店合单收银台",
+  description: "多家店铺的商品，一次微信支付",
+};
+
+export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#07c160" };
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="zh-CN">
+      <body>{children}</body>
+    </html>
+  );
+}

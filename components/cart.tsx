@@ -1,0 +1,136 @@
+"use client";
+
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { ProductView } from "@/lib/catalog/types";
+import { formatFen } from "@/lib/money";
+import { CART_STORAGE_KEY, loadCart, saveCart, type CartQuantities } from "./cart-storage";
+import { describeApiError } from "./api-errors";
+
+type Group = { store: ProductView["store"]; products: ProductView[] };
+
+function groupByStore(products: ProductView[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const p of products) {
+    const g = groups.get(p.store.id) ?? { store: p.store, products: [] };
+    g.products.push(p);
+    groups.set(p.store.id, g);
+  }
+  return [...groups.values()];
+}
+
+/** One idempotency key per distinct cart: a double tap or a retry after an error resumes the same order. */
+function checkoutKeyFor(cart: CartQuantities): string {
+  const sig = JSON.stringify(Object.entries(cart).sort());
+  const stored = sessionStorage.getItem("checkout-key");
+  if (stored) {
+    const { sig: s, key } = JSON.parse(stored) as { sig: string; key: string };
+    if (s === sig) return key;
+  }
+  const key = crypto.randomUUID();
+  sessionStorage.setItem("checkout-key", JSON.stringify({ sig, key }));
+  return key;
+}
+
+export function Cart({ products }: { products: ProductView[] }) {
+  const [cart, setCart] = useState<CartQuantities>({});
+  const [loaded, setLoaded] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const inFlight = useRef(false);
+  const groups = useMemo(() => groupByStore(products), [products]);
+  const priceOf = useMemo(() => new Map(products.map((p) => [p.sku, p.priceFen])), [products]);
+
+  useEffect(() => {
+    // Drop items that left the catalogue since the cart was saved.
+    const saved = loadCart();
+    setCart(Object.fromEntries(Object.entries(saved).filter(([sku]) => priceOf.has(sku))));
+    setLoaded(true);
+    const sync = (e: StorageEvent) => e.key === CART_STORAGE_KEY && setCart(loadCart());
+    window.addEventListener("storage", sync);
+    return () => window.removeEventListener("storage", sync);
+  }, [priceOf]);
+
+  const update = (sku: string, delta: number) => {
+    setError(null);
+    setCart((c) => {
+      const q = Math.max(0, Math.min(99, (c[sku] ?? 0) + delta));
+      const next = { ...c };
+      if (q === 0) delete next[sku];
+      else next[sku] = q;
+      saveCart(next);
+      return next;
+    });
+  };
+
+  const subtotal = (g: Group) => g.products.reduce((s, p) => s + p.priceFen * (cart[p.sku] ?? 0), 0);
+  const totalFen = groups.reduce((s, g) => s + subtotal(g), 0);
+  const itemCount = Object.values(cart).reduce((s, q) => s + q, 0);
+
+  async function pay() {
+    if (inFlight.current || itemCount === 0) return;
+    inFlight.current = true;
+    setSubmitting(true);
+    setError(null);
+    try {
+      const res = await fetch("/api/checkout", {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": checkoutKeyFor(cart) },
+        body: JSON.stringify({ items: Object.entries(cart).map(([sku, quantity]) => ({ sku, quantity })) }),
+      });
+      const data = (await res.json().catch(() => null)) as { payUrl?: string; code?: string; message?: string } | null;
+      if (res.status === 201 && data?.payUrl) {
+        saveCart({});
+        sessionStorage.removeItem("checkout-key");
+        // A real navigation, so WeChat's cashier receives our page as Referer.
+        window.location.assign(data.payUrl);
+        return;
+      }
+      setError(describeApiError(res.status, data));
+    } catch {
+      setError("网络连接失败，请检查网络后重试");
+    }
+    inFlight.current = false;
+    setSubmitting(false);
+  }
+
+  return (
+    <>
+      {groups.map((g) => (
+        <section className="card" key={g.store.id} aria-label={g.store.name}>
+          <div className="store-head">
+            <h2>{g.store.name}</h2>
+            <span className="muted">本店小计 <span className="price" data-testid={`subtotal-${g.store.id}`}>{formatFen(subtotal(g))}</span></span>
+          </div>
+          {g.products.map((p) => {
+            const q = cart[p.sku] ?? 0;
+            return (
+              <div className="product" key={p.sku} data-sku={p.sku}>
+                <div className="product-name">
+                  <div>{p.name}</div>
+                  <div className="price muted">{formatFen(p.priceFen)}</div>
+                </div>
+                <div className="stepper">
+                  <button type="button" aria-label={`减少 ${p.name}`} onClick={() => update(p.sku, -1)} disabled={!loaded || q === 0}>−</button>
+                  <output aria-label={`${p.name} 数量`}>{q}</output>
+                  <button type="button" aria-label={`增加 ${p.name}`} onClick={() => update(p.sku, 1)} disabled={!loaded || q >= 99}>+</button>
+                </div>
+              </div>
+            );
+          })}
+        </section>
+      ))}
+      {error && <div className="alert" role="alert">{error}</div>}
+      <div className="bar">
+        <div className="bar-inner">
+          <div>
+            <div className="muted">合计（{itemCount} 件）</div>
+            <div className="total" data-testid="cart-total">{formatFen(totalFen)}</div>
+          </div>
+          <button type="button" className="primary" onClick={pay} disabled={!loaded || itemCount === 0 || submitting}>
+            {submitting ? "正在创建订单…" : "去支付"}
+          </button>
+        </div>
+      </div>
+    </>
+  );
+}

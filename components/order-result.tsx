@@ -1,0 +1,150 @@
+"use client";
+
+import { useState } from "react";
+import useSWR from "swr";
+import type { OrderView } from "@/lib/orders/view-types";
+import { formatFen } from "@/lib/money";
+import { describeApiError } from "./api-errors";
+import { saveCart, loadCart } from "./cart-storage";
+
+const TRADE_STATE_LABEL: Record<string, string> = {
+  SUCCESS: "已支付",
+  NOTPAY: "待支付",
+  CLOSED: "已关闭",
+  REFUND: "已退款",
+  PAYERROR: "支付失败",
+  USERPAYING: "支付中",
+  ACCEPT: "处理中",
+};
+
+async function post(url: string): Promise<{ ok: true; data: unknown } | { ok: false; message: string; data: unknown }> {
+  try {
+    const res = await fetch(url, { method: "POST" });
+    const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
+    return res.ok ? { ok: true, data } : { ok: false, message: describeApiError(res.status, data), data };
+  } catch {
+    return { ok: false, message: "网络连接失败，请检查网络后重试", data: null };
+  }
+}
+
+export function OrderResult({ initial }: { initial: OrderView }) {
+  const key = `/api/orders/${initial.orderNo}`;
+  // Our own database only; no revalidation on focus or interval — WeChat is asked only on the button.
+  const { data: order = initial, mutate } = useSWR<OrderView>(key, null, {
+    fallbackData: initial,
+    revalidateOnFocus: false,
+    revalidateOnReconnect: false,
+    revalidateIfStale: false,
+    revalidateOnMount: false,
+  });
+  const [busy, setBusy] = useState<null | "query" | "pay" | "close">(null);
+  const [error, setError] = useState<string | null>(null);
+  const [checked, setChecked] = useState(false);
+
+  async function act(kind: "query" | "close") {
+    setBusy(kind);
+    setError(null);
+    const r = await post(`${key}/${kind}`);
+    if (r.ok) {
+      await mutate(r.data as OrderView, { revalidate: false });
+      if (kind === "query") setChecked(true);
+    } else {
+      setError(r.message);
+    }
+    setBusy(null);
+  }
+
+  async function payAgain() {
+    setBusy("pay");
+    setError(null);
+    const r = await post(`${key}/pay`);
+    if (r.ok) {
+      window.location.assign((r.data as { payUrl: string }).payUrl);
+      return;
+    }
+    setError(r.message);
+    setBusy(null);
+    // The order may have changed (expired and closed, or paid): show what our database says now.
+    const fresh = await fetch(key).then((res) => (res.ok ? (res.json() as Promise<OrderView>) : null)).catch(() => null);
+    if (fresh) await mutate(fresh, { revalidate: false });
+  }
+
+  function reorder() {
+    const cart = loadCart();
+    for (const s of order.subOrders) for (const l of s.lines) cart[l.sku] = Math.min(99, (cart[l.sku] ?? 0) + l.quantity);
+    saveCart(cart);
+    window.location.assign("/");
+  }
+
+  return (
+    <>
+      <section className="card status" aria-live="polite">
+        {order.status === "PAID" && (
+          <>
+            <div className="status-icon" aria-hidden>✅</div>
+            <div className="status-title">支付成功</div>
+            <div className="muted">已向 {order.subOrders.length} 家店铺付款 {formatFen(order.totalFen)}</div>
+          </>
+        )}
+        {order.status === "PENDING" && (
+          <>
+            <div className="status-icon" aria-hidden>⏳</div>
+            <div className="status-title">等待支付结果</div>
+            <div className="muted">
+              {checked ? "微信支付尚未收到这笔付款。如已付款，请稍候再查询。" : "如已在微信支付完成付款，请点击下方按钮查询结果。"}
+            </div>
+          </>
+        )}
+        {order.status === "CLOSED" && (
+          <>
+            <div className="status-icon" aria-hidden>⛔</div>
+            <div className="status-title">订单已关闭</div>
+            <div className="muted">该订单已取消或超时未支付，不会再扣款。</div>
+          </>
+        )}
+        <div className="total" data-testid="order-total" style={{ marginTop: 8 }}>{formatFen(order.totalFen)}</div>
+      </section>
+
+      {order.subOrders.map((s) => (
+        <section className="card" key={s.outTradeNo} aria-label={s.store.name}>
+          <div className="store-head">
+            <h2>{s.store.name}</h2>
+            <span className={`badge${s.tradeState === "SUCCESS" ? " ok" : ""}`}>{TRADE_STATE_LABEL[s.tradeState] ?? s.tradeState}</span>
+          </div>
+          {s.lines.map((l) => (
+            <div className="kv" key={l.sku}>
+              <span>{l.name} × {l.quantity}</span>
+              <span className="price">{formatFen(l.amountFen)}</span>
+            </div>
+          ))}
+          <div className="kv"><span className="muted">本店合计</span><span className="price">{formatFen(s.amountFen)}</span></div>
+          <div className="muted mono">商户订单号 {s.outTradeNo}</div>
+          {s.transactionId && <div className="muted mono">微信支付单号 {s.transactionId}</div>}
+        </section>
+      ))}
+
+      <div className="muted mono" style={{ margin: "0 4px" }}>订单号 {order.orderNo}</div>
+      {error && <div className="alert" role="alert">{error}</div>}
+
+      <div className="actions">
+        {order.status === "PENDING" && (
+          <>
+            <button type="button" className="primary" onClick={() => act("query")} disabled={busy !== null}>
+              {busy === "query" ? "正在查询…" : "我已完成支付，查询结果"}
+            </button>
+            <button type="button" className="secondary" onClick={payAgain} disabled={busy !== null}>
+              {busy === "pay" ? "正在打开支付…" : "重新支付"}
+            </button>
+            <button type="button" className="secondary" onClick={() => act("close")} disabled={busy !== null}>
+              {busy === "close" ? "正在取消…" : "取消订单"}
+            </button>
+          </>
+        )}
+        {order.status === "PAID" && <a className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">继续购物</a>}
+        {order.status === "CLOSED" && (
+          <button type="button" className="primary" onClick={reorder}>重新下单</button>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * Errors our own API answers with: JSON `{ code, message }`. One table maps codes to HTTP statuses,
+ * so a route cannot invent a status on its own. Messages are written for shoppers (zh-CN).
+ */
+export const ERROR_STATUS = {
+  INVALID_REQUEST: 400,
+  INVALID_JSON: 400,
+  UNKNOWN_SKU: 400,
+  CART_NOT_ALLOWED: 400,
+  UNAUTHORIZED: 401,
+  ORIGIN_NOT_ALLOWED: 403,
+  ORDER_NOT_FOUND: 404,
+  ORDER_PAID: 409,
+  ORDER_CLOSED: 409,
+  ORDER_EXPIRED: 409,
+  USER_PAYING: 409,
+  CHECKOUT_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+  WECHATPAY_UNAVAILABLE: 502,
+  WECHATPAY_REJECTED: 502,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}

@@ -1,0 +1,172 @@
+import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
+import { prisma } from "@/lib/db";
+
+export type ResultSource = "NOTIFY" | "QUERY";
+export type ApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
+
+export class ResultRejectedError extends Error {
+  constructor(
+    readonly reason: "UNKNOWN_ORDER" | "MISMATCH",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ResultRejectedError";
+  }
+}
+
+interface ApplyMeta {
+  source: ResultSource;
+  notificationId?: string;
+  requestId?: string;
+}
+
+export interface AuditInput extends Omit<ApplyMeta, "source"> {
+  source: ResultSource | "CLOSE";
+  orderNo: string | null;
+  verified: boolean;
+  outcome: ApplyOutcome | "REJECTED";
+  reason?: string;
+  tradeStates?: string;
+}
+
+/** Every notification delivery and query result leaves one audit row, applied or not. */
+export async function audit(a: AuditInput): Promise<void> {
+  await prisma.paymentEvent.create({
+    data: {
+      orderNo: a.orderNo,
+      source: a.source,
+      notificationId: a.notificationId ?? null,
+      requestId: a.requestId ?? null,
+      verified: a.verified,
+      outcome: a.outcome,
+      reason: a.reason?.slice(0, 500) ?? null,
+      tradeStates: a.tradeStates ?? null,
+    },
+  });
+}
+
+const parseTime = (s: string | undefined) => (s ? new Date(s) : null);
+
+/**
+ * The one path by which WeChat's view of an order (a verified notification or a query result)
+ * changes ours. It first checks that WeChat describes exactly the order we created (merchant,
+ * appid, every sub-order's merchant, number and amount), then applies the state change with a
+ * conditional update inside one transaction: concurrent duplicates — from any number of app
+ * processes — change the state exactly once, and each attempt is audited.
+ */
+export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta): Promise<ApplyOutcome> {
+  const orderNo = tx.combine_out_trade_no;
+  const tradeStates = JSON.stringify(Object.fromEntries((tx.sub_orders ?? []).map((s) => [s.out_trade_no, s.trade_state])));
+  const order = await prisma.order.findUnique({ where: { orderNo }, include: { subOrders: true } });
+  if (!order) {
+    await audit({ ...meta, orderNo: null, verified: true, outcome: "REJECTED", reason: `unknown order ${orderNo}`, tradeStates });
+    throw new ResultRejectedError("UNKNOWN_ORDER", `unknown order ${orderNo}`);
+  }
+
+  const mismatch =
+    meta.source === "NOTIFY" && !tx.sub_orders?.length ? "notification without sub_orders" : findMismatch(order, tx);
+  if (mismatch) {
+    await audit({ ...meta, orderNo, verified: true, outcome: "REJECTED", reason: mismatch, tradeStates });
+    throw new ResultRejectedError("MISMATCH", mismatch);
+  }
+
+  const subs = tx.sub_orders ?? [];
+  // An unpaid order's query may omit sub_orders (§13): nothing to learn from it.
+  const state = subs.length ? deriveCombineState(subs) : "pending";
+  if (meta.source === "NOTIFY" && state !== "paid") {
+    await audit({ ...meta, orderNo, verified: true, outcome: "NO_CHANGE", reason: `notification with state ${state}`, tradeStates });
+    return "NO_CHANGE";
+  }
+
+  return prisma.$transaction(
+    async (db) => {
+      let outcome: ApplyOutcome;
+      let reason: string | undefined;
+      if (state === "paid") {
+        // The conditional update is the first statement so SQLite takes its write lock at once and
+        // Postgres row-locks the order: a second deliverer waits, then sees count 0.
+        const { count } = await db.order.updateMany({
+          where: { orderNo, status: { not: "PAID" } },
+          data: { status: "PAID", paidAt: new Date(), closedAt: null },
+        });
+        outcome = count === 1 ? "APPLIED" : "DUPLICATE";
+        if (count === 1) {
+          if (order.status === "CLOSED") reason = "paid at WeChat after a local close";
+          for (const s of subs) {
+            await db.subOrder.update({
+              where: { outTradeNo: s.out_trade_no },
+              data: {
+                tradeState: s.trade_state,
+                transactionId: s.transaction_id ?? null,
+                payerAmountFen: s.amount.payer_amount ?? null,
+                bankType: s.bank_type ?? null,
+                tradeType: s.trade_type ?? null,
+                successTime: parseTime(s.success_time),
+              },
+            });
+          }
+        }
+      } else if (state === "closed") {
+        const { count } = await db.order.updateMany({
+          where: { orderNo, status: "PENDING" },
+          data: { status: "CLOSED", closedAt: new Date(), closeReason: "CLOSED_AT_WECHATPAY" },
+        });
+        outcome = count === 1 ? "APPLIED" : "DUPLICATE";
+        if (count === 1) {
+          for (const s of subs) await db.subOrder.update({ where: { outTradeNo: s.out_trade_no }, data: { tradeState: s.trade_state } });
+        }
+      } else {
+        // Still open (NOTPAY, USERPAYING, ACCEPT, PAYERROR): record what WeChat says, status unchanged.
+        outcome = "NO_CHANGE";
+        for (const s of subs) {
+          await db.subOrder.updateMany({
+            where: { outTradeNo: s.out_trade_no, orderNo, tradeState: { notIn: ["SUCCESS", "REFUND", "CLOSED", s.trade_state] } },
+            data: { tradeState: s.trade_state },
+          });
+        }
+      }
+      await db.paymentEvent.create({
+        data: {
+          orderNo,
+          source: meta.source,
+          notificationId: meta.notificationId ?? null,
+          requestId: meta.requestId ?? null,
+          verified: true,
+          outcome,
+          reason: reason ?? (outcome === "NO_CHANGE" ? `state ${state}` : null),
+          tradeStates,
+        },
+      });
+      return outcome;
+    },
+    { maxWait: 15_000, timeout: 15_000 },
+  );
+}
+
+type StoredOrder = {
+  combineMchid: string;
+  combineAppid: string;
+  subOrders: { outTradeNo: string; mchid: string; subMchid: string | null; amountFen: number }[];
+};
+
+/** Describes the first way WeChat's order differs from ours, or null when it is ours exactly. */
+export function findMismatch(order: StoredOrder, tx: CombineTransaction): string | null {
+  if (tx.combine_mchid !== order.combineMchid) return `combine_mchid ${tx.combine_mchid} is not ours`;
+  if (tx.combine_appid !== order.combineAppid) return `combine_appid ${tx.combine_appid} is not ours`;
+  const subs = tx.sub_orders;
+  if (!subs || subs.length === 0) return null;
+  if (subs.length !== order.subOrders.length) return `expected ${order.subOrders.length} sub-orders, got ${subs.length}`;
+  const seen = new Set<string>();
+  for (const s of subs) {
+    const ours = order.subOrders.find((o) => o.outTradeNo === s.out_trade_no);
+    if (!ours || seen.has(s.out_trade_no)) return `unexpected sub-order ${s.out_trade_no}`;
+    seen.add(s.out_trade_no);
+    if (s.mchid !== ours.mchid) return `sub-order ${s.out_trade_no}: mchid ${s.mchid} ≠ ${ours.mchid}`;
+    if ((s.sub_mchid ?? null) !== ours.subMchid) return `sub-order ${s.out_trade_no}: sub_mchid ${s.sub_mchid ?? "-"} ≠ ${ours.subMchid ?? "-"}`;
+    if (s.amount.total_amount !== ours.amountFen) {
+      return `sub-order ${s.out_trade_no}: total_amount ${s.amount.total_amount} ≠ ${ours.amountFen}`;
+    }
+    if (s.amount.currency !== undefined && s.amount.currency !== "CNY") return `sub-order ${s.out_trade_no}: currency ${s.amount.currency}`;
+  }
+  return null;
+}

@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { newCombineOrderNo, subOrderNo } from "./order-numbers";
+import { ensurePayUrl, type PayLink } from "./pay-link";
+import { Prisma } from "@/lib/generated/prisma/client";
+
+export const CheckoutBodySchema = z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "invalid sku"),
+            quantity: z.number().int().min(1, "quantity must be ≥ 1").max(99, "quantity must be ≤ 99"),
+          })
+          .strict(),
+      )
+      .min(1, "cart is empty")
+      .max(50),
+  })
+  .strict();
+export type CheckoutBody = z.infer<typeof CheckoutBodySchema>;
+
+export const CheckoutKeySchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "invalid Idempotency-Key");
+
+const MAX_SUB_ORDERS = { partner: 50, direct: 10 } as const;
+const MIN_SUB_ORDERS = { partner: 1, direct: 2 } as const;
+// Per sub-order ceiling: far below WeChat's cap, high enough for any real cart of this shop.
+const MAX_SUB_ORDER_FEN = 5_000_000;
+
+/** WeChat rejects 4-byte UTF-8 characters (emoji) in text fields. */
+function stripFourByteChars(s: string): string {
+  return Array.from(s).filter((c) => c.codePointAt(0)! <= 0xffff).join("");
+}
+
+function describe(storeName: string, lines: { name: string; quantity: number }[]): string {
+  const count = lines.reduce((n, l) => n + l.quantity, 0);
+  const first = lines[0]!.name;
+  const text = count > 1 ? `${storeName}-${first}等${count}件` : `${storeName}-${first}`;
+  return Array.from(stripFourByteChars(text)).slice(0, 127).join("");
+}
+
+export interface CheckoutResult extends PayLink {
+  orderNo: string;
+  expiresAt: Date;
+}
+
+/**
+ * Creates the order from the server's own catalogue (never client prices), one sub-order per store,
+ * persists it BEFORE calling WeChat Pay, then asks for the H5 pay link. A repeated checkout key
+ * (double tap, client retry) returns the existing order instead of creating another.
+ */
+export async function checkout(
+  body: CheckoutBody,
+  opts: { payerIp: string; checkoutKey?: string; now?: Date },
+): Promise<CheckoutResult> {
+  const now = opts.now ?? new Date();
+  const { wechatpay: w, orderExpireMinutes } = env();
+
+  if (opts.checkoutKey) {
+    const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: { orderNo: true } });
+    if (existing) return resume(existing.orderNo, now);
+  }
+
+  const quantities = new Map<string, number>();
+  for (const item of body.items) quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
+  for (const [sku, q] of quantities) if (q > 99) throw new AppError("INVALID_REQUEST", `商品 ${sku} 数量不能超过 99`);
+
+  const products = await prisma.product.findMany({
+    where: { sku: { in: [...quantities.keys()] }, active: true },
+    include: { store: true },
+    orderBy: [{ storeId: "asc" }, { sortOrder: "asc" }],
+  });
+  const unknown = [...quantities.keys()].filter((sku) => !products.some((p) => p.sku === sku));
+  if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });
+
+  const byStore = new Map<string, typeof products>();
+  for (const p of products) byStore.set(p.storeId, [...(byStore.get(p.storeId) ?? []), p]);
+  const mode = w.mode;
+  if (byStore.size < MIN_SUB_ORDERS[mode] || byStore.size > MAX_SUB_ORDERS[mode]) {
+    throw new AppError(
+      "CART_NOT_ALLOWED",
+      mode === "direct"
+        ? `合单支付需要来自 2–10 家店铺的商品（当前 ${byStore.size} 家）`
+        : `一次最多结算 ${MAX_SUB_ORDERS.partner} 家店铺的商品`,
+    );
+  }
+
+  const orderNo = newCombineOrderNo(now);
+  const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + orderExpireMinutes * 60_000);
+  let position = 0;
+  const subOrders = [...byStore.values()].map((storeProducts) => {
+    position += 1;
+    const store = storeProducts[0]!.store;
+    const lines = storeProducts.map((p) => {
+      const quantity = quantities.get(p.sku)!;
+      return { sku: p.sku, name: p.name, unitPriceFen: p.priceFen, quantity, amountFen: p.priceFen * quantity };
+    });
+    const amountFen = lines.reduce((s, l) => s + l.amountFen, 0);
+    if (amountFen > MAX_SUB_ORDER_FEN) throw new AppError("CART_NOT_ALLOWED", `${store.name} 的商品金额超过单笔上限`);
+    return {
+      outTradeNo: subOrderNo(orderNo, position),
+      storeId: store.id,
+      position,
+      mchid: mode === "partner" ? w.combineMchid : store.mchid,
+      subMchid: mode === "partner" ? store.subMchid : null,
+      amountFen,
+      description: describe(store.name, lines),
+      attach: `store:${store.id}`,
+      lines,
+    };
+  });
+
+  try {
+    await prisma.order.create({
+      data: {
+        orderNo,
+        mode,
+        combineMchid: w.combineMchid,
+        combineAppid: w.combineAppid,
+        totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
+        payerIp: opts.payerIp,
+        expiresAt,
+        checkoutKey: opts.checkoutKey ?? null,
+        subOrders: {
+          create: subOrders.map(({ lines, ...o }) => ({ ...o, lines: { create: lines } })),
+        },
+      },
+    });
+  } catch (e) {
+    // A concurrent request with the same checkout key won the insert: continue with its order.
+    if (opts.checkoutKey && e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
+      const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: { orderNo: true } });
+      if (existing) return resume(existing.orderNo, now);
+    }
+    throw e;
+  }
+  const link = await ensurePayUrl(orderNo, now);
+  return { orderNo, expiresAt, ...link };
+}
+
+async function resume(orderNo: string, now: Date): Promise<CheckoutResult> {
+  const link = await ensurePayUrl(orderNo, now);
+  const order = await prisma.order.findUniqueOrThrow({ where: { orderNo }, select: { expiresAt: true } });
+  return { orderNo, expiresAt: order.expiresAt, ...link };
+}

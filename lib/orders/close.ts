@@ -1,0 +1,91 @@
+import { prisma } from "@/lib/db";
+import { AppError } from "@/lib/http/errors";
+import { wechatpay } from "@/lib/wechatpay-server";
+import { audit } from "./apply-result";
+import { queryAndApply } from "./query";
+import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "./wechatpay-errors";
+
+export type CloseReason = "SHOPPER_CANCELLED" | "EXPIRED" | "MERCHANT";
+
+async function markClosed(orderNo: string, reason: CloseReason, note: string): Promise<void> {
+  await prisma.$transaction(async (db) => {
+    const { count } = await db.order.updateMany({
+      where: { orderNo, status: "PENDING" },
+      data: { status: "CLOSED", closedAt: new Date(), closeReason: reason },
+    });
+    if (count === 1) {
+      await db.subOrder.updateMany({ where: { orderNo, tradeState: { notIn: ["SUCCESS", "REFUND"] } }, data: { tradeState: "CLOSED" } });
+    }
+    await db.paymentEvent.create({
+      data: { orderNo, source: "CLOSE", verified: true, outcome: count === 1 ? "APPLIED" : "DUPLICATE", reason: `${reason}: ${note}` },
+    });
+  });
+}
+
+/**
+ * Closes an unpaid order at WeChat (all sub-orders, exactly as created — no partial close) and then
+ * locally. ORDER_CLOSED counts as success. A paid order is refused; if WeChat says it was paid in
+ * the meantime, the payment is recorded first.
+ */
+export async function closeOrder(orderNo: string, reason: CloseReason, _now = new Date()): Promise<"CLOSED"> {
+  const order = await prisma.order.findUnique({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
+  if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  if (order.status === "PAID") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
+  if (order.status === "CLOSED") return "CLOSED";
+
+  try {
+    const r = await wechatpay().combineClose(orderNo, {
+      combine_appid: order.combineAppid,
+      sub_orders: order.subOrders.map((s) => ({
+        mchid: s.mchid,
+        out_trade_no: s.outTradeNo,
+        ...(s.subMchid ? { sub_mchid: s.subMchid } : {}),
+      })),
+    });
+    await markClosed(orderNo, reason, r.alreadyClosed ? "already closed at WeChat" : "closed at WeChat");
+  } catch (e) {
+    if (isOrderClosed(e)) {
+      await markClosed(orderNo, reason, "already closed at WeChat");
+    } else if (isOrderNotExist(e)) {
+      // WeChat never created it (prepay failed or never sent), so it can never be paid.
+      await markClosed(orderNo, reason, "unknown at WeChat");
+    } else if (isOrderPaid(e) || isUserPaying(e)) {
+      await queryAndApply(orderNo).catch(() => undefined);
+      const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
+      if (now?.status === "PAID") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
+      if (isUserPaying(e)) throw new AppError("USER_PAYING", "您正在支付中，请稍后再试");
+      throw toAppError(e);
+    } else {
+      await audit({ source: "CLOSE", orderNo, verified: false, outcome: "REJECTED", reason: `close failed: ${(e as Error).message}` });
+      throw toAppError(e);
+    }
+  }
+  return "CLOSED";
+}
+
+/** Closes pending orders whose time_expire has passed. Used by the CLI, the scheduler route and lazily. */
+export async function closeExpiredOrders(now = new Date(), limit = 200) {
+  const expired = await prisma.order.findMany({
+    where: { status: "PENDING", expiresAt: { lte: now } },
+    select: { orderNo: true },
+    orderBy: { expiresAt: "asc" },
+    take: limit,
+  });
+  const summary = { examined: expired.length, closed: 0, paid: 0, failed: [] as { orderNo: string; error: string }[] };
+  for (const { orderNo } of expired) {
+    try {
+      await closeOrder(orderNo, "EXPIRED", now);
+      summary.closed += 1;
+    } catch (e) {
+      if (e instanceof AppError && e.code === "ORDER_PAID") summary.paid += 1;
+      else summary.failed.push({ orderNo, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return summary;
+}
+
+/** Lazily closes an order that is opened after its time_expire. Never throws: the page must render. */
+export async function closeIfExpired(orderNo: string, now = new Date()): Promise<void> {
+  const o = await prisma.order.findUnique({ where: { orderNo }, select: { status: true, expiresAt: true } });
+  if (o?.status === "PENDING" && o.expiresAt <= now) await closeOrder(orderNo, "EXPIRED", now).catch(() => undefined);
+}

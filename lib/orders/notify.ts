@@ -1,0 +1,48 @@
+import { WechatPayDecryptError, WechatPaySignatureError, WechatPayValidationError } from "@/lib/wechatpay";
+import { wechatpay } from "@/lib/wechatpay-server";
+import { applyCombineResult, audit, ResultRejectedError } from "./apply-result";
+
+export interface NotifyReply {
+  status: number;
+  /** undefined = empty body (204) */
+  body?: { code: "FAIL"; message: string };
+}
+
+const fail = (status: number, message: string): NotifyReply => ({ status, body: { code: "FAIL", message } });
+
+/**
+ * POST /api/wechatpay/notify: verify the signature over the raw bytes, decrypt, validate, check the
+ * payment against our order and apply it once. Anything doubtful gets a 4xx/5xx so WeChat retries
+ * later (and a probe is answered as the failure it must be); nothing doubtful changes an order.
+ */
+export async function handlePaymentNotification(headers: Headers, rawBody: string): Promise<NotifyReply> {
+  let notification;
+  try {
+    notification = await wechatpay().parseNotification(headers, rawBody);
+  } catch (e) {
+    const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    await audit({ source: "NOTIFY", orderNo: null, verified: false, outcome: "REJECTED", reason }).catch(() => undefined);
+    if (e instanceof WechatPaySignatureError) return fail(401, `signature verification failed (${e.reason})`);
+    if (e instanceof WechatPayDecryptError) return fail(400, "resource could not be decrypted");
+    if (e instanceof WechatPayValidationError) return fail(400, "notification payload is invalid");
+    console.error("notify: unexpected error", e);
+    return fail(500, "internal error");
+  }
+
+  const { id, event_type } = notification;
+  if (notification.kind !== "combine_transaction") {
+    // Only TRANSACTION.SUCCESS exists for combine payments; acknowledge anything else so it is not retried forever.
+    await audit({ source: "NOTIFY", orderNo: null, notificationId: id, verified: true, outcome: "NO_CHANGE", reason: `ignored event ${event_type}` });
+    return { status: 204 };
+  }
+  try {
+    await applyCombineResult(notification.resource, { source: "NOTIFY", notificationId: id });
+    return { status: 204 };
+  } catch (e) {
+    if (e instanceof ResultRejectedError) {
+      return e.reason === "UNKNOWN_ORDER" ? fail(404, "unknown order") : fail(400, "notification does not match the order");
+    }
+    console.error("notify: could not apply", e);
+    return fail(500, "temporarily unable to record the payment");
+  }
+}

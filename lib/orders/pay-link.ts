@@ -1,0 +1,100 @@
+import type { CombineH5PrepayRequest } from "@/lib/wechatpay";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { wechatpay } from "@/lib/wechatpay-server";
+import { toBeijingRfc3339 } from "./time";
+import { isOrderClosed, isOrderPaid, toAppError } from "./wechatpay-errors";
+
+/** WeChat's h5_url lives 5 minutes; refresh a little early so a shopper never lands on a dead link. */
+const H5_URL_LIFETIME_MS = 5 * 60_000;
+const H5_URL_REFRESH_MARGIN_MS = 45_000;
+
+export interface PayLink {
+  payUrl: string;
+  h5UrlExpiresAt: Date;
+}
+
+type OrderForPrepay = NonNullable<Awaited<ReturnType<typeof loadOrder>>>;
+
+function loadOrder(orderNo: string) {
+  return prisma.order.findUnique({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
+}
+
+/**
+ * Built only from what was stored at checkout, so a re-prepay sends identical parameters and WeChat
+ * answers with a fresh h5_url for the same order (§3.3) instead of "参数与首次请求时不一致".
+ */
+export function buildPrepayRequest(order: OrderForPrepay): CombineH5PrepayRequest {
+  const { appBaseUrl, wechatpay: w } = env();
+  return {
+    combine_appid: order.combineAppid,
+    combine_mchid: order.combineMchid,
+    combine_out_trade_no: order.orderNo,
+    scene_info: {
+      payer_client_ip: order.payerIp,
+      device_id: "H5WEB01",
+      h5_info: { type: "Wap", app_name: "多店合单收银台", app_url: appBaseUrl },
+    },
+    sub_orders: order.subOrders.map((s) => ({
+      mchid: s.mchid,
+      ...(s.subMchid ? { sub_mchid: s.subMchid } : {}),
+      attach: s.attach,
+      amount: { total_amount: s.amountFen, currency: "CNY" as const },
+      out_trade_no: s.outTradeNo,
+      description: s.description,
+      settle_info: { profit_sharing: false },
+    })),
+    time_expire: toBeijingRfc3339(order.expiresAt),
+    notify_url: w.notifyUrl,
+  };
+}
+
+export function payUrlFor(h5Url: string, orderNo: string): string {
+  return `${h5Url}&redirect_url=${encodeURIComponent(`${env().appBaseUrl}/orders/${orderNo}`)}`;
+}
+
+/**
+ * Returns a pay link that is still valid: the stored h5_url while it is fresh, else a new one from
+ * an identical-parameter re-prepay. Refuses paid, closed and expired orders.
+ */
+export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<PayLink> {
+  const order = await loadOrder(orderNo);
+  if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  if (order.status === "PAID") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+  if (order.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
+  if (now >= order.expiresAt) {
+    const { closeOrder } = await import("./close");
+    await closeOrder(orderNo, "EXPIRED", now).catch(() => undefined);
+    throw new AppError("ORDER_EXPIRED", "订单已超过支付时限，请重新下单");
+  }
+  if (order.h5Url && order.h5UrlExpiresAt && order.h5UrlExpiresAt.getTime() - now.getTime() > H5_URL_REFRESH_MARGIN_MS) {
+    return { payUrl: payUrlFor(order.h5Url, orderNo), h5UrlExpiresAt: order.h5UrlExpiresAt };
+  }
+
+  let h5Url: string;
+  try {
+    ({ h5_url: h5Url } = await wechatpay().combineH5Prepay(buildPrepayRequest(order)));
+  } catch (e) {
+    await prisma.order.update({
+      where: { orderNo },
+      data: {
+        prepayState: order.prepayState === "OK" ? "OK" : "FAILED",
+        lastPrepayError: e instanceof Error ? e.message.slice(0, 500) : String(e),
+      },
+    });
+    if (isOrderClosed(e)) throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
+    if (isOrderPaid(e)) {
+      const { queryAndApply } = await import("./query");
+      await queryAndApply(orderNo).catch(() => undefined);
+      throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+    }
+    throw toAppError(e);
+  }
+  const h5UrlExpiresAt = new Date(now.getTime() + H5_URL_LIFETIME_MS);
+  await prisma.order.update({
+    where: { orderNo },
+    data: { h5Url, h5UrlExpiresAt, prepayState: "OK", lastPrepayError: null },
+  });
+  return { payUrl: payUrlFor(h5Url, orderNo), h5UrlExpiresAt };
+}

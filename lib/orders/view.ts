@@ -1,0 +1,30 @@
+import { prisma } from "@/lib/db";
+import { AppError } from "@/lib/http/errors";
+
+import type { OrderStatus, OrderView } from "./view-types";
+
+export type { OrderStatus, OrderView };
+
+export async function getOrderView(orderNo: string): Promise<OrderView> {
+  const o = await prisma.order.findUnique({
+    where: { orderNo },
+    include: { subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } } } } },
+  });
+  if (!o) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  return {
+    orderNo: o.orderNo,
+    status: o.status as OrderStatus,
+    totalFen: o.totalFen,
+    expiresAt: o.expiresAt.toISOString(),
+    paidAt: o.paidAt?.toISOString() ?? null,
+    closedAt: o.closedAt?.toISOString() ?? null,
+    subOrders: o.subOrders.map((s) => ({
+      outTradeNo: s.outTradeNo,
+      store: { id: s.store.id, name: s.store.name },
+      amountFen: s.amountFen,
+      tradeState: s.tradeState,
+      ...(s.transactionId ? { transactionId: s.transactionId } : {}),
+      lines: s.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, amountFen: l.amountFen })),
+    })),
+  };
+}

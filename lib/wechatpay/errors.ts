@@ -1,0 +1,189 @@
+// One class per failure class, so callers can branch with `instanceof` or on `kind`
+// (the app maps them to HTTP statuses in one table). Messages are written here, never
+// built from configuration values, so keys cannot leak into logs through `err.message`.
+
+export type WechatPayErrorKind =
+  | "api"
+  | "signature"
+  | "decrypt"
+  | "network"
+  | "validation"
+  | "bill_hash"
+  | "config";
+
+export abstract class WechatPayError extends Error {
+  abstract readonly kind: WechatPayErrorKind;
+  /** Request-ID header of the response this error came from, when there was one (§1.5). */
+  requestId?: string;
+
+  constructor(message: string, options?: { cause?: unknown; requestId?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options?.requestId !== undefined) this.requestId = options.requestId;
+  }
+}
+
+export interface WechatPayErrorDetail {
+  field?: string;
+  value?: unknown;
+  issue?: string;
+  location?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * WeChat spells several codes two ways (old and new pages: SYSTEMERROR / SYSTEM_ERROR, ORDERCLOSED /
+ * ORDER_CLOSED …, §9.3). Comparing with underscores removed matches both.
+ */
+export function normalizeWechatPayCode(code: string): string {
+  return code.replace(/_/g, "").toUpperCase();
+}
+
+export function isWechatPayCode(code: string | undefined, expected: string): boolean {
+  return code !== undefined && normalizeWechatPayCode(code) === normalizeWechatPayCode(expected);
+}
+
+const RETRYABLE_CODES = ["SYSTEM_ERROR", "BANK_ERROR", "SERVICE_UNAVAILABLE", "FREQUENCY_LIMITED", "RATELIMIT_EXCEEDED"];
+
+/** A non-2xx answer from WeChat Pay (or a 2xx that still means "not done", e.g. 202 USER_PAYING). */
+export class WechatPayApiError extends WechatPayError {
+  readonly kind = "api" as const;
+  readonly status: number;
+  /** WeChat's error code, e.g. PARAM_ERROR; `UNKNOWN` when the body was not WeChat's JSON (gateway pages). */
+  readonly code: string;
+  readonly detail?: WechatPayErrorDetail;
+
+  constructor(init: { status: number; code: string; message: string; detail?: WechatPayErrorDetail; requestId?: string }) {
+    super(init.message, { requestId: init.requestId });
+    this.status = init.status;
+    this.code = init.code;
+    if (init.detail !== undefined) this.detail = init.detail;
+  }
+
+  /** Compare against a code in either spelling (ORDER_CLOSED matches ORDERCLOSED). */
+  is(code: string): boolean {
+    return isWechatPayCode(this.code, code);
+  }
+
+  /** Whether §9.3 says repeating the identical request is safe and useful. */
+  get retryable(): boolean {
+    if (this.status === 429) return true;
+    if (this.status >= 500 && RETRYABLE_CODES.some((c) => this.is(c))) return true;
+    // A 502/503/504 from a gateway often carries an HTML page instead of WeChat JSON.
+    return (this.status === 502 || this.status === 503 || this.status === 504) && this.code === "UNKNOWN";
+  }
+}
+
+export type WechatPaySignatureFailureReason =
+  | "MISSING_HEADER"
+  | "MALFORMED_HEADER"
+  | "UNSUPPORTED_SIGNATURE_TYPE"
+  | "SIGNATURE_PROBE"
+  | "STALE_TIMESTAMP"
+  | "UNKNOWN_SERIAL"
+  | "BAD_SIGNATURE";
+
+/** The response or notification could not be proven to come from WeChat Pay. Treat its outcome as unknown. */
+export class WechatPaySignatureError extends WechatPayError {
+  readonly kind = "signature" as const;
+  readonly reason: WechatPaySignatureFailureReason;
+  /** For MISSING_HEADER / MALFORMED_HEADER: which header. */
+  readonly header?: string;
+  /** The Wechatpay-Serial the message named, when known. */
+  readonly serial?: string;
+
+  constructor(
+    reason: WechatPaySignatureFailureReason,
+    message: string,
+    extra?: { header?: string; serial?: string; requestId?: string; cause?: unknown },
+  ) {
+    super(message, { requestId: extra?.requestId, cause: extra?.cause });
+    this.reason = reason;
+    if (extra?.header !== undefined) this.header = extra.header;
+    if (extra?.serial !== undefined) this.serial = extra.serial;
+  }
+}
+
+export type WechatPayDecryptFailureReason =
+  | "BAD_KEY_LENGTH"
+  | "BAD_NONCE"
+  | "BAD_CIPHERTEXT"
+  | "UNSUPPORTED_ALGORITHM"
+  | "AUTHENTICATION_FAILED";
+
+/** AEAD_AES_256_GCM decryption failed: wrong key, nonce, associated data, or tampered ciphertext/tag. */
+export class WechatPayDecryptError extends WechatPayError {
+  readonly kind = "decrypt" as const;
+  readonly reason: WechatPayDecryptFailureReason;
+
+  constructor(reason: WechatPayDecryptFailureReason, message: string, options?: { cause?: unknown; requestId?: string }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** No HTTP answer: connection failure or timeout. The outcome of a write (prepay/close) is unknown: query before deciding. */
+export class WechatPayNetworkError extends WechatPayError {
+  readonly kind = "network" as const;
+  readonly timeout: boolean;
+  readonly attempts: number;
+
+  constructor(message: string, init: { timeout: boolean; attempts: number; cause?: unknown }) {
+    super(message, { cause: init.cause });
+    this.timeout = init.timeout;
+    this.attempts = init.attempts;
+  }
+}
+
+export interface WechatPayValidationIssue {
+  path: (string | number)[];
+  message: string;
+  code?: string;
+}
+
+export type WechatPayValidationTarget = "request" | "response" | "notification";
+
+/**
+ * Input rejected before anything was sent ("request"), or a signed answer whose content does not have the
+ * documented shape ("response" / "notification").
+ */
+export class WechatPayValidationError extends WechatPayError {
+  readonly kind = "validation" as const;
+  readonly target: WechatPayValidationTarget;
+  readonly issues: WechatPayValidationIssue[];
+
+  constructor(
+    target: WechatPayValidationTarget,
+    message: string,
+    issues: WechatPayValidationIssue[],
+    options?: { cause?: unknown; requestId?: string },
+  ) {
+    super(message, options);
+    this.target = target;
+    this.issues = issues;
+  }
+}
+
+/** The downloaded bill does not match the SHA-1 announced by the apply call (§8.2). Discard the file. */
+export class WechatPayBillHashError extends WechatPayError {
+  readonly kind = "bill_hash" as const;
+  readonly expected: string;
+  readonly actual: string;
+
+  constructor(expected: string, actual: string, options?: { requestId?: string }) {
+    super(`bill file SHA-1 mismatch: expected ${expected}, got ${actual}`, options);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** The client configuration is unusable (bad key length, unparsable PEM, no verifier …). Thrown at construction. */
+export class WechatPayConfigError extends WechatPayError {
+  readonly kind = "config" as const;
+  readonly field: string;
+
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super(`invalid WeChat Pay client config (${field}): ${message}`, options);
+    this.field = field;
+  }
+}

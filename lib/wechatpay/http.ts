@@ -1,0 +1,226 @@
+import { ApiErrorResponseSchema } from "./schemas";
+import { WechatPayApiError, WechatPayNetworkError, type WechatPayErrorDetail } from "./errors";
+import type { RequestSigner } from "./signing";
+
+export interface ResponseInfo {
+  method: string;
+  /** Signed path+query (no host). */
+  path: string;
+  status: number;
+  requestId?: string;
+  durationMs: number;
+  attempt: number;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  fetch: typeof fetch;
+  signer: RequestSigner;
+  userAgent: string;
+  /** Per attempt, covers connect + headers + body. */
+  timeoutMs: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  onResponse?: (info: ResponseInfo) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface TransportRequest {
+  method: "GET" | "POST";
+  /** Path (+ query) under baseUrl, already percent-escaped: it is signed byte-for-byte. */
+  path?: string;
+  /** Absolute URL (bill download_url). Its path+query is signed; the request goes to the URL as given. */
+  url?: string;
+  /** JSON text, serialised once by the caller: these exact bytes are signed and sent. */
+  body?: string;
+  wechatpaySerial?: string;
+  /** Whether repeating this request after a network error is safe (all calls of this client are, see §9.3). */
+  idempotent: boolean;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  requestId?: string;
+  /** The signed path+query, for error context. */
+  path: string;
+  attempts: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Like encodeURIComponent but also escapes !'()* so that the WHATWG URL parser inside fetch leaves the string
+ * untouched: what we sign is then byte-identical to what goes on the wire (matches Go's url.PathEscape for order numbers).
+ */
+export function escapeComponent(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `?a=1&b=2` from defined values, in the given order; empty string when nothing is set. */
+export function buildQuery(params: Record<string, string | undefined>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) parts.push(`${escapeComponent(k)}=${escapeComponent(v)}`);
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+export function readRequestId(headers: Headers): string | undefined {
+  // Headers.get is case-insensitive, which covers Request-ID / Request-Id / request-id (§1.5).
+  return headers.get("request-id") ?? undefined;
+}
+
+/** §9.1, lenient: non-JSON gateway pages and missing fields become code UNKNOWN. */
+export function parseApiError(status: number, body: Buffer, requestId: string | undefined): WechatPayApiError {
+  let code = "UNKNOWN";
+  let message = `WeChat Pay answered HTTP ${status}`;
+  let detail: WechatPayErrorDetail | undefined;
+  const text = body.toString("utf8");
+  if (text.trim().startsWith("{")) {
+    try {
+      const parsed = ApiErrorResponseSchema.safeParse(JSON.parse(text));
+      if (parsed.success) {
+        if (parsed.data.code) code = parsed.data.code;
+        if (parsed.data.message) message = parsed.data.message;
+        if (parsed.data.detail) detail = parsed.data.detail as WechatPayErrorDetail;
+      }
+    } catch {
+      // keep the generic values
+    }
+  }
+  return new WechatPayApiError({ status, code, message, detail, requestId });
+}
+
+/** Signs, sends, times out, retries. Knows nothing about response signatures (the caller verifies 2xx bodies). */
+export class Transport {
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: TransportOptions) {
+    const u = new URL(opts.baseUrl);
+    this.origin = u.origin;
+    this.basePath = u.pathname.replace(/\/+$/, "");
+    this.sleep = opts.sleep ?? defaultSleep;
+    this.random = opts.random ?? Math.random;
+  }
+
+  get baseOrigin(): string {
+    return this.origin;
+  }
+
+  private target(req: TransportRequest): { url: string; canonical: string } {
+    if (req.url !== undefined) {
+      const u = new URL(req.url);
+      return { url: req.url, canonical: u.pathname + u.search };
+    }
+    const canonical = this.basePath + (req.path ?? "/");
+    return { url: this.origin + canonical, canonical };
+  }
+
+  private backoffMs(attempt: number, retryAfterHeader: string | null): number {
+    const exp = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempt - 1));
+    // "Equal jitter": spreads retries from many instances without ever dropping to zero.
+    let delay = exp / 2 + (this.random() * exp) / 2;
+    const retryAfter = retryAfterHeader !== null ? Number(retryAfterHeader) : NaN;
+    if (Number.isFinite(retryAfter) && retryAfter > 0) delay = Math.max(delay, Math.min(retryAfter * 1000, this.opts.maxDelayMs));
+    return delay;
+  }
+
+  async send(req: TransportRequest): Promise<TransportResponse> {
+    const { url, canonical } = this.target(req);
+    const maxAttempts = Math.max(1, this.opts.maxAttempts);
+    const body = req.body ?? "";
+    for (let attempt = 1; ; attempt++) {
+      // Re-signed per attempt (fresh timestamp/nonce); the body bytes stay identical, which is what makes
+      // re-sending a prepay safe (§3.3 idempotent re-entry).
+      const signed = this.opts.signer.sign(req.method, canonical, body);
+      const headers: Record<string, string> = {
+        Authorization: signed.authorization,
+        Accept: "application/json",
+        "User-Agent": this.opts.userAgent,
+      };
+      if (req.body !== undefined) headers["Content-Type"] = "application/json";
+      if (req.wechatpaySerial) headers["Wechatpay-Serial"] = req.wechatpaySerial;
+
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, this.opts.timeoutMs);
+      const started = performance.now();
+      let res: Response;
+      let resBody: Buffer;
+      try {
+        res = await this.opts.fetch(url, {
+          method: req.method,
+          headers,
+          body: req.body,
+          signal: controller.signal,
+          redirect: "manual",
+        });
+        resBody = Buffer.from(await res.arrayBuffer());
+      } catch (cause) {
+        clearTimeout(timer);
+        if (req.idempotent && attempt < maxAttempts) {
+          await this.sleep(this.backoffMs(attempt, null));
+          continue;
+        }
+        throw new WechatPayNetworkError(
+          timedOut
+            ? `${req.method} ${stripQuery(canonical)} timed out after ${this.opts.timeoutMs} ms`
+            : `${req.method} ${stripQuery(canonical)} failed: ${describe(cause)}`,
+          { timeout: timedOut, attempts: attempt, cause },
+        );
+      }
+      clearTimeout(timer);
+      const requestId = readRequestId(res.headers);
+      this.report({
+        method: req.method,
+        path: canonical,
+        status: res.status,
+        requestId,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        attempt,
+      });
+
+      if (res.status >= 200 && res.status < 300) {
+        return { status: res.status, headers: res.headers, body: resBody, requestId, path: canonical, attempts: attempt };
+      }
+      const error = parseApiError(res.status, resBody, requestId);
+      if (error.retryable && attempt < maxAttempts) {
+        await this.sleep(this.backoffMs(attempt, res.headers.get("retry-after")));
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private report(info: ResponseInfo): void {
+    if (!this.opts.onResponse) return;
+    try {
+      this.opts.onResponse(info);
+    } catch {
+      // logging must never change the outcome of a payment call
+    }
+  }
+}
+
+/** Bill download tokens live in the query: keep them out of error messages. */
+function stripQuery(path: string): string {
+  const i = path.indexOf("?");
+  return i === -1 ? path : path.slice(0, i);
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    const code = inner && typeof inner === "object" && "code" in inner ? String((inner as { code: unknown }).code) : undefined;
+    return code ? `${cause.message} (${code})` : cause.message;
+  }
+  return String(cause);
+}

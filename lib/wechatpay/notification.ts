@@ -1,0 +1,94 @@
+import type { ZodType } from "zod";
+import type { ApiV3Decryptor } from "./aead";
+import { WechatPayValidationError, type WechatPayValidationIssue, type WechatPayValidationTarget } from "./errors";
+import {
+  CombineNotificationEnvelopeSchema,
+  CombineTransactionNotificationSchema,
+  type CombineNotificationEnvelope,
+  type CombineTransactionNotification,
+} from "./schemas";
+import { verifyWechatPaySignature, type HeaderBag, type WechatPayVerifier } from "./verification";
+
+export const COMBINE_PAYMENT_EVENT = "TRANSACTION.SUCCESS";
+
+interface NotificationMeta {
+  /** The verified envelope as received (id, create_time, event_type, resource_type, summary, encrypted resource). */
+  envelope: CombineNotificationEnvelope;
+  /** Notification id (stable across redeliveries: store it for audit / dedupe). */
+  id: string;
+  event_type: string;
+  /** Wechatpay-Serial of the key that verified it. */
+  serial: string;
+}
+
+/**
+ * What parseNotification returns. For TRANSACTION.SUCCESS (the only combine event) `kind` is "combine_transaction"
+ * and `resource` is the decrypted, validated §7.4 plaintext. Any other event type is still verified and decrypted,
+ * then handed back as `kind: "other"` with the decrypted JSON untyped: acknowledging or rejecting it is the
+ * caller's decision. Narrow on `kind`.
+ */
+export type CombineNotification =
+  | (NotificationMeta & { kind: "combine_transaction"; resource: CombineTransactionNotification })
+  | (NotificationMeta & { kind: "other"; resource: unknown });
+
+export function zodIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] }): WechatPayValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === "number" ? p : String(p))),
+    message: i.message,
+    ...(i.code ? { code: i.code } : {}),
+  }));
+}
+
+export function parseWith<T>(
+  schema: ZodType<T>,
+  value: unknown,
+  target: WechatPayValidationTarget,
+  what: string,
+  requestId?: string,
+): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = zodIssues(r.error);
+  const first = issues[0];
+  const where = first ? ` (${first.path.join(".") || "<root>"}: ${first.message}${issues.length > 1 ? `; +${issues.length - 1} more` : ""})` : "";
+  throw new WechatPayValidationError(target, `invalid ${what}${where}`, issues, { requestId });
+}
+
+export function parseJson(text: string, target: WechatPayValidationTarget, what: string, requestId?: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new WechatPayValidationError(target, `${what} is not valid JSON`, [{ path: [], message: "invalid JSON" }], { cause, requestId });
+  }
+}
+
+export interface NotificationParserOptions {
+  verifier: WechatPayVerifier;
+  decryptor: ApiV3Decryptor;
+  now: () => number;
+}
+
+/**
+ * §7: verify the raw body first (nothing is parsed before the signature holds), then check the envelope, decrypt,
+ * and validate the plaintext. Each step fails with its own error class.
+ */
+export async function parseCombineNotification(
+  opts: NotificationParserOptions,
+  headers: HeaderBag,
+  rawBody: string | Uint8Array,
+): Promise<CombineNotification> {
+  const verified = await verifyWechatPaySignature({ headers, body: rawBody, verifier: opts.verifier, now: opts.now() });
+  const text = typeof rawBody === "string" ? rawBody : Buffer.from(rawBody).toString("utf8");
+  const envelope: CombineNotificationEnvelope = parseWith(
+    CombineNotificationEnvelopeSchema,
+    parseJson(text, "notification", "notification body"),
+    "notification",
+    "notification envelope",
+  );
+  const plaintextBytes = opts.decryptor.decryptResource(envelope.resource);
+  const plaintext = parseJson(plaintextBytes.toString("utf8"), "notification", "decrypted notification resource");
+  const meta: NotificationMeta = { envelope, id: envelope.id, event_type: envelope.event_type, serial: verified.serial };
+  if (envelope.event_type !== COMBINE_PAYMENT_EVENT) return { ...meta, kind: "other", resource: plaintext };
+  const resource = parseWith(CombineTransactionNotificationSchema, plaintext, "notification", "combine notification resource");
+  return { ...meta, kind: "combine_transaction", resource };
+}

@@ -1,0 +1,60 @@
+import Database from "better-sqlite3";
+import path from "node:path";
+import { expect, type Page } from "@playwright/test";
+
+export const APP_URL = "http://localhost:3001";
+export const FAKE_URL = "http://127.0.0.1:3101";
+
+/** The fake WeChat Pay's control API. */
+export async function fake<T = unknown>(pathname: string, body?: unknown, method?: string): Promise<T> {
+  const res = await fetch(`${FAKE_URL}/__fake${pathname}`, {
+    method: method ?? (body === undefined ? "GET" : "POST"),
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`fake ${pathname} → ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Read-only look at the app's database (audit rows), the way a merchant's SQL console would. */
+export function db() {
+  return new Database(path.resolve(".data/e2e.db"), { readonly: true, fileMustExist: true });
+}
+
+export function auditOutcomes(orderNo: string, source?: string): string[] {
+  const conn = db();
+  try {
+    const rows = conn
+      .prepare(`SELECT outcome FROM PaymentEvent WHERE orderNo = ? ${source ? "AND source = ?" : ""} ORDER BY id`)
+      .all(...(source ? [orderNo, source] : [orderNo])) as { outcome: string }[];
+    return rows.map((r) => r.outcome);
+  } finally {
+    conn.close();
+  }
+}
+
+export async function addToCart(page: Page, items: Record<string, number>) {
+  for (const [name, qty] of Object.entries(items)) {
+    for (let i = 0; i < qty; i++) await page.getByRole("button", { name: `增加 ${name}` }).click();
+  }
+}
+
+/** Cart → 去支付 → WeChat's cashier; returns the order number from the cashier URL's redirect_url. */
+export async function checkoutToCashier(page: Page, items: Record<string, number>): Promise<string> {
+  await page.goto("/");
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await addToCart(page, items);
+  await page.getByRole("button", { name: "去支付" }).click();
+  await page.waitForURL(`${FAKE_URL}/**`);
+  const redirect = new URL(page.url()).searchParams.get("redirect_url")!;
+  const orderNo = redirect.split("/orders/")[1]!;
+  expect(orderNo).toMatch(/^C\d{12}/);
+  return orderNo;
+}
+
+export async function orderStatus(page: Page, orderNo: string): Promise<string> {
+  const res = await page.request.get(`/api/orders/${orderNo}`);
+  return ((await res.json()) as { status: string }).status;
+}

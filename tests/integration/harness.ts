@@ -1,0 +1,115 @@
+// Integration harness: the fake WeChat Pay on a random port, a private copy of the seeded database,
+// and our route handlers called with real `Request` objects. A small node:http shim serves the same
+// handlers so the fake can deliver notifications to notify_url exactly as WeChat would.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { startFakeWechatPay } from "../fake-wechatpay/server";
+import { freshDatabaseUrl } from "../support/test-db";
+import { testAppEnv } from "../support/test-identity";
+
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
+type RouteModule = Record<string, Handler | unknown>;
+
+const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
+  [/^\/api\/products$/, [], () => import("@/app/api/products/route")],
+  [/^\/api\/checkout$/, [], () => import("@/app/api/checkout/route")],
+  [/^\/api\/wechatpay\/notify$/, [], () => import("@/app/api/wechatpay/notify/route")],
+  [/^\/api\/cron\/close-expired$/, [], () => import("@/app/api/cron/close-expired/route")],
+  [/^\/api\/orders\/([^/]+)$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/route")],
+  [/^\/api\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/query/route")],
+  [/^\/api\/orders\/([^/]+)\/close$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/close/route")],
+  [/^\/api\/orders\/([^/]+)\/pay$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/pay/route")],
+];
+
+async function dispatch(request: Request): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  for (const [re, names, load] of ROUTES) {
+    const m = re.exec(pathname);
+    if (!m) continue;
+    const mod = await load();
+    const handler = mod[request.method] as Handler | undefined;
+    if (!handler) return new Response(null, { status: 405 });
+    const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+    return handler(request, { params: Promise.resolve(params) });
+  }
+  return new Response(null, { status: 404 });
+}
+
+export interface Harness {
+  appUrl: string;
+  fakeUrl: string;
+  /** Calls our route handler directly. JSON bodies get the right content type and our Origin by default. */
+  call(method: string, path: string, opts?: { json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Response>;
+  /** The fake's control API (/__fake/…). */
+  control<T = unknown>(path: string, body?: unknown, method?: string): Promise<T>;
+  prisma: typeof import("@/lib/db").prisma;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: { mode?: "partner" | "direct"; label?: string } = {}): Promise<Harness> {
+  const shim = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const request = new Request(`http://${req.headers.host}${req.url}`, {
+      method: req.method,
+      headers,
+      body: hasBody ? Buffer.concat(chunks) : undefined,
+    });
+    const response = await dispatch(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((r) => shim.listen(0, "127.0.0.1", r));
+  const appUrl = `http://127.0.0.1:${(shim.address() as AddressInfo).port}`;
+
+  const fake = await startFakeWechatPay({ port: 0, host: "127.0.0.1", notifyTimeScale: 0.001, h5Domains: ["127.0.0.1", "localhost"] });
+  Object.assign(
+    process.env,
+    testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: appUrl, databaseUrl: freshDatabaseUrl(opts.label), mode: opts.mode }),
+  );
+  const { prisma } = await import("@/lib/db");
+
+  return {
+    appUrl,
+    fakeUrl: fake.url,
+    prisma,
+    call(method, path, o = {}) {
+      const headers: Record<string, string> = { origin: appUrl, ...(o.headers ?? {}) };
+      let body = o.body;
+      if (o.json !== undefined) {
+        body = JSON.stringify(o.json);
+        headers["content-type"] ??= "application/json";
+      }
+      return dispatch(new Request(`${appUrl}${path}`, { method, headers, body }));
+    },
+    async control(path, body, method) {
+      const res = await fetch(`${fake.url}/__fake${path}`, {
+        method: method ?? (body === undefined ? "GET" : "POST"),
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`fake control ${path} → ${res.status} ${await res.text()}`);
+      const text = await res.text();
+      return (text ? JSON.parse(text) : undefined) as never;
+    },
+    async close() {
+      await fake.close();
+      await new Promise<void>((r) => shim.close(() => r()));
+      await prisma.$disconnect();
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value (notifications arrive asynchronously). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
