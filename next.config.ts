@@ -3,8 +3,8 @@ import type { NextConfig } from "next";
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // The checkout pages are tiny; keep the client bundle free of server-only code.
-  typedRoutes: false,
+  // `npm run check` (tsc --noEmit over the whole repo) is the type gate; don't type-check twice.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [
       {

@@ -19,17 +19,18 @@ export function preflightResponse(request: Request): Response {
 }
 
 /**
- * The shopper's IP for scene_info.payer_client_ip. Next.js puts the socket address in
- * X-Forwarded-For when the request has none; with TRUST_PROXY_HOPS=N we take the address the
- * N-th trusted proxy saw (N from the right), never a value a client could choose past our proxies.
+ * The shopper's IP for scene_info.payer_client_ip. Next.js fills X-Forwarded-For with the socket
+ * address when a request has none, and otherwise leaves the header alone. Each trusted proxy appends
+ * the peer it saw, so with N trusted proxies the client is the N-th entry from the right; entries
+ * further left were written by the client and are ignored. (Without a proxy, a client that sends
+ * its own X-Forwarded-For can still choose the value: deploy behind a proxy that sets it.)
  */
-export function clientIp(request: Request): string {
-  const hops = env().trustProxyHops;
+export function clientIp(request: Request, hops = env().trustProxyHops): string {
   const chain = (request.headers.get("x-forwarded-for") ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const candidate = chain[Math.max(0, chain.length - 1 - hops)] ?? "";
+  const candidate = chain[chain.length - Math.max(hops, 1)] ?? "";
   const ip = candidate.replace(/^::ffff:/, "");
   return isIP(ip) ? ip : "127.0.0.1";
 }

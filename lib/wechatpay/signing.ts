@@ -30,7 +30,7 @@ export function buildRequestMessage(
   nonce: string,
   body: string,
 ): string {
-  return `${method.toUpperCase()}\n${canonicalUrl}\n${timestamp}\n${nonce}\n${body}\n`;
+  return `${method.toUpperCase()}\n${canonicalUrl}\n${timestamp}\n${nonce}\n${body}`;
 }
 
 /** SHA256withRSA (RSASSA-PKCS1-v1_5 + SHA-256), standard Base64 (§1.2). */

@@ -115,11 +115,13 @@ export function buildNotification(
     tsSeconds?: number;
     mutateCiphertext?: (b64: string) => string;
     nonceInEnvelope?: string;
+    /** seal this text instead of JSON.stringify(plaintext) */
+    rawPlaintext?: string;
   } = {},
 ): { headers: Record<string, string>; body: string } {
   const nonce = nonce12();
   const aad = opts.aad ?? "transaction";
-  let ciphertext = seal(opts.key ?? apiV3Key, nonce, aad, JSON.stringify(plaintext));
+  let ciphertext = seal(opts.key ?? apiV3Key, nonce, aad, opts.rawPlaintext ?? JSON.stringify(plaintext));
   if (opts.mutateCiphertext) ciphertext = opts.mutateCiphertext(ciphertext);
   const body = JSON.stringify({
     id: "EV-2026112700000000001",

@@ -1,0 +1,104 @@
+import { createHash, createPublicKey } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseEnv, TEST_APIV3_KEY_SHA256, TEST_KEY_FINGERPRINTS } from "@/lib/env";
+import { testAppEnv } from "../../support/test-identity";
+
+const base = testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:3100", appBaseUrl: "http://localhost:3000", databaseUrl: "file:./x.db" });
+const { WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: _unsafe, ...withoutUnsafe } = base;
+
+function fails(env: Record<string, string | undefined>, variable: string, problem: RegExp) {
+  try {
+    parseEnv(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).variable).toBe(variable);
+    expect((e as Error).message).toMatch(problem);
+    expect((e as Error).message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect((e as Error).message.split("\n")).toHaveLength(1);
+    return;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("lib/env", () => {
+  it("zero-config outside production: the fake's URL and the test identity", () => {
+    const e = parseEnv({ NODE_ENV: "development" });
+    expect(e.wechatpay.baseUrl).toBe("http://127.0.0.1:3100");
+    expect(e.wechatpay.combineMchid).toBe("1900000109");
+    expect(e.wechatpay.mode).toBe("partner");
+    expect(e.databaseUrl).toBe("file:./.data/dev.db");
+    expect(e.wechatpay.notifyUrl).toBe("http://localhost:3000/api/wechatpay/notify");
+    expect(e.usesTestSetup).toBe(true);
+  });
+
+  it("production with nothing configured stops with one line naming a variable", () => {
+    fails({ NODE_ENV: "production" }, "WECHATPAY_COMBINE_MCHID", /is required/);
+  });
+
+  it.each([
+    ["WECHATPAY_APIV3_KEY", "short", /exactly 32 bytes/],
+    ["WECHATPAY_MODE", "both", /partner.*direct/],
+    ["APP_BASE_URL", "not a url", /URL/],
+    ["DATABASE_URL", "mysql://x", /file: or postgresql/],
+    ["WECHATPAY_PUBLIC_KEY_ID", "KEY_1", /PUB_KEY_ID_/],
+    ["ORDER_EXPIRE_MINUTES", "1", /≥ 2/],
+    ["WECHATPAY_MERCHANT_SERIAL_NO", "zz-top", /hex serial/],
+  ])("rejects a bad %s", (variable, value, problem) => {
+    fails({ ...base, [variable]: value }, variable, problem);
+  });
+
+  it("rejects an unreadable key file and a non-PEM key", () => {
+    fails({ ...base, WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: "/nope.pem" }, "WECHATPAY_MERCHANT_PRIVATE_KEY_FILE", /cannot be read/);
+    const { WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: _f, ...rest } = base;
+    fails({ ...rest, WECHATPAY_MERCHANT_PRIVATE_KEY: "hello" }, "WECHATPAY_MERCHANT_PRIVATE_KEY", /not a valid PEM/);
+  });
+
+  it("accepts PEM values with literal \\n sequences", () => {
+    const pem = fs.readFileSync(base.WECHATPAY_MERCHANT_PRIVATE_KEY_FILE, "utf8").trim().split("\n").join("\\n");
+    const { WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: _f, ...rest } = base;
+    const e = parseEnv({ ...rest, WECHATPAY_MERCHANT_PRIVATE_KEY: pem });
+    expect(e.wechatpay.merchantPrivateKey.asymmetricKeyType).toBe("rsa");
+  });
+
+  it("refuses the test keys and plain-HTTP URLs in production unless explicitly unsafe", () => {
+    fails({ ...withoutUnsafe, NODE_ENV: "production" }, "WECHATPAY_MERCHANT_PRIVATE_KEY", /TEST key/);
+    const ok = parseEnv({ ...base, NODE_ENV: "production" });
+    expect(ok.usesTestSetup).toBe(true);
+  });
+
+  it("refuses a plain-HTTP WECHATPAY_BASE_URL or APP_BASE_URL in production even with real-looking keys", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const k1 = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const k2 = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const { WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: _a, WECHATPAY_PUBLIC_KEY_FILE: _b, ...rest } = withoutUnsafe;
+    const real = {
+      ...rest,
+      NODE_ENV: "production",
+      WECHATPAY_APIV3_KEY: "R".repeat(32),
+      WECHATPAY_MERCHANT_PRIVATE_KEY: k1.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      WECHATPAY_PUBLIC_KEY: k2.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    };
+    fails({ ...real, WECHATPAY_BASE_URL: "http://api.example" }, "WECHATPAY_BASE_URL", /https/);
+    fails({ ...real, WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com", APP_BASE_URL: "http://shop.example" }, "APP_BASE_URL", /https/);
+    const e = parseEnv({ ...real, WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com", APP_BASE_URL: "https://shop.example" });
+    expect(e.usesTestSetup).toBe(false);
+  });
+
+  it("keeps its list of test-key fingerprints in step with the committed fixture files", () => {
+    const dir = path.resolve("tests/fixtures");
+    const pems = [
+      "keys/merchant-public-key.pem",
+      "keys/wechatpay-public-key.pem",
+      "keys/platform-certificate.pem",
+      "official-doc-test-key.pem",
+    ].map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+    const fps = pems.map((pem) =>
+      createHash("sha256").update(createPublicKey(pem).export({ type: "spki", format: "der" })).digest("hex"),
+    );
+    expect(new Set(fps)).toEqual(TEST_KEY_FINGERPRINTS);
+    const apiv3 = fs.readFileSync(path.join(dir, "keys/apiv3-key.txt"), "utf8").trim();
+    expect(createHash("sha256").update(apiv3).digest("hex")).toBe(TEST_APIV3_KEY_SHA256);
+  });
+});
