@@ -2,17 +2,44 @@ import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
+import { PrismaClient as PgPrismaClient } from "@/lib/generated/prisma-pg/client";
 import { databaseUrl } from "@/lib/env";
 
+// One build serves both databases: `npm run db:generate` generates a client per provider from the one
+// source schema (prisma/schema.prisma → lib/generated/prisma; the derived prisma/postgresql/schema.prisma →
+// lib/generated/prisma-pg) and the DATABASE_URL scheme picks client and adapter at run time. Both
+// clients have the identical model API (same models, same runtime and error classes from
+// @prisma/client/runtime), so the rest of the app is typed against the SQLite client.
 export type Db = PrismaClient;
 export type { Prisma } from "@/lib/generated/prisma/client";
 
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:/.test(url);
+
 function createClient(url: string): PrismaClient {
-  // The generated client is provider-specific: `npm run db:generate` runs with the same DATABASE_URL kind.
-  if (/^postgres(ql)?:/.test(url)) return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  if (isPostgresUrl(url)) {
+    // pg's pool: 10 connections per process by default. Several processes share one server, so keep
+    // processes × 10 below the server's max_connections (100 by default).
+    const client = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+    return client as unknown as PrismaClient;
+  }
   // Resolve relative file: URLs against the working directory (the repo root), like prisma/migrate.mjs.
   const file = path.resolve(url.slice("file:".length));
-  return new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 }) });
+  const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 });
+  const connect = adapter.connect.bind(adapter);
+  adapter.connect = async () => {
+    const connection = await connect();
+    // WAL journal (tests/bench showed the rollback journal's fsyncs dominating the notify path): a
+    // commit appends to the log and fsyncs it once, where the default journal fsyncs journal and
+    // database several times per commit — while better-sqlite3 blocks the event loop — and readers
+    // no longer block the writer. The mode is stored in the file (a no-op after the first time); if
+    // another process holds a lock right now the switch is simply left for a later start.
+    await connection.executeScript("PRAGMA journal_mode = WAL").catch(() => undefined);
+    // better-sqlite3 builds default WAL connections to synchronous=NORMAL; FULL fsyncs the log on
+    // every commit, so a payment we acknowledged to WeChat (which then stops retrying) survives a power cut.
+    await connection.executeScript("PRAGMA synchronous = FULL");
+    return connection;
+  };
+  return new PrismaClient({ adapter });
 }
 
 // One client per process and database; survives Next.js dev hot reloads (and test files that reuse

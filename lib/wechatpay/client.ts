@@ -87,7 +87,7 @@ export interface WechatPayClient {
   /** GET /v3/bill/tradebill. */
   applyTradeBill(q: TradeBillQuery): Promise<WithRequestId<TradeBillResponse>>;
   /** Signed GET of download_url, gunzip when GZIP, SHA-1 checked. Returns the decompressed file bytes. */
-  downloadBill(bill: TradeBillResponse, opts?: { tarType?: "GZIP" }): Promise<Buffer>;
+  downloadBill(bill: TradeBillResponse, opts?: { tarType?: "GZIP" }): Promise<Buffer & { requestId?: string }>;
   /** verify → decrypt → validate a callback. Pass the raw body text exactly as received. */
   parseNotification(headers: HeaderBag, rawBody: string | Uint8Array): Promise<CombineNotification>;
   /** Verify any WeChat-signed message (response or callback) against the configured keys. */
@@ -324,7 +324,7 @@ class WechatPayClientImpl implements WechatPayClient {
     return { ...data, requestId };
   }
 
-  async downloadBill(bill: TradeBillResponse, opts?: { tarType?: "GZIP" }): Promise<Buffer> {
+  async downloadBill(bill: TradeBillResponse, opts?: { tarType?: "GZIP" }): Promise<Buffer & { requestId?: string }> {
     const b = parseWith(TradeBillResponseSchema, bill, "request", "trade bill descriptor");
     checkDownloadUrl(b.download_url, this.transport.baseOrigin);
     const gzip = opts?.tarType === "GZIP" || downloadUrlImpliesGzip(b.download_url);
@@ -332,7 +332,7 @@ class WechatPayClientImpl implements WechatPayClient {
     const res = await this.call({ method: "GET", url: b.download_url, idempotent: true }, false);
     const content = await decompressBill(res.body, gzip, res.requestId);
     verifyBillHash(content, b.hash_type, b.hash_value, res.requestId);
-    return content;
+    return Object.assign(content, { requestId: res.requestId });
   }
 
   parseNotification(headers: HeaderBag, rawBody: string | Uint8Array): Promise<CombineNotification> {

@@ -181,7 +181,7 @@ export class Transport {
       const requestId = readRequestId(res.headers);
       this.report({
         method: req.method,
-        path: canonical,
+        path: redactToken(canonical),
         status: res.status,
         requestId,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -208,6 +208,11 @@ export class Transport {
       // logging must never change the outcome of a payment call
     }
   }
+}
+
+/** The bill download token is a (short-lived) credential: keep it out of logs. */
+function redactToken(path: string): string {
+  return path.replace(/([?&]token=)[^&]*/g, "$1***");
 }
 
 /** Bill download tokens live in the query: keep them out of error messages. */

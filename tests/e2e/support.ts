@@ -1,9 +1,12 @@
 import Database from "better-sqlite3";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { expect, type Page } from "@playwright/test";
 
-export const APP_URL = "http://localhost:3001";
-export const FAKE_URL = "http://127.0.0.1:3101";
+// playwright.pg.config.ts runs the happy path again against a PostgreSQL-backed app on other ports.
+export const APP_URL = process.env.E2E_APP_URL ?? "http://localhost:3001";
+export const FAKE_URL = process.env.E2E_FAKE_URL ?? "http://127.0.0.1:3101";
+const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? "file:./.data/e2e.db";
 
 /** The fake WeChat Pay's control API. */
 export async function fake<T = unknown>(pathname: string, body?: unknown, method?: string): Promise<T> {
@@ -23,6 +26,15 @@ export function db() {
 }
 
 export function auditOutcomes(orderNo: string, source?: string): string[] {
+  if (/^postgres(ql)?:/.test(E2E_DATABASE_URL)) {
+    // Synchronous like the SQLite branch: a short-lived node process runs the query with pg.
+    const sql = `SELECT outcome FROM "PaymentEvent" WHERE "orderNo" = $1 ${source ? `AND source = $2` : ""} ORDER BY id`;
+    const out = execFileSync(process.execPath, ["tests/support/pg-query.mjs", sql, orderNo, ...(source ? [source] : [])], {
+      env: { ...process.env, DATABASE_URL: E2E_DATABASE_URL },
+      encoding: "utf8",
+    });
+    return (JSON.parse(out) as { outcome: string }[]).map((r) => r.outcome);
+  }
   const conn = db();
   try {
     const rows = conn

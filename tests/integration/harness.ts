@@ -46,7 +46,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { mode?: "partner" | "direct"; label?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { mode?: "partner" | "direct"; label?: string; /** default: a private copy of the SQLite template */ databaseUrl?: string } = {},
+): Promise<Harness> {
   const shim = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -68,7 +70,7 @@ export async function startHarness(opts: { mode?: "partner" | "direct"; label?: 
   const fake = await startFakeWechatPay({ port: 0, host: "127.0.0.1", notifyTimeScale: 0.001, h5Domains: ["127.0.0.1", "localhost"] });
   Object.assign(
     process.env,
-    testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: appUrl, databaseUrl: freshDatabaseUrl(opts.label), mode: opts.mode }),
+    testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: appUrl, databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label), mode: opts.mode }),
   );
   const { prisma } = await import("@/lib/db");
 

@@ -335,10 +335,12 @@ describe("trade bill", () => {
     expect(server.requests[0]!.url).toBe(`/v3/bill/tradebill?bill_date=2026-11-26&bill_type=ALL&tar_type=GZIP&sub_mchid=${m1.subMchid}`);
     const content = await client.downloadBill(bill, { tarType: "GZIP" });
     expect(content.equals(csvBytes)).toBe(true);
+    expect(content.requestId).toBe("RID-dl");
     const dl = server.requests[1]!;
     expect(dl).toMatchObject({ method: "GET", url: "/v3/billdownload/file?token=tok123&tartype=gzip" });
     expect(dl.auth.ok).toBe(true);
-    expect(responses.some((r) => r.requestId === "RID-dl")).toBe(true);
+    const logged = responses.find((r) => r.requestId === "RID-dl");
+    expect(logged?.path).toBe("/v3/billdownload/file?token=***&tartype=gzip"); // the token is a credential: not logged
   });
 
   it("plain download, hash compared case-insensitively, optional params omitted", async () => {

@@ -1,0 +1,92 @@
+import { requireAdminPage } from "@/lib/admin/guard";
+import { formatBeijing, ORDER_STATUS_LABELS, statusTagClass } from "@/lib/admin/format";
+import { listOrders, ORDER_STATUSES, parseOrderFilter, type OrderFilter } from "@/lib/admin/orders";
+import { formatFen } from "@/lib/money";
+
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+function pageHref(f: OrderFilter, page: number): string {
+  const p = new URLSearchParams();
+  for (const k of ["status", "from", "to", "q"] as const) if (f[k]) p.set(k, f[k]!);
+  if (page > 1) p.set("page", String(page));
+  const s = p.toString();
+  return `/admin/orders${s ? `?${s}` : ""}`;
+}
+
+export default async function AdminOrdersPage({ searchParams }: Props) {
+  const f = parseOrderFilter(await searchParams);
+  await requireAdminPage(pageHref(f, f.page));
+  const { total, page, pageCount, orders } = await listOrders(f);
+  return (
+    <main>
+      <h1>订单</h1>
+      <form className="card filters" method="get" action="/admin/orders" role="search">
+        <label>
+          状态
+          <select name="status" defaultValue={f.status ?? ""}>
+            <option value="">全部</option>
+            {ORDER_STATUSES.map((s) => (
+              <option key={s} value={s}>{ORDER_STATUS_LABELS[s]}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          下单日期从（北京时间）
+          <input type="date" name="from" defaultValue={f.from ?? ""} />
+        </label>
+        <label>
+          到
+          <input type="date" name="to" defaultValue={f.to ?? ""} />
+        </label>
+        <label>
+          订单号 / 子单号 / 微信订单号
+          <input className="q" type="search" name="q" defaultValue={f.q ?? ""} placeholder="支持部分匹配" />
+        </label>
+        <button type="submit" className="btn">筛选</button>
+        <a href="/admin/orders">清除</a>
+      </form>
+      <p className="muted">共 {total} 笔</p>
+      <div className="table-wrap">
+        <table className="table" aria-label="订单列表">
+          <thead>
+            <tr>
+              <th>合单订单号</th>
+              <th>状态</th>
+              <th className="num">金额</th>
+              <th>子单（店铺 · 状态）</th>
+              <th>下单时间</th>
+              <th>支付时间</th>
+            </tr>
+          </thead>
+          <tbody>
+            {orders.length === 0 ? (
+              <tr><td colSpan={6} className="muted">没有符合条件的订单</td></tr>
+            ) : (
+              orders.map((o) => (
+                <tr key={o.orderNo}>
+                  <td className="mono"><a href={`/admin/orders/${encodeURIComponent(o.orderNo)}`}>{o.orderNo}</a></td>
+                  <td><span className={statusTagClass(o.status)}>{ORDER_STATUS_LABELS[o.status] ?? o.status}</span></td>
+                  <td className="num">{formatFen(o.totalFen)}</td>
+                  <td>
+                    {o.subOrders.map((s) => (
+                      <div key={s.outTradeNo}>
+                        <span className="mono">{s.outTradeNo}</span> · {s.store.name} · {s.tradeState}
+                      </div>
+                    ))}
+                  </td>
+                  <td>{formatBeijing(o.createdAt)}</td>
+                  <td>{formatBeijing(o.paidAt)}</td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+      <nav className="pager" aria-label="分页">
+        {page > 1 ? <a href={pageHref(f, page - 1)}>上一页</a> : null}
+        <span>第 {page} / {pageCount} 页</span>
+        {page < pageCount ? <a href={pageHref(f, page + 1)}>下一页</a> : null}
+      </nav>
+    </main>
+  );
+}

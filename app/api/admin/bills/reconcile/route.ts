@@ -1,0 +1,9 @@
+import { adminRoute } from "@/lib/admin/guard";
+import { downloadAndReconcile, ReconcileRequestSchema } from "@/lib/bills/service";
+import { json, readJson } from "@/lib/http/respond";
+
+/** Body `{ billDate: "yyyy-mm-dd", subMchid? }` → the outcome (RECONCILED with the report, STATEMENT_CREATING, NO_STATEMENT_EXIST). */
+export const POST = adminRoute(async (request: Request) => {
+  const body = await readJson(request, ReconcileRequestSchema);
+  return json(await downloadAndReconcile(body));
+});

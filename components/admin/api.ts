@@ -1,0 +1,26 @@
+// Client-side calls to /api/admin/**: same-origin fetch, so the SameSite=Strict cookie and the
+// Origin header go along; errors come back as our `{code, message}`.
+export class AdminApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function postAdmin<T>(path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
+  if (!res.ok) {
+    if (res.status === 401) throw new AdminApiError(401, "UNAUTHORIZED", "登录已失效，请刷新页面重新登录");
+    throw new AdminApiError(res.status, data?.code ?? "ERROR", data?.message ?? `请求失败（HTTP ${res.status}）`);
+  }
+  return data as T;
+}

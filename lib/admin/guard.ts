@@ -1,0 +1,61 @@
+// The one gate of the back office. Every /api/admin/** handler is wrapped in adminRoute() and every
+// /admin/** page calls requireAdminPage() first; tests/unit/admin/auth-walk.test.ts discovers all of
+// them on disk and proves that none answers without a valid session.
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { errorResponse } from "@/lib/http/respond";
+import { SESSION_COOKIE, readCookie, verifySessionValue } from "./session";
+
+export const SIGN_IN_PATH = "/admin/sign-in";
+
+/** ADMIN_TOKEN, or undefined when the back office is disabled (never open without a token). */
+export function adminToken(): string | undefined {
+  return env().adminToken;
+}
+
+export function secureCookies(): boolean {
+  return env().appBaseUrl.startsWith("https://");
+}
+
+export function assertAdminRequest(request: Request): void {
+  const token = adminToken();
+  if (!token) throw new AppError("ADMIN_DISABLED", "商户后台未启用：服务器未配置 ADMIN_TOKEN");
+  const check = verifySessionValue(readCookie(request.headers.get("cookie")), token);
+  if (!check.ok) throw new AppError("UNAUTHORIZED", check.reason === "EXPIRED" ? "登录已过期，请重新登录" : "请先登录商户后台");
+  // State-changing admin calls must come from our own pages (SameSite=Strict already keeps the
+  // cookie off cross-site requests; this is the second lock).
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    if (request.headers.get("origin") !== env().appOrigin) throw new AppError("ORIGIN_NOT_ALLOWED", "请求来源不被允许");
+  }
+}
+
+/** Wraps an admin route handler: session check first, then the usual `{code, message}` error mapping. */
+export function adminRoute<A extends unknown[]>(fn: (request: Request, ...rest: A) => Promise<Response>) {
+  return async (request: Request, ...rest: A): Promise<Response> => {
+    try {
+      assertAdminRequest(request);
+      return await fn(request, ...rest);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+}
+
+/** Whether the current page request carries a valid session (no redirect; for the navigation bar). */
+export async function hasAdminSession(): Promise<boolean> {
+  const value = (await cookies()).get(SESSION_COOKIE)?.value;
+  const token = adminToken();
+  return !!token && verifySessionValue(value, token).ok;
+}
+
+/** For server pages: redirects to the sign-in page unless the request carries a valid session. */
+export async function requireAdminPage(returnTo: string): Promise<void> {
+  // cookies() first: it marks the page dynamic, so nothing is prerendered at build time without a request.
+  const value = (await cookies()).get(SESSION_COOKIE)?.value;
+  const token = adminToken();
+  if (!token || !verifySessionValue(value, token).ok) {
+    redirect(`${SIGN_IN_PATH}?next=${encodeURIComponent(returnTo)}`);
+  }
+}

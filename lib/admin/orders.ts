@@ -1,0 +1,69 @@
+// Back-office order queries (read-only). Dates are Beijing calendar days, like everything the
+// merchant sees; the search box takes an order number, a sub out_trade_no or a transaction id.
+import { z } from "zod";
+import { prisma } from "@/lib/db";
+import { beijingDayRange } from "@/lib/bills/reconcile";
+import { BillDateSchema } from "@/lib/bills/service";
+import { AppError } from "@/lib/http/errors";
+
+export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED"] as const;
+export const PAGE_SIZE = 20;
+
+const blankToUndef = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
+
+export const OrderFilterSchema = z.object({
+  status: z.preprocess(blankToUndef, z.enum(ORDER_STATUSES).optional()).catch(undefined),
+  from: z.preprocess(blankToUndef, BillDateSchema.optional()).catch(undefined),
+  to: z.preprocess(blankToUndef, BillDateSchema.optional()).catch(undefined),
+  q: z.preprocess(blankToUndef, z.string().max(64).optional()).catch(undefined),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+export type OrderFilter = z.infer<typeof OrderFilterSchema>;
+
+/** Search params of a page (string | string[] | undefined each) → a filter; bad values are dropped, never an error page. */
+export function parseOrderFilter(sp: Record<string, string | string[] | undefined>): OrderFilter {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  return OrderFilterSchema.parse(Object.fromEntries(["status", "from", "to", "q", "page"].map((k) => [k, first(sp[k])])));
+}
+
+export async function listOrders(f: OrderFilter) {
+  const createdAt = {
+    ...(f.from ? { gte: beijingDayRange(f.from).start } : {}),
+    ...(f.to ? { lt: beijingDayRange(f.to).end } : {}),
+  };
+  const where = {
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.from || f.to ? { createdAt } : {}),
+    ...(f.q
+      ? {
+          OR: [
+            { orderNo: { contains: f.q } },
+            { subOrders: { some: { OR: [{ outTradeNo: { contains: f.q } }, { transactionId: { contains: f.q } }] } } },
+          ],
+        }
+      : {}),
+  };
+  const [total, orders] = await Promise.all([
+    prisma.order.count({ where }),
+    prisma.order.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { orderNo: "desc" }],
+      skip: (f.page - 1) * PAGE_SIZE,
+      take: PAGE_SIZE,
+      include: { subOrders: { orderBy: { position: "asc" }, select: { outTradeNo: true, tradeState: true, transactionId: true, store: { select: { name: true } } } } },
+    }),
+  ]);
+  return { total, page: f.page, pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)), orders };
+}
+
+export async function getAdminOrder(orderNo: string) {
+  const order = await prisma.order.findUnique({
+    where: { orderNo },
+    include: {
+      subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } } } },
+      events: { orderBy: [{ receivedAt: "desc" }, { id: "desc" }] },
+    },
+  });
+  if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  return order;
+}

@@ -1,0 +1,274 @@
+// Trade bill import and reconciliation (issue 5): apply (bill_type ALL, GZIP) → download at once →
+// the client verifies SHA-1 over the decompressed bytes → parse → store (replacing an earlier import
+// of the same date/scope in one transaction) → reconcile against our sub-orders. Shared by the admin
+// route and `npm run bills:reconcile`, so the scheduler and the merchant see the same report.
+import { z } from "zod";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { WechatPayApiError, WechatPayBillHashError, WechatPayError, type TradeBillResponse } from "@/lib/wechatpay";
+import { wechatpay } from "@/lib/wechatpay-server";
+import { BillParseError, parseTradeBill, type BillRecord } from "./parse";
+import { beijingDayRange, reconcile, type BillLine, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
+
+export const ALL_SCOPE = "ALL";
+/** §8.1: STATEMENT_CREATING — WeChat asks to try again in about 30 minutes. */
+export const RETRY_AFTER_MINUTES = 30;
+
+export const BillDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "日期格式应为 yyyy-mm-dd")
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, "不是有效日期");
+
+export const ReconcileRequestSchema = z
+  .object({
+    billDate: BillDateSchema,
+    subMchid: z.string().regex(/^\d{1,12}$/, "店铺（特约商户号）应为数字").optional(),
+  })
+  .strict();
+export type ReconcileRequest = z.infer<typeof ReconcileRequestSchema>;
+
+export interface ImportInfo {
+  id: number;
+  billDate: string;
+  scope: string;
+  importedAt: string;
+  rowCount: number;
+  hashValue: string;
+  requestId: string | null;
+}
+
+export type ReconcileOutcome =
+  | { status: "RECONCILED"; billDate: string; scope: string; import: ImportInfo; report: ReconciliationReport }
+  | { status: "STATEMENT_CREATING"; billDate: string; scope: string; message: string; retryAfter: string }
+  | { status: "NO_STATEMENT_EXIST"; billDate: string; scope: string; message: string; report: ReconciliationReport };
+
+/** Human text for when a bill can be fetched (§8.1: generated from 09:00 the next day, fetch after 10:00). */
+export function availabilityHint(billDate: string): string {
+  const next = new Date(beijingDayRange(billDate).end.getTime()).toISOString().slice(0, 10);
+  return `${billDate} 的账单于次日（${next}）09:00 起生成，请在 10:00 之后下载`;
+}
+
+function scopeOf(req: ReconcileRequest): string {
+  if (req.subMchid && env().wechatpay.mode !== "partner") {
+    throw new AppError("INVALID_REQUEST", "直连模式下只能下载本商户的账单，不能按店铺（sub_mchid）下载", { field: "subMchid" });
+  }
+  return req.subMchid ?? ALL_SCOPE;
+}
+
+/** WeChat failures during apply/download → our API errors, worded for the merchant. */
+function toBillError(e: unknown): unknown {
+  if (e instanceof AppError) return e;
+  if (e instanceof WechatPayBillHashError) {
+    return new AppError(
+      "BILL_HASH_MISMATCH",
+      "账单校验失败：下载的文件与微信支付给出的 SHA-1 摘要不一致，已丢弃，未保存任何数据。请稍后重新下载；如反复出现，请联系微信支付并提供 Request-ID。",
+      { requestId: e.requestId },
+    );
+  }
+  if (e instanceof BillParseError) {
+    return new AppError("BILL_MALFORMED", `账单格式无法解析（${e.message}），未保存任何数据`);
+  }
+  if (e instanceof WechatPayApiError) {
+    const extra = { wechatpayCode: e.code, requestId: e.requestId };
+    if (e.status >= 500 || e.status === 429) return new AppError("WECHATPAY_UNAVAILABLE", "微信支付暂时繁忙，请稍后重试", extra);
+    return new AppError("WECHATPAY_REJECTED", `微信支付拒绝了账单请求（${e.code}：${e.message}）`, extra);
+  }
+  if (e instanceof WechatPayError) {
+    return new AppError("WECHATPAY_UNAVAILABLE", "暂时无法从微信支付下载账单，请稍后重试", { reason: e.name });
+  }
+  return e;
+}
+
+async function applyAndDownload(billDate: string, subMchid: string | undefined): Promise<{ bill: TradeBillResponse & { requestId?: string }; content: Buffer }> {
+  const client = wechatpay();
+  for (let attempt = 1; ; attempt++) {
+    const bill = await client.applyTradeBill({ bill_date: billDate, bill_type: "ALL", tar_type: "GZIP", ...(subMchid ? { sub_mchid: subMchid } : {}) });
+    try {
+      // Download at once: the download_url is valid for 30 s to 5 min only (§8.2).
+      return { bill, content: await client.downloadBill(bill, { tarType: "GZIP" }) };
+    } catch (e) {
+      // An expired download token: apply again, once.
+      if (attempt === 1 && e instanceof WechatPayApiError && e.status === 400 && e.is("INVALID_REQUEST")) continue;
+      throw e;
+    }
+  }
+}
+
+const CHUNK = 400; // stays far below SQLite's bound-parameter limit
+
+async function loadLocal(billDate: string, scope: string, rows: Pick<BillLine, "outTradeNo" | "transactionId">[]): Promise<LocalSubOrder[]> {
+  const { start, end } = beijingDayRange(billDate);
+  const w = env().wechatpay;
+  // Which of our sub-orders this bill must contain: partner mode — every sub-merchant (or the one
+  // asked for); direct mode — each sub-order is in its own merchant's bill, so only ours.
+  const scopeWhere = scope !== ALL_SCOPE ? { subMchid: scope } : w.mode === "direct" ? { mchid: w.combineMchid } : {};
+  const select = { outTradeNo: true, orderNo: true, amountFen: true, tradeState: true, transactionId: true, successTime: true, store: { select: { name: true } } } as const;
+  const found = await prisma.subOrder.findMany({ where: { ...scopeWhere, successTime: { gte: start, lt: end } }, select });
+  const outNos = [...new Set(rows.map((r) => r.outTradeNo))];
+  const txnIds = [...new Set(rows.map((r) => r.transactionId).filter(Boolean))];
+  for (let i = 0; i < Math.max(outNos.length, txnIds.length); i += CHUNK) {
+    found.push(
+      ...(await prisma.subOrder.findMany({
+        where: { OR: [{ outTradeNo: { in: outNos.slice(i, i + CHUNK) } }, { transactionId: { in: txnIds.slice(i, i + CHUNK) } }] },
+        select,
+      })),
+    );
+  }
+  const unique = new Map(found.map((s) => [s.outTradeNo, s]));
+  return [...unique.values()].map(({ store, ...s }) => ({ ...s, storeName: store.name }));
+}
+
+function toRowData(r: BillRecord) {
+  return {
+    lineNo: r.lineNo,
+    tradeTime: r.tradeTime,
+    appid: r.appid ?? null,
+    mchid: r.mchid ?? null,
+    subMchid: r.subMchid ?? null,
+    transactionId: r.transactionId,
+    outTradeNo: r.outTradeNo,
+    tradeType: r.tradeType ?? null,
+    tradeState: r.tradeState,
+    bankType: r.bankType ?? null,
+    currency: r.currency ?? null,
+    settlementAmountFen: r.settlementAmountFen ?? null,
+    couponAmountFen: r.couponAmountFen ?? null,
+    refundId: r.refundId ?? null,
+    outRefundNo: r.outRefundNo ?? null,
+    refundAmountFen: r.refundAmountFen ?? null,
+    rechargeRefundAmountFen: r.rechargeRefundAmountFen ?? null,
+    refundType: r.refundType ?? null,
+    refundStatus: r.refundStatus ?? null,
+    description: r.description ?? null,
+    attach: r.attach ?? null,
+    feeMilliFen: r.feeMilliFen ?? null,
+    feeRate: r.feeRate ?? null,
+    orderAmountFen: r.orderAmountFen ?? null,
+    requestedRefundAmountFen: r.requestedRefundAmountFen ?? null,
+    feeRemark: r.feeRemark ?? null,
+    // deviceInfo and openid are not needed for reconciliation; openid is personal data: not stored.
+    extra: Object.keys(r.extra).length ? JSON.stringify(r.extra) : null,
+  };
+}
+
+type StoredImport = NonNullable<Awaited<ReturnType<typeof findImport>>>;
+
+function findImport(billDate: string, scope: string) {
+  return prisma.billImport.findUnique({ where: { billDate_scope: { billDate, scope } }, include: { rows: { orderBy: { lineNo: "asc" } } } });
+}
+
+function importInfo(i: StoredImport): ImportInfo {
+  return { id: i.id, billDate: i.billDate, scope: i.scope, importedAt: i.importedAt.toISOString(), rowCount: i.rowCount, hashValue: i.hashValue, requestId: i.requestId };
+}
+
+const orUndef = (v: number | null) => (v === null ? undefined : v);
+
+async function reportFor(i: StoredImport): Promise<ReconciliationReport> {
+  return reconcile({
+    billDate: i.billDate,
+    rows: i.rows,
+    summary: {
+      tradeCount: i.summaryTradeCount,
+      settlementFen: orUndef(i.summarySettlementFen),
+      refundFen: orUndef(i.summaryRefundFen),
+      rechargeRefundFen: orUndef(i.summaryRechargeRefundFen),
+      feeMilliFen: orUndef(i.summaryFeeMilliFen),
+      orderFen: orUndef(i.summaryOrderFen),
+      requestedRefundFen: orUndef(i.summaryRequestedRefundFen),
+    },
+    local: await loadLocal(i.billDate, i.scope, i.rows),
+  });
+}
+
+/** The whole action: download, verify, parse, store, reconcile. Nothing is stored unless every step before storing succeeded. */
+export async function downloadAndReconcile(req: ReconcileRequest): Promise<ReconcileOutcome> {
+  const { billDate } = req;
+  const scope = scopeOf(req);
+  let downloaded;
+  try {
+    downloaded = await applyAndDownload(billDate, req.subMchid);
+  } catch (e) {
+    if (e instanceof WechatPayApiError && e.is("STATEMENT_CREATING")) {
+      return {
+        status: "STATEMENT_CREATING",
+        billDate,
+        scope,
+        message: `账单生成中（STATEMENT_CREATING）。${availabilityHint(billDate)}；请约 ${RETRY_AFTER_MINUTES} 分钟后再试。`,
+        retryAfter: new Date(Date.now() + RETRY_AFTER_MINUTES * 60_000).toISOString(),
+      };
+    }
+    if (e instanceof WechatPayApiError && e.is("NO_STATEMENT_EXIST")) {
+      // No transactions that day at WeChat: any payment we recorded for the day is missing from the bill.
+      const report = reconcile({ billDate, rows: [], summary: { tradeCount: 0 }, local: await loadLocal(billDate, scope, []) });
+      return {
+        status: "NO_STATEMENT_EXIST",
+        billDate,
+        scope,
+        message: `微信支付没有该日的账单（NO_STATEMENT_EXIST）：该日没有交易，无需重试。若下表列出本地已支付的子单，请核查。`,
+        report,
+      };
+    }
+    throw toBillError(e);
+  }
+
+  let parsed;
+  try {
+    parsed = parseTradeBill(downloaded.content);
+  } catch (e) {
+    throw toBillError(e);
+  }
+  const { bill } = downloaded;
+  const s = parsed.summary;
+  await prisma.$transaction(async (db) => {
+    const old = await db.billImport.findUnique({ where: { billDate_scope: { billDate, scope } }, select: { id: true } });
+    if (old) {
+      await db.billRow.deleteMany({ where: { importId: old.id } });
+      await db.billImport.delete({ where: { id: old.id } });
+    }
+    const created = await db.billImport.create({
+      data: {
+        billDate,
+        scope,
+        billType: "ALL",
+        hashType: bill.hash_type,
+        hashValue: bill.hash_value.toLowerCase(),
+        requestId: bill.requestId ?? null,
+        header: parsed.header.join(","),
+        rowCount: parsed.rows.length,
+        summaryTradeCount: s.tradeCount,
+        summarySettlementFen: s.settlementFen ?? null,
+        summaryRefundFen: s.refundFen ?? null,
+        summaryRechargeRefundFen: s.rechargeRefundFen ?? null,
+        summaryFeeMilliFen: s.feeMilliFen ?? null,
+        summaryOrderFen: s.orderFen ?? null,
+        summaryRequestedRefundFen: s.requestedRefundFen ?? null,
+      },
+    });
+    for (let i = 0; i < parsed.rows.length; i += CHUNK) {
+      await db.billRow.createMany({ data: parsed.rows.slice(i, i + CHUNK).map((r) => ({ importId: created.id, ...toRowData(r) })) });
+    }
+  });
+  const stored = (await findImport(billDate, scope))!;
+  return { status: "RECONCILED", billDate, scope, import: importInfo(stored), report: await reportFor(stored) };
+}
+
+/** The report of the stored import (recomputed against the current database), or null if never imported. */
+export async function storedReport(billDate: string, scope: string): Promise<{ import: ImportInfo; report: ReconciliationReport } | null> {
+  const i = await findImport(billDate, scope);
+  return i ? { import: importInfo(i), report: await reportFor(i) } : null;
+}
+
+export async function recentImports(limit = 20): Promise<ImportInfo[]> {
+  const rows = await prisma.billImport.findMany({ orderBy: { importedAt: "desc" }, take: limit });
+  return rows.map((i) => importInfo({ ...i, rows: [] }));
+}
+
+/** Stores selectable as a bill scope (partner mode only). */
+export async function billStores(): Promise<{ subMchid: string; name: string }[]> {
+  if (env().wechatpay.mode !== "partner") return [];
+  return prisma.store.findMany({ select: { subMchid: true, name: true }, orderBy: { id: "asc" } });
+}

@@ -1,0 +1,38 @@
+import { defineConfig } from "@playwright/test";
+import base from "./playwright.config";
+import { testAppEnv } from "./tests/support/test-identity";
+
+// The Playwright happy path once more, against the same build backed by PostgreSQL
+// (TEST_DATABASE_URL_PG's server, database wcp_e2e, reset on each run). Run by `npm run test:pg`:
+//   playwright test -c playwright.pg.config.ts --grep "three stores"
+// Own ports (app 3011, fake 3111), so it never collides with the SQLite e2e run on 3001/3101.
+const admin = process.env.TEST_DATABASE_URL_PG;
+if (!admin) throw new Error("playwright.pg.config.ts needs TEST_DATABASE_URL_PG (tests/support/postgres.sh start prints one)");
+const dbUrl = new URL(admin);
+dbUrl.pathname = "/wcp_e2e";
+const E2E_DATABASE_URL = dbUrl.toString();
+const APP_URL = "http://localhost:3011";
+const FAKE_URL = "http://127.0.0.1:3111";
+// Read by tests/e2e/support.ts in the runner and its workers.
+Object.assign(process.env, { E2E_APP_URL: APP_URL, E2E_FAKE_URL: FAKE_URL, E2E_DATABASE_URL });
+
+export default defineConfig({
+  ...base,
+  outputDir: "test-results/pg",
+  use: { ...base.use, baseURL: APP_URL },
+  webServer: {
+    command:
+      "node tests/support/pg-query.mjs --create-db && node prisma/migrate.mjs reset && tsx prisma/seed.ts && " +
+      "NEXT_TELEMETRY_DISABLED=1 tsx tests/fake-wechatpay/with-app.ts next start -p 3011",
+    url: `${APP_URL}/api/products`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    env: {
+      ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: E2E_DATABASE_URL }),
+      FAKE_WECHATPAY_PORT: "3111",
+      FAKE_WECHATPAY_TIME_SCALE: "0.01",
+      PORT: "3011",
+    },
+  },
+});

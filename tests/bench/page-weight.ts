@@ -1,0 +1,84 @@
+// First-load JS of a page, measured the way a browser pays for it: fetch the server-rendered HTML
+// from `next start`, collect every <script src> it references (deduplicated), fetch each one and
+// sum the gzip size (level 9) of its bytes. Inline scripts (the RSC payload) are not counted.
+// The reference is an EMPTY App Router page built with the same Next.js version from the same
+// node_modules (.data/bench-empty-app, node_modules symlinked), rebuilt when the version changes.
+import fs from "node:fs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { ROOT, run, startChild, waitForUrl } from "./support";
+
+export interface PageWeight {
+  path: string;
+  scripts: number;
+  rawBytes: number;
+  gzipBytes: number;
+}
+
+export async function measurePage(baseUrl: string, pagePath: string): Promise<PageWeight> {
+  const res = await fetch(baseUrl + pagePath);
+  if (res.status !== 200) throw new Error(`page weight: GET ${pagePath} → ${res.status}`);
+  const html = await res.text();
+  const srcs = new Set<string>();
+  for (const m of html.matchAll(/<script\b[^>]*?\ssrc="([^"]+)"/g)) srcs.add(m[1]!.replaceAll("&amp;", "&"));
+  if (srcs.size === 0) throw new Error(`page weight: no <script src> in ${pagePath}`);
+  let rawBytes = 0;
+  let gzipBytes = 0;
+  for (const src of srcs) {
+    const r = await fetch(new URL(src, baseUrl));
+    if (r.status !== 200) throw new Error(`page weight: ${src} → ${r.status}`);
+    const buf = Buffer.from(await r.arrayBuffer());
+    rawBytes += buf.length;
+    gzipBytes += gzipSync(buf, { level: 9 }).length;
+  }
+  return { path: pagePath, scripts: srcs.size, rawBytes, gzipBytes };
+}
+
+export const EMPTY_APP_DIR = path.join(ROOT, ".data/bench-empty-app");
+
+const FILES: Record<string, string> = {
+  "package.json": JSON.stringify({ name: "bench-empty-app", private: true, type: "module" }, null, 2) + "\n",
+  "next.config.mjs": `export default { reactStrictMode: true, poweredByHeader: false };\n`,
+  // Turbopack takes the repo (its lockfile) as the workspace root and would otherwise pick up the
+  // repo's instrumentation.ts (server-only; it does not change client JS, but it fails without env).
+  "instrumentation.js": `export function register() {}\n`,
+  "app/layout.jsx": `export default function RootLayout({ children }) {\n  return (\n    <html lang="zh-CN">\n      <body>{children}</body>\n    </html>\n  );\n}\n`,
+  "app/page.jsx": `export default function Page() {\n  return <main />;\n}\n`,
+};
+
+/** Builds the empty app once per Next.js version (a few tens of seconds); `force` rebuilds. */
+export async function buildEmptyApp(force = false): Promise<void> {
+  const nextVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/next/package.json"), "utf8")) as { version: string }).version;
+  const stamp = path.join(EMPTY_APP_DIR, ".next/bench-stamp");
+  const wanted = JSON.stringify({ nextVersion, files: FILES });
+  if (!force && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === wanted && fs.existsSync(path.join(EMPTY_APP_DIR, ".next/BUILD_ID"))) {
+    return;
+  }
+  fs.rmSync(EMPTY_APP_DIR, { recursive: true, force: true });
+  for (const [file, text] of Object.entries(FILES)) {
+    fs.mkdirSync(path.dirname(path.join(EMPTY_APP_DIR, file)), { recursive: true });
+    fs.writeFileSync(path.join(EMPTY_APP_DIR, file), text);
+  }
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(EMPTY_APP_DIR, "node_modules"), "dir");
+  console.error(`bench: building the empty Next.js ${nextVersion} page in ${path.relative(ROOT, EMPTY_APP_DIR)} …`);
+  await run(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: EMPTY_APP_DIR,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" as const },
+    quiet: true,
+  });
+  fs.writeFileSync(stamp, wanted);
+}
+
+export async function measureEmptyPage(port: number): Promise<PageWeight> {
+  const server = startChild("empty-app", process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: EMPTY_APP_DIR,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" as const },
+    quiet: true,
+  });
+  try {
+    await waitForUrl(`http://127.0.0.1:${port}/`, server, 30_000);
+    return await measurePage(`http://127.0.0.1:${port}`, "/");
+  } finally {
+    await server.stop();
+  }
+}

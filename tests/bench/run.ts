@@ -1,0 +1,299 @@
+// npm run bench — builds the app, starts it with `next start` in production mode against a FRESH
+// SQLite database and the fake WeChat Pay, starts the bare node:http baseline next to it, and loads
+// both on loopback. Prints one table, writes tests/bench/results/latest.{json,md}.
+//
+// Flags: --no-build        reuse the existing .next (only when nothing changed since the last build)
+//        --quick           fewer requests (smoke test of the bench itself; figures not comparable)
+//        --cpu-prof        run `next start` under node --cpu-prof; profiles in .data/bench-prof/
+//        --readme          replace the table between the bench markers in README.md
+//        --only=a,b        notify,duplicates,checkout,weight (default: all)
+// Always run through `npm run bench` (it takes /tmp/e2e.lock: never two builds at once).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { testAppEnv } from "../support/test-identity";
+import { checkAppliedOnce, createOrders, signedNotification, type BenchOrder, type SignedNotification } from "./notifications";
+import { buildEmptyApp, measureEmptyPage, measurePage, type PageWeight } from "./page-weight";
+import { load, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
+
+const argv = process.argv.slice(2);
+const flag = (f: string) => argv.includes(f);
+const only = new Set((argv.find((a) => a.startsWith("--only="))?.slice(7) ?? "notify,duplicates,checkout,weight").split(","));
+const QUICK = flag("--quick");
+
+const APP_PORT = 3021;
+const FAKE_PORT = 3121;
+const BASELINE_PORT = 3221;
+const EMPTY_PORT = 3321;
+const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+const FAKE_URL = `http://127.0.0.1:${FAKE_PORT}`;
+const BASELINE_URL = `http://127.0.0.1:${BASELINE_PORT}`;
+const DB_URL = "file:./.data/bench.db";
+const NOTIFY_PATH = "/api/wechatpay/notify";
+
+// Requests per run (closed loop; every notification distinct). Sized so each run lasts a few seconds.
+const NOTIFY_LEVELS: [connections: number, amount: number][] = QUICK
+  ? [
+      [1, 50],
+      [8, 100],
+      [32, 200],
+      [128, 256],
+    ]
+  : [
+      [1, 300],
+      [8, 1000],
+      [32, 2000],
+      [128, 2000],
+    ];
+const WARMUP = QUICK ? 100 : 400;
+const CHECKOUT_LEVELS: [number, number][] = QUICK
+  ? [
+      [1, 30],
+      [16, 64],
+    ]
+  : [
+      [1, 300],
+      [16, 800],
+    ];
+
+const env = {
+  ...process.env,
+  ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: DB_URL }),
+  NODE_ENV: "production" as const,
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+const nextBin = path.join(ROOT, "node_modules/next/dist/bin/next");
+const tsxBin = path.join(ROOT, "node_modules/.bin/tsx");
+const log = (s: string) => console.error(`bench: ${s}`);
+
+interface Row {
+  scenario: string;
+  target: "app" | "baseline";
+  result: LoadResult;
+  note?: string;
+}
+const rows: Row[] = [];
+const weights: { page: string; gzipBytes: number; scripts: number; ratio: number }[] = [];
+const checks: Record<string, unknown> = {};
+
+const servers: Started[] = [];
+async function main() {
+  const withFake = only.has("checkout");
+  if (withFake && !fs.existsSync(path.join(ROOT, "tests/fake-wechatpay/server.ts"))) throw new Error("tests/fake-wechatpay/server.ts is missing");
+  const t0 = Date.now();
+
+  if (!flag("--no-build")) {
+    log("next build …");
+    // Built with the same (test identity) environment it is started with.
+    await run("npm", ["run", "build"], { env, quiet: true });
+  }
+  if (!fs.existsSync(path.join(ROOT, ".next/BUILD_ID"))) throw new Error(".next/BUILD_ID missing: build first");
+  if (only.has("weight")) await buildEmptyApp();
+
+  log("fresh database .data/bench.db …");
+  await run(process.execPath, ["prisma/migrate.mjs", "reset"], { env, quiet: true });
+  await run(tsxBin, ["prisma/seed.ts"], { env, quiet: true });
+
+  const profDir = path.join(ROOT, ".data/bench-prof");
+  if (flag("--cpu-prof")) fs.mkdirSync(profDir, { recursive: true });
+  const fake = withFake && startChild("fake", tsxBin, ["tests/bench/fake-server.ts"], { env: { ...env, FAKE_WECHATPAY_PORT: String(FAKE_PORT) }, quiet: true });
+  const app = startChild("app", process.execPath, [...(flag("--cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), nextBin, "start", "-p", String(APP_PORT), "-H", "127.0.0.1"], {
+    env,
+  });
+  const baseline = startChild("baseline", tsxBin, ["tests/bench/baseline-server.ts"], { env: { ...env, BASELINE_PORT: String(BASELINE_PORT) } });
+  servers.push(app, baseline);
+  if (fake) servers.push(fake);
+  await Promise.all([
+    fake && waitForUrl(`${FAKE_URL}/__fake/requests`, fake),
+    waitForUrl(`${APP_URL}/api/products`, app),
+    waitForUrl(`${BASELINE_URL}/`, baseline),
+  ]);
+  log(`servers up after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+  process.env.DATABASE_URL = DB_URL;
+  const { prisma } = await import("@/lib/db");
+
+  const notifyOrders = new Map<string, string[]>([["app", []], ["baseline", []]]);
+  const notify = async (target: "app" | "baseline", connections: number, orders: BenchOrder[]) => {
+    const signed: SignedNotification[] = orders.map(signedNotification);
+    notifyOrders.get(target)!.push(...orders.map((o) => o.orderNo));
+    let i = 0;
+    const result = await load({
+      url: target === "app" ? APP_URL : BASELINE_URL,
+      connections,
+      amount: signed.length,
+      expectStatus: 204,
+      next: () => {
+        const n = signed[i++ % signed.length]!;
+        return { method: "POST", path: NOTIFY_PATH, headers: n.headers, body: n.body };
+      },
+    });
+    if (i !== signed.length) throw new Error(`load generator sent ${i} notifications, expected ${signed.length}`);
+    return result;
+  };
+
+  // Warm-up (JIT, route module loading, Prisma's first queries) on both servers; not reported.
+  log("warm-up …");
+  for (const target of ["app", "baseline"] as const) await notify(target, 8, await createOrders(prisma, WARMUP));
+  if (only.has("checkout")) {
+    await checkoutLoad(4, QUICK ? 10 : 60);
+  }
+
+  if (only.has("checkout")) {
+    for (const [c, amount] of CHECKOUT_LEVELS) {
+      log(`checkout ${c} connections × ${amount} …`);
+      rows.push({ scenario: "checkout", target: "app", result: await checkoutLoad(c, amount) });
+    }
+  }
+
+  if (only.has("notify")) {
+    for (const [c, amount] of NOTIFY_LEVELS) {
+      for (const target of ["app", "baseline"] as const) {
+        const orders = await createOrders(prisma, amount);
+        log(`notify ${target} ${c} connections × ${amount} distinct …`);
+        rows.push({ scenario: "notify", target, result: await notify(target, c, orders) });
+      }
+      const app = rows.at(-2)!;
+      const base = rows.at(-1)!;
+      app.note = `${((app.result.rps / base.result.rps) * 100).toFixed(0)} % of baseline`;
+    }
+    for (const target of ["app", "baseline"] as const) {
+      const check = await checkAppliedOnce(prisma, notifyOrders.get(target)!);
+      checks[`notify_${target}_applied_once`] = { orders: notifyOrders.get(target)!.length, ...check };
+    }
+  }
+
+  if (only.has("duplicates")) {
+    const [order] = await createOrders(prisma, 1);
+    const n = signedNotification(order!);
+    log("duplicates: the same notification 200× over 32 connections …");
+    const result = await load({
+      url: APP_URL,
+      connections: 32,
+      amount: 200,
+      expectStatus: 204,
+      next: () => ({ method: "POST", path: NOTIFY_PATH, headers: n.headers, body: n.body }),
+    });
+    const events = await prisma.paymentEvent.groupBy({ by: ["outcome"], where: { orderNo: order!.orderNo }, _count: { _all: true } });
+    const byOutcome = Object.fromEntries(events.map((e) => [e.outcome, e._count._all]));
+    const status = (await prisma.order.findUniqueOrThrow({ where: { orderNo: order!.orderNo } })).status;
+    checks.duplicates = { orderStatus: status, events: byOutcome };
+    rows.push({ scenario: "notify-duplicate", target: "app", result, note: `APPLIED ${byOutcome.APPLIED ?? 0}, DUPLICATE ${byOutcome.DUPLICATE ?? 0}` });
+  }
+
+  if (only.has("weight")) {
+    log("page weight …");
+    const empty = await measureEmptyPage(EMPTY_PORT);
+    const cartOrder = await prisma.order.findFirst({ where: { status: "PENDING" }, select: { orderNo: true } });
+    const measured: [string, PageWeight][] = [
+      ["empty Next.js page", empty],
+      ["cart /", await measurePage(APP_URL, "/")],
+    ];
+    if (cartOrder) measured.push(["result /orders/[orderNo]", await measurePage(APP_URL, `/orders/${cartOrder.orderNo}`)]);
+    for (const [page, w] of measured) weights.push({ page, gzipBytes: w.gzipBytes, scripts: w.scripts, ratio: w.gzipBytes / empty.gzipBytes });
+  }
+
+  await prisma.$disconnect();
+  await Promise.all(servers.map((s) => s.stop()));
+  report(Date.now() - t0);
+}
+
+async function checkoutLoad(connections: number, amount: number): Promise<LoadResult> {
+  const body = JSON.stringify({ items: [{ sku: "TEA-LJ-50", quantity: 1 }, { sku: "BAK-TS-01", quantity: 2 }] });
+  return load({
+    url: APP_URL,
+    connections,
+    amount,
+    expectStatus: 201,
+    next: () => ({ method: "POST", path: "/api/checkout", headers: { "content-type": "application/json", origin: APP_URL }, body }),
+  });
+}
+
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "-");
+
+function report(elapsedMs: number) {
+  const get = (scenario: string, target: string, c: number) => rows.find((r) => r.scenario === scenario && r.target === target && r.result.connections === c)?.result;
+  const app32 = get("notify", "app", 32);
+  const base32 = get("notify", "baseline", 32);
+  const dup = get("notify-duplicate", "app", 32);
+  const co1 = get("checkout", "app", 1);
+  const cart = weights.find((w) => w.page.startsWith("cart"));
+  const notifyErrors = rows.filter((r) => r.scenario.startsWith("notify") && r.target === "app").reduce((s, r) => s + r.result.errors, 0);
+  const appCheck = checks.notify_app_applied_once as { doubleApplied: number; neverApplied: number; notPaid: number } | undefined;
+  const dupCheck = checks.duplicates as { events: Record<string, number>; orderStatus: string } | undefined;
+  const targets = [
+    app32 && base32 && {
+      target: "Notify throughput ≥ 40 % of bare Node at 32 connections",
+      value: `${fmt((app32.rps / base32.rps) * 100, 0)} % (${fmt(app32.rps, 0)} vs ${fmt(base32.rps, 0)} req/s)`,
+      met: app32.rps / base32.rps >= 0.4,
+    },
+    app32 && { target: "Notify p99 < 25 ms at 32 connections", value: `${fmt(app32.p99Ms)} ms`, met: app32.p99Ms < 25 },
+    appCheck && {
+      target: "Notify: 0 errors (non-204), 0 double applies, every order applied",
+      value: `${notifyErrors} errors, ${appCheck.doubleApplied} double, ${appCheck.neverApplied} never applied, ${appCheck.notPaid} not PAID`,
+      met: notifyErrors === 0 && appCheck.doubleApplied === 0 && appCheck.neverApplied === 0 && appCheck.notPaid === 0,
+    },
+    dup && dupCheck && app32 && {
+      target: "Duplicates: one transition, p99 ≤ 2 × distinct p99 (32 connections)",
+      value: `APPLIED ${dupCheck.events.APPLIED ?? 0}, status ${dupCheck.orderStatus}; p99 ${fmt(dup.p99Ms)} vs ${fmt(app32.p99Ms)} ms`,
+      met: dupCheck.events.APPLIED === 1 && dupCheck.orderStatus === "PAID" && dup.errors === 0 && dup.p99Ms <= 2 * app32.p99Ms,
+    },
+    co1 && { target: "Checkout p50 < 20 ms at 1 connection", value: `${fmt(co1.p50Ms)} ms`, met: co1.p50Ms < 20 && co1.errors === 0 },
+    cart && { target: "Cart first-load JS ≤ 1.15 × empty page", value: `${fmt(cart.ratio, 2)} ×`, met: cart.ratio <= 1.15 },
+  ].filter(Boolean) as { target: string; value: string; met: boolean }[];
+
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? "?",
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    next: (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/next/package.json"), "utf8")) as { version: string }).version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+
+  const lines: string[] = [];
+  lines.push(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Node ${machine.node}, Next.js ${machine.next} (${machine.platform}); load generator, app, baseline and fake share these cores.`);
+  lines.push("");
+  lines.push("| Scenario | Server | Conns | Requests | req/s | p50 ms | p99 ms | Errors | Note |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of rows) {
+    const x = r.result;
+    lines.push(
+      `| ${r.scenario} | ${r.target === "app" ? "next start" : "bare node:http"} | ${x.connections} | ${x.requests} | ${fmt(x.rps, 0)} | ${fmt(x.p50Ms)} | ${fmt(x.p99Ms)} | ${x.errors} | ${r.note ?? ""} |`,
+    );
+  }
+  if (weights.length) {
+    lines.push("");
+    lines.push("| Page | First-load JS (gzip) | Scripts | × empty page |");
+    lines.push("|---|---:|---:|---:|");
+    for (const w of weights) lines.push(`| ${w.page} | ${(w.gzipBytes / 1024).toFixed(1)} KiB | ${w.scripts} | ${w.ratio.toFixed(2)} |`);
+  }
+  lines.push("");
+  lines.push("| Target | Measured | Met |");
+  lines.push("|---|---|---|");
+  for (const t of targets) lines.push(`| ${t.target} | ${t.value} | ${t.met ? "yes" : "**NO**"} |`);
+  lines.push("");
+  lines.push(`Run at ${new Date().toISOString()} in ${(elapsedMs / 1000).toFixed(0)} s${QUICK ? " (--quick: not comparable)" : ""}.`);
+  const table = lines.join("\n");
+  console.log(table);
+
+  const outDir = path.join(ROOT, "tests/bench/results");
+  fs.mkdirSync(outDir, { recursive: true });
+  const json = { ranAt: new Date().toISOString(), quick: QUICK, elapsedMs, machine, rows, weights, checks, targets };
+  fs.writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(json, null, 2) + "\n");
+  fs.writeFileSync(path.join(outDir, "latest.md"), table + "\n");
+  if (flag("--readme")) {
+    const readme = path.join(ROOT, "README.md");
+    const text = fs.readFileSync(readme, "utf8");
+    const re = /(<!-- bench:start -->\n)[\s\S]*?(\n<!-- bench:end -->)/;
+    if (re.test(text)) fs.writeFileSync(readme, text.replace(re, `$1${table}$2`));
+    else log("README.md has no <!-- bench:start --> … <!-- bench:end --> markers; not updated");
+  }
+  if (targets.some((t) => !t.met)) process.exitCode = 3;
+}
+
+main().catch(async (e) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  await Promise.all(servers.map((s) => s.stop(2000).catch(() => undefined)));
+  process.exit(1);
+});

@@ -1,0 +1,195 @@
+// Shared plumbing for the benchmark: child processes that die with us, readiness polling, and a thin
+// wrapper over autocannon that records every response's status and exact latency.
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import autocannon from "autocannon";
+
+export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
+const children = new Set<ChildProcess>();
+
+/** Kills a child's whole process group (it was started detached, so the group id is its pid). */
+export function killTree(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function killAll(): void {
+  for (const c of children) killTree(c, "SIGKILL");
+}
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+export interface Started {
+  child: ChildProcess;
+  /** Last lines of output, for failure messages. */
+  tail(): string;
+  /** SIGTERM, wait up to `graceMs`, then SIGKILL. Resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns a long-running child in its own process group; it is killed when this process exits. */
+export function startChild(label: string, cmd: string, args: string[], opts: SpawnOptions & { quiet?: boolean } = {}): Started {
+  const child = spawn(cmd, args, { cwd: ROOT, ...opts, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  const lines: string[] = [];
+  const onData = (buf: Buffer) => {
+    for (const line of buf.toString("utf8").split("\n")) {
+      if (!line.trim()) continue;
+      lines.push(line);
+      if (lines.length > 60) lines.shift();
+      if (!opts.quiet) process.stderr.write(`  [${label}] ${line}\n`);
+    }
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.once("exit", () => children.delete(child));
+  return {
+    child,
+    tail: () => lines.join("\n"),
+    async stop(graceMs = 5000) {
+      killTree(child, "SIGTERM");
+      const t = setTimeout(() => killTree(child, "SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Runs a command to completion (inherits stdio unless quiet); throws with its output on failure. */
+export async function run(cmd: string, args: string[], opts: SpawnOptions & { quiet?: boolean } = {}): Promise<string> {
+  const child = spawn(cmd, args, { cwd: ROOT, ...opts, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let out = "";
+  const collect = (b: Buffer) => {
+    out += b.toString("utf8");
+    if (!opts.quiet) process.stderr.write(b);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  children.delete(child);
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${code}\n${out.slice(-4000)}`);
+  return out;
+}
+
+/** Polls `url` until it answers (any status < 500) or the child dies or time runs out. */
+export async function waitForUrl(url: string, started: Started | undefined, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (started && (started.child.exitCode !== null || started.child.signalCode !== null)) {
+      throw new Error(`process for ${url} exited early (${started.child.exitCode ?? started.child.signalCode}):\n${started.tail()}`);
+    }
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms\n${started?.tail() ?? ""}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface LoadResult {
+  connections: number;
+  requests: number;
+  /** responses per second over the run */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** responses whose status was not the expected one, plus socket errors and timeouts */
+  errors: number;
+  statuses: Record<string, number>;
+  durationS: number;
+}
+
+export interface LoadRequest {
+  method: "GET" | "POST";
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+/**
+ * Closed-loop load on loopback: `connections` keep-alive connections, exactly `amount` requests in
+ * total (each produced by `next()`, so bodies may differ per request), at most `maxSeconds`.
+ */
+export async function load(opts: {
+  url: string;
+  connections: number;
+  amount: number;
+  next: () => LoadRequest;
+  expectStatus: number;
+  maxSeconds?: number;
+}): Promise<LoadResult> {
+  const u = new URL(opts.url);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error(`refusing to load a non-loopback host: ${u.hostname}`);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let unexpected = 0;
+  const started = process.hrtime.bigint();
+  let lastResponseAt = started;
+  const instance = autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    amount: opts.amount,
+    duration: opts.maxSeconds ?? 60,
+    timeout: 10,
+    pipelining: 1,
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => {
+          const r = opts.next();
+          return { ...req, method: r.method, path: r.path, headers: r.headers ?? {}, body: r.body };
+        },
+      },
+    ],
+  });
+  instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+    latencies.push(responseTimeMs);
+    lastResponseAt = process.hrtime.bigint();
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    if (statusCode !== opts.expectStatus) unexpected++;
+  });
+  const result = await instance;
+  // From the first request to the last response (autocannon itself only stops on its 1 s ticker).
+  const durationS = Number(lastResponseAt - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const errors = unexpected + result.errors + result.timeouts;
+  if (result.errors || result.timeouts) statuses.socketErrors = result.errors + result.timeouts;
+  return {
+    connections: opts.connections,
+    requests: latencies.length,
+    rps: latencies.length / durationS,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1] ?? NaN,
+    errors,
+    statuses,
+    durationS,
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

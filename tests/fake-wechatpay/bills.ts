@@ -1,0 +1,319 @@
+// Trade bill (§8): apply (GET /v3/bill/tradebill) and download (GET /v3/billdownload/file).
+// Money is integer fen throughout; yuan strings are produced by integer arithmetic only.
+import { createHash, randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { z } from "zod";
+import type { ApiCall, ApiResult, FakeContext } from "./context";
+import { ApiError, paramError } from "./errors";
+import { addMonthsToDate, billTimeCst, cstDate, cstMidnight } from "./time";
+
+export const BILL_TOKEN_TTL_MS = 5 * 60_000; // §8.2 newer pages: 5 min (older: 30 s)
+const FEE_RATE_PER_MILLE = 6; // 0.60 %
+
+const ExtraRowSchema = z.strictObject({
+  bill_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  out_trade_no: z.string().min(1).max(32),
+  amount_fen: z.int(),
+  trade_state: z.string().min(1).default("SUCCESS"),
+  transaction_id: z.string().optional(),
+  /** HH:mm:ss on bill_date (CST); default 12:00:00. */
+  time: z.string().regex(/^\d{2}:\d{2}:\d{2}$/).optional(),
+  mchid: z.string().optional(),
+  sub_mchid: z.string().optional(),
+  attach: z.string().optional(),
+  description: z.string().optional(),
+});
+
+export const BillOverridesSchema = z.strictObject({
+  /** Sub out_trade_no values to leave out of the bill. */
+  remove: z.array(z.string()).optional(),
+  /** out_trade_no → amount in fen shown in the bill instead of the real one. */
+  amountFen: z.record(z.string(), z.int()).optional(),
+  /** out_trade_no → 交易状态 shown (REFUND turns the row into a refund row). */
+  tradeState: z.record(z.string(), z.string().min(1)).optional(),
+  extraRows: z.array(ExtraRowSchema).optional(),
+  /** The next download serves bytes whose SHA-1 differs from hash_value. */
+  tamperNextDownload: z.boolean().optional(),
+});
+export type BillOverridesInput = z.infer<typeof BillOverridesSchema>;
+type ExtraRow = z.infer<typeof ExtraRowSchema>;
+
+export class BillOverrides {
+  remove = new Set<string>();
+  amountFen = new Map<string, number>();
+  tradeState = new Map<string, string>();
+  extraRows: ExtraRow[] = [];
+  tamperNextDownload = false;
+
+  /** Merges into what is already set (POST /__fake/bills/overrides twice accumulates). */
+  apply(input: BillOverridesInput): void {
+    for (const r of input.remove ?? []) this.remove.add(r);
+    for (const [k, v] of Object.entries(input.amountFen ?? {})) this.amountFen.set(k, v);
+    for (const [k, v] of Object.entries(input.tradeState ?? {})) this.tradeState.set(k, v);
+    this.extraRows.push(...(input.extraRows ?? []));
+    if (input.tamperNextDownload !== undefined) this.tamperNextDownload = input.tamperNextDownload;
+  }
+
+  clear(): void {
+    this.remove.clear();
+    this.amountFen.clear();
+    this.tradeState.clear();
+    this.extraRows = [];
+    this.tamperNextDownload = false;
+  }
+
+  snapshot() {
+    return {
+      remove: [...this.remove],
+      amountFen: Object.fromEntries(this.amountFen),
+      tradeState: Object.fromEntries(this.tradeState),
+      extraRows: this.extraRows,
+      tamperNextDownload: this.tamperNextDownload,
+    };
+  }
+}
+
+/** 1230 → "12.30", -5 → "-0.05": integer arithmetic only. */
+export function fenToYuan(fen: number): string {
+  if (!Number.isSafeInteger(fen)) throw new Error(`not an integer amount: ${fen}`);
+  const sign = fen < 0 ? "-" : "";
+  const a = Math.abs(fen);
+  return `${sign}${Math.floor(a / 100)}.${String(a % 100).padStart(2, "0")}`;
+}
+/** The fee column has 5 decimals in real bills (`0.01000`); the fee itself is whole fen. */
+const feeYuan = (fen: number) => `${fenToYuan(fen)}000`;
+/** 0.6 % rounded half-up to whole fen, in integers. */
+const feeFen = (amountFen: number) => Math.sign(amountFen) * Math.floor((Math.abs(amountFen) * FEE_RATE_PER_MILLE + 500) / 1000);
+
+interface BillRow {
+  timeText: string;
+  sortKey: string;
+  appid: string;
+  mchid: string;
+  subMchid: string;
+  deviceId: string;
+  transactionId: string;
+  outTradeNo: string;
+  openid: string;
+  tradeState: string;
+  amountFen: number;
+  description: string;
+  attach: string;
+}
+
+const HEAD_START = ["交易时间", "公众账号ID", "商户号", "特约商户号", "设备号", "微信订单号", "商户订单号", "用户标识", "交易类型", "交易状态", "付款银行", "货币种类", "应结订单金额", "代金券金额"];
+const REFUND_MID = ["微信退款单号", "商户退款单号", "退款金额", "充值券退款金额", "退款类型", "退款状态"];
+const TAIL = ["商品名称", "商户数据包", "手续费", "费率", "订单金额", "申请退款金额", "费率备注"];
+/** §8.3 column sets, exactly. */
+export const BILL_COLUMNS = {
+  ALL: [...HEAD_START, ...REFUND_MID, ...TAIL],
+  SUCCESS: [...HEAD_START, "商品名称", "商户数据包", "手续费", "费率", "订单金额", "费率备注"],
+  REFUND: [...HEAD_START, "退款申请时间", "退款成功时间", ...REFUND_MID, ...TAIL],
+} as const;
+export const BILL_SUMMARY_COLUMNS = {
+  ALL: ["总交易单数", "应结订单总金额", "退款总金额", "充值券退款总金额", "手续费总金额", "订单总金额", "申请退款总金额"],
+  SUCCESS: ["总交易单数", "应结订单总金额", "手续费总金额", "订单总金额"],
+  REFUND: ["总交易单数", "应结订单总金额", "退款总金额", "充值券退款总金额", "手续费总金额", "订单总金额", "申请退款总金额"],
+} as const;
+type BillType = keyof typeof BILL_COLUMNS;
+
+/** Column values of one row. A REFUND row (only via overrides) is an approximation: see README. */
+function rowValues(r: BillRow): Record<string, string> {
+  const refund = r.tradeState === "REFUND";
+  const fee = feeFen(r.amountFen);
+  return {
+    交易时间: r.timeText,
+    公众账号ID: r.appid,
+    商户号: r.mchid,
+    特约商户号: r.subMchid,
+    设备号: r.deviceId,
+    微信订单号: r.transactionId,
+    商户订单号: r.outTradeNo,
+    用户标识: r.openid,
+    交易类型: "MWEB",
+    交易状态: r.tradeState,
+    付款银行: "OTHERS",
+    货币种类: "CNY",
+    应结订单金额: refund ? "0.00" : fenToYuan(r.amountFen),
+    代金券金额: "0.00",
+    退款申请时间: refund ? r.timeText : "",
+    退款成功时间: refund ? r.timeText : "",
+    微信退款单号: refund ? `503000${r.transactionId.slice(-20)}` : "0",
+    商户退款单号: refund ? `R${r.outTradeNo}`.slice(0, 64) : "0",
+    退款金额: refund ? fenToYuan(r.amountFen) : "0.00",
+    充值券退款金额: "0.00",
+    退款类型: refund ? "ORIGINAL" : "",
+    退款状态: refund ? "SUCCESS" : "",
+    商品名称: r.description,
+    商户数据包: r.attach,
+    手续费: feeYuan(refund ? -fee : fee),
+    费率: "0.60%",
+    订单金额: fenToYuan(r.amountFen),
+    申请退款金额: refund ? fenToYuan(r.amountFen) : "0.00",
+    费率备注: "",
+  };
+}
+
+function summaryValues(rows: BillRow[]): Record<string, string> {
+  let settle = 0, refund = 0, fee = 0, order = 0, applyRefund = 0;
+  for (const r of rows) {
+    const isRefund = r.tradeState === "REFUND";
+    const f = feeFen(r.amountFen);
+    settle += isRefund ? 0 : r.amountFen;
+    refund += isRefund ? r.amountFen : 0;
+    applyRefund += isRefund ? r.amountFen : 0;
+    fee += isRefund ? -f : f;
+    order += r.amountFen;
+  }
+  return {
+    总交易单数: String(rows.length),
+    应结订单总金额: fenToYuan(settle),
+    退款总金额: fenToYuan(refund),
+    充值券退款总金额: "0.00",
+    手续费总金额: feeYuan(fee),
+    订单总金额: fenToYuan(order),
+    申请退款总金额: fenToYuan(applyRefund),
+  };
+}
+
+/** Commas would break the CSV shape; real bills do not quote fields, so the fake replaces them. */
+const cell = (v: string) => `\`${v.replace(/[,\r\n]/g, " ")}`;
+
+/** BOM + CRLF (§8.3, §13.7: the SDK fixture has both; we emit them so parsers are exercised). */
+export function renderBill(type: BillType, rows: BillRow[]): Buffer {
+  const cols = BILL_COLUMNS[type];
+  const sums = BILL_SUMMARY_COLUMNS[type];
+  const lines = [cols.join(",")];
+  for (const r of rows) {
+    const v = rowValues(r);
+    lines.push(cols.map((c) => cell(v[c] ?? "")).join(","));
+  }
+  const s = summaryValues(rows);
+  lines.push(sums.join(","));
+  lines.push(sums.map((c) => cell(s[c] ?? "")).join(","));
+  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8")]);
+}
+
+function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid: string | undefined): BillRow[] {
+  const ov = ctx.bills;
+  const rows: BillRow[] = [];
+  for (const order of ctx.store.orders.values()) {
+    for (const s of order.sub_orders) {
+      // §8.3: bills are per sub-order and belong to the sub-order's merchant (the SP in partner mode).
+      if (s.mchid !== mchid || s.trade_state !== "SUCCESS" || s.success_time_ms === undefined) continue;
+      if (cstDate(s.success_time_ms) !== billDate) continue;
+      if (subMchid !== undefined && s.sub_mchid !== subMchid) continue;
+      if (ov.remove.has(s.out_trade_no)) continue;
+      const timeText = billTimeCst(s.success_time_ms);
+      rows.push({
+        timeText,
+        sortKey: `${timeText}${s.out_trade_no}`,
+        appid: order.combine_appid,
+        mchid: s.mchid,
+        subMchid: s.sub_mchid ?? "0",
+        deviceId: "",
+        transactionId: s.transaction_id ?? "",
+        outTradeNo: s.out_trade_no,
+        openid: order.payer_openid ?? "",
+        tradeState: ov.tradeState.get(s.out_trade_no) ?? "SUCCESS",
+        amountFen: ov.amountFen.get(s.out_trade_no) ?? s.total_amount,
+        description: s.description,
+        attach: s.attach,
+      });
+    }
+  }
+  for (const x of ov.extraRows) {
+    if (x.bill_date !== billDate || (x.mchid ?? mchid) !== mchid) continue;
+    if (subMchid !== undefined && x.sub_mchid !== subMchid) continue;
+    const timeText = `${billDate} ${x.time ?? "12:00:00"}`;
+    rows.push({
+      timeText,
+      sortKey: `${timeText}${x.out_trade_no}`,
+      appid: ctx.keys.combineAppid,
+      mchid: x.mchid ?? mchid,
+      subMchid: x.sub_mchid ?? "0",
+      deviceId: "",
+      transactionId: x.transaction_id ?? `4200009999${billDate.replaceAll("-", "")}${randomBytes(4).readUInt32BE(0).toString().padStart(10, "0")}`,
+      outTradeNo: x.out_trade_no,
+      openid: "oUpF8uEXTRAROW0000000000000",
+      tradeState: x.trade_state,
+      amountFen: x.amount_fen,
+      description: x.description ?? "额外账单行（测试）",
+      attach: x.attach ?? "",
+    });
+  }
+  return rows.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+}
+
+const APPLY_PARAMS = new Set(["bill_date", "bill_type", "tar_type", "sub_mchid"]);
+
+export function handleTradeBill(ctx: FakeContext, call: ApiCall): ApiResult {
+  const q = new URLSearchParams(call.rawQuery);
+  for (const k of q.keys()) if (!APPLY_PARAMS.has(k)) throw paramError(k, `unknown query parameter "${k}"`, undefined, "query");
+  const billDate = q.get("bill_date");
+  if (billDate === null) throw paramError("bill_date", "required query parameter is missing", undefined, "query");
+  const midnight = cstMidnight(billDate);
+  if (midnight === null) throw paramError("bill_date", "must be a date formatted yyyy-MM-dd", billDate, "query");
+  const now = ctx.clock.now();
+  const today = cstDate(now);
+  if (billDate > today) throw paramError("bill_date", "must not be in the future", billDate, "query");
+  if (billDate < addMonthsToDate(today, -3)) throw paramError("bill_date", "must be within the last 3 months", billDate, "query");
+  const billType = q.get("bill_type") ?? "ALL";
+  if (!(billType in BILL_COLUMNS)) throw paramError("bill_type", "this fake supports ALL, SUCCESS and REFUND", billType, "query");
+  const tarType = q.get("tar_type");
+  if (tarType !== null && tarType !== "GZIP") throw paramError("tar_type", "must be GZIP or absent", tarType, "query");
+  const subMchid = q.get("sub_mchid") ?? undefined;
+  if (subMchid !== undefined && !ctx.keys.subMerchants.some((m) => m.subMchid === subMchid)) {
+    throw new ApiError(403, "NO_AUTH", "特约商户号与服务商不存在绑定关系", { field: "sub_mchid", value: subMchid, location: "query" });
+  }
+  // §8.1: generated from 09:00 the next day, fetch after 10:00 (CST) → before that, STATEMENT_CREATING.
+  if (now < midnight + 34 * 3600_000) throw new ApiError(400, "STATEMENT_CREATING", "账单生成中");
+  const type = billType as BillType;
+  const rows = collectRows(ctx, call.callerMchid, billDate, subMchid).filter((r) =>
+    type === "ALL" ? true : type === "SUCCESS" ? r.tradeState === "SUCCESS" : r.tradeState === "REFUND",
+  );
+  if (rows.length === 0) throw new ApiError(400, "NO_STATEMENT_EXIST", "请求的账单文件不存在");
+  const plain = renderBill(type, rows);
+  const token = randomBytes(24).toString("base64url");
+  const gzip = tarType === "GZIP";
+  ctx.store.billTokens.set(token, { token, mchid: call.callerMchid, plain, gzip, expiresAtMs: now + BILL_TOKEN_TTL_MS });
+  return {
+    status: 200,
+    json: {
+      hash_type: "SHA1",
+      hash_value: createHash("sha1").update(plain).digest("hex"),
+      download_url: `${ctx.publicBaseUrl()}/v3/billdownload/file?token=${token}${gzip ? "&tartype=gzip" : ""}`,
+    },
+  };
+}
+
+/** Changes one digit of the file: same size, plausible content, different SHA-1. */
+function tamper(plain: Buffer): Buffer {
+  const out = Buffer.from(plain);
+  for (let i = out.length - 1; i >= 0; i--) {
+    const c = out[i]!;
+    if (c >= 0x30 && c <= 0x39) {
+      out[i] = 0x30 + ((c - 0x30 + 1) % 10);
+      break;
+    }
+  }
+  return out;
+}
+
+export function handleBillDownload(ctx: FakeContext, call: ApiCall): ApiResult {
+  const q = new URLSearchParams(call.rawQuery);
+  const token = q.get("token");
+  if (!token) throw paramError("token", "required query parameter is missing", undefined, "query");
+  const entry = ctx.store.billTokens.get(token);
+  if (!entry) throw new ApiError(400, "INVALID_REQUEST", "下载链接无效，请重新申请账单");
+  // §8.2: only the merchant that applied may download.
+  if (entry.mchid !== call.callerMchid) throw new ApiError(403, "NO_AUTH", "无权下载该账单");
+  if (ctx.clock.now() > entry.expiresAtMs) throw new ApiError(400, "INVALID_REQUEST", "下载链接已过期，请重新申请账单");
+  let plain = entry.plain;
+  if (ctx.bills.tamperNextDownload) {
+    ctx.bills.tamperNextDownload = false;
+    plain = tamper(plain);
+  }
+  const body = entry.gzip ? gzipSync(plain) : plain;
+  return { status: 200, unsigned: { body, contentType: "application/octet-stream" } };
+}

@@ -1,0 +1,44 @@
+// Everything a request handler needs, built once by startFakeWechatPay.
+import type { BillOverrides } from "./bills";
+import type { Faults } from "./faults";
+import type { FakeKeys, MerchantIdentity } from "./keys";
+import type { Notifier } from "./notifier";
+import type { VerifyMode } from "./signing";
+import type { FakeStore } from "./store";
+import type { BusinessClock } from "./time";
+
+export interface FakeContext {
+  keys: FakeKeys;
+  mode: VerifyMode;
+  clock: BusinessClock;
+  store: FakeStore;
+  faults: Faults;
+  notifier: Notifier;
+  bills: BillOverrides;
+  /** Merchants allowed to call the API, by mchid (the test identity plus any extraMerchants). */
+  merchants: Map<string, MerchantIdentity>;
+  h5Domains: string[];
+  /** Short name the cashier shows for the initiator (§0: "the cashier shows the initiator's short name"). */
+  merchantShortName: string;
+  publicBaseUrl: () => string;
+  log: (line: string) => void;
+}
+
+/** One authenticated APIv3 call as the handlers see it. */
+export interface ApiCall {
+  method: string;
+  /** Raw request target (path + query) as received: what the signature covered. */
+  url: string;
+  rawPath: string;
+  rawQuery: string;
+  /** Decoded path parameters captured by the router. */
+  params: string[];
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  callerMchid: string;
+}
+
+export type ApiResult =
+  | { status: number; json?: unknown }
+  /** Bill file stream (§8.2): sent as-is, WITHOUT Wechatpay-* signature headers. */
+  | { status: number; unsigned: { body: Buffer; contentType: string } };

@@ -1,0 +1,142 @@
+// The control API (/__fake/* only — never on a WeChat path): drive payments without a browser, inspect what the
+// fake received and sent, move the business clock, inject faults and bill discrepancies. Plain JSON, unsigned.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { BillOverridesSchema } from "./bills";
+import type { FakeContext } from "./context";
+import { FaultSpecSchema } from "./faults";
+import { readBody, sendJson, splitTarget } from "./http-util";
+import { h5Url, markPaid, payRefusal } from "./orders";
+import { orderStatus, toTransaction, type CombineOrder } from "./store";
+import { rfc3339Cst } from "./time";
+
+export function orderView(ctx: FakeContext, order: CombineOrder) {
+  const now = ctx.clock.now();
+  const job = ctx.notifier.jobFor(order.key);
+  return {
+    combine_out_trade_no: order.combine_out_trade_no,
+    combine_mchid: order.combine_mchid,
+    mode: order.mode,
+    status: orderStatus(order),
+    created_at: rfc3339Cst(order.createdAtMs),
+    time_expire: rfc3339Cst(order.timeExpireMs),
+    time_expired: now > order.timeExpireMs,
+    notify_url: order.notify_url,
+    payer_client_ip: order.payer_client_ip,
+    cancel_count: order.cancelCount,
+    links: order.links.map((l) => ({
+      prepay_id: l.prepayId,
+      package: l.package,
+      h5_url: h5Url(ctx, l),
+      expires_at: rfc3339Cst(l.expiresAtMs),
+      expired: now > l.expiresAtMs,
+    })),
+    transaction: toTransaction(order),
+    notification: job ? { id: job.id, deliveries: job.deliveries, done: job.done, gave_up: job.gaveUp } : null,
+  };
+}
+
+const ClockSchema = z.strictObject({ advanceSeconds: z.number().finite() });
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const raw = (await readBody(req)).toString("utf8").trim();
+  return raw === "" ? {} : JSON.parse(raw);
+}
+
+/** Parses with a zod schema or answers 400 with the issues. */
+function parseOr400<T>(res: ServerResponse, schema: z.ZodType<T>, value: unknown): T | undefined {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  sendJson(res, 400, { error: "invalid control request", issues: r.error.issues });
+  return undefined;
+}
+
+export interface ControlHooks {
+  reset(): void;
+}
+
+export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? "GET";
+  const { rawPath, rawQuery } = splitTarget(req.url ?? "/");
+  const path = rawPath.replace(/^\/__fake/, "") || "/";
+  const seg = path.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
+  const notFound = () => sendJson(res, 404, { error: `no control route ${method} ${rawPath}` });
+
+  let body: unknown;
+  try {
+    body = method === "POST" || method === "PUT" ? await jsonBody(req) : undefined;
+  } catch {
+    return sendJson(res, 400, { error: "control request body is not JSON" });
+  }
+
+  if (seg[0] === "orders") {
+    if (seg.length === 1 && method === "GET") return sendJson(res, 200, [...ctx.store.orders.values()].map((o) => orderView(ctx, o)));
+    const order = seg[1] ? ctx.store.findByNumber(seg[1]) : undefined;
+    if (!order) return sendJson(res, 404, { error: `no combine order ${seg[1] ?? ""}` });
+    if (seg.length === 2 && method === "GET") return sendJson(res, 200, { order: orderView(ctx, order) });
+    if (seg.length === 3 && seg[2] === "pay" && method === "POST") {
+      // Same rules as the cashier's button, minus the browser checks (Referer, UA, link expiry).
+      const refusal = payRefusal(ctx, order);
+      if (refusal) return sendJson(res, 409, { error: `order cannot be paid: ${refusal}`, order: orderView(ctx, order) });
+      markPaid(ctx, order);
+      return sendJson(res, 200, { order: orderView(ctx, order) });
+    }
+    if (seg.length === 3 && seg[2] === "cancel" && method === "POST") {
+      order.cancelCount += 1; // the user tapped 取消支付: nothing changes at WeChat, the order stays NOTPAY
+      return sendJson(res, 200, { order: orderView(ctx, order) });
+    }
+    return notFound();
+  }
+
+  if (seg[0] === "requests" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.requests);
+
+  if (seg[0] === "notifications") {
+    if (seg.length === 1 && method === "GET") {
+      const orderNo = new URLSearchParams(rawQuery).get("orderNo");
+      return sendJson(res, 200, orderNo ? ctx.notifier.attempts.filter((a) => a.orderNo === orderNo) : ctx.notifier.attempts);
+    }
+    if (seg.length === 3 && seg[2] === "replay" && method === "POST") {
+      const order = ctx.store.findByNumber(seg[1] ?? "");
+      const attempts = order ? await ctx.notifier.replay(order.key) : undefined;
+      if (!attempts) return sendJson(res, 404, { error: `no notification for order ${seg[1] ?? ""} (is it paid?)` });
+      return sendJson(res, 200, { attempts });
+    }
+    return notFound();
+  }
+
+  if (seg[0] === "reset" && seg.length === 1 && method === "POST") {
+    hooks.reset();
+    return sendJson(res, 200, { ok: true });
+  }
+
+  if (seg[0] === "clock" && seg.length === 1) {
+    if (method === "POST") {
+      const input = parseOr400(res, ClockSchema, body);
+      if (!input) return;
+      ctx.clock.advance(input.advanceSeconds);
+    } else if (method !== "GET") return notFound();
+    return sendJson(res, 200, { now: rfc3339Cst(ctx.clock.now()), offsetSeconds: ctx.clock.offsetSeconds });
+  }
+
+  if (seg[0] === "faults" && seg.length === 1) {
+    if (method === "POST") {
+      const spec = parseOr400(res, FaultSpecSchema, body);
+      if (!spec) return;
+      ctx.faults.add(spec);
+    } else if (method === "DELETE") ctx.faults.clear();
+    else if (method !== "GET") return notFound();
+    return sendJson(res, 200, ctx.faults.snapshot());
+  }
+
+  if (seg[0] === "bills" && seg[1] === "overrides" && seg.length === 2) {
+    if (method === "POST") {
+      const input = parseOr400(res, BillOverridesSchema, body);
+      if (!input) return;
+      ctx.bills.apply(input);
+    } else if (method === "DELETE") ctx.bills.clear();
+    else if (method !== "GET") return notFound();
+    return sendJson(res, 200, ctx.bills.snapshot());
+  }
+
+  return notFound();
+}

@@ -1,0 +1,91 @@
+// Injected faults, consumed one per matching call. They exist because the real service does all of these
+// occasionally (§2.3, §2.6, §7.6, §9.3) and a sandbox never does them on demand.
+import { z } from "zod";
+
+export const API_FAULT_KINDS = [
+  "system_error", // 500 SYSTEM_ERROR before the call has any effect
+  "rate_limit", // 429 FREQUENCY_LIMITED before the call has any effect
+  "user_paying", // 202 USER_PAYING before the call has any effect (close: "user is paying", §6)
+  "delay", // the call IS processed, the response is held delayMs (past the client timeout)
+  "malformed_json", // the call IS processed, answered 200 with a truncated, still correctly signed body
+  "bad_signature", // the call IS processed, the response signature does not verify
+  "stale_timestamp", // the call IS processed, the response is signed with a timestamp 10 minutes old
+  "signature_probe", // the call IS processed, Wechatpay-Signature starts with WECHATPAY/SIGNTEST/ (§2.6)
+] as const;
+export const NOTIFY_FAULT_KINDS = [
+  "drop", // the attempt is not delivered, counted as failed, retried on the schedule
+  "duplicate", // delivered twice, one after the other
+  "concurrent_duplicate", // delivered twice at the same moment
+  "tamper_signature", // signature does not verify
+  "tamper_ciphertext", // correctly signed, but the ciphertext fails GCM authentication
+  "stale_timestamp", // correctly signed with a 10-minute-old timestamp
+  "signature_probe", // WECHATPAY/SIGNTEST/… probe, immediately followed by a real delivery (§2.6)
+] as const;
+
+export type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
+export type NotifyFaultKind = (typeof NOTIFY_FAULT_KINDS)[number];
+
+export const FaultSpecSchema = z.discriminatedUnion("target", [
+  z.strictObject({
+    target: z.literal("api"),
+    kind: z.enum(API_FAULT_KINDS),
+    count: z.int().min(1).default(1),
+    /** Prefix of the raw request path, e.g. /v3/combine-transactions/h5; absent = every /v3 call. */
+    path: z.string().startsWith("/").optional(),
+    /** For delay: how long to hold the response (default 12 s, past the client's 10 s default timeout). */
+    delayMs: z.int().min(0).max(120_000).optional(),
+  }),
+  z.strictObject({
+    target: z.literal("notify"),
+    kind: z.enum(NOTIFY_FAULT_KINDS),
+    count: z.int().min(1).default(1),
+  }),
+]);
+export type FaultSpec = z.infer<typeof FaultSpecSchema>;
+
+export interface ApiFault {
+  kind: ApiFaultKind;
+  remaining: number;
+  path?: string;
+  delayMs?: number;
+}
+export interface NotifyFault {
+  kind: NotifyFaultKind;
+  remaining: number;
+}
+
+export class Faults {
+  api: ApiFault[] = [];
+  notify: NotifyFault[] = [];
+
+  add(spec: FaultSpec): void {
+    if (spec.target === "api") this.api.push({ kind: spec.kind, remaining: spec.count, path: spec.path, delayMs: spec.delayMs });
+    else this.notify.push({ kind: spec.kind, remaining: spec.count });
+  }
+
+  /** The first queued API fault whose path prefix matches; consumes one use of it. */
+  takeApi(rawPath: string): ApiFault | undefined {
+    const f = this.api.find((x) => x.remaining > 0 && (x.path === undefined || rawPath.startsWith(x.path)));
+    if (!f) return undefined;
+    f.remaining -= 1;
+    this.api = this.api.filter((x) => x.remaining > 0);
+    return { ...f };
+  }
+
+  takeNotify(): NotifyFault | undefined {
+    const f = this.notify.find((x) => x.remaining > 0);
+    if (!f) return undefined;
+    f.remaining -= 1;
+    this.notify = this.notify.filter((x) => x.remaining > 0);
+    return { ...f };
+  }
+
+  clear(): void {
+    this.api = [];
+    this.notify = [];
+  }
+
+  snapshot() {
+    return { api: this.api, notify: this.notify };
+  }
+}

@@ -1,0 +1,147 @@
+// In-memory state of the fake: combine orders, H5 links, bill tokens and the request log. Nothing persists:
+// restarting the fake (or POST /__fake/reset) forgets everything.
+import { randomInt } from "node:crypto";
+import { cstCompactDate, rfc3339Cst } from "./time";
+
+export type TradeState = "NOTPAY" | "SUCCESS" | "CLOSED";
+
+export interface SubOrder {
+  mchid: string;
+  sub_mchid?: string;
+  sub_appid?: string;
+  out_trade_no: string;
+  attach: string;
+  description: string;
+  total_amount: number;
+  currency: string;
+  trade_state: TradeState;
+  transaction_id?: string;
+  success_time_ms?: number;
+  bank_type?: string;
+  payer_amount?: number;
+}
+
+export interface PrepayLink {
+  prepayId: string;
+  package: string;
+  orderKey: string;
+  createdAtMs: number;
+  /** h5_url is valid 5 minutes (§3.4), on the business clock. */
+  expiresAtMs: number;
+}
+
+export interface CombineOrder {
+  key: string;
+  mode: "direct" | "partner";
+  combine_appid: string;
+  combine_mchid: string;
+  combine_out_trade_no: string;
+  notify_url: string;
+  device_id: string;
+  payer_client_ip: string;
+  /** Canonical JSON of the first prepay body: re-entry must be identical (§3.3). */
+  canonicalRequest: string;
+  createdAtMs: number;
+  /** Effective time_expire after the server-side adjustments of §3.3. */
+  timeExpireMs: number;
+  sub_orders: SubOrder[];
+  payer_openid?: string;
+  closedAtMs?: number;
+  paidAtMs?: number;
+  cancelCount: number;
+  links: PrepayLink[];
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  code?: string;
+  requestId: string;
+  mchid?: string;
+  fault?: string;
+  at: string;
+}
+
+export interface BillToken {
+  token: string;
+  mchid: string;
+  plain: Buffer;
+  gzip: boolean;
+  expiresAtMs: number;
+}
+
+export const orderKey = (mchid: string, combineOutTradeNo: string) => `${mchid}\u0000${combineOutTradeNo}`;
+
+// Transaction ids look like 4200001234202611270000000001 (28 digits, §5.1). The 10-digit tail starts at a random
+// base per process so that restarting the fake does not hand out ids an app database already holds.
+let txSeq = randomInt(1, 4_000_000_000);
+export function nextTransactionId(businessNowMs: number): string {
+  txSeq += 1;
+  return `4200001234${cstCompactDate(businessNowMs)}${String(txSeq).padStart(10, "0")}`;
+}
+
+export class FakeStore {
+  readonly orders = new Map<string, CombineOrder>();
+  /** `${mchid}\0${out_trade_no}` → order key: sub out_trade_no is unique under the initiator (§3.2). */
+  readonly subOutTradeNos = new Map<string, string>();
+  readonly links = new Map<string, PrepayLink>();
+  readonly billTokens = new Map<string, BillToken>();
+  readonly requests: RequestLogEntry[] = [];
+
+  reset(): void {
+    this.orders.clear();
+    this.subOutTradeNos.clear();
+    this.links.clear();
+    this.billTokens.clear();
+    this.requests.length = 0;
+  }
+
+  /** Control API lookups are by order number only (any mchid); the first match wins. */
+  findByNumber(combineOutTradeNo: string): CombineOrder | undefined {
+    for (const o of this.orders.values()) if (o.combine_out_trade_no === combineOutTradeNo) return o;
+    return undefined;
+  }
+}
+
+/** The §5.1 / §7.4 wire shape of a combine order: the query response and the decrypted notification. */
+export function toTransaction(order: CombineOrder): Record<string, unknown> {
+  const tx: Record<string, unknown> = {
+    combine_appid: order.combine_appid,
+    combine_mchid: order.combine_mchid,
+    combine_out_trade_no: order.combine_out_trade_no,
+    scene_info: { device_id: order.device_id },
+    sub_orders: order.sub_orders.map((s) => {
+      const paid = s.trade_state === "SUCCESS";
+      const out: Record<string, unknown> = { mchid: s.mchid };
+      if (s.sub_mchid !== undefined) out.sub_mchid = s.sub_mchid;
+      if (s.sub_appid !== undefined) out.sub_appid = s.sub_appid;
+      // Unpaid sub-orders carry no transaction_id / success_time / bank_type / payer_amount (§5.1 "present after payment").
+      if (paid) out.trade_type = "MWEB";
+      out.trade_state = s.trade_state;
+      if (paid && s.bank_type) out.bank_type = s.bank_type;
+      out.attach = s.attach;
+      if (paid && s.success_time_ms !== undefined) out.success_time = rfc3339Cst(s.success_time_ms);
+      if (paid && s.transaction_id) out.transaction_id = s.transaction_id;
+      out.out_trade_no = s.out_trade_no;
+      out.amount = paid
+        ? { total_amount: s.total_amount, payer_amount: s.payer_amount ?? s.total_amount, currency: s.currency, payer_currency: s.currency }
+        : { total_amount: s.total_amount, currency: s.currency };
+      return out;
+    }),
+  };
+  // combine_payer_info is "returned only after payment" (§5.1).
+  if (order.payer_openid) tx.combine_payer_info = { openid: order.payer_openid };
+  return tx;
+}
+
+export function orderTotalFen(order: CombineOrder): number {
+  return order.sub_orders.reduce((sum, s) => sum + s.total_amount, 0);
+}
+
+export type OrderStatus = "NOTPAY" | "SUCCESS" | "CLOSED";
+export function orderStatus(order: CombineOrder): OrderStatus {
+  if (order.sub_orders.every((s) => s.trade_state === "SUCCESS")) return "SUCCESS";
+  if (order.sub_orders.some((s) => s.trade_state === "CLOSED")) return "CLOSED";
+  return "NOTPAY";
+}
