@@ -64,7 +64,7 @@ export function authenticate(req: AuthRequest, merchants: ReadonlyMap<string, Me
   if (auth.serial_no !== merchant.serialNo) {
     throw signError(`serial_no ${auth.serial_no} is not the API certificate serial of merchant ${auth.mchid}`);
   }
-  if (!/^\d{1,12}$/.test(auth.timestamp)) throw signError("timestamp must be Unix time in seconds (decimal digits)");
+  if (!/^\d{1,20}$/.test(auth.timestamp)) throw signError("timestamp must be Unix time in seconds (decimal digits)");
   const skew = Math.abs(nowSec - Number(auth.timestamp));
   if (skew > MAX_CLOCK_SKEW_SECONDS) {
     const hint = auth.timestamp.length >= 13 ? "; it looks like milliseconds, the protocol wants seconds" : "";

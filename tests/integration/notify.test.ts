@@ -94,12 +94,13 @@ describe("rejected notifications never change an order", () => {
     mutate(tx);
     return notificationBody(JSON.stringify(tx));
   };
-  const now = Math.floor(Date.now() / 1000);
+  // Computed at delivery time: a value taken when the file loads would drift towards the window.
+  const now = () => Math.floor(Date.now() / 1000);
   const cases: Case[] = [
     ["a bad signature", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { signature: signedHeaders("other")["wechatpay-signature"] }) }; }, 401],
     ["a tampered body", (o) => { const body = valid(o); return { body: body.replace('"支付成功"', '"支付成功 "'), headers: signedHeaders(body) }; }, 401],
-    ["a timestamp 301 s old", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { timestamp: now - 301 }) }; }, 401],
-    ["a timestamp 301 s ahead", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { timestamp: now + 301 }) }; }, 401],
+    ["a timestamp 301 s old", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { timestamp: now() - 301 }) }; }, 401],
+    ["a timestamp 301 s ahead", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { timestamp: now() + 301 }) }; }, 401],
     ["a signature probe", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { signature: "WECHATPAY/SIGNTEST/" + "A".repeat(300) }) }; }, 401],
     ["an unknown serial", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { serial: "PUB_KEY_ID_0000000000000000000000000000099999" }) }; }, 401],
     ["missing signature headers", (o) => { const body = valid(o); const { "wechatpay-signature": _s, ...rest } = signedHeaders(body); return { body, headers: rest }; }, 401],

@@ -39,7 +39,7 @@ describePg("two app processes, one database", () => {
       ...testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: APP_BASE_URL, databaseUrl: url }),
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
-    };
+    } as NodeJS.ProcessEnv;
     for (const port of PORTS) {
       const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
         cwd: root,
@@ -47,8 +47,8 @@ describePg("two app processes, one database", () => {
         stdio: ["ignore", "pipe", "pipe"],
       });
       const log: string[] = [];
-      child.stdout!.on("data", (d) => log.push(String(d)));
-      child.stderr!.on("data", (d) => log.push(String(d)));
+      child.stdout.on("data", (d: Buffer) => log.push(String(d)));
+      child.stderr.on("data", (d: Buffer) => log.push(String(d)));
       apps.push({ port, child, log });
     }
     await Promise.all(apps.map((a) => waitReady(a.port, a.child, a.log)));

@@ -105,8 +105,8 @@ describePg("migrations", () => {
     await pgAdmin((c) => c.query(`ALTER DATABASE "${name}" SET timezone = 'Asia/Shanghai'`));
     const shanghai = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
     try {
-      const [{ TimeZone }] = await shanghai.$queryRawUnsafe<{ TimeZone: string }[]>("SHOW timezone");
-      expect(TimeZone).toBe("Asia/Shanghai");
+      const [tz] = await shanghai.$queryRawUnsafe<{ TimeZone: string }[]>("SHOW timezone");
+      expect(tz?.TimeZone).toBe("Asia/Shanghai");
       const before = Date.now();
       const expiresAt = new Date("2026-11-27T10:00:00.000Z");
       const o = await shanghai.order.create({

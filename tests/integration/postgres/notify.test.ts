@@ -31,10 +31,10 @@ describePg("duplicate and concurrent payment results", () => {
     h.call("POST", "/api/wechatpay/notify", { body, headers: { ...headers, origin: "" } });
 
   it("runs on PostgreSQL", async () => {
-    const [{ server_version }] = await h.prisma.$queryRawUnsafe<{ server_version: string }[]>("SHOW server_version");
-    const [{ transaction_isolation }] = await h.prisma.$queryRawUnsafe<{ transaction_isolation: string }[]>("SHOW transaction_isolation");
-    expect(server_version).toMatch(/^\d+/);
-    expect(transaction_isolation).toBe("read committed");
+    const [v] = await h.prisma.$queryRawUnsafe<{ server_version: string }[]>("SHOW server_version");
+    const [iso] = await h.prisma.$queryRawUnsafe<{ transaction_isolation: string }[]>("SHOW transaction_isolation");
+    expect(v?.server_version).toMatch(/^\d+/);
+    expect(iso?.transaction_isolation).toBe("read committed");
   });
 
   it("50 concurrent deliveries of the same notification change the state exactly once, all audited", async () => {
