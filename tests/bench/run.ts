@@ -32,7 +32,8 @@ const DB_URL = "file:./.data/bench.db";
 const NOTIFY_PATH = "/api/wechatpay/notify";
 
 // Requests per run (closed loop; every notification distinct). Sized so each run lasts a few seconds.
-const NOTIFY_LEVELS: [connections: number, amount: number][] = QUICK
+const levelsArg = argv.find((a) => a.startsWith("--levels="))?.slice(9).split(",").map(Number);
+const NOTIFY_LEVELS_ALL: [connections: number, amount: number][] = QUICK
   ? [
       [1, 50],
       [8, 100],
@@ -45,6 +46,7 @@ const NOTIFY_LEVELS: [connections: number, amount: number][] = QUICK
       [32, 2000],
       [128, 2000],
     ];
+const NOTIFY_LEVELS = NOTIFY_LEVELS_ALL.filter(([c]) => !levelsArg || levelsArg.includes(c));
 const WARMUP = QUICK ? 100 : 400;
 const CHECKOUT_LEVELS: [number, number][] = QUICK
   ? [

@@ -176,9 +176,15 @@ export async function load(opts: {
   const result = await instance;
   // From the first request to the last response (autocannon itself only stops on its 1 s ticker).
   const durationS = Number(lastResponseAt - started) / 1e9;
+  if (process.env.BENCH_DUMP) {
+    // Raw latencies in arrival order, for looking at a distribution by hand.
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${ROOT}/.data/bench-latencies-${opts.connections}-${Date.now()}.json`, JSON.stringify(latencies));
+  }
   latencies.sort((a, b) => a - b);
   const errors = unexpected + result.errors + result.timeouts;
-  if (result.errors || result.timeouts) statuses.socketErrors = result.errors + result.timeouts;
+  if (result.errors) statuses.socketErrors = result.errors;
+  if (result.timeouts) statuses.timeouts = result.timeouts;
   return {
     connections: opts.connections,
     requests: latencies.length,

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { expect, test } from "@playwright/test";
 import Database from "better-sqlite3";
 import path from "node:path";
-import { APP_URL, auditOutcomes, checkoutToCashier, fake, orderStatus } from "./support";
+import { APP_URL, auditOutcomes, checkoutToCashier, confirmPaid, fake, orderStatus } from "./support";
 
 const THREE_STORES = { "明前西湖龙井 50g": 1, "抹茶红豆吐司": 2, "樱花中性笔（3支装）": 1 };
 const SCREENSHOTS = "test-results/screenshots";
@@ -39,9 +39,9 @@ test("pay for goods from three stores: cart → cashier → pay → result page 
 
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
-  // Arriving from the cashier proves nothing: the page shows our database and offers the check.
-  await page.getByRole("button", { name: "我已完成支付，查询结果" }).click();
-  await expect(page.getByText("支付成功")).toBeVisible();
+  // Arriving from the cashier proves nothing: the page shows our database and offers the check
+  // (unless the signed notification was already applied).
+  await confirmPaid(page);
   for (const store of ["茶语轩茶叶铺", "香香烘焙坊", "木木文具馆"]) {
     await expect(page.getByRole("region", { name: store }).getByText("已支付")).toBeVisible();
     await expect(page.getByRole("region", { name: store }).getByText(/微信支付单号 \d+/)).toBeVisible();
@@ -63,8 +63,7 @@ test("cancel at the cashier → pending → 重新支付 → paid", async ({ pag
   await page.waitForURL(/checkmweb/);
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
-  await page.getByRole("button", { name: "我已完成支付，查询结果" }).click();
-  await expect(page.getByText("支付成功")).toBeVisible();
+  await confirmPaid(page);
 });
 
 test("a dropped notification: 'check payment' finds the payment through the query", async ({ page }) => {
@@ -94,7 +93,7 @@ for (const kind of ["duplicate", "concurrent_duplicate"] as const) {
   });
 }
 
-for (const kind of ["tamper_signature", "tamper_ciphertext", "stale_timestamp", "signature_probe"] as const) {
+for (const kind of ["tamper_signature", "tamper_ciphertext", "stale_timestamp"] as const) {
   test(`a ${kind} notification is rejected and leaves the order untouched`, async ({ page }) => {
     await fake("/faults", { target: "notify", kind, count: 1000 });
     const orderNo = await checkoutToCashier(page, { "莫兰迪色便利贴套装": 1, "抹茶红豆吐司": 1 });
@@ -111,6 +110,18 @@ for (const kind of ["tamper_signature", "tamper_ciphertext", "stale_timestamp", 
     await expect(page.getByText("等待支付结果")).toBeVisible();
   });
 }
+
+test("a signature probe is answered as a failure; the real notification that follows it is applied once", async ({ page }) => {
+  await fake("/faults", { target: "notify", kind: "signature_probe", count: 1 });
+  const orderNo = await checkoutToCashier(page, { "莫兰迪色便利贴套装": 2, "海盐芝士蛋糕（4寸）": 1 });
+  await page.getByRole("button", { name: "确认支付" }).click();
+  await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
+  await expect.poll(() => orderStatus(page, orderNo)).toBe("PAID");
+  const attempts = (await fake<{ orderNo: string; status?: number; probe?: boolean }[]>("/notifications")).filter((a) => a.orderNo === orderNo);
+  expect(attempts.filter((a) => a.probe).map((a) => a.status)).toEqual([401]);
+  expect(attempts.filter((a) => !a.probe).map((a) => a.status)).toEqual([204]);
+  expect(auditOutcomes(orderNo, "NOTIFY")).toEqual(["APPLIED"]);
+});
 
 test("an h5_url older than 5 minutes is refreshed by 重新支付 (identical re-prepay)", async ({ page }) => {
   const orderNo = await checkoutToCashier(page, { "明前西湖龙井 50g": 1, "小象橡皮擦（2块装）": 1 });
@@ -131,8 +142,7 @@ test("an h5_url older than 5 minutes is refreshed by 重新支付 (identical re-
   expect(page.url()).not.toBe(oldUrl);
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
-  await page.getByRole("button", { name: "我已完成支付，查询结果" }).click();
-  await expect(page.getByText("支付成功")).toBeVisible();
+  await confirmPaid(page);
 });
 
 test("取消订单 closes the order at WeChat and locally; paying it is refused afterwards", async ({ page }) => {
@@ -160,7 +170,7 @@ test("WeChat answers 500 on prepay: the shopper sees a clear error and a retry w
   // The client retries SYSTEM_ERROR with backoff (§9.3); enough faults to exhaust its attempts.
   await fake("/faults", { target: "api", kind: "system_error", count: 3, path: "/v3/combine-transactions/h5" });
   await page.getByRole("button", { name: "去支付" }).click();
-  await expect(page.getByRole("alert")).toContainText("微信支付暂时繁忙，请稍后重试");
+  await expect(page.locator("main").getByRole("alert")).toContainText("微信支付暂时繁忙，请稍后重试");
   await expect(page.getByRole("button", { name: "去支付" })).toBeEnabled();
   await page.getByRole("button", { name: "去支付" }).click();
   await page.waitForURL(/checkmweb/);

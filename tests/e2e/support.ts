@@ -70,3 +70,15 @@ export async function orderStatus(page: Page, orderNo: string): Promise<string> 
   const res = await page.request.get(`/api/orders/${orderNo}`);
   return ((await res.json()) as { status: string }).status;
 }
+
+/**
+ * Back from the cashier: the notification may already have been applied (the page then shows
+ * 支付成功 at once); otherwise the shopper taps "check payment". Either way the order ends paid.
+ */
+export async function confirmPaid(page: Page) {
+  const check = page.getByRole("button", { name: "我已完成支付，查询结果" });
+  const paid = page.getByText("支付成功");
+  await expect(check.or(paid).first()).toBeVisible();
+  if (await check.isVisible()) await check.click();
+  await expect(paid).toBeVisible();
+}

@@ -2,9 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 
-/** A private copy of the migrated, seeded template database; returns its DATABASE_URL. */
+/** A private copy of this run's migrated, seeded template database; returns its DATABASE_URL. */
 export function freshDatabaseUrl(label = "t"): string {
-  const file = path.resolve(`.data/test-${label}-${randomBytes(4).toString("hex")}.db`);
-  fs.copyFileSync(path.resolve(".data/test-template.db"), file);
+  const dir = process.env.TEST_DB_DIR;
+  if (!dir) throw new Error("TEST_DB_DIR is not set: run tests through vitest (tests/support/global-setup.ts)");
+  const file = path.join(dir, `${label}-${randomBytes(4).toString("hex")}.db`);
+  fs.copyFileSync(path.join(dir, "template.db"), file);
   return `file:${file}`;
 }
