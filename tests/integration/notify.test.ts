@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startHarness, type Harness } from "./harness";
 import { combineTransaction, encryptResource, notificationBody, signedHeaders } from "../support/notification-signer";
+import { deliver as deliverTo, newOrder as newOrderIn, paymentRaceTests } from "./payment-races";
 
 let h: Harness;
 beforeAll(async () => {
@@ -8,18 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const cart = { items: [{ sku: "TEA-BC-100", quantity: 1 }, { sku: "BAK-CK-02", quantity: 2 }, { sku: "STA-NB-A5", quantity: 1 }] };
-
-async function newOrder() {
-  const res = await h.call("POST", "/api/checkout", { json: cart });
-  expect(res.status).toBe(201);
-  const { orderNo } = (await res.json()) as { orderNo: string };
-  const subs = await h.prisma.subOrder.findMany({ where: { orderNo }, orderBy: { position: "asc" } });
-  return { orderNo, subs };
-}
-
-const deliver = (body: string, headers: Record<string, string>) =>
-  h.call("POST", "/api/wechatpay/notify", { body, headers: { ...headers, origin: "" } });
+const newOrder = () => newOrderIn(h);
+const deliver = (body: string, headers: Record<string, string>) => deliverTo(h, body, headers);
 
 async function state(orderNo: string) {
   const o = await h.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { subOrders: true } });
@@ -49,36 +40,7 @@ describe("POST /api/wechatpay/notify", () => {
     expect(await outcomes(orderNo)).toEqual(["APPLIED", "DUPLICATE"]);
   });
 
-  it("50 concurrent deliveries of the same notification change the state exactly once, all audited", async () => {
-    const { orderNo, subs } = await newOrder();
-    const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
-    const headers = signedHeaders(body);
-    const replies = await Promise.all(Array.from({ length: 50 }, () => deliver(body, headers)));
-    expect(replies.map((r) => r.status)).toEqual(Array(50).fill(204));
-    const o = await outcomes(orderNo);
-    expect(o.filter((x) => x === "APPLIED")).toHaveLength(1);
-    expect(o.filter((x) => x === "DUPLICATE")).toHaveLength(49);
-    expect((await state(orderNo)).status).toBe("PAID");
-  });
-
-  it("50 concurrent 'check payment' queries racing a notification change the state exactly once", async () => {
-    const { orderNo, subs } = await newOrder();
-    // Paid at WeChat, but its notification is lost: only queries can find out.
-    await h.control("/faults", { target: "notify", kind: "drop", count: 100 });
-    await h.control(`/orders/${orderNo}/pay`, {});
-    const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
-    const replies = await Promise.all([
-      ...Array.from({ length: 50 }, () => h.call("POST", `/api/orders/${orderNo}/query`)),
-      deliver(body, signedHeaders(body)),
-    ]);
-    expect(replies.map((r) => r.status)).toEqual([...Array(50).fill(200), 204]);
-    const events = await h.prisma.paymentEvent.findMany({ where: { orderNo } });
-    expect(events).toHaveLength(51);
-    expect(events.filter((e) => e.outcome === "APPLIED")).toHaveLength(1);
-    expect(events.filter((e) => e.outcome === "DUPLICATE")).toHaveLength(50);
-    expect((await state(orderNo)).status).toBe("PAID");
-    await h.control("/faults", undefined, "DELETE");
-  });
+  paymentRaceTests(() => h);
 
   it("ignores the redirect: the fake's own signed notification is what marks the order paid", async () => {
     const { orderNo } = await newOrder();

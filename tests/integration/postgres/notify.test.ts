@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHarness, type Harness } from "../harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../../support/notification-signer";
+import { deliver as deliverTo, newOrder as newOrderIn, paymentRaceTests, RACE_CART } from "../payment-races";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../../support/pg";
 
-const cart = { items: [{ sku: "TEA-BC-100", quantity: 1 }, { sku: "BAK-CK-02", quantity: 2 }, { sku: "STA-NB-A5", quantity: 1 }] };
 
 describePg("duplicate and concurrent payment results", () => {
   let h: Harness;
@@ -20,15 +20,8 @@ describePg("duplicate and concurrent payment results", () => {
     if (url) await dropPgDatabase(url);
   });
 
-  async function newOrder(key?: string) {
-    const res = await h.call("POST", "/api/checkout", { json: cart, headers: key ? { "idempotency-key": key } : {} });
-    expect(res.status).toBe(201);
-    const { orderNo } = (await res.json()) as { orderNo: string };
-    const subs = await h.prisma.subOrder.findMany({ where: { orderNo }, orderBy: { position: "asc" } });
-    return { orderNo, subs };
-  }
-  const deliver = (body: string, headers: Record<string, string>) =>
-    h.call("POST", "/api/wechatpay/notify", { body, headers: { ...headers, origin: "" } });
+  const newOrder = () => newOrderIn(h);
+  const deliver = (body: string, headers: Record<string, string>) => deliverTo(h, body, headers);
 
   it("runs on PostgreSQL", async () => {
     const [v] = await h.prisma.$queryRawUnsafe<{ server_version: string }[]>("SHOW server_version");
@@ -37,38 +30,7 @@ describePg("duplicate and concurrent payment results", () => {
     expect(iso?.transaction_isolation).toBe("read committed");
   });
 
-  it("50 concurrent deliveries of the same notification change the state exactly once, all audited", async () => {
-    const { orderNo, subs } = await newOrder();
-    const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
-    const headers = signedHeaders(body);
-    const replies = await Promise.all(Array.from({ length: 50 }, () => deliver(body, headers)));
-    expect(replies.map((r) => r.status)).toEqual(Array(50).fill(204));
-    const events = await h.prisma.paymentEvent.findMany({ where: { orderNo, source: "NOTIFY" } });
-    expect(events).toHaveLength(50);
-    expect(events.filter((e) => e.outcome === "APPLIED")).toHaveLength(1);
-    expect(events.filter((e) => e.outcome === "DUPLICATE")).toHaveLength(49);
-    const o = await h.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { subOrders: true } });
-    expect(o.status).toBe("PAID");
-    expect(o.subOrders.every((s) => s.tradeState === "SUCCESS" && s.transactionId)).toBe(true);
-  });
-
-  it("50 concurrent 'check payment' queries racing a notification change the state exactly once", async () => {
-    const { orderNo, subs } = await newOrder();
-    await h.control("/faults", { target: "notify", kind: "drop", count: 100 });
-    await h.control(`/orders/${orderNo}/pay`, {});
-    const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
-    const replies = await Promise.all([
-      ...Array.from({ length: 50 }, () => h.call("POST", `/api/orders/${orderNo}/query`)),
-      deliver(body, signedHeaders(body)),
-    ]);
-    expect(replies.map((r) => r.status)).toEqual([...Array(50).fill(200), 204]);
-    const events = await h.prisma.paymentEvent.findMany({ where: { orderNo } });
-    expect(events).toHaveLength(51);
-    expect(events.filter((e) => e.outcome === "APPLIED")).toHaveLength(1);
-    expect(events.filter((e) => e.outcome === "DUPLICATE")).toHaveLength(50);
-    expect((await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe("PAID");
-    await h.control("/faults", undefined, "DELETE");
-  });
+  paymentRaceTests(() => h);
 
   it("a close racing a payment: exactly one of them wins", async () => {
     const { orderNo, subs } = await newOrder();
@@ -88,7 +50,7 @@ describePg("duplicate and concurrent payment results", () => {
   it("a double-tapped checkout (same Idempotency-Key, 10× concurrently) creates one order", async () => {
     const key = `pg-double-tap-${Date.now()}`;
     const replies = await Promise.all(
-      Array.from({ length: 10 }, () => h.call("POST", "/api/checkout", { json: cart, headers: { "idempotency-key": key } })),
+      Array.from({ length: 10 }, () => h.call("POST", "/api/checkout", { json: RACE_CART, headers: { "idempotency-key": key } })),
     );
     expect(replies.map((r) => r.status)).toEqual(Array(10).fill(201));
     const orderNos = new Set(await Promise.all(replies.map(async (r) => ((await r.json()) as { orderNo: string }).orderNo)));
