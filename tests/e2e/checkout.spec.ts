@@ -55,6 +55,15 @@ test("cancel at the cashier → pending → 重新支付 → paid", async ({ pag
   await page.getByRole("button", { name: "取消支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
   await expect(page.getByText("等待支付结果")).toBeVisible();
+  // The result page never asks WeChat by itself: not on load, not on focus, not on a timer.
+  const before = (await fake<unknown[]>("/requests")).length;
+  await page.reload();
+  await page.evaluate(() => {
+    window.dispatchEvent(new Event("focus"));
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await page.waitForTimeout(1500);
+  expect((await fake<unknown[]>("/requests")).length).toBe(before);
   await page.getByRole("button", { name: "我已完成支付，查询结果" }).click();
   await expect(page.getByText("微信支付尚未收到这笔付款")).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOTS}/result-pending.png`, fullPage: true });
