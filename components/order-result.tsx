@@ -81,14 +81,14 @@ export function OrderResult({ initial }: { initial: OrderView }) {
       <section className="card status" aria-live="polite">
         {order.status === "PAID" && (
           <>
-            <div className="status-icon" aria-hidden>✅</div>
+            <div className="status-icon ok" aria-hidden>✓</div>
             <div className="status-title">支付成功</div>
             <div className="muted">已向 {order.subOrders.length} 家店铺付款 {formatFen(order.totalFen)}</div>
           </>
         )}
         {order.status === "PENDING" && (
           <>
-            <div className="status-icon" aria-hidden>⏳</div>
+            <div className="status-icon wait" aria-hidden>…</div>
             <div className="status-title">等待支付结果</div>
             <div className="muted">
               {checked ? "微信支付尚未收到这笔付款。如已付款，请稍候再查询。" : "如已在微信支付完成付款，请点击下方按钮查询结果。"}
@@ -97,7 +97,7 @@ export function OrderResult({ initial }: { initial: OrderView }) {
         )}
         {order.status === "CLOSED" && (
           <>
-            <div className="status-icon" aria-hidden>⛔</div>
+            <div className="status-icon off" aria-hidden>✕</div>
             <div className="status-title">订单已关闭</div>
             <div className="muted">该订单已取消或超时未支付，不会再扣款。</div>
           </>

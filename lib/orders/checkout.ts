@@ -71,7 +71,8 @@ export async function checkout(
   const products = await prisma.product.findMany({
     where: { sku: { in: [...quantities.keys()] }, active: true },
     include: { store: true },
-    orderBy: [{ storeId: "asc" }, { sortOrder: "asc" }],
+    // Sub-orders follow the catalogue order, so the result page lists stores as the cart did.
+    orderBy: [{ sortOrder: "asc" }, { sku: "asc" }],
   });
   const unknown = [...quantities.keys()].filter((sku) => !products.some((p) => p.sku === sku));
   if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });

@@ -40,8 +40,8 @@ describe("POST /api/checkout", () => {
     expect(order.prepayState).toBe("OK");
     expect(order.subOrders.map((s) => [s.storeId, s.amountFen, s.subMchid])).toEqual([
       ["chayu", 13600, "1900000201"],
-      ["mumu", 3690, "1900000203"],
       ["xiangxiang", 1880, "1900000202"],
+      ["mumu", 3690, "1900000203"],
     ]);
     expect(order.totalFen).toBe(13600 + 3690 + 1880);
     expect(order.subOrders.every((s) => s.mchid === order.combineMchid)).toBe(true);

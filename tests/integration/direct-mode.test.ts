@@ -14,8 +14,8 @@ describe("direct mode (普通商户: each store is its own mchid, 2–10 sub-ord
     const { orderNo, subs } = await newOrder(h);
     expect(subs.map((s) => [s.mchid, s.subMchid])).toEqual([
       ["1900000301", null],
-      ["1900000303", null],
       ["1900000302", null],
+      ["1900000303", null],
     ]);
     await h.control(`/orders/${orderNo}/pay`, {});
     await eventually(async () => (await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).status === "PAID");
