@@ -37,9 +37,64 @@ function createClient(url: string): PrismaClient {
     // better-sqlite3 builds default WAL connections to synchronous=NORMAL; FULL fsyncs the log on
     // every commit, so a payment we acknowledged to WeChat (which then stops retrying) survives a power cut.
     await connection.executeScript("PRAGMA synchronous = FULL");
-    return connection;
+    return isolateTransactions(connection);
   };
   return new PrismaClient({ adapter });
+}
+
+type SqlConnection = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
+type SqlTransaction = Awaited<ReturnType<SqlConnection["startTransaction"]>>;
+
+/**
+ * The better-sqlite3 adapter has one connection per process. It queues transactions behind each
+ * other, but a query outside a transaction runs straight away on that connection — inside whatever
+ * transaction another request has open, so a rollback there would silently undo it (an audit row,
+ * a stored pay link). Queue every statement behind an open transaction, and vice versa.
+ */
+function isolateTransactions(connection: SqlConnection): SqlConnection {
+  let tail: Promise<void> = Promise.resolve();
+  const acquire = (): Promise<() => void> => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const ready = tail.then(() => release);
+    tail = tail.then(() => held);
+    return ready;
+  };
+  const queryRaw = connection.queryRaw.bind(connection);
+  const executeRaw = connection.executeRaw.bind(connection);
+  const startTransaction = connection.startTransaction.bind(connection);
+  connection.queryRaw = async (q) => {
+    const release = await acquire();
+    try {
+      return await queryRaw(q);
+    } finally {
+      release();
+    }
+  };
+  connection.executeRaw = async (q) => {
+    const release = await acquire();
+    try {
+      return await executeRaw(q);
+    } finally {
+      release();
+    }
+  };
+  connection.startTransaction = async (isolationLevel) => {
+    const release = await acquire();
+    let tx: SqlTransaction;
+    try {
+      tx = await startTransaction(isolationLevel);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const commit = tx.commit.bind(tx);
+    const rollback = tx.rollback.bind(tx);
+    tx.commit = () => commit().finally(release);
+    tx.rollback = () => rollback().finally(release);
+    return tx;
+  };
+  return connection;
 }
 
 // One client per process and database; survives Next.js dev hot reloads (and test files that reuse

@@ -93,8 +93,9 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
         if (count === 1) {
           if (order.status === "CLOSED") reason = "paid at WeChat after a local close";
           for (const s of subs) {
-            await db.subOrder.update({
-              where: { outTradeNo: s.out_trade_no },
+            // updateMany: no read-back of the row, which update() would do for its return value.
+            await db.subOrder.updateMany({
+              where: { outTradeNo: s.out_trade_no, orderNo },
               data: {
                 tradeState: s.trade_state,
                 transactionId: s.transaction_id ?? null,
@@ -113,7 +114,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
         });
         outcome = count === 1 ? "APPLIED" : "DUPLICATE";
         if (count === 1) {
-          for (const s of subs) await db.subOrder.update({ where: { outTradeNo: s.out_trade_no }, data: { tradeState: s.trade_state } });
+          for (const s of subs) await db.subOrder.updateMany({ where: { outTradeNo: s.out_trade_no, orderNo }, data: { tradeState: s.trade_state } });
         }
       } else {
         // Still open (NOTPAY, USERPAYING, ACCEPT, PAYERROR): record what WeChat says, status unchanged.

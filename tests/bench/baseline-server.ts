@@ -106,6 +106,22 @@ const server = http.createServer((req, res) => {
       res.writeHead(204).end();
       return;
     }
+    // Saturation reference: no I/O at all, 4 ms of CPU in two turns of the event loop — shows what
+    // closed-loop overload alone does to the tail on this machine.
+    if (req.url === "/busy") {
+      const spin = (ms: number) => {
+        const t = performance.now();
+        while (performance.now() - t < ms);
+      };
+      setImmediate(() => {
+        spin(2);
+        setImmediate(() => {
+          spin(2);
+          res.writeHead(204).end();
+        });
+      });
+      return;
+    }
     if (req.method !== "POST" || req.url !== "/api/wechatpay/notify") {
       res.writeHead(404).end();
       return;

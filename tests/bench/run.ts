@@ -198,6 +198,15 @@ async function main() {
       next: () => ({ method: "POST", path: "/noop", body: "{}" }),
     });
     rows.push({ scenario: "empty 204 (ceiling)", target: "baseline", result });
+    log("saturation reference: 4 ms of CPU per request, no I/O, 32 connections …");
+    const busy = await load({
+      url: BASELINE_URL,
+      connections: 32,
+      amount: QUICK ? 300 : 2000,
+      expectStatus: 204,
+      next: () => ({ method: "POST", path: "/busy", body: "{}" }),
+    });
+    rows.push({ scenario: "4 ms CPU, no I/O (reference)", target: "baseline", result: busy });
   }
 
   if (only.has("weight")) {
