@@ -61,6 +61,13 @@ async function handle(req: http.IncomingMessage, raw: Buffer): Promise<void> {
   if (!tx.sub_orders.every((s) => s.trade_state === "SUCCESS")) throw new Reject(400, "not paid");
   const tradeStates = JSON.stringify(Object.fromEntries(tx.sub_orders.map((s) => [s.out_trade_no, s.trade_state])));
 
+  if (order.status === "PAID") {
+    await prisma.paymentEvent.create({
+      data: { orderNo, source: "NOTIFY", notificationId: envelope.id, verified: true, outcome: "DUPLICATE", tradeStates },
+    });
+    return;
+  }
+
   await prisma.$transaction(
     async (db) => {
       const { count } = await db.order.updateMany({
@@ -69,8 +76,8 @@ async function handle(req: http.IncomingMessage, raw: Buffer): Promise<void> {
       });
       if (count === 1) {
         for (const s of tx.sub_orders) {
-          await db.subOrder.update({
-            where: { outTradeNo: s.out_trade_no },
+          await db.subOrder.updateMany({
+            where: { outTradeNo: s.out_trade_no, orderNo },
             data: {
               tradeState: s.trade_state,
               transactionId: s.transaction_id ?? null,
