@@ -27,7 +27,7 @@ async function markClosed(orderNo: string, reason: CloseReason, note: string): P
  * locally. ORDER_CLOSED counts as success. A paid order is refused; if WeChat says it was paid in
  * the meantime, the payment is recorded first.
  */
-export async function closeOrder(orderNo: string, reason: CloseReason, _now = new Date()): Promise<"CLOSED"> {
+export async function closeOrder(orderNo: string, reason: CloseReason): Promise<"CLOSED"> {
   const order = await prisma.order.findUnique({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
   if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
   if (order.status === "PAID") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
@@ -74,7 +74,7 @@ export async function closeExpiredOrders(now = new Date(), limit = 200) {
   const summary = { examined: expired.length, closed: 0, paid: 0, failed: [] as { orderNo: string; error: string }[] };
   for (const { orderNo } of expired) {
     try {
-      await closeOrder(orderNo, "EXPIRED", now);
+      await closeOrder(orderNo, "EXPIRED");
       summary.closed += 1;
     } catch (e) {
       if (e instanceof AppError && e.code === "ORDER_PAID") summary.paid += 1;
@@ -87,5 +87,5 @@ export async function closeExpiredOrders(now = new Date(), limit = 200) {
 /** Lazily closes an order that is opened after its time_expire. Never throws: the page must render. */
 export async function closeIfExpired(orderNo: string, now = new Date()): Promise<void> {
   const o = await prisma.order.findUnique({ where: { orderNo }, select: { status: true, expiresAt: true } });
-  if (o?.status === "PENDING" && o.expiresAt <= now) await closeOrder(orderNo, "EXPIRED", now).catch(() => undefined);
+  if (o?.status === "PENDING" && o.expiresAt <= now) await closeOrder(orderNo, "EXPIRED").catch(() => undefined);
 }

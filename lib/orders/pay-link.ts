@@ -3,6 +3,8 @@ import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
+import { closeOrder } from "./close";
+import { queryAndApply } from "./query";
 import { toBeijingRfc3339 } from "./time";
 import { isOrderClosed, isOrderPaid, toAppError } from "./wechatpay-errors";
 
@@ -64,8 +66,7 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
   if (order.status === "PAID") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
   if (order.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
   if (now >= order.expiresAt) {
-    const { closeOrder } = await import("./close");
-    await closeOrder(orderNo, "EXPIRED", now).catch(() => undefined);
+    await closeOrder(orderNo, "EXPIRED").catch(() => undefined);
     throw new AppError("ORDER_EXPIRED", "订单已超过支付时限，请重新下单");
   }
   if (order.h5Url && order.h5UrlExpiresAt && order.h5UrlExpiresAt.getTime() - now.getTime() > H5_URL_REFRESH_MARGIN_MS) {
@@ -85,7 +86,6 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
     });
     if (isOrderClosed(e)) throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
     if (isOrderPaid(e)) {
-      const { queryAndApply } = await import("./query");
       await queryAndApply(orderNo).catch(() => undefined);
       throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
     }
