@@ -60,25 +60,19 @@ function isolateTransactions(connection: SqlConnection): SqlConnection {
     tail = tail.then(() => held);
     return ready;
   };
-  const queryRaw = connection.queryRaw.bind(connection);
-  const executeRaw = connection.executeRaw.bind(connection);
+  const serialised =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const release = await acquire();
+      try {
+        return await fn(...args);
+      } finally {
+        release();
+      }
+    };
   const startTransaction = connection.startTransaction.bind(connection);
-  connection.queryRaw = async (q) => {
-    const release = await acquire();
-    try {
-      return await queryRaw(q);
-    } finally {
-      release();
-    }
-  };
-  connection.executeRaw = async (q) => {
-    const release = await acquire();
-    try {
-      return await executeRaw(q);
-    } finally {
-      release();
-    }
-  };
+  connection.queryRaw = serialised(connection.queryRaw.bind(connection));
+  connection.executeRaw = serialised(connection.executeRaw.bind(connection));
   connection.startTransaction = async (isolationLevel) => {
     const release = await acquire();
     let tx: SqlTransaction;

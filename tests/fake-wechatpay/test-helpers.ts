@@ -3,26 +3,19 @@
 // fake and its checks cannot agree on the same mistake.
 import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
 import type { AddressInfo } from "node:net";
+import { testApiV3Key, testKeyFiles, testKeys } from "../support/test-identity";
 import { createDecipheriv, createPrivateKey, createPublicKey, createSign, createVerify, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
 
-const dir = path.resolve(import.meta.dirname, "../fixtures/keys");
-const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+const read = (f: keyof typeof testKeyFiles) => fs.readFileSync(testKeyFiles[f], "utf8");
 
-export const ids = JSON.parse(read("keys.json")) as {
-  combineMchid: string;
-  combineAppid: string;
-  merchantSerialNo: string;
-  wechatpayPublicKeyId: string;
-  platformCertificateSerialNo: string;
-  subMerchants: { storeId: string; subMchid: string; mchid: string }[];
-};
-export const merchantKey = createPrivateKey(read("merchant-private-key.pem"));
-export const wechatpayPublicKey = createPublicKey(read("wechatpay-public-key.pem"));
-export const platformCertPem = read("platform-certificate.pem");
+// The test identity's files and ids (plain data, no crypto: the checks below stay independent).
+export const ids = testKeys;
+export const merchantKey = createPrivateKey(read("merchantPrivateKey"));
+export const wechatpayPublicKey = createPublicKey(read("wechatpayPublicKey"));
+export const platformCertPem = read("platformCertificate");
 export const platformPublicKey = new X509Certificate(platformCertPem).publicKey;
-export const apiV3Key = Buffer.from(read("apiv3-key.txt"), "utf8");
+export const apiV3Key = Buffer.from(testApiV3Key, "utf8");
 export const sub = (i: number) => ids.subMerchants[i % ids.subMerchants.length]!;
 
 export interface Signer {

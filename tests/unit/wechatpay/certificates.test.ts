@@ -1,21 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWechatPayClient, type WechatPayClientConfig } from "../../../lib/wechatpay";
-import {
-  PLATFORM_SIGNER,
-  WECHATPAY_SIGNER,
-  apiV3Key,
-  buildNotification,
-  combineTransaction,
-  ids,
-  nonce12,
-  pem,
-  seal,
-  startServer,
-  type RecordedRequest,
-  type Reply,
-  type Signer,
-  type TestServer,
-} from "./helpers";
+import { PLATFORM_SIGNER, WECHATPAY_SIGNER, apiV3Key, buildNotification, combineTransaction, ids, nonce12, pem, seal, startServer, type RecordedRequest, type Reply, type Signer, type TestServer, rejection } from "./helpers";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -89,15 +74,6 @@ function certClient(extra: Partial<WechatPayClientConfig> = {}, errors: unknown[
     onCertificateRefreshError: (e) => errors.push(e),
     ...extra,
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("platform-certificate mode", () => {

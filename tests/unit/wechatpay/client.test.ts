@@ -14,7 +14,7 @@ import {
   type CombineH5PrepayDirectRequest,
   type WechatPayClientConfig,
 } from "../../../lib/wechatpay";
-import { PLATFORM_SIGNER, apiV3Key, combineTransaction, ids, pem, startServer, type Handler, type TestServer } from "./helpers";
+import { PLATFORM_SIGNER, apiV3Key, combineTransaction, ids, pem, startServer, type Handler, type TestServer, rejection } from "./helpers";
 
 let server: TestServer;
 const ok: Handler = () => ({ status: 500, body: '{"code":"NOT_ROUTED","message":"set a handler"}' });
@@ -42,15 +42,6 @@ function makeClient(overrides: Partial<WechatPayClientConfig> = {}) {
     onResponse: (i) => responses.push(i),
     ...overrides,
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const [m1, m2] = ids.subMerchants as [(typeof ids.subMerchants)[0], (typeof ids.subMerchants)[0]];

@@ -5,29 +5,23 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { testApiV3Key, testKeyFiles, testKeys } from "../../support/test-identity";
 
 export const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures");
-const KEYS = path.join(FIXTURES, "keys");
-const read = (f: string) => readFileSync(path.join(KEYS, f), "utf8");
+const read = (f: keyof typeof testKeyFiles) => readFileSync(testKeyFiles[f], "utf8");
 
-export const ids = JSON.parse(read("keys.json")) as {
-  combineMchid: string;
-  combineAppid: string;
-  merchantSerialNo: string;
-  wechatpayPublicKeyId: string;
-  platformCertificateSerialNo: string;
-  subMerchants: { storeId: string; subMchid: string; mchid: string }[];
-};
+// The test identity's files and ids (plain data, no crypto: the checks below stay independent).
+export const ids = testKeys;
 
 export const pem = {
-  merchantPrivate: read("merchant-private-key.pem"),
-  merchantPublic: read("merchant-public-key.pem"),
-  wechatpayPrivate: read("wechatpay-private-key.pem"),
-  wechatpayPublic: read("wechatpay-public-key.pem"),
-  platformPrivate: read("platform-private-key.pem"),
-  platformCertificate: read("platform-certificate.pem"),
+  merchantPrivate: read("merchantPrivateKey"),
+  merchantPublic: read("merchantPublicKey"),
+  wechatpayPrivate: read("wechatpayPrivateKey"),
+  wechatpayPublic: read("wechatpayPublicKey"),
+  platformPrivate: read("platformPrivateKey"),
+  platformCertificate: read("platformCertificate"),
 };
-export const apiV3Key = read("apiv3-key.txt");
+export const apiV3Key = testApiV3Key;
 
 export const keys = {
   merchantPublic: createPublicKey(pem.merchantPublic),
@@ -254,4 +248,14 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       server.close(() => resolve());
     });
   return state;
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
 }

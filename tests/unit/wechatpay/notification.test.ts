@@ -8,7 +8,7 @@ import {
   createWechatPayClient,
   type WechatPayClientConfig,
 } from "../../../lib/wechatpay";
-import { PLATFORM_SIGNER, apiV3Key, buildNotification, combineTransaction, ids, pem } from "./helpers";
+import { PLATFORM_SIGNER, apiV3Key, buildNotification, combineTransaction, ids, pem, rejection } from "./helpers";
 
 const config: WechatPayClientConfig = {
   baseUrl: "http://127.0.0.1:9", // never contacted in these tests
@@ -19,15 +19,6 @@ const config: WechatPayClientConfig = {
   publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
 };
 const client = createWechatPayClient(config);
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("parseNotification (§7)", () => {
   it("verifies, decrypts and validates a combine payment notification", async () => {
