@@ -1,7 +1,8 @@
 // Shared plumbing for the benchmark: child processes that die with us, readiness polling, and a thin
-// wrapper over autocannon that records every response's status and exact latency.
+// closed-loop load generator (undici, Node's own HTTP client) that records every response's status
+// and exact latency.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import autocannon from "autocannon";
+import { Client } from "undici";
 
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -133,8 +134,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * Closed-loop load on loopback: `connections` keep-alive connections, exactly `amount` requests in
- * total (each produced by `next()`, so bodies may differ per request), at most `maxSeconds`.
+ * Closed-loop load on loopback: `connections` keep-alive connections (one undici Client each), exactly
+ * `amount` requests in total (each produced by `next()`, so bodies may differ per request), at most
+ * `maxSeconds`.
+ *
+ * Every connection is opened — one unmeasured GET of `warmPath`, answered with whatever status —
+ * before the first measured request. A saturated Node.js server accepts new connections far more
+ * slowly than it serves open ones (tests/bench/README.md, "connection set-up"), so with connections
+ * opened during the run the slowest percentiles measure accept() under load rather than the handler.
  */
 export async function load(opts: {
   url: string;
@@ -143,59 +150,74 @@ export async function load(opts: {
   next: () => LoadRequest;
   expectStatus: number;
   maxSeconds?: number;
+  warmPath?: string;
 }): Promise<LoadResult> {
   const u = new URL(opts.url);
   if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error(`refusing to load a non-loopback host: ${u.hostname}`);
+  const timeoutMs = 10_000;
+  const clients = Array.from(
+    { length: opts.connections },
+    () => new Client(u.origin, { pipelining: 1, keepAliveTimeout: 120_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs }),
+  );
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let unexpected = 0;
-  const started = process.hrtime.bigint();
-  let lastResponseAt = started;
-  const instance = autocannon({
-    url: opts.url,
-    connections: opts.connections,
-    amount: opts.amount,
-    duration: opts.maxSeconds ?? 60,
-    timeout: 10,
-    pipelining: 1,
-    requests: [
-      {
-        setupRequest: (req: Record<string, unknown>) => {
+  let failures = 0;
+  try {
+    await Promise.all(
+      clients.map(async (c) => {
+        const r = await c.request({ method: "GET", path: opts.warmPath ?? "/" });
+        await r.body.dump();
+      }),
+    );
+    let issued = 0;
+    const deadline = performance.now() + (opts.maxSeconds ?? 60) * 1000;
+    const started = performance.now();
+    let lastResponseAt = started;
+    await Promise.all(
+      clients.map(async (client) => {
+        while (issued < opts.amount && performance.now() < deadline) {
+          issued++;
           const r = opts.next();
-          return { ...req, method: r.method, path: r.path, headers: r.headers ?? {}, body: r.body };
-        },
-      },
-    ],
-  });
-  instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-    latencies.push(responseTimeMs);
-    lastResponseAt = process.hrtime.bigint();
-    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-    if (statusCode !== opts.expectStatus) unexpected++;
-  });
-  const result = await instance;
-  // From the first request to the last response (autocannon itself only stops on its 1 s ticker).
-  const durationS = Number(lastResponseAt - started) / 1e9;
-  if (process.env.BENCH_DUMP) {
-    // Raw latencies in arrival order, for looking at a distribution by hand.
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(`${ROOT}/.data/bench-latencies-${opts.connections}-${Date.now()}.json`, JSON.stringify(latencies));
+          const t = performance.now();
+          try {
+            const res = await client.request({ method: r.method, path: r.path, headers: r.headers ?? {}, body: r.body });
+            await res.body.dump();
+            lastResponseAt = performance.now();
+            latencies.push(lastResponseAt - t);
+            statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+            if (res.statusCode !== opts.expectStatus) unexpected++;
+          } catch (e) {
+            // A timeout or a reset: counted as an error, not as a latency sample.
+            failures++;
+            const key = e instanceof Error && "code" in e ? String((e as { code: unknown }).code) : "error";
+            statuses[key] = (statuses[key] ?? 0) + 1;
+          }
+        }
+      }),
+    );
+    // From the first measured request to the last response.
+    const durationS = (lastResponseAt - started) / 1000;
+    if (process.env.BENCH_DUMP) {
+      // Raw latencies in completion order, for looking at a distribution by hand.
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(`${ROOT}/.data/bench-latencies-${opts.connections}-${Date.now()}.json`, JSON.stringify(latencies));
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      connections: opts.connections,
+      requests: latencies.length,
+      rps: latencies.length / durationS,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies[latencies.length - 1] ?? NaN,
+      errors: unexpected + failures,
+      statuses,
+      durationS,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   }
-  latencies.sort((a, b) => a - b);
-  const errors = unexpected + result.errors + result.timeouts;
-  if (result.errors) statuses.socketErrors = result.errors;
-  if (result.timeouts) statuses.timeouts = result.timeouts;
-  return {
-    connections: opts.connections,
-    requests: latencies.length,
-    rps: latencies.length / durationS,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    maxMs: latencies[latencies.length - 1] ?? NaN,
-    errors,
-    statuses,
-    durationS,
-  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
