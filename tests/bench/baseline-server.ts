@@ -48,7 +48,15 @@ async function handle(req: http.IncomingMessage, raw: Buffer): Promise<void> {
   const tx = CombineTransactionNotificationSchema.parse(JSON.parse(plaintext));
 
   const orderNo = tx.combine_out_trade_no;
-  const order = await prisma.order.findUnique({ where: { orderNo }, include: { subOrders: true } });
+  const order = await prisma.order.findUnique({
+    where: { orderNo },
+    select: {
+      status: true,
+      combineMchid: true,
+      combineAppid: true,
+      subOrders: { select: { outTradeNo: true, mchid: true, subMchid: true, amountFen: true } },
+    },
+  });
   if (!order) throw new Reject(404, "unknown order");
   if (tx.combine_mchid !== order.combineMchid || tx.combine_appid !== order.combineAppid) throw new Reject(400, "mismatch");
   if (tx.sub_orders.length !== order.subOrders.length) throw new Reject(400, "mismatch");

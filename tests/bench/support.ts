@@ -140,7 +140,7 @@ function percentile(sorted: number[], p: number): number {
  *
  * Every connection is opened — one unmeasured GET of `warmPath`, answered with whatever status —
  * before the first measured request. A saturated Node.js server accepts new connections far more
- * slowly than it serves open ones (tests/bench/README.md, "connection set-up"), so with connections
+ * slowly than it serves open ones (README.md, "Benchmarks"), so with connections
  * opened during the run the slowest percentiles measure accept() under load rather than the handler.
  */
 export async function load(opts: {
