@@ -193,40 +193,27 @@ async function main() {
 
   if (only.has("duplicates") && !(only.has("notify") && NOTIFY_LEVELS.some(([c]) => c === 32))) await duplicates();
 
-  // The machine's loopback ceiling: the baseline server answering 204 without doing any work.
-  if (only.has("notify")) {
-    log("ceiling: empty 204 over 32 connections …");
+  // Reference rows, 32 connections each: what the machine and the framework do with no notify work.
+  const reference = async (scenario: string, target: Row["target"], url: string, path: string, amount: number) => {
+    log(`${scenario} over 32 connections …`);
     const result = await load({
-      url: BASELINE_URL,
+      url,
       connections: 32,
-      amount: QUICK ? 2000 : 20000,
+      amount,
       expectStatus: 204,
-      warmPath: "/noop",
-      next: () => ({ method: "POST", path: "/noop", body: "{}" }),
+      warmPath: path,
+      next: () => ({ method: "POST", path, headers: { "content-type": "application/json" }, body: "{}" }),
     });
-    rows.push({ scenario: "empty 204 (ceiling)", target: "baseline", result });
+    rows.push({ scenario, target, result });
+  };
+  if (only.has("notify")) {
+    // The machine's loopback ceiling: the baseline server answering 204 without doing any work.
+    await reference("empty 204 (ceiling)", "baseline", BASELINE_URL, "/noop", QUICK ? 2000 : 20000);
     // The framework's ceiling: the same Next.js version, `next start`, a route handler that reads the
     // body and answers 204 — no crypto, no database. The notify p99 target is judged against it.
-    log("ceiling: empty Next.js route handler over 32 connections …");
-    const emptyNext = await load({
-      url: EMPTY_URL,
-      connections: 32,
-      amount: QUICK ? 1000 : 6000,
-      expectStatus: 204,
-      warmPath: "/api/noop",
-      next: () => ({ method: "POST", path: "/api/noop", headers: { "content-type": "application/json" }, body: "{}" }),
-    });
-    rows.push({ scenario: "empty route handler (ceiling)", target: "empty-next", result: emptyNext });
-    log("saturation reference: 4 ms of CPU per request, no I/O, 32 connections …");
-    const busy = await load({
-      url: BASELINE_URL,
-      connections: 32,
-      amount: QUICK ? 300 : 2000,
-      expectStatus: 204,
-      warmPath: "/noop",
-      next: () => ({ method: "POST", path: "/busy", body: "{}" }),
-    });
-    rows.push({ scenario: "4 ms CPU, no I/O (reference)", target: "baseline", result: busy });
+    await reference("empty route handler (ceiling)", "empty-next", EMPTY_URL, "/api/noop", QUICK ? 1000 : 6000);
+    // What closed-loop saturation alone does to latency: 4 ms of CPU per request, no I/O.
+    await reference("4 ms CPU, no I/O (reference)", "baseline", BASELINE_URL, "/busy", QUICK ? 300 : 2000);
   }
 
   if (only.has("weight")) {
