@@ -45,6 +45,14 @@ export async function audit(a: AuditInput): Promise<void> {
   });
 }
 
+/** Only the columns findMismatch and the state check need: this read is on every delivery's path (tests/bench). */
+export const ORDER_FOR_COMPARISON = {
+  status: true,
+  combineMchid: true,
+  combineAppid: true,
+  subOrders: { select: { outTradeNo: true, mchid: true, subMchid: true, amountFen: true } },
+} as const;
+
 const parseTime = (s: string | undefined) => (s ? new Date(s) : null);
 
 /**
@@ -57,16 +65,7 @@ const parseTime = (s: string | undefined) => (s ? new Date(s) : null);
 export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta): Promise<ApplyOutcome> {
   const orderNo = tx.combine_out_trade_no;
   const tradeStates = JSON.stringify(Object.fromEntries((tx.sub_orders ?? []).map((s) => [s.out_trade_no, s.trade_state])));
-  // Only the columns the comparison needs: the read is on every delivery's path (tests/bench).
-  const order = await prisma.order.findUnique({
-    where: { orderNo },
-    select: {
-      status: true,
-      combineMchid: true,
-      combineAppid: true,
-      subOrders: { select: { outTradeNo: true, mchid: true, subMchid: true, amountFen: true } },
-    },
-  });
+  const order = await prisma.order.findUnique({ where: { orderNo }, select: ORDER_FOR_COMPARISON });
   if (!order) {
     await audit({ ...meta, orderNo: null, verified: true, outcome: "REJECTED", reason: `unknown order ${orderNo}`, tradeStates });
     throw new ResultRejectedError("UNKNOWN_ORDER", `unknown order ${orderNo}`);

@@ -10,6 +10,7 @@ import { createDecipheriv, createPublicKey, verify } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import { prisma } from "@/lib/db";
+import { ORDER_FOR_COMPARISON } from "@/lib/orders/apply-result";
 import { CombineNotificationEnvelopeSchema, CombineTransactionNotificationSchema } from "@/lib/wechatpay/schemas";
 import { testApiV3Key, testKeyFiles, testKeys } from "../support/test-identity";
 
@@ -48,15 +49,8 @@ async function handle(req: http.IncomingMessage, raw: Buffer): Promise<void> {
   const tx = CombineTransactionNotificationSchema.parse(JSON.parse(plaintext));
 
   const orderNo = tx.combine_out_trade_no;
-  const order = await prisma.order.findUnique({
-    where: { orderNo },
-    select: {
-      status: true,
-      combineMchid: true,
-      combineAppid: true,
-      subOrders: { select: { outTradeNo: true, mchid: true, subMchid: true, amountFen: true } },
-    },
-  });
+  // The very read the app makes (the same select), so both pay the same Prisma cost.
+  const order = await prisma.order.findUnique({ where: { orderNo }, select: ORDER_FOR_COMPARISON });
   if (!order) throw new Reject(404, "unknown order");
   if (tx.combine_mchid !== order.combineMchid || tx.combine_appid !== order.combineAppid) throw new Reject(400, "mismatch");
   if (tx.sub_orders.length !== order.subOrders.length) throw new Reject(400, "mismatch");
