@@ -1,11 +1,17 @@
 import fs from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { port } from "./tests/support/ports";
 import { testAppEnv } from "./tests/support/test-identity";
 
-// The built app (next start) on 3001 and the fake WeChat Pay on 3101, so a dev server on 3000/3100
-// can keep running. Never downloads a browser: Debian's Chromium when present.
-export const E2E_APP_URL = "http://localhost:3001";
-export const E2E_FAKE_URL = "http://127.0.0.1:3101";
+// The built app (next start) on 3001 and the fake WeChat Pay on 3101 (plus TEST_PORT_OFFSET), so a dev
+// server on 3000/3100 can keep running. Never downloads a browser: Debian's Chromium when present.
+const APP_PORT = port(3001);
+const FAKE_PORT = port(3101);
+export const E2E_APP_URL = `http://localhost:${APP_PORT}`;
+export const E2E_FAKE_URL = `http://127.0.0.1:${FAKE_PORT}`;
+// Read by tests/e2e/support.ts in the runner and its workers (playwright.pg.config.ts overrides them).
+process.env.E2E_APP_URL ??= E2E_APP_URL;
+process.env.E2E_FAKE_URL ??= E2E_FAKE_URL;
 
 const chromium = "/usr/bin/chromium";
 const launchOptions = fs.existsSync(chromium)
@@ -33,17 +39,17 @@ export default defineConfig({
   },
   projects: [{ name: "mobile-chromium", use: { ...devices["Pixel 7"], launchOptions } }],
   webServer: {
-    command: "npm run e2e:server",
+    command: "npm run e2e:server", // next start listens on PORT (below)
     url: `${E2E_APP_URL}/api/products`,
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: "pipe",
     env: {
       ...testAppEnv({ wechatpayBaseUrl: E2E_FAKE_URL, appBaseUrl: E2E_APP_URL, databaseUrl: "file:./.data/e2e.db" }),
-      FAKE_WECHATPAY_PORT: "3101",
+      FAKE_WECHATPAY_PORT: String(FAKE_PORT),
       // WeChat's retry schedule (15 s, 15 s, 30 s, 3 m, …) shrunk 100×.
       FAKE_WECHATPAY_TIME_SCALE: "0.01",
-      PORT: "3001",
+      PORT: String(APP_PORT),
     },
   },
 });

@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import base from "./playwright.config";
+import { port } from "./tests/support/ports";
 import { testAppEnv } from "./tests/support/test-identity";
 
 // The Playwright happy path once more, against the same build backed by PostgreSQL
@@ -9,10 +10,10 @@ import { testAppEnv } from "./tests/support/test-identity";
 const admin = process.env.TEST_DATABASE_URL_PG;
 if (!admin) throw new Error("playwright.pg.config.ts needs TEST_DATABASE_URL_PG (tests/support/postgres.sh start prints one)");
 const dbUrl = new URL(admin);
-dbUrl.pathname = "/wcp_e2e";
+dbUrl.pathname = `/wcp_e2e${port(0) ? `_${port(0)}` : ""}`;
 const E2E_DATABASE_URL = dbUrl.toString();
-const APP_URL = "http://localhost:3011";
-const FAKE_URL = "http://127.0.0.1:3111";
+const APP_URL = `http://localhost:${port(3011)}`;
+const FAKE_URL = `http://127.0.0.1:${port(3111)}`;
 // Read by tests/e2e/support.ts in the runner and its workers.
 Object.assign(process.env, { E2E_APP_URL: APP_URL, E2E_FAKE_URL: FAKE_URL, E2E_DATABASE_URL });
 
@@ -23,16 +24,16 @@ export default defineConfig({
   webServer: {
     command:
       "node tests/support/pg-query.mjs --create-db && node prisma/migrate.mjs reset && tsx prisma/seed.ts && " +
-      "NEXT_TELEMETRY_DISABLED=1 tsx tests/fake-wechatpay/with-app.ts next start -p 3011",
+      `NEXT_TELEMETRY_DISABLED=1 tsx tests/fake-wechatpay/with-app.ts next start -p ${port(3011)}`,
     url: `${APP_URL}/api/products`,
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: "pipe",
     env: {
       ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: E2E_DATABASE_URL }),
-      FAKE_WECHATPAY_PORT: "3111",
+      FAKE_WECHATPAY_PORT: String(port(3111)),
       FAKE_WECHATPAY_TIME_SCALE: "0.01",
-      PORT: "3011",
+      PORT: String(port(3011)),
     },
   },
 });

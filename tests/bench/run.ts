@@ -14,6 +14,7 @@ import path from "node:path";
 import { testAppEnv } from "../support/test-identity";
 import { checkAppliedOnce, createOrders, signedNotification, type BenchOrder, type SignedNotification } from "./notifications";
 import { buildEmptyApp, measurePage, startEmptyApp, type PageWeight } from "./page-weight";
+import { port } from "../support/ports";
 import { load, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
 
 const argv = process.argv.slice(2);
@@ -21,10 +22,10 @@ const flag = (f: string) => argv.includes(f);
 const only = new Set((argv.find((a) => a.startsWith("--only="))?.slice(7) ?? "notify,duplicates,checkout,weight").split(","));
 const QUICK = flag("--quick");
 
-const APP_PORT = 3021;
-const FAKE_PORT = 3121;
-const BASELINE_PORT = 3221;
-const EMPTY_PORT = 3321;
+const APP_PORT = port(3021);
+const FAKE_PORT = port(3121);
+const BASELINE_PORT = port(3221);
+const EMPTY_PORT = port(3321);
 const EMPTY_URL = `http://127.0.0.1:${EMPTY_PORT}`;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 const FAKE_URL = `http://127.0.0.1:${FAKE_PORT}`;

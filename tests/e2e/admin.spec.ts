@@ -9,7 +9,7 @@ import { testAppEnv } from "../support/test-identity";
 import { APP_URL, fake } from "./support";
 
 const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
-const SHOTS = "/tmp/admin-screens";
+const SHOTS = "test-results/screenshots/admin";
 const STORE_A = { id: "chayu", subMchid: "1900000201" };
 const STORE_B = { id: "xiangxiang", subMchid: "1900000202" };
 

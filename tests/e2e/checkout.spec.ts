@@ -7,12 +7,13 @@ import { APP_URL, auditOutcomes, checkoutToCashier, confirmPaid, fake, orderStat
 const THREE_STORES = { "明前西湖龙井 50g": 1, "抹茶红豆吐司": 2, "樱花中性笔（3支装）": 1 };
 const SCREENSHOTS = "test-results/screenshots";
 
-test.beforeAll(async () => {
-  await fake("/reset", {});
+test.beforeAll(() => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
 });
-test.afterEach(async () => {
-  await fake("/faults", undefined, "DELETE");
+// Nothing of an earlier test reaches the next: the fake forgets its orders, cancels every pending
+// notification retry and drops any leftover fault before each test. Faults below name their order.
+test.beforeEach(async () => {
+  await fake("/reset", {});
 });
 
 test("pay for goods from three stores: cart → cashier → pay → result page → check payment → paid", async ({ page }) => {
@@ -76,8 +77,8 @@ test("cancel at the cashier → pending → 重新支付 → paid", async ({ pag
 });
 
 test("a dropped notification: 'check payment' finds the payment through the query", async ({ page }) => {
-  await fake("/faults", { target: "notify", kind: "drop", count: 1000 });
   const orderNo = await checkoutToCashier(page, { "云南普洱熟茶饼 357g": 1, "海盐芝士蛋糕（4寸）": 1 });
+  await fake("/faults", { target: "notify", kind: "drop", count: 1000, orderNo });
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
   await expect(page.getByText("等待支付结果")).toBeVisible();
@@ -89,8 +90,8 @@ test("a dropped notification: 'check payment' finds the payment through the quer
 
 for (const kind of ["duplicate", "concurrent_duplicate"] as const) {
   test(`${kind} notifications change the order exactly once`, async ({ page }) => {
-    await fake("/faults", { target: "notify", kind, count: 1 });
     const orderNo = await checkoutToCashier(page, { "手工蛋黄酥（6枚装）": 1, "牛皮纸笔记本 A5": 1 });
+    await fake("/faults", { target: "notify", kind, count: 1, orderNo });
     await page.getByRole("button", { name: "确认支付" }).click();
     await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
     await expect.poll(() => auditOutcomes(orderNo, "NOTIFY").length).toBeGreaterThanOrEqual(2);
@@ -104,15 +105,15 @@ for (const kind of ["duplicate", "concurrent_duplicate"] as const) {
 
 for (const kind of ["tamper_signature", "tamper_ciphertext", "stale_timestamp"] as const) {
   test(`a ${kind} notification is rejected and leaves the order untouched`, async ({ page }) => {
-    await fake("/faults", { target: "notify", kind, count: 1000 });
     const orderNo = await checkoutToCashier(page, { "莫兰迪色便利贴套装": 1, "抹茶红豆吐司": 1 });
+    await fake("/faults", { target: "notify", kind, count: 1000, orderNo });
     await page.getByRole("button", { name: "确认支付" }).click();
     await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
     // WeChat keeps retrying (schedule shrunk 100×): wait for several rejected attempts.
     await expect
-      .poll(async () => (await fake<{ orderNo: string; status?: number }[]>("/notifications")).filter((a) => a.orderNo === orderNo && a.status && a.status >= 400).length)
+      .poll(async () => (await fake<{ status?: number }[]>(`/notifications?orderNo=${orderNo}`)).filter((a) => a.status && a.status >= 400).length)
       .toBeGreaterThanOrEqual(2);
-    const attempts = (await fake<{ orderNo: string; status?: number }[]>("/notifications")).filter((a) => a.orderNo === orderNo);
+    const attempts = await fake<{ status?: number }[]>(`/notifications?orderNo=${orderNo}`);
     expect(attempts.every((a) => a.status === undefined || a.status >= 400)).toBe(true);
     expect(await orderStatus(page, orderNo)).toBe("PENDING");
     await page.reload();
@@ -121,12 +122,12 @@ for (const kind of ["tamper_signature", "tamper_ciphertext", "stale_timestamp"] 
 }
 
 test("a signature probe is answered as a failure; the real notification that follows it is applied once", async ({ page }) => {
-  await fake("/faults", { target: "notify", kind: "signature_probe", count: 1 });
   const orderNo = await checkoutToCashier(page, { "莫兰迪色便利贴套装": 2, "海盐芝士蛋糕（4寸）": 1 });
+  await fake("/faults", { target: "notify", kind: "signature_probe", count: 1, orderNo });
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
   await expect.poll(() => orderStatus(page, orderNo)).toBe("PAID");
-  const attempts = (await fake<{ orderNo: string; status?: number; probe?: boolean }[]>("/notifications")).filter((a) => a.orderNo === orderNo);
+  const attempts = await fake<{ status?: number; probe?: boolean }[]>(`/notifications?orderNo=${orderNo}`);
   expect(attempts.filter((a) => a.probe).map((a) => a.status)).toEqual([401]);
   expect(attempts.filter((a) => !a.probe).map((a) => a.status)).toEqual([204]);
   expect(auditOutcomes(orderNo, "NOTIFY")).toEqual(["APPLIED"]);

@@ -62,7 +62,7 @@ export class ApiHandler {
         throw new ApiError(400, "INVALID_REQUEST", "HTTP请求头缺少User-Agent", { location: "header", field: "User-Agent", issue: "User-Agent header is required" });
       }
       callerMchid = authenticate({ method, url, authorization: headerValue(req, "authorization"), body }, ctx.merchants);
-      fault = ctx.faults.takeApi(rawPath);
+      fault = ctx.faults.takeApi(rawPath, body);
       if (fault?.kind === "system_error") throw new ApiError(500, "SYSTEM_ERROR", "系统异常，请稍后重试");
       if (fault?.kind === "rate_limit") throw new ApiError(429, "FREQUENCY_LIMITED", "请求频率超限，请降低请求频率");
       if (fault?.kind === "user_paying") throw new ApiError(202, "USER_PAYING", "用户支付中，请稍后查询");

@@ -14,8 +14,9 @@ Usage:
   fake-wechatpay show <orderNo>               the fake's view of an order (links, state, notification)
   fake-wechatpay requests                     API requests received
   fake-wechatpay notifications [orderNo]      notification attempts
-  fake-wechatpay fault <api|notify> <kind> [count] [--path <prefix>] [--delay-ms <ms>]
-                                              inject a fault for the next <count> calls (default 1)
+  fake-wechatpay fault <api|notify> <kind> [count] [--path <prefix>] [--delay-ms <ms>] [--order <orderNo>]
+                                              inject a fault for the next <count> calls (default 1),
+                                              only those about <orderNo> when given
   fake-wechatpay fault clear                  remove all faults
   fake-wechatpay clock <advanceSeconds>       move the business clock (link expiry, time_expire, bills)
   fake-wechatpay reset                        forget all orders, logs, faults, overrides; clock back to now
@@ -127,7 +128,15 @@ async function main(argv: string[]): Promise<void> {
       if (!Number.isInteger(count) || count < 1) throw new UsageError("count must be a positive integer");
       const path = option(rest, "--path");
       const delayMs = option(rest, "--delay-ms");
-      out = await control("POST", "/faults", { target, kind, count, ...(path ? { path } : {}), ...(delayMs ? { delayMs: Number(delayMs) } : {}) });
+      const orderNo = option(rest, "--order");
+      out = await control("POST", "/faults", {
+        target,
+        kind,
+        count,
+        ...(path ? { path } : {}),
+        ...(delayMs ? { delayMs: Number(delayMs) } : {}),
+        ...(orderNo ? { orderNo } : {}),
+      });
       break;
     }
     case "clock": {

@@ -34,11 +34,18 @@ export const FaultSpecSchema = z.discriminatedUnion("target", [
     path: z.string().startsWith("/").optional(),
     /** For delay: how long to hold the response (default 12 s, past the client's 10 s default timeout). */
     delayMs: z.int().min(0).max(120_000).optional(),
+    /** Only calls about this combine order (its number in the path or the request body); absent = any call. */
+    orderNo: z.string().min(1).max(64).optional(),
   }),
   z.strictObject({
     target: z.literal("notify"),
     kind: z.enum(NOTIFY_FAULT_KINDS),
     count: z.int().min(1).default(1),
+    /**
+     * Only deliveries for this combine order. Without it the fault takes the next delivery of ANY order,
+     * including a scheduled retry of an order a previous test left behind: tests should name their order.
+     */
+    orderNo: z.string().min(1).max(64).optional(),
   }),
 ]);
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
@@ -48,10 +55,12 @@ export interface ApiFault {
   remaining: number;
   path?: string;
   delayMs?: number;
+  orderNo?: string;
 }
 export interface NotifyFault {
   kind: NotifyFaultKind;
   remaining: number;
+  orderNo?: string;
 }
 
 export class Faults {
@@ -59,21 +68,29 @@ export class Faults {
   notify: NotifyFault[] = [];
 
   add(spec: FaultSpec): void {
-    if (spec.target === "api") this.api.push({ kind: spec.kind, remaining: spec.count, path: spec.path, delayMs: spec.delayMs });
-    else this.notify.push({ kind: spec.kind, remaining: spec.count });
+    if (spec.target === "api")
+      this.api.push({ kind: spec.kind, remaining: spec.count, path: spec.path, delayMs: spec.delayMs, orderNo: spec.orderNo });
+    else this.notify.push({ kind: spec.kind, remaining: spec.count, orderNo: spec.orderNo });
   }
 
-  /** The first queued API fault whose path prefix matches; consumes one use of it. */
-  takeApi(rawPath: string): ApiFault | undefined {
-    const f = this.api.find((x) => x.remaining > 0 && (x.path === undefined || rawPath.startsWith(x.path)));
+  /**
+   * The first queued API fault whose path prefix and order match; consumes one use of it. The order is
+   * matched by its number appearing in the raw path (query, close) or the body (prepay).
+   */
+  takeApi(rawPath: string, body: Buffer = Buffer.alloc(0)): ApiFault | undefined {
+    const aboutOrder = (orderNo: string) => rawPath.includes(encodeURIComponent(orderNo)) || body.includes(`"${orderNo}"`);
+    const f = this.api.find(
+      (x) => x.remaining > 0 && (x.path === undefined || rawPath.startsWith(x.path)) && (x.orderNo === undefined || aboutOrder(x.orderNo)),
+    );
     if (!f) return undefined;
     f.remaining -= 1;
     this.api = this.api.filter((x) => x.remaining > 0);
     return { ...f };
   }
 
-  takeNotify(): NotifyFault | undefined {
-    const f = this.notify.find((x) => x.remaining > 0);
+  /** The first queued notify fault for this order (or for any order); consumes one use of it. */
+  takeNotify(orderNo: string): NotifyFault | undefined {
+    const f = this.notify.find((x) => x.remaining > 0 && (x.orderNo === undefined || x.orderNo === orderNo));
     if (!f) return undefined;
     f.remaining -= 1;
     this.notify = this.notify.filter((x) => x.remaining > 0);

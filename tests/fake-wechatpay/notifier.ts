@@ -159,7 +159,7 @@ export class Notifier {
 
   /** One logical attempt, possibly several HTTP deliveries depending on the injected fault. True when acknowledged. */
   private async runAttempt(job: Job, trigger: NotifyAttempt["trigger"]): Promise<boolean> {
-    const fault = this.deps.faults.takeNotify()?.kind;
+    const fault = this.deps.faults.takeNotify(job.orderNo)?.kind;
     switch (fault) {
       case "drop": {
         this.record(job, trigger, { status: null, reply: "", error: "dropped by injected fault (not delivered)", fault, serial: "", ok: false, durationMs: 0 });

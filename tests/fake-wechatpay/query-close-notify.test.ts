@@ -228,6 +228,35 @@ describe("payment notification (§7)", () => {
       return b;
     }
 
+    it("a fault naming an order waits for that order: another order's delivery (a retry of an earlier test's order, say) passes untouched", async () => {
+      rcv = await startReceiver();
+      const other = await created({ ...partnerBody(), notify_url: rcv.url });
+      const mine = await created({ ...partnerBody(), notify_url: rcv.url });
+      await control(fake.url, "/faults", { target: "notify", kind: "drop", orderNo: mine.combine_out_trade_no });
+      await control(fake.url, `/orders/${other.combine_out_trade_no}/pay`, {});
+      await waitFor(async () => (await attempts(other.combine_out_trade_no)).length === 1);
+      expect(await attempts(other.combine_out_trade_no)).toMatchObject([{ attempt: 1, status: 204, ok: true }]);
+      expect((await control(fake.url, "/faults")).notify).toHaveLength(1); // still armed
+      await control(fake.url, `/orders/${mine.combine_out_trade_no}/pay`, {});
+      await waitFor(async () => (await attempts(mine.combine_out_trade_no)).length === 2);
+      expect(await attempts(mine.combine_out_trade_no)).toMatchObject([
+        { attempt: 1, status: null, fault: "drop" },
+        { attempt: 2, status: 204, ok: true },
+      ]);
+    });
+
+    it("an API fault naming an order hits only calls about that order (path or body)", async () => {
+      const a = await created();
+      const b = await created();
+      await control(fake.url, "/faults", { target: "api", kind: "system_error", count: 2, orderNo: b.combine_out_trade_no });
+      expect((await call(fake.url, "GET", QUERY(a.combine_out_trade_no))).status).toBe(200);
+      expect((await call(fake.url, "GET", QUERY(b.combine_out_trade_no))).status).toBe(500);
+      const c = partnerBody();
+      expect((await call(fake.url, "POST", H5, c)).status).toBe(200);
+      expect((await call(fake.url, "POST", CLOSE(b.combine_out_trade_no), closeBody(b))).status).toBe(500);
+      expect((await control(fake.url, "/faults")).api).toEqual([]);
+    });
+
     it("drop: not delivered, logged as failed, then retried", async () => {
       const b = await payWithFault("drop");
       await waitFor(() => rcv!.received.length === 1);

@@ -1,6 +1,6 @@
 // Runs the local fake WeChat Pay and a Next.js command side by side:
 //   tsx tests/fake-wechatpay/with-app.ts next dev            (npm run dev: zero-config development)
-//   tsx tests/fake-wechatpay/with-app.ts next start -p 3001  (Playwright's webServer)
+//   tsx tests/fake-wechatpay/with-app.ts next start          (Playwright's webServer, PORT=3001)
 // The app learns nothing about the fake except through its WECHATPAY_* variables: when none are
 // set, lib/env.ts falls back to the test identity at http://127.0.0.1:3100, which is where the fake
 // listens by default. If the caller configured a real WeChat Pay, no fake is started.

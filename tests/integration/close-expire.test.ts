@@ -49,7 +49,7 @@ describe("close and expiry (partner mode)", () => {
 
   it("records a payment that WeChat reports when we try to close (paid, notification lost)", async () => {
     const { orderNo } = await newOrder(h);
-    await h.control("/faults", { target: "notify", kind: "drop", count: 100 });
+    await h.control("/faults", { target: "notify", kind: "drop", count: 100, orderNo });
     await h.control(`/orders/${orderNo}/pay`, {});
     const res = await h.call("POST", `/api/orders/${orderNo}/close`);
     expect(res.status).toBe(409);

@@ -39,7 +39,7 @@ export function paymentRaceTests(harness: () => Harness) {
     const h = harness();
     const { orderNo, subs } = await newOrder(h);
     // Paid at WeChat, but its notification is lost: only our own delivery and the queries report it.
-    await h.control("/faults", { target: "notify", kind: "drop", count: 100 });
+    await h.control("/faults", { target: "notify", kind: "drop", count: 100, orderNo });
     await h.control(`/orders/${orderNo}/pay`, {});
     const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
     const replies = await Promise.all([

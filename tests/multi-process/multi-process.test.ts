@@ -12,11 +12,12 @@ import { PrismaClient } from "@/lib/generated/prisma-pg/client";
 import { startFakeWechatPay, type RunningFakeWechatPay } from "../fake-wechatpay/server";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
+import { port as offsetPort } from "../support/ports";
 import { testAppEnv } from "../support/test-identity";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const PORTS = [3011, 3012];
-const FAKE_PORT = 3111;
+const PORTS = [offsetPort(3011), offsetPort(3012)];
+const FAKE_PORT = offsetPort(3111);
 // Both instances are one site: the same public base URL (the load balancer's), so the same Origin
 // and notify_url. Requests go to each instance's own port.
 const APP_BASE_URL = `http://127.0.0.1:${PORTS[0]}`;
@@ -110,7 +111,7 @@ describePg("two app processes, one database", () => {
   it("50 'check payment' queries and 50 notifications racing across both processes: one transition", async () => {
     const { orderNo, subs } = await newOrder();
     // Paid at WeChat; its own notification is dropped, so only our racing requests can tell.
-    await control("/faults", { target: "notify", kind: "drop", count: 1000 });
+    await control("/faults", { target: "notify", kind: "drop", count: 1000, orderNo });
     await control(`/orders/${orderNo}/pay`, {});
     const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
     const headers = signedHeaders(body);
