@@ -47,8 +47,9 @@ export default defineConfig({
     env: {
       ...testAppEnv({ wechatpayBaseUrl: E2E_FAKE_URL, appBaseUrl: E2E_APP_URL, databaseUrl: "file:./.data/e2e.db" }),
       FAKE_WECHATPAY_PORT: String(FAKE_PORT),
-      // WeChat's retry schedule (15 s, 15 s, 30 s, 3 m, …) shrunk 100×.
-      FAKE_WECHATPAY_TIME_SCALE: "0.01",
+      // WeChat's retry schedule (15 s, 15 s, 30 s, 3 m, …) shrunk 100× (override to stress the
+      // isolation between tests, e.g. FAKE_WECHATPAY_TIME_SCALE=0.001 … --repeat-each=3).
+      FAKE_WECHATPAY_TIME_SCALE: process.env.FAKE_WECHATPAY_TIME_SCALE ?? "0.01",
       PORT: String(APP_PORT),
     },
   },
