@@ -2,7 +2,7 @@
 // Offline Prisma Migrate. Prisma 7's CLI needs a native schema engine that cannot be downloaded on
 // our machines, so this drives the schema engine's WebAssembly build (@prisma/schema-engine-wasm,
 // pinned to the exact engines version of prisma 7.10.0) through a Prisma driver adapter.
-// See ../shared/prisma-offline.md (option A) for why each workaround below exists.
+// docs/prisma-offline.md explains why each workaround below exists.
 //
 // usage: node prisma/migrate.mjs deploy                 apply pending migrations        (= prisma migrate deploy)
 //        node prisma/migrate.mjs dev <name> [--accept-data-loss]  create + apply a migration (= prisma migrate dev)

@@ -1,4 +1,4 @@
-// Trade bill file (§8.3 of the reference): detail header, detail rows, then the summary header and the
+// Trade bill file (docs/wechatpay.md §8.3): detail header, detail rows, then the summary header and the
 // summary values as the last two lines. Data fields start with a backtick (so Excel keeps long numbers),
 // an empty field is a lone backtick. We map columns by header name, because the column set depends on
 // bill_type and on how old the merchant account is.

@@ -1,7 +1,7 @@
 // Client-safe: the order shape the result page and GET /api/orders/{orderNo} share.
 export type OrderStatus = "PENDING" | "PAID" | "CLOSED";
 
-/** The public order shape of design.md §2 (GET /api/orders/{orderNo}), from our database only. */
+/** The public order shape of GET /api/orders/{orderNo} (README, HTTP surface), from our database only. */
 export interface OrderView {
   orderNo: string;
   status: OrderStatus;

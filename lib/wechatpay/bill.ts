@@ -11,7 +11,7 @@ function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** WeChat appends `tartype=gzip` to download_url when tar_type=GZIP was applied for ([C] in the reference). */
+/** WeChat appends `tartype=gzip` to download_url when tar_type=GZIP was applied for (unconfirmed: docs/wechatpay.md §8.1). */
 export function downloadUrlImpliesGzip(downloadUrl: string): boolean {
   try {
     return new URL(downloadUrl).searchParams.get("tartype")?.toLowerCase() === "gzip";

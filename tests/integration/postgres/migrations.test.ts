@@ -64,7 +64,7 @@ describePg("migrations", () => {
     const diff = migrate(url, "diff");
     expect(diff.stdout.trim(), diff.stderr).toBe("-- This is an empty migration.");
     expect(diff.status).toBe(0);
-    // The adapter-pg shadow-database bug (prisma-offline.md, option D) would replay the migrations
+    // The adapter-pg shadow-database bug (docs/prisma-offline.md) would replay the migrations
     // into the main database or leak temporary databases: neither may happen.
     expect(await shadowDatabases()).toEqual(shadowsBefore);
     expect(migrate(url, "status").status).toBe(0);
