@@ -1,5 +1,9 @@
 import type { NextConfig } from "next";
 
+const IMMUTABLE = "public, max-age=31536000, immutable";
+const WEEK = "public, max-age=604800, stale-while-revalidate=86400";
+const DAY = "public, max-age=86400, stale-while-revalidate=86400";
+
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
@@ -17,6 +21,12 @@ const nextConfig: NextConfig = {
           { key: "X-Frame-Options", value: "DENY" },
         ],
       },
+      // public/: files whose names carry a version (…​.v1.svg) never change, so browsers and CDNs keep
+      // them a year; a new picture gets a new name. Fixed names that browsers request by convention
+      // (favicon, apple-touch-icon, the manifest) are kept shorter so a change reaches shoppers.
+      ...["/images/:path*", "/icons/:path*"].map((source) => ({ source, headers: [{ key: "Cache-Control", value: IMMUTABLE }] })),
+      ...["/favicon.ico", "/apple-touch-icon.png"].map((source) => ({ source, headers: [{ key: "Cache-Control", value: WEEK }] })),
+      { source: "/manifest.webmanifest", headers: [{ key: "Cache-Control", value: DAY }] },
     ];
   },
 };

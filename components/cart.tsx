@@ -5,6 +5,7 @@ import type { ProductView } from "@/lib/catalog/types";
 import { formatFen } from "@/lib/money";
 import { CART_STORAGE_KEY, loadCart, saveCart, type CartQuantities } from "./cart-storage";
 import { describeApiError } from "./api-errors";
+import { openGuide } from "./guide-event";
 
 type Group = { store: ProductView["store"]; products: ProductView[] };
 
@@ -31,7 +32,11 @@ function checkoutKeyFor(cart: CartQuantities): string {
   return key;
 }
 
-export function Cart({ products }: { products: ProductView[] }) {
+/**
+ * `restoredCart` (from a resume link, decided on the server) replaces the saved cart once: the
+ * items of the draft, or {} when the link was used or expired.
+ */
+export function Cart({ products, restoredCart }: { products: ProductView[]; restoredCart?: CartQuantities }) {
   const [cart, setCart] = useState<CartQuantities>({});
   const [loaded, setLoaded] = useState(false);
   const [submitting, setSubmitting] = useState(false);
@@ -42,13 +47,19 @@ export function Cart({ products }: { products: ProductView[] }) {
 
   useEffect(() => {
     // Drop items that left the catalogue since the cart was saved.
-    const saved = loadCart();
-    setCart(Object.fromEntries(Object.entries(saved).filter(([sku]) => priceOf.has(sku))));
+    const saved = restoredCart ?? loadCart();
+    const kept = Object.fromEntries(Object.entries(saved).filter(([sku]) => priceOf.has(sku)));
+    setCart(kept);
+    if (restoredCart) {
+      saveCart(kept);
+      // The token is spent: a reload must not show the resume message again.
+      window.history.replaceState(null, "", "/");
+    }
     setLoaded(true);
     const sync = (e: StorageEvent) => e.key === CART_STORAGE_KEY && setCart(loadCart());
     window.addEventListener("storage", sync);
     return () => window.removeEventListener("storage", sync);
-  }, [priceOf]);
+  }, [priceOf, restoredCart]);
 
   const update = (sku: string, delta: number) => {
     setError(null);
@@ -85,6 +96,8 @@ export function Cart({ products }: { products: ProductView[] }) {
         window.location.assign(data.payUrl);
         return;
       }
+      // Inside WeChat or another app: no order was created; the guide explains how to continue.
+      if (res.status === 409 && data?.code === "OPEN_IN_BROWSER") openGuide();
       setError(describeApiError(res.status, data));
     } catch {
       setError("网络连接失败，请检查网络后重试");
@@ -98,7 +111,10 @@ export function Cart({ products }: { products: ProductView[] }) {
       {groups.map((g) => (
         <section className="card" key={g.store.id} aria-label={g.store.name}>
           <div className="store-head">
-            <h2>{g.store.name}</h2>
+            <h2>
+              {g.store.logoUrl && <img className="store-logo" src={g.store.logoUrl} alt="" width={24} height={24} />}
+              {g.store.name}
+            </h2>
             <span className="muted">本店小计 <span className="price" data-testid={`subtotal-${g.store.id}`}>{formatFen(subtotal(g))}</span></span>
           </div>
           {g.products.map((p) => {

@@ -6,6 +6,7 @@ import type { OrderView } from "@/lib/orders/view-types";
 import { formatFen } from "@/lib/money";
 import { describeApiError } from "./api-errors";
 import { saveCart, loadCart } from "./cart-storage";
+import { openGuide } from "./guide-event";
 
 const TRADE_STATE_LABEL: Record<string, string> = {
   SUCCESS: "已支付",
@@ -27,7 +28,8 @@ async function post(url: string): Promise<{ ok: true; data: unknown } | { ok: fa
   }
 }
 
-export function OrderResult({ initial }: { initial: OrderView }) {
+/** `inApp`: rendered inside WeChat or another app, where neither the check nor paying again can work. */
+export function OrderResult({ initial, inApp = false }: { initial: OrderView; inApp?: boolean }) {
   const key = `/api/orders/${initial.orderNo}`;
   // Our own database only; no revalidation on focus or interval — WeChat is asked only on the button.
   const { data: order = initial, mutate } = useSWR<OrderView>(key, null, {
@@ -91,7 +93,11 @@ export function OrderResult({ initial }: { initial: OrderView }) {
             <div className="status-icon wait" aria-hidden>…</div>
             <div className="status-title">等待支付结果</div>
             <div className="muted">
-              {checked ? "微信支付尚未收到这笔付款。如已付款，请稍候再查询。" : "如已在微信支付完成付款，请点击下方按钮查询结果。"}
+              {inApp
+                ? "请在手机浏览器中打开本页，查询支付结果或继续支付。"
+                : checked
+                  ? "微信支付尚未收到这笔付款。如已付款，请稍候再查询。"
+                  : "如已在微信支付完成付款，请点击下方按钮查询结果。"}
             </div>
           </>
         )}
@@ -127,7 +133,12 @@ export function OrderResult({ initial }: { initial: OrderView }) {
       {error && <div className="alert" role="alert">{error}</div>}
 
       <div className="actions">
-        {order.status === "PENDING" && (
+        {order.status === "PENDING" && inApp && (
+          <button type="button" className="primary" onClick={openGuide}>
+            在浏览器中打开
+          </button>
+        )}
+        {order.status === "PENDING" && !inApp && (
           <>
             <button type="button" className="primary" onClick={() => act("query")} disabled={busy !== null}>
               {busy === "query" ? "正在查询…" : "我已完成支付，查询结果"}

@@ -46,6 +46,8 @@ export interface AppEnv {
   orderExpireMinutes: number;
   /** How many reverse proxies in front of the app may be trusted for X-Forwarded-For. */
   trustProxyHops: number;
+  /** Cart drafts that carry a cart out of an in-app browser (lib/in-app/cart-drafts.ts). */
+  cartDraft: { ttlHours: number; maxPerMinute: number; maxLive: number };
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -99,6 +101,9 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ORDER_EXPIRE_MINUTES: z.coerce.number().int().min(2, "must be ≥ 2").max(7 * 24 * 60, "must be ≤ 7 days").default(15),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  CART_DRAFT_TTL_HOURS: z.coerce.number().int().min(1, "must be ≥ 1").max(7 * 24, "must be ≤ 168").default(24),
+  CART_DRAFT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  CART_DRAFT_MAX_LIVE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -215,6 +220,7 @@ export function parseEnv(input: RawEnv): AppEnv {
     adminToken: e.ADMIN_TOKEN,
     orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
     trustProxyHops: e.TRUST_PROXY_HOPS,
+    cartDraft: { ttlHours: e.CART_DRAFT_TTL_HOURS, maxPerMinute: e.CART_DRAFT_MAX_PER_MINUTE, maxLive: e.CART_DRAFT_MAX_LIVE },
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,

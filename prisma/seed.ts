@@ -4,7 +4,7 @@ import { demoProducts, demoStores } from "../lib/catalog/demo-catalogue";
 
 async function main() {
   for (const s of demoStores) {
-    await prisma.store.upsert({ where: { id: s.id }, create: { ...s }, update: { name: s.name, subMchid: s.subMchid, mchid: s.mchid } });
+    await prisma.store.upsert({ where: { id: s.id }, create: { ...s }, update: { name: s.name, subMchid: s.subMchid, mchid: s.mchid, logoUrl: s.logoUrl } });
   }
   let sortOrder = 0;
   for (const p of demoProducts) {

@@ -3,9 +3,9 @@
  * identities in tests/fixtures/keys/keys.json; a real deployment edits the Store rows instead.
  */
 export const demoStores = [
-  { id: "chayu", name: "茶语轩茶叶铺", subMchid: "1900000201", mchid: "1900000301" },
-  { id: "xiangxiang", name: "香香烘焙坊", subMchid: "1900000202", mchid: "1900000302" },
-  { id: "mumu", name: "木木文具馆", subMchid: "1900000203", mchid: "1900000303" },
+  { id: "chayu", name: "茶语轩茶叶铺", subMchid: "1900000201", mchid: "1900000301", logoUrl: "/images/stores/chayu.v1.svg" },
+  { id: "xiangxiang", name: "香香烘焙坊", subMchid: "1900000202", mchid: "1900000302", logoUrl: "/images/stores/xiangxiang.v1.svg" },
+  { id: "mumu", name: "木木文具馆", subMchid: "1900000203", mchid: "1900000303", logoUrl: "/images/stores/mumu.v1.svg" },
 ] as const;
 
 export const demoProducts = [

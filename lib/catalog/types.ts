@@ -3,5 +3,6 @@ export interface ProductView {
   sku: string;
   name: string;
   priceFen: number;
-  store: { id: string; name: string };
+  /** logoUrl: a small image under public/ (long-cached), or null */
+  store: { id: string; name: string; logoUrl: string | null };
 }

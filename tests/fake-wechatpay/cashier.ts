@@ -16,12 +16,28 @@ export const CASHIER_ERRORS = {
   EMPTY_REFERER: "商家参数格式有误",
   DOMAIN_NOT_CONFIGURED: "商家存在未配置的参数",
   IN_WECHAT: "请在微信外打开订单，进行支付",
+  // Ours: WeChat's wording for other apps' webviews is not documented (there the cashier's
+  // attempt to launch WeChat simply fails, §15.4); the fake refuses plainly so a test can see it.
+  IN_APP_WEBVIEW: "请在手机浏览器中打开页面完成支付",
   LINK_EXPIRED: "支付请求已失效，请重新发起支付",
   ORDER_EXPIRED: "订单已超过商户设置的最晚支付成功时间，请重新下单",
   ORDER_CLOSED: "订单已关闭，请重新下单",
   ORDER_PAID: "该订单已支付，请勿重复支付",
 } as const;
 type CashierError = keyof typeof CASHIER_ERRORS;
+
+/**
+ * §15.4: H5 pay is for real browsers. Inside WeChat (also WeCom and mini-program web-views, whose
+ * UAs carry MicroMessenger) the cashier refuses; other apps' webviews (mobile QQ — not QQ Browser,
+ * which says MQQBrowser —, Alipay, DingTalk, Weibo, Douyin, Baidu) cannot launch WeChat. This list
+ * is the fake's own, deliberately independent of the app's detector (lib/in-app/detect.ts).
+ */
+export function inAppRefusal(userAgent: string | undefined): CashierError | null {
+  const ua = userAgent ?? "";
+  if (/MicroMessenger/i.test(ua)) return "IN_WECHAT";
+  if (/(?:^|[\s;(])QQ\/\d|AlipayClient|AliApp\((?:AP|DingTalk)\/|DingTalk|__weibo__|\bWeibo\b|\baweme_|BytedanceWebview|baiduboxapp/i.test(ua)) return "IN_APP_WEBVIEW";
+  return null;
+}
 
 interface CheckInput {
   prepayId: string | null;
@@ -61,7 +77,8 @@ function check(ctx: FakeContext, input: CheckInput): CheckResult {
     if (ok === null) return { error: "BAD_PARAMS" };
     if (!ok) return { error: "DOMAIN_NOT_CONFIGURED" };
   }
-  if ((input.userAgent ?? "").includes("MicroMessenger")) return { error: "IN_WECHAT" };
+  const inApp = inAppRefusal(input.userAgent);
+  if (inApp) return { error: inApp };
   if (ctx.clock.now() > link.expiresAtMs) return { error: "LINK_EXPIRED" };
   const refusal = payRefusal(ctx, order);
   if (refusal === "paid") return { error: "ORDER_PAID" };

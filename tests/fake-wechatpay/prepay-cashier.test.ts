@@ -257,6 +257,32 @@ describe("H5 cashier (§4)", () => {
     expect(await text(ok)).toContain("确认支付");
   });
 
+  it("refuses in-app browsers (§15.4): WeChat-family UAs as WeChat does, other apps' webviews too; real browsers pass", async () => {
+    const { h5 } = await newOrder();
+    const cases: [string, string | null][] = [
+      ["Mozilla/5.0 (Linux; Android 12; PGT-AN10; wv) AppleWebKit/537.36 Chrome/101.0.4951.74 Mobile Safari/537.36 wxwork/4.1.16 MicroMessenger/7.0.1 NetType/WIFI", "IN_WECHAT"],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_3 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.33(0x18002129) NetType/WIFI miniProgram/wx3f1ac0d3c4f1e2b8", "IN_WECHAT"],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 15_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 QQ/8.8.38.624 V1_IPH_SQ_8.8.38_1_APP_A Core/WKWebView", "IN_APP_WEBVIEW"],
+      ["Mozilla/5.0 (Linux; Android 10; MI 8; wv) AppleWebKit/537.36 Chrome/77.0.3865.120 MQQBrowser/6.2 TBS/045713 Mobile Safari/537.36 V1_AND_SQ_8.8.68_2538_YYB_D QQ/8.8.68.7265 NetType/WIFI", "IN_APP_WEBVIEW"],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/20B82 AliApp(AP/10.3.10.6000) AlipayClient/10.3.10.6000 Language/zh-Hans", "IN_APP_WEBVIEW"],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 AliApp(DingTalk/7.0.0) com.laiwang.DingTalk/27125418", "IN_APP_WEBVIEW"],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 14_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Weibo (iPhone12,1__weibo__11.8.1__iphone__os14.4)", "IN_APP_WEBVIEW"],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 aweme_260300 JsSdk/2.0 NetType/WIFI BytedanceWebview/d8a21c6", "IN_APP_WEBVIEW"],
+      ["Mozilla/5.0 (Linux; Android 10; PCT-AL10; wv) AppleWebKit/537.36 Chrome/76.0.3809.89 Mobile Safari/537.36 T7/12.10 SP-engine/2.28.0 baiduboxapp/12.10.0.10 (Baidu; P1 10)", "IN_APP_WEBVIEW"],
+      ["Mozilla/5.0 (Linux; U; Android 10; zh-cn; PCT-AL10) AppleWebKit/537.36 Version/4.0 Chrome/89.0.4389.72 MQQBrowser/12.1 Mobile Safari/537.36", null],
+      ["Mozilla/5.0 (Linux; U; Android 10; zh-CN; V1916A) AppleWebKit/537.36 Version/4.0 Chrome/78.0.3904.108 UCBrowser/15.3.8.1178 Mobile Safari/537.36", null],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1", null],
+    ];
+    for (const [userAgent, error] of cases) {
+      const r = await openCashier(h5, { userAgent });
+      expect(r.headers.get("x-fake-cashier-error"), userAgent).toBe(error);
+      const html = await text(r);
+      if (error === "IN_WECHAT") expect(html).toContain("请在微信外打开订单，进行支付");
+      if (error === "IN_APP_WEBVIEW") expect(html).toContain("请在手机浏览器中打开页面完成支付");
+      expect(html.includes("确认支付"), userAgent).toBe(error === null);
+    }
+  });
+
   it("refuses an expired link (5 min), then a fresh prepay link works again", async () => {
     const { body, h5 } = await newOrder();
     await control(fake.url, "/clock", { advanceSeconds: 301 });

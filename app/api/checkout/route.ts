@@ -1,10 +1,16 @@
 import { checkout, CheckoutBodySchema, CheckoutKeySchema } from "@/lib/orders/checkout";
+import { detectInAppBrowser } from "@/lib/in-app/detect";
+import { openInBrowserResponse } from "@/lib/in-app/open-in-browser";
 import { assertSameOrigin, clientIp, preflightResponse } from "@/lib/http/request-guards";
 import { json, parseWith, readJson, route } from "@/lib/http/respond";
 
 export const POST = route(async (request: Request) => {
   assertSameOrigin(request);
   const body = await readJson(request, CheckoutBodySchema);
+  // H5 payment cannot work inside WeChat or another app's webview (docs/wechatpay.md §15): decided
+  // before any order or prepay exists; the cart leaves as a draft behind a resume URL.
+  const inApp = detectInAppBrowser(request.headers.get("user-agent"));
+  if (inApp) return openInBrowserResponse(request, body.items, inApp);
   const key = request.headers.get("idempotency-key");
   const checkoutKey = key === null ? undefined : parseWith(CheckoutKeySchema, key);
   const r = await checkout(body, { payerIp: clientIp(request), checkoutKey });

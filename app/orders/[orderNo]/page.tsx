@@ -1,23 +1,38 @@
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
+import { GuideWords } from "@/components/in-app-guide-text";
+import { OpenInBrowserGuide } from "@/components/open-in-browser";
 import { OrderResult } from "@/components/order-result";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
+import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
+import { guideText } from "@/lib/in-app/open-in-browser";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 import { closeIfExpired } from "@/lib/orders/close";
 import { getOrderView } from "@/lib/orders/view";
 
 export const dynamic = "force-dynamic";
 
-// The shopper lands here from WeChat's cashier (redirect_url). Arriving here proves nothing about
-// the payment, so the page shows our database and lets the shopper ask for a check.
+// The shopper lands here from WeChat's cashier (redirect_url) — possibly in another browser than
+// the one that started (docs/wechatpay.md §15.2): the order number in the URL is all it needs.
+// Arriving here proves nothing about the payment, so the page shows our database and lets the
+// shopper ask for a check. Inside an in-app browser the guide replaces the buttons that need WeChat.
 export default async function OrderPage({ params }: { params: Promise<{ orderNo: string }> }) {
   const { orderNo } = await params;
   if (!ORDER_NO_PATTERN.test(orderNo)) notFound();
   await closeIfExpired(orderNo);
+  const userAgent = (await headers()).get("user-agent");
+  const inApp = detectInAppBrowser(userAgent);
   try {
     const order = await getOrderView(orderNo);
     return (
       <main>
-        <OrderResult initial={order} />
+        {inApp && (
+          <OpenInBrowserGuide pageUrl={`${env().appBaseUrl}/orders/${orderNo}`} cartLink={false} banner="当前页面无法查询或完成支付">
+            <GuideWords text={guideText(inApp, mobilePlatform(userAgent), "order")} />
+          </OpenInBrowserGuide>
+        )}
+        <OrderResult initial={order} inApp={inApp !== null} />
       </main>
     );
   } catch (e) {

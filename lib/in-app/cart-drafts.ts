@@ -1,0 +1,120 @@
+// Server-side cart drafts: how a cart leaves an in-app browser. Cookies and localStorage are not
+// shared between WeChat's webview and Safari/Chrome (docs/wechatpay.md §15.2), so the resume URL
+// carries a random token naming a draft stored here.
+//
+// - The token is 256 random bits (base64url); only its SHA-256 is stored.
+// - Single use: consuming is ONE conditional update (usedAt IS NULL AND expiresAt > now), so two
+//   simultaneous opens of the same link restore the cart exactly once, on SQLite and PostgreSQL.
+// - Creating a draft is an unauthenticated write, so it is bounded: the cart is validated against
+//   the catalogue (≤ 50 lines, ≤ 99 each, known active SKUs only), the same browser asking again
+//   for the same cart gets the same token back (draft cookie) instead of a new row, and the whole
+//   shop creates at most CART_DRAFT_MAX_PER_MINUTE drafts a minute and holds at most
+//   CART_DRAFT_MAX_LIVE live ones. Both caps are counted in the database, so they hold across
+//   processes; under concurrency they may be exceeded by the number of simultaneous requests.
+import { createHash, randomBytes } from "node:crypto";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+
+export type DraftItem = { sku: string; quantity: number };
+
+export const DRAFT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const MAX_LINES = 50;
+const MAX_QUANTITY = 99;
+
+export const hashDraftToken = (token: string): string => createHash("sha256").update(token).digest("hex");
+
+/** Merges repeated SKUs, checks the bounds and sorts by SKU: one canonical JSON per cart. */
+function canonicalItems(items: readonly DraftItem[]): DraftItem[] {
+  const q = new Map<string, number>();
+  for (const i of items) q.set(i.sku, (q.get(i.sku) ?? 0) + i.quantity);
+  if (q.size === 0) throw new AppError("INVALID_REQUEST", "购物车是空的");
+  if (q.size > MAX_LINES) throw new AppError("INVALID_REQUEST", `购物车最多 ${MAX_LINES} 种商品`);
+  for (const [sku, n] of q) {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_QUANTITY) throw new AppError("INVALID_REQUEST", `商品 ${sku} 数量须在 1–${MAX_QUANTITY} 之间`);
+  }
+  return [...q].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+export interface SavedDraft {
+  token: string;
+  expiresAt: Date;
+  /** true when the browser's existing draft for the identical cart was handed back (no new row) */
+  reused: boolean;
+}
+
+/**
+ * Stores the cart and returns a fresh token — or, when `cookieToken` names a live, unused draft of
+ * the identical cart, that same token. Throws UNKNOWN_SKU / INVALID_REQUEST for a bad cart and
+ * RATE_LIMITED when a shop-wide cap is reached.
+ */
+export async function saveCartDraft(
+  items: readonly DraftItem[],
+  opts: { cookieToken?: string | null; now?: Date; limits?: ReturnType<typeof env>["cartDraft"] } = {},
+): Promise<SavedDraft> {
+  const now = opts.now ?? new Date();
+  const { ttlHours, maxPerMinute, maxLive } = opts.limits ?? env().cartDraft;
+  const canonical = canonicalItems(items);
+
+  const known = await prisma.product.findMany({ where: { sku: { in: canonical.map((i) => i.sku) }, active: true }, select: { sku: true } });
+  const unknown = canonical.filter((i) => !known.some((k) => k.sku === i.sku)).map((i) => i.sku);
+  if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });
+  const json = JSON.stringify(canonical);
+
+  if (opts.cookieToken && DRAFT_TOKEN_PATTERN.test(opts.cookieToken)) {
+    const mine = await prisma.cartDraft.findUnique({ where: { tokenHash: hashDraftToken(opts.cookieToken) } });
+    if (mine && mine.usedAt === null && mine.expiresAt > now && mine.items === json) {
+      return { token: opts.cookieToken, expiresAt: mine.expiresAt, reused: true };
+    }
+  }
+
+  const lastMinute = await prisma.cartDraft.count({ where: { createdAt: { gt: new Date(now.getTime() - 60_000) } } });
+  if (lastMinute >= maxPerMinute) throw rateLimited();
+  const live = await prisma.cartDraft.count({ where: { usedAt: null, expiresAt: { gt: now } } });
+  if (live >= maxLive) throw rateLimited();
+
+  const token = randomBytes(32).toString("base64url");
+  const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);
+  await prisma.cartDraft.create({ data: { tokenHash: hashDraftToken(token), items: json, createdAt: now, expiresAt } });
+  return { token, expiresAt, reused: false };
+}
+
+function rateLimited(): AppError {
+  return new AppError("RATE_LIMITED", "现在保存购物车的人太多，请稍后再试；也可以在浏览器中打开本店后重新选购");
+}
+
+export type ConsumeResult =
+  | { status: "restored"; items: DraftItem[]; /** names (or SKUs) of items no longer sold */ dropped: string[] }
+  | { status: "used" | "expired" | "invalid" };
+
+/**
+ * Opens a draft exactly once. The conditional update decides who wins; a loser (or any later
+ * open) learns whether the link was used, expired or never existed. Items that left the
+ * catalogue since the draft was saved are dropped and named; prices are not stored at all, so the
+ * cart shows today's catalogue prices.
+ */
+export async function consumeCartDraft(token: string, now: Date = new Date()): Promise<ConsumeResult> {
+  if (!DRAFT_TOKEN_PATTERN.test(token)) return { status: "invalid" };
+  const tokenHash = hashDraftToken(token);
+  const won = await prisma.cartDraft.updateMany({ where: { tokenHash, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  const draft = await prisma.cartDraft.findUnique({ where: { tokenHash }, select: { items: true, usedAt: true } });
+  if (won.count !== 1 || !draft) return { status: !draft ? "invalid" : draft.usedAt ? "used" : "expired" };
+
+  const items = JSON.parse(draft.items) as DraftItem[];
+  const products = await prisma.product.findMany({ where: { sku: { in: items.map((i) => i.sku) } }, select: { sku: true, name: true, active: true } });
+  const bySku = new Map(products.map((p) => [p.sku, p]));
+  return {
+    status: "restored",
+    items: items.filter((i) => bySku.get(i.sku)?.active),
+    dropped: items.filter((i) => !bySku.get(i.sku)?.active).map((i) => bySku.get(i.sku)?.name ?? i.sku),
+  };
+}
+
+/**
+ * Housekeeping (for the scheduler): deletes drafts past their expiry, used or not. A used draft is
+ * kept until then so that opening its link again says "already used" rather than "invalid".
+ */
+export async function pruneCartDrafts(now: Date = new Date()): Promise<number> {
+  const r = await prisma.cartDraft.deleteMany({ where: { expiresAt: { lte: now } } });
+  return r.count;
+}
