@@ -4,7 +4,7 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: "多店合单收银台",
   description: "多家店铺的商品，一次微信支付",
-  // Files in public/ (tools/generate-icons.mjs), long-cached by next.config.ts.
+  // Files in public/ (lib/cli/generate-icons.mjs), long-cached by next.config.ts.
   icons: { icon: "/favicon.ico", apple: "/apple-touch-icon.png" },
   manifest: "/manifest.webmanifest",
 };

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Generates the shop's icons in public/ (no downloads, no image libraries): a green rounded square
 // with a white shopping bag, drawn with 4×4 supersampling and written as 8-bit RGBA PNGs; the
-// favicon is an ICO wrapping a 32×32 PNG. Re-run after changing the drawing: node tools/generate-icons.mjs
+// favicon is an ICO wrapping a 32×32 PNG. Re-run after changing the drawing: node lib/cli/generate-icons.mjs
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 
-const ROOT = path.resolve(import.meta.dirname, "..", "public");
+const ROOT = path.resolve(import.meta.dirname, "../..", "public");
 const GREEN = [7, 193, 96];
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
