@@ -46,6 +46,17 @@ export interface AppEnv {
   orderExpireMinutes: number;
   /** How many reverse proxies in front of the app may be trusted for X-Forwarded-For. */
   trustProxyHops: number;
+  /** The in-app job runner (lib/jobs): expiry, reconciliation, housekeeping. */
+  jobs: {
+    /** JOBS_ENABLED: on by default, off in NODE_ENV=test unless set. */
+    enabled: boolean;
+    /** How often the runner looks for due jobs (JOBS_TICK_MS). */
+    tickMs: number;
+    /** How long a taken lease lasts without renewal (JOBS_LEASE_MS); renewed every third of it. */
+    leaseMs: number;
+    /** Per-job period overrides from JOBS_PERIODS ("name=ms,…"; "off" disables one job). */
+    periods: Record<string, number | "off">;
+  };
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -99,6 +110,15 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ORDER_EXPIRE_MINUTES: z.coerce.number().int().min(2, "must be ≥ 2").max(7 * 24 * 60, "must be ≤ 7 days").default(15),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  JOBS_ENABLED: z.enum(["1", "0", "true", "false"], { message: 'must be "true" or "false"' }).optional(),
+  JOBS_TICK_MS: z.coerce.number().int().min(50, "must be ≥ 50").max(600_000, "must be ≤ 600000").default(5000),
+  JOBS_LEASE_MS: z.coerce.number().int().min(1000, "must be ≥ 1000").max(3_600_000, "must be ≤ 3600000").default(60_000),
+  JOBS_PERIODS: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*=(\d+|off)(,[a-z][a-z0-9-]*=(\d+|off))*$/, 'must look like "close-expired=60000,housekeeping=off"')
+    .transform((s) => Object.fromEntries(s.split(",").map((kv) => kv.split("=") as [string, string]).map(([k, v]) => [k, v === "off" ? ("off" as const) : Number(v)])))
+    .refine((m) => Object.values(m).every((v) => v === "off" || v >= 100), "periods must be ≥ 100 ms")
+    .optional(),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -215,6 +235,13 @@ export function parseEnv(input: RawEnv): AppEnv {
     adminToken: e.ADMIN_TOKEN,
     orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
     trustProxyHops: e.TRUST_PROXY_HOPS,
+    jobs: {
+      // Never by surprise inside a test run: vitest sets NODE_ENV=test; tests that want it say so.
+      enabled: e.JOBS_ENABLED === undefined ? nodeEnv !== "test" : e.JOBS_ENABLED === "1" || e.JOBS_ENABLED === "true",
+      tickMs: e.JOBS_TICK_MS,
+      leaseMs: e.JOBS_LEASE_MS,
+      periods: e.JOBS_PERIODS ?? {},
+    },
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,
