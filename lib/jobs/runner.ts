@@ -209,8 +209,9 @@ export class JobRunner {
     const nextRunAt = stopped ? finishedAt : (result?.nextRunAt ?? new Date(now.getTime() + job.periodMs));
     const counts = result?.counts ?? {};
     const error = failure ?? result?.error ?? null;
-    await db.jobRun.update({
-      where: { job_seq: { job: job.name, seq } },
+    // Only while still RUNNING: if another process took over (we were presumed dead), its ABANDONED verdict stays.
+    await db.jobRun.updateMany({
+      where: { job: job.name, seq, outcome: "RUNNING" },
       data: {
         finishedAt,
         durationMs: finishedAt.getTime() - now.getTime(),
