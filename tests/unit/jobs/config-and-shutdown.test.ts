@@ -98,3 +98,15 @@ describe("shutdown", () => {
     expect(exits).toEqual([143]);
   });
 });
+
+describe("overdue badge", () => {
+  it("marks only pending orders at or past their deadline", async () => {
+    const { isOverdue } = await import("@/lib/admin/format");
+    const now = new Date("2026-12-01T02:00:00Z");
+    expect(isOverdue({ status: "PENDING", expiresAt: new Date("2026-12-01T01:59:59Z") }, now)).toBe(true);
+    expect(isOverdue({ status: "PENDING", expiresAt: "2026-12-01T02:00:00.000Z" }, now)).toBe(true);
+    expect(isOverdue({ status: "PENDING", expiresAt: new Date("2026-12-01T02:00:01Z") }, now)).toBe(false);
+    expect(isOverdue({ status: "CLOSED", expiresAt: new Date("2026-11-30T00:00:00Z") }, now)).toBe(false);
+    expect(isOverdue({ status: "PAID", expiresAt: new Date("2026-11-30T00:00:00Z") }, now)).toBe(false);
+  });
+});
