@@ -156,7 +156,8 @@ export class JobRunner {
   private async takeAndRun(job: JobDefinition, controller: AbortController): Promise<FinishedRun | null> {
     const db = this.db;
     const now = this.clock();
-    const { count } = await db.jobLease.updateMany({
+    // One statement takes the lease and returns the row as it took it (UPDATE … RETURNING).
+    const [lease] = await db.jobLease.updateManyAndReturn({
       where: {
         name: job.name,
         nextRunAt: { lte: now },
@@ -164,8 +165,7 @@ export class JobRunner {
       },
       data: { owner: this.owner, leaseUntil: new Date(now.getTime() + this.leaseMs), runCount: { increment: 1 } },
     });
-    if (count !== 1) return null; // another process took this period
-    const lease = await db.jobLease.findUniqueOrThrow({ where: { name: job.name } });
+    if (!lease) return null; // another process took this period
     const seq = lease.runCount;
     const mine = { name: job.name, owner: this.owner, runCount: seq };
 

@@ -44,7 +44,9 @@ describePg("two app processes, one database", () => {
       NEXT_TELEMETRY_DISABLED: "1",
       // The job runner with short periods, so the test sees several periods (see the jobs test below).
       JOBS_TICK_MS: "100",
-      JOBS_LEASE_MS: "5000",
+      // Long enough that the load of the notification tests (pool waits of seconds) never lets a live
+      // lease expire; takeover after a dead owner is tested with an injected clock (tests/integration/job-lease.ts).
+      JOBS_LEASE_MS: "30000",
       JOBS_PERIODS: `close-expired=${CLOSE_PERIOD_MS},housekeeping=${HOUSEKEEPING_PERIOD_MS}`,
     } as NodeJS.ProcessEnv;
     for (const port of PORTS) {
@@ -178,7 +180,10 @@ describePg("two app processes, one database", () => {
       expect(finished.every((r) => ["OK", "SKIPPED"].includes(r.outcome)), JSON.stringify(finished.filter((r) => !["OK", "SKIPPED"].includes(r.outcome)))).toBe(true);
       for (let i = 1; i < finished.length; i++) {
         expect(finished[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(finished[i - 1]!.finishedAt!.getTime());
-        if (period[job]) expect(finished[i]!.scheduledFor.getTime() - finished[i - 1]!.startedAt.getTime()).toBe(period[job]);
+        if (period[job]) {
+          const gap = finished[i]!.scheduledFor.getTime() - finished[i - 1]!.startedAt.getTime();
+          expect(gap, JSON.stringify([job, finished[i - 1], finished[i]])).toBe(period[job]);
+        }
       }
       const lease = await db.jobLease.findUniqueOrThrow({ where: { name: job } });
       expect(lease.runCount).toBe(list.length);
