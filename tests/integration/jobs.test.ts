@@ -90,6 +90,20 @@ describe("scheduled jobs (partner mode, SQLite)", () => {
     await h.control("/faults", undefined, "DELETE");
   });
 
+  it("housekeeping prunes old job runs (never a running one), and a failing pruner does not stop the others", async () => {
+    const { housekeepingJob, JOB_RUN_RETENTION_DAYS, PRUNERS } = await import("@/lib/jobs/housekeeping");
+    const t0 = new Date(); // the other tests' runs here are recent: only the probe's old rows are due
+    const old = new Date(t0.getTime() - (JOB_RUN_RETENTION_DAYS + 1) * 86_400_000);
+    const recent = new Date(t0.getTime() - (JOB_RUN_RETENTION_DAYS - 1) * 86_400_000);
+    const row = (seq: number, startedAt: Date, outcome: string) => ({ job: "prune-probe", seq, owner: "x", scheduledFor: startedAt, startedAt, outcome });
+    await h.prisma.jobRun.createMany({ data: [row(1, old, "OK"), row(2, old, "FAILED"), row(3, old, "RUNNING"), row(4, recent, "OK")] });
+    const failing = { name: "broken", prune: async () => Promise.reject(new Error("table missing")) };
+    clock.t = t0;
+    const [run] = await runner(housekeepingJob([failing, ...PRUNERS]), "hk-1").runDue();
+    expect(run).toMatchObject({ outcome: "FAILED", error: "broken: table missing", counts: { jobRuns: 2 }, summary: "清理 2 条记录" });
+    expect((await h.prisma.jobRun.findMany({ where: { job: "prune-probe" }, orderBy: { seq: "asc" } })).map((r) => r.seq)).toEqual([3, 4]);
+  });
+
   it("daily-reconcile waits for 10:00 Beijing time, retries while WeChat answers STATEMENT_CREATING, then stores and flags differences once", async () => {
     // One order paid today (the fake's business day D); one local amount differs from WeChat's.
     const { orderNo, subs } = await newOrder(h);
