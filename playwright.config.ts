@@ -50,6 +50,11 @@ export default defineConfig({
       // WeChat's retry schedule (15 s, 15 s, 30 s, 3 m, …) shrunk 100× (override to stress the
       // isolation between tests, e.g. FAKE_WECHATPAY_TIME_SCALE=0.001 … --repeat-each=3).
       FAKE_WECHATPAY_TIME_SCALE: process.env.FAKE_WECHATPAY_TIME_SCALE ?? "0.01",
+      // The job runner: close-expired every 2 s so tests/e2e/jobs.spec.ts sees an expired order
+      // closed quickly; it only closes orders past their deadline (15 min here), which no other spec has.
+      // daily-reconcile is off: a bill download in the middle of the bill specs could take their faults.
+      JOBS_TICK_MS: "500",
+      JOBS_PERIODS: "close-expired=2000,daily-reconcile=off",
       PORT: String(APP_PORT),
     },
   },

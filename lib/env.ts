@@ -48,6 +48,17 @@ export interface AppEnv {
   trustProxyHops: number;
   /** Cart drafts that carry a cart out of an in-app browser (lib/in-app/cart-drafts.ts). */
   cartDraft: { ttlHours: number; maxPerMinute: number; maxLive: number };
+  /** The in-app job runner (lib/jobs): expiry, reconciliation, housekeeping. */
+  jobs: {
+    /** JOBS_ENABLED: on by default, off in NODE_ENV=test unless set. */
+    enabled: boolean;
+    /** How often the runner looks for due jobs (JOBS_TICK_MS). */
+    tickMs: number;
+    /** How long a taken lease lasts without renewal (JOBS_LEASE_MS); renewed every third of it. */
+    leaseMs: number;
+    /** Per-job period overrides from JOBS_PERIODS ("name=ms,…"; "off" disables one job). */
+    periods: Record<string, number | "off">;
+  };
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -104,6 +115,15 @@ const schema = z.object({
   CART_DRAFT_TTL_HOURS: z.coerce.number().int().min(1, "must be ≥ 1").max(7 * 24, "must be ≤ 168").default(24),
   CART_DRAFT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   CART_DRAFT_MAX_LIVE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  JOBS_ENABLED: z.enum(["1", "0", "true", "false"], { message: 'must be "true" or "false"' }).optional(),
+  JOBS_TICK_MS: z.coerce.number().int().min(50, "must be ≥ 50").max(600_000, "must be ≤ 600000").default(5000),
+  JOBS_LEASE_MS: z.coerce.number().int().min(1000, "must be ≥ 1000").max(3_600_000, "must be ≤ 3600000").default(60_000),
+  JOBS_PERIODS: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*=(\d+|off)(,[a-z][a-z0-9-]*=(\d+|off))*$/, 'must look like "close-expired=60000,housekeeping=off"')
+    .transform((s) => Object.fromEntries(s.split(",").map((kv) => kv.split("=") as [string, string]).map(([k, v]) => [k, v === "off" ? ("off" as const) : Number(v)])))
+    .refine((m) => Object.values(m).every((v) => v === "off" || v >= 100), "periods must be ≥ 100 ms")
+    .optional(),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -221,6 +241,13 @@ export function parseEnv(input: RawEnv): AppEnv {
     orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     cartDraft: { ttlHours: e.CART_DRAFT_TTL_HOURS, maxPerMinute: e.CART_DRAFT_MAX_PER_MINUTE, maxLive: e.CART_DRAFT_MAX_LIVE },
+    jobs: {
+      // Never by surprise inside a test run: vitest sets NODE_ENV=test; tests that want it say so.
+      enabled: e.JOBS_ENABLED === undefined ? nodeEnv !== "test" : e.JOBS_ENABLED === "1" || e.JOBS_ENABLED === "true",
+      tickMs: e.JOBS_TICK_MS,
+      leaseMs: e.JOBS_LEASE_MS,
+      periods: e.JOBS_PERIODS ?? {},
+    },
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,

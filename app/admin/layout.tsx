@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { hasAdminSession } from "@/lib/admin/guard";
+import { reconcileAlert } from "@/lib/jobs/status";
 import "./admin.css";
 
 // Never prerender: every admin page depends on the request's session and on ADMIN_TOKEN at run time.
@@ -11,6 +12,8 @@ export const metadata: Metadata = { title: "商户后台", robots: { index: fals
 // itself (requireAdminPage). Here the session only decides whether to show the navigation.
 export default async function AdminLayout({ children }: { children: React.ReactNode }) {
   const signedIn = await hasAdminSession();
+  // Differences found by the automatic daily reconciliation are flagged on every back-office page.
+  const alert = signedIn ? await reconcileAlert() : null;
   return (
     <div className="admin">
       <header className="admin-top">
@@ -20,6 +23,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
             <nav className="admin-nav" aria-label="后台导航">
               <a href="/admin/orders">订单</a>
               <a href="/admin/bills">账单对账</a>
+              <a href="/admin/jobs">定时任务</a>
               <form method="post" action="/api/admin/sign-out">
                 <button type="submit" className="linklike">退出登录</button>
               </form>
@@ -27,6 +31,11 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           ) : null}
         </div>
       </header>
+      {alert ? (
+        <div className="admin-alert notice" role="alert" data-testid="reconcile-alert">
+          自动对账：{alert.billDate} 发现 {alert.differences} 处差异。<a href={`/admin/bills?date=${alert.billDate}`}>查看对账报告</a>
+        </div>
+      ) : null}
       {children}
     </div>
   );

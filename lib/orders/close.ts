@@ -63,21 +63,29 @@ export async function closeOrder(orderNo: string, reason: CloseReason): Promise<
   return "CLOSED";
 }
 
-/** Closes pending orders whose time_expire has passed. Used by the CLI, the scheduler route and lazily. */
-export async function closeExpiredOrders(now = new Date(), limit = 200) {
+/**
+ * Closes pending orders whose time_expire has passed (oldest first, at most `limit`). Used by the
+ * job runner (lib/jobs), the CLI, the scheduler route and lazily. An order the shopper is paying
+ * right now (USER_PAYING) or that turns out paid is left alone: counted, not failed, and looked at
+ * again next time. With `signal`, stops between two orders once it is aborted (shutdown).
+ */
+export async function closeExpiredOrders(now = new Date(), limit = 200, opts: { signal?: AbortSignal } = {}) {
   const expired = await prisma.order.findMany({
     where: { status: "PENDING", expiresAt: { lte: now } },
     select: { orderNo: true },
     orderBy: { expiresAt: "asc" },
     take: limit,
   });
-  const summary = { examined: expired.length, closed: 0, paid: 0, failed: [] as { orderNo: string; error: string }[] };
+  const summary = { examined: 0, closed: 0, paid: 0, userPaying: 0, failed: [] as { orderNo: string; error: string }[] };
   for (const { orderNo } of expired) {
+    if (opts.signal?.aborted) break;
+    summary.examined += 1;
     try {
       await closeOrder(orderNo, "EXPIRED");
       summary.closed += 1;
     } catch (e) {
       if (e instanceof AppError && e.code === "ORDER_PAID") summary.paid += 1;
+      else if (e instanceof AppError && e.code === "USER_PAYING") summary.userPaying += 1;
       else summary.failed.push({ orderNo, error: e instanceof Error ? e.message : String(e) });
     }
   }

@@ -22,6 +22,8 @@ const FAKE_PORT = offsetPort(3111);
 // and notify_url. Requests go to each instance's own port.
 const APP_BASE_URL = `http://127.0.0.1:${PORTS[0]}`;
 const ORIGIN = new URL(APP_BASE_URL).origin;
+const CLOSE_PERIOD_MS = 1000;
+const HOUSEKEEPING_PERIOD_MS = 700;
 const cart = { items: [{ sku: "TEA-BC-100", quantity: 1 }, { sku: "BAK-CK-02", quantity: 2 }, { sku: "STA-NB-A5", quantity: 1 }] };
 
 describePg("two app processes, one database", () => {
@@ -40,6 +42,12 @@ describePg("two app processes, one database", () => {
       ...testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: APP_BASE_URL, databaseUrl: url }),
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
+      // The job runner with short periods, so the test sees several periods (see the jobs test below).
+      JOBS_TICK_MS: "100",
+      // Long enough that the load of the notification tests (pool waits of seconds) never lets a live
+      // lease expire; takeover after a dead owner is tested with an injected clock (tests/integration/job-lease.ts).
+      JOBS_LEASE_MS: "30000",
+      JOBS_PERIODS: `close-expired=${CLOSE_PERIOD_MS},housekeeping=${HOUSEKEEPING_PERIOD_MS}`,
     } as NodeJS.ProcessEnv;
     for (const port of PORTS) {
       const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
@@ -138,6 +146,67 @@ describePg("two app processes, one database", () => {
     console.log(`[multi-process] 50 queries + 50 notifications over ${PORTS.length} processes in ${ms} ms`);
   });
 
+  it("scheduled jobs over several periods: every expired order closed once (one close call each), every run recorded once", async () => {
+    const orders = await Promise.all(Array.from({ length: 6 }, () => newOrder()));
+    const now = Date.now();
+    // Deadlines spread over several close-expired periods; the last order is not due for an hour.
+    const offsets = [-1000, -1000, 1500, 2500, 3500, 3600_000];
+    await Promise.all(orders.map((o, i) => db.order.update({ where: { orderNo: o.orderNo }, data: { expiresAt: new Date(now + offsets[i]!) } })));
+    const expired = orders.slice(0, 5).map((o) => o.orderNo);
+    const deadline = Date.now() + 30_000;
+    while ((await db.order.count({ where: { orderNo: { in: expired }, status: "CLOSED" } })) < expired.length) {
+      if (Date.now() > deadline) throw new Error("expired orders not closed in time");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 3 * CLOSE_PERIOD_MS)); // a few more periods
+
+    const requests = (await (await fetch(`${fake.url}/__fake/requests`)).json()) as { method: string; path: string; status: number }[];
+    const closeCalls = (orderNo: string) => requests.filter((r) => r.method === "POST" && r.path === `/v3/combine-transactions/out-trade-no/${orderNo}/close`);
+    expect(orders.map((o) => closeCalls(o.orderNo).map((r) => r.status))).toEqual([[204], [204], [204], [204], [204], []]);
+    expect((await db.order.findUniqueOrThrow({ where: { orderNo: orders[5]!.orderNo } })).status).toBe("PENDING");
+    for (const orderNo of expired) {
+      const events = await db.paymentEvent.findMany({ where: { orderNo, source: "CLOSE" } });
+      expect(events.map((e) => e.outcome)).toEqual(["APPLIED"]);
+    }
+
+    // Every run of every job recorded once, by one process, never overlapping, one per period.
+    const runs = await db.jobRun.findMany({ orderBy: [{ job: "asc" }, { seq: "asc" }] });
+    const byJob = new Map<string, typeof runs>();
+    for (const r of runs) byJob.set(r.job, [...(byJob.get(r.job) ?? []), r]);
+    const period: Record<string, number> = { "close-expired": CLOSE_PERIOD_MS, housekeeping: HOUSEKEEPING_PERIOD_MS };
+    for (const [job, list] of byJob) {
+      expect(list.map((r) => r.seq)).toEqual(list.map((_, i) => i + 1));
+      const finished = list.filter((r) => r.outcome !== "RUNNING");
+      expect(finished.every((r) => ["OK", "SKIPPED"].includes(r.outcome)), JSON.stringify(finished.filter((r) => !["OK", "SKIPPED"].includes(r.outcome)))).toBe(true);
+      for (let i = 1; i < finished.length; i++) {
+        expect(finished[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(finished[i - 1]!.finishedAt!.getTime());
+        if (period[job]) {
+          const gap = finished[i]!.scheduledFor.getTime() - finished[i - 1]!.startedAt.getTime();
+          expect(gap, JSON.stringify([job, finished[i - 1], finished[i]])).toBe(period[job]);
+        }
+      }
+      const lease = await db.jobLease.findUniqueOrThrow({ where: { name: job } });
+      expect(lease.runCount).toBe(list.length);
+    }
+    expect([...byJob.keys()].sort()).toEqual(["close-expired", "daily-reconcile", "housekeeping"]);
+    // The daily bill: one run whatever the time of day (it waits for 10:00, or it fetched yesterday's bill and is done).
+    expect(byJob.get("daily-reconcile")).toHaveLength(1);
+    expect(requests.filter((r) => r.path.startsWith("/v3/bill/tradebill")).length).toBeLessThanOrEqual(1);
+    const closed = byJob.get("close-expired")!.reduce((n, r) => n + (r.counts ? (JSON.parse(r.counts) as { closed: number }).closed : 0), 0);
+    expect(closed).toBe(expired.length);
+    expect(byJob.get("close-expired")!.length).toBeGreaterThanOrEqual(5);
+    const owners = new Set(runs.map((r) => r.owner.split(":")[1]));
+    console.log(`[multi-process] ${runs.length} job runs (${[...byJob].map(([j, l]) => `${j} ${l.length}`).join(", ")}) by ${owners.size} process(es)`);
+  });
+
+  it("SIGTERM: both processes finish their runs and release every lease before exiting", async () => {
+    const exits = await Promise.all(apps.map((a) => stop(a.child)));
+    expect(exits).toEqual([143, 143]); // Next's own exit code after a SIGTERM, not a SIGKILL
+    expect(await db.jobRun.count({ where: { outcome: "RUNNING" } })).toBe(0);
+    const leases = await db.jobLease.findMany();
+    expect(leases.map((l) => [l.name, l.owner, l.leaseUntil])).toEqual(leases.map((l) => [l.name, null, null]));
+  });
+
   async function control(pathname: string, body?: unknown, method?: string) {
     const res = await fetch(`${fake.url}/__fake${pathname}`, {
       method: method ?? (body === undefined ? "GET" : "POST"),
@@ -163,11 +232,13 @@ async function waitReady(port: number, child: ChildProcess, log: string[]): Prom
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
+/** SIGTERM, SIGKILL after 10 s; resolves to the exit code (null when killed by a signal). */
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
+  const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const code = await exited;
   clearTimeout(t);
+  return code;
 }

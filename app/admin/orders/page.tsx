@@ -1,5 +1,5 @@
 import { requireAdminPage } from "@/lib/admin/guard";
-import { formatBeijing, ORDER_STATUS_LABELS, statusTagClass } from "@/lib/admin/format";
+import { formatBeijing, isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@/lib/admin/format";
 import { listOrders, ORDER_STATUSES, parseOrderFilter, type OrderFilter } from "@/lib/admin/orders";
 import { formatFen } from "@/lib/money";
 
@@ -17,6 +17,7 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
   const f = parseOrderFilter(await searchParams);
   await requireAdminPage(pageHref(f, f.page));
   const { total, page, pageCount, orders } = await listOrders(f);
+  const now = new Date();
   return (
     <main>
       <h1>订单</h1>
@@ -65,7 +66,10 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
               orders.map((o) => (
                 <tr key={o.orderNo}>
                   <td className="mono"><a href={`/admin/orders/${encodeURIComponent(o.orderNo)}`}>{o.orderNo}</a></td>
-                  <td><span className={statusTagClass(o.status)}>{ORDER_STATUS_LABELS[o.status] ?? o.status}</span></td>
+                  <td>
+                    <span className={statusTagClass(o.status)}>{ORDER_STATUS_LABELS[o.status] ?? o.status}</span>
+                    {isOverdue(o, now) ? <> <span className="tag warn" title={`支付截止 ${formatBeijing(o.expiresAt)}`}>{OVERDUE_LABEL}</span></> : null}
+                  </td>
                   <td className="num">{formatFen(o.totalFen)}</td>
                   <td>
                     {o.subOrders.map((s) => (

@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
 import { OrderActions } from "@/components/admin/order-actions";
 import { requireAdminPage } from "@/lib/admin/guard";
-import { formatBeijing, ORDER_STATUS_LABELS, statusTagClass } from "@/lib/admin/format";
+import { formatBeijing, isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@/lib/admin/format";
 import { getAdminOrder } from "@/lib/admin/orders";
 import { AppError } from "@/lib/http/errors";
 import { formatFen } from "@/lib/money";
@@ -26,7 +26,10 @@ export default async function AdminOrderPage({ params }: Props) {
       <section className="card">
         <dl className="kv-grid">
           <dt>状态</dt>
-          <dd><span className={statusTagClass(order.status)} data-testid="order-status">{ORDER_STATUS_LABELS[order.status] ?? order.status}</span></dd>
+          <dd>
+            <span className={statusTagClass(order.status)} data-testid="order-status">{ORDER_STATUS_LABELS[order.status] ?? order.status}</span>
+            {isOverdue(order, new Date()) ? <> <span className="tag warn">{OVERDUE_LABEL}</span></> : null}
+          </dd>
           <dt>金额</dt>
           <dd>{formatFen(order.totalFen)}</dd>
           <dt>模式</dt>

@@ -1,0 +1,52 @@
+// Pruning of what must not grow forever. Never payment, refund or audit records: only data that
+// has served its purpose. Each pruner is one step (the job stops between steps on shutdown); one
+// that throws does not stop the others and makes the run FAILED with its cause.
+import { prisma } from "@/lib/db";
+import type { JobDefinition } from "./types";
+import { pruneCartDrafts } from "@/lib/in-app/cart-drafts";
+
+export interface Pruner {
+  /** Key in the run's counts, e.g. "jobRuns". */
+  name: string;
+  /** Deletes what is no longer needed at `now`; returns how many rows went. */
+  prune(ctx: { now: Date }): Promise<number>;
+}
+
+/** Job run history is kept this long (the back office shows the latest runs). */
+export const JOB_RUN_RETENTION_DAYS = 30;
+
+export async function pruneJobRuns(now: Date): Promise<number> {
+  const before = new Date(now.getTime() - JOB_RUN_RETENTION_DAYS * 86_400_000);
+  const { count } = await prisma.jobRun.deleteMany({ where: { startedAt: { lt: before }, outcome: { not: "RUNNING" } } });
+  return count;
+}
+
+// Register a pruner with one line, e.g. { name: "rateLimits", prune: ({ now }) => pruneRateLimits(now) },
+export const PRUNERS: Pruner[] = [
+  { name: "jobRuns", prune: ({ now }) => pruneJobRuns(now) },
+  // used drafts too: a draft is single-use and every draft, used or not, expires after CART_DRAFT_TTL_HOURS
+  { name: "cartDrafts", prune: ({ now }) => pruneCartDrafts(now) },
+];
+
+export function housekeepingJob(pruners: Pruner[] = PRUNERS): JobDefinition {
+  return {
+    name: "housekeeping",
+    label: "数据清理",
+    description: `清理过期的辅助数据（${pruners.map((p) => p.name).join("、")}）；从不删除支付、退款与审计记录`,
+    periodMs: 3600_000,
+    async run(ctx) {
+      const counts: Record<string, number> = {};
+      const errors: string[] = [];
+      for (const p of pruners) {
+        if (ctx.signal.aborted) break;
+        try {
+          counts[p.name] = await p.prune({ now: ctx.now() });
+        } catch (e) {
+          errors.push(`${p.name}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      return { counts, summary: `清理 ${total} 条记录`, ...(errors.length ? { error: errors.join("; ") } : {}) };
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Every scheduled job of the app, with its default period. JOBS_PERIODS overrides periods per job
+// ("close-expired=30000,daily-reconcile=off"); JOBS_ENABLED=false turns the runner off altogether.
+import { ConfigError } from "@/lib/env";
+import { closeExpiredJob } from "./close-expired";
+import { dailyReconcileJob } from "./daily-reconcile";
+import { housekeepingJob } from "./housekeeping";
+import type { JobDefinition } from "./types";
+
+// Register a job with one line, e.g. refunds still PROCESSING:
+//   countingJob("refund-sync", "同步处理中的退款", 60_000, (ctx) => syncProcessingRefunds({ now: ctx.now(), limit: 100 })),
+export const JOBS: JobDefinition[] = [
+  closeExpiredJob,
+  dailyReconcileJob,
+  housekeepingJob(),
+];
+
+export interface ConfiguredJob {
+  job: JobDefinition;
+  /** false when JOBS_PERIODS says "off" for it */
+  enabled: boolean;
+}
+
+/** The registry with JOBS_PERIODS applied. An unknown name is a configuration error (a typo would silently do nothing). */
+export function configureJobs(periods: Record<string, number | "off">, jobs: JobDefinition[] = JOBS): ConfiguredJob[] {
+  for (const name of Object.keys(periods)) {
+    if (!jobs.some((j) => j.name === name)) {
+      throw new ConfigError("JOBS_PERIODS", `names an unknown job "${name}" (jobs: ${jobs.map((j) => j.name).join(", ")})`);
+    }
+  }
+  return jobs.map((job) => {
+    const p = periods[job.name];
+    if (p === "off") return { job, enabled: false };
+    return { job: p === undefined ? job : { ...job, periodMs: p }, enabled: true };
+  });
+}
