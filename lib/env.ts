@@ -46,6 +46,8 @@ export interface AppEnv {
   orderExpireMinutes: number;
   /** How many reverse proxies in front of the app may be trusted for X-Forwarded-For. */
   trustProxyHops: number;
+  /** issue 14: where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
+  catalogImageDir: string;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -99,6 +101,7 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ORDER_EXPIRE_MINUTES: z.coerce.number().int().min(2, "must be ≥ 2").max(7 * 24 * 60, "must be ≤ 7 days").default(15),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  CATALOG_IMAGE_DIR: z.string().min(1).default(".data/images"),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -215,6 +218,7 @@ export function parseEnv(input: RawEnv): AppEnv {
     adminToken: e.ADMIN_TOKEN,
     orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
     trustProxyHops: e.TRUST_PROXY_HOPS,
+    catalogImageDir: path.resolve(e.CATALOG_IMAGE_DIR),
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,
