@@ -20,6 +20,8 @@ export default async function AdminLayout({ children }: { children: React.ReactN
             <nav className="admin-nav" aria-label="后台导航">
               <a href="/admin/orders">订单</a>
               <a href="/admin/bills">账单对账</a>
+              <a href="/admin/stores">店铺</a>
+              <a href="/admin/products">商品</a>
               <form method="post" action="/api/admin/sign-out">
                 <button type="submit" className="linklike">退出登录</button>
               </form>
