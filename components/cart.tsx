@@ -117,7 +117,9 @@ export function Cart({ products }: { products: ProductView[] }) {
           saveCart(next);
           return next;
         });
-        setError(`${data.message ?? "库存不足"}。已按剩余库存调整购物车，请确认后重新支付。`);
+        const nameOf = new Map(products.map((p) => [p.sku, p.name]));
+        const what = data.items.map((i) => `${nameOf.get(i.sku) ?? i.sku} ${i.available ? `仅剩 ${i.available} 件` : "已售罄"}`).join("、");
+        setError(`库存不足：${what}。已按剩余库存调整购物车，请确认后重新支付。`);
       } else setError(describeApiError(res.status, data));
     } catch {
       setError("网络连接失败，请检查网络后重试");

@@ -143,7 +143,7 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
       <label>价格（元）<input value={price} onChange={(e) => setPrice(e.target.value)} required inputMode="decimal" placeholder="12.30" /></label>
       <label>
         店铺
-        <select value={storeId} onChange={(e) => setStoreId(e.target.value)} required>
+        <select value={storeId} onChange={(e) => setStoreId(e.target.value)} required aria-label="店铺">
           {stores.map((s) => (
             <option key={s.id} value={s.id}>{s.name}{s.active ? "" : "（已停用）"}</option>
           ))}
