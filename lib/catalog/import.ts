@@ -278,7 +278,7 @@ export async function importCatalogue(
       }
       const creates = productWrites.filter((w) => w.kind === "create");
       if (creates.length) await db.product.createMany({ data: creates.map((w) => w.data as never) });
-      for (const w of productWrites) if (w.kind === "update") await db.product.update({ where: { sku: w.sku }, data: w.data });
+      for (const w of productWrites) if (w.kind === "update") await db.product.update({ where: { sku: w.sku }, data: w.data, select: { sku: true } });
       const audits = [
         ...storeWrites.map((w) => ({ entity: "STORE" as const, entityId: w.id, action: w.kind === "create" ? ("CREATE" as const) : ("UPDATE" as const), before: w.before, after: w.data })),
         ...productWrites.map((w) => ({ entity: "PRODUCT" as const, entityId: w.sku, action: w.kind === "create" ? ("CREATE" as const) : ("UPDATE" as const), before: w.before, after: w.data })),
