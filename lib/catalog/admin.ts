@@ -75,6 +75,10 @@ export async function listStores(q?: string, page = 1) {
   return { total, page, stores: stores.map(({ _count, ...s }) => ({ ...s, productCount: _count.products })) };
 }
 
+export async function getAdminStore(id: string) {
+  return prisma.store.findUnique({ where: { id }, select: storeSelect });
+}
+
 export async function createStore(input: StoreCreate, actor: string): Promise<StoreRow> {
   const data = {
     id: input.id ?? `store-${input.subMchid}`,

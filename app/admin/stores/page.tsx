@@ -1,6 +1,6 @@
 import { requireAdminPage } from "@/lib/admin/guard";
-import { listCatalogAudit, listStores } from "@/lib/catalog/admin";
-import { CatalogListQuerySchema } from "@/lib/catalog/validation";
+import { getAdminStore, listCatalogAudit, listStores } from "@/lib/catalog/admin";
+import { CatalogListQuerySchema, STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { ActiveToggle, StoreForm } from "@/components/admin/catalog-forms";
 import { AuditTable } from "../catalog-audit/audit-table";
 
@@ -13,7 +13,7 @@ export default async function AdminStoresPage({ searchParams }: Props) {
   const edit = first(sp.edit);
   await requireAdminPage(`/admin/stores${f.q ? `?q=${encodeURIComponent(f.q)}` : ""}`);
   const { total, stores } = await listStores(f.q, f.page);
-  const editing = edit ? stores.find((s) => s.id === edit) : undefined;
+  const editing = edit && STORE_ID_PATTERN.test(edit) ? await getAdminStore(edit) : null;
   return (
     <main>
       <h1>店铺</h1>
