@@ -59,6 +59,8 @@ export interface AppEnv {
     /** Per-job period overrides from JOBS_PERIODS ("name=ms,…"; "off" disables one job). */
     periods: Record<string, number | "off">;
   };
+  /** issue 14: where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
+  catalogImageDir: string;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -124,6 +126,7 @@ const schema = z.object({
     .transform((s) => Object.fromEntries(s.split(",").map((kv) => kv.split("=") as [string, string]).map(([k, v]) => [k, v === "off" ? ("off" as const) : Number(v)])))
     .refine((m) => Object.values(m).every((v) => v === "off" || v >= 100), "periods must be ≥ 100 ms")
     .optional(),
+  CATALOG_IMAGE_DIR: z.string().min(1).default(".data/images"),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -248,6 +251,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       leaseMs: e.JOBS_LEASE_MS,
       periods: e.JOBS_PERIODS ?? {},
     },
+    catalogImageDir: path.resolve(e.CATALOG_IMAGE_DIR),
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,

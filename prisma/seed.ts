@@ -1,21 +1,17 @@
-// Seeds the demo catalogue into whatever DATABASE_URL names. Idempotent: re-running updates names and prices.
+// Seeds the demo catalogue (prisma/catalogue.json) into whatever DATABASE_URL names, through the same
+// import as `npm run catalog:import`. Idempotent: re-running restores the demo names, prices, order
+// and active flags and leaves stock as it is (the file names no stock: unlimited when first created).
+// The demo stores' sub-merchant numbers match the TEST identities in tests/fixtures/keys/keys.json.
+import fs from "node:fs";
+import path from "node:path";
+import { importCatalogue } from "../lib/catalog/import";
 import { prisma } from "../lib/db";
-import { demoProducts, demoStores } from "../lib/catalog/demo-catalogue";
 
 async function main() {
-  for (const s of demoStores) {
-    await prisma.store.upsert({ where: { id: s.id }, create: { ...s }, update: { name: s.name, subMchid: s.subMchid, mchid: s.mchid, logoUrl: s.logoUrl } });
-  }
-  let sortOrder = 0;
-  for (const p of demoProducts) {
-    sortOrder += 1;
-    await prisma.product.upsert({
-      where: { sku: p.sku },
-      create: { ...p, sortOrder },
-      update: { name: p.name, priceFen: p.priceFen, storeId: p.storeId, sortOrder, active: true },
-    });
-  }
-  console.log(`Seeded ${demoStores.length} stores and ${demoProducts.length} products.`);
+  const file = path.join(import.meta.dirname, "catalogue.json");
+  const plan = await importCatalogue(fs.readFileSync(file, "utf8"), "json", { actor: "seed" });
+  if (plan.errors.length) throw new Error(`prisma/catalogue.json: ${plan.errors.join("; ")}`);
+  console.log(`Seeded ${plan.created.stores + plan.updated.stores} stores and ${plan.created.products + plan.updated.products} products (${plan.unchanged} unchanged).`);
 }
 
 main()

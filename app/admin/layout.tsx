@@ -24,6 +24,8 @@ export default async function AdminLayout({ children }: { children: React.ReactN
               <a href="/admin/orders">订单</a>
               <a href="/admin/bills">账单对账</a>
               <a href="/admin/jobs">定时任务</a>
+              <a href="/admin/stores">店铺</a>
+              <a href="/admin/products">商品</a>
               <form method="post" action="/api/admin/sign-out">
                 <button type="submit" className="linklike">退出登录</button>
               </form>

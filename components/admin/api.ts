@@ -24,3 +24,27 @@ export async function postAdmin<T>(path: string, body?: unknown): Promise<T> {
   }
   return data as T;
 }
+
+/** POST / PATCH with a JSON body (catalogue forms). */
+export async function sendAdmin<T>(method: "POST" | "PATCH", path: string, body: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
+  if (!res.ok) {
+    if (res.status === 401) throw new AdminApiError(401, "UNAUTHORIZED", "登录已失效，请刷新页面重新登录");
+    throw new AdminApiError(res.status, data?.code ?? "ERROR", data?.message ?? `请求失败（HTTP ${res.status}）`);
+  }
+  return data as T;
+}
+
+/** Uploads an image file's raw bytes; returns its /media/… URL. */
+export async function uploadImage(file: File): Promise<string> {
+  const res = await fetch("/api/admin/images", { method: "POST", headers: { "content-type": file.type }, body: file, credentials: "same-origin" });
+  const data = (await res.json().catch(() => null)) as { url?: string; message?: string } | null;
+  if (!res.ok || !data?.url) throw new AdminApiError(res.status, "UPLOAD_FAILED", data?.message ?? `上传失败（HTTP ${res.status}）`);
+  return data.url;
+}

@@ -59,3 +59,12 @@ export async function requireAdminPage(returnTo: string): Promise<void> {
     redirect(`${SIGN_IN_PATH}?next=${encodeURIComponent(returnTo)}`);
   }
 }
+
+/**
+ * Who made a back-office change, for audit rows. There is one ADMIN_TOKEN (no user accounts), so the
+ * best available identity is the sign-in session: `admin#<first 8 characters of its random nonce>`.
+ */
+export function adminActor(request: Request): string {
+  const nonce = readCookie(request.headers.get("cookie"))?.split(".")[3] ?? "";
+  return `admin#${nonce.slice(0, 8) || "unknown"}`;
+}

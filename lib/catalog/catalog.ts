@@ -1,14 +1,28 @@
 import { prisma } from "@/lib/db";
+import { env, type WechatPayMode } from "@/lib/env";
+import { LOW_STOCK_THRESHOLD } from "./validation";
 
 import type { ProductView } from "./types";
 
 export type { ProductView };
 
+/** Stores whose products may be sold: active, and in direct mode with their own participant mchid (docs/wechatpay.md §3.2). */
+export function sellingStoreWhere(mode: WechatPayMode) {
+  return mode === "direct" ? { active: true, mchid: { not: null } } : { active: true };
+}
+
 export async function listProducts(): Promise<ProductView[]> {
   const rows = await prisma.product.findMany({
-    where: { active: true },
+    where: { active: true, store: sellingStoreWhere(env().wechatpay.mode) },
     include: { store: { select: { id: true, name: true, logoUrl: true } } },
     orderBy: [{ sortOrder: "asc" }, { sku: "asc" }],
   });
-  return rows.map((p) => ({ sku: p.sku, name: p.name, priceFen: p.priceFen, store: p.store }));
+  return rows.map((p) => ({
+    sku: p.sku,
+    name: p.name,
+    priceFen: p.priceFen,
+    store: p.store,
+    imageUrl: p.imageUrl,
+    stockLeft: p.stock !== null && p.stock <= LOW_STOCK_THRESHOLD ? p.stock : null,
+  }));
 }

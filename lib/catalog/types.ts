@@ -5,4 +5,11 @@ export interface ProductView {
   priceFen: number;
   /** logoUrl: a small image under public/ (long-cached), or null */
   store: { id: string; name: string; logoUrl: string | null };
+  /** Uploaded (/media/…) or https image, or null. */
+  imageUrl: string | null;
+  /**
+   * Units left, published only when few remain (≤ LOW_STOCK_THRESHOLD): 0 = 已售罄, 1–5 = 「仅剩 N 件」.
+   * null = plenty or unlimited (the exact count of a well-stocked product is the merchant's business).
+   */
+  stockLeft: number | null;
 }

@@ -1,5 +1,6 @@
 import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
+import { releaseStock, retakeStock } from "@/lib/catalog/stock";
 
 export type ResultSource = "NOTIFY" | "QUERY";
 export type ApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
@@ -100,13 +101,19 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
       if (state === "paid") {
         // The conditional update is the first statement so SQLite takes its write lock at once and
         // Postgres row-locks the order: a second deliverer waits, then sees count 0.
-        const { count } = await db.order.updateMany({
-          where: { orderNo, status: { not: "PAID" } },
-          data: { status: "PAID", paidAt: new Date(), closedAt: null },
-        });
+        const paid = { status: "PAID", paidAt: new Date(), closedAt: null };
+        let { count } = await db.order.updateMany({ where: { orderNo, status: "PENDING" }, data: paid });
+        if (count === 0) {
+          // Paid after we closed it (and released its stock): WeChat is the truth, so the order is
+          // PAID and takes its stock again. Decided by this conditional update, not by the read above.
+          ({ count } = await db.order.updateMany({ where: { orderNo, status: "CLOSED" }, data: paid }));
+          if (count === 1) {
+            const shortfalls = await retakeStock(db, orderNo);
+            reason = `paid at WeChat after a local close${shortfalls.length ? `; oversold ${shortfalls.join(", ")}` : ""}`;
+          }
+        }
         outcome = count === 1 ? "APPLIED" : "DUPLICATE";
         if (count === 1) {
-          if (order.status === "CLOSED") reason = "paid at WeChat after a local close";
           for (const s of subs) {
             // updateMany: no read-back of the row, which update() would do for its return value.
             await db.subOrder.updateMany({
@@ -130,6 +137,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
         outcome = count === 1 ? "APPLIED" : "DUPLICATE";
         if (count === 1) {
           for (const s of subs) await db.subOrder.updateMany({ where: { outTradeNo: s.out_trade_no, orderNo }, data: { tradeState: s.trade_state } });
+          await releaseStock(db, orderNo);
         }
       } else {
         // Still open (NOTPAY, USERPAYING, ACCEPT, PAYERROR): record what WeChat says, status unchanged.

@@ -5,6 +5,8 @@ import { AppError } from "@/lib/http/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
 import { ensurePayUrl, type PayLink } from "./pay-link";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { reserveStock } from "@/lib/catalog/stock";
+import { sellingStoreWhere } from "@/lib/catalog/catalog";
 
 export const CheckoutBodySchema = z
   .object({
@@ -68,8 +70,10 @@ export async function checkout(
   for (const item of body.items) quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
   for (const [sku, q] of quantities) if (q > 99) throw new AppError("INVALID_REQUEST", `商品 ${sku} 数量不能超过 99`);
 
+  const mode = w.mode;
   const products = await prisma.product.findMany({
-    where: { sku: { in: [...quantities.keys()] }, active: true },
+    // A deactivated store hides its products (and in direct mode a store needs its own mchid).
+    where: { sku: { in: [...quantities.keys()] }, active: true, store: sellingStoreWhere(mode) },
     include: { store: true },
     // Sub-orders follow the catalogue order, so the result page lists stores as the cart did.
     orderBy: [{ sortOrder: "asc" }, { sku: "asc" }],
@@ -79,7 +83,6 @@ export async function checkout(
 
   const byStore = new Map<string, typeof products>();
   for (const p of products) byStore.set(p.storeId, [...(byStore.get(p.storeId) ?? []), p]);
-  const mode = w.mode;
   if (byStore.size < MIN_SUB_ORDERS[mode] || byStore.size > MAX_SUB_ORDERS[mode]) {
     throw new AppError(
       "CART_NOT_ALLOWED",
@@ -105,7 +108,7 @@ export async function checkout(
       outTradeNo: subOrderNo(orderNo, position),
       storeId: store.id,
       position,
-      mchid: mode === "partner" ? w.combineMchid : store.mchid,
+      mchid: mode === "partner" ? w.combineMchid : store.mchid!,
       subMchid: mode === "partner" ? store.subMchid : null,
       amountFen,
       description: describe(store.name, lines),
@@ -115,7 +118,11 @@ export async function checkout(
   });
 
   try {
-    await prisma.order.create({
+    // Stock is reserved in the transaction that creates the order: both happen, or neither (a
+    // rejected cart, a duplicate checkout key or a crash takes no stock). See lib/catalog/stock.ts.
+    await prisma.$transaction(async (db) => {
+      const reserved = await reserveStock(db, quantities);
+      await db.order.create({
       data: {
         orderNo,
         mode,
@@ -126,10 +133,14 @@ export async function checkout(
         expiresAt,
         checkoutKey: opts.checkoutKey ?? null,
         subOrders: {
-          create: subOrders.map(({ lines, ...o }) => ({ ...o, lines: { create: lines } })),
+          create: subOrders.map(({ lines, ...o }) => ({
+            ...o,
+            lines: { create: lines.map((l) => ({ ...l, stockReserved: reserved.get(l.sku) ?? 0 })) },
+          })),
         },
       },
-    });
+      });
+    }, { maxWait: 15_000, timeout: 15_000 });
   } catch (e) {
     // A concurrent request with the same checkout key won the insert: continue with its order.
     if (opts.checkoutKey && e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {

@@ -1,6 +1,7 @@
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/http/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
+import { releaseStock } from "@/lib/catalog/stock";
 import { audit } from "./apply-result";
 import { queryAndApply } from "./query";
 import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "./wechatpay-errors";
@@ -15,6 +16,8 @@ async function markClosed(orderNo: string, reason: CloseReason, note: string): P
     });
     if (count === 1) {
       await db.subOrder.updateMany({ where: { orderNo, tradeState: { notIn: ["SUCCESS", "REFUND"] } }, data: { tradeState: "CLOSED" } });
+      // Only the transaction whose PENDING → CLOSED update won gives the stock back: exactly once.
+      await releaseStock(db, orderNo);
     }
     await db.paymentEvent.create({
       data: { orderNo, source: "CLOSE", verified: true, outcome: count === 1 ? "APPLIED" : "DUPLICATE", reason: `${reason}: ${note}` },

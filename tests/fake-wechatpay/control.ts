@@ -36,6 +36,12 @@ export function orderView(ctx: FakeContext, order: CombineOrder) {
   };
 }
 
+const SubMerchantSchema = z.strictObject({
+  subMchid: z.string().regex(/^\d{8,10}$/),
+  mchid: z.string().regex(/^\d{8,10}$/).optional(),
+  storeId: z.string().max(32).optional(),
+});
+
 const ClockSchema = z.strictObject({ advanceSeconds: z.number().finite() });
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
@@ -86,6 +92,19 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
       return sendJson(res, 200, { order: orderView(ctx, order) });
     }
     return notFound();
+  }
+
+  if (seg[0] === "sub-merchants" && seg.length === 1) {
+    // Onboards a sub-merchant, as a service provider does at WeChat before selling for a new store:
+    // its sub_mchid (partner mode) and mchid (direct-mode participant) are then accepted by prepay,
+    // close and bills. Forgotten on reset.
+    if (method === "POST") {
+      const input = parseOr400(res, SubMerchantSchema, body);
+      if (!input) return;
+      const known = ctx.keys.subMerchants.find((m) => m.subMchid === input.subMchid);
+      if (!known) ctx.keys.subMerchants.push({ storeId: input.storeId ?? `store-${input.subMchid}`, subMchid: input.subMchid, mchid: input.mchid ?? `3${input.subMchid.slice(1)}` });
+    } else if (method !== "GET") return notFound();
+    return sendJson(res, 200, ctx.keys.subMerchants);
   }
 
   if (seg[0] === "requests" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.requests);

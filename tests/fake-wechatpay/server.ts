@@ -86,7 +86,10 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     log,
   };
   const api = new ApiHandler(ctx);
+  // Sub-merchants onboarded through the control API (POST /__fake/sub-merchants) live until the next reset.
+  const baseSubMerchants = [...ctx.keys.subMerchants];
   const reset = () => {
+    ctx.keys.subMerchants.splice(0, ctx.keys.subMerchants.length, ...baseSubMerchants);
     ctx.notifier.reset();
     store.reset();
     faults.clear();

@@ -19,6 +19,13 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/query/route")],
   [/^\/api\/orders\/([^/]+)\/close$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/close/route")],
   [/^\/api\/orders\/([^/]+)\/pay$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/pay/route")],
+  // issue 14: catalogue back office
+  [/^\/api\/admin\/stores$/, [], () => import("@/app/api/admin/stores/route")],
+  [/^\/api\/admin\/stores\/([^/]+)$/, ["id"], () => import("@/app/api/admin/stores/[id]/route")],
+  [/^\/api\/admin\/products$/, [], () => import("@/app/api/admin/products/route")],
+  [/^\/api\/admin\/products\/([^/]+)$/, ["sku"], () => import("@/app/api/admin/products/[sku]/route")],
+  [/^\/api\/admin\/images$/, [], () => import("@/app/api/admin/images/route")],
+  [/^\/media\/([^/]+)$/, ["file"], () => import("@/app/media/[file]/route")],
 ];
 
 async function dispatch(request: Request): Promise<Response> {

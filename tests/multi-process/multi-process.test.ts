@@ -146,6 +146,26 @@ describePg("two app processes, one database", () => {
     console.log(`[multi-process] 50 queries + 50 notifications over ${PORTS.length} processes in ${ms} ms`);
   });
 
+  it("20 checkouts for the last 5 units across both processes: exactly 5 orders, stock 0, the others OUT_OF_STOCK", async () => {
+    const sku = `MP-STOCK-${Date.now()}`;
+    await db.product.create({ data: { sku, name: "两进程限量商品", priceFen: 990, storeId: "chayu", stock: 5 } });
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        fetch(`http://127.0.0.1:${PORTS[i % 2]}/api/checkout`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: ORIGIN },
+          body: JSON.stringify({ items: [{ sku, quantity: 1 }] }),
+        }),
+      ),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(15);
+    for (const r of replies.filter((r) => r.status === 409)) expect(await r.json()).toMatchObject({ code: "OUT_OF_STOCK", items: [{ sku, available: 0 }] });
+    expect((await db.product.findUniqueOrThrow({ where: { sku } })).stock).toBe(0);
+    expect(await db.orderLine.count({ where: { sku } })).toBe(5);
+  });
+
   it("scheduled jobs over several periods: every expired order closed once (one close call each), every run recorded once", async () => {
     const orders = await Promise.all(Array.from({ length: 6 }, () => newOrder()));
     const now = Date.now();

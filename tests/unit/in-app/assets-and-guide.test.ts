@@ -20,11 +20,11 @@ async function cacheControlFor(urlPath: string): Promise<string | undefined> {
 }
 
 describe("public/", () => {
-  it("has the favicon, the apple-touch-icon, the manifest and the store logos the demo catalogue names", async () => {
+  it("has the favicon, the apple-touch-icon, the manifest and the store logos the demo catalogue (prisma/catalogue.json) names", async () => {
     const files = publicFiles();
     for (const f of ["/favicon.ico", "/apple-touch-icon.png", "/manifest.webmanifest"]) expect(files).toContain(f);
-    const { demoStores } = await import("@/lib/catalog/demo-catalogue");
-    for (const s of demoStores) expect(files).toContain(s.logoUrl);
+    const demo = JSON.parse(fs.readFileSync(path.resolve("prisma/catalogue.json"), "utf8")) as { stores: { logoUrl: string }[] };
+    for (const s of demo.stores) expect(files).toContain(s.logoUrl);
     const manifest = JSON.parse(fs.readFileSync(path.join(PUBLIC, "manifest.webmanifest"), "utf8")) as { icons: { src: string }[] };
     for (const icon of manifest.icons) expect(files).toContain(icon.src);
   });

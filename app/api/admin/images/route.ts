@@ -1,0 +1,6 @@
+import { adminRoute } from "@/lib/admin/guard";
+import { saveUploadedImage } from "@/lib/catalog/images";
+import { json } from "@/lib/http/respond";
+
+/** 上传图片: the raw bytes with Content-Type image/png|jpeg|webp (≤ 2 MB) → 201 {url}. */
+export const POST = adminRoute(async (request: Request) => json(await saveUploadedImage(request), 201));

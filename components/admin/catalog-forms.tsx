@@ -1,0 +1,175 @@
+"use client";
+
+// Back-office forms for stores and products. They call the same admin API as scripts do
+// (/api/admin/stores, /api/admin/products), so validation and audit live in one place; prices are
+// typed in yuan and converted to fen exactly (string arithmetic, lib/money.ts).
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { formatFen, fenToYuanString, yuanEntryToFen } from "@/lib/money";
+import { sendAdmin, uploadImage } from "./api";
+
+type StoreInit = { id: string; name: string; subMchid: string; mchid: string | null; logoUrl: string | null; active: boolean };
+type ProductInit = { sku: string; name: string; priceFen: number; storeId: string; stock: number | null; imageUrl: string | null; active: boolean; sortOrder: number };
+
+function useSubmit() {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  async function run(fn: () => Promise<string>) {
+    setBusy(true);
+    setMessage(null);
+    try {
+      setMessage({ ok: true, text: await fn() });
+      router.refresh();
+    } catch (e) {
+      setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, message, run };
+}
+
+function Message({ m }: { m: { ok: boolean; text: string } | null }) {
+  return m ? <p className={m.ok ? "okbox" : "alert"} role={m.ok ? "status" : "alert"}>{m.text}</p> : null;
+}
+
+function ImageField({ label, value, onChange }: { label: string; value: string; onChange: (url: string) => void }) {
+  const [uploading, setUploading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <label>
+      {label}
+      <input
+        type="file"
+        accept="image/png,image/jpeg,image/webp"
+        aria-label={`${label}文件`}
+        onChange={async (e) => {
+          const file = e.target.files?.[0];
+          if (!file) return;
+          setUploading(true);
+          setError(null);
+          try {
+            onChange(await uploadImage(file));
+          } catch (err) {
+            setError(err instanceof Error ? err.message : String(err));
+          } finally {
+            setUploading(false);
+          }
+        }}
+      />
+      <input type="text" value={value} onChange={(e) => onChange(e.target.value)} placeholder="或填写 https:// 图片地址" aria-label={`${label}地址`} />
+      {uploading ? <span className="muted">上传中…</span> : null}
+      {error ? <span className="alert">{error}</span> : null}
+      {value ? <img src={value} alt="预览" width={48} height={48} className="thumb" /> : null}
+    </label>
+  );
+}
+
+export function StoreForm({ initial }: { initial?: StoreInit }) {
+  const [name, setName] = useState(initial?.name ?? "");
+  const [subMchid, setSubMchid] = useState(initial?.subMchid ?? "");
+  const [mchid, setMchid] = useState(initial?.mchid ?? "");
+  const [logoUrl, setLogoUrl] = useState(initial?.logoUrl ?? "");
+  const [active, setActive] = useState(initial?.active ?? true);
+  const { busy, message, run } = useSubmit();
+  const body = { name, subMchid, mchid: mchid || null, logoUrl: logoUrl || null, active };
+  return (
+    <form
+      className="card filters"
+      aria-label={initial ? `编辑店铺 ${initial.id}` : "新建店铺"}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          if (initial) {
+            await sendAdmin("PATCH", `/api/admin/stores/${encodeURIComponent(initial.id)}`, body);
+            return "店铺已保存。";
+          }
+          const r = await sendAdmin<{ store: { id: string } }>("POST", "/api/admin/stores", body);
+          setName("");
+          setSubMchid("");
+          setMchid("");
+          setLogoUrl("");
+          return `店铺已创建（编号 ${r.store.id}）。`;
+        });
+      }}
+    >
+      <label>店铺名称<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={40} /></label>
+      <label>特约商户号 sub_mchid<input value={subMchid} onChange={(e) => setSubMchid(e.target.value.trim())} required inputMode="numeric" pattern="\d{8,10}" title="8–10 位数字" /></label>
+      <label>直连模式商户号 mchid（可选）<input value={mchid} onChange={(e) => setMchid(e.target.value.trim())} inputMode="numeric" pattern="\d{8,10}" title="8–10 位数字" /></label>
+      <ImageField label="店铺标志" value={logoUrl} onChange={setLogoUrl} />
+      <label className="inline"><input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />营业中</label>
+      <button type="submit" className="btn" disabled={busy}>{initial ? "保存店铺" : "创建店铺"}</button>
+      <Message m={message} />
+    </form>
+  );
+}
+
+export function ProductForm({ initial, stores }: { initial?: ProductInit; stores: { id: string; name: string; active: boolean }[] }) {
+  const [sku, setSku] = useState(initial?.sku ?? "");
+  const [name, setName] = useState(initial?.name ?? "");
+  const [price, setPrice] = useState(initial ? fenToYuanString(initial.priceFen) : "");
+  const [storeId, setStoreId] = useState(initial?.storeId ?? stores.find((s) => s.active)?.id ?? "");
+  const [stock, setStock] = useState(initial?.stock === null || initial?.stock === undefined ? "" : String(initial.stock));
+  const [imageUrl, setImageUrl] = useState(initial?.imageUrl ?? "");
+  const [active, setActive] = useState(initial?.active ?? true);
+  const { busy, message, run } = useSubmit();
+  return (
+    <form
+      className="card filters"
+      aria-label={initial ? `编辑商品 ${initial.sku}` : "新建商品"}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          const priceFen = yuanEntryToFen(price); // throws a readable message for "12.345", "-1", "abc"
+          if (stock !== "" && !/^\d{1,7}$/.test(stock)) throw new Error("库存必须是整数（留空表示不限）");
+          const body = { name, priceFen, storeId, stock: stock === "" ? null : Number(stock), imageUrl: imageUrl || null, active };
+          if (initial) {
+            await sendAdmin("PATCH", `/api/admin/products/${encodeURIComponent(initial.sku)}`, body);
+            return `商品已保存（${formatFen(priceFen)}）。`;
+          }
+          await sendAdmin("POST", "/api/admin/products", { sku, ...body });
+          setSku("");
+          setName("");
+          setPrice("");
+          setStock("");
+          setImageUrl("");
+          return `商品 ${sku} 已创建（${formatFen(priceFen)}）。`;
+        });
+      }}
+    >
+      {initial ? null : <label>SKU<input value={sku} onChange={(e) => setSku(e.target.value.trim())} required pattern="[A-Za-z0-9_\-]{1,64}" title="字母、数字、- 和 _" /></label>}
+      <label>商品名称<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} /></label>
+      <label>价格（元）<input value={price} onChange={(e) => setPrice(e.target.value)} required inputMode="decimal" placeholder="12.30" /></label>
+      <label>
+        店铺
+        <select value={storeId} onChange={(e) => setStoreId(e.target.value)} required aria-label="店铺">
+          {stores.map((s) => (
+            <option key={s.id} value={s.id}>{s.name}{s.active ? "" : "（已停用）"}</option>
+          ))}
+        </select>
+      </label>
+      <label>库存（留空 = 不限）<input value={stock} onChange={(e) => setStock(e.target.value.trim())} inputMode="numeric" /></label>
+      <ImageField label="商品图片" value={imageUrl} onChange={setImageUrl} />
+      <label className="inline"><input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />上架</label>
+      <button type="submit" className="btn" disabled={busy}>{initial ? "保存商品" : "创建商品"}</button>
+      <Message m={message} />
+    </form>
+  );
+}
+
+/** 停用 / 启用 (store) or 下架 / 上架 (product) in one click from the list. */
+export function ActiveToggle({ path, active, labels }: { path: string; active: boolean; labels: [string, string] }) {
+  const { busy, message, run } = useSubmit();
+  return (
+    <>
+      <button type="button" className={active ? "btn danger" : "btn ghost"} disabled={busy} onClick={() => run(async () => {
+        await sendAdmin("PATCH", path, { active: !active });
+        return active ? `已${labels[0]}` : `已${labels[1]}`;
+      })}>
+        {active ? labels[0] : labels[1]}
+      </button>
+      {message && !message.ok ? <Message m={message} /> : null}
+    </>
+  );
+}

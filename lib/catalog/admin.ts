@@ -1,0 +1,195 @@
+// Back-office catalogue writes: stores and products, each change audited (who, when, before → after)
+// in the same transaction as the change. Uniqueness (SKU, sub_mchid, mchid) is the database's call:
+// a unique violation becomes 409 ALREADY_EXISTS naming the field.
+import { prisma, type Prisma } from "@/lib/db";
+import { Prisma as PrismaNs } from "@/lib/generated/prisma/client";
+import { AppError } from "@/lib/http/errors";
+import type { ProductCreate, ProductPatch, StoreCreate, StorePatch } from "./validation";
+
+type Tx = Prisma.TransactionClient;
+
+export const STORE_FIELDS = ["id", "name", "subMchid", "mchid", "logoUrl", "active"] as const;
+export const PRODUCT_FIELDS = ["sku", "name", "priceFen", "storeId", "stock", "imageUrl", "active", "sortOrder"] as const;
+export const ADMIN_PAGE_SIZE = 50;
+
+export type StoreRow = { id: string; name: string; subMchid: string; mchid: string | null; logoUrl: string | null; active: boolean };
+export type ProductRow = {
+  sku: string; name: string; priceFen: number; storeId: string; stock: number | null; imageUrl: string | null; active: boolean; sortOrder: number;
+};
+
+const storeSelect = { id: true, name: true, subMchid: true, mchid: true, logoUrl: true, active: true } as const;
+const productSelect = { sku: true, name: true, priceFen: true, storeId: true, stock: true, imageUrl: true, active: true, sortOrder: true } as const;
+
+function pick<T extends Record<string, unknown>>(row: T, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => k in row).map((k) => [k, row[k]]));
+}
+
+/** The fields that differ, as {before, after} objects; null when nothing changed. */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>) {
+  const keys = Object.keys(after).filter((k) => (before[k] ?? null) !== (after[k] ?? null));
+  if (!keys.length) return null;
+  return { before: Object.fromEntries(keys.map((k) => [k, before[k] ?? null])), after: Object.fromEntries(keys.map((k) => [k, after[k] ?? null])) };
+}
+
+export async function writeAudit(
+  db: Tx,
+  a: { actor: string; entity: "STORE" | "PRODUCT"; entityId: string; action: "CREATE" | "UPDATE"; before: unknown; after: unknown },
+): Promise<void> {
+  await db.catalogAudit.create({
+    data: {
+      actor: a.actor.slice(0, 64),
+      entity: a.entity,
+      entityId: a.entityId,
+      action: a.action,
+      before: a.before === null ? null : JSON.stringify(a.before),
+      after: JSON.stringify(a.after),
+    },
+  });
+}
+
+function uniqueConflict(e: unknown, entity: "store" | "product"): never {
+  if (e instanceof PrismaNs.PrismaClientKnownRequestError && e.code === "P2002") {
+    const target = JSON.stringify(e.meta ?? {});
+    const field = /subMchid/.test(target) ? "subMchid" : /mchid/.test(target) ? "mchid" : entity === "product" ? "sku" : "id";
+    throw new AppError("ALREADY_EXISTS", `已存在相同的 ${field}`, { field });
+  }
+  throw e;
+}
+
+const txOptions = { maxWait: 15_000, timeout: 15_000 };
+
+// ---------------------------------------------------------------- stores
+
+export async function listStores(q?: string, page = 1) {
+  const where = q ? { OR: [{ name: { contains: q } }, { subMchid: { contains: q } }, { id: { contains: q } }] } : {};
+  const [total, stores] = await Promise.all([
+    prisma.store.count({ where }),
+    prisma.store.findMany({
+      where,
+      select: { ...storeSelect, _count: { select: { products: true } } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      skip: (page - 1) * ADMIN_PAGE_SIZE,
+      take: ADMIN_PAGE_SIZE,
+    }),
+  ]);
+  return { total, page, stores: stores.map(({ _count, ...s }) => ({ ...s, productCount: _count.products })) };
+}
+
+export async function getAdminStore(id: string) {
+  return prisma.store.findUnique({ where: { id }, select: storeSelect });
+}
+
+export async function createStore(input: StoreCreate, actor: string): Promise<StoreRow> {
+  const data = {
+    id: input.id ?? `store-${input.subMchid}`,
+    name: input.name,
+    subMchid: input.subMchid,
+    mchid: input.mchid ?? null,
+    logoUrl: input.logoUrl ?? null,
+    active: input.active ?? true,
+  };
+  try {
+    return await prisma.$transaction(async (db) => {
+      const store = await db.store.create({ data, select: storeSelect });
+      await writeAudit(db, { actor, entity: "STORE", entityId: store.id, action: "CREATE", before: null, after: store });
+      return store;
+    }, txOptions);
+  } catch (e) {
+    uniqueConflict(e, "store");
+  }
+}
+
+export async function updateStore(id: string, patch: StorePatch, actor: string): Promise<StoreRow> {
+  try {
+    return await prisma.$transaction(async (db) => {
+      const before = await db.store.findUnique({ where: { id }, select: storeSelect });
+      if (!before) throw new AppError("STORE_NOT_FOUND", "店铺不存在");
+      const after = await db.store.update({ where: { id }, data: patch, select: storeSelect });
+      const diff = changedFields(before, pick(after, Object.keys(patch)));
+      if (diff) await writeAudit(db, { actor, entity: "STORE", entityId: id, action: "UPDATE", ...diff });
+      return after;
+    }, txOptions);
+  } catch (e) {
+    uniqueConflict(e, "store");
+  }
+}
+
+// ---------------------------------------------------------------- products
+
+export async function listAdminProducts(q?: string, page = 1) {
+  const where = q ? { OR: [{ sku: { contains: q } }, { name: { contains: q } }, { store: { name: { contains: q } } }] } : {};
+  const [total, products] = await Promise.all([
+    prisma.product.count({ where }),
+    prisma.product.findMany({
+      where,
+      select: { ...productSelect, store: { select: { name: true, active: true } } },
+      orderBy: [{ sortOrder: "asc" }, { sku: "asc" }],
+      skip: (page - 1) * ADMIN_PAGE_SIZE,
+      take: ADMIN_PAGE_SIZE,
+    }),
+  ]);
+  return { total, page, products };
+}
+
+export async function getAdminProduct(sku: string) {
+  return prisma.product.findUnique({ where: { sku }, select: productSelect });
+}
+
+async function assertStore(db: Tx, storeId: string): Promise<void> {
+  if (!(await db.store.findUnique({ where: { id: storeId }, select: { id: true } }))) {
+    throw new AppError("INVALID_REQUEST", `请求参数有误（storeId: 店铺 ${storeId} 不存在）`, { field: "storeId" });
+  }
+}
+
+export async function createProduct(input: ProductCreate, actor: string): Promise<ProductRow> {
+  try {
+    return await prisma.$transaction(async (db) => {
+      await assertStore(db, input.storeId);
+      const sortOrder = input.sortOrder ?? ((await db.product.aggregate({ _max: { sortOrder: true } }))._max.sortOrder ?? 0) + 1;
+      const product = await db.product.create({
+        data: {
+          sku: input.sku,
+          name: input.name,
+          priceFen: input.priceFen,
+          storeId: input.storeId,
+          stock: input.stock ?? null,
+          imageUrl: input.imageUrl ?? null,
+          active: input.active ?? true,
+          sortOrder,
+        },
+        select: productSelect,
+      });
+      await writeAudit(db, { actor, entity: "PRODUCT", entityId: product.sku, action: "CREATE", before: null, after: product });
+      return product;
+    }, txOptions);
+  } catch (e) {
+    uniqueConflict(e, "product");
+  }
+}
+
+/**
+ * Changes a product. The SKU never changes (orders refer to it). A new price applies to carts from
+ * now on; existing orders keep their own line prices and sub-order amounts (re-prepay sends those).
+ * Setting `stock` sets the units left now (units held by pending orders are already taken out).
+ */
+export async function updateProduct(sku: string, patch: ProductPatch, actor: string): Promise<ProductRow> {
+  return prisma.$transaction(async (db) => {
+    const before = await db.product.findUnique({ where: { sku }, select: productSelect });
+    if (!before) throw new AppError("PRODUCT_NOT_FOUND", "商品不存在");
+    if (patch.storeId !== undefined) await assertStore(db, patch.storeId);
+    const after = await db.product.update({ where: { sku }, data: patch, select: productSelect });
+    const diff = changedFields(before, pick(after, Object.keys(patch)));
+    if (diff) await writeAudit(db, { actor, entity: "PRODUCT", entityId: sku, action: "UPDATE", ...diff });
+    return after;
+  }, txOptions);
+}
+
+// ---------------------------------------------------------------- audit
+
+export async function listCatalogAudit(opts: { entity?: "STORE" | "PRODUCT"; entityId?: string; take?: number } = {}) {
+  return prisma.catalogAudit.findMany({
+    where: { ...(opts.entity ? { entity: opts.entity } : {}), ...(opts.entityId ? { entityId: opts.entityId } : {}) },
+    orderBy: { id: "desc" },
+    take: opts.take ?? 100,
+  });
+}

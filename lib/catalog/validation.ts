@@ -1,0 +1,92 @@
+// Boundary rules for stores and products, shared by the admin API, the back-office forms and the
+// catalogue import. Client-safe (zod only).
+import { z } from "zod";
+
+/** WeChat merchant numbers (商户号, and a 特约商户's sub_mchid) are 8–10 digits (docs/wechatpay.md §8.3). */
+export const MCHID_PATTERN = /^\d{8,10}$/;
+export const SKU_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const STORE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,31}$/;
+/** Sub-order ceiling (lib/orders/checkout.ts): no single product may cost more. */
+export const MAX_PRICE_FEN = 5_000_000;
+export const MAX_STOCK = 1_000_000;
+/** 「仅剩 N 件」 is shown, and the exact count published, only at or below this many. */
+export const LOW_STOCK_THRESHOLD = 5;
+
+// Local uploads (lib/catalog/images.ts), a versioned file shipped in public/images (the demo logos),
+// or an https URL (a CDN). No http:, data: or javascript:.
+export const IMAGE_URL_PATTERN =
+  /^(\/media\/[a-f0-9]{64}\.(png|jpg|webp)|\/images\/[a-z0-9/-]{1,100}\.v\d+\.(svg|png|jpg|webp)|https:\/\/[^\s"'<>]{1,480})$/;
+
+// No control characters (they would reach WeChat's description and the bill); trimmed.
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+
+export const subMchidSchema = z.string().regex(MCHID_PATTERN, "must be 8–10 digits (the WeChat Pay merchant number)");
+const imageUrl = z.string().regex(IMAGE_URL_PATTERN, "must be an uploaded image (/media/…), a file under /images/ or an https:// URL");
+
+export const StoreCreateSchema = z.strictObject({
+  id: z.string().regex(STORE_ID_PATTERN, "must be 2–32 of a-z 0-9 -").optional(),
+  name: text(40),
+  subMchid: subMchidSchema,
+  mchid: subMchidSchema.nullable().optional(),
+  logoUrl: imageUrl.nullable().optional(),
+  active: z.boolean().optional(),
+});
+export type StoreCreate = z.infer<typeof StoreCreateSchema>;
+
+export const StorePatchSchema = z
+  .strictObject({
+    name: text(40),
+    subMchid: subMchidSchema,
+    mchid: subMchidSchema.nullable(),
+    logoUrl: imageUrl.nullable(),
+    active: z.boolean(),
+  })
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, "nothing to change");
+export type StorePatch = z.infer<typeof StorePatchSchema>;
+
+const priceFen = z
+  .number()
+  .int("must be a whole number of fen")
+  .min(1, "must be ≥ 1 fen")
+  .max(MAX_PRICE_FEN, `must be ≤ ${MAX_PRICE_FEN} fen`);
+const stock = z.number().int("must be a whole number").min(0, "must be ≥ 0").max(MAX_STOCK, `must be ≤ ${MAX_STOCK}`).nullable();
+
+export const ProductCreateSchema = z.strictObject({
+  sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 _ -"),
+  // The sub-order description is "<store>-<first product>等N件" cut to 127 characters (checkout).
+  name: text(60),
+  priceFen,
+  storeId: z.string().regex(STORE_ID_PATTERN, "unknown store"),
+  stock: stock.optional(),
+  imageUrl: imageUrl.nullable().optional(),
+  active: z.boolean().optional(),
+  sortOrder: z.number().int().min(0).max(1_000_000).optional(),
+});
+export type ProductCreate = z.infer<typeof ProductCreateSchema>;
+
+export const ProductPatchSchema = z
+  .strictObject({
+    name: text(60),
+    priceFen,
+    storeId: z.string().regex(STORE_ID_PATTERN, "unknown store"),
+    stock,
+    imageUrl: imageUrl.nullable(),
+    active: z.boolean(),
+    sortOrder: z.number().int().min(0).max(1_000_000),
+  })
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, "nothing to change");
+export type ProductPatch = z.infer<typeof ProductPatchSchema>;
+
+/** Admin list filters (?q=&page=). */
+export const CatalogListQuerySchema = z.object({
+  q: z.string().trim().max(64).optional().transform((v) => v || undefined),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+});

@@ -1,0 +1,112 @@
+-- AlterTable
+ALTER TABLE "Product" ADD COLUMN "imageUrl" TEXT;
+ALTER TABLE "Product" ADD COLUMN "stock" INTEGER;
+
+-- CreateTable
+CREATE TABLE "CartDraft" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "tokenHash" TEXT NOT NULL,
+    "items" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expiresAt" DATETIME NOT NULL,
+    "usedAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "JobLease" (
+    "name" TEXT NOT NULL PRIMARY KEY,
+    "owner" TEXT,
+    "leaseUntil" DATETIME,
+    "nextRunAt" DATETIME NOT NULL,
+    "runCount" INTEGER NOT NULL DEFAULT 0,
+    "state" TEXT,
+    "updatedAt" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "JobRun" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "job" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "owner" TEXT NOT NULL,
+    "scheduledFor" DATETIME NOT NULL,
+    "startedAt" DATETIME NOT NULL,
+    "finishedAt" DATETIME,
+    "durationMs" INTEGER,
+    "outcome" TEXT NOT NULL,
+    "counts" TEXT,
+    "summary" TEXT,
+    "error" TEXT
+);
+
+-- CreateTable
+CREATE TABLE "CatalogAudit" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "actor" TEXT NOT NULL,
+    "entity" TEXT NOT NULL,
+    "entityId" TEXT NOT NULL,
+    "action" TEXT NOT NULL,
+    "before" TEXT,
+    "after" TEXT NOT NULL
+);
+
+-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_OrderLine" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "outTradeNo" TEXT NOT NULL,
+    "sku" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "unitPriceFen" INTEGER NOT NULL,
+    "quantity" INTEGER NOT NULL,
+    "amountFen" INTEGER NOT NULL,
+    "stockReserved" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "OrderLine_outTradeNo_fkey" FOREIGN KEY ("outTradeNo") REFERENCES "SubOrder" ("outTradeNo") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "OrderLine_sku_fkey" FOREIGN KEY ("sku") REFERENCES "Product" ("sku") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+INSERT INTO "new_OrderLine" ("amountFen", "id", "name", "outTradeNo", "quantity", "sku", "unitPriceFen") SELECT "amountFen", "id", "name", "outTradeNo", "quantity", "sku", "unitPriceFen" FROM "OrderLine";
+DROP TABLE "OrderLine";
+ALTER TABLE "new_OrderLine" RENAME TO "OrderLine";
+CREATE INDEX "OrderLine_outTradeNo_idx" ON "OrderLine"("outTradeNo");
+CREATE TABLE "new_Store" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "subMchid" TEXT NOT NULL,
+    "mchid" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "active" BOOLEAN NOT NULL DEFAULT true,
+    "logoUrl" TEXT
+);
+INSERT INTO "new_Store" ("createdAt", "id", "mchid", "name", "subMchid") SELECT "createdAt", "id", "mchid", "name", "subMchid" FROM "Store";
+DROP TABLE "Store";
+ALTER TABLE "new_Store" RENAME TO "Store";
+CREATE UNIQUE INDEX "Store_subMchid_key" ON "Store"("subMchid");
+CREATE UNIQUE INDEX "Store_mchid_key" ON "Store"("mchid");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE UNIQUE INDEX "CartDraft_tokenHash_key" ON "CartDraft"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "CartDraft_createdAt_idx" ON "CartDraft"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "CartDraft_expiresAt_idx" ON "CartDraft"("expiresAt");
+
+-- CreateIndex
+CREATE INDEX "JobRun_job_startedAt_idx" ON "JobRun"("job", "startedAt");
+
+-- CreateIndex
+CREATE INDEX "JobRun_startedAt_idx" ON "JobRun"("startedAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "JobRun_job_seq_key" ON "JobRun"("job", "seq");
+
+-- CreateIndex
+CREATE INDEX "CatalogAudit_entity_entityId_idx" ON "CatalogAudit"("entity", "entityId");
+
+-- CreateIndex
+CREATE INDEX "CatalogAudit_at_idx" ON "CatalogAudit"("at");
