@@ -46,6 +46,8 @@ export interface AppEnv {
   orderExpireMinutes: number;
   /** How many reverse proxies in front of the app may be trusted for X-Forwarded-For. */
   trustProxyHops: number;
+  /** Refunds (docs/wechatpay.md §14.1.2): minimum seconds between two refunds of one sub-order (WeChat: 60). */
+  refundMinIntervalSeconds: number;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -59,6 +61,8 @@ export interface AppEnv {
     publicKey?: { id: string; key: KeyObject };
     usePlatformCertificates: boolean;
     notifyUrl: string;
+    /** notify_url of refund requests (§14.4): no query string, under APP_BASE_URL. */
+    refundNotifyUrl: string;
   };
 }
 
@@ -99,6 +103,8 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ORDER_EXPIRE_MINUTES: z.coerce.number().int().min(2, "must be ≥ 2").max(7 * 24 * 60, "must be ≤ 7 days").default(15),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  // WeChat asks for ≥ 1 minute between partial refunds of one order; lower only for tests against the fake.
+  REFUND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0, "must be ≥ 0").max(3600, "must be ≤ 3600").default(60),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -215,6 +221,7 @@ export function parseEnv(input: RawEnv): AppEnv {
     adminToken: e.ADMIN_TOKEN,
     orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
     trustProxyHops: e.TRUST_PROXY_HOPS,
+    refundMinIntervalSeconds: e.REFUND_MIN_INTERVAL_SECONDS,
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,
@@ -227,6 +234,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       publicKey,
       usePlatformCertificates: e.WECHATPAY_PLATFORM_CERTIFICATES,
       notifyUrl: `${e.APP_BASE_URL}/api/wechatpay/notify`,
+      refundNotifyUrl: `${e.APP_BASE_URL}/api/wechatpay/refund-notify`,
     },
   };
 }

@@ -6,7 +6,7 @@ import { beijingDayRange } from "@/lib/bills/reconcile";
 import { BillDateSchema } from "@/lib/bills/service";
 import { AppError } from "@/lib/http/errors";
 
-export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED"] as const;
+export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED", "REFUNDED"] as const;
 export const PAGE_SIZE = 20;
 
 const blankToUndef = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);

@@ -86,7 +86,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
     return "NO_CHANGE";
   }
 
-  if (state === "paid" && order.status === "PAID") {
+  if (state === "paid" && (order.status === "PAID" || order.status === "REFUNDED")) {
     // PAID is terminal, so a redelivery of a payment we already hold needs no transaction: one audit
     // row. (The conditional update below still decides every race where the order was not yet paid.)
     await audit({ ...meta, orderNo, verified: true, outcome: "DUPLICATE", tradeStates });
@@ -101,7 +101,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
         // The conditional update is the first statement so SQLite takes its write lock at once and
         // Postgres row-locks the order: a second deliverer waits, then sees count 0.
         const { count } = await db.order.updateMany({
-          where: { orderNo, status: { not: "PAID" } },
+          where: { orderNo, status: { notIn: ["PAID", "REFUNDED"] } },
           data: { status: "PAID", paidAt: new Date(), closedAt: null },
         });
         outcome = count === 1 ? "APPLIED" : "DUPLICATE";
