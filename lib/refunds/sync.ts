@@ -30,8 +30,11 @@ export async function syncProcessingRefunds({ now = new Date(), limit = SYNC_DEF
     where: {
       status: { in: ["PENDING", "PROCESSING", "ABNORMAL"] },
       createdAt: { lte: new Date(now.getTime() - SYNC_MIN_AGE_MS) },
-      OR: [{ nextQueryAt: null }, { nextQueryAt: { lte: now } }],
-      NOT: { lastErrorCode: "NOT_ENOUGH" },
+      AND: [
+        { OR: [{ nextQueryAt: null }, { nextQueryAt: { lte: now } }] },
+        // (a plain NOT would also drop rows whose lastErrorCode is NULL: SQL three-valued logic)
+        { OR: [{ lastErrorCode: null }, { lastErrorCode: { not: "NOT_ENOUGH" } }] },
+      ],
     },
     orderBy: [{ nextQueryAt: "asc" }, { createdAt: "asc" }],
     take: Math.max(1, Math.min(limit, 500)),
