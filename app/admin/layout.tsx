@@ -19,6 +19,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           {signedIn ? (
             <nav className="admin-nav" aria-label="后台导航">
               <a href="/admin/orders">订单</a>
+              <a href="/admin/refunds">退款</a>
               <a href="/admin/bills">账单对账</a>
               <form method="post" action="/api/admin/sign-out">
                 <button type="submit" className="linklike">退出登录</button>

@@ -60,7 +60,7 @@ export async function getAdminOrder(orderNo: string) {
   const order = await prisma.order.findUnique({
     where: { orderNo },
     include: {
-      subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } } } },
+      subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } }, refunds: { orderBy: { createdAt: "asc" } } } },
       events: { orderBy: [{ receivedAt: "desc" }, { id: "desc" }] },
     },
   });
