@@ -49,6 +49,10 @@ export default defineConfig({
       FAKE_WECHATPAY_PORT: String(FAKE_PORT),
       // WeChat's retry schedule (15 s, 15 s, 30 s, 3 m, …) shrunk 100×.
       FAKE_WECHATPAY_TIME_SCALE: "0.01",
+      // Refund results are decided by the specs (refund-result), and two refunds of one sub-order may follow
+      // each other after 1 s instead of WeChat's 60 s (allowed only with the unsafe test flag).
+      FAKE_WECHATPAY_REFUND_DELAY_MS: "manual",
+      REFUND_MIN_INTERVAL_SECONDS: "1",
       PORT: String(APP_PORT),
     },
   },

@@ -211,6 +211,8 @@ export function parseEnv(input: RawEnv): AppEnv {
       throw new ConfigError("WECHATPAY_MERCHANT_PRIVATE_KEY", "(or the public/APIv3 key) is a committed TEST key: refusing to run in production");
     }
     if (insecureUrl) throw new ConfigError(insecureUrl, "must use https:// in production");
+    // WeChat's rule is ≥ 1 minute between refunds of one order (docs/wechatpay.md §14.1.2): never lower with real money.
+    if (e.REFUND_MIN_INTERVAL_SECONDS < 60) throw new ConfigError("REFUND_MIN_INTERVAL_SECONDS", "must be ≥ 60 in production");
   }
 
   return {
