@@ -176,6 +176,24 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
     expect((await h.control<unknown[]>("/refunds")).filter((x) => (x as { out_refund_no: string }).out_refund_no === r.refundNo)).toHaveLength(1);
   });
 
+  it("a timeout (the answer is lost, the refund was made): the client re-sends the SAME number and identical body; one refund at WeChat", async () => {
+    const { orderNo, subs } = await paidOrder(h);
+    // Held past the app's 8 s client timeout; the fake has processed it all the same.
+    await h.control("/faults", { target: "api", kind: "delay", delayMs: 9_000, orderNo, path: "/v3/refund/domestic/refunds" });
+    const before = (await fakeRefundCalls(h)).length;
+    const r = (await body(await refund(h, orderNo, { outTradeNo: subs[0]!.outTradeNo, amountFen: 35 }))).refund;
+    expect(r.status).toBe("PROCESSING");
+    // the fake logs the held call when its (unread) answer is finally written
+    const calls = await eventually(async () => {
+      const all = await fakeRefundCalls(h);
+      return all.length >= before + 2 ? all.slice(before) : undefined;
+    }, 15_000);
+    expect(calls.map((c) => c.status)).toEqual([200, 200]);
+    const atWechat = (await h.control<{ out_refund_no: string; out_trade_no: string }[]>("/refunds")).filter((x) => x.out_trade_no === subs[0]!.outTradeNo);
+    expect(atWechat.map((x) => x.out_refund_no)).toEqual([r.refundNo]);
+    expect((await ledger(r.refundNo)).sendCount).toBe(1);
+  }, 60_000);
+
   it("a final refusal (INVALID_REQUEST: WeChat already refunded most of it) → FAILED, amount freed", async () => {
     const { orderNo, subs } = await paidOrder(h);
     const s = subs[0]!;
