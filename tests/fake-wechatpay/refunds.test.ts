@@ -1,5 +1,7 @@
 // Refunds (reference §14): apply rules, idempotency, the asynchronous result, REFUND.* notifications, query,
 // REFUND in the combine query, refund rows in the bill, faults scoped to an order, control.
+import { execFile } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeWechatPay } from "./server";
 import { call, control, decrypt, ids, partnerBody, startReceiver, verifySigned, waitFor } from "./test-helpers";
@@ -293,4 +295,29 @@ describe("bill (§14.7)", () => {
     // fees: 6 + 1 (2.30 → 0.0138 → 1 fen) − 3 − 0 (0.30 → 0.0018 → 0 fen) = 4 fen
     expect(sums).toMatchObject({ 总交易单数: "4", 应结订单总金额: "12.30", 退款总金额: "5.30", 申请退款总金额: "5.30", 订单总金额: "12.30", 手续费总金额: "0.04000" });
   });
+});
+
+describe("CLI: refund-result, refunds, balance", () => {
+  const tsx = path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
+  const cli = path.resolve(import.meta.dirname, "cli.ts");
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(tsx, [cli, ...args], { env: { ...process.env, FAKE_WECHATPAY_URL: fake.url }, timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("decides a refund's result and sets a store's balance; bad usage exits 2, a final refund 1", async () => {
+    const { subs } = await paidOrder();
+    const body = refundBody(subs[0]!, { refund: 10 });
+    await call(fake.url, "POST", REFUNDS, body);
+    const ok = await run(["refund-result", body.out_refund_no, "success"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).refund.status).toBe("SUCCESS");
+    expect((await run(["refund-result", body.out_refund_no, "closed"])).code).toBe(1); // SUCCESS is final
+    expect((await run(["refund-result", body.out_refund_no, "maybe"])).code).toBe(2);
+    expect(JSON.parse((await run(["refunds"])).stdout).map((r: Body) => r.out_refund_no)).toEqual([body.out_refund_no]);
+    expect(JSON.parse((await run(["balance", subs[0]!.sub_mchid, "5"])).stdout)).toEqual({ [subs[0]!.sub_mchid]: 5 });
+    expect(JSON.parse((await run(["balance", subs[0]!.sub_mchid, "unlimited"])).stdout)).toEqual({});
+  }, 60_000);
 });
