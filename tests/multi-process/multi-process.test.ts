@@ -13,6 +13,7 @@ import { startFakeWechatPay, type RunningFakeWechatPay } from "../fake-wechatpay
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
 import { port as offsetPort } from "../support/ports";
+import { createSessionValue, SESSION_COOKIE } from "../../lib/admin/session";
 import { testAppEnv } from "../support/test-identity";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -136,6 +137,32 @@ describePg("two app processes, one database", () => {
     expect((await db.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe("PAID");
     await control("/faults", undefined, "DELETE");
     console.log(`[multi-process] 50 queries + 50 notifications over ${PORTS.length} processes in ${ms} ms`);
+  });
+
+  it("20 concurrent full refunds of one sub-order across both processes (distinct Idempotency-Keys): one reaches WeChat", async () => {
+    const { orderNo, subs } = await newOrder();
+    await control(`/orders/${orderNo}/pay`, {});
+    for (let i = 0; i < 100 && (await db.order.findUniqueOrThrow({ where: { orderNo } })).status !== "PAID"; i++) await new Promise((r) => setTimeout(r, 100));
+    const s = subs[0]!;
+    const cookie = `${SESSION_COOKIE}=${createSessionValue(testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN)}`;
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        fetch(`http://127.0.0.1:${PORTS[i % 2]}/api/admin/orders/${orderNo}/refunds`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: ORIGIN, cookie, "idempotency-key": `multi-${orderNo}-${i}` },
+          body: JSON.stringify({ outTradeNo: s.outTradeNo, amountFen: s.amountFen }),
+        }),
+      ),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((x) => x === 201)).toHaveLength(1);
+    expect(statuses.filter((x) => x === 409)).toHaveLength(19);
+    const refunds = await db.refund.findMany({ where: { outTradeNo: s.outTradeNo } });
+    expect(refunds).toHaveLength(1);
+    expect((await db.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } })).refundReservedFen).toBe(s.amountFen);
+    const res = await fetch(`${fake.url}/__fake/refunds`);
+    const atWechat = ((await res.json()) as { out_trade_no: string }[]).filter((r) => r.out_trade_no === s.outTradeNo);
+    expect(atWechat).toHaveLength(1);
   });
 
   async function control(pathname: string, body?: unknown, method?: string) {
