@@ -52,9 +52,14 @@ export default defineConfig({
       FAKE_WECHATPAY_TIME_SCALE: process.env.FAKE_WECHATPAY_TIME_SCALE ?? "0.01",
       // The job runner: close-expired every 2 s so tests/e2e/jobs.spec.ts sees an expired order
       // closed quickly; it only closes orders past their deadline (15 min here), which no other spec has.
-      // daily-reconcile is off: a bill download in the middle of the bill specs could take their faults.
+      // daily-reconcile is off: a bill download in the middle of the bill specs could take their faults;
+      // refund-sync is off: the refund specs decide when a refund is retried or settled.
       JOBS_TICK_MS: "500",
-      JOBS_PERIODS: "close-expired=2000,daily-reconcile=off",
+      JOBS_PERIODS: "close-expired=2000,daily-reconcile=off,refund-sync=off",
+      // Refund results are decided by the specs (refund-result), and two refunds of one sub-order may follow
+      // each other after 1 s instead of WeChat's 60 s (allowed only with the unsafe test flag).
+      FAKE_WECHATPAY_REFUND_DELAY_MS: "manual",
+      REFUND_MIN_INTERVAL_SECONDS: "1",
       PORT: String(APP_PORT),
     },
   },

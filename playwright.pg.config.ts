@@ -37,7 +37,7 @@ export default defineConfig({
       // closed quickly; it only closes orders past their deadline (15 min here), which no other spec has.
       // daily-reconcile is off: a bill download in the middle of the bill specs could take their faults.
       JOBS_TICK_MS: "500",
-      JOBS_PERIODS: "close-expired=2000,daily-reconcile=off",
+      JOBS_PERIODS: "close-expired=2000,daily-reconcile=off,refund-sync=off",
       PORT: String(port(3011)),
     },
   },

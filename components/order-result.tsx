@@ -12,7 +12,7 @@ const TRADE_STATE_LABEL: Record<string, string> = {
   SUCCESS: "已支付",
   NOTPAY: "待支付",
   CLOSED: "已关闭",
-  REFUND: "已退款",
+  REFUND: "有退款", // WeChat's REFUND = refund activity exists, not "fully refunded" (docs/wechatpay.md §14.6)
   PAYERROR: "支付失败",
   USERPAYING: "支付中",
   ACCEPT: "处理中",
@@ -88,6 +88,13 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             <div className="muted">已向 {order.subOrders.length} 家店铺付款 {formatFen(order.totalFen)}</div>
           </>
         )}
+        {order.status === "REFUNDED" && (
+          <>
+            <div className="status-icon ok" aria-hidden>✓</div>
+            <div className="status-title">已全额退款</div>
+            <div className="muted">{formatFen(order.totalFen)} 已按原路退回</div>
+          </>
+        )}
         {order.status === "PENDING" && (
           <>
             <div className="status-icon wait" aria-hidden>…</div>
@@ -126,6 +133,18 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
           <div className="kv"><span className="muted">本店合计</span><span className="price">{formatFen(s.amountFen)}</span></div>
           <div className="muted mono">商户订单号 {s.outTradeNo}</div>
           {s.transactionId && <div className="muted mono">微信支付单号 {s.transactionId}</div>}
+          {s.refunds.length > 0 && (
+            <div data-testid="store-refunds">
+              {s.refunds.map((r) => (
+                <div className="kv" key={r.refundNo}>
+                  <span className={r.status === "SUCCESS" ? "" : "muted"}>{r.text}</span>
+                </div>
+              ))}
+              {s.refundedFen > 0 && s.refundedFen < s.amountFen && (
+                <div className="kv"><span className="muted">本店已退款</span><span className="price">{formatFen(s.refundedFen)}</span></div>
+              )}
+            </div>
+          )}
         </section>
       ))}
 
@@ -151,7 +170,7 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             </button>
           </>
         )}
-        {order.status === "PAID" && <a className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">继续购物</a>}
+        {(order.status === "PAID" || order.status === "REFUNDED") && <a className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">继续购物</a>}
         {order.status === "CLOSED" && (
           <button type="button" className="primary" onClick={reorder}>重新下单</button>
         )}

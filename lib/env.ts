@@ -61,6 +61,8 @@ export interface AppEnv {
   };
   /** issue 14: where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
   catalogImageDir: string;
+  /** Refunds (docs/wechatpay.md §14.1.2): minimum seconds between two refunds of one sub-order (WeChat: 60). */
+  refundMinIntervalSeconds: number;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -74,6 +76,8 @@ export interface AppEnv {
     publicKey?: { id: string; key: KeyObject };
     usePlatformCertificates: boolean;
     notifyUrl: string;
+    /** notify_url of refund requests (§14.4): no query string, under APP_BASE_URL. */
+    refundNotifyUrl: string;
   };
 }
 
@@ -127,6 +131,8 @@ const schema = z.object({
     .refine((m) => Object.values(m).every((v) => v === "off" || v >= 100), "periods must be ≥ 100 ms")
     .optional(),
   CATALOG_IMAGE_DIR: z.string().min(1).default(".data/images"),
+  // WeChat asks for ≥ 1 minute between partial refunds of one order; lower only for tests against the fake.
+  REFUND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0, "must be ≥ 0").max(3600, "must be ≤ 3600").default(60),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -233,6 +239,8 @@ export function parseEnv(input: RawEnv): AppEnv {
       throw new ConfigError("WECHATPAY_MERCHANT_PRIVATE_KEY", "(or the public/APIv3 key) is a committed TEST key: refusing to run in production");
     }
     if (insecureUrl) throw new ConfigError(insecureUrl, "must use https:// in production");
+    // WeChat's rule is ≥ 1 minute between refunds of one order (docs/wechatpay.md §14.1.2): never lower with real money.
+    if (e.REFUND_MIN_INTERVAL_SECONDS < 60) throw new ConfigError("REFUND_MIN_INTERVAL_SECONDS", "must be ≥ 60 in production");
   }
 
   return {
@@ -252,6 +260,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       periods: e.JOBS_PERIODS ?? {},
     },
     catalogImageDir: path.resolve(e.CATALOG_IMAGE_DIR),
+    refundMinIntervalSeconds: e.REFUND_MIN_INTERVAL_SECONDS,
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,
@@ -264,6 +273,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       publicKey,
       usePlatformCertificates: e.WECHATPAY_PLATFORM_CERTIFICATES,
       notifyUrl: `${e.APP_BASE_URL}/api/wechatpay/notify`,
+      refundNotifyUrl: `${e.APP_BASE_URL}/api/wechatpay/refund-notify`,
     },
   };
 }

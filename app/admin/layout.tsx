@@ -22,6 +22,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           {signedIn ? (
             <nav className="admin-nav" aria-label="后台导航">
               <a href="/admin/orders">订单</a>
+              <a href="/admin/refunds">退款</a>
               <a href="/admin/bills">账单对账</a>
               <a href="/admin/jobs">定时任务</a>
               <a href="/admin/stores">店铺</a>

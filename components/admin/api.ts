@@ -10,10 +10,10 @@ export class AdminApiError extends Error {
   }
 }
 
-export async function postAdmin<T>(path: string, body?: unknown): Promise<T> {
+export async function postAdmin<T>(path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
   const res = await fetch(path, {
     method: "POST",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...extraHeaders },
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",
   });

@@ -48,7 +48,7 @@ export function ReconcileReport({ report }: { report: ReconciliationReport }) {
               report.lines.map((l, i) => (
                 <tr key={`${l.outTradeNo}-${l.kind}-${i}`} className={l.kind === "MATCHED" ? "" : "bad"} data-kind={l.kind}>
                   <td><span className={l.kind === "MATCHED" ? "tag ok" : "tag bad"}>{DIFF_LABELS[l.kind]}</span></td>
-                  <td className="mono">{l.outTradeNo}</td>
+                  <td className="mono">{l.outTradeNo}{l.refundNo ? <div className="muted">退款单 {l.refundNo}</div> : null}</td>
                   <td className="mono">{l.transactionId ?? ""}</td>
                   <td className="mono">{l.orderNo ? <a href={`/admin/orders/${encodeURIComponent(l.orderNo)}`}>{l.orderNo}</a> : "—"}</td>
                   <td>{l.storeName ?? ""}</td>
@@ -64,6 +64,32 @@ export function ReconcileReport({ report }: { report: ReconciliationReport }) {
           </tbody>
         </table>
       </div>
+      {report.stores && report.stores.length > 0 ? (
+        <>
+          <h3>分店合计（含退款与净手续费）</h3>
+          <div className="table-wrap">
+            <table className="table" aria-label="分店合计">
+              <thead>
+                <tr><th>特约商户号</th><th>店铺</th><th className="num">支付笔数</th><th className="num">支付金额</th><th className="num">退款笔数</th><th className="num">退款金额</th><th className="num">净额</th><th className="num">净手续费</th></tr>
+              </thead>
+              <tbody>
+                {report.stores.map((t) => (
+                  <tr key={t.subMchid}>
+                    <td className="mono">{t.subMchid}</td>
+                    <td>{t.storeName ?? ""}</td>
+                    <td className="num">{t.paymentCount}</td>
+                    <td className="num">{yuan(t.paymentFen)}</td>
+                    <td className="num">{t.refundCount}</td>
+                    <td className="num">{yuan(t.refundFen)}</td>
+                    <td className="num">{yuan(t.netFen)}</td>
+                    <td className="num">{`${t.netFeeMilliFen < 0 ? "-" : ""}${Math.floor(Math.abs(t.netFeeMilliFen) / 100_000)}.${String(Math.abs(t.netFeeMilliFen) % 100_000).padStart(5, "0")}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
       <h3>合计核对</h3>
       <div className="table-wrap">
         <table className="table" aria-label="合计核对">

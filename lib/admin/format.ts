@@ -7,7 +7,7 @@ export function formatBeijing(value: Date | string | null | undefined): string {
   return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
 }
 
-export const ORDER_STATUS_LABELS: Record<string, string> = { PENDING: "待支付", PAID: "已支付", CLOSED: "已关闭" };
+export const ORDER_STATUS_LABELS: Record<string, string> = { PENDING: "待支付", PAID: "已支付", CLOSED: "已关闭", REFUNDED: "已全额退款" };
 
 export function statusTagClass(status: string): string {
   return status === "PAID" || status === "SUCCESS" ? "tag ok" : status === "CLOSED" || status === "PAYERROR" ? "tag bad" : "tag";

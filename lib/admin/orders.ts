@@ -6,7 +6,7 @@ import { beijingDayRange } from "@/lib/bills/reconcile";
 import { BillDateSchema } from "@/lib/bills/service";
 import { AppError } from "@/lib/http/errors";
 
-export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED"] as const;
+export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED", "REFUNDED"] as const;
 export const PAGE_SIZE = 20;
 
 const blankToUndef = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
@@ -60,7 +60,7 @@ export async function getAdminOrder(orderNo: string) {
   const order = await prisma.order.findUnique({
     where: { orderNo },
     include: {
-      subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } } } },
+      subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } }, refunds: { orderBy: { createdAt: "asc" } } } },
       events: { orderBy: [{ receivedAt: "desc" }, { id: "desc" }] },
     },
   });

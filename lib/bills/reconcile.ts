@@ -11,6 +11,10 @@ export const DIFF_KINDS = [
   "STATUS_DIFFERS",
   "TRANSACTION_ID_DIFFERS",
   "DUPLICATE_IN_BILL",
+  // refunds (docs/wechatpay.md §14.7), matched by (特约商户号, 商户退款单号) against the refund ledger
+  "REFUND_UNKNOWN",
+  "REFUND_MISSING_FROM_BILL",
+  "REFUND_AMOUNT_DIFFERS",
 ] as const;
 export type DiffKind = (typeof DIFF_KINDS)[number];
 
@@ -22,6 +26,9 @@ export const DIFF_LABELS: Record<DiffKind, string> = {
   STATUS_DIFFERS: "状态不一致",
   TRANSACTION_ID_DIFFERS: "微信订单号不一致",
   DUPLICATE_IN_BILL: "账单重复记录",
+  REFUND_UNKNOWN: "账单有退款、本地无此退款",
+  REFUND_MISSING_FROM_BILL: "本地已受理退款、账单无",
+  REFUND_AMOUNT_DIFFERS: "退款金额不一致",
 };
 
 /** The bill fields reconciliation reads (a parsed record or a stored BillRow both fit). */
@@ -31,7 +38,10 @@ export interface BillLine {
   outTradeNo: string;
   transactionId: string;
   tradeState: string;
+  subMchid?: string | null;
   refundId?: string | null;
+  outRefundNo?: string | null;
+  refundStatus?: string | null;
   orderAmountFen?: number | null;
   settlementAmountFen?: number | null;
   couponAmountFen?: number | null;
@@ -51,8 +61,38 @@ export interface LocalSubOrder {
   successTime: Date | null;
 }
 
+/** One refund of our ledger (lib/refunds), as reconciliation sees it. */
+export interface LocalRefund {
+  refundNo: string;
+  outTradeNo: string;
+  orderNo: string;
+  subMchid: string | null;
+  storeName?: string;
+  amountFen: number;
+  status: string;
+  origin: string;
+  /** WeChat's create_time (acceptance), else when we created it: the refund is in that Beijing day's bill. */
+  acceptedAt: Date;
+}
+
+/** Per store (特约商户号) from the bill's detail rows: payments, refunds and the net fee. */
+export interface StoreTotals {
+  subMchid: string;
+  storeName: string | null;
+  paymentCount: number;
+  paymentFen: number;
+  refundCount: number;
+  refundFen: number;
+  /** paymentFen − refundFen */
+  netFen: number;
+  /** 手续费: refund rows carry a negative fee, so this is the net fee */
+  netFeeMilliFen: number;
+}
+
 export interface ReportLine {
   kind: DiffKind;
+  /** 商户退款单号, on refund lines */
+  refundNo?: string | null;
   outTradeNo: string;
   transactionId: string | null;
   orderNo: string | null;
@@ -87,6 +127,7 @@ export interface ReconciliationReport {
   totals: TotalCheck[];
   localPaidCount: number;
   localPaidFen: number;
+  stores: StoreTotals[];
 }
 
 /** The Beijing calendar date of an instant (WeChat's bill day). */
@@ -124,6 +165,8 @@ export function reconcile(input: {
   summary: Omit<BillSummary, "extra">;
   /** Our sub-orders in scope that were paid on billDate, plus any the bill rows refer to. */
   local: LocalSubOrder[];
+  /** Our ledger refunds accepted on billDate, plus any the bill's refund rows name. */
+  localRefunds?: LocalRefund[];
 }): ReconciliationReport {
   const { billDate, rows, summary } = input;
   const byOutTradeNo = new Map(input.local.map((s) => [s.outTradeNo, s]));
@@ -146,13 +189,39 @@ export function reconcile(input: {
     note,
   });
 
+  const refundKey = (subMchid: string | null | undefined, outRefundNo: string) => `${subMchid && subMchid !== "0" ? subMchid : "-"}\u0000${outRefundNo}`;
+  const localRefunds = input.localRefunds ?? [];
+  const refundsByKey = new Map(localRefunds.map((r) => [refundKey(r.subMchid, r.refundNo), r]));
+  const seenRefunds = new Set<string>();
+  const refundLine = (kind: DiffKind, row: BillLine | null, r: LocalRefund | undefined, note: string): ReportLine => {
+    const local = byOutTradeNo.get(row?.outTradeNo ?? r!.outTradeNo);
+    return {
+      ...line(kind, row, local ?? (r ? { outTradeNo: r.outTradeNo, orderNo: r.orderNo, storeName: r.storeName, amountFen: r.amountFen, tradeState: r.status, transactionId: null, successTime: null } : undefined), note),
+      refundNo: row?.outRefundNo ?? r?.refundNo ?? null,
+      orderNo: r?.orderNo ?? local?.orderNo ?? null,
+      billState: row ? `REFUND ${row.refundStatus ?? ""}`.trim() : null,
+      localState: r?.status ?? null,
+      billAmountFen: row ? (row.requestedRefundAmountFen ?? row.refundAmountFen ?? null) : null,
+      localAmountFen: r?.amountFen ?? null,
+    };
+  };
+
   for (const row of rows) {
     const local = byOutTradeNo.get(row.outTradeNo) ?? (row.transactionId ? byTransactionId.get(row.transactionId) : undefined);
 
-    // A refund line (it carries a 微信退款单号) is a second line for an already paid sub-order.
+    // A refund line (it carries a 微信退款单号) is matched against the refund ledger by (特约商户号, 商户退款单号).
+    // Its 退款状态 is a snapshot taken when the bill was generated: never a difference by itself (§14.7).
     if (isRefundLine(row)) {
-      if (local?.tradeState === "REFUND") lines.push(line("MATCHED", row, local, "退款记录"));
-      else lines.push(line("STATUS_DIFFERS", row, local, `账单有退款记录（${row.refundId}），本地状态 ${local?.tradeState ?? "无此子单"}`));
+      const key = refundKey(row.subMchid, row.outRefundNo ?? "");
+      const r = row.outRefundNo ? refundsByKey.get(key) : undefined;
+      if (!r) {
+        lines.push(refundLine("REFUND_UNKNOWN", row, undefined, `账单退款 ${row.outRefundNo ?? row.refundId}（${row.refundStatus ?? ""}）本地退款记录中没有`));
+        continue;
+      }
+      seenRefunds.add(key);
+      const billFen = row.requestedRefundAmountFen ?? row.refundAmountFen ?? null;
+      if (billFen !== r.amountFen) lines.push(refundLine("REFUND_AMOUNT_DIFFERS", row, r, `账单 ${billFen ?? "无"} 分，本地 ${r.amountFen} 分`));
+      else lines.push(refundLine("MATCHED", row, r, `退款${r.origin === "EXTERNAL" ? "（商户平台发起）" : ""}：账单 ${row.refundStatus ?? ""}，本地 ${r.status}`));
       continue;
     }
 
@@ -194,6 +263,12 @@ export function reconcile(input: {
     if (!seen.has(s.outTradeNo)) lines.push(line("MISSING_FROM_BILL", null, s, "本地当日已支付，账单中没有"));
   }
 
+  // A refund our ledger holds as accepted that day (not refused, not closed) must be in that day's bill.
+  const acceptedOnDate = localRefunds.filter((r) => ["PROCESSING", "SUCCESS", "ABNORMAL"].includes(r.status) && beijingDateOf(r.acceptedAt) === billDate);
+  for (const r of acceptedOnDate) {
+    if (!seenRefunds.has(refundKey(r.subMchid, r.refundNo))) lines.push(refundLine("REFUND_MISSING_FROM_BILL", null, r, "本地当日已受理的退款，账单中没有"));
+  }
+
   // Totals: the summary row must equal the detail rows (file consistency), and our own paid
   // sub-orders of the day must add up to it too. Every check is reported, passing or not.
   const totals: TotalCheck[] = [];
@@ -211,6 +286,30 @@ export function reconcile(input: {
   const paymentRows = rows.filter((r) => !isRefundLine(r)).length;
   check("总交易单数（支付记录）= 本地当日已支付子单数", "count", summary.tradeCount - (rows.length - paymentRows), paidOnDate.length);
   check("订单总金额 = 本地当日已支付金额", "fen", summary.orderFen ?? summary.settlementFen, localPaidFen);
+  if (input.localRefunds) {
+    check("申请退款总金额 = 本地当日受理退款金额", "fen", summary.requestedRefundFen, acceptedOnDate.reduce((acc, r) => acc + r.amountFen, 0));
+  }
+
+  // Per store: payments, refunds, net and the net fee, from the detail rows.
+  const stores = new Map<string, StoreTotals>();
+  for (const row of rows) {
+    const id = row.subMchid && row.subMchid !== "" ? row.subMchid : "0";
+    const t = stores.get(id) ?? { subMchid: id, storeName: null, paymentCount: 0, paymentFen: 0, refundCount: 0, refundFen: 0, netFen: 0, netFeeMilliFen: 0 };
+    if (isRefundLine(row)) {
+      t.refundCount += 1;
+      t.refundFen += row.requestedRefundAmountFen ?? row.refundAmountFen ?? 0;
+    } else {
+      t.paymentCount += 1;
+      t.paymentFen += billAmount(row) ?? 0;
+    }
+    t.netFeeMilliFen += row.feeMilliFen ?? 0;
+    t.netFen = t.paymentFen - t.refundFen;
+    if (!t.storeName) {
+      const local = byOutTradeNo.get(row.outTradeNo);
+      t.storeName = local?.storeName ?? null;
+    }
+    stores.set(id, t);
+  }
 
   const counts = Object.fromEntries(DIFF_KINDS.map((k) => [k, 0])) as Record<DiffKind, number>;
   for (const l of lines) counts[l.kind] += 1;
@@ -226,5 +325,6 @@ export function reconcile(input: {
     totals,
     localPaidCount: paidOnDate.length,
     localPaidFen,
+    stores: [...stores.values()].sort((a, b) => a.subMchid.localeCompare(b.subMchid)),
   };
 }

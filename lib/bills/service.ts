@@ -9,7 +9,7 @@ import { AppError } from "@/lib/http/errors";
 import { WechatPayApiError, WechatPayBillHashError, WechatPayError, type TradeBillResponse } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { BillParseError, parseTradeBill, type BillRecord } from "./parse";
-import { beijingDayRange, reconcile, type BillLine, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
+import { beijingDayRange, reconcile, type BillLine, type LocalRefund, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
 
 export const ALL_SCOPE = "ALL";
 /** §8.1: STATEMENT_CREATING — WeChat asks to try again in about 30 minutes. */
@@ -122,6 +122,25 @@ async function loadLocal(billDate: string, scope: string, rows: Pick<BillLine, "
   return [...unique.values()].map(({ store, ...s }) => ({ ...s, storeName: store.name }));
 }
 
+/** Ledger refunds this bill must list (accepted that Beijing day, in scope) plus any its refund rows name. */
+async function loadLocalRefunds(billDate: string, scope: string, rows: Pick<BillLine, "outRefundNo">[]): Promise<LocalRefund[]> {
+  const { start, end } = beijingDayRange(billDate);
+  const w = env().wechatpay;
+  const scopeWhere = scope !== ALL_SCOPE ? { subMchid: scope } : w.mode === "direct" ? { subOrder: { mchid: w.combineMchid } } : {};
+  const select = {
+    refundNo: true, outTradeNo: true, orderNo: true, subMchid: true, amountFen: true, status: true, origin: true, acceptedAt: true, createdAt: true,
+    subOrder: { select: { store: { select: { name: true } } } },
+  } as const;
+  const found = await prisma.refund.findMany({
+    where: { ...scopeWhere, OR: [{ acceptedAt: { gte: start, lt: end } }, { acceptedAt: null, createdAt: { gte: start, lt: end } }] },
+    select,
+  });
+  const named = [...new Set(rows.map((r) => r.outRefundNo).filter((x): x is string => !!x && x !== "0"))];
+  for (let i = 0; i < named.length; i += CHUNK) found.push(...(await prisma.refund.findMany({ where: { refundNo: { in: named.slice(i, i + CHUNK) } }, select })));
+  const unique = new Map(found.map((r) => [r.refundNo, r]));
+  return [...unique.values()].map(({ subOrder, acceptedAt, createdAt, ...r }) => ({ ...r, storeName: subOrder.store.name, acceptedAt: acceptedAt ?? createdAt }));
+}
+
 function toRowData(r: BillRecord) {
   return {
     lineNo: r.lineNo,
@@ -181,6 +200,7 @@ async function reportFor(i: StoredImport): Promise<ReconciliationReport> {
       requestedRefundFen: orUndef(i.summaryRequestedRefundFen),
     },
     local: await loadLocal(i.billDate, i.scope, i.rows),
+    localRefunds: await loadLocalRefunds(i.billDate, i.scope, i.rows),
   });
 }
 
@@ -203,7 +223,13 @@ export async function downloadAndReconcile(req: ReconcileRequest): Promise<Recon
     }
     if (e instanceof WechatPayApiError && e.is("NO_STATEMENT_EXIST")) {
       // No transactions that day at WeChat: any payment we recorded for the day is missing from the bill.
-      const report = reconcile({ billDate, rows: [], summary: { tradeCount: 0 }, local: await loadLocal(billDate, scope, []) });
+      const report = reconcile({
+        billDate,
+        rows: [],
+        summary: { tradeCount: 0 },
+        local: await loadLocal(billDate, scope, []),
+        localRefunds: await loadLocalRefunds(billDate, scope, []),
+      });
       return {
         status: "NO_STATEMENT_EXIST",
         billDate,

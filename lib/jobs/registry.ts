@@ -4,13 +4,19 @@ import { ConfigError } from "@/lib/env";
 import { closeExpiredJob } from "./close-expired";
 import { dailyReconcileJob } from "./daily-reconcile";
 import { housekeepingJob } from "./housekeeping";
-import type { JobDefinition } from "./types";
+import { syncProcessingRefunds } from "@/lib/refunds/sync";
+import { countingJob, type JobDefinition } from "./types";
 
-// Register a job with one line, e.g. refunds still PROCESSING:
-//   countingJob("refund-sync", "同步处理中的退款", 60_000, (ctx) => syncProcessingRefunds({ now: ctx.now(), limit: 100 })),
+// A job is one line: a definition, or countingJob(name, label, periodMs, fn) for a function returning counts.
 export const JOBS: JobDefinition[] = [
   closeExpiredJob,
   dailyReconcileJob,
+  // Refunds not yet final: each is queried on its own backoff (≥ 1 min after the request, then 5 min,
+  // 30 min, hourly; lib/refunds/sync.ts), so a frequent period costs nothing when none is due.
+  countingJob("refund-sync", "同步处理中的退款", 60_000, async (ctx) => {
+    const r = await syncProcessingRefunds({ now: ctx.now(), limit: 100 });
+    return { checked: r.checked, changed: r.changed, problems: r.problems.length };
+  }),
   housekeepingJob(),
 ];
 

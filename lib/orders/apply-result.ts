@@ -87,7 +87,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
     return "NO_CHANGE";
   }
 
-  if (state === "paid" && order.status === "PAID") {
+  if (state === "paid" && (order.status === "PAID" || order.status === "REFUNDED")) {
     // PAID is terminal, so a redelivery of a payment we already hold needs no transaction: one audit
     // row. (The conditional update below still decides every race where the order was not yet paid.)
     await audit({ ...meta, orderNo, verified: true, outcome: "DUPLICATE", tradeStates });

@@ -33,7 +33,7 @@ async function markClosed(orderNo: string, reason: CloseReason, note: string): P
 export async function closeOrder(orderNo: string, reason: CloseReason): Promise<"CLOSED"> {
   const order = await prisma.order.findUnique({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
   if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
-  if (order.status === "PAID") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
+  if (order.status === "PAID" || order.status === "REFUNDED") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
   if (order.status === "CLOSED") return "CLOSED";
 
   try {
@@ -55,7 +55,7 @@ export async function closeOrder(orderNo: string, reason: CloseReason): Promise<
     } else if (isOrderPaid(e) || isUserPaying(e)) {
       await queryAndApply(orderNo).catch(() => undefined);
       const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
-      if (now?.status === "PAID") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
+      if (now?.status === "PAID" || now?.status === "REFUNDED") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
       if (isUserPaying(e)) throw new AppError("USER_PAYING", "您正在支付中，请稍后再试");
       throw toAppError(e);
     } else {

@@ -1,6 +1,7 @@
 import { WechatPayDecryptError, WechatPaySignatureError, WechatPayValidationError } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { applyCombineResult, audit, ResultRejectedError } from "./apply-result";
+import { applyRefundNotification } from "@/lib/refunds/notify";
 
 export interface NotifyReply {
   status: number;
@@ -30,6 +31,9 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
   }
 
   const { id, event_type } = notification;
+  // docs/wechatpay.md §14.4: a refund notification sent to the payment URL (e.g. the platform-configured refund
+  // URL points here) is dispatched on its type rather than dropped.
+  if (notification.kind === "refund") return applyRefundNotification(notification.resource, id);
   if (notification.kind !== "combine_transaction") {
     // Only TRANSACTION.SUCCESS exists for combine payments; acknowledge anything else so it is not retried forever.
     await audit({ source: "NOTIFY", orderNo: null, notificationId: id, verified: true, outcome: "NO_CHANGE", reason: `ignored event ${event_type}` });

@@ -63,7 +63,7 @@ export function payUrlFor(h5Url: string, orderNo: string): string {
 export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<PayLink> {
   const order = await loadOrder(orderNo);
   if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
-  if (order.status === "PAID") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+  if (order.status === "PAID" || order.status === "REFUNDED") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
   if (order.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
   if (now >= order.expiresAt) {
     await closeOrder(orderNo, "EXPIRED").catch(() => undefined);

@@ -1,5 +1,6 @@
 // Client-safe: the order shape the result page and GET /api/orders/{orderNo} share.
-export type OrderStatus = "PENDING" | "PAID" | "CLOSED";
+/** REFUNDED: paid, then every sub-order fully refunded (docs/wechatpay.md §14). */
+export type OrderStatus = "PENDING" | "PAID" | "CLOSED" | "REFUNDED";
 
 /** The public order shape of GET /api/orders/{orderNo} (README, HTTP surface), from our database only. */
 export interface OrderView {
@@ -15,6 +16,10 @@ export interface OrderView {
     amountFen: number;
     tradeState: string;
     transactionId?: string;
+    /** Sum of this sub-order's SUCCESS refunds. */
+    refundedFen: number;
+    /** This store's refunds (not those WeChat refused outright), oldest first. */
+    refunds: { refundNo: string; amountFen: number; status: string; text: string }[];
     lines: { sku: string; name: string; quantity: number; amountFen: number }[];
   }[];
 }

@@ -1,5 +1,6 @@
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/http/errors";
+import { shopperRefundText } from "@/lib/refunds/view-types";
 
 import type { OrderStatus, OrderView } from "./view-types";
 
@@ -8,7 +9,16 @@ export type { OrderStatus, OrderView };
 export async function getOrderView(orderNo: string): Promise<OrderView> {
   const o = await prisma.order.findUnique({
     where: { orderNo },
-    include: { subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } } } } },
+    include: {
+      subOrders: {
+        orderBy: { position: "asc" },
+        include: {
+          store: true,
+          lines: { orderBy: { id: "asc" } },
+          refunds: { where: { status: { not: "FAILED" } }, orderBy: { createdAt: "asc" }, select: { refundNo: true, amountFen: true, status: true, userReceivedAccount: true } },
+        },
+      },
+    },
   });
   if (!o) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
   return {
@@ -24,6 +34,8 @@ export async function getOrderView(orderNo: string): Promise<OrderView> {
       amountFen: s.amountFen,
       tradeState: s.tradeState,
       ...(s.transactionId ? { transactionId: s.transactionId } : {}),
+      refundedFen: s.refundedFen,
+      refunds: s.refunds.map((r) => ({ refundNo: r.refundNo, amountFen: r.amountFen, status: r.status, text: shopperRefundText(r) })),
       lines: s.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, amountFen: l.amountFen })),
     })),
   };

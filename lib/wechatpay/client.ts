@@ -16,13 +16,19 @@ import {
   CombineH5PrepayRequestSchema,
   CombineH5PrepayResponseSchema,
   CombineTransactionResponseSchema,
+  OutRefundNoSchema,
   OutTradeNoSchema,
+  RefundDirectRequestSchema,
+  RefundPartnerRequestSchema,
+  RefundResponseSchema,
   TradeBillRequestSchema,
   TradeBillResponseSchema,
   type CombineCloseRequest,
   type CombineH5PrepayMode,
   type CombineH5PrepayRequest,
   type CombineTransaction,
+  type RefundRequest,
+  type RefundResponse,
   type TradeBillRequest,
   type TradeBillResponse,
 } from "./schemas";
@@ -88,6 +94,14 @@ export interface WechatPayClient {
   applyTradeBill(q: TradeBillQuery): Promise<WithRequestId<TradeBillResponse>>;
   /** Signed GET of download_url, gunzip when GZIP, SHA-1 checked. Returns the decompressed file bytes. */
   downloadBill(bill: TradeBillResponse, opts?: { tarType?: "GZIP" }): Promise<Buffer & { requestId?: string }>;
+  /**
+   * POST /v3/refund/domestic/refunds (docs/wechatpay.md §14.1). Partner mode = `sub_mchid` present (required for
+   * the SP: the sub-order's store); direct mode = absent. The body is serialised once, so a retry after a timeout
+   * or SYSTEM_ERROR re-sends identical bytes under the same out_refund_no (§14.5). The answer only means accepted.
+   */
+  createRefund(req: RefundRequest): Promise<WithRequestId<RefundResponse>>;
+  /** GET /v3/refund/domestic/refunds/{out_refund_no}[?sub_mchid=…] (§14.2; sub_mchid required in partner mode). */
+  queryRefund(outRefundNo: string, opts?: { sub_mchid?: string }): Promise<WithRequestId<RefundResponse>>;
   /** verify → decrypt → validate a callback. Pass the raw body text exactly as received. */
   parseNotification(headers: HeaderBag, rawBody: string | Uint8Array): Promise<CombineNotification>;
   /** Verify any WeChat-signed message (response or callback) against the configured keys. */
@@ -333,6 +347,35 @@ class WechatPayClientImpl implements WechatPayClient {
     const content = await decompressBill(res.body, gzip, res.requestId);
     verifyBillHash(content, b.hash_type, b.hash_value, res.requestId);
     return Object.assign(content, { requestId: res.requestId });
+  }
+
+  async createRefund(req: RefundRequest): Promise<WithRequestId<RefundResponse>> {
+    const input = stripNullish(req);
+    const partner = typeof input === "object" && input !== null && "sub_mchid" in input;
+    const parsed = parseWith(
+      partner ? RefundPartnerRequestSchema : RefundDirectRequestSchema,
+      input,
+      "request",
+      `refund request (${partner ? "partner" : "direct"} mode)`,
+    );
+    const body = JSON.stringify(parsed);
+    const { data, requestId } = await this.callJson(
+      { method: "POST", path: "/v3/refund/domestic/refunds", body, idempotent: true },
+      RefundResponseSchema,
+      "refund response",
+    );
+    return { ...data, requestId };
+  }
+
+  async queryRefund(outRefundNo: string, opts?: { sub_mchid?: string }): Promise<WithRequestId<RefundResponse>> {
+    const no = parseWith(OutRefundNoSchema, outRefundNo, "request", "out_refund_no");
+    const query = buildQuery({ sub_mchid: opts?.sub_mchid });
+    const { data, requestId } = await this.callJson(
+      { method: "GET", path: `/v3/refund/domestic/refunds/${escapeComponent(no)}${query}`, idempotent: true },
+      RefundResponseSchema,
+      "refund query response",
+    );
+    return { ...data, requestId };
   }
 
   parseNotification(headers: HeaderBag, rawBody: string | Uint8Array): Promise<CombineNotification> {

@@ -187,3 +187,69 @@ export class WechatPayConfigError extends WechatPayError {
     this.field = field;
   }
 }
+
+// --- refunds: docs/wechatpay.md §14.5 -------------------------------------------------------------------------
+
+/**
+ * What a failed refund request means for the ledger:
+ * - "unknown": the refund may or may not exist at WeChat (timeout, 5xx, SYSTEM_ERROR, FREQUENCY_LIMITED, an answer
+ *   we could not verify). Retry with the SAME out_refund_no and identical body; never a new number.
+ * - "retry_later": refused now, but the same request may succeed later (NOT_ENOUGH: the store's balance).
+ * - "final": refused for good (NO_AUTH, USER_ACCOUNT_ABNORMAL, PARAM_ERROR, INVALID_REQUEST, RESOURCE_NOT_EXISTS …):
+ *   no refund was created; a human must act (see `advice`).
+ */
+export type RefundFailureClass = "unknown" | "retry_later" | "final";
+
+export interface RefundFailure {
+  class: RefundFailureClass;
+  /** WeChat's code, NETWORK for no answer, UNVERIFIED for an answer that failed signature/shape checks. */
+  code: string;
+  /** zh-CN, for the merchant: what happened and what to do (§14.5 "Action"). */
+  advice: string;
+}
+
+const REFUND_ADVICE: Record<string, { class: RefundFailureClass; advice: string }> = {
+  SYSTEM_ERROR: { class: "unknown", advice: "微信支付系统繁忙，结果未知：将以同一退款单号、相同内容自动重试，请勿重新发起新的退款。" },
+  FREQUENCY_LIMITED: { class: "unknown", advice: "请求过于频繁（旧订单限频）：稍后以同一退款单号、相同内容重试。" },
+  NOT_ENOUGH: {
+    class: "retry_later",
+    advice: "该门店（子商户）可用退款余额不足：请门店在商户平台充值或等待结算资金到账后，再以同一退款单号重试。",
+  },
+  USER_ACCOUNT_ABNORMAL: {
+    class: "final",
+    advice: "付款用户的微信账户已注销或异常，无法原路退回：请通过微信支付以外的方式退款给顾客，并记录为线下退款。",
+  },
+  NO_AUTH: {
+    class: "final",
+    advice: "没有该笔订单的退款权限：请确认该门店已在服务商平台授权“服务商API退款”产品（产品中心 → 特约商户授权产品）。",
+  },
+  PARAM_ERROR: { class: "final", advice: "退款请求参数有误（可能是子商户号配置错误）：请联系技术人员检查。" },
+  MCH_NOT_EXISTS: { class: "final", advice: "商户号不存在：请检查支付配置。" },
+  RESOURCE_NOT_EXISTS: { class: "final", advice: "微信支付找不到该子订单（或子商户号与订单不匹配、订单未支付）：请核对后再试。" },
+  SIGN_ERROR: { class: "final", advice: "签名错误：请检查商户证书与私钥配置。" },
+  INVALID_REQUEST: {
+    class: "final",
+    advice: "微信支付拒绝了该退款（例如超过可退金额、超过一年、超过50次部分退款或退款单号已被其他内容使用）：请查看说明后重新处理。",
+  },
+};
+
+/** Classifies any error thrown by createRefund (or queryRefund) per §14.5. */
+export function classifyRefundFailure(e: unknown): RefundFailure {
+  if (e instanceof WechatPayApiError) {
+    const known = Object.keys(REFUND_ADVICE).find((c) => e.is(c) || (c === "FREQUENCY_LIMITED" && e.is("RATELIMIT_EXCEEDED")));
+    if (known) return { code: known, ...REFUND_ADVICE[known]! };
+    // Unlisted codes: a 5xx or 429 leaves the outcome open (retry the same request); anything else is a refusal.
+    if (e.status >= 500 || e.status === 429) return { class: "unknown", code: e.code, advice: REFUND_ADVICE.SYSTEM_ERROR!.advice };
+    return { class: "final", code: e.code, advice: `微信支付拒绝了该退款（${e.code}：${e.message.slice(0, 120)}）。` };
+  }
+  if (e instanceof WechatPayNetworkError) {
+    return { class: "unknown", code: "NETWORK", advice: "未收到微信支付的答复（超时或网络错误），结果未知：将以同一退款单号、相同内容重试。" };
+  }
+  if (e instanceof WechatPayValidationError && e.target === "request") {
+    return { class: "final", code: "INVALID_INPUT", advice: `退款请求未发送：${e.message}` };
+  }
+  if (e instanceof WechatPaySignatureError || e instanceof WechatPayValidationError) {
+    return { class: "unknown", code: "UNVERIFIED", advice: "微信支付的答复无法验证，结果未知：将以同一退款单号查询或重试。" };
+  }
+  throw e;
+}

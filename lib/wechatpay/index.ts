@@ -30,7 +30,7 @@ export {
 } from "./verification";
 export type { HeaderBag, PlatformCertificate, VerifiedMessage, WechatPayVerifier } from "./verification";
 export { AEAD_ALGORITHM, ApiV3Decryptor, decryptAeadAes256Gcm } from "./aead";
-export { COMBINE_PAYMENT_EVENT, parseCombineNotification } from "./notification";
+export { COMBINE_PAYMENT_EVENT, REFUND_EVENTS, isRefundEvent, parseCombineNotification } from "./notification";
 export type { CombineNotification } from "./notification";
 export { checkDownloadUrl, decompressBill, verifyBillHash } from "./bill";
 export { buildQuery, escapeComponent } from "./http";

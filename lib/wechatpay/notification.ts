@@ -4,12 +4,17 @@ import { WechatPayValidationError, type WechatPayValidationIssue, type WechatPay
 import {
   CombineNotificationEnvelopeSchema,
   CombineTransactionNotificationSchema,
+  RefundNotificationSchema,
   type CombineNotificationEnvelope,
   type CombineTransactionNotification,
+  type RefundNotification,
 } from "./schemas";
 import { verifyWechatPaySignature, type HeaderBag, type WechatPayVerifier } from "./verification";
 
 export const COMBINE_PAYMENT_EVENT = "TRANSACTION.SUCCESS";
+/** docs/wechatpay.md §14.4.2: a refund changed to SUCCESS, ABNORMAL or CLOSED (no event for PROCESSING). */
+export const REFUND_EVENTS = ["REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED"] as const;
+export const isRefundEvent = (eventType: string) => eventType.startsWith("REFUND.");
 
 interface NotificationMeta {
   /** The verified envelope as received (id, create_time, event_type, resource_type, summary, encrypted resource). */
@@ -23,12 +28,14 @@ interface NotificationMeta {
 
 /**
  * What parseNotification returns. For TRANSACTION.SUCCESS (the only combine event) `kind` is "combine_transaction"
- * and `resource` is the decrypted, validated §7.4 plaintext. Any other event type is still verified and decrypted,
+ * and `resource` is the decrypted, validated §7.4 plaintext; for REFUND.* (§14.4) `kind` is "refund" with the
+ * validated §14.4.3 plaintext. Any other event type is still verified and decrypted,
  * then handed back as `kind: "other"` with the decrypted JSON untyped: acknowledging or rejecting it is the
  * caller's decision. Narrow on `kind`.
  */
 export type CombineNotification =
   | (NotificationMeta & { kind: "combine_transaction"; resource: CombineTransactionNotification })
+  | (NotificationMeta & { kind: "refund"; resource: RefundNotification })
   | (NotificationMeta & { kind: "other"; resource: unknown });
 
 export function zodIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] }): WechatPayValidationIssue[] {
@@ -88,6 +95,11 @@ export async function parseCombineNotification(
   const plaintextBytes = opts.decryptor.decryptResource(envelope.resource);
   const plaintext = parseJson(plaintextBytes.toString("utf8"), "notification", "decrypted notification resource");
   const meta: NotificationMeta = { envelope, id: envelope.id, event_type: envelope.event_type, serial: verified.serial };
+  // §14.4: refund events share the envelope, signature and key; associated_data may be empty (the AEAD takes it as is).
+  if (isRefundEvent(envelope.event_type)) {
+    const resource = parseWith(RefundNotificationSchema, plaintext, "notification", "refund notification resource");
+    return { ...meta, kind: "refund", resource };
+  }
   if (envelope.event_type !== COMBINE_PAYMENT_EVENT) return { ...meta, kind: "other", resource: plaintext };
   const resource = parseWith(CombineTransactionNotificationSchema, plaintext, "notification", "combine notification resource");
   return { ...meta, kind: "combine_transaction", resource };

@@ -293,3 +293,108 @@ export const ApiErrorResponseSchema = z.looseObject({
   message: z.string().optional(),
   detail: z.looseObject({}).optional(),
 });
+
+// --- refunds (docs/wechatpay.md §14) ----------------------------------------------------------------------------
+
+/** out_refund_no: ≤ 64 of [0-9A-Za-z_-|*@] (§14.1.1). */
+export const OutRefundNoSchema = z
+  .string()
+  .regex(/^[0-9A-Za-z_\-|*@]{1,64}$/, { message: "must be 1–64 characters of 0-9 A-Z a-z _ - | * @" });
+
+/** "reason" is limited in BYTES (80, UTF-8), not characters (§14.1.1). */
+export const RefundReasonSchema = z
+  .string()
+  .min(1)
+  .refine((s) => !FOUR_BYTE_CHAR.test(s), { message: "4-byte UTF-8 characters (e.g. emoji) are not allowed" })
+  .refine((s) => Buffer.byteLength(s, "utf8") <= 80, { message: "must be at most 80 bytes (UTF-8)" });
+
+const refundRequestCommon = {
+  transaction_id: z.string().regex(/^[0-9A-Za-z]{1,32}$/, { message: "must be 1–32 alphanumeric characters" }).optional(),
+  out_trade_no: OutTradeNoSchema.optional(),
+  out_refund_no: OutRefundNoSchema,
+  reason: RefundReasonSchema.optional(),
+  notify_url: NotifyUrlSchema.optional(),
+  // §14.1.1: omit funds_account in a normal shop; typed so a deliberate caller can still send it.
+  funds_account: z.enum(["AVAILABLE", "UNSETTLED"]).optional(),
+  amount: z.strictObject({
+    refund: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    total: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    currency: z.literal("CNY"),
+  }),
+};
+
+function checkRefundRequest(v: { transaction_id?: string; out_trade_no?: string; amount: { refund: number; total: number } }, ctx: z.RefinementCtx) {
+  if (v.transaction_id === undefined && v.out_trade_no === undefined) {
+    ctx.addIssue({ code: "custom", path: ["out_trade_no"], message: "transaction_id or out_trade_no is required" });
+  }
+  if (v.amount.refund > v.amount.total) ctx.addIssue({ code: "custom", path: ["amount", "refund"], message: "must not exceed amount.total" });
+}
+
+/** §14.1.1 partner mode: sub_mchid = the sub-order's store, REQUIRED (several SDK samples forget it). */
+export const RefundPartnerRequestSchema = z
+  .strictObject({ sub_mchid: mchid, ...refundRequestCommon })
+  .superRefine(checkRefundRequest);
+/** Direct mode: the participant calls with its own key; sub_mchid must be absent ("普通商户不允许传sub_mch_id"). */
+export const RefundDirectRequestSchema = z.strictObject(refundRequestCommon).superRefine(checkRefundRequest);
+export type RefundPartnerRequest = z.input<typeof RefundPartnerRequestSchema>;
+export type RefundDirectRequest = z.input<typeof RefundDirectRequestSchema>;
+export type RefundRequest = RefundPartnerRequest | RefundDirectRequest;
+
+/** §14.1.4. Unknown values are kept (and handled like PROCESSING by the app). */
+export const KNOWN_REFUND_STATUSES = ["PROCESSING", "SUCCESS", "CLOSED", "ABNORMAL"] as const;
+export type RefundStatus = (typeof KNOWN_REFUND_STATUSES)[number] | (string & {});
+
+/** §14.1.3: create and query answer with this object. Loose: WeChat adds fields. */
+export const RefundResponseSchema = z.looseObject({
+  refund_id: z.string().min(1),
+  out_refund_no: z.string().min(1),
+  transaction_id: z.string().optional(),
+  out_trade_no: z.string().optional(),
+  channel: z.string().optional(),
+  user_received_account: z.string().optional(),
+  success_time: z.string().optional(),
+  create_time: z.string().optional(),
+  status: z.string().min(1) as z.ZodType<RefundStatus>,
+  funds_account: z.string().optional(),
+  amount: z.looseObject({
+    total: z.number().int(),
+    refund: z.number().int(),
+    payer_total: z.number().int().optional(),
+    payer_refund: z.number().int().optional(),
+    settlement_refund: z.number().int().optional(),
+    settlement_total: z.number().int().optional(),
+    discount_refund: z.number().int().optional(),
+    refund_fee: z.number().int().optional(),
+    currency: z.string().optional(),
+    from: z.array(z.looseObject({})).optional(),
+  }),
+  promotion_detail: z.array(z.looseObject({})).optional(),
+});
+export type RefundResponse = z.output<typeof RefundResponseSchema>;
+
+/**
+ * §14.4.3 decrypted REFUND.* plaintext. Ids are lenient (§14.10): SP notifications carry sp_mchid + sub_mchid,
+ * one official example carries mchid instead; at least one of them must be present.
+ */
+export const RefundNotificationSchema = z
+  .looseObject({
+    sp_mchid: z.string().optional(),
+    sub_mchid: z.string().optional(),
+    mchid: z.string().optional(),
+    out_trade_no: z.string().min(1),
+    transaction_id: z.string().optional(),
+    out_refund_no: z.string().min(1),
+    refund_id: z.string().min(1),
+    refund_status: z.string().min(1) as z.ZodType<RefundStatus>,
+    success_time: z.string().optional(),
+    user_received_account: z.string().optional(),
+    channel: z.string().optional(),
+    amount: z.looseObject({
+      total: z.number().int(),
+      refund: z.number().int(),
+      payer_total: z.number().int().optional(),
+      payer_refund: z.number().int().optional(),
+    }),
+  })
+  .refine((v) => v.sp_mchid !== undefined || v.mchid !== undefined, { message: "sp_mchid or mchid is required", path: ["sp_mchid"] });
+export type RefundNotification = z.output<typeof RefundNotificationSchema>;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "./auth";
 import { handleBillDownload, handleTradeBill } from "./bills";
 import { handleCertificates, handleClose, handlePrepay, handleQuery } from "./combine-api";
+import { handleRefundCreate, handleRefundQuery, refundCallSubjects } from "./refunds";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, INTERNAL_CODES, makeRequestId } from "./errors";
 import type { ApiFault } from "./faults";
@@ -15,6 +16,8 @@ const ROUTES: { method: string; re: RegExp; handler: Handler }[] = [
   { method: "GET", re: /^\/v3\/combine-transactions\/out-trade-no\/([^/]+)$/, handler: handleQuery },
   { method: "POST", re: /^\/v3\/combine-transactions\/out-trade-no\/([^/]+)\/close$/, handler: handleClose },
   { method: "GET", re: /^\/v3\/certificates$/, handler: handleCertificates },
+  { method: "POST", re: /^\/v3\/refund\/domestic\/refunds$/, handler: handleRefundCreate },
+  { method: "GET", re: /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/, handler: handleRefundQuery },
   { method: "GET", re: /^\/v3\/bill\/tradebill$/, handler: handleTradeBill },
   { method: "GET", re: /^\/v3\/billdownload\/file$/, handler: handleBillDownload },
 ];
@@ -62,10 +65,11 @@ export class ApiHandler {
         throw new ApiError(400, "INVALID_REQUEST", "HTTP请求头缺少User-Agent", { location: "header", field: "User-Agent", issue: "User-Agent header is required" });
       }
       callerMchid = authenticate({ method, url, authorization: headerValue(req, "authorization"), body }, ctx.merchants);
-      fault = ctx.faults.takeApi(rawPath, body);
+      fault = ctx.faults.takeApi(rawPath, body, refundCallSubjects(ctx, rawPath, body));
       if (fault?.kind === "system_error") throw new ApiError(500, "SYSTEM_ERROR", "系统异常，请稍后重试");
       if (fault?.kind === "rate_limit") throw new ApiError(429, "FREQUENCY_LIMITED", "请求频率超限，请降低请求频率");
       if (fault?.kind === "user_paying") throw new ApiError(202, "USER_PAYING", "用户支付中，请稍后查询");
+      if (fault?.kind === "not_enough") throw new ApiError(403, "NOT_ENOUGH", "商户可用退款余额不足");
       result = this.route({ method, url, rawPath, rawQuery, params: [], headers: req.headers, body, callerMchid });
     } catch (err) {
       if (err instanceof ApiError) {

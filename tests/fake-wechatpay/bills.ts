@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { z } from "zod";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, paramError } from "./errors";
+import { isPaidState } from "./store";
 import { addMonthsToDate, billTimeCst, cstDate, cstMidnight } from "./time";
 
 export const BILL_TOKEN_TTL_MS = 5 * 60_000; // §8.2 newer pages: 5 min (older: 30 s)
@@ -22,12 +23,16 @@ const ExtraRowSchema = z.strictObject({
   sub_mchid: z.string().optional(),
   attach: z.string().optional(),
   description: z.string().optional(),
+  /** trade_state REFUND rows (e.g. a refund staff made in the merchant platform, §14.7): */
+  out_refund_no: z.string().min(1).max(64).optional(),
+  refund_id: z.string().min(1).max(32).optional(),
+  refund_status: z.enum(["SUCCESS", "PROCESSING"]).optional(),
 });
 
 export const BillOverridesSchema = z.strictObject({
   /** Sub out_trade_no values to leave out of the bill. */
   remove: z.array(z.string()).optional(),
-  /** out_trade_no → amount in fen shown in the bill instead of the real one. */
+  /** out_trade_no (or out_refund_no for a refund row) → amount in fen shown in the bill instead of the real one. */
   amountFen: z.record(z.string(), z.int()).optional(),
   /** out_trade_no → 交易状态 shown (REFUND turns the row into a refund row). */
   tradeState: z.record(z.string(), z.string().min(1)).optional(),
@@ -96,9 +101,12 @@ interface BillRow {
   outTradeNo: string;
   openid: string;
   tradeState: string;
+  /** Payment rows: the sub-order amount. Refund rows: the refund amount (申请退款金额 / 退款金额). */
   amountFen: number;
   description: string;
   attach: string;
+  /** Present on refund rows (交易状态 REFUND, reference §14.7). */
+  refund?: { refundId: string; outRefundNo: string; status: string; appliedText: string; successText: string; paidText: string };
 }
 
 const HEAD_START = ["交易时间", "公众账号ID", "商户号", "特约商户号", "设备号", "微信订单号", "商户订单号", "用户标识", "交易类型", "交易状态", "付款银行", "货币种类", "应结订单金额", "代金券金额"];
@@ -117,12 +125,16 @@ export const BILL_SUMMARY_COLUMNS = {
 } as const;
 type BillType = keyof typeof BILL_COLUMNS;
 
-/** Column values of one row. A REFUND row (only via overrides) is an approximation: see README. */
-function rowValues(r: BillRow): Record<string, string> {
-  const refund = r.tradeState === "REFUND";
+/**
+ * Column values of one row. Refund rows follow §14.7 exactly: 交易时间 = when the refund was initiated (REFUND bill:
+ * the original payment time), 应结订单金额/代金券金额/订单金额 0.00, 微信/商户退款单号, 退款金额 = 申请退款金额,
+ * 退款状态 = the snapshot at bill generation, 手续费 negative (the fee given back).
+ */
+function rowValues(r: BillRow, type: BillType): Record<string, string> {
+  const refund = r.refund;
   const fee = feeFen(r.amountFen);
   return {
-    交易时间: r.timeText,
+    交易时间: refund && type === "REFUND" ? refund.paidText : r.timeText,
     公众账号ID: r.appid,
     商户号: r.mchid,
     特约商户号: r.subMchid,
@@ -136,19 +148,19 @@ function rowValues(r: BillRow): Record<string, string> {
     货币种类: "CNY",
     应结订单金额: refund ? "0.00" : fenToYuan(r.amountFen),
     代金券金额: "0.00",
-    退款申请时间: refund ? r.timeText : "",
-    退款成功时间: refund ? r.timeText : "",
-    微信退款单号: refund ? `503000${r.transactionId.slice(-20)}` : "0",
-    商户退款单号: refund ? `R${r.outTradeNo}`.slice(0, 64) : "0",
+    退款申请时间: refund ? refund.appliedText : "",
+    退款成功时间: refund ? refund.successText : "",
+    微信退款单号: refund ? refund.refundId : "0",
+    商户退款单号: refund ? refund.outRefundNo : "0",
     退款金额: refund ? fenToYuan(r.amountFen) : "0.00",
     充值券退款金额: "0.00",
     退款类型: refund ? "ORIGINAL" : "",
-    退款状态: refund ? "SUCCESS" : "",
+    退款状态: refund ? refund.status : "",
     商品名称: r.description,
     商户数据包: r.attach,
     手续费: feeYuan(refund ? -fee : fee),
     费率: "0.60%",
-    订单金额: fenToYuan(r.amountFen),
+    订单金额: refund ? "0.00" : fenToYuan(r.amountFen),
     申请退款金额: refund ? fenToYuan(r.amountFen) : "0.00",
     费率备注: "",
   };
@@ -157,13 +169,14 @@ function rowValues(r: BillRow): Record<string, string> {
 function summaryValues(rows: BillRow[]): Record<string, string> {
   let settle = 0, refund = 0, fee = 0, order = 0, applyRefund = 0;
   for (const r of rows) {
-    const isRefund = r.tradeState === "REFUND";
+    const isRefund = r.refund !== undefined;
     const f = feeFen(r.amountFen);
     settle += isRefund ? 0 : r.amountFen;
     refund += isRefund ? r.amountFen : 0;
     applyRefund += isRefund ? r.amountFen : 0;
+    // §14.7: the summary fee is the net fee (refund rows subtract).
     fee += isRefund ? -f : f;
-    order += r.amountFen;
+    order += isRefund ? 0 : r.amountFen;
   }
   return {
     总交易单数: String(rows.length),
@@ -185,7 +198,7 @@ export function renderBill(type: BillType, rows: BillRow[]): Buffer {
   const sums = BILL_SUMMARY_COLUMNS[type];
   const lines = [cols.join(",")];
   for (const r of rows) {
-    const v = rowValues(r);
+    const v = rowValues(r, type);
     lines.push(cols.map((c) => cell(v[c] ?? "")).join(","));
   }
   const s = summaryValues(rows);
@@ -200,14 +213,19 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
   for (const order of ctx.store.orders.values()) {
     for (const s of order.sub_orders) {
       // §8.3: bills are per sub-order and belong to the sub-order's merchant (the SP in partner mode).
-      if (s.mchid !== mchid || s.trade_state !== "SUCCESS" || s.success_time_ms === undefined) continue;
+      if (s.mchid !== mchid || !isPaidState(s.trade_state) || s.success_time_ms === undefined) continue;
       if (cstDate(s.success_time_ms) !== billDate) continue;
       if (subMchid !== undefined && s.sub_mchid !== subMchid) continue;
       if (ov.remove.has(s.out_trade_no)) continue;
       const timeText = billTimeCst(s.success_time_ms);
+      const tradeState = ov.tradeState.get(s.out_trade_no) ?? "SUCCESS";
       rows.push({
         timeText,
         sortKey: `${timeText}${s.out_trade_no}`,
+        // Override turning a payment row into a refund row (kept from before real refunds existed).
+        ...(tradeState === "REFUND"
+          ? { refund: { refundId: `503000${(s.transaction_id ?? "").slice(-20)}`, outRefundNo: `R${s.out_trade_no}`.slice(0, 64), status: "SUCCESS", appliedText: timeText, successText: timeText, paidText: timeText } }
+          : {}),
         appid: order.combine_appid,
         mchid: s.mchid,
         subMchid: s.sub_mchid ?? "0",
@@ -215,12 +233,48 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
         transactionId: s.transaction_id ?? "",
         outTradeNo: s.out_trade_no,
         openid: order.payer_openid ?? "",
-        tradeState: ov.tradeState.get(s.out_trade_no) ?? "SUCCESS",
+        tradeState,
         amountFen: ov.amountFen.get(s.out_trade_no) ?? s.total_amount,
         description: s.description,
         attach: s.attach,
       });
     }
+  }
+  // Real refunds (§14.7): in the bill of the day they were accepted, status as of bill generation (now), CLOSED
+  // ones absent. `amountFen` overrides keyed by out_refund_no change the amount shown (reconciliation tests).
+  const nowMs = ctx.clock.now();
+  for (const r of ctx.store.refunds.values()) {
+    const order = ctx.store.orders.get(r.orderKey);
+    const s = order?.sub_orders.find((x) => x.out_trade_no === r.out_trade_no);
+    if (!order || !s || s.mchid !== mchid || r.status === "CLOSED") continue;
+    if (cstDate(r.createdAtMs) !== billDate) continue;
+    if (subMchid !== undefined && s.sub_mchid !== subMchid) continue;
+    if (ov.remove.has(r.out_refund_no)) continue;
+    const timeText = billTimeCst(r.createdAtMs);
+    const succeeded = r.status === "SUCCESS" && r.successAtMs !== undefined && r.successAtMs <= nowMs;
+    rows.push({
+      timeText,
+      sortKey: `${timeText}${r.out_refund_no}`,
+      appid: order.combine_appid,
+      mchid: s.mchid,
+      subMchid: s.sub_mchid ?? "0",
+      deviceId: "",
+      transactionId: r.transaction_id,
+      outTradeNo: r.out_trade_no,
+      openid: order.payer_openid ?? "",
+      tradeState: "REFUND",
+      amountFen: ov.amountFen.get(r.out_refund_no) ?? r.refund,
+      description: s.description,
+      attach: s.attach,
+      refund: {
+        refundId: r.refund_id,
+        outRefundNo: r.out_refund_no,
+        status: succeeded ? "SUCCESS" : "PROCESSING",
+        appliedText: timeText,
+        successText: succeeded ? billTimeCst(r.successAtMs!) : "",
+        paidText: s.success_time_ms !== undefined ? billTimeCst(s.success_time_ms) : timeText,
+      },
+    });
   }
   for (const x of ov.extraRows) {
     if (x.bill_date !== billDate || (x.mchid ?? mchid) !== mchid) continue;
@@ -238,6 +292,9 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
       openid: "oUpF8uEXTRAROW0000000000000",
       tradeState: x.trade_state,
       amountFen: x.amount_fen,
+      ...(x.trade_state === "REFUND"
+        ? { refund: { refundId: x.refund_id ?? `5030009999${billDate.replaceAll("-", "")}0001`, outRefundNo: x.out_refund_no ?? `R${x.out_trade_no}`, status: x.refund_status ?? "SUCCESS", appliedText: timeText, successText: timeText, paidText: timeText } }
+        : {}),
       description: x.description ?? "额外账单行（测试）",
       attach: x.attach ?? "",
     });

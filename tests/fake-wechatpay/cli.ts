@@ -18,15 +18,21 @@ Usage:
                                               inject a fault for the next <count> calls (default 1),
                                               only those about <orderNo> when given
   fake-wechatpay fault clear                  remove all faults
+  fake-wechatpay refund-result <outRefundNo> success|closed|abnormal
+                                              decide a PROCESSING (or ABNORMAL) refund now; sends REFUND.*
+  fake-wechatpay refunds                      refunds received
+  fake-wechatpay balance <sub_mchid> <fen|unlimited>
+                                              a store's available refund balance (NOT_ENOUGH beyond it)
   fake-wechatpay clock <advanceSeconds>       move the business clock (link expiry, time_expire, bills)
   fake-wechatpay reset                        forget all orders, logs, faults, overrides; clock back to now
   fake-wechatpay help
 
 Server env: FAKE_WECHATPAY_PORT (3100), FAKE_WECHATPAY_HOST (127.0.0.1), FAKE_WECHATPAY_H5_DOMAINS (localhost,127.0.0.1),
   FAKE_WECHATPAY_TIME_SCALE (1), FAKE_WECHATPAY_MODE (public-key|certificate|migration), FAKE_WECHATPAY_PUBLIC_URL,
-  FAKE_WECHATPAY_KEYS_DIR (tests/fixtures/keys), FAKE_WECHATPAY_QUIET=1 (no request log)
+  FAKE_WECHATPAY_KEYS_DIR (tests/fixtures/keys), FAKE_WECHATPAY_QUIET=1 (no request log),
+  FAKE_WECHATPAY_REFUND_DELAY_MS (10000 × time scale; "manual" = only refund-result decides)
 Client env: FAKE_WECHATPAY_URL (http://127.0.0.1:3100)
-API fault kinds: system_error rate_limit user_paying delay malformed_json bad_signature stale_timestamp signature_probe
+API fault kinds: system_error rate_limit user_paying delay malformed_json bad_signature stale_timestamp signature_probe not_enough
 Notify fault kinds: drop duplicate concurrent_duplicate tamper_signature tamper_ciphertext stale_timestamp signature_probe`;
 
 class UsageError extends Error {}
@@ -48,6 +54,9 @@ async function serve(): Promise<void> {
     publicBaseUrl: env.FAKE_WECHATPAY_PUBLIC_URL || undefined,
     keysDir: env.FAKE_WECHATPAY_KEYS_DIR || undefined,
     log: env.FAKE_WECHATPAY_QUIET === "1" ? undefined : (line) => console.log(`[fake-wechatpay] ${line}`),
+    ...(env.FAKE_WECHATPAY_REFUND_DELAY_MS
+      ? { refundDelayMs: env.FAKE_WECHATPAY_REFUND_DELAY_MS === "manual" ? null : Number(env.FAKE_WECHATPAY_REFUND_DELAY_MS) }
+      : {}),
   });
   console.log(JSON.stringify({ listening: fake.url, mode, note: "TEST ONLY — no real money moves" }));
   const stop = () => void fake.close().then(() => process.exit(0));
@@ -148,6 +157,24 @@ async function main(argv: string[]): Promise<void> {
     case "reset":
       out = await control("POST", "/reset", {});
       break;
+    case "refund-result": {
+      const no = need(rest[0], "<outRefundNo>");
+      const status = need(rest[1], "<success|closed|abnormal>");
+      if (!["success", "closed", "abnormal"].includes(status)) throw new UsageError("result must be success, closed or abnormal");
+      out = await control("POST", `/refunds/${enc(no)}/result`, { status });
+      break;
+    }
+    case "refunds":
+      out = await control("GET", "/refunds");
+      break;
+    case "balance": {
+      const store = need(rest[0], "<sub_mchid>");
+      const v = need(rest[1], "<fen|unlimited>");
+      const balanceFen = v === "unlimited" ? null : Number(v);
+      if (balanceFen !== null && (!Number.isInteger(balanceFen) || balanceFen < 0)) throw new UsageError("balance must be fen ≥ 0 or unlimited");
+      out = await control("POST", "/balances", { store, balanceFen });
+      break;
+    }
     default:
       throw new UsageError(`unknown command "${cmd}"`);
   }

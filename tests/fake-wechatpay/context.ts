@@ -22,6 +22,8 @@ export interface FakeContext {
   merchantShortName: string;
   publicBaseUrl: () => string;
   log: (line: string) => void;
+  /** ms from refund acceptance to SUCCESS (docs/wechatpay.md §14.1.2); null = only `refund-result` decides. */
+  refundDelayMs: number | null;
 }
 
 /** One authenticated APIv3 call as the handlers see it. */

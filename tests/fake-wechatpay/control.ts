@@ -8,6 +8,7 @@ import { FaultSpecSchema } from "./faults";
 import { readBody, sendJson, splitTarget } from "./http-util";
 import { h5Url, markPaid, payRefusal } from "./orders";
 import { orderStatus, toTransaction, type CombineOrder } from "./store";
+import { findRefundByNumber, refundsOf, refundView, sendRefundNotification, setRefundResult } from "./refunds";
 import { rfc3339Cst } from "./time";
 
 export function orderView(ctx: FakeContext, order: CombineOrder) {
@@ -32,6 +33,7 @@ export function orderView(ctx: FakeContext, order: CombineOrder) {
       expired: now > l.expiresAtMs,
     })),
     transaction: toTransaction(order),
+    refunds: order.sub_orders.flatMap((s) => refundsOf(ctx, s.out_trade_no).map((r) => ({ ...refundView(r), sub_mchid: r.sub_mchid ?? null }))),
     notification: job ? { id: job.id, deliveries: job.deliveries, done: job.done, gave_up: job.gaveUp } : null,
   };
 }
@@ -43,6 +45,8 @@ const SubMerchantSchema = z.strictObject({
 });
 
 const ClockSchema = z.strictObject({ advanceSeconds: z.number().finite() });
+const RefundResultSchema = z.strictObject({ status: z.enum(["success", "closed", "abnormal"]).transform((s) => s.toUpperCase() as "SUCCESS" | "CLOSED" | "ABNORMAL") });
+const BalanceSchema = z.strictObject({ store: z.string().min(1).max(32), balanceFen: z.int().min(0).nullable() });
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
   const raw = (await readBody(req)).toString("utf8").trim();
@@ -108,6 +112,39 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
   }
 
   if (seg[0] === "requests" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.requests);
+
+  // Refunds (docs/wechatpay.md §14): inspect, decide the result, re-send the notification.
+  if (seg[0] === "refunds") {
+    if (seg.length === 1 && method === "GET") return sendJson(res, 200, [...ctx.store.refunds.values()].map(refundView));
+    const refund = seg[1] ? findRefundByNumber(ctx, seg[1]) : undefined;
+    if (!refund) return sendJson(res, 404, { error: `no refund ${seg[1] ?? ""}` });
+    if (seg.length === 2 && method === "GET") return sendJson(res, 200, { refund: refundView(refund) });
+    if (seg.length === 3 && seg[2] === "result" && method === "POST") {
+      const input = parseOr400(res, RefundResultSchema, body);
+      if (!input) return;
+      if (!setRefundResult(ctx, refund, input.status)) {
+        return sendJson(res, 409, { error: `refund is ${refund.status}: cannot become ${input.status}`, refund: refundView(refund) });
+      }
+      return sendJson(res, 200, { refund: refundView(refund) });
+    }
+    if (seg.length === 3 && seg[2] === "notify" && method === "POST") {
+      if (refund.status === "PROCESSING") return sendJson(res, 409, { error: "no notification for a PROCESSING refund (§14.4.1)" });
+      sendRefundNotification(ctx, refund);
+      return sendJson(res, 200, { refund: refundView(refund) });
+    }
+    return notFound();
+  }
+
+  // A store's available refund balance (NOT_ENOUGH when a refund exceeds it); null = unlimited again.
+  if (seg[0] === "balances" && seg.length === 1) {
+    if (method === "POST") {
+      const input = parseOr400(res, BalanceSchema, body);
+      if (!input) return;
+      if (input.balanceFen === null) ctx.store.balances.delete(input.store);
+      else ctx.store.balances.set(input.store, input.balanceFen);
+    } else if (method !== "GET") return notFound();
+    return sendJson(res, 200, Object.fromEntries(ctx.store.balances));
+  }
 
   if (seg[0] === "notifications") {
     if (seg.length === 1 && method === "GET") {

@@ -32,6 +32,8 @@ export const INTERNAL_CODES: Record<string, number> = {
   USER_PAYING: 268435470,
   NOT_FOUND: 268435471,
   METHOD_NOT_ALLOWED: 268435472,
+  NOT_ENOUGH: 268435473,
+  RESOURCE_NOT_EXISTS: 268435474,
 };
 
 export class ApiError extends Error {

@@ -11,6 +11,7 @@ export const API_FAULT_KINDS = [
   "bad_signature", // the call IS processed, the response signature does not verify
   "stale_timestamp", // the call IS processed, the response is signed with a timestamp 10 minutes old
   "signature_probe", // the call IS processed, Wechatpay-Signature starts with WECHATPAY/SIGNTEST/ (§2.6)
+  "not_enough", // 403 NOT_ENOUGH before the call has any effect (refund: the store's balance, docs/wechatpay.md §14.5)
 ] as const;
 export const NOTIFY_FAULT_KINDS = [
   "drop", // the attempt is not delivered, counted as failed, retried on the schedule
@@ -75,10 +76,12 @@ export class Faults {
 
   /**
    * The first queued API fault whose path prefix and order match; consumes one use of it. The order is
-   * matched by its number appearing in the raw path (query, close) or the body (prepay).
+   * matched by its number appearing in the raw path (query, close) or the body (prepay), or among `related`
+   * (refund calls: the combine order the refunded sub-order belongs to, and the out_refund_no).
    */
-  takeApi(rawPath: string, body: Buffer = Buffer.alloc(0)): ApiFault | undefined {
-    const aboutOrder = (orderNo: string) => rawPath.includes(encodeURIComponent(orderNo)) || body.includes(`"${orderNo}"`);
+  takeApi(rawPath: string, body: Buffer = Buffer.alloc(0), related: string[] = []): ApiFault | undefined {
+    const aboutOrder = (orderNo: string) =>
+      rawPath.includes(encodeURIComponent(orderNo)) || body.includes(`"${orderNo}"`) || related.includes(orderNo);
     const f = this.api.find(
       (x) => x.remaining > 0 && (x.path === undefined || rawPath.startsWith(x.path)) && (x.orderNo === undefined || aboutOrder(x.orderNo)),
     );
@@ -88,9 +91,9 @@ export class Faults {
     return { ...f };
   }
 
-  /** The first queued notify fault for this order (or for any order); consumes one use of it. */
-  takeNotify(orderNo: string): NotifyFault | undefined {
-    const f = this.notify.find((x) => x.remaining > 0 && (x.orderNo === undefined || x.orderNo === orderNo));
+  /** The first queued notify fault for this order or refund (or for any); consumes one use of it. */
+  takeNotify(orderNo: string, refundNo?: string): NotifyFault | undefined {
+    const f = this.notify.find((x) => x.remaining > 0 && (x.orderNo === undefined || x.orderNo === orderNo || x.orderNo === refundNo));
     if (!f) return undefined;
     f.remaining -= 1;
     this.notify = this.notify.filter((x) => x.remaining > 0);

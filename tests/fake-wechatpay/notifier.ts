@@ -35,12 +35,17 @@ export interface NotifyAttempt {
   ok: boolean;
   trigger: "scheduled" | "replay";
   durationMs: number;
+  /** For a refund notification (docs/wechatpay.md §14.4): its out_refund_no and event type. */
+  refundNo?: string;
+  eventType?: string;
 }
 
 interface Job {
   id: string;
   orderKey: string;
   orderNo: string;
+  refundNo?: string;
+  eventType: string;
   notifyUrl: string;
   envelope: Record<string, unknown>;
   body: Buffer;
@@ -93,6 +98,7 @@ export class Notifier {
       id: envelope.id,
       orderKey: order.key,
       orderNo: order.combine_out_trade_no,
+      eventType: envelope.event_type,
       notifyUrl: order.notify_url,
       envelope,
       body: Buffer.from(JSON.stringify(envelope), "utf8"),
@@ -102,6 +108,48 @@ export class Notifier {
       gaveUp: false,
     };
     this.jobs.set(order.key, job);
+    void this.runScheduled(job);
+    return job;
+  }
+
+  /**
+   * A REFUND.* notification (§14.4): same signing, AES-GCM with associated_data "refund", original_type "refund",
+   * the same retry schedule. `jobKey` identifies one refund state change; `orderNo` lets faults name the order.
+   */
+  notifyRefund(jobKey: string, orderNo: string, refundNo: string, notifyUrl: string, eventType: string, summary: string, plaintext: string): Job {
+    const { keys, clock } = this.deps;
+    const nonce = randomAlnum(12);
+    const envelope = {
+      id: randomUUID(),
+      create_time: rfc3339Cst(clock.now()),
+      resource_type: "encrypt-resource",
+      event_type: eventType,
+      summary,
+      resource: {
+        original_type: "refund",
+        algorithm: "AEAD_AES_256_GCM",
+        ciphertext: aesGcmEncrypt(keys.apiV3Key, nonce, "refund", plaintext),
+        associated_data: "refund",
+        nonce,
+      },
+    };
+    const job: Job = {
+      id: envelope.id,
+      orderKey: jobKey,
+      orderNo,
+      refundNo,
+      eventType,
+      notifyUrl,
+      envelope,
+      body: Buffer.from(JSON.stringify(envelope), "utf8"),
+      deliveries: 0,
+      retryIndex: 0,
+      done: false,
+      gaveUp: false,
+    };
+    const previous = this.jobs.get(jobKey);
+    if (previous?.timer) clearTimeout(previous.timer);
+    this.jobs.set(jobKey, job);
     void this.runScheduled(job);
     return job;
   }
@@ -159,7 +207,7 @@ export class Notifier {
 
   /** One logical attempt, possibly several HTTP deliveries depending on the injected fault. True when acknowledged. */
   private async runAttempt(job: Job, trigger: NotifyAttempt["trigger"]): Promise<boolean> {
-    const fault = this.deps.faults.takeNotify(job.orderNo)?.kind;
+    const fault = this.deps.faults.takeNotify(job.orderNo, job.refundNo)?.kind;
     switch (fault) {
       case "drop": {
         this.record(job, trigger, { status: null, reply: "", error: "dropped by injected fault (not delivered)", fault, serial: "", ok: false, durationMs: 0 });
@@ -226,6 +274,7 @@ export class Notifier {
     if (this.closed || this.jobs.get(job.orderKey) !== job) return;
     job.deliveries += 1; // drops count too: to the merchant they look like a failed attempt
     const entry: NotifyAttempt = { id: job.id, orderNo: job.orderNo, attempt: job.deliveries, at: new Date().toISOString(), trigger, ...a };
+    if (job.refundNo !== undefined) Object.assign(entry, { refundNo: job.refundNo, eventType: job.eventType });
     if (entry.probe === undefined) delete entry.probe;
     this.attempts.push(entry);
     this.deps.log(`notify ${job.orderNo} #${entry.attempt}${a.fault ? ` [${a.fault}]` : ""} → ${a.status ?? a.error}`);

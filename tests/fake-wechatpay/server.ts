@@ -14,6 +14,7 @@ import { sendJson, splitTarget } from "./http-util";
 import { defaultKeysDir, loadKeys, type MerchantIdentity } from "./keys";
 import { Notifier } from "./notifier";
 import type { VerifyMode } from "./signing";
+import { DEFAULT_REFUND_DELAY_MS } from "./refunds";
 import { FakeStore } from "./store";
 import { BusinessClock } from "./time";
 
@@ -43,6 +44,11 @@ export interface FakeWechatPayOptions {
   extraMerchants?: { mchid: string; serialNo: string; publicKey: string | KeyObject }[];
   /** The initiator's short name shown on the cashier (§0). Default "测试商户（仅供测试）". */
   merchantShortName?: string;
+  /**
+   * Refunds: ms from acceptance (PROCESSING) to SUCCESS + REFUND.SUCCESS notification. Default 10 000 ×
+   * notifyTimeScale; null = never on its own (tests decide with `refund-result`).
+   */
+  refundDelayMs?: number | null;
 }
 
 export interface RunningFakeWechatPay {
@@ -84,6 +90,7 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     merchantShortName: opts.merchantShortName ?? "测试商户（仅供测试）",
     publicBaseUrl: () => baseUrl,
     log,
+    refundDelayMs: opts.refundDelayMs === undefined ? DEFAULT_REFUND_DELAY_MS * timeScale : opts.refundDelayMs,
   };
   const api = new ApiHandler(ctx);
   // Sub-merchants onboarded through the control API (POST /__fake/sub-merchants) live until the next reset.

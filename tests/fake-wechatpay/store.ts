@@ -3,7 +3,36 @@
 import { randomInt } from "node:crypto";
 import { cstCompactDate, rfc3339Cst } from "./time";
 
-export type TradeState = "NOTPAY" | "SUCCESS" | "CLOSED";
+/** REFUND = paid, refund activity exists (docs/wechatpay.md §14.6). */
+export type TradeState = "NOTPAY" | "SUCCESS" | "REFUND" | "CLOSED";
+export const isPaidState = (s: TradeState) => s === "SUCCESS" || s === "REFUND";
+
+export type RefundStatus = "PROCESSING" | "SUCCESS" | "CLOSED" | "ABNORMAL";
+
+/** One refund of one sub-order (§14.1). Keyed by caller mchid + out_refund_no. */
+export interface FakeRefund {
+  key: string;
+  callerMchid: string;
+  sub_mchid?: string;
+  orderKey: string;
+  combine_out_trade_no: string;
+  out_trade_no: string;
+  transaction_id: string;
+  out_refund_no: string;
+  refund_id: string;
+  refund: number;
+  total: number;
+  reason?: string;
+  notify_url?: string;
+  /** Canonical JSON of the first request: a repeat must be identical (§14.1.2). */
+  canonicalRequest: string;
+  status: RefundStatus;
+  channel: "ORIGINAL" | "OTHER_BALANCE" | "OTHER_BANKCARD";
+  user_received_account: string;
+  createdAtMs: number;
+  successAtMs?: number;
+  timer?: NodeJS.Timeout;
+}
 
 export interface SubOrder {
   mchid: string;
@@ -88,8 +117,15 @@ export class FakeStore {
   readonly links = new Map<string, PrepayLink>();
   readonly billTokens = new Map<string, BillToken>();
   readonly requests: RequestLogEntry[] = [];
+  /** `${mchid}\0${out_refund_no}` → refund. */
+  readonly refunds = new Map<string, FakeRefund>();
+  /** Available refund balance per store (sub_mchid, or mchid in direct mode), in fen. Absent = unlimited. */
+  readonly balances = new Map<string, number>();
 
   reset(): void {
+    for (const r of this.refunds.values()) if (r.timer) clearTimeout(r.timer);
+    this.refunds.clear();
+    this.balances.clear();
     this.orders.clear();
     this.subOutTradeNos.clear();
     this.links.clear();
@@ -112,7 +148,7 @@ export function toTransaction(order: CombineOrder): Record<string, unknown> {
     combine_out_trade_no: order.combine_out_trade_no,
     scene_info: { device_id: order.device_id },
     sub_orders: order.sub_orders.map((s) => {
-      const paid = s.trade_state === "SUCCESS";
+      const paid = isPaidState(s.trade_state);
       const out: Record<string, unknown> = { mchid: s.mchid };
       if (s.sub_mchid !== undefined) out.sub_mchid = s.sub_mchid;
       if (s.sub_appid !== undefined) out.sub_appid = s.sub_appid;
@@ -141,7 +177,7 @@ export function orderTotalFen(order: CombineOrder): number {
 
 export type OrderStatus = "NOTPAY" | "SUCCESS" | "CLOSED";
 export function orderStatus(order: CombineOrder): OrderStatus {
-  if (order.sub_orders.every((s) => s.trade_state === "SUCCESS")) return "SUCCESS";
+  if (order.sub_orders.every((s) => isPaidState(s.trade_state))) return "SUCCESS";
   if (order.sub_orders.some((s) => s.trade_state === "CLOSED")) return "CLOSED";
   return "NOTPAY";
 }

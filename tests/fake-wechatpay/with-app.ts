@@ -25,6 +25,10 @@ const fake = wantFake
       h5Domains: (process.env.FAKE_WECHATPAY_H5_DOMAINS ?? `${appBase.hostname},127.0.0.1,localhost`).split(","),
       notifyTimeScale: Number(process.env.FAKE_WECHATPAY_TIME_SCALE ?? 1),
       log: (line) => console.log(`[fake-wechatpay] ${line}`),
+      // "manual": refunds stay PROCESSING until a test decides (refund-result); default: SUCCESS after 10 s × scale
+      ...(process.env.FAKE_WECHATPAY_REFUND_DELAY_MS
+        ? { refundDelayMs: process.env.FAKE_WECHATPAY_REFUND_DELAY_MS === "manual" ? null : Number(process.env.FAKE_WECHATPAY_REFUND_DELAY_MS) }
+        : {}),
     })
   : undefined;
 if (fake) console.log(`[fake-wechatpay] listening on ${fake.url} (TEST ONLY — no real money moves)`);

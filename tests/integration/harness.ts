@@ -26,6 +26,9 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/admin\/products\/([^/]+)$/, ["sku"], () => import("@/app/api/admin/products/[sku]/route")],
   [/^\/api\/admin\/images$/, [], () => import("@/app/api/admin/images/route")],
   [/^\/media\/([^/]+)$/, ["file"], () => import("@/app/media/[file]/route")],
+  [/^\/api\/wechatpay\/refund-notify$/, [], () => import("@/app/api/wechatpay/refund-notify/route")],
+  [/^\/api\/admin\/orders\/([^/]+)\/refunds$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/refunds/route")],
+  [/^\/api\/admin\/refunds\/([^/]+)\/query$/, ["refundNo"], () => import("@/app/api/admin/refunds/[refundNo]/query/route")],
 ];
 
 async function dispatch(request: Request): Promise<Response> {
@@ -54,7 +57,13 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { mode?: "partner" | "direct"; label?: string; /** default: a private copy of the SQLite template */ databaseUrl?: string } = {},
+  opts: {
+    mode?: "partner" | "direct";
+    label?: string;
+    /** default: a private copy of the SQLite template */ databaseUrl?: string;
+    /** the fake's refund result delay; default null: tests decide results with /refunds/{no}/result */
+    refundDelayMs?: number | null;
+  } = {},
 ): Promise<Harness> {
   const shim = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -74,7 +83,13 @@ export async function startHarness(
   await new Promise<void>((r) => shim.listen(0, "127.0.0.1", r));
   const appUrl = `http://127.0.0.1:${(shim.address() as AddressInfo).port}`;
 
-  const fake = await startFakeWechatPay({ port: 0, host: "127.0.0.1", notifyTimeScale: 0.001, h5Domains: ["127.0.0.1", "localhost"] });
+  const fake = await startFakeWechatPay({
+    port: 0,
+    host: "127.0.0.1",
+    notifyTimeScale: 0.001,
+    h5Domains: ["127.0.0.1", "localhost"],
+    refundDelayMs: opts.refundDelayMs === undefined ? null : opts.refundDelayMs,
+  });
   Object.assign(
     process.env,
     testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: appUrl, databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label), mode: opts.mode }),

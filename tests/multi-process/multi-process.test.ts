@@ -14,6 +14,7 @@ import { combineTransaction, notificationBody, signedHeaders } from "../support/
 import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
 import { port as offsetPort } from "../support/ports";
 import { testAppEnv } from "../support/test-identity";
+import { createSessionValue, SESSION_COOKIE } from "../../lib/admin/session";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const PORTS = [offsetPort(3011), offsetPort(3012)];
@@ -146,6 +147,32 @@ describePg("two app processes, one database", () => {
     console.log(`[multi-process] 50 queries + 50 notifications over ${PORTS.length} processes in ${ms} ms`);
   });
 
+  it("20 concurrent full refunds of one sub-order across both processes (distinct Idempotency-Keys): one reaches WeChat", async () => {
+    const { orderNo, subs } = await newOrder();
+    await control(`/orders/${orderNo}/pay`, {});
+    for (let i = 0; i < 100 && (await db.order.findUniqueOrThrow({ where: { orderNo } })).status !== "PAID"; i++) await new Promise((r) => setTimeout(r, 100));
+    const s = subs[0]!;
+    const cookie = `${SESSION_COOKIE}=${createSessionValue(testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN)}`;
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        fetch(`http://127.0.0.1:${PORTS[i % 2]}/api/admin/orders/${orderNo}/refunds`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: ORIGIN, cookie, "idempotency-key": `multi-${orderNo}-${i}` },
+          body: JSON.stringify({ outTradeNo: s.outTradeNo, amountFen: s.amountFen }),
+        }),
+      ),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((x) => x === 201)).toHaveLength(1);
+    expect(statuses.filter((x) => x === 409)).toHaveLength(19);
+    const refunds = await db.refund.findMany({ where: { outTradeNo: s.outTradeNo } });
+    expect(refunds).toHaveLength(1);
+    expect((await db.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } })).refundReservedFen).toBe(s.amountFen);
+    const res = await fetch(`${fake.url}/__fake/refunds`);
+    const atWechat = ((await res.json()) as { out_trade_no: string }[]).filter((r) => r.out_trade_no === s.outTradeNo);
+    expect(atWechat).toHaveLength(1);
+  });
+
   it("20 checkouts for the last 5 units across both processes: exactly 5 orders, stock 0, the others OUT_OF_STOCK", async () => {
     const sku = `MP-STOCK-${Date.now()}`;
     await db.product.create({ data: { sku, name: "两进程限量商品", priceFen: 990, storeId: "chayu", stock: 5 } });
@@ -208,7 +235,7 @@ describePg("two app processes, one database", () => {
       const lease = await db.jobLease.findUniqueOrThrow({ where: { name: job } });
       expect(lease.runCount).toBe(list.length);
     }
-    expect([...byJob.keys()].sort()).toEqual(["close-expired", "daily-reconcile", "housekeeping"]);
+    expect([...byJob.keys()].sort()).toEqual(["close-expired", "daily-reconcile", "housekeeping", "refund-sync"]);
     // The daily bill: one run whatever the time of day (it waits for 10:00, or it fetched yesterday's bill and is done).
     expect(byJob.get("daily-reconcile")).toHaveLength(1);
     expect(requests.filter((r) => r.path.startsWith("/v3/bill/tradebill")).length).toBeLessThanOrEqual(1);

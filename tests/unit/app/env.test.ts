@@ -84,6 +84,13 @@ describe("lib/env", () => {
     fails({ ...real, WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com", APP_BASE_URL: "http://shop.example" }, "APP_BASE_URL", /https/);
     const e = parseEnv({ ...real, WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com", APP_BASE_URL: "https://shop.example" });
     expect(e.usesTestSetup).toBe(false);
+    // Refunds: WeChat's ≥ 1 minute between refunds of one order may not be lowered with real money.
+    expect(e.refundMinIntervalSeconds).toBe(60);
+    expect(e.wechatpay.refundNotifyUrl).toBe("https://shop.example/api/wechatpay/refund-notify");
+    const https = { ...real, WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com", APP_BASE_URL: "https://shop.example" };
+    fails({ ...https, REFUND_MIN_INTERVAL_SECONDS: "1" }, "REFUND_MIN_INTERVAL_SECONDS", /≥ 60 in production/);
+    fails({ ...https, REFUND_MIN_INTERVAL_SECONDS: "-1" }, "REFUND_MIN_INTERVAL_SECONDS", /≥ 0/);
+    expect(parseEnv({ ...base, NODE_ENV: "production", REFUND_MIN_INTERVAL_SECONDS: "1" }).refundMinIntervalSeconds).toBe(1);
   });
 
   it("keeps its list of test-key fingerprints in step with the committed fixture files", () => {

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseTradeBill } from "@/lib/bills/parse";
-import { beijingDateOf, beijingDayRange, reconcile, type BillLine, type LocalSubOrder } from "@/lib/bills/reconcile";
+import { beijingDateOf, beijingDayRange, reconcile, type BillLine, type LocalRefund, type LocalSubOrder } from "@/lib/bills/reconcile";
 import { reportToCsv } from "@/lib/bills/report-csv";
 
 const DATE = "2026-11-26";
@@ -121,19 +121,91 @@ describe("reconcile", () => {
     expect(r.lines[0]).toMatchObject({ kind: "STATUS_DIFFERS", localState: "CLOSED" });
   });
 
-  it("refund lines: matched when our sub-order is REFUND, status differs otherwise", () => {
-    const refunded = local("R1", 100, { tradeState: "REFUND" }), paid = local("P1", 200);
-    const rows = [
-      row(refunded),
-      row(refunded, { tradeState: "REFUND", refundId: "503001", orderAmountFen: 0, settlementAmountFen: 0, refundAmountFen: 100 }),
-      row(paid),
-      row(paid, { tradeState: "REFUND", refundId: "503002", orderAmountFen: 0, settlementAmountFen: 0, refundAmountFen: 200 }),
-    ];
-    const r = run(rows, [refunded, paid]);
-    expect(r.counts).toMatchObject({ MATCHED: 3, STATUS_DIFFERS: 1 });
-    expect(r.lines[0]).toMatchObject({ kind: "STATUS_DIFFERS", outTradeNo: "P1", note: expect.stringContaining("503002") });
-    // the refund line is not a second payment: counts against the summary exclude it
-    expect(r.totals.find((t) => t.label.startsWith("总交易单数（支付记录）"))).toMatchObject({ expected: 2, actual: 2, ok: true });
+  describe("refund lines (docs/wechatpay.md §14.7): matched by (特约商户号, 商户退款单号) against the ledger", () => {
+    const SUB = "1900000201";
+    const refundRow = (s: LocalSubOrder, outRefundNo: string, fen: number, over: Partial<BillLine> = {}) =>
+      row(s, {
+        tradeState: "REFUND",
+        subMchid: SUB,
+        refundId: `503${outRefundNo}`,
+        outRefundNo,
+        refundStatus: "PROCESSING",
+        orderAmountFen: 0,
+        settlementAmountFen: 0,
+        refundAmountFen: fen,
+        requestedRefundAmountFen: fen,
+        feeMilliFen: -Math.round(fen * 6),
+        ...over,
+      });
+    const ledger = (s: LocalSubOrder, refundNo: string, amountFen: number, over: Partial<LocalRefund> = {}): LocalRefund => ({
+      refundNo,
+      outTradeNo: s.outTradeNo,
+      orderNo: s.orderNo,
+      subMchid: SUB,
+      storeName: "店铺",
+      amountFen,
+      status: "SUCCESS",
+      origin: "APP",
+      acceptedAt: at("11:00:00"),
+      ...over,
+    });
+
+    it("a bill with payments and refunds (an external refund, an unknown one, an amount difference, one missing)", () => {
+      const a = local("A1", 1000), b = local("B1", 500), c = local("C1", 300);
+      const rows = [
+        row(a, { subMchid: SUB, feeMilliFen: 6000 }),
+        row(b, { subMchid: SUB, feeMilliFen: 3000 }),
+        row(c, { subMchid: "1900000202", feeMilliFen: 2000 }),
+        // ours, matched; the bill's snapshot says PROCESSING while our ledger says SUCCESS: not a difference
+        refundRow(a, "RA1", 400),
+        // staff refunded in the merchant platform; we learned it from its REFUND.* notification (EXTERNAL)
+        refundRow(b, "MP0001", 100, { refundStatus: "SUCCESS" }),
+        // amount differs: the bill says 60, our ledger 50
+        refundRow(a, "RA2", 60),
+        // never heard of
+        refundRow(b, "MP9999", 20),
+      ];
+      const refunds = [
+        ledger(a, "RA1", 400),
+        ledger(b, "MP0001", 100, { origin: "EXTERNAL" }),
+        ledger(a, "RA2", 50, { status: "PROCESSING" }),
+        // accepted that day but not in the bill
+        ledger(c, "RC1", 30, { subMchid: "1900000202" }),
+        // refused / closed ones are not expected in the bill
+        ledger(c, "RC2", 30, { subMchid: "1900000202", status: "FAILED" }),
+        ledger(c, "RC3", 30, { subMchid: "1900000202", status: "CLOSED" }),
+      ];
+      const r = reconcile({ billDate: DATE, rows, summary: { ...summaryOf(rows), requestedRefundFen: 580 }, local: [a, b, c], localRefunds: refunds });
+      expect(r.ok).toBe(false);
+      expect(r.counts).toMatchObject({ MATCHED: 5, REFUND_UNKNOWN: 1, REFUND_AMOUNT_DIFFERS: 1, REFUND_MISSING_FROM_BILL: 1, STATUS_DIFFERS: 0 });
+      expect(r.lines.find((l) => l.kind === "REFUND_UNKNOWN")).toMatchObject({ refundNo: "MP9999", outTradeNo: "B1", billAmountFen: 20 });
+      expect(r.lines.find((l) => l.kind === "REFUND_AMOUNT_DIFFERS")).toMatchObject({ refundNo: "RA2", billAmountFen: 60, localAmountFen: 50 });
+      expect(r.lines.find((l) => l.kind === "REFUND_MISSING_FROM_BILL")).toMatchObject({ refundNo: "RC1", outTradeNo: "C1", localAmountFen: 30 });
+      expect(r.lines.find((l) => l.refundNo === "MP0001")).toMatchObject({ kind: "MATCHED", note: expect.stringContaining("商户平台") });
+      // refund rows are not payments: the payment counts exclude them
+      expect(r.totals.find((t) => t.label.startsWith("总交易单数（支付记录）"))).toMatchObject({ expected: 3, actual: 3, ok: true });
+      // the bill's 申请退款总金额 against what our ledger accepted that day (400 + 100 + 50 + 30)
+      expect(r.totals.find((t) => t.label.startsWith("申请退款总金额 = 本地"))).toMatchObject({ expected: 580, actual: 580, ok: true });
+      // per store: payments, refunds, net, net fee (refund rows carry negative fees)
+      expect(r.stores).toEqual([
+        { subMchid: SUB, storeName: "店铺", paymentCount: 2, paymentFen: 1500, refundCount: 4, refundFen: 580, netFen: 920, netFeeMilliFen: 9000 - 2400 - 600 - 360 - 120 },
+        { subMchid: "1900000202", storeName: "店铺", paymentCount: 1, paymentFen: 300, refundCount: 0, refundFen: 0, netFen: 300, netFeeMilliFen: 2000 },
+      ]);
+    });
+
+    it("the same 商户退款单号 under another 特约商户号 is not ours", () => {
+      const a = local("A1", 1000);
+      const r = reconcile({ billDate: DATE, rows: [row(a, { subMchid: SUB }), refundRow(a, "RA1", 400, { subMchid: "1900000299" })], summary: { tradeCount: 2 }, local: [a], localRefunds: [ledger(a, "RA1", 400)] });
+      expect(r.counts).toMatchObject({ REFUND_UNKNOWN: 1, REFUND_MISSING_FROM_BILL: 1 });
+    });
+
+    it("all refunds matched → ok", () => {
+      const a = local("A1", 1000);
+      const rows = [row(a, { subMchid: SUB }), refundRow(a, "RA1", 400)];
+      const r = reconcile({ billDate: DATE, rows, summary: { ...summaryOf(rows), requestedRefundFen: 400 }, local: [a], localRefunds: [ledger(a, "RA1", 400)] });
+      expect(r.counts).toMatchObject({ MATCHED: 2 });
+      expect(r.ok).toBe(true);
+    });
   });
 
   it("matches by transaction_id when the out_trade_no is not ours; flags a different transaction_id", () => {
@@ -179,7 +251,10 @@ describe("reconcile", () => {
       local("S20261126B1", 1230, { transactionId: "4200002026112600000002", tradeState: "REFUND", successTime: at("11:02:45") }),
       local("S20261126A2", 9_999_999, { transactionId: "4200002026112600000003", successTime: at("23:59:59") }),
     ];
-    const r = reconcile({ billDate: DATE, rows: bill.rows, summary: bill.summary, local: locals });
+    const refunds: LocalRefund[] = [
+      { refundNo: "R20261126B1", outTradeNo: "S20261126B1", orderNo: "CS20261126B1", subMchid: "1900000202", amountFen: 1230, status: "SUCCESS", origin: "APP", acceptedAt: at("15:40:00") },
+    ];
+    const r = reconcile({ billDate: DATE, rows: bill.rows, summary: bill.summary, local: locals, localRefunds: refunds });
     expect(r.counts.MATCHED).toBe(4);
     expect(r.ok).toBe(true);
 

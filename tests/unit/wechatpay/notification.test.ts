@@ -58,9 +58,15 @@ describe("parseNotification (§7)", () => {
   });
 
   it("hands back other event types decrypted but untyped (caller decides)", async () => {
-    const n = buildNotification({ anything: 1 }, { event_type: "REFUND.SUCCESS" });
+    const n = buildNotification({ anything: 1 }, { event_type: "SECURITY_ECHO.SUCCESS" });
     const parsed = await client.parseNotification(n.headers, n.body);
-    expect(parsed).toMatchObject({ kind: "other", event_type: "REFUND.SUCCESS", resource: { anything: 1 } });
+    expect(parsed).toMatchObject({ kind: "other", event_type: "SECURITY_ECHO.SUCCESS", resource: { anything: 1 } });
+  });
+
+  it("REFUND.* is typed (docs/wechatpay.md §14.4): a plaintext without the refund fields is invalid", async () => {
+    const n = buildNotification({ anything: 1 }, { event_type: "REFUND.SUCCESS", aad: "" });
+    const e = await rejection(client.parseNotification(n.headers, n.body));
+    expect(e).toBeInstanceOf(WechatPayValidationError);
   });
 
   it("signature failure comes first: nothing is decrypted", async () => {

@@ -1,5 +1,7 @@
 import { notFound } from "next/navigation";
 import { OrderActions } from "@/components/admin/order-actions";
+import { StoreRefunds } from "@/components/admin/refunds";
+import { toRefundView } from "@/lib/refunds/view";
 import { requireAdminPage } from "@/lib/admin/guard";
 import { formatBeijing, isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@/lib/admin/format";
 import { getAdminOrder } from "@/lib/admin/orders";
@@ -9,7 +11,14 @@ import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 
 type Props = { params: Promise<{ orderNo: string }> };
 
-const SOURCE_LABELS: Record<string, string> = { NOTIFY: "支付通知", QUERY: "主动查询", CLOSE: "关单" };
+const SOURCE_LABELS: Record<string, string> = {
+  NOTIFY: "支付通知",
+  QUERY: "主动查询",
+  CLOSE: "关单",
+  REFUND_CREATE: "申请退款",
+  REFUND_QUERY: "查询退款",
+  REFUND_NOTIFY: "退款通知",
+};
 
 export default async function AdminOrderPage({ params }: Props) {
   const { orderNo } = await params;
@@ -84,6 +93,21 @@ export default async function AdminOrderPage({ params }: Props) {
         </table>
       </div>
 
+      <h2>退款</h2>
+      {order.subOrders.map((s) => (
+        <StoreRefunds
+          key={s.outTradeNo}
+          orderNo={order.orderNo}
+          outTradeNo={s.outTradeNo}
+          storeName={s.store.name}
+          paidFen={s.amountFen}
+          refundedFen={s.refundedFen}
+          reservedFen={s.refundReservedFen}
+          refundable={(order.status === "PAID" || order.status === "REFUNDED") && (s.tradeState === "SUCCESS" || s.tradeState === "REFUND")}
+          refunds={s.refunds.map(toRefundView)}
+        />
+      ))}
+
       <h2>通知与查询记录</h2>
       <div className="table-wrap">
         <table className="table" aria-label="审计日志">
@@ -109,7 +133,7 @@ export default async function AdminOrderPage({ params }: Props) {
                   <td>{formatBeijing(e.receivedAt)}</td>
                   <td>{e.verified ? <span className="tag ok">通过</span> : <span className="tag bad">未通过</span>}</td>
                   <td>{e.outcome}</td>
-                  <td className="wrap">{e.reason ?? ""}</td>
+                  <td className="wrap">{e.refundNo ? `退款单 ${e.refundNo} ` : ""}{e.reason ?? ""}</td>
                   <td className="mono">{e.notificationId ?? ""}</td>
                   <td className="mono">{e.requestId ?? ""}</td>
                   <td className="mono">{e.tradeStates ?? ""}</td>

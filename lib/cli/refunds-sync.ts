@@ -1,0 +1,9 @@
+// npm run refunds:sync — settles refunds still open (docs/wechatpay.md §14.2), for cron/systemd timers.
+// Exits non-zero when WeChat could not be asked about a refund, so the scheduler notices.
+import { syncProcessingRefunds } from "../refunds/sync";
+import { prisma } from "../db";
+
+const summary = await syncProcessingRefunds();
+console.log(JSON.stringify(summary));
+await prisma.$disconnect();
+process.exitCode = summary.problems.length ? 1 : 0;

@@ -1,0 +1,462 @@
+// The refund ledger (docs/wechatpay.md §14). WeChat has no API that lists an order's refunds, so this table is
+// the truth. Every rule that money depends on is decided by the database inside one transaction:
+// - the sum of a sub-order's live refunds never exceeds what was paid: ONE conditional UPDATE raises
+//   SubOrder.refundReservedFen only if the result still fits (PostgreSQL re-checks the condition on the newest
+//   row version after waiting for the row lock; SQLite serialises writers), never a read-then-write;
+// - ≤ 50 refunds per sub-order (same UPDATE), ≥ N seconds since the previous one (checked under that row lock);
+// - status only moves forward (conditional updates on the refund's status), each result applied once.
+import { randomBytes } from "node:crypto";
+import { prisma, type Db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { wechatpay } from "@/lib/wechatpay-server";
+import { classifyRefundFailure, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
+
+export const MAX_REFUNDS_PER_SUB_ORDER = 50;
+export const REFUND_WINDOW_DAYS = 365;
+/** Statuses of our ledger. PENDING and FAILED are ours; the others are WeChat's (§14.1.4). */
+export const REFUND_STATUSES = ["PENDING", "PROCESSING", "ABNORMAL", "SUCCESS", "CLOSED", "FAILED"] as const;
+export type LedgerRefundStatus = (typeof REFUND_STATUSES)[number];
+/** Statuses that still hold their amount against the sub-order. */
+export const LIVE_STATUSES: LedgerRefundStatus[] = ["PENDING", "PROCESSING", "ABNORMAL", "SUCCESS"];
+
+/** From which statuses a WeChat status may be reached: forward only, SUCCESS and CLOSED are final. */
+const PREDECESSORS: Record<"PROCESSING" | "ABNORMAL" | "SUCCESS" | "CLOSED", LedgerRefundStatus[]> = {
+  PROCESSING: ["PENDING"],
+  ABNORMAL: ["PENDING", "PROCESSING"],
+  SUCCESS: ["PENDING", "PROCESSING", "ABNORMAL"],
+  CLOSED: ["PENDING", "PROCESSING", "ABNORMAL"],
+};
+
+/** §14.1.4 design rule: an unknown WeChat status is handled like PROCESSING (keep polling). */
+export function normaliseWechatStatus(s: string): keyof typeof PREDECESSORS {
+  return s === "SUCCESS" || s === "CLOSED" || s === "ABNORMAL" ? s : "PROCESSING";
+}
+
+export type RefundSource = "REFUND_CREATE" | "REFUND_QUERY" | "REFUND_NOTIFY";
+export type RefundApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
+
+export class RefundRejectedError extends Error {
+  constructor(
+    readonly reason: "UNKNOWN_REFUND" | "MISMATCH",
+    message: string,
+  ) {
+    super(message);
+    this.name = "RefundRejectedError";
+  }
+}
+
+/** "R" + Beijing yyMMddHHmmss + 8 random chars: 21 of [0-9A-Z], inside §14.1.1's [0-9A-Za-z_-|*@]{1,64}. */
+export function newRefundNo(now: Date): string {
+  const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const t = new Date(now.getTime() + 8 * 3600_000).toISOString();
+  const stamp = t.slice(2, 4) + t.slice(5, 7) + t.slice(8, 10) + t.slice(11, 13) + t.slice(14, 16) + t.slice(17, 19);
+  let suffix = "";
+  for (const b of randomBytes(8)) suffix += ALPHABET[b % 32];
+  return `R${stamp}${suffix}`;
+}
+
+type RefundRow = NonNullable<Awaited<ReturnType<typeof prisma.refund.findUnique>>>;
+
+async function auditRefund(
+  db: Pick<Db, "paymentEvent">,
+  a: { source: RefundSource; orderNo: string | null; refundNo: string | null; outcome: RefundApplyOutcome | "REJECTED"; verified?: boolean; reason?: string; notificationId?: string; requestId?: string; status?: string },
+): Promise<void> {
+  await db.paymentEvent.create({
+    data: {
+      orderNo: a.orderNo,
+      refundNo: a.refundNo,
+      source: a.source,
+      notificationId: a.notificationId ?? null,
+      requestId: a.requestId ?? null,
+      verified: a.verified ?? true,
+      outcome: a.outcome,
+      reason: a.reason?.slice(0, 500) ?? null,
+      tradeStates: a.status ?? null,
+    },
+  });
+}
+
+// ---- creating a refund ------------------------------------------------------------------------------------------
+
+export interface RefundInput {
+  orderNo: string;
+  outTradeNo: string;
+  amountFen: number;
+  reason?: string;
+  idempotencyKey: string;
+  requestedBy: string;
+  now?: Date;
+}
+
+export interface RefundProblem {
+  code: string;
+  /** "unknown" = retried with the same number automatically; "retry_later" / "final" need the merchant. */
+  class: "unknown" | "retry_later" | "final";
+  advice: string;
+}
+
+/**
+ * Creates the refund in the ledger (reserving its amount) and sends it to WeChat once. A repeated
+ * Idempotency-Key returns the stored refund without calling WeChat again. WeChat's refusal is not an exception:
+ * the refund comes back with its problem (PENDING + advice for unknown/retry-later outcomes, FAILED for final ones).
+ */
+export async function requestRefund(input: RefundInput): Promise<{ refundNo: string; replayed: boolean; problem?: RefundProblem }> {
+  const now = input.now ?? new Date();
+  const existing = await prisma.refund.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+  if (existing) return { refundNo: sameRequest(existing, input), replayed: true };
+
+  const order = await prisma.order.findUnique({
+    where: { orderNo: input.orderNo },
+    select: { status: true, paidAt: true, subOrders: { select: { outTradeNo: true, amountFen: true, subMchid: true, tradeState: true, successTime: true, refundReservedFen: true } } },
+  });
+  if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  const sub = order.subOrders.find((s) => s.outTradeNo === input.outTradeNo);
+  if (!sub) throw new AppError("INVALID_REQUEST", "请求参数有误（outTradeNo: 不是该订单的子订单）", { field: "outTradeNo" });
+  if ((order.status !== "PAID" && order.status !== "REFUNDED") || !["SUCCESS", "REFUND"].includes(sub.tradeState)) {
+    throw new AppError("ORDER_NOT_PAID", "订单尚未支付，不能退款");
+  }
+  const paidAt = sub.successTime ?? order.paidAt;
+  if (paidAt && now.getTime() > paidAt.getTime() + REFUND_WINDOW_DAYS * 86400_000) {
+    throw new AppError("REFUND_WINDOW_EXPIRED", "已超过支付成功后一年的退款期限，微信支付不再受理退款，请通过其他方式退款给顾客");
+  }
+  // A cheap early answer; the conditional UPDATE below is what actually decides.
+  if (input.amountFen > sub.amountFen - sub.refundReservedFen) throw exceedsRemaining(sub.amountFen - sub.refundReservedFen);
+
+  const refundNo = newRefundNo(now);
+  const body: RefundRequest = {
+    ...(sub.subMchid ? { sub_mchid: sub.subMchid } : {}),
+    out_trade_no: sub.outTradeNo,
+    out_refund_no: refundNo,
+    ...(input.reason ? { reason: input.reason } : {}),
+    notify_url: env().wechatpay.refundNotifyUrl,
+    amount: { refund: input.amountFen, total: sub.amountFen, currency: "CNY" },
+  };
+  const minIntervalMs = env().refundMinIntervalSeconds * 1000;
+  try {
+    await prisma.$transaction(
+      async (db) => {
+        // The decision: the first statement, so SQLite takes its write lock and PostgreSQL the row lock at once.
+        const reserved = await db.$executeRaw`
+          UPDATE "SubOrder"
+             SET "refundReservedFen" = "refundReservedFen" + ${input.amountFen}, "refundCount" = "refundCount" + 1
+           WHERE "outTradeNo" = ${sub.outTradeNo}
+             AND "refundReservedFen" + ${input.amountFen} <= "amountFen"
+             AND "refundCount" < ${MAX_REFUNDS_PER_SUB_ORDER}
+             AND "tradeState" IN ('SUCCESS', 'REFUND')`;
+        const row = await db.subOrder.findUniqueOrThrow({
+          where: { outTradeNo: sub.outTradeNo },
+          select: { amountFen: true, refundReservedFen: true, refundCount: true, tradeState: true, lastRefundAt: true },
+        });
+        if (reserved !== 1) {
+          if (!["SUCCESS", "REFUND"].includes(row.tradeState)) throw new AppError("ORDER_NOT_PAID", "订单尚未支付，不能退款");
+          if (row.refundCount >= MAX_REFUNDS_PER_SUB_ORDER) {
+            throw new AppError("REFUND_LIMIT_REACHED", `该子订单已退款 ${MAX_REFUNDS_PER_SUB_ORDER} 次，达到微信支付的部分退款次数上限`);
+          }
+          throw exceedsRemaining(row.amountFen - row.refundReservedFen);
+        }
+        // Read under the row lock our UPDATE holds: a concurrent refund of this sub-order waits for our commit.
+        if (row.lastRefundAt && now.getTime() - row.lastRefundAt.getTime() < minIntervalMs) {
+          const retryAt = new Date(row.lastRefundAt.getTime() + minIntervalMs);
+          const seconds = Math.ceil((retryAt.getTime() - now.getTime()) / 1000);
+          throw new AppError("REFUND_TOO_SOON", `同一子订单两次退款需间隔至少 ${minIntervalMs / 1000} 秒（微信支付规则），请在 ${seconds} 秒后重试`, {
+            retryAfterSeconds: seconds,
+            retryAt: retryAt.toISOString(),
+          });
+        }
+        await db.subOrder.update({ where: { outTradeNo: sub.outTradeNo }, data: { lastRefundAt: now } });
+        await db.refund.create({
+          data: {
+            refundNo,
+            outTradeNo: sub.outTradeNo,
+            orderNo: input.orderNo,
+            subMchid: sub.subMchid,
+            amountFen: input.amountFen,
+            totalFen: sub.amountFen,
+            reason: input.reason ?? null,
+            requestedBy: input.requestedBy,
+            idempotencyKey: input.idempotencyKey,
+            requestBody: JSON.stringify(body),
+            status: "PENDING",
+            nextQueryAt: new Date(now.getTime() + 60_000),
+          },
+        });
+      },
+      { maxWait: 15_000, timeout: 15_000 },
+    );
+  } catch (e) {
+    // Two requests with the same key at once: the unique index let one in; the other returns its refund.
+    if (isUniqueViolation(e)) {
+      const winner = await prisma.refund.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+      if (winner) return { refundNo: sameRequest(winner, input), replayed: true };
+    }
+    throw e;
+  }
+  const problem = await sendRefund(refundNo, now);
+  return { refundNo, replayed: false, ...(problem ? { problem } : {}) };
+}
+
+function exceedsRemaining(remainingFen: number): AppError {
+  return new AppError("REFUND_EXCEEDS_REMAINING", `退款金额超过该门店子订单的可退金额（剩余 ¥${(Math.max(0, remainingFen) / 100).toFixed(2)}）`, {
+    remainingFen: Math.max(0, remainingFen),
+  });
+}
+
+function sameRequest(r: RefundRow, input: RefundInput): string {
+  if (r.orderNo !== input.orderNo || r.outTradeNo !== input.outTradeNo || r.amountFen !== input.amountFen || (r.reason ?? undefined) !== (input.reason || undefined)) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一笔不同的退款请求");
+  }
+  return r.refundNo;
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === "P2002";
+}
+
+/**
+ * Sends (or re-sends) a PENDING refund: the stored body, byte for byte, under the same out_refund_no (§14.5).
+ * Returns the problem when WeChat did not accept it.
+ */
+export async function sendRefund(refundNo: string, now = new Date()): Promise<RefundProblem | undefined> {
+  const r = await prisma.refund.findUnique({ where: { refundNo } });
+  if (!r || r.status !== "PENDING" || !r.requestBody) return undefined;
+  await prisma.refund.update({ where: { refundNo }, data: { sendCount: { increment: 1 } } });
+  let res: RefundResponse & { requestId?: string };
+  try {
+    res = await wechatpay().createRefund(JSON.parse(r.requestBody) as RefundRequest);
+  } catch (e) {
+    const f = classifyRefundFailure(e);
+    const requestId = (e as { requestId?: string }).requestId;
+    if (f.class === "final") {
+      // Nothing exists at WeChat: FAILED (from PENDING only) gives the amount and the count back.
+      await prisma.$transaction(async (db) => {
+        const { count } = await db.refund.updateMany({
+          where: { refundNo, status: "PENDING" },
+          data: { status: "FAILED", lastErrorCode: f.code, lastErrorMessage: f.advice },
+        });
+        if (count === 1) {
+          await db.subOrder.update({
+            where: { outTradeNo: r.outTradeNo },
+            data: { refundReservedFen: { decrement: r.amountFen }, refundCount: { decrement: 1 } },
+          });
+        }
+        await auditRefund(db, { source: "REFUND_CREATE", orderNo: r.orderNo, refundNo, outcome: count === 1 ? "APPLIED" : "NO_CHANGE", reason: `refused ${f.code}`, requestId, status: "FAILED" });
+      });
+    } else {
+      await prisma.refund.updateMany({
+        where: { refundNo, status: "PENDING" },
+        data: { lastErrorCode: f.code, lastErrorMessage: f.advice, nextQueryAt: new Date(now.getTime() + 60_000) },
+      });
+      await auditRefund(prisma, { source: "REFUND_CREATE", orderNo: r.orderNo, refundNo, outcome: "NO_CHANGE", reason: `${f.class} ${f.code}`, requestId });
+    }
+    return f;
+  }
+  await applyRefundResult(fromResponse(res, r), { source: "REFUND_CREATE", requestId: res.requestId });
+  return undefined;
+}
+
+// ---- applying WeChat's view of a refund -------------------------------------------------------------------------
+
+export interface RefundResult {
+  refundNo: string;
+  status: string;
+  refundId: string;
+  outTradeNo?: string;
+  transactionId?: string;
+  subMchid?: string;
+  amountFen: number;
+  totalFen: number;
+  channel?: string;
+  userReceivedAccount?: string;
+  successTime?: string;
+  acceptedAt?: string;
+}
+
+function fromResponse(res: RefundResponse, r: { subMchid: string | null }): RefundResult {
+  return {
+    refundNo: res.out_refund_no,
+    status: res.status,
+    refundId: res.refund_id,
+    outTradeNo: res.out_trade_no,
+    transactionId: res.transaction_id,
+    // §14.1.3: the response has no sub_mchid; the ledger's mapping is the truth.
+    subMchid: r.subMchid ?? undefined,
+    amountFen: res.amount.refund,
+    totalFen: res.amount.total,
+    channel: res.channel,
+    userReceivedAccount: res.user_received_account,
+    successTime: res.success_time,
+    acceptedAt: res.create_time,
+  };
+}
+
+const dateOrNull = (s: string | undefined) => {
+  if (!s) return null;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+
+/** How WeChat's refund differs from our ledger row (假通知 check, §14.4.3), or null. */
+function mismatch(r: RefundRow, sub: { transactionId: string | null }, x: RefundResult): string | null {
+  if (x.subMchid !== undefined && r.subMchid !== null && x.subMchid !== r.subMchid) return `sub_mchid ${x.subMchid} ≠ ${r.subMchid}`;
+  if (x.outTradeNo !== undefined && x.outTradeNo !== r.outTradeNo) return `out_trade_no ${x.outTradeNo} ≠ ${r.outTradeNo}`;
+  if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId) return `transaction_id ${x.transactionId} ≠ ${sub.transactionId}`;
+  if (x.amountFen !== r.amountFen) return `amount.refund ${x.amountFen} ≠ ${r.amountFen}`;
+  if (x.totalFen !== r.totalFen) return `amount.total ${x.totalFen} ≠ ${r.totalFen}`;
+  return null;
+}
+
+/**
+ * The one path by which WeChat's view of a refund (create answer, query, notification) changes ours: checked
+ * against the ledger, then applied with a conditional update on the status inside one transaction — concurrent
+ * duplicates change it exactly once, each attempt audited.
+ */
+export async function applyRefundResult(
+  x: RefundResult,
+  meta: { source: RefundSource; notificationId?: string; requestId?: string },
+): Promise<RefundApplyOutcome> {
+  const r = await prisma.refund.findUnique({ where: { refundNo: x.refundNo } });
+  if (!r) {
+    await auditRefund(prisma, { ...meta, orderNo: null, refundNo: x.refundNo, outcome: "REJECTED", reason: "unknown refund" });
+    throw new RefundRejectedError("UNKNOWN_REFUND", `unknown refund ${x.refundNo}`);
+  }
+  const sub = await prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: r.outTradeNo }, select: { transactionId: true } });
+  const bad = mismatch(r, sub, x);
+  if (bad) {
+    await auditRefund(prisma, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome: "REJECTED", reason: bad, status: x.status });
+    throw new RefundRejectedError("MISMATCH", bad);
+  }
+  const target = normaliseWechatStatus(x.status);
+  if (r.status === target || !PREDECESSORS[target].includes(r.status as LedgerRefundStatus)) {
+    // Already there, or a late/out-of-order message (e.g. PROCESSING after SUCCESS): nothing moves backwards.
+    await auditRefund(prisma, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome: r.status === target ? "DUPLICATE" : "NO_CHANGE", status: x.status });
+    return r.status === target ? "DUPLICATE" : "NO_CHANGE";
+  }
+  return prisma.$transaction(
+    async (db) => {
+      const outcome = await transition(db, r, target, x);
+      await auditRefund(db, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome, status: x.status });
+      return outcome;
+    },
+    { maxWait: 15_000, timeout: 15_000 },
+  );
+}
+
+type Tx = Parameters<Parameters<typeof prisma.$transaction>[0]>[0];
+
+async function transition(db: Tx, r: { refundNo: string; outTradeNo: string; orderNo: string; amountFen: number }, target: keyof typeof PREDECESSORS, x: RefundResult): Promise<RefundApplyOutcome> {
+  const { count } = await db.refund.updateMany({
+    where: { refundNo: r.refundNo, status: { in: PREDECESSORS[target] } },
+    data: {
+      status: target,
+      refundId: x.refundId,
+      ...(x.channel ? { channel: x.channel } : {}),
+      ...(x.userReceivedAccount ? { userReceivedAccount: x.userReceivedAccount } : {}),
+      ...(target === "SUCCESS" ? { successTime: dateOrNull(x.successTime) ?? new Date() } : {}),
+      ...(x.acceptedAt ? { acceptedAt: dateOrNull(x.acceptedAt) } : {}),
+      lastErrorCode: null,
+      lastErrorMessage: null,
+    },
+  });
+  if (count !== 1) return "DUPLICATE";
+  if (target === "SUCCESS") {
+    await db.subOrder.update({ where: { outTradeNo: r.outTradeNo }, data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" } });
+    const subs = await db.subOrder.findMany({ where: { orderNo: r.orderNo }, select: { amountFen: true, refundedFen: true } });
+    if (subs.every((s) => s.refundedFen >= s.amountFen)) {
+      await db.order.updateMany({ where: { orderNo: r.orderNo, status: "PAID" }, data: { status: "REFUNDED" } });
+    }
+  } else if (target === "CLOSED") {
+    // A closed refund failed: its amount can be refunded again, under a new number (§14.1.2).
+    await db.subOrder.update({ where: { outTradeNo: r.outTradeNo }, data: { refundReservedFen: { decrement: r.amountFen } } });
+  } else {
+    await db.subOrder.updateMany({ where: { outTradeNo: r.outTradeNo, tradeState: "SUCCESS" }, data: { tradeState: "REFUND" } });
+  }
+  return "APPLIED";
+}
+
+/**
+ * A verified REFUND.* notification for a refund we never created (staff refunded in WeChat's merchant platform):
+ * recorded as an EXTERNAL refund when it matches a paid sub-order of ours exactly (store, transaction, total, and
+ * an amount that fits what is left). Anything else is rejected.
+ */
+export async function recordExternalRefund(x: RefundResult, meta: { source: RefundSource; notificationId?: string }): Promise<RefundApplyOutcome> {
+  const sub = x.outTradeNo
+    ? await prisma.subOrder.findUnique({
+        where: { outTradeNo: x.outTradeNo },
+        select: { outTradeNo: true, orderNo: true, subMchid: true, transactionId: true, amountFen: true, tradeState: true },
+      })
+    : null;
+  const reject = async (reason: "UNKNOWN_REFUND" | "MISMATCH", why: string): Promise<never> => {
+    await auditRefund(prisma, { ...meta, orderNo: sub?.orderNo ?? null, refundNo: x.refundNo, outcome: "REJECTED", reason: why, status: x.status });
+    throw new RefundRejectedError(reason, why);
+  };
+  if (!sub) return reject("UNKNOWN_REFUND", `unknown refund ${x.refundNo} for unknown sub-order ${x.outTradeNo ?? "-"}`);
+  if (!["SUCCESS", "REFUND"].includes(sub.tradeState)) return reject("MISMATCH", `external refund for unpaid sub-order ${sub.outTradeNo}`);
+  if ((x.subMchid ?? null) !== sub.subMchid && !(x.subMchid === undefined && sub.subMchid === null)) return reject("MISMATCH", `sub_mchid ${x.subMchid ?? "-"} ≠ ${sub.subMchid ?? "-"}`);
+  if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId) return reject("MISMATCH", "transaction_id mismatch");
+  if (x.totalFen !== sub.amountFen) return reject("MISMATCH", `amount.total ${x.totalFen} ≠ ${sub.amountFen}`);
+  if (x.amountFen <= 0) return reject("MISMATCH", "amount.refund must be positive");
+  const target = normaliseWechatStatus(x.status);
+  try {
+    return await prisma.$transaction(
+      async (db) => {
+        // A CLOSED external refund holds nothing; any other status holds its amount, if it fits.
+        if (target !== "CLOSED") {
+          const reserved = await db.$executeRaw`
+            UPDATE "SubOrder" SET "refundReservedFen" = "refundReservedFen" + ${x.amountFen}, "refundCount" = "refundCount" + 1
+             WHERE "outTradeNo" = ${sub.outTradeNo} AND "refundReservedFen" + ${x.amountFen} <= "amountFen"`;
+          if (reserved !== 1) throw new RefundRejectedError("MISMATCH", `external refund ${x.amountFen} exceeds what is left of ${sub.outTradeNo}`);
+        }
+        await db.refund.create({
+          data: {
+            refundNo: x.refundNo,
+            outTradeNo: sub.outTradeNo,
+            orderNo: sub.orderNo,
+            subMchid: sub.subMchid,
+            amountFen: x.amountFen,
+            totalFen: x.totalFen,
+            origin: "EXTERNAL",
+            requestedBy: "微信支付商户平台",
+            status: target === "CLOSED" ? "CLOSED" : "PENDING",
+            refundId: x.refundId,
+          },
+        });
+        const outcome = target === "CLOSED" ? "APPLIED" : await transition(db, { refundNo: x.refundNo, outTradeNo: sub.outTradeNo, orderNo: sub.orderNo, amountFen: x.amountFen }, target, x);
+        await auditRefund(db, { ...meta, orderNo: sub.orderNo, refundNo: x.refundNo, outcome, reason: "external refund recorded", status: x.status });
+        return outcome;
+      },
+      { maxWait: 15_000, timeout: 15_000 },
+    );
+  } catch (e) {
+    if (isUniqueViolation(e)) return applyRefundResult(x, meta); // a concurrent duplicate recorded it first
+    if (e instanceof RefundRejectedError) return reject(e.reason, e.message);
+    throw e;
+  }
+}
+
+// ---- query / retry ------------------------------------------------------------------------------------------------
+
+/**
+ * "查询退款": a PENDING refund is re-sent with the identical body (WeChat answers with the refund if it was
+ * accepted meanwhile); any other is queried (§14.2) and the answer applied through applyRefundResult.
+ */
+export async function refreshRefund(refundNo: string, now = new Date()): Promise<{ problem?: RefundProblem }> {
+  const r = await prisma.refund.findUnique({ where: { refundNo } });
+  if (!r) throw new AppError("REFUND_NOT_FOUND", "退款单不存在");
+  if (r.status === "FAILED") throw new AppError("REFUND_NOT_RETRYABLE", "该退款已被微信支付拒绝（未创建），请核对后重新发起新的退款");
+  try {
+    if (r.status === "PENDING") {
+      const problem = await sendRefund(refundNo, now);
+      return problem ? { problem } : {};
+    }
+    const res = await wechatpay().queryRefund(refundNo, r.subMchid ? { sub_mchid: r.subMchid } : undefined);
+    await applyRefundResult(fromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
+    return {};
+  } catch (e) {
+    if (e instanceof RefundRejectedError) throw new AppError("WECHATPAY_REJECTED", "微信支付返回的退款与本地记录不符，已拒绝处理");
+    const f = classifyRefundFailure(e);
+    return { problem: f };
+  } finally {
+    await prisma.refund.update({ where: { refundNo }, data: { queryCount: { increment: 1 }, lastQueriedAt: now } });
+  }
+}

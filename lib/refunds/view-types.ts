@@ -1,0 +1,54 @@
+// Client-safe: refund shapes and wording shared by the shopper page, the back office and the API.
+import { formatFen } from "@/lib/money";
+
+export interface RefundView {
+  refundNo: string;
+  outTradeNo: string;
+  orderNo: string;
+  amountFen: number;
+  status: string;
+  origin: string;
+  reason: string | null;
+  channel: string | null;
+  userReceivedAccount: string | null;
+  successTime: string | null;
+  createdAt: string;
+  requestedBy: string;
+  lastErrorCode: string | null;
+  /** What the merchant should know or do (errors, ABNORMAL, CLOSED). */
+  advice: string | null;
+}
+
+/** The shopper's wording ("退款中" / "已退款 ¥x.xx，退回支付用户零钱" …). */
+export function shopperRefundText(r: { status: string; amountFen: number; userReceivedAccount: string | null }): string {
+  switch (r.status) {
+    case "SUCCESS":
+      return `已退款 ${formatFen(r.amountFen)}，退回${r.userReceivedAccount ?? "原支付账户"}`;
+    case "ABNORMAL":
+      return `退款 ${formatFen(r.amountFen)} 异常，商家处理中`;
+    case "CLOSED":
+      return `退款 ${formatFen(r.amountFen)} 已关闭`;
+    default:
+      return `退款中 ${formatFen(r.amountFen)}`;
+  }
+}
+
+export const REFUND_STATUS_LABELS: Record<string, string> = {
+  PENDING: "待受理",
+  PROCESSING: "退款中",
+  SUCCESS: "已退款",
+  ABNORMAL: "退款异常",
+  CLOSED: "已关闭",
+  FAILED: "未受理",
+};
+
+/** docs/wechatpay.md §14.1.4 / §14.3: what an operator does for each state that needs attention. */
+export function refundAdvice(r: { status: string; lastErrorMessage: string | null }): string | null {
+  if (r.status === "ABNORMAL") {
+    return "退款异常（如用户银行卡已注销或冻结）：请在微信支付商户平台（交易中心 → 退款管理）处理，或通过“发起异常退款”接口退至用户其他银行卡或商户银行账户；处理完成后点“查询退款”。";
+  }
+  if (r.status === "CLOSED") return "退款已关闭（退款失败），金额已释放：可使用新的退款单号重新发起退款。";
+  if (r.status === "FAILED") return r.lastErrorMessage ?? "微信支付拒绝了该退款，未创建退款单。";
+  if (r.status === "PENDING" && r.lastErrorMessage) return r.lastErrorMessage;
+  return null;
+}

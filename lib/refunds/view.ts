@@ -1,0 +1,61 @@
+import { prisma } from "@/lib/db";
+import { AppError } from "@/lib/http/errors";
+import { refundAdvice, type RefundView } from "./view-types";
+
+export type { RefundView };
+
+type Row = {
+  refundNo: string;
+  outTradeNo: string;
+  orderNo: string;
+  amountFen: number;
+  status: string;
+  origin: string;
+  reason: string | null;
+  channel: string | null;
+  userReceivedAccount: string | null;
+  successTime: Date | null;
+  createdAt: Date;
+  requestedBy: string;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+};
+
+export function toRefundView(r: Row): RefundView {
+  return {
+    refundNo: r.refundNo,
+    outTradeNo: r.outTradeNo,
+    orderNo: r.orderNo,
+    amountFen: r.amountFen,
+    status: r.status,
+    origin: r.origin,
+    reason: r.reason,
+    channel: r.channel,
+    userReceivedAccount: r.userReceivedAccount,
+    successTime: r.successTime?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    requestedBy: r.requestedBy,
+    lastErrorCode: r.lastErrorCode,
+    advice: refundAdvice(r),
+  };
+}
+
+export async function getRefundView(refundNo: string): Promise<RefundView> {
+  const r = await prisma.refund.findUnique({ where: { refundNo } });
+  if (!r) throw new AppError("REFUND_NOT_FOUND", "退款单不存在");
+  return toRefundView(r);
+}
+
+/** The back office's "needs attention" list: PROCESSING/PENDING older than a day, ABNORMAL, CLOSED, FAILED. */
+export async function listRefundsNeedingAttention(now = new Date(), take = 200): Promise<(RefundView & { storeName: string })[]> {
+  const dayAgo = new Date(now.getTime() - 86400_000);
+  const rows = await prisma.refund.findMany({
+    where: {
+      OR: [{ status: { in: ["ABNORMAL", "CLOSED", "FAILED"] } }, { status: { in: ["PENDING", "PROCESSING"] }, createdAt: { lte: dayAgo } }, { status: "PENDING", lastErrorCode: { not: null } }],
+    },
+    orderBy: { createdAt: "desc" },
+    take,
+    include: { subOrder: { select: { store: { select: { name: true } } } } },
+  });
+  return rows.map((r) => ({ ...toRefundView(r), storeName: r.subOrder.store.name }));
+}

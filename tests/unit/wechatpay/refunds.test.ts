@@ -1,0 +1,219 @@
+// Refund client: known answers (docs/wechatpay.md §14.9), request shapes in partner and direct mode, the
+// REFUND.* notification, and the §14.5 retry classification. The test server and the sealing/signing
+// helpers are independent of lib/wechatpay.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  RequestSigner,
+  RefundNotificationSchema,
+  WechatPayApiError,
+  WechatPayNetworkError,
+  WechatPaySignatureError,
+  WechatPayValidationError,
+  classifyRefundFailure,
+  createWechatPayClient,
+  decryptAeadAes256Gcm,
+  type WechatPayClientConfig,
+} from "../../../lib/wechatpay";
+import { FIXTURES, apiV3Key, buildNotification, ids, pem, rejection, startServer, wechatpayHeaders, type Handler, type TestServer } from "./helpers";
+
+// docs/wechatpay.md §14.9 vectors.
+const kat = JSON.parse(readFileSync(path.join(FIXTURES, "vectors/refund-kat.json"), "utf8")) as {
+  requestSignature: { mchid: string; serialNo: string; timestamp: string; nonce: string; cases: { name: string; method: string; url: string; body: string; signature: string }[] };
+  refundNotification: { key: string; nonce: string; associatedData: string; plaintext: string; ciphertext: string };
+};
+const docKeyPem = readFileSync(path.join(FIXTURES, "official-doc-test-key.pem"), "utf8");
+
+describe("refund known answers (docs/wechatpay.md §14.9)", () => {
+  const rs = kat.requestSignature;
+  for (const c of rs.cases) {
+    it(`signs the ${c.name} message exactly`, () => {
+      const signer = new RequestSigner({ mchid: rs.mchid, serialNo: rs.serialNo, privateKey: docKeyPem });
+      const signed = signer.sign(c.method, c.url, c.body, { timestamp: rs.timestamp, nonce: rs.nonce });
+      expect(signed.signature).toBe(c.signature);
+    });
+  }
+
+  it("decrypts the refund notification vector and validates the plaintext", () => {
+    const v = kat.refundNotification;
+    const plain = decryptAeadAes256Gcm(v.key, v.nonce, v.associatedData, v.ciphertext).toString("utf8");
+    expect(plain).toBe(v.plaintext);
+    const parsed = RefundNotificationSchema.parse(JSON.parse(plain));
+    expect(parsed).toMatchObject({ sub_mchid: "1900000109", refund_status: "SUCCESS", amount: { total: 100, refund: 40 } });
+  });
+
+  it("the vector fails with the wrong associated data (it is authenticated)", () => {
+    const v = kat.refundNotification;
+    expect(() => decryptAeadAes256Gcm(v.key, v.nonce, "", v.ciphertext)).toThrow(/authentication failed/);
+  });
+
+  it("parseNotification: the §14.9 ciphertext inside a signed REFUND.SUCCESS envelope → kind refund", async () => {
+    const v = kat.refundNotification;
+    const client = createWechatPayClient({
+      baseUrl: "http://127.0.0.1:9",
+      mchid: ids.combineMchid,
+      merchantSerialNo: ids.merchantSerialNo,
+      merchantPrivateKey: pem.merchantPrivate,
+      apiV3Key: v.key,
+      publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
+    });
+    const { body } = buildNotification(undefined, {
+      key: v.key,
+      aad: v.associatedData,
+      event_type: "REFUND.SUCCESS",
+      rawPlaintext: v.plaintext,
+    });
+    // buildNotification seals with a fresh nonce; swap in the vector's own nonce + ciphertext and re-sign.
+    const envelope = JSON.parse(body) as { resource: Record<string, string> };
+    envelope.resource = { ...envelope.resource, nonce: v.nonce, ciphertext: v.ciphertext, original_type: "refund" };
+    const raw = JSON.stringify(envelope);
+    const n = await client.parseNotification(wechatpayHeaders(raw), raw);
+    expect(n.kind).toBe("refund");
+    if (n.kind !== "refund") throw new Error("unreachable");
+    expect(n.resource.out_refund_no).toBe("R20250101000001");
+    expect(n.resource.amount.refund).toBe(40);
+  });
+});
+
+let server: TestServer;
+const none: Handler = () => ({ status: 500, body: '{"code":"NOT_ROUTED","message":"set a handler"}' });
+beforeAll(async () => {
+  server = await startServer(none);
+});
+afterAll(() => server.close());
+afterEach(() => {
+  server.handler = none;
+  server.requests.length = 0;
+});
+
+function makeClient(overrides: Partial<WechatPayClientConfig> = {}) {
+  return createWechatPayClient({
+    baseUrl: server.url,
+    mchid: ids.combineMchid,
+    merchantSerialNo: ids.merchantSerialNo,
+    merchantPrivateKey: pem.merchantPrivate,
+    apiV3Key,
+    publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
+    retry: { maxAttempts: 3, baseDelayMs: 1 },
+    timeoutMs: 1_000,
+    userAgent: "test-agent/1.0",
+    ...overrides,
+  });
+}
+
+const sub = ids.subMerchants[0]!;
+const refundBody = {
+  sub_mchid: sub.subMchid,
+  out_trade_no: "C26112700000000ABCD-1",
+  out_refund_no: "R26112700000000ABCD",
+  reason: "退货",
+  notify_url: "https://shop.example.com/api/wechatpay/refund-notify",
+  amount: { refund: 40, total: 100, currency: "CNY" as const },
+};
+const refundAnswer = {
+  refund_id: "50300000000000000000000001",
+  out_refund_no: refundBody.out_refund_no,
+  transaction_id: "4200001234202611270000000001",
+  out_trade_no: refundBody.out_trade_no,
+  channel: "ORIGINAL",
+  user_received_account: "支付用户零钱",
+  create_time: "2026-11-27T15:04:05+08:00",
+  status: "PROCESSING",
+  funds_account: "AVAILABLE",
+  amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, settlement_refund: 40, settlement_total: 100, discount_refund: 0, currency: "CNY", from: [] },
+  promotion_detail: [],
+};
+
+describe("createRefund / queryRefund", () => {
+  it("partner mode: POST /v3/refund/domestic/refunds with sub_mchid in the body, parsed answer", async () => {
+    server.handler = () => ({ body: JSON.stringify(refundAnswer) });
+    const r = await makeClient().createRefund(refundBody);
+    expect(r.status).toBe("PROCESSING");
+    expect(r.amount.refund).toBe(40);
+    const req = server.requests[0]!;
+    expect(req.method).toBe("POST");
+    expect(req.url).toBe("/v3/refund/domestic/refunds");
+    expect(JSON.parse(req.body)).toEqual(refundBody);
+    expect(req.headers["wechatpay-serial"]).toBe(ids.wechatpayPublicKeyId);
+  });
+
+  it("direct mode: no sub_mchid; sending one with direct fields only is rejected before sending", async () => {
+    server.handler = () => ({ body: JSON.stringify(refundAnswer) });
+    const { sub_mchid: _, ...direct } = refundBody;
+    await makeClient().createRefund(direct);
+    expect(JSON.parse(server.requests[0]!.body)).not.toHaveProperty("sub_mchid");
+  });
+
+  it("rejects bad input before sending: reason > 80 bytes, refund > total, neither id, bad out_refund_no", async () => {
+    const c = makeClient();
+    for (const bad of [
+      { ...refundBody, reason: "退".repeat(27) }, // 81 bytes
+      { ...refundBody, amount: { refund: 101, total: 100, currency: "CNY" as const } },
+      { ...refundBody, out_trade_no: undefined },
+      { ...refundBody, out_refund_no: "R#1" },
+      { ...refundBody, notify_url: "https://shop.example.com/n?x=1" },
+    ]) {
+      const e = await rejection(c.createRefund(bad));
+      expect(e).toBeInstanceOf(WechatPayValidationError);
+      expect(classifyRefundFailure(e).class).toBe("final");
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("SYSTEM_ERROR is retried with byte-identical bodies (same out_refund_no), then succeeds", async () => {
+    let n = 0;
+    server.handler = () => (++n < 3 ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"系统超时"}' } : { body: JSON.stringify(refundAnswer) });
+    await makeClient().createRefund(refundBody);
+    expect(server.requests).toHaveLength(3);
+    expect(new Set(server.requests.map((r) => r.body)).size).toBe(1);
+  });
+
+  it("queryRefund: partner → ?sub_mchid= in the signed URL; direct → no query; path escaped", async () => {
+    server.handler = () => ({ body: JSON.stringify({ ...refundAnswer, status: "SUCCESS", success_time: "2026-11-27T15:05:00+08:00" }) });
+    const r = await makeClient().queryRefund("R|2026*1", { sub_mchid: sub.subMchid });
+    expect(r.status).toBe("SUCCESS");
+    expect(server.requests[0]!.url).toBe(`/v3/refund/domestic/refunds/R%7C2026%2A1?sub_mchid=${sub.subMchid}`);
+    await makeClient().queryRefund("R1");
+    expect(server.requests[1]!.url).toBe("/v3/refund/domestic/refunds/R1");
+  });
+
+  it("an unsigned 200 is not trusted: signature error, outcome unknown", async () => {
+    server.handler = () => ({ body: JSON.stringify(refundAnswer), sign: false });
+    const e = await rejection(makeClient().createRefund(refundBody));
+    expect(e).toBeInstanceOf(WechatPaySignatureError);
+    expect(classifyRefundFailure(e)).toMatchObject({ class: "unknown", code: "UNVERIFIED" });
+  });
+});
+
+describe("refund failure classification (docs/wechatpay.md §14.5)", () => {
+  const api = (status: number, code: string) => new WechatPayApiError({ status, code, message: code });
+  it.each([
+    [500, "SYSTEM_ERROR", "unknown"],
+    [429, "FREQUENCY_LIMITED", "unknown"],
+    [429, "RATELIMIT_EXCEEDED", "unknown"],
+    [503, "UNKNOWN", "unknown"],
+    [403, "NOT_ENOUGH", "retry_later"],
+    [403, "NOTENOUGH", "retry_later"],
+    [403, "USER_ACCOUNT_ABNORMAL", "final"],
+    [403, "NO_AUTH", "final"],
+    [400, "PARAM_ERROR", "final"],
+    [400, "INVALID_REQUEST", "final"],
+    [404, "RESOURCE_NOT_EXISTS", "final"],
+    [401, "SIGN_ERROR", "final"],
+    [400, "MCH_NOT_EXISTS", "final"],
+  ])("%i %s → %s", (status, code, cls) => {
+    const f = classifyRefundFailure(api(status, code));
+    expect(f.class).toBe(cls);
+    expect(f.advice.length).toBeGreaterThan(5);
+  });
+  it("NO_AUTH tells the merchant to authorise 服务商API退款", () => {
+    expect(classifyRefundFailure(api(403, "NO_AUTH")).advice).toContain("服务商API退款");
+  });
+  it("a timeout is unknown", () => {
+    expect(classifyRefundFailure(new WechatPayNetworkError("t", { timeout: true, attempts: 3 })).class).toBe("unknown");
+  });
+  it("a programming error is not swallowed", () => {
+    expect(() => classifyRefundFailure(new TypeError("x"))).toThrow(TypeError);
+  });
+});
