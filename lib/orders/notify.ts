@@ -23,7 +23,7 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
   } catch (e) {
     if (e instanceof WechatPaySignatureError) {
       // Not from WeChat: anyone can send this, so count it (bounded) instead of writing a row.
-      await countJunkNotification(`signature:${e.reason}`).catch(() => undefined);
+      countJunkNotification(`signature:${e.reason}`);
       return fail(401, `signature verification failed (${e.reason})`);
     }
     if (e instanceof WechatPayDecryptError || e instanceof WechatPayValidationError) {
@@ -32,7 +32,7 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
       await audit({ source: "NOTIFY", orderNo: null, verified: true, outcome: "REJECTED", reason }).catch(() => undefined);
       return e instanceof WechatPayDecryptError ? fail(400, "resource could not be decrypted") : fail(400, "notification payload is invalid");
     }
-    await countJunkNotification("unexpected").catch(() => undefined);
+    countJunkNotification("unexpected");
     console.error("notify: unexpected error", e);
     return fail(500, "internal error");
   }

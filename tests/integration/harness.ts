@@ -19,6 +19,9 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/query/route")],
   [/^\/api\/orders\/([^/]+)\/close$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/close/route")],
   [/^\/api\/orders\/([^/]+)\/pay$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/pay/route")],
+  [/^\/api\/admin\/session$/, [], () => import("@/app/api/admin/session/route")],
+  [/^\/api\/admin\/sign-out$/, [], () => import("@/app/api/admin/sign-out/route")],
+  [/^\/api\/admin\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/query/route")],
 ];
 
 async function dispatch(request: Request): Promise<Response> {
@@ -111,6 +114,8 @@ export async function startHarness(
       return (text ? JSON.parse(text) : undefined) as never;
     },
     async close() {
+      // Junk-notification counts are flushed on a timer: write them before the database goes away.
+      await (await import("@/lib/orders/junk")).flushJunkCounters().catch(() => undefined);
       await fake.close();
       await new Promise<void>((r) => shim.close(() => r()));
       await prisma.$disconnect();

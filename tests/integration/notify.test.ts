@@ -17,7 +17,11 @@ async function state(orderNo: string) {
   return { status: o.status, paidAt: o.paidAt, tradeStates: o.subOrders.map((s) => s.tradeState).sort() };
 }
 
-const junkCount = async () => (await h.prisma.junkNotificationCounter.aggregate({ _sum: { count: true } }))._sum.count ?? 0;
+const junkCount = async () => {
+  await (await import("@/lib/orders/junk")).flushJunkCounters();
+  return junkSum();
+};
+const junkSum = async () => (await h.prisma.junkNotificationCounter.aggregate({ _sum: { count: true } }))._sum.count ?? 0;
 
 const outcomes = async (orderNo: string) =>
   (await h.prisma.paymentEvent.findMany({ where: { orderNo, source: "NOTIFY" } })).map((e) => e.outcome).sort();

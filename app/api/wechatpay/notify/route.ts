@@ -12,7 +12,7 @@ export async function POST(request: Request): Promise<Response> {
   try {
     raw = await readTextCapped(request, env().limits.notifyMaxBodyBytes);
   } catch (e) {
-    if (e instanceof AppError && e.code === "PAYLOAD_TOO_LARGE") await countJunkNotification("body-too-large").catch(() => undefined);
+    if (e instanceof AppError && e.code === "PAYLOAD_TOO_LARGE") countJunkNotification("body-too-large");
     return errorResponse(e);
   }
   const reply = await handlePaymentNotification(request.headers, raw);
