@@ -127,6 +127,21 @@ export function hardeningTests(harness: () => Harness) {
     expect((await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe("CLOSED");
   });
 
+  it("the back office's order detail pages its audit log (50 rows a page)", async () => {
+    const h = harness();
+    const { getAdminOrder, EVENTS_PAGE_SIZE } = await import("@/lib/admin/orders");
+    const { orderNo } = await newOrder(h);
+    await h.prisma.paymentEvent.createMany({
+      data: Array.from({ length: 120 }, (_, i) => ({ orderNo, source: "QUERY", verified: true, outcome: "NO_CHANGE", reason: `row ${i}` })),
+    });
+    const first = await getAdminOrder(orderNo);
+    expect(EVENTS_PAGE_SIZE).toBe(50);
+    expect(first.events).toHaveLength(50);
+    expect(first.eventsTotal).toBe(120);
+    expect(first.eventsPageCount).toBe(3);
+    expect((await getAdminOrder(orderNo, 3)).events).toHaveLength(20);
+  });
+
   // --- 3. admin token guessing ---
   it("sign-in: 10 wrong tokens from one IP are refused normally, then 429 with Retry-After — even the right token; other IPs are unaffected", async () => {
     const h = harness();
