@@ -17,6 +17,11 @@ export function errorResponse(e: unknown): Response {
     return json({ code: e.code, message: e.message, ...e.extra }, e.status, headers);
   }
   // Unknown failures are logged with their stack but answered without internals.
+  // SQLite stayed locked by another process through every retry (lib/db.ts); Prisma re-wraps the
+  // AppError thrown there but keeps its code.
+  if ((e as { code?: unknown } | null)?.code === "DATABASE_BUSY") {
+    return errorResponse(new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 }));
+  }
   console.error("unhandled error", e);
   return json({ code: "INTERNAL", message: "服务暂时出错，请稍后重试" }, 500);
 }
