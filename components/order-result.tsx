@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import useSWR from "swr";
 import type { OrderView } from "@/lib/orders/view-types";
 import { formatFen } from "@/lib/money";
@@ -42,16 +42,39 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
   const [busy, setBusy] = useState<null | "query" | "pay" | "close">(null);
   const [error, setError] = useState<string | null>(null);
   const [checked, setChecked] = useState(false);
+  // The server asks WeChat at most once per order per interval and says when to ask again
+  // (retryAfterSeconds): the button counts down instead of sending requests that cannot help.
+  const [queryAgainAt, setQueryAgainAt] = useState(0);
+  const [nowMs, setNowMs] = useState(() => Date.now());
+  const waitSeconds = Math.max(0, Math.ceil((queryAgainAt - nowMs) / 1000));
+  useEffect(() => {
+    if (queryAgainAt <= Date.now()) return;
+    const t = setInterval(() => setNowMs(Date.now()), 250);
+    return () => clearInterval(t);
+  }, [queryAgainAt]);
+
+  function noteRetryAfter(data: unknown) {
+    const s = (data as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (typeof s === "number" && s > 0) {
+      setNowMs(Date.now());
+      setQueryAgainAt(Date.now() + s * 1000);
+    }
+  }
 
   async function act(kind: "query" | "close") {
     setBusy(kind);
     setError(null);
     const r = await post(`${key}/${kind}`);
     if (r.ok) {
-      await mutate(r.data as OrderView, { revalidate: false });
-      if (kind === "query") setChecked(true);
+      const { retryAfterSeconds: _r, ...view } = r.data as OrderView & { retryAfterSeconds?: number | null };
+      await mutate(view as OrderView, { revalidate: false });
+      if (kind === "query") {
+        setChecked(true);
+        noteRetryAfter(r.data);
+      }
     } else {
       setError(r.message);
+      noteRetryAfter(r.data);
     }
     setBusy(null);
   }
@@ -159,8 +182,8 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
         )}
         {order.status === "PENDING" && !inApp && (
           <>
-            <button type="button" className="primary" onClick={() => act("query")} disabled={busy !== null}>
-              {busy === "query" ? "正在查询…" : "我已完成支付，查询结果"}
+            <button type="button" className="primary" onClick={() => act("query")} disabled={busy !== null || waitSeconds > 0}>
+              {busy === "query" ? "正在查询…" : waitSeconds > 0 ? `${waitSeconds} 秒后可再次查询` : "我已完成支付，查询结果"}
             </button>
             <button type="button" className="secondary" onClick={payAgain} disabled={busy !== null}>
               {busy === "pay" ? "正在打开支付…" : "重新支付"}

@@ -3,7 +3,9 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { PrismaClient as PgPrismaClient } from "@/lib/generated/prisma-pg/client";
-import { databaseUrl } from "@/lib/env";
+import { setTimeout as sleep } from "node:timers/promises";
+import { databaseUrl, sqliteLockSettings } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
 
 // One build serves both databases: `npm run db:generate` generates a client per provider from the one
 // source schema (prisma/schema.prisma → lib/generated/prisma; the derived prisma/postgresql/schema.prisma →
@@ -24,7 +26,10 @@ function createClient(url: string): PrismaClient {
   }
   // Resolve relative file: URLs against the working directory (the repo root), like prisma/migrate.mjs.
   const file = path.resolve(url.slice("file:".length));
-  const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 });
+  // A short busy timeout: better-sqlite3 blocks the event loop (every request) while it waits for a
+  // lock another process holds, so wait briefly and retry with a non-blocking back-off instead.
+  const lock = sqliteLockSettings();
+  const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: lock.busyTimeoutMs });
   const connect = adapter.connect.bind(adapter);
   adapter.connect = async () => {
     const connection = await connect();
@@ -37,7 +42,7 @@ function createClient(url: string): PrismaClient {
     // better-sqlite3 builds default WAL connections to synchronous=NORMAL; FULL fsyncs the log on
     // every commit, so a payment we acknowledged to WeChat (which then stops retrying) survives a power cut.
     await connection.executeScript("PRAGMA synchronous = FULL");
-    return isolateTransactions(connection);
+    return isolateTransactions(connection, lock.busyRetries);
   };
   return new PrismaClient({ adapter });
 }
@@ -51,7 +56,7 @@ type SqlTransaction = Awaited<ReturnType<SqlConnection["startTransaction"]>>;
  * transaction another request has open, so a rollback there would silently undo it (an audit row,
  * a stored pay link). Queue every statement behind an open transaction, and vice versa.
  */
-function isolateTransactions(connection: SqlConnection): SqlConnection {
+function isolateTransactions(connection: SqlConnection, busyRetries: number): SqlConnection {
   let tail: Promise<void> = Promise.resolve();
   const acquire = (): Promise<() => void> => {
     let release!: () => void;
@@ -60,16 +65,32 @@ function isolateTransactions(connection: SqlConnection): SqlConnection {
     tail = tail.then(() => held);
     return ready;
   };
+  // Another process holds the write lock (SQLITE_BUSY after the short busy timeout): retry after a
+  // growing pause that leaves the event loop free, then give up with a clear 503.
+  const withBusyRetry = async <R>(fn: () => Promise<R>): Promise<R> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isBusy(e) || attempt >= busyRetries) {
+          if (isBusy(e)) throw new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 });
+          throw e;
+        }
+        await sleep(Math.min(500, 10 * 2 ** attempt));
+      }
+    }
+  };
   const serialised =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const release = await acquire();
       try {
-        return await fn(...args);
+        return await withBusyRetry(() => fn(...args));
       } finally {
         release();
       }
     };
+  const client = (connection as unknown as { client: { prepare(sql: string): { run(): unknown } } }).client;
   const startTransaction = connection.startTransaction.bind(connection);
   connection.queryRaw = serialised(connection.queryRaw.bind(connection));
   connection.executeRaw = serialised(connection.executeRaw.bind(connection));
@@ -77,7 +98,20 @@ function isolateTransactions(connection: SqlConnection): SqlConnection {
     const release = await acquire();
     let tx: SqlTransaction;
     try {
-      tx = await startTransaction(isolationLevel);
+      tx = await withBusyRetry(async () => {
+        const t = await startTransaction(isolationLevel);
+        // The adapter begins a DEFERRED transaction, whose first write could meet SQLITE_BUSY halfway
+        // through (not retryable there). Take the write lock up front instead — BEGIN IMMEDIATE — so a
+        // busy database is met here, before any statement ran, where a retry is safe.
+        try {
+          client.prepare("ROLLBACK").run();
+          client.prepare("BEGIN IMMEDIATE").run();
+        } catch (e) {
+          await t.rollback(); // releases the adapter's own transaction mutex; nothing is open in SQLite
+          throw e;
+        }
+        return t;
+      });
     } catch (e) {
       release();
       throw e;
@@ -89,6 +123,13 @@ function isolateTransactions(connection: SqlConnection): SqlConnection {
     return tx;
   };
   return connection;
+}
+
+/** SQLITE_BUSY, raw from better-sqlite3 or converted by the adapter (kind SocketTimeout). */
+function isBusy(e: unknown): boolean {
+  const err = e as { code?: unknown; cause?: { originalCode?: unknown; kind?: unknown } };
+  const code = typeof err?.code === "string" ? err.code : typeof err?.cause?.originalCode === "string" ? err.cause.originalCode : "";
+  return code.startsWith("SQLITE_BUSY") || err?.cause?.kind === "SocketTimeout";
 }
 
 // One client per process and database; survives Next.js dev hot reloads (and test files that reuse

@@ -63,6 +63,8 @@ export interface AppEnv {
   catalogImageDir: string;
   /** Refunds (docs/wechatpay.md §14.1.2): minimum seconds between two refunds of one sub-order (WeChat: 60). */
   refundMinIntervalSeconds: number;
+  /** Limits of the open endpoints (README "Security"): every one has a default and an env variable. */
+  limits: Limits;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -80,6 +82,25 @@ export interface AppEnv {
     refundNotifyUrl: string;
   };
 }
+
+export interface Limits {
+  /** NOTIFY_MAX_BODY_BYTES: the notification body cap (real ones are ~1–3 KB). */
+  notifyMaxBodyBytes: number;
+  /** API_MAX_BODY_BYTES: the body cap of checkout, admin and every other JSON/form route. */
+  apiMaxBodyBytes: number;
+  /** WECHAT_CALL_INTERVAL_SECONDS: at most one shopper-triggered query / prepay / close per order per interval. */
+  wechatCallIntervalSeconds: number;
+  /** ADMIN_AUTH_MAX_FAILURES_PER_IP / _GLOBAL within ADMIN_AUTH_WINDOW_SECONDS. */
+  adminAuthMaxFailuresPerIp: number;
+  adminAuthMaxFailuresGlobal: number;
+  adminAuthWindowSeconds: number;
+  /** SQLITE_BUSY_TIMEOUT_MS: how long one SQLite statement may block waiting for another process's lock before a retry. */
+  sqliteBusyTimeoutMs: number;
+  /** SQLITE_BUSY_RETRIES: retries (with growing, non-blocking back-off) before a request fails with 503. */
+  sqliteBusyRetries: number;
+}
+
+export const ADMIN_TOKEN_MIN_PRODUCTION = 32;
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -133,6 +154,14 @@ const schema = z.object({
   CATALOG_IMAGE_DIR: z.string().min(1).default(".data/images"),
   // WeChat asks for ≥ 1 minute between partial refunds of one order; lower only for tests against the fake.
   REFUND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0, "must be ≥ 0").max(3600, "must be ≤ 3600").default(60),
+  NOTIFY_MAX_BODY_BYTES: z.coerce.number().int().min(4096, "must be ≥ 4096").max(1024 * 1024, "must be ≤ 1 MiB").default(64 * 1024),
+  API_MAX_BODY_BYTES: z.coerce.number().int().min(1024, "must be ≥ 1024").max(1024 * 1024, "must be ≤ 1 MiB").default(16 * 1024),
+  WECHAT_CALL_INTERVAL_SECONDS: z.coerce.number().int().min(2, "must be ≥ 2").max(300, "must be ≤ 300").default(2),
+  ADMIN_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(10),
+  ADMIN_AUTH_MAX_FAILURES_GLOBAL: z.coerce.number().int().min(1).max(100_000).default(200),
+  ADMIN_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(60, "must be ≥ 60").max(86_400, "must be ≤ 86400").default(900),
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(5000).default(50),
+  SQLITE_BUSY_RETRIES: z.coerce.number().int().min(0).max(50).default(8),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -242,6 +271,11 @@ export function parseEnv(input: RawEnv): AppEnv {
     // WeChat's rule is ≥ 1 minute between refunds of one order (docs/wechatpay.md §14.1.2): never lower with real money.
     if (e.REFUND_MIN_INTERVAL_SECONDS < 60) throw new ConfigError("REFUND_MIN_INTERVAL_SECONDS", "must be ≥ 60 in production");
   }
+  // A guessable token is the back office's only lock: in production demand 32+ characters
+  // (`openssl rand -base64 32` gives 44), even with the unsafe test-setup flag.
+  if (nodeEnv === "production" && e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN.length < ADMIN_TOKEN_MIN_PRODUCTION) {
+    throw new ConfigError("ADMIN_TOKEN", `must be at least ${ADMIN_TOKEN_MIN_PRODUCTION} characters in production (generate one: openssl rand -base64 32)`);
+  }
 
   return {
     nodeEnv,
@@ -261,6 +295,16 @@ export function parseEnv(input: RawEnv): AppEnv {
     },
     catalogImageDir: path.resolve(e.CATALOG_IMAGE_DIR),
     refundMinIntervalSeconds: e.REFUND_MIN_INTERVAL_SECONDS,
+    limits: {
+      notifyMaxBodyBytes: e.NOTIFY_MAX_BODY_BYTES,
+      apiMaxBodyBytes: e.API_MAX_BODY_BYTES,
+      wechatCallIntervalSeconds: e.WECHAT_CALL_INTERVAL_SECONDS,
+      adminAuthMaxFailuresPerIp: e.ADMIN_AUTH_MAX_FAILURES_PER_IP,
+      adminAuthMaxFailuresGlobal: e.ADMIN_AUTH_MAX_FAILURES_GLOBAL,
+      adminAuthWindowSeconds: e.ADMIN_AUTH_WINDOW_SECONDS,
+      sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
+      sqliteBusyRetries: e.SQLITE_BUSY_RETRIES,
+    },
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,
@@ -284,6 +328,16 @@ export function databaseUrl(): string {
   const r = schema.shape.DATABASE_URL.safeParse(v);
   if (!r.success) throw new ConfigError("DATABASE_URL", r.error.issues[0]!.message);
   return r.data;
+}
+
+/** SQLite lock waits (lib/db.ts), readable without the WeChat configuration like databaseUrl(). */
+export function sqliteLockSettings(): { busyTimeoutMs: number; busyRetries: number } {
+  const pick = (name: "SQLITE_BUSY_TIMEOUT_MS" | "SQLITE_BUSY_RETRIES") => {
+    const r = schema.shape[name].safeParse(process.env[name] || undefined);
+    if (!r.success) throw new ConfigError(name, r.error.issues[0]!.message);
+    return r.data;
+  };
+  return { busyTimeoutMs: pick("SQLITE_BUSY_TIMEOUT_MS"), busyRetries: pick("SQLITE_BUSY_RETRIES") };
 }
 
 let cached: AppEnv | undefined;

@@ -6,6 +6,7 @@ import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { errorResponse } from "@/lib/http/respond";
+import { isSessionRevoked } from "./revocation";
 import { SESSION_COOKIE, readCookie, verifySessionValue } from "./session";
 
 export const SIGN_IN_PATH = "/admin/sign-in";
@@ -19,11 +20,18 @@ export function secureCookies(): boolean {
   return env().appBaseUrl.startsWith("https://");
 }
 
-export function assertAdminRequest(request: Request): void {
+/** A signed, unexpired session that was not signed out (revocations live in the database). */
+async function sessionValid(value: string | undefined, token: string): Promise<boolean> {
+  return verifySessionValue(value, token).ok && !(await isSessionRevoked(value!));
+}
+
+export async function assertAdminRequest(request: Request): Promise<void> {
   const token = adminToken();
   if (!token) throw new AppError("ADMIN_DISABLED", "商户后台未启用：服务器未配置 ADMIN_TOKEN");
-  const check = verifySessionValue(readCookie(request.headers.get("cookie")), token);
+  const value = readCookie(request.headers.get("cookie"));
+  const check = verifySessionValue(value, token);
   if (!check.ok) throw new AppError("UNAUTHORIZED", check.reason === "EXPIRED" ? "登录已过期，请重新登录" : "请先登录商户后台");
+  if (await isSessionRevoked(value!)) throw new AppError("UNAUTHORIZED", "已退出登录，请重新登录");
   // State-changing admin calls must come from our own pages (SameSite=Strict already keeps the
   // cookie off cross-site requests; this is the second lock).
   if (request.method !== "GET" && request.method !== "HEAD") {
@@ -35,7 +43,7 @@ export function assertAdminRequest(request: Request): void {
 export function adminRoute<A extends unknown[]>(fn: (request: Request, ...rest: A) => Promise<Response>) {
   return async (request: Request, ...rest: A): Promise<Response> => {
     try {
-      assertAdminRequest(request);
+      await assertAdminRequest(request);
       return await fn(request, ...rest);
     } catch (e) {
       return errorResponse(e);
@@ -47,7 +55,7 @@ export function adminRoute<A extends unknown[]>(fn: (request: Request, ...rest: 
 export async function hasAdminSession(): Promise<boolean> {
   const value = (await cookies()).get(SESSION_COOKIE)?.value;
   const token = adminToken();
-  return !!token && verifySessionValue(value, token).ok;
+  return !!token && (await sessionValid(value, token));
 }
 
 /** For server pages: redirects to the sign-in page unless the request carries a valid session. */
@@ -55,7 +63,7 @@ export async function requireAdminPage(returnTo: string): Promise<void> {
   // cookies() first: it marks the page dynamic, so nothing is prerendered at build time without a request.
   const value = (await cookies()).get(SESSION_COOKIE)?.value;
   const token = adminToken();
-  if (!token || !verifySessionValue(value, token).ok) {
+  if (!token || !(await sessionValid(value, token))) {
     redirect(`${SIGN_IN_PATH}?next=${encodeURIComponent(returnTo)}`);
   }
 }

@@ -56,14 +56,21 @@ export async function listOrders(f: OrderFilter) {
   return { total, page: f.page, pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)), orders };
 }
 
-export async function getAdminOrder(orderNo: string) {
-  const order = await prisma.order.findUnique({
-    where: { orderNo },
-    include: {
-      subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } }, refunds: { orderBy: { createdAt: "asc" } } } },
-      events: { orderBy: [{ receivedAt: "desc" }, { id: "desc" }] },
-    },
-  });
+/** Audit rows per page on the order detail: the log is unbounded by nature (every delivery). */
+export const EVENTS_PAGE_SIZE = 50;
+
+export async function getAdminOrder(orderNo: string, eventsPage = 1) {
+  const page = Number.isSafeInteger(eventsPage) && eventsPage >= 1 ? eventsPage : 1;
+  const [order, eventsTotal] = await Promise.all([
+    prisma.order.findUnique({
+      where: { orderNo },
+      include: {
+        subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } }, refunds: { orderBy: { createdAt: "asc" } } } },
+        events: { orderBy: [{ receivedAt: "desc" }, { id: "desc" }], skip: (page - 1) * EVENTS_PAGE_SIZE, take: EVENTS_PAGE_SIZE },
+      },
+    }),
+    prisma.paymentEvent.count({ where: { orderNo } }),
+  ]);
   if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
-  return order;
+  return { ...order, eventsPage: page, eventsTotal, eventsPageCount: Math.max(1, Math.ceil(eventsTotal / EVENTS_PAGE_SIZE)) };
 }

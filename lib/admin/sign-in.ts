@@ -3,7 +3,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { env } from "@/lib/env";
 import { adminToken, secureCookies, SIGN_IN_PATH } from "./guard";
-import { clearedSessionCookie, createSessionValue, safeAdminPath, sessionCookie, tokenMatches } from "./session";
+import { readFormCapped } from "@/lib/http/body";
+import { AppError } from "@/lib/http/errors";
+import { errorResponse } from "@/lib/http/respond";
+import { revokeSession } from "./revocation";
+import { clearedSessionCookie, createSessionValue, readCookie, safeAdminPath, sessionCookie } from "./session";
+import { checkAdminToken } from "./token-attempts";
 
 function seeOther(location: string, cookie?: string): Response {
   const headers = new Headers({ location, "cache-control": "no-store" });
@@ -17,23 +22,41 @@ export async function handleSignIn(request: Request): Promise<Response> {
   if (request.headers.get("origin") !== env().appOrigin) return new Response("forbidden origin", { status: 403 });
   let form: FormData;
   try {
-    form = await request.formData();
-  } catch {
+    form = await readFormCapped(request, env().limits.apiMaxBodyBytes);
+  } catch (e) {
+    if (e instanceof AppError && e.code === "PAYLOAD_TOO_LARGE") return errorResponse(e);
     return seeOther(signInWith("invalid", "/admin"));
   }
   const next = safeAdminPath(form.get("next"));
   const token = adminToken();
   if (!token) return seeOther(`${SIGN_IN_PATH}?error=disabled`);
   const submitted = form.get("token");
-  if (typeof submitted !== "string" || submitted.length > 1024 || !tokenMatches(submitted, token)) {
-    // Slow down guessing a little; the real defence is a long random ADMIN_TOKEN (≥ 16 chars enforced).
+  let ok: boolean;
+  try {
+    ok = await checkAdminToken(request, typeof submitted === "string" ? submitted : undefined, token);
+  } catch (e) {
+    // Over the failed-attempt limit (per IP or global): 429 with Retry-After, token not even compared.
+    if (e instanceof AppError && e.code === "TOO_MANY_ATTEMPTS") {
+      const seconds = Number(e.extra?.retryAfterSeconds ?? 60);
+      return new Response(`${e.message}\n`, {
+        status: 429,
+        headers: { "content-type": "text/plain; charset=utf-8", "retry-after": String(seconds), "cache-control": "no-store" },
+      });
+    }
+    throw e;
+  }
+  if (!ok) {
+    // A small delay on top of the database limit (ADMIN_AUTH_*), which is the real defence.
     await sleep(400);
     return seeOther(signInWith("invalid", next));
   }
   return seeOther(next, sessionCookie(createSessionValue(token), secureCookies()));
 }
 
-export function handleSignOut(request: Request): Response {
+/** Clears the cookie and revokes the session server-side, so a copy of the cookie stops working too. */
+export async function handleSignOut(request: Request): Promise<Response> {
   if (request.headers.get("origin") !== env().appOrigin) return new Response("forbidden origin", { status: 403 });
+  const token = adminToken();
+  if (token) await revokeSession(readCookie(request.headers.get("cookie")), token);
   return seeOther(`${SIGN_IN_PATH}?signedOut=1`, clearedSessionCookie(secureCookies()));
 }

@@ -52,10 +52,15 @@ export function milliFenToYuanString(milliFen: number): string {
   return `${sign}${Math.floor(abs / 100_000)}.${String(abs % 100_000).padStart(5, "0")}`;
 }
 
-/** Whole non-negative counts (总交易单数). */
+/**
+ * Whole non-negative counts (总交易单数). Real bills sometimes write them as decimals ("45.0"):
+ * accepted when the fraction is all zeros, since that is still exactly 45; "45.5" is an error.
+ */
 export function parseCount(text: string): number {
-  if (!/^(0|[1-9]\d*)$/.test(text)) throw new BillAmountError(text, "not a whole number");
-  const n = Number(text);
+  const m = /^(0|[1-9]\d*)(?:\.(\d+))?$/.exec(text);
+  if (!m) throw new BillAmountError(text, "not a whole number");
+  if (m[2] !== undefined && /[^0]/.test(m[2])) throw new BillAmountError(text, "a count with a fraction is not a whole number");
+  const n = Number(m[1]);
   if (!Number.isSafeInteger(n)) throw new BillAmountError(text, "too large");
   return n;
 }

@@ -9,6 +9,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
+import { readBodyCapped } from "@/lib/http/body";
 
 export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 export const MEDIA_FILE_PATTERN = /^[a-f0-9]{64}\.(png|jpg|webp)$/;
@@ -25,33 +26,13 @@ export function sniffImage(bytes: Uint8Array): Ext | null {
 }
 
 /** Reads at most MAX_IMAGE_BYTES + 1 bytes of the body, so an oversized upload is refused without buffering it all. */
-async function readLimited(request: Request): Promise<Buffer> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_IMAGE_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `图片不能超过 ${MAX_IMAGE_BYTES / 1024 / 1024} MB`);
-  if (!request.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_IMAGE_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new AppError("PAYLOAD_TOO_LARGE", `图片不能超过 ${MAX_IMAGE_BYTES / 1024 / 1024} MB`);
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Stores the request body (the raw image bytes) and returns its public URL `/media/<sha256>.<ext>`. */
 export async function saveUploadedImage(request: Request): Promise<{ url: string; bytes: number; contentType: string }> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!Object.values(MEDIA_CONTENT_TYPES).includes(type as never)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "只支持 PNG、JPEG、WebP 图片");
   }
-  const bytes = await readLimited(request);
+  const bytes = await readBodyCapped(request, MAX_IMAGE_BYTES);
   const ext = sniffImage(bytes);
   if (!ext || MEDIA_CONTENT_TYPES[ext] !== type) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "文件内容不是所声明的图片格式");
   const name = `${createHash("sha256").update(bytes).digest("hex")}.${ext}`;

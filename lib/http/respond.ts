@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { env } from "@/lib/env";
+import { readTextCapped } from "./body";
 import { AppError } from "./errors";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -8,8 +10,18 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 export function errorResponse(e: unknown): Response {
-  if (e instanceof AppError) return json({ code: e.code, message: e.message, ...e.extra }, e.status);
+  if (e instanceof AppError) {
+    // Throttled answers (429, and "try again in n s" hints) carry the standard header too.
+    const retry = e.extra?.retryAfterSeconds;
+    const headers: Record<string, string> = typeof retry === "number" ? { "retry-after": String(retry) } : {};
+    return json({ code: e.code, message: e.message, ...e.extra }, e.status, headers);
+  }
   // Unknown failures are logged with their stack but answered without internals.
+  // SQLite stayed locked by another process through every retry (lib/db.ts); Prisma re-wraps the
+  // AppError thrown there but keeps its code.
+  if ((e as { code?: unknown } | null)?.code === "DATABASE_BUSY") {
+    return errorResponse(new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 }));
+  }
   console.error("unhandled error", e);
   return json({ code: "INTERNAL", message: "服务暂时出错，请稍后重试" }, 500);
 }
@@ -25,14 +37,18 @@ export function route<A extends unknown[]>(fn: (...args: A) => Promise<Response>
   };
 }
 
-const MAX_BODY_BYTES = 64 * 1024;
-
-/** Reads and validates a JSON body: 415 for other types, 413 when too large, 400 for bad JSON or shape. */
-export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+/**
+ * Reads and validates a JSON body: 415 for other types, 413 past the cap (API_MAX_BODY_BYTES by
+ * default, streamed: nothing past the cap is buffered), 400 for bad JSON or shape.
+ */
+export async function readJson<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+  maxBytes = env().limits.apiMaxBodyBytes,
+): Promise<z.infer<S>> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) throw new AppError("UNSUPPORTED_MEDIA_TYPE", "请求格式必须是 JSON");
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", "请求内容过大");
+  const text = await readTextCapped(request, maxBytes);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -3,7 +3,10 @@
 // that throws does not stop the others and makes the run FAILED with its cause.
 import { prisma } from "@/lib/db";
 import type { JobDefinition } from "./types";
+import { pruneRevokedSessions } from "@/lib/admin/revocation";
+import { pruneRateLimitCounters } from "@/lib/http/attempt-limiter";
 import { pruneCartDrafts } from "@/lib/in-app/cart-drafts";
+import { pruneJunkCounters } from "@/lib/orders/junk";
 
 export interface Pruner {
   /** Key in the run's counts, e.g. "jobRuns". */
@@ -26,6 +29,12 @@ export const PRUNERS: Pruner[] = [
   { name: "jobRuns", prune: ({ now }) => pruneJobRuns(now) },
   // used drafts too: a draft is single-use and every draft, used or not, expires after CART_DRAFT_TTL_HOURS
   { name: "cartDrafts", prune: ({ now }) => pruneCartDrafts(now) },
+  // per-minute counts of rejected, unverified notifications: kept 30 days for the merchant to look at
+  { name: "junkCounters", prune: ({ now }) => pruneJunkCounters(new Date(now.getTime() - 30 * 86_400_000)) },
+  // admin sign-in attempt windows that have ended
+  { name: "rateLimits", prune: ({ now }) => pruneRateLimitCounters(now) },
+  // signed-out sessions past the time they would have expired anyway
+  { name: "revokedSessions", prune: ({ now }) => pruneRevokedSessions(now) },
 ];
 
 export function housekeepingJob(pruners: Pruner[] = PRUNERS): JobDefinition {

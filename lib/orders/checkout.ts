@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -56,19 +57,20 @@ export interface CheckoutResult extends PayLink {
  */
 export async function checkout(
   body: CheckoutBody,
-  opts: { payerIp: string; checkoutKey?: string; now?: Date },
+  opts: { payerIp: string; checkoutKey?: string; now?: Date; /** SHA-256 of the browser's buyer cookie (lib/orders/buyer.ts) */ buyerIdHash?: string },
 ): Promise<CheckoutResult> {
   const now = opts.now ?? new Date();
   const { wechatpay: w, orderExpireMinutes } = env();
 
-  if (opts.checkoutKey) {
-    const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: { orderNo: true } });
-    if (existing) return resume(existing.orderNo, now);
-  }
-
   const quantities = new Map<string, number>();
   for (const item of body.items) quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
   for (const [sku, q] of quantities) if (q > 99) throw new AppError("INVALID_REQUEST", `商品 ${sku} 数量不能超过 99`);
+  const cartHash = hashCart(quantities);
+
+  if (opts.checkoutKey) {
+    const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
+    if (existing) return resume(existing, cartHash, opts.buyerIdHash, now);
+  }
 
   const mode = w.mode;
   const products = await prisma.product.findMany({
@@ -132,6 +134,8 @@ export async function checkout(
         payerIp: opts.payerIp,
         expiresAt,
         checkoutKey: opts.checkoutKey ?? null,
+        cartHash,
+        buyerIdHash: opts.buyerIdHash ?? null,
         subOrders: {
           create: subOrders.map(({ lines, ...o }) => ({
             ...o,
@@ -144,8 +148,8 @@ export async function checkout(
   } catch (e) {
     // A concurrent request with the same checkout key won the insert: continue with its order.
     if (opts.checkoutKey && e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
-      const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: { orderNo: true } });
-      if (existing) return resume(existing.orderNo, now);
+      const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
+      if (existing) return resume(existing, cartHash, opts.buyerIdHash, now);
     }
     throw e;
   }
@@ -153,7 +157,30 @@ export async function checkout(
   return { orderNo, expiresAt, ...link };
 }
 
-async function resume(orderNo: string, now: Date): Promise<CheckoutResult> {
+const EXISTING = { orderNo: true, cartHash: true, buyerIdHash: true } as const;
+
+/** Key-sorted "sku×quantity" list: the same cart in any item order hashes the same. */
+function hashCart(quantities: Map<string, number>): string {
+  const canonical = [...quantities].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, q]) => `${sku}×${q}`).join("\n");
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/**
+ * A repeated Idempotency-Key returns the order it created — only for the same cart from the same
+ * browser; anything else is a client bug (or someone else's key) and gets 422, never that order.
+ */
+async function resume(
+  existing: { orderNo: string; cartHash: string | null; buyerIdHash: string | null },
+  cartHash: string,
+  buyerIdHash: string | undefined,
+  now: Date,
+): Promise<CheckoutResult> {
+  const sameCart = existing.cartHash === null || existing.cartHash === cartHash;
+  const sameBuyer = existing.buyerIdHash === null || existing.buyerIdHash === (buyerIdHash ?? null);
+  if (!sameCart || !sameBuyer) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", "该请求标识已用于另一笔订单，请刷新页面后重新下单");
+  }
+  const orderNo = existing.orderNo;
   const link = await ensurePayUrl(orderNo, now);
   const order = await prisma.order.findUniqueOrThrow({ where: { orderNo }, select: { expiresAt: true } });
   return { orderNo, expiresAt: order.expiresAt, ...link };

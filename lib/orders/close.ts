@@ -4,6 +4,7 @@ import { wechatpay } from "@/lib/wechatpay-server";
 import { releaseStock } from "@/lib/catalog/stock";
 import { audit } from "./apply-result";
 import { queryAndApply } from "./query";
+import { leasedCall } from "./wechat-call-lease";
 import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "./wechatpay-errors";
 
 export type CloseReason = "SHOPPER_CANCELLED" | "EXPIRED" | "MERCHANT";
@@ -36,6 +37,24 @@ export async function closeOrder(orderNo: string, reason: CloseReason): Promise<
   if (order.status === "PAID" || order.status === "REFUNDED") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
   if (order.status === "CLOSED") return "CLOSED";
 
+  // At most one close call per order per interval, across processes: a loser waits briefly for the
+  // winner's outcome (our database only) instead of calling WeChat again.
+  return leasedCall(orderNo, "closeLeaseAt", {
+    message: "正在处理上一次操作，请稍后再试",
+    settled: async () => {
+      const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
+      if (now?.status === "PAID") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
+      return now?.status === "CLOSED" ? ("CLOSED" as const) : undefined;
+    },
+    call: async () => {
+      await closeAtWechat(order, reason);
+      return "CLOSED" as const;
+    },
+  });
+}
+
+async function closeAtWechat(order: { orderNo: string; combineAppid: string; subOrders: { mchid: string; outTradeNo: string; subMchid: string | null }[] }, reason: CloseReason): Promise<void> {
+  const orderNo = order.orderNo;
   try {
     const r = await wechatpay().combineClose(orderNo, {
       combine_appid: order.combineAppid,
@@ -63,7 +82,6 @@ export async function closeOrder(orderNo: string, reason: CloseReason): Promise<
       throw toAppError(e);
     }
   }
-  return "CLOSED";
 }
 
 /**

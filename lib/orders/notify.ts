@@ -2,6 +2,7 @@ import { WechatPayDecryptError, WechatPaySignatureError, WechatPayValidationErro
 import { wechatpay } from "@/lib/wechatpay-server";
 import { applyCombineResult, audit, ResultRejectedError } from "./apply-result";
 import { applyRefundNotification } from "@/lib/refunds/notify";
+import { countJunkNotification } from "./junk";
 
 export interface NotifyReply {
   status: number;
@@ -21,11 +22,18 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
   try {
     notification = await wechatpay().parseNotification(headers, rawBody);
   } catch (e) {
-    const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    await audit({ source: "NOTIFY", orderNo: null, verified: false, outcome: "REJECTED", reason }).catch(() => undefined);
-    if (e instanceof WechatPaySignatureError) return fail(401, `signature verification failed (${e.reason})`);
-    if (e instanceof WechatPayDecryptError) return fail(400, "resource could not be decrypted");
-    if (e instanceof WechatPayValidationError) return fail(400, "notification payload is invalid");
+    if (e instanceof WechatPaySignatureError) {
+      // Not from WeChat: anyone can send this, so count it (bounded) instead of writing a row.
+      countJunkNotification(`signature:${e.reason}`);
+      return fail(401, `signature verification failed (${e.reason})`);
+    }
+    if (e instanceof WechatPayDecryptError || e instanceof WechatPayValidationError) {
+      // The signature held (only WeChat can send these), so it is a verified delivery: audited.
+      const reason = `${e.name}: ${e.message}`;
+      await audit({ source: "NOTIFY", orderNo: null, verified: true, outcome: "REJECTED", reason }).catch(() => undefined);
+      return e instanceof WechatPayDecryptError ? fail(400, "resource could not be decrypted") : fail(400, "notification payload is invalid");
+    }
+    countJunkNotification("unexpected");
     console.error("notify: unexpected error", e);
     return fail(500, "internal error");
   }

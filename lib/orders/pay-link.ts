@@ -6,6 +6,7 @@ import { wechatpay } from "@/lib/wechatpay-server";
 import { closeOrder } from "./close";
 import { queryAndApply } from "./query";
 import { toBeijingRfc3339 } from "./time";
+import { leasedCall } from "./wechat-call-lease";
 import { isOrderClosed, isOrderPaid, toAppError } from "./wechatpay-errors";
 
 /** WeChat's h5_url lives 5 minutes; refresh a little early so a shopper never lands on a dead link. */
@@ -73,6 +74,22 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
     return { payUrl: payUrlFor(order.h5Url, orderNo), h5UrlExpiresAt: order.h5UrlExpiresAt };
   }
 
+  // At most one prepay per order per interval, across processes; a loser (a double tap, a flood)
+  // waits briefly for the winner's link instead of calling WeChat itself.
+  return leasedCall(orderNo, "prepayLeaseAt", {
+    message: "正在生成支付链接，请稍后再试",
+    settled: async () => {
+      const o = await prisma.order.findUnique({ where: { orderNo }, select: { h5Url: true, h5UrlExpiresAt: true } });
+      return o?.h5Url && o.h5UrlExpiresAt && o.h5UrlExpiresAt.getTime() - Date.now() > H5_URL_REFRESH_MARGIN_MS
+        ? { payUrl: payUrlFor(o.h5Url, orderNo), h5UrlExpiresAt: o.h5UrlExpiresAt }
+        : undefined;
+    },
+    call: () => prepay(order, now),
+  });
+}
+
+async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
+  const orderNo = order.orderNo;
   let h5Url: string;
   try {
     ({ h5_url: h5Url } = await wechatpay().combineH5Prepay(buildPrepayRequest(order)));

@@ -6,6 +6,7 @@ import { wechatpay } from "@/lib/wechatpay-server";
 import { prisma } from "@/lib/db";
 import type { NotifyReply } from "@/lib/orders/notify";
 import { applyRefundResult, recordExternalRefund, RefundRejectedError, type RefundResult } from "./ledger";
+import { countJunkNotification } from "@/lib/orders/junk";
 
 const fail = (status: number, message: string): NotifyReply => ({ status, body: { code: "FAIL", message } });
 
@@ -46,13 +47,20 @@ export async function handleRefundNotification(headers: Headers, rawBody: string
   try {
     notification = await wechatpay().parseNotification(headers, rawBody);
   } catch (e) {
-    const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    await prisma.paymentEvent
-      .create({ data: { source: "REFUND_NOTIFY", verified: false, outcome: "REJECTED", reason: reason.slice(0, 500) } })
-      .catch(() => undefined);
-    if (e instanceof WechatPaySignatureError) return fail(401, `signature verification failed (${e.reason})`);
-    if (e instanceof WechatPayDecryptError) return fail(400, "resource could not be decrypted");
-    if (e instanceof WechatPayValidationError) return fail(400, "notification payload is invalid");
+    if (e instanceof WechatPaySignatureError) {
+      // Not from WeChat: anyone can send this, so it is counted (bounded) instead of writing a row.
+      countJunkNotification(`refund-signature:${e.reason}`);
+      return fail(401, `signature verification failed (${e.reason})`);
+    }
+    if (e instanceof WechatPayDecryptError || e instanceof WechatPayValidationError) {
+      // The signature held (only WeChat can send these): a verified delivery, audited.
+      const reason = `${e.name}: ${e.message}`;
+      await prisma.paymentEvent
+        .create({ data: { source: "REFUND_NOTIFY", verified: true, outcome: "REJECTED", reason: reason.slice(0, 500) } })
+        .catch(() => undefined);
+      return e instanceof WechatPayDecryptError ? fail(400, "resource could not be decrypted") : fail(400, "notification payload is invalid");
+    }
+    countJunkNotification("refund-unexpected");
     console.error("refund-notify: unexpected error", e);
     return fail(500, "internal error");
   }

@@ -15,11 +15,11 @@ import { testAppEnv } from "../support/test-identity";
 import { checkAppliedOnce, createOrders, signedNotification, type BenchOrder, type SignedNotification } from "./notifications";
 import { buildEmptyApp, measurePage, startEmptyApp, type PageWeight } from "./page-weight";
 import { port } from "../support/ports";
-import { load, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
+import { load, openLoad, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
 
 const argv = process.argv.slice(2);
 const flag = (f: string) => argv.includes(f);
-const only = new Set((argv.find((a) => a.startsWith("--only="))?.slice(7) ?? "notify,duplicates,checkout,weight").split(","));
+const only = new Set((argv.find((a) => a.startsWith("--only="))?.slice(7) ?? "notify,duplicates,checkout,weight,openloop").split(","));
 const QUICK = flag("--quick");
 
 const APP_PORT = port(3021);
@@ -189,6 +189,41 @@ async function main() {
     for (const target of ["app", "baseline"] as const) {
       const check = await checkAppliedOnce(prisma, notifyOrders.get(target)!);
       checks[`notify_${target}_applied_once`] = { orders: notifyOrders.get(target)!.length, ...check };
+    }
+  }
+
+  // Open loop (issue 12): the latency a notification sees at a fixed offered rate — 25 %, 50 % and
+  // 80 % of the app's measured capacity — for the app and for the bare baseline at the SAME rate.
+  if (only.has("openloop")) {
+    log("open loop: measuring capacity (32 connections, closed loop) …");
+    const capacity = (await notify("app", 32, await createOrders(prisma, QUICK ? 300 : 1000))).rps;
+    checks.openloop_capacity_rps = Math.round(capacity);
+    for (const pct of [25, 50, 80]) {
+      const rate = Math.max(1, Math.round((capacity * pct) / 100));
+      const amount = Math.max(50, Math.round(rate * (QUICK ? 5 : 15)));
+      for (const target of ["app", "baseline"] as const) {
+        const orders = await createOrders(prisma, amount);
+        notifyOrders.get(target)!.push(...orders.map((o) => o.orderNo));
+        const signed = orders.map(signedNotification);
+        let i = 0;
+        log(`open loop ${target} at ${rate}/s (${pct} % of capacity) × ${amount} …`);
+        const result = await openLoad({
+          url: target === "app" ? APP_URL : BASELINE_URL,
+          ratePerSecond: rate,
+          amount,
+          expectStatus: 204,
+          warmPath: NOTIFY_PATH,
+          next: () => {
+            const n = signed[i++]!;
+            return { method: "POST", path: NOTIFY_PATH, headers: n.headers, body: n.body };
+          },
+        });
+        rows.push({ scenario: `notify open loop ${pct} %`, target, result, note: `offered ${rate}/s` });
+      }
+    }
+    for (const target of ["app", "baseline"] as const) {
+      const check = await checkAppliedOnce(prisma, notifyOrders.get(target)!);
+      checks[`openloop_${target}_applied_once`] = { orders: notifyOrders.get(target)!.length, ...check };
     }
   }
 

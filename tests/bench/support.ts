@@ -221,3 +221,75 @@ export async function load(opts: {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Open-loop load: request i is SENT at start + i / ratePerSecond whatever the server is doing (a
+ * closed loop only sends when an answer came back, so its latency is connections ÷ throughput by
+ * construction). Latency is measured from the scheduled send time, so time spent queued behind a
+ * slow server counts (no coordinated omission). Requests go over up to `maxConnections` keep-alive
+ * connections, opened before the first measured request.
+ */
+export async function openLoad(opts: {
+  url: string;
+  ratePerSecond: number;
+  amount: number;
+  next: () => LoadRequest;
+  expectStatus: number;
+  maxConnections?: number;
+  warmPath?: string;
+}): Promise<LoadResult & { offeredRps: number }> {
+  const u = new URL(opts.url);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error(`refusing to load a non-loopback host: ${u.hostname}`);
+  const connections = opts.maxConnections ?? 256;
+  const { Pool } = await import("undici");
+  const pool = new Pool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 120_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let unexpected = 0;
+  let failures = 0;
+  try {
+    await Promise.all(Array.from({ length: Math.min(connections, 64) }, async () => (await pool.request({ method: "GET", path: opts.warmPath ?? "/" })).body.dump()));
+    const started = performance.now();
+    let lastResponseAt = started;
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < opts.amount; i++) {
+      const due = started + (i * 1000) / opts.ratePerSecond;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const r = opts.next();
+      inflight.push(
+        (async () => {
+          try {
+            const res = await pool.request({ method: r.method, path: r.path, headers: r.headers ?? {}, body: r.body });
+            await res.body.dump();
+            lastResponseAt = performance.now();
+            latencies.push(lastResponseAt - due);
+            statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+            if (res.statusCode !== opts.expectStatus) unexpected++;
+          } catch (e) {
+            failures++;
+            const key = e instanceof Error && "code" in e ? String((e as { code: unknown }).code) : "error";
+            statuses[key] = (statuses[key] ?? 0) + 1;
+          }
+        })(),
+      );
+    }
+    await Promise.all(inflight);
+    const durationS = (lastResponseAt - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    return {
+      connections,
+      requests: latencies.length,
+      rps: latencies.length / durationS,
+      offeredRps: opts.ratePerSecond,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies[latencies.length - 1] ?? NaN,
+      errors: unexpected + failures,
+      statuses,
+      durationS,
+    };
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}

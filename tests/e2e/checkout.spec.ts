@@ -69,6 +69,9 @@ test("cancel at the cashier → pending → 重新支付 → paid", async ({ pag
   expect(await ours()).toBe(before);
   await page.getByRole("button", { name: "我已完成支付，查询结果" }).click();
   await expect(page.getByText("微信支付尚未收到这笔付款")).toBeVisible();
+  // The server answered with retryAfterSeconds: the button says when it can be pressed again.
+  await expect(page.getByRole("button", { name: /秒后可再次查询/ })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "我已完成支付，查询结果" })).toBeEnabled({ timeout: 5_000 });
   await page.screenshot({ path: `${SCREENSHOTS}/result-pending.png`, fullPage: true });
 
   await page.getByRole("button", { name: "重新支付" }).click();

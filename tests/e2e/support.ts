@@ -76,9 +76,14 @@ export async function orderStatus(page: Page, orderNo: string): Promise<string> 
  * 支付成功 at once); otherwise the shopper taps "check payment". Either way the order ends paid.
  */
 export async function confirmPaid(page: Page) {
-  const check = page.getByRole("button", { name: "我已完成支付，查询结果" });
+  const check = page.getByRole("button", { name: /查询结果|秒后可再次查询/ });
   const paid = page.getByText("支付成功");
   await expect(check.or(paid).first()).toBeVisible();
-  if (await check.isVisible()) await check.click();
-  await expect(paid).toBeVisible();
+  // "check payment" asks WeChat at most once per order per interval; while it counts down the
+  // button is disabled, so press it again once it is enabled until the payment shows.
+  await expect(async () => {
+    if (await paid.isVisible()) return;
+    if (await check.isEnabled()) await check.click();
+    await expect(paid).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
 }

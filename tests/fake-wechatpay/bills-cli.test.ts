@@ -124,7 +124,9 @@ describe("trade bill (§8)", () => {
     expect(byNo.get(orders[0]!.sub_orders[0]!.out_trade_no)).toMatchObject({ 应结订单金额: "10.00", 订单金额: "10.00", 手续费: "0.06000" });
     expect(byNo.get(second[0]!.out_trade_no)).toMatchObject({ 应结订单金额: "0.01", 手续费: "0.00000" });
     expect(byNo.get(second[1]!.out_trade_no)).toMatchObject({ 应结订单金额: "1000.05", 手续费: "6.00000" });
-    expect(unquote(ls.at(-1)!)).toEqual(["4", "1012.36", "0.00", "0.00", "6.07000", "1012.36", "0.00"]);
+    // 4 rows → the fake's second summary form (count "4.0", amounts with the fewest decimals): the
+    // parser must read it as exactly 4 / 1012.36 / 6.07 (tests/unit/bills/parse.test.ts).
+    expect(unquote(ls.at(-1)!)).toEqual(["4.0", "1012.36", "0.0", "0.0", "6.07", "1012.36", "0.0"]);
   });
 
   it("SUCCESS and REFUND column sets; GZIP download decompresses to the hashed bytes", async () => {

@@ -178,16 +178,28 @@ function summaryValues(rows: BillRow[]): Record<string, string> {
     fee += isRefund ? -f : f;
     order += isRefund ? 0 : r.amountFen;
   }
+  // Real bills write the summary in several exact decimal forms; vary them (by row count, so it is
+  // deterministic) so parsers are exercised with every one.
+  const form = SUMMARY_FORMS[rows.length % SUMMARY_FORMS.length]!;
   return {
-    总交易单数: String(rows.length),
-    应结订单总金额: fenToYuan(settle),
-    退款总金额: fenToYuan(refund),
-    充值券退款总金额: "0.00",
-    手续费总金额: feeYuan(fee),
-    订单总金额: fenToYuan(order),
-    申请退款总金额: fenToYuan(applyRefund),
+    总交易单数: form.count(rows.length),
+    应结订单总金额: form.amount(settle),
+    退款总金额: form.amount(refund),
+    充值券退款总金额: form.amount(0),
+    手续费总金额: form.fee(fee),
+    订单总金额: form.amount(order),
+    申请退款总金额: form.amount(applyRefund),
   };
 }
+
+/** "12.30" → "12.3", "12.00" → "12.0": the shortest form with at least one decimal. */
+const shortYuan = (fen: number) => fenToYuan(fen).replace(/(\.\d)0$/, "$1");
+
+export const SUMMARY_FORMS: { name: string; count: (n: number) => string; amount: (fen: number) => string; fee: (fen: number) => string }[] = [
+  { name: "canonical", count: String, amount: fenToYuan, fee: feeYuan },
+  { name: "count with .0, amounts with one decimal", count: (n) => `${n}.0`, amount: shortYuan, fee: shortYuan },
+  { name: "amounts with five decimals", count: String, amount: (fen) => `${fenToYuan(fen)}000`, fee: (fen) => `${fenToYuan(fen)}0000` },
+];
 
 /** Commas would break the CSV shape; real bills do not quote fields, so the fake replaces them. */
 const cell = (v: string) => `\`${v.replace(/[,\r\n]/g, " ")}`;

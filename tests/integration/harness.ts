@@ -29,6 +29,9 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/wechatpay\/refund-notify$/, [], () => import("@/app/api/wechatpay/refund-notify/route")],
   [/^\/api\/admin\/orders\/([^/]+)\/refunds$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/refunds/route")],
   [/^\/api\/admin\/refunds\/([^/]+)\/query$/, ["refundNo"], () => import("@/app/api/admin/refunds/[refundNo]/query/route")],
+  [/^\/api\/admin\/session$/, [], () => import("@/app/api/admin/session/route")],
+  [/^\/api\/admin\/sign-out$/, [], () => import("@/app/api/admin/sign-out/route")],
+  [/^\/api\/admin\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/query/route")],
 ];
 
 async function dispatch(request: Request): Promise<Response> {
@@ -49,7 +52,9 @@ export interface Harness {
   appUrl: string;
   fakeUrl: string;
   /** Calls our route handler directly. JSON bodies get the right content type and our Origin by default. */
-  call(method: string, path: string, opts?: { json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Response>;
+  call(method: string, path: string, opts?: { json?: unknown; body?: BodyInit; headers?: Record<string, string> }): Promise<Response>;
+  /** Cookies the app set (name → value), sent with every later call like a browser would. */
+  cookies: Map<string, string>;
   /** The fake's control API (/__fake/…). */
   control<T = unknown>(path: string, body?: unknown, method?: string): Promise<T>;
   prisma: typeof import("@/lib/db").prisma;
@@ -95,19 +100,30 @@ export async function startHarness(
     testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: appUrl, databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label), mode: opts.mode }),
   );
   const { prisma } = await import("@/lib/db");
+  const jar = new Map<string, string>();
 
   return {
     appUrl,
     fakeUrl: fake.url,
     prisma,
-    call(method, path, o = {}) {
-      const headers: Record<string, string> = { origin: appUrl, ...(o.headers ?? {}) };
+    cookies: jar,
+    async call(method, path, o = {}) {
+      // Like a browser: cookies set by earlier answers go along (the buyer cookie from checkout);
+      // an explicit `cookie` header (even "") replaces them.
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+      const headers: Record<string, string> = { origin: appUrl, ...(cookie ? { cookie } : {}), ...(o.headers ?? {}) };
       let body = o.body;
       if (o.json !== undefined) {
         body = JSON.stringify(o.json);
         headers["content-type"] ??= "application/json";
       }
-      return dispatch(new Request(`${appUrl}${path}`, { method, headers, body }));
+      const init = { method, headers, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) };
+      const res = await dispatch(new Request(`${appUrl}${path}`, init as RequestInit));
+      for (const line of res.headers.getSetCookie()) {
+        const m = /^([^=;]+)=([^;]*)/.exec(line);
+        if (m) (/max-age=0\b/i.test(line) ? jar.delete(m[1]!) : jar.set(m[1]!, m[2]!));
+      }
+      return res;
     },
     async control(path, body, method) {
       const res = await fetch(`${fake.url}/__fake${path}`, {
@@ -120,6 +136,8 @@ export async function startHarness(
       return (text ? JSON.parse(text) : undefined) as never;
     },
     async close() {
+      // Junk-notification counts are flushed on a timer: write them before the database goes away.
+      await (await import("@/lib/orders/junk")).flushJunkCounters().catch(() => undefined);
       await fake.close();
       await new Promise<void>((r) => shim.close(() => r()));
       await prisma.$disconnect();

@@ -35,10 +35,10 @@ export function paymentRaceTests(harness: () => Harness) {
     expect(o.subOrders.every((s) => s.tradeState === "SUCCESS" && s.transactionId)).toBe(true);
   });
 
-  it("50 concurrent 'check payment' queries racing a notification change the state exactly once", async () => {
+  it("50 concurrent 'check payment' queries racing a notification: one WeChat query, the state changes exactly once", async () => {
     const h = harness();
     const { orderNo, subs } = await newOrder(h);
-    // Paid at WeChat, but its notification is lost: only our own delivery and the queries report it.
+    // Paid at WeChat, but its notification is lost: only our own delivery and the query report it.
     await h.control("/faults", { target: "notify", kind: "drop", count: 100, orderNo });
     await h.control(`/orders/${orderNo}/pay`, {});
     const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
@@ -47,11 +47,43 @@ export function paymentRaceTests(harness: () => Harness) {
       deliver(h, body, signedHeaders(body)),
     ]);
     expect(replies.map((r) => r.status)).toEqual([...Array(50).fill(200), 204]);
+    // The per-order lease (a conditional UPDATE) lets at most one of the 50 ask WeChat (none when
+    // the notification is applied first: a paid order is answered from our database).
+    const queried = await wechatQueries(h, orderNo);
+    expect(queried).toBeLessThanOrEqual(1);
+    const events = await h.prisma.paymentEvent.findMany({ where: { orderNo } });
+    expect(events.map((e) => e.source).sort()).toEqual(queried ? ["NOTIFY", "QUERY"] : ["NOTIFY"]);
+    expect(events.filter((e) => e.outcome === "APPLIED")).toHaveLength(1);
+    expect(events.filter((e) => e.outcome === "DUPLICATE")).toHaveLength(queried);
+    expect((await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe("PAID");
+    await h.control("/faults", undefined, "DELETE");
+  });
+
+  it("50 concurrent unthrottled queries (the back office's path) racing a notification change the state exactly once", async () => {
+    const h = harness();
+    const { queryAndApply } = await import("@/lib/orders/query");
+    const { orderNo, subs } = await newOrder(h);
+    await h.control("/faults", { target: "notify", kind: "drop", count: 100, orderNo });
+    await h.control(`/orders/${orderNo}/pay`, {});
+    const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
+    const [outcomes, delivered] = await Promise.all([
+      Promise.all(Array.from({ length: 50 }, () => queryAndApply(orderNo))),
+      deliver(h, body, signedHeaders(body)),
+    ]);
+    expect(delivered.status).toBe(204);
+    expect(await wechatQueries(h, orderNo)).toBe(50);
     const events = await h.prisma.paymentEvent.findMany({ where: { orderNo } });
     expect(events).toHaveLength(51);
     expect(events.filter((e) => e.outcome === "APPLIED")).toHaveLength(1);
     expect(events.filter((e) => e.outcome === "DUPLICATE")).toHaveLength(50);
+    expect(outcomes.filter((o) => o === "APPLIED").length).toBeLessThanOrEqual(1);
     expect((await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe("PAID");
     await h.control("/faults", undefined, "DELETE");
   });
+}
+
+/** How many combine queries about this order reached the fake WeChat Pay. */
+export async function wechatQueries(h: Harness, orderNo: string): Promise<number> {
+  const log = await h.control<{ method: string; path: string }[]>("/requests");
+  return log.filter((r) => r.method === "GET" && r.path.includes(`/out-trade-no/${orderNo}`)).length;
 }

@@ -1,6 +1,7 @@
 import { checkout, CheckoutBodySchema, CheckoutKeySchema } from "@/lib/orders/checkout";
 import { detectInAppBrowser } from "@/lib/in-app/detect";
 import { openInBrowserResponse } from "@/lib/in-app/open-in-browser";
+import { buyerCookie, buyerIdForCheckout, hashBuyerId } from "@/lib/orders/buyer";
 import { assertSameOrigin, clientIp, preflightResponse } from "@/lib/http/request-guards";
 import { json, parseWith, readJson, route } from "@/lib/http/respond";
 
@@ -13,8 +14,10 @@ export const POST = route(async (request: Request) => {
   if (inApp) return openInBrowserResponse(request, body.items, inApp);
   const key = request.headers.get("idempotency-key");
   const checkoutKey = key === null ? undefined : parseWith(CheckoutKeySchema, key);
-  const r = await checkout(body, { payerIp: clientIp(request), checkoutKey });
-  return json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201);
+  // The order is bound to this browser: close and re-pay need the same cookie (lib/orders/buyer.ts).
+  const buyerId = buyerIdForCheckout(request, checkoutKey);
+  const r = await checkout(body, { payerIp: clientIp(request), checkoutKey, buyerIdHash: hashBuyerId(buyerId) });
+  return json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, { "set-cookie": buyerCookie(buyerId) });
 });
 
 export const OPTIONS = (request: Request) => preflightResponse(request);

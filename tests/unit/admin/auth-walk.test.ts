@@ -151,13 +151,13 @@ describe("the gate itself lets a valid session through (so the checks above can 
   it("API gate", async () => {
     const { assertAdminRequest } = await import("@/lib/admin/guard");
     state.token = TOKEN;
-    expect(() => assertAdminRequest(request("GET", "/api/admin/bills/report", createSessionValue(TOKEN)))).not.toThrow();
+    await expect(assertAdminRequest(request("GET", "/api/admin/bills/report", createSessionValue(TOKEN)))).resolves.toBeUndefined();
     // a POST from a foreign origin is still refused, even with a valid session
     const foreign = new Request(`${ORIGIN}/api/admin/bills/reconcile`, {
       method: "POST",
       headers: { origin: "https://evil.example", cookie: `${SESSION_COOKIE}=${createSessionValue(TOKEN)}` },
     });
-    expect(() => assertAdminRequest(foreign)).toThrow(/来源/);
+    await expect(assertAdminRequest(foreign)).rejects.toThrow(/来源/);
   });
 
   it("page gate: the orders page renders with a valid session", async () => {

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BillParseError, parseTradeBill } from "@/lib/bills/parse";
+import { SUMMARY_FORMS } from "../../fake-wechatpay/bills";
 
 const fixture = (name: string) => fs.readFileSync(path.resolve("tests/fixtures/bills", name));
 
@@ -160,5 +161,22 @@ describe("parseTradeBill: edge cases", () => {
 
   it("rejects duplicate header names (mapping by name would be ambiguous)", () => {
     expect(() => parseTradeBill(`交易时间,微信订单号,商户订单号,交易状态,订单金额,订单金额\n${S}\n\`0,\`0.00,\`0.00000`)).toThrow(/duplicate column 订单金额/);
+  });
+});
+
+describe("parseTradeBill: summary numbers in every exact form real bills use", () => {
+  const base = fixture("success-lf.csv").toString("utf8").trimEnd().split("\n");
+  const withSummary = (values: string[]) => [...base.slice(0, -1), values.map((v) => `\`${v}`).join(",")].join("\n") + "\n";
+  const expected = { tradeCount: 3, settlementFen: 10000230, feeMilliFen: 60001000, orderFen: 10001230 };
+
+  it.each(SUMMARY_FORMS.map((f) => [f.name, f] as const))("the fake's form \"%s\" parses to the same numbers", (_name, f) => {
+    const bill = parseTradeBill(withSummary([f.count(3), f.amount(10000230), f.fee(60001), f.amount(10001230)]));
+    expect(bill.summary).toMatchObject(expected);
+  });
+
+  it("count 45.0, amounts 1.5 and 1.50000 are exact; a count of 45.5 or an amount of 1.505 is refused", () => {
+    expect(parseTradeBill(withSummary(["3.0", "100002.3", "600.01", "100012.30000"])).summary).toMatchObject(expected);
+    expect(() => parseTradeBill(withSummary(["3.5", "100002.30", "600.01000", "100012.30"]))).toThrow(BillParseError);
+    expect(() => parseTradeBill(withSummary(["3", "100002.305", "600.01000", "100012.30"]))).toThrow(BillParseError);
   });
 });

@@ -48,6 +48,23 @@ describe("parseCount", () => {
   it("reads whole numbers only", () => {
     expect(parseCount("0")).toBe(0);
     expect(parseCount("42")).toBe(42);
-    for (const bad of ["", "-1", "1.0", "01", "x"]) expect(() => parseCount(bad)).toThrow(BillAmountError);
+    for (const bad of ["", "-1", "01", "x", "1.", ".0", "1e2"]) expect(() => parseCount(bad)).toThrow(BillAmountError);
+  });
+
+  it("accepts a count written as a decimal when it is exactly whole (real bills do this), refuses a fraction", () => {
+    expect(parseCount("45.0")).toBe(45);
+    expect(parseCount("45.000")).toBe(45);
+    expect(parseCount("0.0")).toBe(0);
+    expect(() => parseCount("45.5")).toThrow(/fraction/);
+    expect(() => parseCount("45.01")).toThrow(BillAmountError);
+  });
+
+  it("amounts in every exact form: one decimal, two, five (trailing zeros), none", () => {
+    expect(yuanToFen("1.5")).toBe(150);
+    expect(yuanToFen("1.50000")).toBe(150);
+    expect(yuanToFen("12")).toBe(1200);
+    expect(yuanToMilliFen("0.07")).toBe(7000);
+    expect(yuanToMilliFen("0.0700000")).toBe(7000);
+    expect(() => yuanToFen("1.505")).toThrow(BillAmountError);
   });
 });

@@ -9,7 +9,7 @@ import { AppError } from "@/lib/http/errors";
 import { formatFen } from "@/lib/money";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 
-type Props = { params: Promise<{ orderNo: string }> };
+type Props = { params: Promise<{ orderNo: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 const SOURCE_LABELS: Record<string, string> = {
   NOTIFY: "支付通知",
@@ -20,11 +20,13 @@ const SOURCE_LABELS: Record<string, string> = {
   REFUND_NOTIFY: "退款通知",
 };
 
-export default async function AdminOrderPage({ params }: Props) {
+export default async function AdminOrderPage({ params, searchParams }: Props) {
   const { orderNo } = await params;
+  const eventsParam = (await searchParams).events;
+  const eventsPage = Math.min(100_000, Math.max(1, Number.parseInt(String(Array.isArray(eventsParam) ? eventsParam[0] : eventsParam ?? "1"), 10) || 1));
   await requireAdminPage(`/admin/orders/${encodeURIComponent(orderNo)}`);
   if (!ORDER_NO_PATTERN.test(orderNo)) notFound();
-  const order = await getAdminOrder(orderNo).catch((e) => {
+  const order = await getAdminOrder(orderNo, eventsPage).catch((e) => {
     if (e instanceof AppError && e.code === "ORDER_NOT_FOUND") notFound();
     throw e;
   });
@@ -108,7 +110,7 @@ export default async function AdminOrderPage({ params }: Props) {
         />
       ))}
 
-      <h2>通知与查询记录</h2>
+      <h2>通知与查询记录（共 {order.eventsTotal} 条）</h2>
       <div className="table-wrap">
         <table className="table" aria-label="审计日志">
           <thead>
@@ -143,6 +145,13 @@ export default async function AdminOrderPage({ params }: Props) {
           </tbody>
         </table>
       </div>
+      {order.eventsPageCount > 1 && (
+        <nav className="pager" aria-label="审计日志分页">
+          {order.eventsPage > 1 && <a href={`?events=${order.eventsPage - 1}`}>← 较新</a>}
+          <span> 第 {order.eventsPage} / {order.eventsPageCount} 页 </span>
+          {order.eventsPage < order.eventsPageCount && <a href={`?events=${order.eventsPage + 1}`}>较早 →</a>}
+        </nav>
+      )}
     </main>
   );
 }

@@ -1,4 +1,4 @@
-// PUBLIC by design (it only clears the cookie): listed in tests/unit/admin/auth-walk.test.ts.
+// PUBLIC by design (it clears the cookie; only a genuine session is revoked): listed in tests/unit/admin/auth-walk.test.ts.
 import { handleSignOut } from "@/lib/admin/sign-in";
 
 export const POST = handleSignOut;

@@ -1,8 +1,20 @@
+import { env } from "@/lib/env";
+import { readTextCapped } from "@/lib/http/body";
+import { AppError } from "@/lib/http/errors";
+import { errorResponse } from "@/lib/http/respond";
+import { countJunkNotification } from "@/lib/orders/junk";
 import { handlePaymentNotification } from "@/lib/orders/notify";
 
-// The signature covers the raw bytes: read the text before anything parses it.
+// The signature covers the raw bytes: read the text before anything parses it — under a cap
+// (NOTIFY_MAX_BODY_BYTES, far above any real notification), streamed, so a huge body costs nothing.
 export async function POST(request: Request): Promise<Response> {
-  const raw = await request.text();
+  let raw: string;
+  try {
+    raw = await readTextCapped(request, env().limits.notifyMaxBodyBytes);
+  } catch (e) {
+    if (e instanceof AppError && e.code === "PAYLOAD_TOO_LARGE") countJunkNotification("body-too-large");
+    return errorResponse(e);
+  }
   const reply = await handlePaymentNotification(request.headers, raw);
   return reply.body
     ? new Response(JSON.stringify(reply.body), { status: reply.status, headers: { "content-type": "application/json" } })

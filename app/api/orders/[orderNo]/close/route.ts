@@ -1,3 +1,4 @@
+import { assertOrderBuyer } from "@/lib/orders/buyer";
 import { closeOrder } from "@/lib/orders/close";
 import { getOrderView } from "@/lib/orders/view";
 import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
@@ -8,6 +9,7 @@ type Ctx = { params: Promise<{ orderNo: string }> };
 export const POST = route(async (request: Request, { params }: Ctx) => {
   assertSameOrigin(request);
   const orderNo = parseOrderNo((await params).orderNo);
+  await assertOrderBuyer(orderNo, request);
   await closeOrder(orderNo, "SHOPPER_CANCELLED");
   return json(await getOrderView(orderNo));
 });

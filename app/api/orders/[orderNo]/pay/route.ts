@@ -1,3 +1,4 @@
+import { assertOrderBuyer } from "@/lib/orders/buyer";
 import { ensurePayUrl } from "@/lib/orders/pay-link";
 import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
 import { json, route } from "@/lib/http/respond";
@@ -8,6 +9,7 @@ type Ctx = { params: Promise<{ orderNo: string }> };
 export const POST = route(async (request: Request, { params }: Ctx) => {
   assertSameOrigin(request);
   const orderNo = parseOrderNo((await params).orderNo);
+  await assertOrderBuyer(orderNo, request);
   const { payUrl } = await ensurePayUrl(orderNo);
   return json({ orderNo, payUrl });
 });

@@ -1,13 +1,13 @@
-import { queryAndApply } from "@/lib/orders/query";
-import { getOrderView } from "@/lib/orders/view";
+import { checkPayment } from "@/lib/orders/check-payment";
 import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
 import { json, route } from "@/lib/http/respond";
 
 type Ctx = { params: Promise<{ orderNo: string }> };
 
+/** Open by order number (the shopper may come back in another browser); throttled per order in lib. */
 export const POST = route(async (request: Request, { params }: Ctx) => {
   assertSameOrigin(request);
   const orderNo = parseOrderNo((await params).orderNo);
-  await queryAndApply(orderNo);
-  return json(await getOrderView(orderNo));
+  const { order, retryAfterSeconds } = await checkPayment(orderNo);
+  return json({ ...order, retryAfterSeconds }, 200, retryAfterSeconds === null ? {} : { "retry-after": String(retryAfterSeconds) });
 });

@@ -1,4 +1,11 @@
 -- AlterTable
+ALTER TABLE "Order" ADD COLUMN "buyerIdHash" TEXT;
+ALTER TABLE "Order" ADD COLUMN "cartHash" TEXT;
+ALTER TABLE "Order" ADD COLUMN "closeLeaseAt" DATETIME;
+ALTER TABLE "Order" ADD COLUMN "prepayLeaseAt" DATETIME;
+ALTER TABLE "Order" ADD COLUMN "queryLeaseAt" DATETIME;
+
+-- AlterTable
 ALTER TABLE "PaymentEvent" ADD COLUMN "refundNo" TEXT;
 
 -- AlterTable
@@ -82,6 +89,31 @@ CREATE TABLE "Refund" (
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     CONSTRAINT "Refund_outTradeNo_fkey" FOREIGN KEY ("outTradeNo") REFERENCES "SubOrder" ("outTradeNo") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "JunkNotificationCounter" (
+    "reason" TEXT NOT NULL,
+    "minute" DATETIME NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+
+    PRIMARY KEY ("reason", "minute")
+);
+
+-- CreateTable
+CREATE TABLE "RateLimitCounter" (
+    "key" TEXT NOT NULL,
+    "windowStart" DATETIME NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+    "expiresAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("key", "windowStart")
+);
+
+-- CreateTable
+CREATE TABLE "RevokedAdminSession" (
+    "nonce" TEXT NOT NULL PRIMARY KEY,
+    "expiresAt" DATETIME NOT NULL
 );
 
 -- RedefineTables
@@ -183,6 +215,15 @@ CREATE INDEX "Refund_orderNo_idx" ON "Refund"("orderNo");
 
 -- CreateIndex
 CREATE INDEX "Refund_status_nextQueryAt_idx" ON "Refund"("status", "nextQueryAt");
+
+-- CreateIndex
+CREATE INDEX "JunkNotificationCounter_minute_idx" ON "JunkNotificationCounter"("minute");
+
+-- CreateIndex
+CREATE INDEX "RateLimitCounter_expiresAt_idx" ON "RateLimitCounter"("expiresAt");
+
+-- CreateIndex
+CREATE INDEX "RevokedAdminSession_expiresAt_idx" ON "RevokedAdminSession"("expiresAt");
 
 -- CreateIndex
 CREATE INDEX "PaymentEvent_refundNo_idx" ON "PaymentEvent"("refundNo");

@@ -1,4 +1,11 @@
 -- AlterTable
+ALTER TABLE "Order" ADD COLUMN     "buyerIdHash" TEXT,
+ADD COLUMN     "cartHash" TEXT,
+ADD COLUMN     "closeLeaseAt" TIMESTAMP(3),
+ADD COLUMN     "prepayLeaseAt" TIMESTAMP(3),
+ADD COLUMN     "queryLeaseAt" TIMESTAMP(3);
+
+-- AlterTable
 ALTER TABLE "OrderLine" ADD COLUMN     "stockReserved" INTEGER NOT NULL DEFAULT 0;
 
 -- AlterTable
@@ -107,6 +114,33 @@ CREATE TABLE "Refund" (
     CONSTRAINT "Refund_pkey" PRIMARY KEY ("refundNo")
 );
 
+-- CreateTable
+CREATE TABLE "JunkNotificationCounter" (
+    "reason" TEXT NOT NULL,
+    "minute" TIMESTAMP(3) NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "JunkNotificationCounter_pkey" PRIMARY KEY ("reason","minute")
+);
+
+-- CreateTable
+CREATE TABLE "RateLimitCounter" (
+    "key" TEXT NOT NULL,
+    "windowStart" TIMESTAMP(3) NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "RateLimitCounter_pkey" PRIMARY KEY ("key","windowStart")
+);
+
+-- CreateTable
+CREATE TABLE "RevokedAdminSession" (
+    "nonce" TEXT NOT NULL,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "RevokedAdminSession_pkey" PRIMARY KEY ("nonce")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "CartDraft_tokenHash_key" ON "CartDraft"("tokenHash");
 
@@ -142,6 +176,15 @@ CREATE INDEX "Refund_orderNo_idx" ON "Refund"("orderNo");
 
 -- CreateIndex
 CREATE INDEX "Refund_status_nextQueryAt_idx" ON "Refund"("status", "nextQueryAt");
+
+-- CreateIndex
+CREATE INDEX "JunkNotificationCounter_minute_idx" ON "JunkNotificationCounter"("minute");
+
+-- CreateIndex
+CREATE INDEX "RateLimitCounter_expiresAt_idx" ON "RateLimitCounter"("expiresAt");
+
+-- CreateIndex
+CREATE INDEX "RevokedAdminSession_expiresAt_idx" ON "RevokedAdminSession"("expiresAt");
 
 -- CreateIndex
 CREATE INDEX "PaymentEvent_refundNo_idx" ON "PaymentEvent"("refundNo");

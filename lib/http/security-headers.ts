@@ -1,0 +1,55 @@
+// Security headers for pages, set per request by proxy.ts (the Next.js 16 name for middleware).
+// Pure functions: unit-tested without a server.
+
+/** A fresh, unguessable nonce per response (128 bits). */
+export function newNonce(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+}
+
+/**
+ * Nonce-based CSP: Next.js adds the nonce it finds in the request's CSP header to its own scripts
+ * (pages are rendered per request), 'strict-dynamic' lets those load their chunks. Style attributes
+ * (React's style={…}) need style-src-attr; <style> and stylesheets stay nonce/self-only. Navigation
+ * to WeChat's cashier is a top-level navigation, which CSP does not restrict.
+ */
+export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; https: boolean }): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${opts.dev ? " 'unsafe-eval'" : ""}`,
+    `style-src 'self' 'nonce-${nonce}'`,
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    ...(opts.https ? ["upgrade-insecure-requests"] : []),
+  ].join("; ");
+}
+
+/** Headers every page response carries besides the CSP. */
+export function pageSecurityHeaders(opts: { production: boolean }): Record<string, string> {
+  return {
+    // The cart page must send its origin as Referer to WeChat's cashier (H5 domain check, docs/wechatpay.md §4).
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    ...(opts.production ? { "strict-transport-security": "max-age=63072000; includeSubDomains" } : {}),
+  };
+}
+
+/**
+ * Whether every segment of a path decodes (`/api/orders/%C0%AE` does not: an invalid UTF-8
+ * sequence). Such a path can name no order, so it is answered 404 before any route sees it.
+ */
+export function pathDecodes(pathname: string): boolean {
+  try {
+    for (const seg of pathname.split("/")) decodeURIComponent(seg);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseEnv } from "@/lib/env";
+import { contentSecurityPolicy, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
+import { testAppEnv } from "../../support/test-identity";
+
+const base = testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:3100", appBaseUrl: "http://localhost:3000", databaseUrl: "file:./x.db" });
+
+describe("limits in lib/env", () => {
+  it("defaults: notify 64 KB, API 16 KB, one WeChat call per order per 2 s, 10 failures per IP per 15 min", () => {
+    expect(parseEnv(base).limits).toEqual({
+      notifyMaxBodyBytes: 65_536,
+      apiMaxBodyBytes: 16_384,
+      wechatCallIntervalSeconds: 2,
+      adminAuthMaxFailuresPerIp: 10,
+      adminAuthMaxFailuresGlobal: 200,
+      adminAuthWindowSeconds: 900,
+      sqliteBusyTimeoutMs: 50,
+      sqliteBusyRetries: 8,
+    });
+  });
+
+  it("each limit is configurable and validated", () => {
+    expect(parseEnv({ ...base, WECHAT_CALL_INTERVAL_SECONDS: "10", ADMIN_AUTH_MAX_FAILURES_PER_IP: "5" }).limits).toMatchObject({
+      wechatCallIntervalSeconds: 10,
+      adminAuthMaxFailuresPerIp: 5,
+    });
+    expect(() => parseEnv({ ...base, WECHAT_CALL_INTERVAL_SECONDS: "1" })).toThrow(/WECHAT_CALL_INTERVAL_SECONDS must be ≥ 2/);
+    expect(() => parseEnv({ ...base, NOTIFY_MAX_BODY_BYTES: "99999999" })).toThrow(/NOTIFY_MAX_BODY_BYTES/);
+  });
+
+  it("production demands an ADMIN_TOKEN of at least 32 characters and says how to make one", () => {
+    const prod = { ...base, NODE_ENV: "production" };
+    try {
+      parseEnv({ ...prod, ADMIN_TOKEN: "a".repeat(31) });
+      throw new Error("expected a ConfigError");
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).variable).toBe("ADMIN_TOKEN");
+      expect((e as Error).message).toMatch(/at least 32 characters in production.*openssl rand -base64 32/);
+    }
+    expect(parseEnv({ ...prod, ADMIN_TOKEN: "a".repeat(32) }).adminToken).toHaveLength(32);
+    // outside production the old minimum (16) still applies
+    expect(parseEnv({ ...base, ADMIN_TOKEN: "a".repeat(16) }).adminToken).toHaveLength(16);
+  });
+});
+
+describe("security headers", () => {
+  it("a nonce-based CSP: scripts only with the nonce (no unsafe-inline), no framing, no plugins", () => {
+    const csp = contentSecurityPolicy("abc123==", { dev: false, https: true });
+    const script = csp.split("; ").find((d) => d.startsWith("script-src "))!;
+    expect(script).toBe("script-src 'self' 'nonce-abc123==' 'strict-dynamic'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("upgrade-insecure-requests");
+    expect(contentSecurityPolicy("n", { dev: false, https: false })).not.toContain("upgrade-insecure-requests");
+    expect(contentSecurityPolicy("n", { dev: true, https: false })).toContain("'unsafe-eval'");
+  });
+
+  it("HSTS only in production; the Referer keeps our origin for WeChat's cashier", () => {
+    expect(pageSecurityHeaders({ production: true })["strict-transport-security"]).toMatch(/^max-age=\d{8,}/);
+    expect(pageSecurityHeaders({ production: false })["strict-transport-security"]).toBeUndefined();
+    expect(pageSecurityHeaders({ production: true })["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+    expect(pageSecurityHeaders({ production: true })["permissions-policy"]).toContain("camera=()");
+  });
+
+  it("malformed percent-encoding is recognised (answered 404 by proxy.ts)", () => {
+    expect(pathDecodes("/api/orders/%C0%AE")).toBe(false);
+    expect(pathDecodes("/orders/%E4%B8")).toBe(false);
+    expect(pathDecodes("/api/orders/C2611270715001234")).toBe(true);
+    expect(pathDecodes("/orders/%E4%B8%AD")).toBe(true);
+  });
+});
