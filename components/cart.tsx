@@ -65,6 +65,9 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
       const n = p ? Math.min(q, limitOf(p, {})) : 0;
       if (n > 0) kept[sku] = n;
     }
+    // localStorage exists only in the browser: reading it during render would make the first client
+    // render differ from the server's HTML, so the saved cart is loaded once, after hydration.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setCart(kept);
     if (restoredCart) {
       saveCart(kept);

@@ -1,5 +1,7 @@
 "use client";
 
+import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import useSWR from "swr";
 import type { OrderView } from "@/lib/orders/view-types";
@@ -39,6 +41,7 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
     revalidateIfStale: false,
     revalidateOnMount: false,
   });
+  const router = useRouter();
   const [busy, setBusy] = useState<null | "query" | "pay" | "close">(null);
   const [error, setError] = useState<string | null>(null);
   const [checked, setChecked] = useState(false);
@@ -98,7 +101,7 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
     const cart = loadCart();
     for (const s of order.subOrders) for (const l of s.lines) cart[l.sku] = Math.min(99, (cart[l.sku] ?? 0) + l.quantity);
     saveCart(cart);
-    window.location.assign("/");
+    router.push("/"); // the cart reads the saved quantities when it mounts
   }
 
   return (
@@ -193,7 +196,7 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             </button>
           </>
         )}
-        {(order.status === "PAID" || order.status === "REFUNDED") && <a className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">继续购物</a>}
+        {(order.status === "PAID" || order.status === "REFUNDED") && <Link className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">继续购物</Link>}
         {order.status === "CLOSED" && (
           <button type="button" className="primary" onClick={reorder}>重新下单</button>
         )}

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { Metadata } from "next";
 import { hasAdminSession } from "@/lib/admin/guard";
 import { reconcileAlert } from "@/lib/jobs/status";
@@ -21,12 +22,12 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           <span className="admin-brand">商户后台</span>
           {signedIn ? (
             <nav className="admin-nav" aria-label="后台导航">
-              <a href="/admin/orders">订单</a>
-              <a href="/admin/refunds">退款</a>
-              <a href="/admin/bills">账单对账</a>
-              <a href="/admin/jobs">定时任务</a>
-              <a href="/admin/stores">店铺</a>
-              <a href="/admin/products">商品</a>
+              <Link href="/admin/orders">订单</Link>
+              <Link href="/admin/refunds">退款</Link>
+              <Link href="/admin/bills">账单对账</Link>
+              <Link href="/admin/jobs">定时任务</Link>
+              <Link href="/admin/stores">店铺</Link>
+              <Link href="/admin/products">商品</Link>
               <form method="post" action="/api/admin/sign-out">
                 <button type="submit" className="linklike">退出登录</button>
               </form>

@@ -135,6 +135,11 @@ export function beijingDateOf(d: Date): string {
   return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
+/** Yesterday's Beijing calendar date at `now`: the newest trade bill that can exist. */
+export function beijingYesterday(now: Date = new Date()): string {
+  return beijingDateOf(new Date(now.getTime() - 86_400_000));
+}
+
 /** [start, end) of a Beijing calendar date as UTC instants. */
 export function beijingDayRange(date: string): { start: Date; end: Date } {
   const start = new Date(`${date}T00:00:00+08:00`);

@@ -190,7 +190,10 @@ export async function importCatalogue(
 
   const dupes = (keys: string[], what: string) => {
     const seen = new Set<string>();
-    for (const k of keys) (seen.has(k) ? plan.errors.push(`${what} ${k} appears more than once`) : seen.add(k));
+    for (const k of keys) {
+      if (seen.has(k)) plan.errors.push(`${what} ${k} appears more than once`);
+      else seen.add(k);
+    }
   };
   dupes(parsed.stores.map((s) => s.subMchid), "store sub_mchid");
   dupes(parsed.products.map((p) => p.sku), "product sku");

@@ -19,7 +19,6 @@ const env = {
   NODE_ENV: "production" as const,
   NEXT_TELEMETRY_DISABLED: "1",
 };
-const log = (s: string) => console.error(`attacks: ${s}`);
 const results: Record<string, unknown> = {};
 
 function rssMb(pid: number): number {

@@ -121,7 +121,9 @@ export async function startHarness(
       const res = await dispatch(new Request(`${appUrl}${path}`, init as RequestInit));
       for (const line of res.headers.getSetCookie()) {
         const m = /^([^=;]+)=([^;]*)/.exec(line);
-        if (m) (/max-age=0\b/i.test(line) ? jar.delete(m[1]!) : jar.set(m[1]!, m[2]!));
+        if (!m) continue;
+        if (/max-age=0\b/i.test(line)) jar.delete(m[1]!);
+        else jar.set(m[1]!, m[2]!);
       }
       return res;
     },

@@ -1,7 +1,7 @@
 import { BillReconcile } from "@/components/admin/bill-reconcile";
 import { requireAdminPage } from "@/lib/admin/guard";
 import { formatBeijing } from "@/lib/admin/format";
-import { beijingDateOf } from "@/lib/bills/reconcile";
+import { beijingYesterday } from "@/lib/bills/reconcile";
 import { ALL_SCOPE, BillDateSchema, billStores, recentImports, storedReport } from "@/lib/bills/service";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -11,7 +11,7 @@ export default async function AdminBillsPage({ searchParams }: Props) {
   const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   await requireAdminPage("/admin/bills");
   // Default: yesterday in Beijing time, the newest bill that can exist.
-  const date = BillDateSchema.safeParse(one(sp.date)).data ?? beijingDateOf(new Date(Date.now() - 86_400_000));
+  const date = BillDateSchema.safeParse(one(sp.date)).data ?? beijingYesterday();
   const stores = await billStores();
   const wanted = one(sp.scope) ?? ALL_SCOPE;
   const scope = stores.some((s) => s.subMchid === wanted) ? wanted : ALL_SCOPE;

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { requireAdminPage } from "@/lib/admin/guard";
 import { formatBeijing, isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@/lib/admin/format";
 import { listOrders, ORDER_STATUSES, parseOrderFilter, type OrderFilter } from "@/lib/admin/orders";
@@ -44,7 +45,7 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
           <input className="q" type="search" name="q" defaultValue={f.q ?? ""} placeholder="支持部分匹配" />
         </label>
         <button type="submit" className="btn">筛选</button>
-        <a href="/admin/orders">清除</a>
+        <Link href="/admin/orders">清除</Link>
       </form>
       <p className="muted">共 {total} 笔</p>
       <div className="table-wrap">

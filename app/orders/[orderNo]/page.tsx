@@ -23,20 +23,18 @@ export default async function OrderPage({ params }: { params: Promise<{ orderNo:
   await closeIfExpired(orderNo);
   const userAgent = (await headers()).get("user-agent");
   const inApp = detectInAppBrowser(userAgent);
-  try {
-    const order = await getOrderView(orderNo);
-    return (
-      <main>
-        {inApp && (
-          <OpenInBrowserGuide pageUrl={`${env().appBaseUrl}/orders/${orderNo}`} cartLink={false} banner="当前页面无法查询或完成支付">
-            <GuideWords text={guideText(inApp, mobilePlatform(userAgent), "order")} />
-          </OpenInBrowserGuide>
-        )}
-        <OrderResult initial={order} inApp={inApp !== null} />
-      </main>
-    );
-  } catch (e) {
+  const order = await getOrderView(orderNo).catch((e: unknown) => {
     if (e instanceof AppError && e.code === "ORDER_NOT_FOUND") notFound();
     throw e;
-  }
+  });
+  return (
+    <main>
+      {inApp && (
+        <OpenInBrowserGuide pageUrl={`${env().appBaseUrl}/orders/${orderNo}`} cartLink={false} banner="当前页面无法查询或完成支付">
+          <GuideWords text={guideText(inApp, mobilePlatform(userAgent), "order")} />
+        </OpenInBrowserGuide>
+      )}
+      <OrderResult initial={order} inApp={inApp !== null} />
+    </main>
+  );
 }

@@ -32,6 +32,8 @@ const ours = {
     { outTradeNo: "C1-2", mchid: "1900000109", subMchid: "1900000202", amountFen: 250 },
   ],
 };
+// The tests mutate one field at a time: a writable, index-checked view of the wire type.
+type Mutable = CombineTransaction & { sub_orders: NonNullable<CombineTransaction["sub_orders"]> };
 const theirs = (): CombineTransaction =>
   ({
     combine_appid: "wxd930ea5d5a258f4f",
@@ -49,18 +51,18 @@ const theirs = (): CombineTransaction =>
 describe("findMismatch: a payment result must describe exactly our order", () => {
   it("accepts our order", () => expect(findMismatch(ours, theirs())).toBeNull());
   it.each([
-    ["combine_mchid", (t: any) => void (t.combine_mchid = "1"), /combine_mchid/],
-    ["combine_appid", (t: any) => void (t.combine_appid = "wx1"), /combine_appid/],
-    ["amount", (t: any) => void (t.sub_orders[1].amount.total_amount = 249), /total_amount 249 ≠ 250/],
-    ["sub_mchid", (t: any) => void (t.sub_orders[0].sub_mchid = "1900000204"), /sub_mchid/],
-    ["mchid", (t: any) => void (t.sub_orders[0].mchid = "1900000301"), /mchid/],
-    ["unknown out_trade_no", (t: any) => void (t.sub_orders[0].out_trade_no = "C1-9"), /unexpected sub-order/],
-    ["duplicated sub-order", (t: any) => void (t.sub_orders[1] = t.sub_orders[0]), /unexpected sub-order/],
-    ["missing sub-order", (t: any) => void t.sub_orders.pop(), /expected 2 sub-orders, got 1/],
-    ["currency", (t: any) => void (t.sub_orders[0].amount.currency = "USD"), /currency/],
+    ["combine_mchid", (t: Mutable) => void (t.combine_mchid = "1"), /combine_mchid/],
+    ["combine_appid", (t: Mutable) => void (t.combine_appid = "wx1"), /combine_appid/],
+    ["amount", (t: Mutable) => void (t.sub_orders[1]!.amount.total_amount = 249), /total_amount 249 ≠ 250/],
+    ["sub_mchid", (t: Mutable) => void (t.sub_orders[0]!.sub_mchid = "1900000204"), /sub_mchid/],
+    ["mchid", (t: Mutable) => void (t.sub_orders[0]!.mchid = "1900000301"), /mchid/],
+    ["unknown out_trade_no", (t: Mutable) => void (t.sub_orders[0]!.out_trade_no = "C1-9"), /unexpected sub-order/],
+    ["duplicated sub-order", (t: Mutable) => void (t.sub_orders[1] = t.sub_orders[0]!), /unexpected sub-order/],
+    ["missing sub-order", (t: Mutable) => void t.sub_orders.pop(), /expected 2 sub-orders, got 1/],
+    ["currency", (t: Mutable) => void (t.sub_orders[0]!.amount.currency = "USD"), /currency/],
   ])("rejects a different %s", (_n, mutate, why) => {
     const t = theirs();
-    mutate(t);
+    mutate(t as Mutable);
     expect(findMismatch(ours, t)).toMatch(why);
   });
 });

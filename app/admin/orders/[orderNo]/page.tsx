@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { OrderActions } from "@/components/admin/order-actions";
 import { StoreRefunds } from "@/components/admin/refunds";
@@ -32,7 +33,7 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
   });
   return (
     <main>
-      <p><a href="/admin/orders">← 订单列表</a></p>
+      <p><Link href="/admin/orders">← 订单列表</Link></p>
       <h1>订单 <span className="mono">{order.orderNo}</span></h1>
       <section className="card">
         <dl className="kv-grid">
