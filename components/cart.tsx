@@ -109,7 +109,12 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
         headers: { "content-type": "application/json", "idempotency-key": checkoutKeyFor(cart) },
         body: JSON.stringify({ items: Object.entries(cart).map(([sku, quantity]) => ({ sku, quantity })) }),
       });
-      const data = (await res.json().catch(() => null)) as { payUrl?: string; code?: string; message?: string; items?: StockShortage[] } | null;
+      const data = (await res.json().catch(() => null)) as {
+        payUrl?: string;
+        code?: string;
+        message?: string;
+        items?: StockShortage[];
+      } | null;
       if (res.status === 201 && data?.payUrl) {
         saveCart({});
         sessionStorage.removeItem("checkout-key");
@@ -154,7 +159,12 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
               {g.store.logoUrl && <img className="store-logo" src={g.store.logoUrl} alt="" width={24} height={24} />}
               {g.store.name}
             </h2>
-            <span className="muted">本店小计 <span className="price" data-testid={`subtotal-${g.store.id}`}>{formatFen(subtotal(g))}</span></span>
+            <span className="muted">
+              本店小计{" "}
+              <span className="price" data-testid={`subtotal-${g.store.id}`}>
+                {formatFen(subtotal(g))}
+              </span>
+            </span>
           </div>
           {g.products.map((p) => {
             const q = cart[p.sku] ?? 0;
@@ -167,25 +177,39 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
                   <div>{p.name}</div>
                   <div className="price muted">
                     {formatFen(p.priceFen)}
-                    {left === 0 ? <span className="stock-tag out">已售罄</span> : left !== null && left !== undefined && left <= 5 ? <span className="stock-tag low">仅剩 {left} 件</span> : null}
+                    {left === 0 ? (
+                      <span className="stock-tag out">已售罄</span>
+                    ) : left !== null && left !== undefined && left <= 5 ? (
+                      <span className="stock-tag low">仅剩 {left} 件</span>
+                    ) : null}
                   </div>
                 </div>
                 <div className="stepper">
-                  <button type="button" aria-label={`减少 ${p.name}`} onClick={() => update(p.sku, -1)} disabled={!loaded || q === 0}>−</button>
+                  <button type="button" aria-label={`减少 ${p.name}`} onClick={() => update(p.sku, -1)} disabled={!loaded || q === 0}>
+                    −
+                  </button>
                   <output aria-label={`${p.name} 数量`}>{q}</output>
-                  <button type="button" aria-label={`增加 ${p.name}`} onClick={() => update(p.sku, 1)} disabled={!loaded || q >= limit}>+</button>
+                  <button type="button" aria-label={`增加 ${p.name}`} onClick={() => update(p.sku, 1)} disabled={!loaded || q >= limit}>
+                    +
+                  </button>
                 </div>
               </div>
             );
           })}
         </section>
       ))}
-      {error && <div className="alert" role="alert">{error}</div>}
+      {error && (
+        <div className="alert" role="alert">
+          {error}
+        </div>
+      )}
       <div className="bar">
         <div className="bar-inner">
           <div>
             <div className="muted">合计（{itemCount} 件）</div>
-            <div className="total" data-testid="cart-total">{formatFen(totalFen)}</div>
+            <div className="total" data-testid="cart-total">
+              {formatFen(totalFen)}
+            </div>
           </div>
           <button type="button" className="primary" onClick={pay} disabled={!loaded || itemCount === 0 || submitting}>
             {submitting ? "正在创建订单…" : "去支付"}

@@ -12,7 +12,11 @@ async function linkToShare(pageUrl: string, cartLink: boolean): Promise<{ url: s
   const items = cartLink ? Object.entries(loadCart()).map(([sku, quantity]) => ({ sku, quantity })) : [];
   if (items.length === 0) return { url: pageUrl };
   try {
-    const res = await fetch("/api/checkout", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ items }) });
+    const res = await fetch("/api/checkout", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ items }),
+    });
     const data = (await res.json().catch(() => null)) as { resumeUrl?: string; message?: string } | null;
     if (data?.resumeUrl) return { url: data.resumeUrl };
     return { url: pageUrl, note: `${data?.message ?? "暂时无法保存购物车"}（已复制本店链接）` };
@@ -21,7 +25,17 @@ async function linkToShare(pageUrl: string, cartLink: boolean): Promise<{ url: s
   }
 }
 
-export function OpenInBrowserGuide({ children, pageUrl, cartLink, banner }: { children: ReactNode; pageUrl: string; cartLink: boolean; banner: string }) {
+export function OpenInBrowserGuide({
+  children,
+  pageUrl,
+  cartLink,
+  banner,
+}: {
+  children: ReactNode;
+  pageUrl: string;
+  cartLink: boolean;
+  banner: string;
+}) {
   const [open, setOpen] = useState(true);
   const [note, setNote] = useState("");
   const [manual, setManual] = useState<string | null>(null);
@@ -91,12 +105,22 @@ export function OpenInBrowserGuide({ children, pageUrl, cartLink, banner }: { ch
             <path d="M8 58C30 52 44 38 50 12" />
             <path d="M38 18 50 8 58 22" />
           </svg>
-          <div className="inapp-dialog" role="dialog" aria-modal="true" aria-labelledby="inapp-title" aria-describedby="inapp-lead" ref={dialog} onKeyDown={onKeyDown}>
+          <div
+            className="inapp-dialog"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="inapp-title"
+            aria-describedby="inapp-lead"
+            ref={dialog}
+            onKeyDown={onKeyDown}
+          >
             {children}
             <button type="button" className="primary" onClick={copy}>
               复制链接
             </button>
-            {manual && <input className="inapp-link" readOnly value={manual} aria-label="本页链接" onFocus={(e) => e.currentTarget.select()} />}
+            {manual && (
+              <input className="inapp-link" readOnly value={manual} aria-label="本页链接" onFocus={(e) => e.currentTarget.select()} />
+            )}
             <p className="muted" role="status">
               {note}
             </p>

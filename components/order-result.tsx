@@ -93,7 +93,9 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
     setError(r.message);
     setBusy(null);
     // The order may have changed (expired and closed, or paid): show what our database says now.
-    const fresh = await fetch(key).then((res) => (res.ok ? (res.json() as Promise<OrderView>) : null)).catch(() => null);
+    const fresh = await fetch(key)
+      .then((res) => (res.ok ? (res.json() as Promise<OrderView>) : null))
+      .catch(() => null);
     if (fresh) await mutate(fresh, { revalidate: false });
   }
 
@@ -109,21 +111,29 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
       <section className="card status" aria-live="polite">
         {order.status === "PAID" && (
           <>
-            <div className="status-icon ok" aria-hidden>✓</div>
+            <div className="status-icon ok" aria-hidden>
+              ✓
+            </div>
             <div className="status-title">支付成功</div>
-            <div className="muted">已向 {order.subOrders.length} 家店铺付款 {formatFen(order.totalFen)}</div>
+            <div className="muted">
+              已向 {order.subOrders.length} 家店铺付款 {formatFen(order.totalFen)}
+            </div>
           </>
         )}
         {order.status === "REFUNDED" && (
           <>
-            <div className="status-icon ok" aria-hidden>✓</div>
+            <div className="status-icon ok" aria-hidden>
+              ✓
+            </div>
             <div className="status-title">已全额退款</div>
             <div className="muted">{formatFen(order.totalFen)} 已按原路退回</div>
           </>
         )}
         {order.status === "PENDING" && (
           <>
-            <div className="status-icon wait" aria-hidden>…</div>
+            <div className="status-icon wait" aria-hidden>
+              …
+            </div>
             <div className="status-title">等待支付结果</div>
             <div className="muted">
               {inApp
@@ -136,12 +146,16 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
         )}
         {order.status === "CLOSED" && (
           <>
-            <div className="status-icon off" aria-hidden>✕</div>
+            <div className="status-icon off" aria-hidden>
+              ✕
+            </div>
             <div className="status-title">订单已关闭</div>
             <div className="muted">该订单已取消或超时未支付，不会再扣款。</div>
           </>
         )}
-        <div className="total" data-testid="order-total" style={{ marginTop: 8 }}>{formatFen(order.totalFen)}</div>
+        <div className="total" data-testid="order-total" style={{ marginTop: 8 }}>
+          {formatFen(order.totalFen)}
+        </div>
       </section>
 
       {order.subOrders.map((s) => (
@@ -152,11 +166,16 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
           </div>
           {s.lines.map((l) => (
             <div className="kv" key={l.sku}>
-              <span>{l.name} × {l.quantity}</span>
+              <span>
+                {l.name} × {l.quantity}
+              </span>
               <span className="price">{formatFen(l.amountFen)}</span>
             </div>
           ))}
-          <div className="kv"><span className="muted">本店合计</span><span className="price">{formatFen(s.amountFen)}</span></div>
+          <div className="kv">
+            <span className="muted">本店合计</span>
+            <span className="price">{formatFen(s.amountFen)}</span>
+          </div>
           <div className="muted mono">商户订单号 {s.outTradeNo}</div>
           {s.transactionId && <div className="muted mono">微信支付单号 {s.transactionId}</div>}
           {s.refunds.length > 0 && (
@@ -167,15 +186,24 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
                 </div>
               ))}
               {s.refundedFen > 0 && s.refundedFen < s.amountFen && (
-                <div className="kv"><span className="muted">本店已退款</span><span className="price">{formatFen(s.refundedFen)}</span></div>
+                <div className="kv">
+                  <span className="muted">本店已退款</span>
+                  <span className="price">{formatFen(s.refundedFen)}</span>
+                </div>
               )}
             </div>
           )}
         </section>
       ))}
 
-      <div className="muted mono" style={{ margin: "0 4px" }}>订单号 {order.orderNo}</div>
-      {error && <div className="alert" role="alert">{error}</div>}
+      <div className="muted mono" style={{ margin: "0 4px" }}>
+        订单号 {order.orderNo}
+      </div>
+      {error && (
+        <div className="alert" role="alert">
+          {error}
+        </div>
+      )}
 
       <div className="actions">
         {order.status === "PENDING" && inApp && (
@@ -196,9 +224,15 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             </button>
           </>
         )}
-        {(order.status === "PAID" || order.status === "REFUNDED") && <Link className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">继续购物</Link>}
+        {(order.status === "PAID" || order.status === "REFUNDED") && (
+          <Link className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">
+            继续购物
+          </Link>
+        )}
         {order.status === "CLOSED" && (
-          <button type="button" className="primary" onClick={reorder}>重新下单</button>
+          <button type="button" className="primary" onClick={reorder}>
+            重新下单
+          </button>
         )}
       </div>
     </>

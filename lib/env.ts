@@ -137,9 +137,19 @@ const schema = z.object({
     .default("file:./.data/dev.db"),
   APP_BASE_URL: httpUrl.default("http://localhost:3000"),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  ORDER_EXPIRE_MINUTES: z.coerce.number().int().min(2, "must be ≥ 2").max(7 * 24 * 60, "must be ≤ 7 days").default(15),
+  ORDER_EXPIRE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(2, "must be ≥ 2")
+    .max(7 * 24 * 60, "must be ≤ 7 days")
+    .default(15),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
-  CART_DRAFT_TTL_HOURS: z.coerce.number().int().min(1, "must be ≥ 1").max(7 * 24, "must be ≤ 168").default(24),
+  CART_DRAFT_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1, "must be ≥ 1")
+    .max(7 * 24, "must be ≤ 168")
+    .default(24),
   CART_DRAFT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   CART_DRAFT_MAX_LIVE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   JOBS_ENABLED: z.enum(["1", "0", "true", "false"], { message: 'must be "true" or "false"' }).optional(),
@@ -148,14 +158,31 @@ const schema = z.object({
   JOBS_PERIODS: z
     .string()
     .regex(/^[a-z][a-z0-9-]*=(\d+|off)(,[a-z][a-z0-9-]*=(\d+|off))*$/, 'must look like "close-expired=60000,housekeeping=off"')
-    .transform((s) => Object.fromEntries(s.split(",").map((kv) => kv.split("=") as [string, string]).map(([k, v]) => [k, v === "off" ? ("off" as const) : Number(v)])))
+    .transform((s) =>
+      Object.fromEntries(
+        s
+          .split(",")
+          .map((kv) => kv.split("=") as [string, string])
+          .map(([k, v]) => [k, v === "off" ? ("off" as const) : Number(v)]),
+      ),
+    )
     .refine((m) => Object.values(m).every((v) => v === "off" || v >= 100), "periods must be ≥ 100 ms")
     .optional(),
   CATALOG_IMAGE_DIR: z.string().min(1).default(".data/images"),
   // WeChat asks for ≥ 1 minute between partial refunds of one order; lower only for tests against the fake.
   REFUND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0, "must be ≥ 0").max(3600, "must be ≤ 3600").default(60),
-  NOTIFY_MAX_BODY_BYTES: z.coerce.number().int().min(4096, "must be ≥ 4096").max(1024 * 1024, "must be ≤ 1 MiB").default(64 * 1024),
-  API_MAX_BODY_BYTES: z.coerce.number().int().min(1024, "must be ≥ 1024").max(1024 * 1024, "must be ≤ 1 MiB").default(16 * 1024),
+  NOTIFY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096, "must be ≥ 4096")
+    .max(1024 * 1024, "must be ≤ 1 MiB")
+    .default(64 * 1024),
+  API_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, "must be ≥ 1024")
+    .max(1024 * 1024, "must be ≤ 1 MiB")
+    .default(16 * 1024),
   WECHAT_CALL_INTERVAL_SECONDS: z.coerce.number().int().min(2, "must be ≥ 2").max(300, "must be ≤ 300").default(2),
   ADMIN_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(10),
   ADMIN_AUTH_MAX_FAILURES_GLOBAL: z.coerce.number().int().min(1).max(100_000).default(200),
@@ -169,7 +196,10 @@ const schema = z.object({
   WECHATPAY_COMBINE_APPID: z.string().regex(/^[A-Za-z0-9_]{6,32}$/, "must be an APPID like wx…"),
   WECHATPAY_MERCHANT_SERIAL_NO: z.string().regex(/^[0-9A-Fa-f]{8,64}$/, "must be the hex serial of the merchant API certificate"),
   WECHATPAY_APIV3_KEY: z.string().refine((k) => Buffer.byteLength(k) === 32, "must be exactly 32 bytes"),
-  WECHATPAY_PUBLIC_KEY_ID: z.string().regex(/^PUB_KEY_ID_\w+$/, "must start with PUB_KEY_ID_").optional(),
+  WECHATPAY_PUBLIC_KEY_ID: z
+    .string()
+    .regex(/^PUB_KEY_ID_\w+$/, "must start with PUB_KEY_ID_")
+    .optional(),
   WECHATPAY_PLATFORM_CERTIFICATES: boolFlag,
 });
 
@@ -196,7 +226,9 @@ function readPem(raw: RawEnv, name: string, required: boolean): string | undefin
 
 function fingerprint(key: KeyObject): string {
   const pub = key.type === "private" ? createPublicKey(key) : key;
-  return createHash("sha256").update(pub.export({ type: "spki", format: "der" })).digest("hex");
+  return createHash("sha256")
+    .update(pub.export({ type: "spki", format: "der" }))
+    .digest("hex");
 }
 
 /** The committed test identity, used only for zero-config development and tests. */
@@ -265,7 +297,10 @@ export function parseEnv(input: RawEnv): AppEnv {
       : undefined;
   if (nodeEnv === "production" && !e.WECHATPAY_UNSAFE_ALLOW_TEST_SETUP) {
     if (testKeyUsed) {
-      throw new ConfigError("WECHATPAY_MERCHANT_PRIVATE_KEY", "(or the public/APIv3 key) is a committed TEST key: refusing to run in production");
+      throw new ConfigError(
+        "WECHATPAY_MERCHANT_PRIVATE_KEY",
+        "(or the public/APIv3 key) is a committed TEST key: refusing to run in production",
+      );
     }
     if (insecureUrl) throw new ConfigError(insecureUrl, "must use https:// in production");
     // WeChat's rule is ≥ 1 minute between refunds of one order (docs/wechatpay.md §14.1.2): never lower with real money.
@@ -274,7 +309,10 @@ export function parseEnv(input: RawEnv): AppEnv {
   // A guessable token is the back office's only lock: in production demand 32+ characters
   // (`openssl rand -base64 32` gives 44), even with the unsafe test-setup flag.
   if (nodeEnv === "production" && e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN.length < ADMIN_TOKEN_MIN_PRODUCTION) {
-    throw new ConfigError("ADMIN_TOKEN", `must be at least ${ADMIN_TOKEN_MIN_PRODUCTION} characters in production (generate one: openssl rand -base64 32)`);
+    throw new ConfigError(
+      "ADMIN_TOKEN",
+      `must be at least ${ADMIN_TOKEN_MIN_PRODUCTION} characters in production (generate one: openssl rand -base64 32)`,
+    );
   }
 
   return {

@@ -5,7 +5,9 @@ export function formatFen(fen: number): string {
   if (!Number.isSafeInteger(fen)) throw new RangeError(`not an integer amount of fen: ${fen}`);
   const sign = fen < 0 ? "-" : "";
   const abs = Math.abs(fen);
-  const yuan = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const yuan = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   return `${sign}¥${yuan}.${String(abs % 100).padStart(2, "0")}`;
 }
 
@@ -30,7 +32,10 @@ export class YuanEntryError extends Error {
  * amounts, exponents and anything else that is not a plain amount are refused, never rounded.
  */
 export function yuanEntryToFen(text: string, maxFen = 5_000_000): number {
-  const t = text.trim().replace(/^[¥￥]/, "").replace(/,(?=\d{3}(\D|$))/g, "");
+  const t = text
+    .trim()
+    .replace(/^[¥￥]/, "")
+    .replace(/,(?=\d{3}(\D|$))/g, "");
   const m = /^(0|[1-9]\d{0,8})(?:\.(\d{1,2}))?$/.exec(t);
   if (!m) throw new YuanEntryError("请输入金额，如 12.30（最多两位小数）");
   const fen = Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));

@@ -36,10 +36,16 @@ for (const [re, what] of unportable) {
 }
 
 let out = replaceOnce(src, /provider\s*=\s*"sqlite"/, 'provider = "postgresql"', 'provider = "sqlite"');
-out = replaceOnce(out, /output\s*=\s*"\.\.\/lib\/generated\/prisma"/, 'output   = "../../lib/generated/prisma-pg"',
-  'output = "../lib/generated/prisma"');
-out = "// GENERATED from prisma/schema.prisma by prisma/schema-pg.mjs: do not edit; edit that file and run\n" +
-  "// `npm run db:schema-pg`, then create the Postgres migration (see README, Production).\n" + out;
+out = replaceOnce(
+  out,
+  /output\s*=\s*"\.\.\/lib\/generated\/prisma"/,
+  'output   = "../../lib/generated/prisma-pg"',
+  'output = "../lib/generated/prisma"',
+);
+out =
+  "// GENERATED from prisma/schema.prisma by prisma/schema-pg.mjs: do not edit; edit that file and run\n" +
+  "// `npm run db:schema-pg`, then create the Postgres migration (see README, Production).\n" +
+  out;
 
 if (process.argv.includes("--check")) {
   if (!fs.existsSync(dest) || fs.readFileSync(dest, "utf8") !== out) {

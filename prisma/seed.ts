@@ -11,7 +11,9 @@ async function main() {
   const file = path.join(import.meta.dirname, "catalogue.json");
   const plan = await importCatalogue(fs.readFileSync(file, "utf8"), "json", { actor: "seed" });
   if (plan.errors.length) throw new Error(`prisma/catalogue.json: ${plan.errors.join("; ")}`);
-  console.log(`Seeded ${plan.created.stores + plan.updated.stores} stores and ${plan.created.products + plan.updated.products} products (${plan.unchanged} unchanged).`);
+  console.log(
+    `Seeded ${plan.created.stores + plan.updated.stores} stores and ${plan.created.products + plan.updated.products} products (${plan.unchanged} unchanged).`,
+  );
 }
 
 main()

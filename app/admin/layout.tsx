@@ -29,7 +29,9 @@ export default async function AdminLayout({ children }: { children: React.ReactN
               <Link href="/admin/stores">店铺</Link>
               <Link href="/admin/products">商品</Link>
               <form method="post" action="/api/admin/sign-out">
-                <button type="submit" className="linklike">退出登录</button>
+                <button type="submit" className="linklike">
+                  退出登录
+                </button>
               </form>
             </nav>
           ) : null}

@@ -43,7 +43,12 @@ export async function sendAdmin<T>(method: "POST" | "PATCH", path: string, body:
 
 /** Uploads an image file's raw bytes; returns its /media/… URL. */
 export async function uploadImage(file: File): Promise<string> {
-  const res = await fetch("/api/admin/images", { method: "POST", headers: { "content-type": file.type }, body: file, credentials: "same-origin" });
+  const res = await fetch("/api/admin/images", {
+    method: "POST",
+    headers: { "content-type": file.type },
+    body: file,
+    credentials: "same-origin",
+  });
   const data = (await res.json().catch(() => null)) as { url?: string; message?: string } | null;
   if (!res.ok || !data?.url) throw new AdminApiError(res.status, "UPLOAD_FAILED", data?.message ?? `上传失败（HTTP ${res.status}）`);
   return data.url;

@@ -8,7 +8,13 @@ import { ReconcileReport } from "./reconcile-report";
 
 // Mirrors ReconcileOutcome of lib/bills/service.ts (server-only module, so not imported here).
 type Outcome =
-  | { status: "RECONCILED"; billDate: string; scope: string; import: { importedAt: string; rowCount: number; hashValue: string }; report: ReconciliationReport }
+  | {
+      status: "RECONCILED";
+      billDate: string;
+      scope: string;
+      import: { importedAt: string; rowCount: number; hashValue: string };
+      report: ReconciliationReport;
+    }
   | { status: "STATEMENT_CREATING"; billDate: string; scope: string; message: string; retryAfter: string }
   | { status: "NO_STATEMENT_EXIST"; billDate: string; scope: string; message: string; report: ReconciliationReport };
 
@@ -75,16 +81,24 @@ export function BillReconcile(props: {
             <select name="scope" value={scope} onChange={(e) => setScope(e.target.value)}>
               <option value="ALL">全部店铺</option>
               {props.stores.map((s) => (
-                <option key={s.subMchid} value={s.subMchid}>{s.name}（{s.subMchid}）</option>
+                <option key={s.subMchid} value={s.subMchid}>
+                  {s.name}（{s.subMchid}）
+                </option>
               ))}
             </select>
           </label>
         ) : null}
-        <button type="submit" className="btn" disabled={busy || !date}>{busy ? "下载并核对中…" : "下载账单并对账"}</button>
+        <button type="submit" className="btn" disabled={busy || !date}>
+          {busy ? "下载并核对中…" : "下载账单并对账"}
+        </button>
       </form>
       <p className="muted">每日账单于次日 09:00 起生成，10:00 后可下载；下载后会校验 SHA-1，并替换该日期（及店铺）之前导入的账单。</p>
 
-      {error ? <p className="alert" role="alert" data-testid="bill-error">{error}</p> : null}
+      {error ? (
+        <p className="alert" role="alert" data-testid="bill-error">
+          {error}
+        </p>
+      ) : null}
 
       {outcome?.status === "STATEMENT_CREATING" ? (
         <p className="notice" role="status" data-testid="bill-notice">
@@ -93,15 +107,20 @@ export function BillReconcile(props: {
       ) : null}
       {outcome?.status === "NO_STATEMENT_EXIST" ? (
         <>
-          <p className="notice" role="status" data-testid="bill-notice">{outcome.message}</p>
+          <p className="notice" role="status" data-testid="bill-notice">
+            {outcome.message}
+          </p>
           <ReconcileReport report={outcome.report} />
         </>
       ) : null}
       {outcome?.status === "RECONCILED" ? (
         <>
           <p className="muted" data-testid="bill-imported">
-            已下载并校验账单：{outcome.import.rowCount} 条明细，SHA-1 {outcome.import.hashValue}，导入于 {beijing(outcome.import.importedAt)}。{" "}
-            <a href={csvHref(outcome.billDate, outcome.scope)} download>下载对账报告 CSV</a>
+            已下载并校验账单：{outcome.import.rowCount} 条明细，SHA-1 {outcome.import.hashValue}，导入于{" "}
+            {beijing(outcome.import.importedAt)}。{" "}
+            <a href={csvHref(outcome.billDate, outcome.scope)} download>
+              下载对账报告 CSV
+            </a>
           </p>
           <ReconcileReport report={outcome.report} />
         </>
@@ -109,8 +128,11 @@ export function BillReconcile(props: {
       {stored ? (
         <>
           <p className="muted" data-testid="bill-imported">
-            已导入的账单：{stored.rowCount} 条明细，SHA-1 {stored.hashValue}，导入于 {beijing(stored.importedAt)}（对账结果按当前订单数据重新计算）。{" "}
-            <a href={csvHref(stored.billDate, stored.scope)} download>下载对账报告 CSV</a>
+            已导入的账单：{stored.rowCount} 条明细，SHA-1 {stored.hashValue}，导入于 {beijing(stored.importedAt)}
+            （对账结果按当前订单数据重新计算）。{" "}
+            <a href={csvHref(stored.billDate, stored.scope)} download>
+              下载对账报告 CSV
+            </a>
           </p>
           <ReconcileReport report={stored.report} />
         </>

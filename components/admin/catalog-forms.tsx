@@ -9,7 +9,16 @@ import { formatFen, fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import { sendAdmin, uploadImage } from "./api";
 
 type StoreInit = { id: string; name: string; subMchid: string; mchid: string | null; logoUrl: string | null; active: boolean };
-type ProductInit = { sku: string; name: string; priceFen: number; storeId: string; stock: number | null; imageUrl: string | null; active: boolean; sortOrder: number };
+type ProductInit = {
+  sku: string;
+  name: string;
+  priceFen: number;
+  storeId: string;
+  stock: number | null;
+  imageUrl: string | null;
+  active: boolean;
+  sortOrder: number;
+};
 
 function useSubmit() {
   const router = useRouter();
@@ -31,7 +40,11 @@ function useSubmit() {
 }
 
 function Message({ m }: { m: { ok: boolean; text: string } | null }) {
-  return m ? <p className={m.ok ? "okbox" : "alert"} role={m.ok ? "status" : "alert"}>{m.text}</p> : null;
+  return m ? (
+    <p className={m.ok ? "okbox" : "alert"} role={m.ok ? "status" : "alert"}>
+      {m.text}
+    </p>
+  ) : null;
 }
 
 function ImageField({ label, value, onChange }: { label: string; value: string; onChange: (url: string) => void }) {
@@ -58,7 +71,13 @@ function ImageField({ label, value, onChange }: { label: string; value: string; 
           }
         }}
       />
-      <input type="text" value={value} onChange={(e) => onChange(e.target.value)} placeholder="或填写 https:// 图片地址" aria-label={`${label}地址`} />
+      <input
+        type="text"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder="或填写 https:// 图片地址"
+        aria-label={`${label}地址`}
+      />
       {uploading ? <span className="muted">上传中…</span> : null}
       {error ? <span className="alert">{error}</span> : null}
       {value ? <img src={value} alt="预览" width={48} height={48} className="thumb" /> : null}
@@ -94,12 +113,33 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
         });
       }}
     >
-      <label>店铺名称<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={40} /></label>
-      <label>特约商户号 sub_mchid<input value={subMchid} onChange={(e) => setSubMchid(e.target.value.trim())} required inputMode="numeric" pattern="\d{8,10}" title="8–10 位数字" /></label>
-      <label>直连模式商户号 mchid（可选）<input value={mchid} onChange={(e) => setMchid(e.target.value.trim())} inputMode="numeric" pattern="\d{8,10}" title="8–10 位数字" /></label>
+      <label>
+        店铺名称
+        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={40} />
+      </label>
+      <label>
+        特约商户号 sub_mchid
+        <input
+          value={subMchid}
+          onChange={(e) => setSubMchid(e.target.value.trim())}
+          required
+          inputMode="numeric"
+          pattern="\d{8,10}"
+          title="8–10 位数字"
+        />
+      </label>
+      <label>
+        直连模式商户号 mchid（可选）
+        <input value={mchid} onChange={(e) => setMchid(e.target.value.trim())} inputMode="numeric" pattern="\d{8,10}" title="8–10 位数字" />
+      </label>
       <ImageField label="店铺标志" value={logoUrl} onChange={setLogoUrl} />
-      <label className="inline"><input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />营业中</label>
-      <button type="submit" className="btn" disabled={busy}>{initial ? "保存店铺" : "创建店铺"}</button>
+      <label className="inline">
+        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
+        营业中
+      </label>
+      <button type="submit" className="btn" disabled={busy}>
+        {initial ? "保存店铺" : "创建店铺"}
+      </button>
       <Message m={message} />
     </form>
   );
@@ -138,21 +178,49 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
         });
       }}
     >
-      {initial ? null : <label>SKU<input value={sku} onChange={(e) => setSku(e.target.value.trim())} required pattern="[A-Za-z0-9_\-]{1,64}" title="字母、数字、- 和 _" /></label>}
-      <label>商品名称<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} /></label>
-      <label>价格（元）<input value={price} onChange={(e) => setPrice(e.target.value)} required inputMode="decimal" placeholder="12.30" /></label>
+      {initial ? null : (
+        <label>
+          SKU
+          <input
+            value={sku}
+            onChange={(e) => setSku(e.target.value.trim())}
+            required
+            pattern="[A-Za-z0-9_\-]{1,64}"
+            title="字母、数字、- 和 _"
+          />
+        </label>
+      )}
+      <label>
+        商品名称
+        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} />
+      </label>
+      <label>
+        价格（元）
+        <input value={price} onChange={(e) => setPrice(e.target.value)} required inputMode="decimal" placeholder="12.30" />
+      </label>
       <label>
         店铺
         <select value={storeId} onChange={(e) => setStoreId(e.target.value)} required aria-label="店铺">
           {stores.map((s) => (
-            <option key={s.id} value={s.id}>{s.name}{s.active ? "" : "（已停用）"}</option>
+            <option key={s.id} value={s.id}>
+              {s.name}
+              {s.active ? "" : "（已停用）"}
+            </option>
           ))}
         </select>
       </label>
-      <label>库存（留空 = 不限）<input value={stock} onChange={(e) => setStock(e.target.value.trim())} inputMode="numeric" /></label>
+      <label>
+        库存（留空 = 不限）
+        <input value={stock} onChange={(e) => setStock(e.target.value.trim())} inputMode="numeric" />
+      </label>
       <ImageField label="商品图片" value={imageUrl} onChange={setImageUrl} />
-      <label className="inline"><input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />上架</label>
-      <button type="submit" className="btn" disabled={busy}>{initial ? "保存商品" : "创建商品"}</button>
+      <label className="inline">
+        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
+        上架
+      </label>
+      <button type="submit" className="btn" disabled={busy}>
+        {initial ? "保存商品" : "创建商品"}
+      </button>
       <Message m={message} />
     </form>
   );
@@ -163,10 +231,17 @@ export function ActiveToggle({ path, active, labels }: { path: string; active: b
   const { busy, message, run } = useSubmit();
   return (
     <>
-      <button type="button" className={active ? "btn danger" : "btn ghost"} disabled={busy} onClick={() => run(async () => {
-        await sendAdmin("PATCH", path, { active: !active });
-        return active ? `已${labels[0]}` : `已${labels[1]}`;
-      })}>
+      <button
+        type="button"
+        className={active ? "btn danger" : "btn ghost"}
+        disabled={busy}
+        onClick={() =>
+          run(async () => {
+            await sendAdmin("PATCH", path, { active: !active });
+            return active ? `已${labels[0]}` : `已${labels[1]}`;
+          })
+        }
+      >
         {active ? labels[0] : labels[1]}
       </button>
       {message && !message.ok ? <Message m={message} /> : null}

@@ -23,7 +23,7 @@ export function OrderActions({ orderNo, status }: { orderNo: string; status: str
     try {
       const path = `/api/admin/orders/${encodeURIComponent(orderNo)}/${action}`;
       const r = await postAdmin<{ outcome?: string }>(path);
-      setMessage({ ok: true, text: action === "close" ? "订单已关闭。" : OUTCOME_TEXT[r.outcome ?? ""] ?? "查询完成。" });
+      setMessage({ ok: true, text: action === "close" ? "订单已关闭。" : (OUTCOME_TEXT[r.outcome ?? ""] ?? "查询完成。") });
       router.refresh();
     } catch (e) {
       setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
@@ -45,7 +45,9 @@ export function OrderActions({ orderNo, status }: { orderNo: string; status: str
         ) : null}
       </div>
       {message ? (
-        <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>{message.text}</p>
+        <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>
+          {message.text}
+        </p>
       ) : null}
     </div>
   );

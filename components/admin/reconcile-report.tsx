@@ -11,7 +11,9 @@ export function ReconcileReport({ report }: { report: ReconciliationReport }) {
   return (
     <section aria-label="对账结果" data-testid="reconcile-report">
       {report.ok ? (
-        <p className="okbox" role="status">{report.billDate} 对账全部一致：{report.counts.MATCHED} 条记录，合计与账单汇总相符。</p>
+        <p className="okbox" role="status">
+          {report.billDate} 对账全部一致：{report.counts.MATCHED} 条记录，合计与账单汇总相符。
+        </p>
       ) : (
         <p className="alert" role="status">
           {report.billDate} 对账存在差异：{diffs} 条明细差异{badTotals ? `，${badTotals} 项合计不一致` : ""}。
@@ -43,12 +45,21 @@ export function ReconcileReport({ report }: { report: ReconciliationReport }) {
           </thead>
           <tbody>
             {report.lines.length === 0 ? (
-              <tr><td colSpan={11} className="muted">账单与本地均无当日交易</td></tr>
+              <tr>
+                <td colSpan={11} className="muted">
+                  账单与本地均无当日交易
+                </td>
+              </tr>
             ) : (
               report.lines.map((l, i) => (
                 <tr key={`${l.outTradeNo}-${l.kind}-${i}`} className={l.kind === "MATCHED" ? "" : "bad"} data-kind={l.kind}>
-                  <td><span className={l.kind === "MATCHED" ? "tag ok" : "tag bad"}>{DIFF_LABELS[l.kind]}</span></td>
-                  <td className="mono">{l.outTradeNo}{l.refundNo ? <div className="muted">退款单 {l.refundNo}</div> : null}</td>
+                  <td>
+                    <span className={l.kind === "MATCHED" ? "tag ok" : "tag bad"}>{DIFF_LABELS[l.kind]}</span>
+                  </td>
+                  <td className="mono">
+                    {l.outTradeNo}
+                    {l.refundNo ? <div className="muted">退款单 {l.refundNo}</div> : null}
+                  </td>
                   <td className="mono">{l.transactionId ?? ""}</td>
                   <td className="mono">{l.orderNo ? <a href={`/admin/orders/${encodeURIComponent(l.orderNo)}`}>{l.orderNo}</a> : "—"}</td>
                   <td>{l.storeName ?? ""}</td>
@@ -70,7 +81,16 @@ export function ReconcileReport({ report }: { report: ReconciliationReport }) {
           <div className="table-wrap">
             <table className="table" aria-label="分店合计">
               <thead>
-                <tr><th>特约商户号</th><th>店铺</th><th className="num">支付笔数</th><th className="num">支付金额</th><th className="num">退款笔数</th><th className="num">退款金额</th><th className="num">净额</th><th className="num">净手续费</th></tr>
+                <tr>
+                  <th>特约商户号</th>
+                  <th>店铺</th>
+                  <th className="num">支付笔数</th>
+                  <th className="num">支付金额</th>
+                  <th className="num">退款笔数</th>
+                  <th className="num">退款金额</th>
+                  <th className="num">净额</th>
+                  <th className="num">净手续费</th>
+                </tr>
               </thead>
               <tbody>
                 {report.stores.map((t) => (
@@ -94,7 +114,12 @@ export function ReconcileReport({ report }: { report: ReconciliationReport }) {
       <div className="table-wrap">
         <table className="table" aria-label="合计核对">
           <thead>
-            <tr><th>项目</th><th className="num">账单汇总行</th><th className="num">实际</th><th>结果</th></tr>
+            <tr>
+              <th>项目</th>
+              <th className="num">账单汇总行</th>
+              <th className="num">实际</th>
+              <th>结果</th>
+            </tr>
           </thead>
           <tbody>
             {report.totals.map((t) => (

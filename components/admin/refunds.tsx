@@ -21,7 +21,8 @@ export interface StoreRefundsProps {
   refunds: RefundView[];
 }
 
-const tagClass = (s: string) => (s === "SUCCESS" ? "tag ok" : s === "FAILED" || s === "CLOSED" || s === "ABNORMAL" ? "tag bad" : "tag warn");
+const tagClass = (s: string) =>
+  s === "SUCCESS" ? "tag ok" : s === "FAILED" || s === "CLOSED" || s === "ABNORMAL" ? "tag bad" : "tag warn";
 
 /** "12.30" → 1230; null when not a positive amount with at most 2 decimals. */
 function parseYuan(text: string): number | null {
@@ -45,7 +46,14 @@ export function StoreRefunds(p: StoreRefundsProps) {
 
   const amountFen = parseYuan(amount);
   const reasonBytes = new TextEncoder().encode(reason).length;
-  const invalid = amountFen === null ? "请输入正确的金额" : amountFen > remaining ? `不能超过可退金额 ${formatFen(remaining)}` : reasonBytes > 80 ? "退款原因最多 80 字节（约 26 个汉字）" : null;
+  const invalid =
+    amountFen === null
+      ? "请输入正确的金额"
+      : amountFen > remaining
+        ? `不能超过可退金额 ${formatFen(remaining)}`
+        : reasonBytes > 80
+          ? "退款原因最多 80 字节（约 26 个汉字）"
+          : null;
 
   function describe(r: RefundReply["refund"]): { ok: boolean; text: string } {
     if (r.problem) return { ok: false, text: `退款单 ${r.refundNo}：${r.problem.advice}` };
@@ -80,7 +88,11 @@ export function StoreRefunds(p: StoreRefundsProps) {
     setMessage(null);
     try {
       const r = await postAdmin<RefundReply>(`/api/admin/refunds/${encodeURIComponent(refundNo)}/query`);
-      setMessage(r.refund.problem ? { ok: false, text: `退款单 ${refundNo}：${r.refund.problem.advice}` } : { ok: true, text: `退款单 ${refundNo}：${REFUND_STATUS_LABELS[r.refund.status] ?? r.refund.status}` });
+      setMessage(
+        r.refund.problem
+          ? { ok: false, text: `退款单 ${refundNo}：${r.refund.problem.advice}` }
+          : { ok: true, text: `退款单 ${refundNo}：${REFUND_STATUS_LABELS[r.refund.status] ?? r.refund.status}` },
+      );
       router.refresh();
     } catch (e) {
       setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
@@ -91,14 +103,19 @@ export function StoreRefunds(p: StoreRefundsProps) {
 
   return (
     <section className="card" data-testid={`refunds-${p.outTradeNo}`} aria-label={`${p.storeName} 退款`}>
-      <h3>{p.storeName} <span className="mono muted">{p.outTradeNo}</span></h3>
+      <h3>
+        {p.storeName} <span className="mono muted">{p.outTradeNo}</span>
+      </h3>
       <dl className="kv-grid">
         <dt>实付</dt>
         <dd>{formatFen(p.paidFen)}</dd>
         <dt>已退款</dt>
         <dd data-testid="refunded">{formatFen(p.refundedFen)}</dd>
         <dt>可退</dt>
-        <dd data-testid="remaining">{formatFen(remaining)}{p.reservedFen > p.refundedFen ? `（另有 ${formatFen(p.reservedFen - p.refundedFen)} 退款处理中）` : ""}</dd>
+        <dd data-testid="remaining">
+          {formatFen(remaining)}
+          {p.reservedFen > p.refundedFen ? `（另有 ${formatFen(p.reservedFen - p.refundedFen)} 退款处理中）` : ""}
+        </dd>
       </dl>
       {p.refunds.length > 0 ? (
         <div className="table-wrap">
@@ -117,9 +134,16 @@ export function StoreRefunds(p: StoreRefundsProps) {
             <tbody>
               {p.refunds.map((r) => (
                 <tr key={r.refundNo} data-testid={`refund-${r.refundNo}`}>
-                  <td className="mono">{r.refundNo}{r.origin === "EXTERNAL" ? <span className="tag">商户平台发起</span> : null}</td>
+                  <td className="mono">
+                    {r.refundNo}
+                    {r.origin === "EXTERNAL" ? <span className="tag">商户平台发起</span> : null}
+                  </td>
                   <td className="num">{formatFen(r.amountFen)}</td>
-                  <td><span className={tagClass(r.status)} data-testid="refund-status">{REFUND_STATUS_LABELS[r.status] ?? r.status}</span></td>
+                  <td>
+                    <span className={tagClass(r.status)} data-testid="refund-status">
+                      {REFUND_STATUS_LABELS[r.status] ?? r.status}
+                    </span>
+                  </td>
                   <td>{[r.channel, r.userReceivedAccount].filter(Boolean).join(" · ") || "—"}</td>
                   <td className="wrap">{r.reason ?? ""}</td>
                   <td className="wrap">{r.advice ?? ""}</td>
@@ -147,27 +171,54 @@ export function StoreRefunds(p: StoreRefundsProps) {
               退款原因（选填，会展示给顾客）
               <input name="reason" value={reason} maxLength={80} disabled={confirming} onChange={(e) => setReason(e.target.value)} />
             </label>
-            {invalid ? <p className="alert" role="alert">{invalid}</p> : null}
+            {invalid ? (
+              <p className="alert" role="alert">
+                {invalid}
+              </p>
+            ) : null}
             {confirming && amountFen !== null ? (
               <div className="row-actions">
-                <span>确认从「{p.storeName}」退款 {formatFen(amountFen)} 给顾客？提交后无法撤回。</span>
-                <button type="button" className="btn danger" disabled={busy} onClick={submit}>{busy ? "提交中…" : "确认退款"}</button>
-                <button type="button" className="btn ghost" disabled={busy} onClick={() => setConfirming(false)}>返回修改</button>
+                <span>
+                  确认从「{p.storeName}」退款 {formatFen(amountFen)} 给顾客？提交后无法撤回。
+                </span>
+                <button type="button" className="btn danger" disabled={busy} onClick={submit}>
+                  {busy ? "提交中…" : "确认退款"}
+                </button>
+                <button type="button" className="btn ghost" disabled={busy} onClick={() => setConfirming(false)}>
+                  返回修改
+                </button>
               </div>
             ) : (
               <div className="row-actions">
-                <button type="button" className="btn" disabled={!!invalid} onClick={() => setConfirming(true)}>下一步</button>
-                <button type="button" className="btn ghost" onClick={() => setOpen(false)}>取消</button>
+                <button type="button" className="btn" disabled={!!invalid} onClick={() => setConfirming(true)}>
+                  下一步
+                </button>
+                <button type="button" className="btn ghost" onClick={() => setOpen(false)}>
+                  取消
+                </button>
               </div>
             )}
           </div>
         ) : (
           <div className="row-actions">
-            <button type="button" className="btn ghost" onClick={() => { setAmount((remaining / 100).toFixed(2)); setOpen(true); }}>退款</button>
+            <button
+              type="button"
+              className="btn ghost"
+              onClick={() => {
+                setAmount((remaining / 100).toFixed(2));
+                setOpen(true);
+              }}
+            >
+              退款
+            </button>
           </div>
         )
       ) : null}
-      {message ? <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>{message.text}</p> : null}
+      {message ? (
+        <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>
+          {message.text}
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -50,7 +50,12 @@ export async function listOrders(f: OrderFilter) {
       orderBy: [{ createdAt: "desc" }, { orderNo: "desc" }],
       skip: (f.page - 1) * PAGE_SIZE,
       take: PAGE_SIZE,
-      include: { subOrders: { orderBy: { position: "asc" }, select: { outTradeNo: true, tradeState: true, transactionId: true, store: { select: { name: true } } } } },
+      include: {
+        subOrders: {
+          orderBy: { position: "asc" },
+          select: { outTradeNo: true, tradeState: true, transactionId: true, store: { select: { name: true } } },
+        },
+      },
     }),
   ]);
   return { total, page: f.page, pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)), orders };
@@ -65,7 +70,10 @@ export async function getAdminOrder(orderNo: string, eventsPage = 1) {
     prisma.order.findUnique({
       where: { orderNo },
       include: {
-        subOrders: { orderBy: { position: "asc" }, include: { store: true, lines: { orderBy: { id: "asc" } }, refunds: { orderBy: { createdAt: "asc" } } } },
+        subOrders: {
+          orderBy: { position: "asc" },
+          include: { store: true, lines: { orderBy: { id: "asc" } }, refunds: { orderBy: { createdAt: "asc" } } },
+        },
         events: { orderBy: [{ receivedAt: "desc" }, { id: "desc" }], skip: (page - 1) * EVENTS_PAGE_SIZE, take: EVENTS_PAGE_SIZE },
       },
     }),

@@ -41,7 +41,8 @@ export function verifySessionValue(value: string | undefined, adminToken: string
   const expected = Buffer.from(mac(adminToken, payload));
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "BAD_SIGNATURE" };
-  const iat = Number(iatText), exp = Number(expText);
+  const iat = Number(iatText),
+    exp = Number(expText);
   const now = nowMs / 1000;
   // A signed but future-dated or over-long session can only come from a changed TTL or a skewed clock: refuse it.
   if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) || exp - iat > SESSION_TTL_SECONDS || iat > now + 60) {

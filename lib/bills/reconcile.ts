@@ -161,8 +161,7 @@ function billAmount(row: BillLine): number | null {
 /** Payment lines carry "0" (or nothing) in 微信退款单号; a refund line carries the refund id. */
 export const isRefundLine = (r: Pick<BillLine, "refundId">) => !!r.refundId && r.refundId !== "0";
 
-const sum = (rows: BillLine[], pick: (r: BillLine) => number | null | undefined) =>
-  rows.reduce((acc, r) => acc + (pick(r) ?? 0), 0);
+const sum = (rows: BillLine[], pick: (r: BillLine) => number | null | undefined) => rows.reduce((acc, r) => acc + (pick(r) ?? 0), 0);
 
 export function reconcile(input: {
   billDate: string;
@@ -194,14 +193,31 @@ export function reconcile(input: {
     note,
   });
 
-  const refundKey = (subMchid: string | null | undefined, outRefundNo: string) => `${subMchid && subMchid !== "0" ? subMchid : "-"}\u0000${outRefundNo}`;
+  const refundKey = (subMchid: string | null | undefined, outRefundNo: string) =>
+    `${subMchid && subMchid !== "0" ? subMchid : "-"}\u0000${outRefundNo}`;
   const localRefunds = input.localRefunds ?? [];
   const refundsByKey = new Map(localRefunds.map((r) => [refundKey(r.subMchid, r.refundNo), r]));
   const seenRefunds = new Set<string>();
   const refundLine = (kind: DiffKind, row: BillLine | null, r: LocalRefund | undefined, note: string): ReportLine => {
     const local = byOutTradeNo.get(row?.outTradeNo ?? r!.outTradeNo);
     return {
-      ...line(kind, row, local ?? (r ? { outTradeNo: r.outTradeNo, orderNo: r.orderNo, storeName: r.storeName, amountFen: r.amountFen, tradeState: r.status, transactionId: null, successTime: null } : undefined), note),
+      ...line(
+        kind,
+        row,
+        local ??
+          (r
+            ? {
+                outTradeNo: r.outTradeNo,
+                orderNo: r.orderNo,
+                storeName: r.storeName,
+                amountFen: r.amountFen,
+                tradeState: r.status,
+                transactionId: null,
+                successTime: null,
+              }
+            : undefined),
+        note,
+      ),
       refundNo: row?.outRefundNo ?? r?.refundNo ?? null,
       orderNo: r?.orderNo ?? local?.orderNo ?? null,
       billState: row ? `REFUND ${row.refundStatus ?? ""}`.trim() : null,
@@ -220,13 +236,29 @@ export function reconcile(input: {
       const key = refundKey(row.subMchid, row.outRefundNo ?? "");
       const r = row.outRefundNo ? refundsByKey.get(key) : undefined;
       if (!r) {
-        lines.push(refundLine("REFUND_UNKNOWN", row, undefined, `账单退款 ${row.outRefundNo ?? row.refundId}（${row.refundStatus ?? ""}）本地退款记录中没有`));
+        lines.push(
+          refundLine(
+            "REFUND_UNKNOWN",
+            row,
+            undefined,
+            `账单退款 ${row.outRefundNo ?? row.refundId}（${row.refundStatus ?? ""}）本地退款记录中没有`,
+          ),
+        );
         continue;
       }
       seenRefunds.add(key);
       const billFen = row.requestedRefundAmountFen ?? row.refundAmountFen ?? null;
-      if (billFen !== r.amountFen) lines.push(refundLine("REFUND_AMOUNT_DIFFERS", row, r, `账单 ${billFen ?? "无"} 分，本地 ${r.amountFen} 分`));
-      else lines.push(refundLine("MATCHED", row, r, `退款${r.origin === "EXTERNAL" ? "（商户平台发起）" : ""}：账单 ${row.refundStatus ?? ""}，本地 ${r.status}`));
+      if (billFen !== r.amountFen)
+        lines.push(refundLine("REFUND_AMOUNT_DIFFERS", row, r, `账单 ${billFen ?? "无"} 分，本地 ${r.amountFen} 分`));
+      else
+        lines.push(
+          refundLine(
+            "MATCHED",
+            row,
+            r,
+            `退款${r.origin === "EXTERNAL" ? "（商户平台发起）" : ""}：账单 ${row.refundStatus ?? ""}，本地 ${r.status}`,
+          ),
+        );
       continue;
     }
 
@@ -269,9 +301,12 @@ export function reconcile(input: {
   }
 
   // A refund our ledger holds as accepted that day (not refused, not closed) must be in that day's bill.
-  const acceptedOnDate = localRefunds.filter((r) => ["PROCESSING", "SUCCESS", "ABNORMAL"].includes(r.status) && beijingDateOf(r.acceptedAt) === billDate);
+  const acceptedOnDate = localRefunds.filter(
+    (r) => ["PROCESSING", "SUCCESS", "ABNORMAL"].includes(r.status) && beijingDateOf(r.acceptedAt) === billDate,
+  );
   for (const r of acceptedOnDate) {
-    if (!seenRefunds.has(refundKey(r.subMchid, r.refundNo))) lines.push(refundLine("REFUND_MISSING_FROM_BILL", null, r, "本地当日已受理的退款，账单中没有"));
+    if (!seenRefunds.has(refundKey(r.subMchid, r.refundNo)))
+      lines.push(refundLine("REFUND_MISSING_FROM_BILL", null, r, "本地当日已受理的退款，账单中没有"));
   }
 
   // Totals: the summary row must equal the detail rows (file consistency), and our own paid
@@ -281,25 +316,69 @@ export function reconcile(input: {
     if (expected !== undefined) totals.push({ label, unit, expected, actual, ok: expected === actual });
   };
   check("总交易单数 = 明细行数", "count", summary.tradeCount, rows.length);
-  check("应结订单总金额 = 明细合计", "fen", summary.settlementFen, sum(rows, (r) => r.settlementAmountFen));
-  check("退款总金额 = 明细合计", "fen", summary.refundFen, sum(rows, (r) => r.refundAmountFen));
-  check("充值券退款总金额 = 明细合计", "fen", summary.rechargeRefundFen, sum(rows, (r) => r.rechargeRefundAmountFen));
-  check("手续费总金额 = 明细合计", "milliFen", summary.feeMilliFen, sum(rows, (r) => r.feeMilliFen));
-  check("订单总金额 = 明细合计", "fen", summary.orderFen, sum(rows, (r) => r.orderAmountFen));
-  check("申请退款总金额 = 明细合计", "fen", summary.requestedRefundFen, sum(rows, (r) => r.requestedRefundAmountFen));
+  check(
+    "应结订单总金额 = 明细合计",
+    "fen",
+    summary.settlementFen,
+    sum(rows, (r) => r.settlementAmountFen),
+  );
+  check(
+    "退款总金额 = 明细合计",
+    "fen",
+    summary.refundFen,
+    sum(rows, (r) => r.refundAmountFen),
+  );
+  check(
+    "充值券退款总金额 = 明细合计",
+    "fen",
+    summary.rechargeRefundFen,
+    sum(rows, (r) => r.rechargeRefundAmountFen),
+  );
+  check(
+    "手续费总金额 = 明细合计",
+    "milliFen",
+    summary.feeMilliFen,
+    sum(rows, (r) => r.feeMilliFen),
+  );
+  check(
+    "订单总金额 = 明细合计",
+    "fen",
+    summary.orderFen,
+    sum(rows, (r) => r.orderAmountFen),
+  );
+  check(
+    "申请退款总金额 = 明细合计",
+    "fen",
+    summary.requestedRefundFen,
+    sum(rows, (r) => r.requestedRefundAmountFen),
+  );
   const localPaidFen = paidOnDate.reduce((acc, s) => acc + s.amountFen, 0);
   const paymentRows = rows.filter((r) => !isRefundLine(r)).length;
   check("总交易单数（支付记录）= 本地当日已支付子单数", "count", summary.tradeCount - (rows.length - paymentRows), paidOnDate.length);
   check("订单总金额 = 本地当日已支付金额", "fen", summary.orderFen ?? summary.settlementFen, localPaidFen);
   if (input.localRefunds) {
-    check("申请退款总金额 = 本地当日受理退款金额", "fen", summary.requestedRefundFen, acceptedOnDate.reduce((acc, r) => acc + r.amountFen, 0));
+    check(
+      "申请退款总金额 = 本地当日受理退款金额",
+      "fen",
+      summary.requestedRefundFen,
+      acceptedOnDate.reduce((acc, r) => acc + r.amountFen, 0),
+    );
   }
 
   // Per store: payments, refunds, net and the net fee, from the detail rows.
   const stores = new Map<string, StoreTotals>();
   for (const row of rows) {
     const id = row.subMchid && row.subMchid !== "" ? row.subMchid : "0";
-    const t = stores.get(id) ?? { subMchid: id, storeName: null, paymentCount: 0, paymentFen: 0, refundCount: 0, refundFen: 0, netFen: 0, netFeeMilliFen: 0 };
+    const t = stores.get(id) ?? {
+      subMchid: id,
+      storeName: null,
+      paymentCount: 0,
+      paymentFen: 0,
+      refundCount: 0,
+      refundFen: 0,
+      netFen: 0,
+      netFeeMilliFen: 0,
+    };
     if (isRefundLine(row)) {
       t.refundCount += 1;
       t.refundFen += row.requestedRefundAmountFen ?? row.refundAmountFen ?? 0;
@@ -320,7 +399,10 @@ export function reconcile(input: {
   for (const l of lines) counts[l.kind] += 1;
   // Differences first, in a stable order, so the report starts with what needs attention.
   const order = new Map(DIFF_KINDS.map((k, i) => [k, i === 0 ? DIFF_KINDS.length : i]));
-  lines.sort((a, b) => order.get(a.kind)! - order.get(b.kind)! || (a.billLineNo ?? 1e9) - (b.billLineNo ?? 1e9) || a.outTradeNo.localeCompare(b.outTradeNo));
+  lines.sort(
+    (a, b) =>
+      order.get(a.kind)! - order.get(b.kind)! || (a.billLineNo ?? 1e9) - (b.billLineNo ?? 1e9) || a.outTradeNo.localeCompare(b.outTradeNo),
+  );
 
   return {
     billDate,

@@ -22,7 +22,20 @@ export function reportToCsv(report: ReconciliationReport, scopeLabel: string): s
   const num = (v: string) => v; // amounts are not user text: never prefixed
   out.push(["对账日期", report.billDate, "范围", scopeLabel, "结果", report.ok ? "全部一致" : "存在差异"]);
   out.push([]);
-  out.push(["结果", "商户订单号（子单）", "微信订单号", "合单订单号", "店铺", "账单行", "交易时间", "账单状态", "本地状态", "账单金额(元)", "本地金额(元)", "说明"]);
+  out.push([
+    "结果",
+    "商户订单号（子单）",
+    "微信订单号",
+    "合单订单号",
+    "店铺",
+    "账单行",
+    "交易时间",
+    "账单状态",
+    "本地状态",
+    "账单金额(元)",
+    "本地金额(元)",
+    "说明",
+  ]);
   for (const l of report.lines) {
     out.push([
       cell(DIFF_LABELS[l.kind]),

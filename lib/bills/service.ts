@@ -26,7 +26,10 @@ export const BillDateSchema = z
 export const ReconcileRequestSchema = z
   .object({
     billDate: BillDateSchema,
-    subMchid: z.string().regex(/^\d{1,12}$/, "店铺（特约商户号）应为数字").optional(),
+    subMchid: z
+      .string()
+      .regex(/^\d{1,12}$/, "店铺（特约商户号）应为数字")
+      .optional(),
   })
   .strict();
 export type ReconcileRequest = z.infer<typeof ReconcileRequestSchema>;
@@ -83,10 +86,18 @@ function toBillError(e: unknown): unknown {
   return e;
 }
 
-async function applyAndDownload(billDate: string, subMchid: string | undefined): Promise<{ bill: TradeBillResponse & { requestId?: string }; content: Buffer }> {
+async function applyAndDownload(
+  billDate: string,
+  subMchid: string | undefined,
+): Promise<{ bill: TradeBillResponse & { requestId?: string }; content: Buffer }> {
   const client = wechatpay();
   for (let attempt = 1; ; attempt++) {
-    const bill = await client.applyTradeBill({ bill_date: billDate, bill_type: "ALL", tar_type: "GZIP", ...(subMchid ? { sub_mchid: subMchid } : {}) });
+    const bill = await client.applyTradeBill({
+      bill_date: billDate,
+      bill_type: "ALL",
+      tar_type: "GZIP",
+      ...(subMchid ? { sub_mchid: subMchid } : {}),
+    });
     try {
       // Download at once: the download_url is valid for 30 s to 5 min only (§8.2).
       return { bill, content: await client.downloadBill(bill, { tarType: "GZIP" }) };
@@ -100,13 +111,25 @@ async function applyAndDownload(billDate: string, subMchid: string | undefined):
 
 const CHUNK = 400; // stays far below SQLite's bound-parameter limit
 
-async function loadLocal(billDate: string, scope: string, rows: Pick<BillLine, "outTradeNo" | "transactionId">[]): Promise<LocalSubOrder[]> {
+async function loadLocal(
+  billDate: string,
+  scope: string,
+  rows: Pick<BillLine, "outTradeNo" | "transactionId">[],
+): Promise<LocalSubOrder[]> {
   const { start, end } = beijingDayRange(billDate);
   const w = env().wechatpay;
   // Which of our sub-orders this bill must contain: partner mode — every sub-merchant (or the one
   // asked for); direct mode — each sub-order is in its own merchant's bill, so only ours.
   const scopeWhere = scope !== ALL_SCOPE ? { subMchid: scope } : w.mode === "direct" ? { mchid: w.combineMchid } : {};
-  const select = { outTradeNo: true, orderNo: true, amountFen: true, tradeState: true, transactionId: true, successTime: true, store: { select: { name: true } } } as const;
+  const select = {
+    outTradeNo: true,
+    orderNo: true,
+    amountFen: true,
+    tradeState: true,
+    transactionId: true,
+    successTime: true,
+    store: { select: { name: true } },
+  } as const;
   const found = await prisma.subOrder.findMany({ where: { ...scopeWhere, successTime: { gte: start, lt: end } }, select });
   const outNos = [...new Set(rows.map((r) => r.outTradeNo))];
   const txnIds = [...new Set(rows.map((r) => r.transactionId).filter(Boolean))];
@@ -128,7 +151,15 @@ async function loadLocalRefunds(billDate: string, scope: string, rows: Pick<Bill
   const w = env().wechatpay;
   const scopeWhere = scope !== ALL_SCOPE ? { subMchid: scope } : w.mode === "direct" ? { subOrder: { mchid: w.combineMchid } } : {};
   const select = {
-    refundNo: true, outTradeNo: true, orderNo: true, subMchid: true, amountFen: true, status: true, origin: true, acceptedAt: true, createdAt: true,
+    refundNo: true,
+    outTradeNo: true,
+    orderNo: true,
+    subMchid: true,
+    amountFen: true,
+    status: true,
+    origin: true,
+    acceptedAt: true,
+    createdAt: true,
     subOrder: { select: { store: { select: { name: true } } } },
   } as const;
   const found = await prisma.refund.findMany({
@@ -136,9 +167,14 @@ async function loadLocalRefunds(billDate: string, scope: string, rows: Pick<Bill
     select,
   });
   const named = [...new Set(rows.map((r) => r.outRefundNo).filter((x): x is string => !!x && x !== "0"))];
-  for (let i = 0; i < named.length; i += CHUNK) found.push(...(await prisma.refund.findMany({ where: { refundNo: { in: named.slice(i, i + CHUNK) } }, select })));
+  for (let i = 0; i < named.length; i += CHUNK)
+    found.push(...(await prisma.refund.findMany({ where: { refundNo: { in: named.slice(i, i + CHUNK) } }, select })));
   const unique = new Map(found.map((r) => [r.refundNo, r]));
-  return [...unique.values()].map(({ subOrder, acceptedAt, createdAt, ...r }) => ({ ...r, storeName: subOrder.store.name, acceptedAt: acceptedAt ?? createdAt }));
+  return [...unique.values()].map(({ subOrder, acceptedAt, createdAt, ...r }) => ({
+    ...r,
+    storeName: subOrder.store.name,
+    acceptedAt: acceptedAt ?? createdAt,
+  }));
 }
 
 function toRowData(r: BillRecord) {
@@ -177,11 +213,22 @@ function toRowData(r: BillRecord) {
 type StoredImport = NonNullable<Awaited<ReturnType<typeof findImport>>>;
 
 function findImport(billDate: string, scope: string) {
-  return prisma.billImport.findUnique({ where: { billDate_scope: { billDate, scope } }, include: { rows: { orderBy: { lineNo: "asc" } } } });
+  return prisma.billImport.findUnique({
+    where: { billDate_scope: { billDate, scope } },
+    include: { rows: { orderBy: { lineNo: "asc" } } },
+  });
 }
 
 function importInfo(i: StoredImport): ImportInfo {
-  return { id: i.id, billDate: i.billDate, scope: i.scope, importedAt: i.importedAt.toISOString(), rowCount: i.rowCount, hashValue: i.hashValue, requestId: i.requestId };
+  return {
+    id: i.id,
+    billDate: i.billDate,
+    scope: i.scope,
+    importedAt: i.importedAt.toISOString(),
+    rowCount: i.rowCount,
+    hashValue: i.hashValue,
+    requestId: i.requestId,
+  };
 }
 
 const orUndef = (v: number | null) => (v === null ? undefined : v);

@@ -14,11 +14,27 @@ export const ADMIN_PAGE_SIZE = 50;
 
 export type StoreRow = { id: string; name: string; subMchid: string; mchid: string | null; logoUrl: string | null; active: boolean };
 export type ProductRow = {
-  sku: string; name: string; priceFen: number; storeId: string; stock: number | null; imageUrl: string | null; active: boolean; sortOrder: number;
+  sku: string;
+  name: string;
+  priceFen: number;
+  storeId: string;
+  stock: number | null;
+  imageUrl: string | null;
+  active: boolean;
+  sortOrder: number;
 };
 
 const storeSelect = { id: true, name: true, subMchid: true, mchid: true, logoUrl: true, active: true } as const;
-const productSelect = { sku: true, name: true, priceFen: true, storeId: true, stock: true, imageUrl: true, active: true, sortOrder: true } as const;
+const productSelect = {
+  sku: true,
+  name: true,
+  priceFen: true,
+  storeId: true,
+  stock: true,
+  imageUrl: true,
+  active: true,
+  sortOrder: true,
+} as const;
 
 function pick<T extends Record<string, unknown>>(row: T, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => k in row).map((k) => [k, row[k]]));
@@ -28,7 +44,10 @@ function pick<T extends Record<string, unknown>>(row: T, keys: readonly string[]
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>) {
   const keys = Object.keys(after).filter((k) => (before[k] ?? null) !== (after[k] ?? null));
   if (!keys.length) return null;
-  return { before: Object.fromEntries(keys.map((k) => [k, before[k] ?? null])), after: Object.fromEntries(keys.map((k) => [k, after[k] ?? null])) };
+  return {
+    before: Object.fromEntries(keys.map((k) => [k, before[k] ?? null])),
+    after: Object.fromEntries(keys.map((k) => [k, after[k] ?? null])),
+  };
 }
 
 export async function writeAudit(

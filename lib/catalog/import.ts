@@ -18,10 +18,27 @@ import { changedFields, writeAudit } from "./admin";
 import { csvField, parseCsv } from "./csv";
 import { IMAGE_URL_PATTERN, MAX_PRICE_FEN, MAX_STOCK, MCHID_PATTERN, SKU_PATTERN, STORE_ID_PATTERN } from "./validation";
 
-export const CSV_COLUMNS = ["sku", "name", "price", "stock", "active", "sort_order", "image_url", "store_sub_mchid", "store_name", "store_id", "store_mchid"] as const;
+export const CSV_COLUMNS = [
+  "sku",
+  "name",
+  "price",
+  "stock",
+  "active",
+  "sort_order",
+  "image_url",
+  "store_sub_mchid",
+  "store_name",
+  "store_id",
+  "store_mchid",
+] as const;
 
 const name = (max: number) =>
-  z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+  z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
 const mchid = z.string().regex(MCHID_PATTERN, "must be 8–10 digits");
 const imageUrl = z.string().regex(IMAGE_URL_PATTERN, "must be /media/…, /images/… or an https:// URL");
 
@@ -66,7 +83,12 @@ function issueText(e: z.ZodError): string {
 /** Line (1-based) where each element of the top-level "stores" / "products" arrays starts. */
 function elementLines(text: string): Record<string, number[]> {
   const out: Record<string, number[]> = { stores: [], products: [] };
-  let line = 1, depth = 0, inString = false, key = "", lastString = "", current: string | null = null;
+  let line = 1,
+    depth = 0,
+    inString = false,
+    key = "",
+    lastString = "",
+    current: string | null = null;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === "\n") line++;
@@ -108,7 +130,10 @@ export function parseJsonCatalogue(text: string): ParsedCatalogue {
   top.data.products.forEach((row, i) => {
     const r = FileProductSchema.safeParse(row);
     if (r.success) result.products.push(r.data);
-    else result.errors.push(`line ${lines.products![i] ?? "?"}: products[${i}]${typeof (row as { sku?: unknown })?.sku === "string" ? ` (${(row as { sku: string }).sku})` : ""}: ${issueText(r.error)}`);
+    else
+      result.errors.push(
+        `line ${lines.products![i] ?? "?"}: products[${i}]${typeof (row as { sku?: unknown })?.sku === "string" ? ` (${(row as { sku: string }).sku})` : ""}: ${issueText(r.error)}`,
+      );
   });
   return result;
 }
@@ -185,7 +210,13 @@ export async function importCatalogue(
   opts: { dryRun?: boolean; actor?: string } = {},
 ): Promise<ImportPlan> {
   const parsed = format === "json" ? parseJsonCatalogue(text) : parseCsvCatalogue(text);
-  const plan: ImportPlan = { errors: [...parsed.errors], changes: [], created: { stores: 0, products: 0 }, updated: { stores: 0, products: 0 }, unchanged: 0 };
+  const plan: ImportPlan = {
+    errors: [...parsed.errors],
+    changes: [],
+    created: { stores: 0, products: 0 },
+    updated: { stores: 0, products: 0 },
+    unchanged: 0,
+  };
   const actor = opts.actor ?? "cli:catalog-import";
 
   const dupes = (keys: string[], what: string) => {
@@ -195,8 +226,14 @@ export async function importCatalogue(
       else seen.add(k);
     }
   };
-  dupes(parsed.stores.map((s) => s.subMchid), "store sub_mchid");
-  dupes(parsed.products.map((p) => p.sku), "product sku");
+  dupes(
+    parsed.stores.map((s) => s.subMchid),
+    "store sub_mchid",
+  );
+  dupes(
+    parsed.products.map((p) => p.sku),
+    "product sku",
+  );
 
   const existingStores = await prisma.store.findMany();
   const bySub = new Map(existingStores.map((s) => [s.subMchid, s]));
@@ -216,7 +253,8 @@ export async function importCatalogue(
     }
     if (!current && byId.has(id)) plan.errors.push(`store ${s.subMchid}: id ${id} is already used by store ${byId.get(id)!.subMchid}`);
     const mchOwner = s.mchid ? byMchid.get(s.mchid) : undefined;
-    if (mchOwner && mchOwner.subMchid !== s.subMchid) plan.errors.push(`store ${s.subMchid}: mchid ${s.mchid} is already used by store ${mchOwner.subMchid}`);
+    if (mchOwner && mchOwner.subMchid !== s.subMchid)
+      plan.errors.push(`store ${s.subMchid}: mchid ${s.mchid} is already used by store ${mchOwner.subMchid}`);
     const wanted = {
       name: s.name,
       ...(s.mchid !== undefined ? { mchid: s.mchid } : {}),
@@ -224,7 +262,12 @@ export async function importCatalogue(
       ...(s.active !== undefined ? { active: s.active } : {}),
     };
     if (!current) {
-      storeWrites.push({ kind: "create", id, data: { id, subMchid: s.subMchid, mchid: null, logoUrl: null, active: true, ...wanted }, before: null });
+      storeWrites.push({
+        kind: "create",
+        id,
+        data: { id, subMchid: s.subMchid, mchid: null, logoUrl: null, active: true, ...wanted },
+        before: null,
+      });
       plan.changes.push(`+ store ${s.subMchid} (${id}) ${s.name}`);
     } else {
       const diff = changedFields(current, wanted);
@@ -269,7 +312,10 @@ export async function importCatalogue(
     }
   }
 
-  plan.created = { stores: storeWrites.filter((w) => w.kind === "create").length, products: productWrites.filter((w) => w.kind === "create").length };
+  plan.created = {
+    stores: storeWrites.filter((w) => w.kind === "create").length,
+    products: productWrites.filter((w) => w.kind === "create").length,
+  };
   plan.updated = { stores: storeWrites.length - plan.created.stores, products: productWrites.length - plan.created.products };
   if (plan.errors.length || opts.dryRun || (!storeWrites.length && !productWrites.length)) return plan;
 
@@ -281,15 +327,35 @@ export async function importCatalogue(
       }
       const creates = productWrites.filter((w) => w.kind === "create");
       if (creates.length) await db.product.createMany({ data: creates.map((w) => w.data as never) });
-      for (const w of productWrites) if (w.kind === "update") await db.product.update({ where: { sku: w.sku }, data: w.data, select: { sku: true } });
+      for (const w of productWrites)
+        if (w.kind === "update") await db.product.update({ where: { sku: w.sku }, data: w.data, select: { sku: true } });
       const audits = [
-        ...storeWrites.map((w) => ({ entity: "STORE" as const, entityId: w.id, action: w.kind === "create" ? ("CREATE" as const) : ("UPDATE" as const), before: w.before, after: w.data })),
-        ...productWrites.map((w) => ({ entity: "PRODUCT" as const, entityId: w.sku, action: w.kind === "create" ? ("CREATE" as const) : ("UPDATE" as const), before: w.before, after: w.data })),
+        ...storeWrites.map((w) => ({
+          entity: "STORE" as const,
+          entityId: w.id,
+          action: w.kind === "create" ? ("CREATE" as const) : ("UPDATE" as const),
+          before: w.before,
+          after: w.data,
+        })),
+        ...productWrites.map((w) => ({
+          entity: "PRODUCT" as const,
+          entityId: w.sku,
+          action: w.kind === "create" ? ("CREATE" as const) : ("UPDATE" as const),
+          before: w.before,
+          after: w.data,
+        })),
       ];
       if (audits.length > 20) {
         // One statement for a large import (the 1,000-product benchmark); same rows as writeAudit.
         await db.catalogAudit.createMany({
-          data: audits.map((a) => ({ actor, entity: a.entity, entityId: a.entityId, action: a.action, before: a.before === null ? null : JSON.stringify(a.before), after: JSON.stringify(a.after) })),
+          data: audits.map((a) => ({
+            actor,
+            entity: a.entity,
+            entityId: a.entityId,
+            action: a.action,
+            before: a.before === null ? null : JSON.stringify(a.before),
+            after: JSON.stringify(a.after),
+          })),
         });
       } else for (const a of audits) await writeAudit(db, { actor, ...a });
     },
@@ -313,11 +379,19 @@ export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
     const lines = [
       "{",
       '  "stores": [',
-      stores.map((s) => `    ${JSON.stringify({ id: s.id, name: s.name, subMchid: s.subMchid, mchid: s.mchid, logoUrl: s.logoUrl, active: s.active })}`).join(",\n"),
+      stores
+        .map(
+          (s) =>
+            `    ${JSON.stringify({ id: s.id, name: s.name, subMchid: s.subMchid, mchid: s.mchid, logoUrl: s.logoUrl, active: s.active })}`,
+        )
+        .join(",\n"),
       "  ],",
       '  "products": [',
       products
-        .map((p) => `    ${JSON.stringify({ sku: p.sku, name: p.name, price: fenToYuanString(p.priceFen), store: storeById.get(p.storeId)!.subMchid, stock: p.stock, imageUrl: p.imageUrl, active: p.active, sortOrder: p.sortOrder })}`)
+        .map(
+          (p) =>
+            `    ${JSON.stringify({ sku: p.sku, name: p.name, price: fenToYuanString(p.priceFen), store: storeById.get(p.storeId)!.subMchid, stock: p.stock, imageUrl: p.imageUrl, active: p.active, sortOrder: p.sortOrder })}`,
+        )
         .join(",\n"),
       "  ]",
       "}",
@@ -326,7 +400,19 @@ export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
   }
   const rows = products.map((p) => {
     const s = storeById.get(p.storeId)!;
-    return [p.sku, p.name, fenToYuanString(p.priceFen), p.stock === null ? "" : String(p.stock), String(p.active), String(p.sortOrder), p.imageUrl ?? "", s.subMchid, s.name, s.id, s.mchid ?? ""]
+    return [
+      p.sku,
+      p.name,
+      fenToYuanString(p.priceFen),
+      p.stock === null ? "" : String(p.stock),
+      String(p.active),
+      String(p.sortOrder),
+      p.imageUrl ?? "",
+      s.subMchid,
+      s.name,
+      s.id,
+      s.mchid ?? "",
+    ]
       .map(csvField)
       .join(",");
   });

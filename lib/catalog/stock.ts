@@ -34,20 +34,28 @@ export async function reserveStock(db: Tx, quantities: Map<string, number>): Pro
       continue;
     }
     const p = await db.product.findUnique({ where: { sku }, select: { stock: true } });
-    if (p && p.stock === null) reserved.set(sku, 0); // unlimited
+    if (p && p.stock === null)
+      reserved.set(sku, 0); // unlimited
     else short.push({ sku, available: Math.max(0, p?.stock ?? 0) });
   }
   if (short.length) {
-    throw new AppError("OUT_OF_STOCK", `库存不足：${short.map((s) => (s.available ? `${s.sku} 仅剩 ${s.available} 件` : `${s.sku} 已售罄`)).join("；")}`, {
-      items: short,
-    });
+    throw new AppError(
+      "OUT_OF_STOCK",
+      `库存不足：${short.map((s) => (s.available ? `${s.sku} 仅剩 ${s.available} 件` : `${s.sku} 已售罄`)).join("；")}`,
+      {
+        items: short,
+      },
+    );
   }
   return reserved;
 }
 
 /** Gives back what the order's lines reserved. Call only from the transaction that closed the order. */
 export async function releaseStock(db: Tx, orderNo: string): Promise<void> {
-  const lines = await db.orderLine.findMany({ where: { subOrder: { orderNo }, stockReserved: { gt: 0 } }, select: { sku: true, stockReserved: true } });
+  const lines = await db.orderLine.findMany({
+    where: { subOrder: { orderNo }, stockReserved: { gt: 0 } },
+    select: { sku: true, stockReserved: true },
+  });
   for (const l of lines) {
     // A product made unlimited since (stock null) has nothing to give back to.
     await db.product.updateMany({ where: { sku: l.sku, stock: { not: null } }, data: { stock: { increment: l.stockReserved } } });
@@ -60,11 +68,17 @@ export async function releaseStock(db: Tx, orderNo: string): Promise<void> {
  * audit row — the merchant must then source or refund them (money already moved, it cannot be refused).
  */
 export async function retakeStock(db: Tx, orderNo: string): Promise<string[]> {
-  const lines = await db.orderLine.findMany({ where: { subOrder: { orderNo }, stockReserved: { gt: 0 } }, select: { sku: true, stockReserved: true } });
+  const lines = await db.orderLine.findMany({
+    where: { subOrder: { orderNo }, stockReserved: { gt: 0 } },
+    select: { sku: true, stockReserved: true },
+  });
   const shortfalls: string[] = [];
   for (const l of lines) {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const took = await db.product.updateMany({ where: { sku: l.sku, stock: { gte: l.stockReserved } }, data: { stock: { decrement: l.stockReserved } } });
+      const took = await db.product.updateMany({
+        where: { sku: l.sku, stock: { gte: l.stockReserved } },
+        data: { stock: { decrement: l.stockReserved } },
+      });
       if (took.count === 1) break;
       const p = await db.product.findUnique({ where: { sku: l.sku }, select: { stock: true } });
       if (!p || p.stock === null) break;

@@ -87,6 +87,11 @@ export type ProductPatch = z.infer<typeof ProductPatchSchema>;
 
 /** Admin list filters (?q=&page=). */
 export const CatalogListQuerySchema = z.object({
-  q: z.string().trim().max(64).optional().transform((v) => v || undefined),
+  q: z
+    .string()
+    .trim()
+    .max(64)
+    .optional()
+    .transform((v) => v || undefined),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
 });

@@ -48,9 +48,11 @@ function sample(x, y, { maskable }) {
   const inset = maskable ? 0 : 0.04;
   const r = maskable ? 0 : 0.2;
   const inRounded = (() => {
-    const lo = inset, hi = 1 - inset;
+    const lo = inset,
+      hi = 1 - inset;
     if (x < lo || x > hi || y < lo || y > hi) return false;
-    const cx = Math.min(Math.max(x, lo + r), hi - r), cy = Math.min(Math.max(y, lo + r), hi - r);
+    const cx = Math.min(Math.max(x, lo + r), hi - r),
+      cy = Math.min(Math.max(y, lo + r), hi - r);
     return (x - cx) ** 2 + (y - cy) ** 2 <= r * r + 1e-9;
   })();
   if (!inRounded) return [0, 0, 0, 0];
@@ -66,11 +68,17 @@ function draw(size, opts = {}) {
   const S = 4;
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < S; sy++) {
         for (let sx = 0; sx < S; sx++) {
           const [R, G, B, A] = sample((px + (sx + 0.5) / S) / size, (py + (sy + 0.5) / S) / size, opts);
-          r += R * A; g += G * A; b += B * A; a += A;
+          r += R * A;
+          g += G * A;
+          b += B * A;
+          a += A;
         }
       }
       const i = (py * size + px) * 4;
@@ -88,7 +96,10 @@ function ico(pngBuf, size) {
   header.writeUInt16LE(0, 0);
   header.writeUInt16LE(1, 2); // icon
   header.writeUInt16LE(1, 4); // one image
-  header[6] = size; header[7] = size; header[8] = 0; header[9] = 0;
+  header[6] = size;
+  header[7] = size;
+  header[8] = 0;
+  header[9] = 0;
   header.writeUInt16LE(1, 10); // planes
   header.writeUInt16LE(32, 12); // bpp
   header.writeUInt32LE(pngBuf.length, 14);

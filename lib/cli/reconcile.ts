@@ -18,7 +18,9 @@ function printReport(r: ReconciliationReport): void {
   console.log(DIFF_KINDS.map((k) => `${DIFF_LABELS[k]} ${r.counts[k]}`).join(" · "));
   for (const l of r.lines.filter((x) => x.kind !== "MATCHED")) {
     const amounts = `账单 ${l.billAmountFen === null ? "-" : fenToYuanString(l.billAmountFen)} / 本地 ${l.localAmountFen === null ? "-" : fenToYuanString(l.localAmountFen)}`;
-    console.log(`  ${DIFF_LABELS[l.kind]}\t${l.outTradeNo}\t${l.transactionId ?? "-"}\t${l.billState ?? "-"}/${l.localState ?? "-"}\t${amounts}\t${l.note}`);
+    console.log(
+      `  ${DIFF_LABELS[l.kind]}\t${l.outTradeNo}\t${l.transactionId ?? "-"}\t${l.billState ?? "-"}/${l.localState ?? "-"}\t${amounts}\t${l.note}`,
+    );
   }
   for (const t of r.totals) {
     console.log(`  ${t.ok ? "✓" : "✗"} ${t.label}: 汇总 ${formatTotal(t, t.expected)}，实际 ${formatTotal(t, t.actual)}`);

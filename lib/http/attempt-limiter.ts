@@ -60,7 +60,10 @@ export async function beginAttempt(rules: LimitRule[], now = new Date()): Promis
     async succeeded() {
       for (const rule of charged) {
         const { windowStart } = windowOf(rule, now);
-        await prisma.rateLimitCounter.updateMany({ where: { key: rule.key, windowStart, count: { gt: 0 } }, data: { count: { decrement: 1 } } });
+        await prisma.rateLimitCounter.updateMany({
+          where: { key: rule.key, windowStart, count: { gt: 0 } },
+          data: { count: { decrement: 1 } },
+        });
       }
     },
   };

@@ -31,7 +31,8 @@ function canonicalItems(items: readonly DraftItem[]): DraftItem[] {
   if (q.size === 0) throw new AppError("INVALID_REQUEST", "购物车是空的");
   if (q.size > MAX_LINES) throw new AppError("INVALID_REQUEST", `购物车最多 ${MAX_LINES} 种商品`);
   for (const [sku, n] of q) {
-    if (!Number.isInteger(n) || n < 1 || n > MAX_QUANTITY) throw new AppError("INVALID_REQUEST", `商品 ${sku} 数量须在 1–${MAX_QUANTITY} 之间`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_QUANTITY)
+      throw new AppError("INVALID_REQUEST", `商品 ${sku} 数量须在 1–${MAX_QUANTITY} 之间`);
   }
   return [...q].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
 }
@@ -101,7 +102,10 @@ export async function consumeCartDraft(token: string, now: Date = new Date()): P
   if (won.count !== 1 || !draft) return { status: !draft ? "invalid" : draft.usedAt ? "used" : "expired" };
 
   const items = JSON.parse(draft.items) as DraftItem[];
-  const products = await prisma.product.findMany({ where: { sku: { in: items.map((i) => i.sku) } }, select: { sku: true, name: true, active: true } });
+  const products = await prisma.product.findMany({
+    where: { sku: { in: items.map((i) => i.sku) } },
+    select: { sku: true, name: true, active: true },
+  });
   const bySku = new Map(products.map((p) => [p.sku, p]));
   return {
     status: "restored",

@@ -6,16 +6,7 @@
 // there, so they must NOT match.
 // Pure function, no I/O: server pages, route handlers and tests call it alike.
 
-export type InAppBrowser =
-  | "wechat-miniprogram"
-  | "wecom"
-  | "wechat"
-  | "qq"
-  | "dingtalk"
-  | "alipay"
-  | "weibo"
-  | "douyin"
-  | "baidu";
+export type InAppBrowser = "wechat-miniprogram" | "wecom" | "wechat" | "qq" | "dingtalk" | "alipay" | "weibo" | "douyin" | "baidu";
 
 // Order matters: the first match wins. The mini-program web-view and WeCom also carry
 // "MicroMessenger"; DingTalk carries "AliApp(DingTalk…)" which must not read as Alipay.

@@ -31,7 +31,12 @@ export async function openInBrowserResponse(request: Request, items: readonly Dr
   const maxAge = Math.max(0, Math.floor((draft.expiresAt.getTime() - Date.now()) / 1000));
   const secure = env().appBaseUrl.startsWith("https://") ? "; Secure" : "";
   return json(
-    { code: "OPEN_IN_BROWSER", message: openInBrowserMessage(app), resumeUrl: resumeUrl(draft.token), expiresAt: draft.expiresAt.toISOString() },
+    {
+      code: "OPEN_IN_BROWSER",
+      message: openInBrowserMessage(app),
+      resumeUrl: resumeUrl(draft.token),
+      expiresAt: draft.expiresAt.toISOString(),
+    },
     409,
     { "set-cookie": `${DRAFT_COOKIE}=${draft.token}; Path=/api/checkout; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}` },
   );

@@ -23,7 +23,13 @@ export const closeExpiredJob: JobDefinition = {
       counts: { examined: r.examined, closed: r.closed, paid: r.paid, userPaying: r.userPaying, failed: r.failed.length },
       summary: parts.join("，"),
       ...(r.failed.length
-        ? { error: r.failed.slice(0, 5).map((f) => `${f.orderNo}: ${f.error}`).join("; ") + (r.failed.length > 5 ? ` (+${r.failed.length - 5})` : "") }
+        ? {
+            error:
+              r.failed
+                .slice(0, 5)
+                .map((f) => `${f.orderNo}: ${f.error}`)
+                .join("; ") + (r.failed.length > 5 ? ` (+${r.failed.length - 5})` : ""),
+          }
         : {}),
     };
   },

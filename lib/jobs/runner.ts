@@ -172,18 +172,27 @@ export class JobRunner {
     // A run still RUNNING from an earlier take belongs to a process whose lease expired (it died).
     await db.jobRun.updateMany({
       where: { job: job.name, outcome: "RUNNING", seq: { lt: seq } },
-      data: { outcome: "ABANDONED", finishedAt: now, error: "its process stopped renewing the lease (crashed or killed); taken over by another process" },
+      data: {
+        outcome: "ABANDONED",
+        finishedAt: now,
+        error: "its process stopped renewing the lease (crashed or killed); taken over by another process",
+      },
     });
-    await db.jobRun.create({ data: { job: job.name, seq, owner: this.owner, scheduledFor: lease.nextRunAt, startedAt: now, outcome: "RUNNING" } });
+    await db.jobRun.create({
+      data: { job: job.name, seq, owner: this.owner, scheduledFor: lease.nextRunAt, startedAt: now, outcome: "RUNNING" },
+    });
 
-    const renew = setInterval(() => {
-      db.jobLease
-        .updateMany({ where: mine, data: { leaseUntil: new Date(this.clock().getTime() + this.leaseMs) } })
-        .then(({ count: n }) => {
-          if (n === 0) controller.abort(new Error("lease lost"));
-        })
-        .catch((e) => this.log.warn(`[jobs] ${job.name}: lease renewal failed: ${describeError(e)}`));
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        db.jobLease
+          .updateMany({ where: mine, data: { leaseUntil: new Date(this.clock().getTime() + this.leaseMs) } })
+          .then(({ count: n }) => {
+            if (n === 0) controller.abort(new Error("lease lost"));
+          })
+          .catch((e) => this.log.warn(`[jobs] ${job.name}: lease renewal failed: ${describeError(e)}`));
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     renew.unref();
 
     let result: JobResult | undefined;

@@ -11,12 +11,16 @@ const globalForJobs = globalThis as unknown as { jobRunner?: JobRunner };
 export function startJobRunner(): JobRunner {
   if (globalForJobs.jobRunner) return globalForJobs.jobRunner;
   const e = env();
-  const jobs = configureJobs(e.jobs.periods).filter((c) => c.enabled).map((c) => c.job);
+  const jobs = configureJobs(e.jobs.periods)
+    .filter((c) => c.enabled)
+    .map((c) => c.job);
   const runner = new JobRunner({ db: prisma, jobs, tickMs: e.jobs.tickMs, leaseMs: e.jobs.leaseMs });
   globalForJobs.jobRunner = runner;
   installShutdown(runner, process, e.jobs.leaseMs);
   runner.start();
-  console.info(`[jobs] runner ${runner.owner} started: ${jobs.map((j) => `${j.name} every ${j.periodMs / 1000}s`).join(", ") || "no jobs"}`);
+  console.info(
+    `[jobs] runner ${runner.owner} started: ${jobs.map((j) => `${j.name} every ${j.periodMs / 1000}s`).join(", ") || "no jobs"}`,
+  );
   return runner;
 }
 

@@ -30,11 +30,23 @@ export interface JobStatusView {
   lastFailure: JobRunView | null;
 }
 
-function view(r: { seq: number; owner: string; startedAt: Date; finishedAt: Date | null; durationMs: number | null; outcome: string; counts: string | null; summary: string | null; error: string | null }): JobRunView {
+function view(r: {
+  seq: number;
+  owner: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  outcome: string;
+  counts: string | null;
+  summary: string | null;
+  error: string | null;
+}): JobRunView {
   return { ...r, outcome: r.outcome as JobOutcome, counts: r.counts ? (JSON.parse(r.counts) as Record<string, number>) : {} };
 }
 
-export async function jobStatuses(now = new Date()): Promise<{ runnerEnabled: boolean; jobs: JobStatusView[]; recent: (JobRunView & { job: string })[] }> {
+export async function jobStatuses(
+  now = new Date(),
+): Promise<{ runnerEnabled: boolean; jobs: JobStatusView[]; recent: (JobRunView & { job: string })[] }> {
   const e = env();
   const configured = configureJobs(e.jobs.periods);
   const names = configured.map((c) => c.job.name);

@@ -61,7 +61,13 @@ export function countingJob(
     async run(ctx) {
       const r = (await fn(ctx)) as Record<string, unknown>;
       const counts = Object.fromEntries(Object.entries(r).filter((e): e is [string, number] => typeof e[1] === "number"));
-      return { counts, summary: Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(" · ") || "完成" };
+      return {
+        counts,
+        summary:
+          Object.entries(counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(" · ") || "完成",
+      };
     },
   };
 }

@@ -72,8 +72,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
     throw new ResultRejectedError("UNKNOWN_ORDER", `unknown order ${orderNo}`);
   }
 
-  const mismatch =
-    meta.source === "NOTIFY" && !tx.sub_orders?.length ? "notification without sub_orders" : findMismatch(order, tx);
+  const mismatch = meta.source === "NOTIFY" && !tx.sub_orders?.length ? "notification without sub_orders" : findMismatch(order, tx);
   if (mismatch) {
     await audit({ ...meta, orderNo, verified: true, outcome: "REJECTED", reason: mismatch, tradeStates });
     throw new ResultRejectedError("MISMATCH", mismatch);
@@ -136,7 +135,8 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
         });
         outcome = count === 1 ? "APPLIED" : "DUPLICATE";
         if (count === 1) {
-          for (const s of subs) await db.subOrder.updateMany({ where: { outTradeNo: s.out_trade_no, orderNo }, data: { tradeState: s.trade_state } });
+          for (const s of subs)
+            await db.subOrder.updateMany({ where: { outTradeNo: s.out_trade_no, orderNo }, data: { tradeState: s.trade_state } });
           await releaseStock(db, orderNo);
         }
       } else {
@@ -186,7 +186,8 @@ export function findMismatch(order: StoredOrder, tx: CombineTransaction): string
     if (!ours || seen.has(s.out_trade_no)) return `unexpected sub-order ${s.out_trade_no}`;
     seen.add(s.out_trade_no);
     if (s.mchid !== ours.mchid) return `sub-order ${s.out_trade_no}: mchid ${s.mchid} ≠ ${ours.mchid}`;
-    if ((s.sub_mchid ?? null) !== ours.subMchid) return `sub-order ${s.out_trade_no}: sub_mchid ${s.sub_mchid ?? "-"} ≠ ${ours.subMchid ?? "-"}`;
+    if ((s.sub_mchid ?? null) !== ours.subMchid)
+      return `sub-order ${s.out_trade_no}: sub_mchid ${s.sub_mchid ?? "-"} ≠ ${ours.subMchid ?? "-"}`;
     if (s.amount.total_amount !== ours.amountFen) {
       return `sub-order ${s.out_trade_no}: total_amount ${s.amount.total_amount} ≠ ${ours.amountFen}`;
     }

@@ -15,7 +15,11 @@ export const CheckoutBodySchema = z
       .array(
         z
           .object({
-            sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "invalid sku"),
+            sku: z
+              .string()
+              .min(1)
+              .max(64)
+              .regex(/^[A-Za-z0-9_-]+$/, "invalid sku"),
             quantity: z.number().int().min(1, "quantity must be ≥ 1").max(99, "quantity must be ≤ 99"),
           })
           .strict(),
@@ -35,7 +39,9 @@ const MAX_SUB_ORDER_FEN = 5_000_000;
 
 /** WeChat rejects 4-byte UTF-8 characters (emoji) in text fields. */
 function stripFourByteChars(s: string): string {
-  return Array.from(s).filter((c) => c.codePointAt(0)! <= 0xffff).join("");
+  return Array.from(s)
+    .filter((c) => c.codePointAt(0)! <= 0xffff)
+    .join("");
 }
 
 function describe(storeName: string, lines: { name: string; quantity: number }[]): string {
@@ -57,7 +63,12 @@ export interface CheckoutResult extends PayLink {
  */
 export async function checkout(
   body: CheckoutBody,
-  opts: { payerIp: string; checkoutKey?: string; now?: Date; /** SHA-256 of the browser's buyer cookie (lib/orders/buyer.ts) */ buyerIdHash?: string },
+  opts: {
+    payerIp: string;
+    checkoutKey?: string;
+    now?: Date;
+    /** SHA-256 of the browser's buyer cookie (lib/orders/buyer.ts) */ buyerIdHash?: string;
+  },
 ): Promise<CheckoutResult> {
   const now = opts.now ?? new Date();
   const { wechatpay: w, orderExpireMinutes } = env();
@@ -122,29 +133,32 @@ export async function checkout(
   try {
     // Stock is reserved in the transaction that creates the order: both happen, or neither (a
     // rejected cart, a duplicate checkout key or a crash takes no stock). See lib/catalog/stock.ts.
-    await prisma.$transaction(async (db) => {
-      const reserved = await reserveStock(db, quantities);
-      await db.order.create({
-      data: {
-        orderNo,
-        mode,
-        combineMchid: w.combineMchid,
-        combineAppid: w.combineAppid,
-        totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
-        payerIp: opts.payerIp,
-        expiresAt,
-        checkoutKey: opts.checkoutKey ?? null,
-        cartHash,
-        buyerIdHash: opts.buyerIdHash ?? null,
-        subOrders: {
-          create: subOrders.map(({ lines, ...o }) => ({
-            ...o,
-            lines: { create: lines.map((l) => ({ ...l, stockReserved: reserved.get(l.sku) ?? 0 })) },
-          })),
-        },
+    await prisma.$transaction(
+      async (db) => {
+        const reserved = await reserveStock(db, quantities);
+        await db.order.create({
+          data: {
+            orderNo,
+            mode,
+            combineMchid: w.combineMchid,
+            combineAppid: w.combineAppid,
+            totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
+            payerIp: opts.payerIp,
+            expiresAt,
+            checkoutKey: opts.checkoutKey ?? null,
+            cartHash,
+            buyerIdHash: opts.buyerIdHash ?? null,
+            subOrders: {
+              create: subOrders.map(({ lines, ...o }) => ({
+                ...o,
+                lines: { create: lines.map((l) => ({ ...l, stockReserved: reserved.get(l.sku) ?? 0 })) },
+              })),
+            },
+          },
+        });
       },
-      });
-    }, { maxWait: 15_000, timeout: 15_000 });
+      { maxWait: 15_000, timeout: 15_000 },
+    );
   } catch (e) {
     // A concurrent request with the same checkout key won the insert: continue with its order.
     if (opts.checkoutKey && e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
@@ -161,7 +175,10 @@ const EXISTING = { orderNo: true, cartHash: true, buyerIdHash: true } as const;
 
 /** Key-sorted "sku×quantity" list: the same cart in any item order hashes the same. */
 function hashCart(quantities: Map<string, number>): string {
-  const canonical = [...quantities].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, q]) => `${sku}×${q}`).join("\n");
+  const canonical = [...quantities]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([sku, q]) => `${sku}×${q}`)
+    .join("\n");
   return createHash("sha256").update(canonical).digest("hex");
 }
 

@@ -53,7 +53,10 @@ export async function closeOrder(orderNo: string, reason: CloseReason): Promise<
   });
 }
 
-async function closeAtWechat(order: { orderNo: string; combineAppid: string; subOrders: { mchid: string; outTradeNo: string; subMchid: string | null }[] }, reason: CloseReason): Promise<void> {
+async function closeAtWechat(
+  order: { orderNo: string; combineAppid: string; subOrders: { mchid: string; outTradeNo: string; subMchid: string | null }[] },
+  reason: CloseReason,
+): Promise<void> {
   const orderNo = order.orderNo;
   try {
     const r = await wechatpay().combineClose(orderNo, {

@@ -9,7 +9,8 @@ import { Prisma } from "@/lib/generated/prisma/client";
  * Counting happens in memory and is flushed (an upsert increment per bucket) at most once a second,
  * so a flood of junk costs no database write per request either. A crash loses ≤ 1 s of counts.
  */
-export type JunkReason = `signature:${string}` | "body-too-large" | "unexpected" | `refund-signature:${string}` | "refund-body-too-large" | "refund-unexpected";
+export type JunkReason =
+  `signature:${string}` | "body-too-large" | "unexpected" | `refund-signature:${string}` | "refund-body-too-large" | "refund-unexpected";
 
 const FLUSH_DELAY_MS = 1_000;
 const pending = new Map<string, { reason: string; minute: Date; count: number }>();
@@ -31,7 +32,10 @@ export function countJunkNotification(reason: JunkReason, now = new Date()): voi
     logged.add(key);
     console.warn(`notify: rejecting unverified deliveries (${reason}); counted per minute in JunkNotificationCounter`);
   }
-  timer ??= setTimeout(() => void flushJunkCounters().catch((e) => console.error("notify: could not store junk counters", e)), FLUSH_DELAY_MS).unref();
+  timer ??= setTimeout(
+    () => void flushJunkCounters().catch((e) => console.error("notify: could not store junk counters", e)),
+    FLUSH_DELAY_MS,
+  ).unref();
 }
 
 /** Writes the counts gathered so far (tests and shutdown call it; otherwise a timer does). */
@@ -49,7 +53,12 @@ export function flushJunkCounters(): Promise<void> {
 async function increment(reason: string, minute: Date, by: number): Promise<void> {
   const where = { reason_minute: { reason, minute } };
   try {
-    await prisma.junkNotificationCounter.upsert({ where, create: { reason, minute, count: by }, update: { count: { increment: by } }, select: { count: true } });
+    await prisma.junkNotificationCounter.upsert({
+      where,
+      create: { reason, minute, count: by },
+      update: { count: { increment: by } },
+      select: { count: true },
+    });
   } catch (e) {
     // Two processes created the bucket at once: the row exists now, so increment it.
     if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002")) throw e;

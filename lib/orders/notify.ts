@@ -31,7 +31,9 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
       // The signature held (only WeChat can send these), so it is a verified delivery: audited.
       const reason = `${e.name}: ${e.message}`;
       await audit({ source: "NOTIFY", orderNo: null, verified: true, outcome: "REJECTED", reason }).catch(() => undefined);
-      return e instanceof WechatPayDecryptError ? fail(400, "resource could not be decrypted") : fail(400, "notification payload is invalid");
+      return e instanceof WechatPayDecryptError
+        ? fail(400, "resource could not be decrypted")
+        : fail(400, "notification payload is invalid");
     }
     countJunkNotification("unexpected");
     console.error("notify: unexpected error", e);
@@ -44,7 +46,14 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
   if (notification.kind === "refund") return applyRefundNotification(notification.resource, id);
   if (notification.kind !== "combine_transaction") {
     // Only TRANSACTION.SUCCESS exists for combine payments; acknowledge anything else so it is not retried forever.
-    await audit({ source: "NOTIFY", orderNo: null, notificationId: id, verified: true, outcome: "NO_CHANGE", reason: `ignored event ${event_type}` });
+    await audit({
+      source: "NOTIFY",
+      orderNo: null,
+      notificationId: id,
+      verified: true,
+      outcome: "NO_CHANGE",
+      reason: `ignored event ${event_type}`,
+    });
     return { status: 204 };
   }
   try {

@@ -18,8 +18,14 @@ export async function queryAndApply(orderNo: string): Promise<ApplyOutcome> {
   } catch (e) {
     if (isOrderNotExist(e)) {
       // Prepay never reached WeChat (or failed): nothing to learn, the order stays as it is.
-      await audit({ source: "QUERY", orderNo, verified: true, outcome: "NO_CHANGE", reason: "ORDER_NOT_EXIST at WeChat",
-        requestId: (e as WechatPayApiError).requestId });
+      await audit({
+        source: "QUERY",
+        orderNo,
+        verified: true,
+        outcome: "NO_CHANGE",
+        reason: "ORDER_NOT_EXIST at WeChat",
+        requestId: (e as WechatPayApiError).requestId,
+      });
       return "NO_CHANGE";
     }
     throw toAppError(e);

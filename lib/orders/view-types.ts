@@ -23,4 +23,3 @@ export interface OrderView {
     lines: { sku: string; name: string; quantity: number; amountFen: number }[];
   }[];
 }
-

@@ -15,7 +15,11 @@ export async function getOrderView(orderNo: string): Promise<OrderView> {
         include: {
           store: true,
           lines: { orderBy: { id: "asc" } },
-          refunds: { where: { status: { not: "FAILED" } }, orderBy: { createdAt: "asc" }, select: { refundNo: true, amountFen: true, status: true, userReceivedAccount: true } },
+          refunds: {
+            where: { status: { not: "FAILED" } },
+            orderBy: { createdAt: "asc" },
+            select: { refundNo: true, amountFen: true, status: true, userReceivedAccount: true },
+          },
         },
       },
     },

@@ -29,7 +29,9 @@ export function parseRefundNo(value: string): string {
 export function idempotencyKey(request: Request): string {
   const key = request.headers.get("idempotency-key");
   if (!key || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new AppError("INVALID_REQUEST", "请求参数有误（Idempotency-Key: 必须提供 8–128 个可见 ASCII 字符）", { field: "Idempotency-Key" });
+    throw new AppError("INVALID_REQUEST", "请求参数有误（Idempotency-Key: 必须提供 8–128 个可见 ASCII 字符）", {
+      field: "Idempotency-Key",
+    });
   }
   return key;
 }

@@ -60,7 +60,17 @@ type RefundRow = NonNullable<Awaited<ReturnType<typeof prisma.refund.findUnique>
 
 async function auditRefund(
   db: Pick<Db, "paymentEvent">,
-  a: { source: RefundSource; orderNo: string | null; refundNo: string | null; outcome: RefundApplyOutcome | "REJECTED"; verified?: boolean; reason?: string; notificationId?: string; requestId?: string; status?: string },
+  a: {
+    source: RefundSource;
+    orderNo: string | null;
+    refundNo: string | null;
+    outcome: RefundApplyOutcome | "REJECTED";
+    verified?: boolean;
+    reason?: string;
+    notificationId?: string;
+    requestId?: string;
+    status?: string;
+  },
 ): Promise<void> {
   await db.paymentEvent.create({
     data: {
@@ -108,7 +118,13 @@ export async function requestRefund(input: RefundInput): Promise<{ refundNo: str
 
   const order = await prisma.order.findUnique({
     where: { orderNo: input.orderNo },
-    select: { status: true, paidAt: true, subOrders: { select: { outTradeNo: true, amountFen: true, subMchid: true, tradeState: true, successTime: true, refundReservedFen: true } } },
+    select: {
+      status: true,
+      paidAt: true,
+      subOrders: {
+        select: { outTradeNo: true, amountFen: true, subMchid: true, tradeState: true, successTime: true, refundReservedFen: true },
+      },
+    },
   });
   if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
   const sub = order.subOrders.find((s) => s.outTradeNo === input.outTradeNo);
@@ -159,10 +175,14 @@ export async function requestRefund(input: RefundInput): Promise<{ refundNo: str
         if (row.lastRefundAt && now.getTime() - row.lastRefundAt.getTime() < minIntervalMs) {
           const retryAt = new Date(row.lastRefundAt.getTime() + minIntervalMs);
           const seconds = Math.ceil((retryAt.getTime() - now.getTime()) / 1000);
-          throw new AppError("REFUND_TOO_SOON", `同一子订单两次退款需间隔至少 ${minIntervalMs / 1000} 秒（微信支付规则），请在 ${seconds} 秒后重试`, {
-            retryAfterSeconds: seconds,
-            retryAt: retryAt.toISOString(),
-          });
+          throw new AppError(
+            "REFUND_TOO_SOON",
+            `同一子订单两次退款需间隔至少 ${minIntervalMs / 1000} 秒（微信支付规则），请在 ${seconds} 秒后重试`,
+            {
+              retryAfterSeconds: seconds,
+              retryAt: retryAt.toISOString(),
+            },
+          );
         }
         await db.subOrder.update({ where: { outTradeNo: sub.outTradeNo }, data: { lastRefundAt: now } });
         await db.refund.create({
@@ -197,13 +217,22 @@ export async function requestRefund(input: RefundInput): Promise<{ refundNo: str
 }
 
 function exceedsRemaining(remainingFen: number): AppError {
-  return new AppError("REFUND_EXCEEDS_REMAINING", `退款金额超过该门店子订单的可退金额（剩余 ¥${(Math.max(0, remainingFen) / 100).toFixed(2)}）`, {
-    remainingFen: Math.max(0, remainingFen),
-  });
+  return new AppError(
+    "REFUND_EXCEEDS_REMAINING",
+    `退款金额超过该门店子订单的可退金额（剩余 ¥${(Math.max(0, remainingFen) / 100).toFixed(2)}）`,
+    {
+      remainingFen: Math.max(0, remainingFen),
+    },
+  );
 }
 
 function sameRequest(r: RefundRow, input: RefundInput): string {
-  if (r.orderNo !== input.orderNo || r.outTradeNo !== input.outTradeNo || r.amountFen !== input.amountFen || (r.reason ?? undefined) !== (input.reason || undefined)) {
+  if (
+    r.orderNo !== input.orderNo ||
+    r.outTradeNo !== input.outTradeNo ||
+    r.amountFen !== input.amountFen ||
+    (r.reason ?? undefined) !== (input.reason || undefined)
+  ) {
     throw new AppError("IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一笔不同的退款请求");
   }
   return r.refundNo;
@@ -240,14 +269,29 @@ export async function sendRefund(refundNo: string, now = new Date()): Promise<Re
             data: { refundReservedFen: { decrement: r.amountFen }, refundCount: { decrement: 1 } },
           });
         }
-        await auditRefund(db, { source: "REFUND_CREATE", orderNo: r.orderNo, refundNo, outcome: count === 1 ? "APPLIED" : "NO_CHANGE", reason: `refused ${f.code}`, requestId, status: "FAILED" });
+        await auditRefund(db, {
+          source: "REFUND_CREATE",
+          orderNo: r.orderNo,
+          refundNo,
+          outcome: count === 1 ? "APPLIED" : "NO_CHANGE",
+          reason: `refused ${f.code}`,
+          requestId,
+          status: "FAILED",
+        });
       });
     } else {
       await prisma.refund.updateMany({
         where: { refundNo, status: "PENDING" },
         data: { lastErrorCode: f.code, lastErrorMessage: f.advice, nextQueryAt: new Date(now.getTime() + 60_000) },
       });
-      await auditRefund(prisma, { source: "REFUND_CREATE", orderNo: r.orderNo, refundNo, outcome: "NO_CHANGE", reason: `${f.class} ${f.code}`, requestId });
+      await auditRefund(prisma, {
+        source: "REFUND_CREATE",
+        orderNo: r.orderNo,
+        refundNo,
+        outcome: "NO_CHANGE",
+        reason: `${f.class} ${f.code}`,
+        requestId,
+      });
     }
     return f;
   }
@@ -300,7 +344,8 @@ const dateOrNull = (s: string | undefined) => {
 function mismatch(r: RefundRow, sub: { transactionId: string | null }, x: RefundResult): string | null {
   if (x.subMchid !== undefined && r.subMchid !== null && x.subMchid !== r.subMchid) return `sub_mchid ${x.subMchid} ≠ ${r.subMchid}`;
   if (x.outTradeNo !== undefined && x.outTradeNo !== r.outTradeNo) return `out_trade_no ${x.outTradeNo} ≠ ${r.outTradeNo}`;
-  if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId) return `transaction_id ${x.transactionId} ≠ ${sub.transactionId}`;
+  if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId)
+    return `transaction_id ${x.transactionId} ≠ ${sub.transactionId}`;
   if (x.amountFen !== r.amountFen) return `amount.refund ${x.amountFen} ≠ ${r.amountFen}`;
   if (x.totalFen !== r.totalFen) return `amount.total ${x.totalFen} ≠ ${r.totalFen}`;
   return null;
@@ -329,7 +374,13 @@ export async function applyRefundResult(
   const target = normaliseWechatStatus(x.status);
   if (r.status === target || !PREDECESSORS[target].includes(r.status as LedgerRefundStatus)) {
     // Already there, or a late/out-of-order message (e.g. PROCESSING after SUCCESS): nothing moves backwards.
-    await auditRefund(prisma, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome: r.status === target ? "DUPLICATE" : "NO_CHANGE", status: x.status });
+    await auditRefund(prisma, {
+      ...meta,
+      orderNo: r.orderNo,
+      refundNo: r.refundNo,
+      outcome: r.status === target ? "DUPLICATE" : "NO_CHANGE",
+      status: x.status,
+    });
     return r.status === target ? "DUPLICATE" : "NO_CHANGE";
   }
   return prisma.$transaction(
@@ -344,7 +395,12 @@ export async function applyRefundResult(
 
 type Tx = Parameters<Parameters<typeof prisma.$transaction>[0]>[0];
 
-async function transition(db: Tx, r: { refundNo: string; outTradeNo: string; orderNo: string; amountFen: number }, target: keyof typeof PREDECESSORS, x: RefundResult): Promise<RefundApplyOutcome> {
+async function transition(
+  db: Tx,
+  r: { refundNo: string; outTradeNo: string; orderNo: string; amountFen: number },
+  target: keyof typeof PREDECESSORS,
+  x: RefundResult,
+): Promise<RefundApplyOutcome> {
   const { count } = await db.refund.updateMany({
     where: { refundNo: r.refundNo, status: { in: PREDECESSORS[target] } },
     data: {
@@ -360,7 +416,10 @@ async function transition(db: Tx, r: { refundNo: string; outTradeNo: string; ord
   });
   if (count !== 1) return "DUPLICATE";
   if (target === "SUCCESS") {
-    await db.subOrder.update({ where: { outTradeNo: r.outTradeNo }, data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" } });
+    await db.subOrder.update({
+      where: { outTradeNo: r.outTradeNo },
+      data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" },
+    });
     const subs = await db.subOrder.findMany({ where: { orderNo: r.orderNo }, select: { amountFen: true, refundedFen: true } });
     if (subs.every((s) => s.refundedFen >= s.amountFen)) {
       await db.order.updateMany({ where: { orderNo: r.orderNo, status: "PAID" }, data: { status: "REFUNDED" } });
@@ -379,7 +438,10 @@ async function transition(db: Tx, r: { refundNo: string; outTradeNo: string; ord
  * recorded as an EXTERNAL refund when it matches a paid sub-order of ours exactly (store, transaction, total, and
  * an amount that fits what is left). Anything else is rejected.
  */
-export async function recordExternalRefund(x: RefundResult, meta: { source: RefundSource; notificationId?: string }): Promise<RefundApplyOutcome> {
+export async function recordExternalRefund(
+  x: RefundResult,
+  meta: { source: RefundSource; notificationId?: string },
+): Promise<RefundApplyOutcome> {
   const sub = x.outTradeNo
     ? await prisma.subOrder.findUnique({
         where: { outTradeNo: x.outTradeNo },
@@ -387,13 +449,22 @@ export async function recordExternalRefund(x: RefundResult, meta: { source: Refu
       })
     : null;
   const reject = async (reason: "UNKNOWN_REFUND" | "MISMATCH", why: string): Promise<never> => {
-    await auditRefund(prisma, { ...meta, orderNo: sub?.orderNo ?? null, refundNo: x.refundNo, outcome: "REJECTED", reason: why, status: x.status });
+    await auditRefund(prisma, {
+      ...meta,
+      orderNo: sub?.orderNo ?? null,
+      refundNo: x.refundNo,
+      outcome: "REJECTED",
+      reason: why,
+      status: x.status,
+    });
     throw new RefundRejectedError(reason, why);
   };
   if (!sub) return reject("UNKNOWN_REFUND", `unknown refund ${x.refundNo} for unknown sub-order ${x.outTradeNo ?? "-"}`);
   if (!["SUCCESS", "REFUND"].includes(sub.tradeState)) return reject("MISMATCH", `external refund for unpaid sub-order ${sub.outTradeNo}`);
-  if ((x.subMchid ?? null) !== sub.subMchid && !(x.subMchid === undefined && sub.subMchid === null)) return reject("MISMATCH", `sub_mchid ${x.subMchid ?? "-"} ≠ ${sub.subMchid ?? "-"}`);
-  if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId) return reject("MISMATCH", "transaction_id mismatch");
+  if ((x.subMchid ?? null) !== sub.subMchid && !(x.subMchid === undefined && sub.subMchid === null))
+    return reject("MISMATCH", `sub_mchid ${x.subMchid ?? "-"} ≠ ${sub.subMchid ?? "-"}`);
+  if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId)
+    return reject("MISMATCH", "transaction_id mismatch");
   if (x.totalFen !== sub.amountFen) return reject("MISMATCH", `amount.total ${x.totalFen} ≠ ${sub.amountFen}`);
   if (x.amountFen <= 0) return reject("MISMATCH", "amount.refund must be positive");
   const target = normaliseWechatStatus(x.status);
@@ -405,7 +476,8 @@ export async function recordExternalRefund(x: RefundResult, meta: { source: Refu
           const reserved = await db.$executeRaw`
             UPDATE "SubOrder" SET "refundReservedFen" = "refundReservedFen" + ${x.amountFen}, "refundCount" = "refundCount" + 1
              WHERE "outTradeNo" = ${sub.outTradeNo} AND "refundReservedFen" + ${x.amountFen} <= "amountFen"`;
-          if (reserved !== 1) throw new RefundRejectedError("MISMATCH", `external refund ${x.amountFen} exceeds what is left of ${sub.outTradeNo}`);
+          if (reserved !== 1)
+            throw new RefundRejectedError("MISMATCH", `external refund ${x.amountFen} exceeds what is left of ${sub.outTradeNo}`);
         }
         await db.refund.create({
           data: {
@@ -421,8 +493,23 @@ export async function recordExternalRefund(x: RefundResult, meta: { source: Refu
             refundId: x.refundId,
           },
         });
-        const outcome = target === "CLOSED" ? "APPLIED" : await transition(db, { refundNo: x.refundNo, outTradeNo: sub.outTradeNo, orderNo: sub.orderNo, amountFen: x.amountFen }, target, x);
-        await auditRefund(db, { ...meta, orderNo: sub.orderNo, refundNo: x.refundNo, outcome, reason: "external refund recorded", status: x.status });
+        const outcome =
+          target === "CLOSED"
+            ? "APPLIED"
+            : await transition(
+                db,
+                { refundNo: x.refundNo, outTradeNo: sub.outTradeNo, orderNo: sub.orderNo, amountFen: x.amountFen },
+                target,
+                x,
+              );
+        await auditRefund(db, {
+          ...meta,
+          orderNo: sub.orderNo,
+          refundNo: x.refundNo,
+          outcome,
+          reason: "external refund recorded",
+          status: x.status,
+        });
         return outcome;
       },
       { maxWait: 15_000, timeout: 15_000 },

@@ -36,7 +36,8 @@ export async function applyRefundNotification(n: RefundNotification, notificatio
     else await recordExternalRefund(x, meta);
     return { status: 204 };
   } catch (e) {
-    if (e instanceof RefundRejectedError) return e.reason === "UNKNOWN_REFUND" ? fail(404, "unknown refund") : fail(400, "notification does not match the refund");
+    if (e instanceof RefundRejectedError)
+      return e.reason === "UNKNOWN_REFUND" ? fail(404, "unknown refund") : fail(400, "notification does not match the refund");
     console.error("refund-notify: could not apply", e);
     return fail(500, "temporarily unable to record the refund");
   }
@@ -58,7 +59,9 @@ export async function handleRefundNotification(headers: Headers, rawBody: string
       await prisma.paymentEvent
         .create({ data: { source: "REFUND_NOTIFY", verified: true, outcome: "REJECTED", reason: reason.slice(0, 500) } })
         .catch(() => undefined);
-      return e instanceof WechatPayDecryptError ? fail(400, "resource could not be decrypted") : fail(400, "notification payload is invalid");
+      return e instanceof WechatPayDecryptError
+        ? fail(400, "resource could not be decrypted")
+        : fail(400, "notification payload is invalid");
     }
     countJunkNotification("refund-unexpected");
     console.error("refund-notify: unexpected error", e);
@@ -66,7 +69,13 @@ export async function handleRefundNotification(headers: Headers, rawBody: string
   }
   if (notification.kind !== "refund") {
     await prisma.paymentEvent.create({
-      data: { source: "REFUND_NOTIFY", notificationId: notification.id, verified: true, outcome: "NO_CHANGE", reason: `ignored event ${notification.event_type}` },
+      data: {
+        source: "REFUND_NOTIFY",
+        notificationId: notification.id,
+        verified: true,
+        outcome: "NO_CHANGE",
+        reason: `ignored event ${notification.event_type}`,
+      },
     });
     return { status: 204 };
   }

@@ -25,7 +25,10 @@ export interface SyncSummary {
  * their backoff, oldest due first, at most `limit`. Safe to run from several processes: every state change goes
  * through the same conditional updates as notifications.
  */
-export async function syncProcessingRefunds({ now = new Date(), limit = SYNC_DEFAULT_LIMIT }: { now?: Date; limit?: number } = {}): Promise<SyncSummary> {
+export async function syncProcessingRefunds({
+  now = new Date(),
+  limit = SYNC_DEFAULT_LIMIT,
+}: { now?: Date; limit?: number } = {}): Promise<SyncSummary> {
   const due = await prisma.refund.findMany({
     where: {
       status: { in: ["PENDING", "PROCESSING", "ABNORMAL"] },
@@ -44,7 +47,10 @@ export async function syncProcessingRefunds({ now = new Date(), limit = SYNC_DEF
   for (const r of due) {
     summary.checked += 1;
     // Book the next slot first, so a crash or a slow WeChat never makes this refund hot-loop.
-    await prisma.refund.update({ where: { refundNo: r.refundNo }, data: { nextQueryAt: new Date(now.getTime() + nextQueryDelayMs(r.queryCount)) } });
+    await prisma.refund.update({
+      where: { refundNo: r.refundNo },
+      data: { nextQueryAt: new Date(now.getTime() + nextQueryDelayMs(r.queryCount)) },
+    });
     try {
       const { problem } = await refreshRefund(r.refundNo, now);
       if (problem) summary.problems.push({ refundNo: r.refundNo, code: problem.code });

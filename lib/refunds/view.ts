@@ -51,7 +51,11 @@ export async function listRefundsNeedingAttention(now = new Date(), take = 200):
   const dayAgo = new Date(now.getTime() - 86400_000);
   const rows = await prisma.refund.findMany({
     where: {
-      OR: [{ status: { in: ["ABNORMAL", "CLOSED", "FAILED"] } }, { status: { in: ["PENDING", "PROCESSING"] }, createdAt: { lte: dayAgo } }, { status: "PENDING", lastErrorCode: { not: null } }],
+      OR: [
+        { status: { in: ["ABNORMAL", "CLOSED", "FAILED"] } },
+        { status: { in: ["PENDING", "PROCESSING"] }, createdAt: { lte: dayAgo } },
+        { status: "PENDING", lastErrorCode: { not: null } },
+      ],
     },
     orderBy: { createdAt: "desc" },
     take,

@@ -39,9 +39,12 @@ export async function decompressBill(raw: Buffer, gzip: boolean, requestId?: str
 /** §8.2: SHA-1 of the decompressed bytes must equal hash_value (hex, case-insensitive). */
 export function verifyBillHash(content: Buffer, hashType: string, hashValue: string, requestId?: string): void {
   if (hashType.toUpperCase() !== "SHA1") {
-    throw new WechatPayValidationError("response", `unsupported bill hash_type ${JSON.stringify(hashType)}`, [
-      { path: ["hash_type"], message: "expected SHA1" },
-    ], { requestId });
+    throw new WechatPayValidationError(
+      "response",
+      `unsupported bill hash_type ${JSON.stringify(hashType)}`,
+      [{ path: ["hash_type"], message: "expected SHA1" }],
+      { requestId },
+    );
   }
   const actual = createHash("sha1").update(content).digest("hex");
   const expected = hashValue.trim().toLowerCase();
@@ -57,7 +60,9 @@ export function checkDownloadUrl(downloadUrl: string, baseOrigin: string): URL {
   try {
     u = new URL(downloadUrl);
   } catch {
-    throw new WechatPayValidationError("response", "download_url is not an absolute URL", [{ path: ["download_url"], message: "invalid URL" }]);
+    throw new WechatPayValidationError("response", "download_url is not an absolute URL", [
+      { path: ["download_url"], message: "invalid URL" },
+    ]);
   }
   if (u.protocol !== "https:" && u.origin !== baseOrigin) {
     throw new WechatPayValidationError("response", "download_url must use https (or have the same origin as baseUrl)", [

@@ -2,13 +2,16 @@ import type { KeyObject } from "node:crypto";
 import type { ZodType } from "zod";
 import { AEAD_ALGORITHM, ApiV3Decryptor } from "./aead";
 import { checkDownloadUrl, decompressBill, downloadUrlImpliesGzip, verifyBillHash } from "./bill";
+import { WechatPayApiError, WechatPayConfigError, WechatPayDecryptError, WechatPayValidationError } from "./errors";
 import {
-  WechatPayApiError,
-  WechatPayConfigError,
-  WechatPayDecryptError,
-  WechatPayValidationError,
-} from "./errors";
-import { buildQuery, escapeComponent, parseApiError, Transport, type ResponseInfo, type TransportRequest, type TransportResponse } from "./http";
+  buildQuery,
+  escapeComponent,
+  parseApiError,
+  Transport,
+  type ResponseInfo,
+  type TransportRequest,
+  type TransportResponse,
+} from "./http";
 import { parseCombineNotification, parseJson, parseWith, type CombineNotification } from "./notification";
 import {
   CertificatesResponseSchema,
@@ -127,9 +130,11 @@ function detectPrepayMode(req: unknown): CombineH5PrepayMode {
   const withSub = subs.filter((s) => s && typeof s === "object" && "sub_mchid" in s).length;
   if (withSub === 0) return "direct";
   if (withSub === subs.length) return "partner";
-  throw new WechatPayValidationError("request", "invalid combine H5 prepay request (sub_orders: sub_mchid must be on every sub-order or on none)", [
-    { path: ["sub_orders"], message: "sub_mchid must be set on every sub-order (partner mode) or on none (direct mode)" },
-  ]);
+  throw new WechatPayValidationError(
+    "request",
+    "invalid combine H5 prepay request (sub_orders: sub_mchid must be on every sub-order or on none)",
+    [{ path: ["sub_orders"], message: "sub_mchid must be set on every sub-order (partner mode) or on none (direct mode)" }],
+  );
 }
 
 function requireString(value: unknown, field: string): string {
@@ -212,12 +217,20 @@ class WechatPayClientImpl implements WechatPayClient {
     const serial = await this.verifier.preferredSerial();
     const res = await this.transport.send({ ...req, ...(serial ? { wechatpaySerial: serial } : {}) });
     if (verify) {
-      await verifyWechatPaySignature({ headers: res.headers, body: res.body, verifier: this.verifier, now: this.now(), requestId: res.requestId });
+      await verifyWechatPaySignature({
+        headers: res.headers,
+        body: res.body,
+        verifier: this.verifier,
+        now: this.now(),
+        requestId: res.requestId,
+      });
     }
     // 202 = accepted but not processed (close: USER_PAYING). It is signed like any 2xx, but it is not a success.
     if (res.status === 202) {
       const err = parseApiError(202, res.body, res.requestId);
-      throw err.code === "UNKNOWN" ? new WechatPayApiError({ status: 202, code: "USER_PAYING", message: err.message, requestId: res.requestId }) : err;
+      throw err.code === "UNKNOWN"
+        ? new WechatPayApiError({ status: 202, code: "USER_PAYING", message: err.message, requestId: res.requestId })
+        : err;
     }
     return res;
   }
@@ -243,7 +256,13 @@ class WechatPayClientImpl implements WechatPayClient {
       ...(serial ? { wechatpaySerial: serial } : {}),
     });
     const what = "GET /v3/certificates response";
-    const parsed = parseWith(CertificatesResponseSchema, parseJson(res.body.toString("utf8"), "response", what, res.requestId), "response", what, res.requestId);
+    const parsed = parseWith(
+      CertificatesResponseSchema,
+      parseJson(res.body.toString("utf8"), "response", what, res.requestId),
+      "response",
+      what,
+      res.requestId,
+    );
     const certs = parsed.data.map((entry) => {
       if (entry.encrypt_certificate.algorithm !== AEAD_ALGORITHM) {
         throw new WechatPayDecryptError("UNSUPPORTED_ALGORITHM", `certificate ${entry.serial_no}: unsupported algorithm`);
@@ -252,7 +271,12 @@ class WechatPayClientImpl implements WechatPayClient {
       try {
         return parsePlatformCertificate(pem, entry.serial_no);
       } catch (cause) {
-        throw new WechatPayValidationError("response", `certificate ${entry.serial_no} is invalid`, [{ path: ["data"], message: String(cause) }], { cause, requestId: res.requestId });
+        throw new WechatPayValidationError(
+          "response",
+          `certificate ${entry.serial_no} is invalid`,
+          [{ path: ["data"], message: String(cause) }],
+          { cause, requestId: res.requestId },
+        );
       }
     });
     const fresh = new Map(certs.map((c) => [c.serialNo, c.publicKey]));
@@ -261,7 +285,13 @@ class WechatPayClientImpl implements WechatPayClient {
       getKey: (s) => fresh.get(normalizeSerial(s)) ?? known?.get(normalizeSerial(s))?.publicKey ?? this.publicKeyVerifier?.getKey(s),
       preferredSerial: () => undefined,
     };
-    await verifyWechatPaySignature({ headers: res.headers, body: res.body, verifier: bootstrap, now: this.now(), requestId: res.requestId });
+    await verifyWechatPaySignature({
+      headers: res.headers,
+      body: res.body,
+      verifier: bootstrap,
+      now: this.now(),
+      requestId: res.requestId,
+    });
     return certs;
   }
 

@@ -2,14 +2,7 @@
 // (the app maps them to HTTP statuses in one table). Messages are written here, never
 // built from configuration values, so keys cannot leak into logs through `err.message`.
 
-export type WechatPayErrorKind =
-  | "api"
-  | "signature"
-  | "decrypt"
-  | "network"
-  | "validation"
-  | "bill_hash"
-  | "config";
+export type WechatPayErrorKind = "api" | "signature" | "decrypt" | "network" | "validation" | "bill_hash" | "config";
 
 export abstract class WechatPayError extends Error {
   abstract readonly kind: WechatPayErrorKind;
@@ -105,11 +98,7 @@ export class WechatPaySignatureError extends WechatPayError {
 }
 
 export type WechatPayDecryptFailureReason =
-  | "BAD_KEY_LENGTH"
-  | "BAD_NONCE"
-  | "BAD_CIPHERTEXT"
-  | "UNSUPPORTED_ALGORITHM"
-  | "AUTHENTICATION_FAILED";
+  "BAD_KEY_LENGTH" | "BAD_NONCE" | "BAD_CIPHERTEXT" | "UNSUPPORTED_ALGORITHM" | "AUTHENTICATION_FAILED";
 
 /** AEAD_AES_256_GCM decryption failed: wrong key, nonce, associated data, or tampered ciphertext/tag. */
 export class WechatPayDecryptError extends WechatPayError {
@@ -243,7 +232,11 @@ export function classifyRefundFailure(e: unknown): RefundFailure {
     return { class: "final", code: e.code, advice: `微信支付拒绝了该退款（${e.code}：${e.message.slice(0, 120)}）。` };
   }
   if (e instanceof WechatPayNetworkError) {
-    return { class: "unknown", code: "NETWORK", advice: "未收到微信支付的答复（超时或网络错误），结果未知：将以同一退款单号、相同内容重试。" };
+    return {
+      class: "unknown",
+      code: "NETWORK",
+      advice: "未收到微信支付的答复（超时或网络错误），结果未知：将以同一退款单号、相同内容重试。",
+    };
   }
   if (e instanceof WechatPayValidationError && e.target === "request") {
     return { class: "final", code: "INVALID_INPUT", advice: `退款请求未发送：${e.message}` };

@@ -38,7 +38,9 @@ export type CombineNotification =
   | (NotificationMeta & { kind: "refund"; resource: RefundNotification })
   | (NotificationMeta & { kind: "other"; resource: unknown });
 
-export function zodIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] }): WechatPayValidationIssue[] {
+export function zodIssues(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[];
+}): WechatPayValidationIssue[] {
   return error.issues.map((i) => ({
     path: i.path.map((p) => (typeof p === "number" ? p : String(p))),
     message: i.message,
@@ -46,18 +48,14 @@ export function zodIssues(error: { issues: readonly { path: readonly PropertyKey
   }));
 }
 
-export function parseWith<T>(
-  schema: ZodType<T>,
-  value: unknown,
-  target: WechatPayValidationTarget,
-  what: string,
-  requestId?: string,
-): T {
+export function parseWith<T>(schema: ZodType<T>, value: unknown, target: WechatPayValidationTarget, what: string, requestId?: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issues = zodIssues(r.error);
   const first = issues[0];
-  const where = first ? ` (${first.path.join(".") || "<root>"}: ${first.message}${issues.length > 1 ? `; +${issues.length - 1} more` : ""})` : "";
+  const where = first
+    ? ` (${first.path.join(".") || "<root>"}: ${first.message}${issues.length > 1 ? `; +${issues.length - 1} more` : ""})`
+    : "";
   throw new WechatPayValidationError(target, `invalid ${what}${where}`, issues, { requestId });
 }
 

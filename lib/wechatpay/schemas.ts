@@ -21,9 +21,7 @@ const text = (max: number, min = 1) =>
     .refine((s) => charLength(s) >= min && charLength(s) <= max, { message: `must be ${min}–${max} characters` });
 
 /** combine_out_trade_no / out_trade_no: 6–32 of [0-9A-Za-z_-|*] (§3.1, §12: stricter than every variant). */
-export const OutTradeNoSchema = z
-  .string()
-  .regex(/^[0-9A-Za-z_\-|*]{6,32}$/, { message: "must be 6–32 characters of 0-9 A-Z a-z _ - | *" });
+export const OutTradeNoSchema = z.string().regex(/^[0-9A-Za-z_\-|*]{6,32}$/, { message: "must be 6–32 characters of 0-9 A-Z a-z _ - | *" });
 
 const mchid = z.string().regex(/^[0-9A-Za-z]{1,32}$/, { message: "must be 1–32 alphanumeric characters" });
 const appid = z.string().regex(/^[0-9A-Za-z_-]{1,32}$/, { message: "must be 1–32 characters" });
@@ -36,7 +34,16 @@ export const Rfc3339WithOffsetSchema = z.string().refine(
     if (!m) return false;
     const [, , mo, d, h, mi, se, oh, om] = m.map(Number) as number[];
     return (
-      mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h! <= 23 && mi! <= 59 && se! <= 59 && oh! <= 23 && om! <= 59 && !Number.isNaN(Date.parse(s))
+      mo! >= 1 &&
+      mo! <= 12 &&
+      d! >= 1 &&
+      d! <= 31 &&
+      h! <= 23 &&
+      mi! <= 59 &&
+      se! <= 59 &&
+      oh! <= 23 &&
+      om! <= 59 &&
+      !Number.isNaN(Date.parse(s))
     );
   },
   { message: "must be RFC 3339 with a numeric offset, e.g. 2025-01-01T12:30:00+08:00" },
@@ -113,10 +120,7 @@ const prepayCommon = {
   notify_url: NotifyUrlSchema,
 };
 
-function checkOrderNumbers(
-  v: { combine_out_trade_no: string; sub_orders: { out_trade_no: string }[] },
-  ctx: z.RefinementCtx,
-): void {
+function checkOrderNumbers(v: { combine_out_trade_no: string; sub_orders: { out_trade_no: string }[] }, ctx: z.RefinementCtx): void {
   const seen = new Set<string>([v.combine_out_trade_no]);
   v.sub_orders.forEach((s, i) => {
     if (seen.has(s.out_trade_no)) {
@@ -172,7 +176,11 @@ export const CombineCloseRequestSchema = z
   .superRefine((v, ctx) => {
     const withSub = v.sub_orders.filter((s) => s.sub_mchid !== undefined).length;
     if (withSub !== 0 && withSub !== v.sub_orders.length) {
-      ctx.addIssue({ code: "custom", path: ["sub_orders"], message: "sub_mchid must be set on every sub-order (partner) or on none (direct)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["sub_orders"],
+        message: "sub_mchid must be set on every sub-order (partner) or on none (direct)",
+      });
     }
     v.sub_orders.forEach((s, i) => {
       if (s.sub_appid !== undefined && s.sub_mchid === undefined) {
@@ -253,13 +261,19 @@ export const TradeBillRequestSchema = z.strictObject({
   bill_date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be yyyy-MM-dd" })
-    .refine((s) => {
-      const d = new Date(`${s}T00:00:00Z`);
-      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-    }, { message: "must be a real calendar date" }),
+    .refine(
+      (s) => {
+        const d = new Date(`${s}T00:00:00Z`);
+        return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+      },
+      { message: "must be a real calendar date" },
+    ),
   bill_type: z.enum(["ALL", "SUCCESS", "REFUND"]).optional(),
   tar_type: z.literal("GZIP").optional(),
-  sub_mchid: z.string().regex(/^[0-9]{1,12}$/, { message: "must be 1–12 digits" }).optional(),
+  sub_mchid: z
+    .string()
+    .regex(/^[0-9]{1,12}$/, { message: "must be 1–12 digits" })
+    .optional(),
 });
 export type TradeBillRequest = z.input<typeof TradeBillRequestSchema>;
 
@@ -309,7 +323,10 @@ export const RefundReasonSchema = z
   .refine((s) => Buffer.byteLength(s, "utf8") <= 80, { message: "must be at most 80 bytes (UTF-8)" });
 
 const refundRequestCommon = {
-  transaction_id: z.string().regex(/^[0-9A-Za-z]{1,32}$/, { message: "must be 1–32 alphanumeric characters" }).optional(),
+  transaction_id: z
+    .string()
+    .regex(/^[0-9A-Za-z]{1,32}$/, { message: "must be 1–32 alphanumeric characters" })
+    .optional(),
   out_trade_no: OutTradeNoSchema.optional(),
   out_refund_no: OutRefundNoSchema,
   reason: RefundReasonSchema.optional(),
@@ -323,17 +340,19 @@ const refundRequestCommon = {
   }),
 };
 
-function checkRefundRequest(v: { transaction_id?: string; out_trade_no?: string; amount: { refund: number; total: number } }, ctx: z.RefinementCtx) {
+function checkRefundRequest(
+  v: { transaction_id?: string; out_trade_no?: string; amount: { refund: number; total: number } },
+  ctx: z.RefinementCtx,
+) {
   if (v.transaction_id === undefined && v.out_trade_no === undefined) {
     ctx.addIssue({ code: "custom", path: ["out_trade_no"], message: "transaction_id or out_trade_no is required" });
   }
-  if (v.amount.refund > v.amount.total) ctx.addIssue({ code: "custom", path: ["amount", "refund"], message: "must not exceed amount.total" });
+  if (v.amount.refund > v.amount.total)
+    ctx.addIssue({ code: "custom", path: ["amount", "refund"], message: "must not exceed amount.total" });
 }
 
 /** §14.1.1 partner mode: sub_mchid = the sub-order's store, REQUIRED (several SDK samples forget it). */
-export const RefundPartnerRequestSchema = z
-  .strictObject({ sub_mchid: mchid, ...refundRequestCommon })
-  .superRefine(checkRefundRequest);
+export const RefundPartnerRequestSchema = z.strictObject({ sub_mchid: mchid, ...refundRequestCommon }).superRefine(checkRefundRequest);
 /** Direct mode: the participant calls with its own key; sub_mchid must be absent ("普通商户不允许传sub_mch_id"). */
 export const RefundDirectRequestSchema = z.strictObject(refundRequestCommon).superRefine(checkRefundRequest);
 export type RefundPartnerRequest = z.input<typeof RefundPartnerRequestSchema>;

@@ -31,13 +31,7 @@ export function generateNonce(length = 32): string {
  * The five-line request message (§1.1). Every line ends with "\n", the last one too, so a bodiless request
  * ends with "\n\n". `canonicalUrl` must be the path+query exactly as it goes on the wire.
  */
-export function buildRequestMessage(
-  method: string,
-  canonicalUrl: string,
-  timestamp: string | number,
-  nonce: string,
-  body: string,
-): string {
+export function buildRequestMessage(method: string, canonicalUrl: string, timestamp: string | number, nonce: string, body: string): string {
   return `${method.toUpperCase()}\n${canonicalUrl}\n${timestamp}\n${nonce}\n${body}\n`;
 }
 

@@ -275,7 +275,8 @@ interface PendingVerification {
 // Module-level on purpose: no closure per call in the hot path (keeps the public-key path within ~2 % of a bare verify).
 function finishVerification(m: PendingVerification, key: KeyObject | undefined): VerifiedMessage {
   const { serial, requestId } = m;
-  if (!key) throw new WechatPaySignatureError("UNKNOWN_SERIAL", `no verification key for Wechatpay-Serial ${serial}`, { serial, requestId });
+  if (!key)
+    throw new WechatPaySignatureError("UNKNOWN_SERIAL", `no verification key for Wechatpay-Serial ${serial}`, { serial, requestId });
   const ok = rsaVerify("sha256", buildVerifyMessage(m.timestamp, m.nonce, m.body), key, Buffer.from(m.signature, "base64"));
   if (!ok) throw new WechatPaySignatureError("BAD_SIGNATURE", "signature does not match the message", { serial, requestId });
   return { serial, timestamp: m.ts, nonce: m.nonce };

@@ -28,23 +28,38 @@ function rssMb(pid: number): number {
 
 /** The next-server process: `next start` may serve from a child process; take the largest RSS in the group. */
 function appRssMb(app: Started): number {
-  const pids = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[2] === String(app.child.pid);
-    } catch {
-      return false;
-    }
-  });
-  return Math.max(...[app.child.pid!, ...pids].map((p) => { try { return rssMb(p); } catch { return 0; } }));
+  const pids = fs
+    .readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[2] === String(app.child.pid);
+      } catch {
+        return false;
+      }
+    });
+  return Math.max(
+    ...[app.child.pid!, ...pids].map((p) => {
+      try {
+        return rssMb(p);
+      } catch {
+        return 0;
+      }
+    }),
+  );
 }
 
 function postRaw(urlPath: string, body: Buffer, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     const u = new URL(urlPath, APP_URL);
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { ...headers, "content-length": String(body.length) } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { ...headers, "content-length": String(body.length) } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", () => resolve(-1));
     req.end(body);
   });
@@ -55,17 +70,34 @@ async function main() {
   const tsx = path.join(ROOT, "node_modules/.bin/tsx");
   await run(process.execPath, ["prisma/migrate.mjs", "reset"], { env, quiet: true });
   await run(tsx, ["prisma/seed.ts"], { env, quiet: true });
-  const fake = startChild("fake", tsx, ["tests/bench/fake-server.ts"], { env: { ...env, FAKE_WECHATPAY_PORT: String(port(3131)) }, quiet: true });
-  const app = startChild("app", process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port(3031)), "-H", "127.0.0.1"], { env, quiet: true });
+  const fake = startChild("fake", tsx, ["tests/bench/fake-server.ts"], {
+    env: { ...env, FAKE_WECHATPAY_PORT: String(port(3131)) },
+    quiet: true,
+  });
+  const app = startChild(
+    "app",
+    process.execPath,
+    [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port(3031)), "-H", "127.0.0.1"],
+    { env, quiet: true },
+  );
   try {
     await Promise.all([waitForUrl(`${FAKE_URL}/__fake/requests`, fake), waitForUrl(`${APP_URL}/api/products`, app)]);
     process.env.DATABASE_URL = DB_URL;
     const { prisma } = await import("@/lib/db");
     const totalRows = async () =>
-      (await Promise.all([
-        prisma.order.count(), prisma.subOrder.count(), prisma.orderLine.count(), prisma.paymentEvent.count(), prisma.billImport.count(),
-        prisma.billRow.count(), prisma.junkNotificationCounter.count(), prisma.rateLimitCounter.count(), prisma.revokedAdminSession.count(),
-      ])).reduce((a, b) => a + b, 0);
+      (
+        await Promise.all([
+          prisma.order.count(),
+          prisma.subOrder.count(),
+          prisma.orderLine.count(),
+          prisma.paymentEvent.count(),
+          prisma.billImport.count(),
+          prisma.billRow.count(),
+          prisma.junkNotificationCounter.count(),
+          prisma.rateLimitCounter.count(),
+          prisma.revokedAdminSession.count(),
+        ])
+      ).reduce((a, b) => a + b, 0);
     const wechatCalls = async (orderNo: string) =>
       ((await (await fetch(`${FAKE_URL}/__fake/requests`)).json()) as { method: string; path: string }[]).filter(
         (r) => r.method === "GET" && r.path.includes(`/out-trade-no/${orderNo}`),
@@ -74,7 +106,12 @@ async function main() {
       const r = await fetch(`${APP_URL}/api/checkout`, {
         method: "POST",
         headers: { origin: APP_URL, "content-type": "application/json" },
-        body: JSON.stringify({ items: [{ sku: "TEA-BC-100", quantity: 1 }, { sku: "BAK-CK-02", quantity: 1 }] }),
+        body: JSON.stringify({
+          items: [
+            { sku: "TEA-BC-100", quantity: 1 },
+            { sku: "BAK-CK-02", quantity: 1 },
+          ],
+        }),
       });
       if (r.status !== 201) throw new Error(`checkout ${r.status}`);
       const { orderNo } = (await r.json()) as { orderNo: string };
@@ -86,7 +123,13 @@ async function main() {
     const body = notificationBody(JSON.stringify(combineTransaction(o1.orderNo, o1.subs)));
     const { "wechatpay-signature": _s, ...unsigned } = signedHeaders(body);
     const rowsBefore = await totalRows();
-    const junk = await load({ url: APP_URL, connections: 32, amount: 10_000, expectStatus: 401, next: () => ({ method: "POST", path: "/api/wechatpay/notify", headers: unsigned, body }) });
+    const junk = await load({
+      url: APP_URL,
+      connections: 32,
+      amount: 10_000,
+      expectStatus: 401,
+      next: () => ({ method: "POST", path: "/api/wechatpay/notify", headers: unsigned, body }),
+    });
     await new Promise((r) => setTimeout(r, 1500)); // the junk counters flush once a second
     results.unsignedNotifications = { sent: 10_000, statuses: junk.statuses, rps: junk.rps, rowsAdded: (await totalRows()) - rowsBefore };
 
@@ -96,7 +139,12 @@ async function main() {
     const paid = await fetch(`${APP_URL}/api/wechatpay/notify`, { method: "POST", headers: signedHeaders(paidBody), body: paidBody });
     const q = (orderNo: string) => ({ method: "POST" as const, path: `/api/orders/${orderNo}/query`, headers: { origin: APP_URL } });
     const paidRun = await load({ url: APP_URL, connections: 32, amount: 1000, expectStatus: 200, next: () => q(o2.orderNo) });
-    results.queriesOfPaidOrder = { notify: paid.status, statuses: paidRun.statuses, wechatQueries: await wechatCalls(o2.orderNo), auditRows: await prisma.paymentEvent.count({ where: { orderNo: o2.orderNo } }) };
+    results.queriesOfPaidOrder = {
+      notify: paid.status,
+      statuses: paidRun.statuses,
+      wechatQueries: await wechatCalls(o2.orderNo),
+      auditRows: await prisma.paymentEvent.count({ where: { orderNo: o2.orderNo } }),
+    };
 
     // 3. 1,000 check payments of a PENDING order
     const o3 = await checkout();
@@ -115,8 +163,16 @@ async function main() {
     // 4. 1,000 wrong admin tokens from one IP
     const form = new URLSearchParams({ token: "wrong-token-guess-0123456789abcdef", next: "/admin" }).toString();
     const guess = await load({
-      url: APP_URL, connections: 32, amount: 1000, expectStatus: 429,
-      next: () => ({ method: "POST", path: "/api/admin/session", headers: { origin: APP_URL, "content-type": "application/x-www-form-urlencoded" }, body: form }),
+      url: APP_URL,
+      connections: 32,
+      amount: 1000,
+      expectStatus: 429,
+      next: () => ({
+        method: "POST",
+        path: "/api/admin/session",
+        headers: { origin: APP_URL, "content-type": "application/x-www-form-urlencoded" },
+        body: form,
+      }),
     });
     results.wrongAdminTokens = { sent: 1000, statuses: guess.statuses };
 
@@ -124,9 +180,17 @@ async function main() {
     const rss0 = appRssMb(app);
     const big = Buffer.alloc(10 * 1024 * 1024, 0x61);
     const one = await postRaw("/api/wechatpay/notify", big, { "content-type": "application/json" });
-    const ten = await Promise.all(Array.from({ length: 10 }, () => postRaw("/api/wechatpay/notify", big, { "content-type": "application/json" })));
+    const ten = await Promise.all(
+      Array.from({ length: 10 }, () => postRaw("/api/wechatpay/notify", big, { "content-type": "application/json" })),
+    );
     const rss1 = appRssMb(app);
-    results.tenMegabyteBodies = { single: one, concurrent10: ten, rssBeforeMb: Math.round(rss0), rssAfterMb: Math.round(rss1), growthMb: Math.round(rss1 - rss0) };
+    results.tenMegabyteBodies = {
+      single: one,
+      concurrent10: ten,
+      rssBeforeMb: Math.round(rss0),
+      rssAfterMb: Math.round(rss1),
+      growthMb: Math.round(rss1 - rss0),
+    };
     console.log(JSON.stringify(results, null, 2));
     await prisma.$disconnect();
   } finally {

@@ -19,7 +19,10 @@ const publicKey = createPublicKey(fs.readFileSync(testKeyFiles.wechatpayPublicKe
 const apiV3Key = Buffer.from(testApiV3Key, "utf8");
 
 class Reject extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -140,7 +143,9 @@ const server = http.createServer((req, res) => {
       (e: unknown) => {
         const status = e instanceof Reject ? e.status : 500;
         if (status === 500) console.error("baseline: ", e);
-        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ code: "FAIL", message: String((e as Error).message) }));
+        res
+          .writeHead(status, { "content-type": "application/json" })
+          .end(JSON.stringify({ code: "FAIL", message: String((e as Error).message) }));
       },
     );
   });

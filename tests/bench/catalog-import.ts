@@ -28,7 +28,11 @@ function catalogue(priceOffsetFen: number, badRow = false): string {
 }
 
 async function run(label: string, databaseUrl: string) {
-  execFileSync(process.execPath, ["prisma/migrate.mjs", "deploy"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "pipe" });
+  execFileSync(process.execPath, ["prisma/migrate.mjs", "deploy"], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: "pipe",
+  });
   process.env.DATABASE_URL = databaseUrl;
   const { importCatalogue } = await import("../../lib/catalog/import");
   const { prisma } = await import("../../lib/db");
@@ -47,7 +51,8 @@ async function run(label: string, databaseUrl: string) {
   const before = await prisma.product.count({ where: { priceFen: { gt: 0 } } });
   const bad = await time("one bad row (writes nothing)", catalogue(2, true));
   const changed = await prisma.product.count({ where: { sku: "BENCH-00000", priceFen: 100 + 2 } });
-  if (bad.errors.length !== 1 || changed !== 0 || (await prisma.product.count()) !== before) throw new Error("a bad file changed the catalogue");
+  if (bad.errors.length !== 1 || changed !== 0 || (await prisma.product.count()) !== before)
+    throw new Error("a bad file changed the catalogue");
   await prisma.$disconnect();
 }
 

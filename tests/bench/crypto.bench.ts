@@ -18,13 +18,7 @@ import {
 } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import {
-  ApiV3Decryptor,
-  PublicKeyVerifier,
-  RequestSigner,
-  createWechatPayClient,
-  verifyWechatPaySignature,
-} from "../../lib/wechatpay";
+import { ApiV3Decryptor, PublicKeyVerifier, RequestSigner, createWechatPayClient, verifyWechatPaySignature } from "../../lib/wechatpay";
 
 const args = new Map(
   process.argv.slice(2).map((a) => {

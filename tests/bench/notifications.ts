@@ -59,7 +59,10 @@ export async function createOrders(prisma: PrismaClient, count: number): Promise
       subRows.push({ ...s, orderNo });
       lineRows.push({ ...line, outTradeNo: s.outTradeNo });
     }
-    orders.push({ orderNo, subs: subs.map((s) => ({ outTradeNo: s.outTradeNo, mchid: s.mchid, subMchid: s.subMchid, amountFen: s.amountFen })) });
+    orders.push({
+      orderNo,
+      subs: subs.map((s) => ({ outTradeNo: s.outTradeNo, mchid: s.mchid, subMchid: s.subMchid, amountFen: s.amountFen })),
+    });
   }
   for (let i = 0; i < orderRows.length; i += 500) {
     await prisma.$transaction([
@@ -111,7 +114,10 @@ export function signedNotification(order: BenchOrder): SignedNotification {
 }
 
 /** Every order applied exactly once: status PAID and exactly one APPLIED notification event. */
-export async function checkAppliedOnce(prisma: PrismaClient, orderNos: string[]): Promise<{ notPaid: number; doubleApplied: number; neverApplied: number }> {
+export async function checkAppliedOnce(
+  prisma: PrismaClient,
+  orderNos: string[],
+): Promise<{ notPaid: number; doubleApplied: number; neverApplied: number }> {
   let notPaid = 0;
   let doubleApplied = 0;
   let neverApplied = 0;

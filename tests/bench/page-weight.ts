@@ -50,10 +50,16 @@ const FILES: Record<string, string> = {
 
 /** Builds the empty app once per Next.js version (a few tens of seconds); `force` rebuilds. */
 export async function buildEmptyApp(force = false): Promise<void> {
-  const nextVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/next/package.json"), "utf8")) as { version: string }).version;
+  const nextVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/next/package.json"), "utf8")) as { version: string })
+    .version;
   const stamp = path.join(EMPTY_APP_DIR, ".next/bench-stamp");
   const wanted = JSON.stringify({ nextVersion, files: FILES });
-  if (!force && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === wanted && fs.existsSync(path.join(EMPTY_APP_DIR, ".next/BUILD_ID"))) {
+  if (
+    !force &&
+    fs.existsSync(stamp) &&
+    fs.readFileSync(stamp, "utf8") === wanted &&
+    fs.existsSync(path.join(EMPTY_APP_DIR, ".next/BUILD_ID"))
+  ) {
     return;
   }
   fs.rmSync(EMPTY_APP_DIR, { recursive: true, force: true });
@@ -73,11 +79,16 @@ export async function buildEmptyApp(force = false): Promise<void> {
 
 /** `next start` of the empty app (built by buildEmptyApp), ready to answer. */
 export async function startEmptyApp(port: number): Promise<Started> {
-  const server = startChild("empty-app", process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: EMPTY_APP_DIR,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" as const },
-    quiet: true,
-  });
+  const server = startChild(
+    "empty-app",
+    process.execPath,
+    [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: EMPTY_APP_DIR,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" as const },
+      quiet: true,
+    },
+  );
   await waitForUrl(`http://127.0.0.1:${port}/`, server, 30_000);
   return server;
 }

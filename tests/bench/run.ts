@@ -34,7 +34,11 @@ const DB_URL = "file:./.data/bench.db";
 const NOTIFY_PATH = "/api/wechatpay/notify";
 
 // Requests per run (closed loop; every notification distinct). Sized so each run lasts a few seconds.
-const levelsArg = argv.find((a) => a.startsWith("--levels="))?.slice(9).split(",").map(Number);
+const levelsArg = argv
+  .find((a) => a.startsWith("--levels="))
+  ?.slice(9)
+  .split(",")
+  .map(Number);
 const NOTIFY_LEVELS_ALL: [connections: number, amount: number][] = QUICK
   ? [
       [1, 50],
@@ -83,7 +87,8 @@ const checks: Record<string, unknown> = {};
 const servers: Started[] = [];
 async function main() {
   const withFake = only.has("checkout");
-  if (withFake && !fs.existsSync(path.join(ROOT, "tests/fake-wechatpay/server.ts"))) throw new Error("tests/fake-wechatpay/server.ts is missing");
+  if (withFake && !fs.existsSync(path.join(ROOT, "tests/fake-wechatpay/server.ts")))
+    throw new Error("tests/fake-wechatpay/server.ts is missing");
   const t0 = Date.now();
 
   if (!flag("--no-build")) {
@@ -101,11 +106,28 @@ async function main() {
 
   const profDir = path.join(ROOT, ".data/bench-prof");
   if (flag("--cpu-prof")) fs.mkdirSync(profDir, { recursive: true });
-  const fake = withFake && startChild("fake", tsxBin, ["tests/bench/fake-server.ts"], { env: { ...env, FAKE_WECHATPAY_PORT: String(FAKE_PORT) }, quiet: true });
-  const app = startChild("app", process.execPath, [...(flag("--cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), nextBin, "start", "-p", String(APP_PORT), "-H", "127.0.0.1"], {
-    env,
+  const fake =
+    withFake &&
+    startChild("fake", tsxBin, ["tests/bench/fake-server.ts"], { env: { ...env, FAKE_WECHATPAY_PORT: String(FAKE_PORT) }, quiet: true });
+  const app = startChild(
+    "app",
+    process.execPath,
+    [
+      ...(flag("--cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+      nextBin,
+      "start",
+      "-p",
+      String(APP_PORT),
+      "-H",
+      "127.0.0.1",
+    ],
+    {
+      env,
+    },
+  );
+  const baseline = startChild("baseline", tsxBin, ["tests/bench/baseline-server.ts"], {
+    env: { ...env, BASELINE_PORT: String(BASELINE_PORT) },
   });
-  const baseline = startChild("baseline", tsxBin, ["tests/bench/baseline-server.ts"], { env: { ...env, BASELINE_PORT: String(BASELINE_PORT) } });
   servers.push(app, baseline);
   if (fake) servers.push(fake);
   const empty = withEmpty ? await startEmptyApp(EMPTY_PORT) : undefined;
@@ -120,7 +142,10 @@ async function main() {
   process.env.DATABASE_URL = DB_URL;
   const { prisma } = await import("@/lib/db");
 
-  const notifyOrders = new Map<string, string[]>([["app", []], ["baseline", []]]);
+  const notifyOrders = new Map<string, string[]>([
+    ["app", []],
+    ["baseline", []],
+  ]);
   const notify = async (target: "app" | "baseline", connections: number, orders: BenchOrder[]) => {
     const signed: SignedNotification[] = orders.map(signedNotification);
     notifyOrders.get(target)!.push(...orders.map((o) => o.orderNo));
@@ -171,7 +196,12 @@ async function main() {
     const byOutcome = Object.fromEntries(events.map((e) => [e.outcome, e._count._all]));
     const status = (await prisma.order.findUniqueOrThrow({ where: { orderNo: order!.orderNo } })).status;
     checks.duplicates = { orderStatus: status, events: byOutcome };
-    rows.push({ scenario: "notify-duplicate", target: "app", result, note: `APPLIED ${byOutcome.APPLIED ?? 0}, DUPLICATE ${byOutcome.DUPLICATE ?? 0}` });
+    rows.push({
+      scenario: "notify-duplicate",
+      target: "app",
+      result,
+      note: `APPLIED ${byOutcome.APPLIED ?? 0}, DUPLICATE ${byOutcome.DUPLICATE ?? 0}`,
+    });
   };
 
   if (only.has("notify")) {
@@ -261,7 +291,8 @@ async function main() {
       ["cart /", await measurePage(APP_URL, "/")],
     ];
     if (cartOrder) measured.push(["result /orders/[orderNo]", await measurePage(APP_URL, `/orders/${cartOrder.orderNo}`)]);
-    for (const [page, w] of measured) weights.push({ page, gzipBytes: w.gzipBytes, scripts: w.scripts, ratio: w.gzipBytes / emptyPage.gzipBytes });
+    for (const [page, w] of measured)
+      weights.push({ page, gzipBytes: w.gzipBytes, scripts: w.scripts, ratio: w.gzipBytes / emptyPage.gzipBytes });
   }
 
   await prisma.$disconnect();
@@ -270,7 +301,12 @@ async function main() {
 }
 
 async function checkoutLoad(connections: number, amount: number): Promise<LoadResult> {
-  const body = JSON.stringify({ items: [{ sku: "TEA-LJ-50", quantity: 1 }, { sku: "BAK-TS-01", quantity: 2 }] });
+  const body = JSON.stringify({
+    items: [
+      { sku: "TEA-LJ-50", quantity: 1 },
+      { sku: "BAK-TS-01", quantity: 2 },
+    ],
+  });
   return load({
     url: APP_URL,
     connections,
@@ -281,11 +317,16 @@ async function checkoutLoad(connections: number, amount: number): Promise<LoadRe
   });
 }
 
-const SERVER_LABEL: Record<Row["target"], string> = { app: "next start", baseline: "bare node:http", "empty-next": "next start (empty app)" };
+const SERVER_LABEL: Record<Row["target"], string> = {
+  app: "next start",
+  baseline: "bare node:http",
+  "empty-next": "next start (empty app)",
+};
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 
 function report(elapsedMs: number) {
-  const get = (scenario: string, target: string, c: number) => rows.find((r) => r.scenario === scenario && r.target === target && r.result.connections === c)?.result;
+  const get = (scenario: string, target: string, c: number) =>
+    rows.find((r) => r.scenario === scenario && r.target === target && r.result.connections === c)?.result;
   const app32 = get("notify", "app", 32);
   const base32 = get("notify", "baseline", 32);
   const dup = get("notify-duplicate", "app", 32);
@@ -296,31 +337,35 @@ function report(elapsedMs: number) {
   const appCheck = checks.notify_app_applied_once as { doubleApplied: number; neverApplied: number; notPaid: number } | undefined;
   const dupCheck = checks.duplicates as { events: Record<string, number>; orderStatus: string } | undefined;
   const targets = [
-    app32 && base32 && {
-      target: "Notify throughput ≥ 40 % of bare Node at 32 connections",
-      value: `${fmt((app32.rps / base32.rps) * 100, 0)} % (${fmt(app32.rps, 0)} vs ${fmt(base32.rps, 0)} req/s)`,
-      met: app32.rps / base32.rps >= 0.4,
-    },
+    app32 &&
+      base32 && {
+        target: "Notify throughput ≥ 40 % of bare Node at 32 connections",
+        value: `${fmt((app32.rps / base32.rps) * 100, 0)} % (${fmt(app32.rps, 0)} vs ${fmt(base32.rps, 0)} req/s)`,
+        met: app32.rps / base32.rps >= 0.4,
+      },
     app32 && {
       target: "Notify p99 < 25 ms at 32 connections",
       value: `${fmt(app32.p99Ms)} ms${emptyNext ? ` (an empty Next.js route handler: ${fmt(emptyNext.p99Ms)} ms)` : ""}`,
       met: app32.p99Ms < 25,
     },
-    app32 && appCheck && {
-      target: "Notify at 32 connections: 0 errors (non-204); 0 double applies and every order PAID (all levels)",
-      value: `${app32.errors} errors; ${appCheck.doubleApplied} double, ${appCheck.neverApplied} never applied, ${appCheck.notPaid} not PAID of ${(checks.notify_app_applied_once as { orders: number }).orders}`,
-      met: app32.errors === 0 && appCheck.doubleApplied === 0 && appCheck.neverApplied === 0 && appCheck.notPaid === 0,
-    },
+    app32 &&
+      appCheck && {
+        target: "Notify at 32 connections: 0 errors (non-204); 0 double applies and every order PAID (all levels)",
+        value: `${app32.errors} errors; ${appCheck.doubleApplied} double, ${appCheck.neverApplied} never applied, ${appCheck.notPaid} not PAID of ${(checks.notify_app_applied_once as { orders: number }).orders}`,
+        met: app32.errors === 0 && appCheck.doubleApplied === 0 && appCheck.neverApplied === 0 && appCheck.notPaid === 0,
+      },
     appCheck && {
       target: "(beyond the target) 0 notify errors at every level, 1–128 connections",
       value: `${notifyErrors} errors/timeouts`,
       met: notifyErrors === 0,
     },
-    dup && dupCheck && app32 && {
-      target: "Duplicates: one transition, p99 ≤ 2 × distinct p99 (32 connections)",
-      value: `APPLIED ${dupCheck.events.APPLIED ?? 0}, status ${dupCheck.orderStatus}; p99 ${fmt(dup.p99Ms)} vs ${fmt(app32.p99Ms)} ms`,
-      met: dupCheck.events.APPLIED === 1 && dupCheck.orderStatus === "PAID" && dup.errors === 0 && dup.p99Ms <= 2 * app32.p99Ms,
-    },
+    dup &&
+      dupCheck &&
+      app32 && {
+        target: "Duplicates: one transition, p99 ≤ 2 × distinct p99 (32 connections)",
+        value: `APPLIED ${dupCheck.events.APPLIED ?? 0}, status ${dupCheck.orderStatus}; p99 ${fmt(dup.p99Ms)} vs ${fmt(app32.p99Ms)} ms`,
+        met: dupCheck.events.APPLIED === 1 && dupCheck.orderStatus === "PAID" && dup.errors === 0 && dup.p99Ms <= 2 * app32.p99Ms,
+      },
     co1 && { target: "Checkout p50 < 20 ms at 1 connection", value: `${fmt(co1.p50Ms)} ms`, met: co1.p50Ms < 20 && co1.errors === 0 },
     cart && { target: "Cart first-load JS ≤ 1.15 × empty page", value: `${fmt(cart.ratio, 2)} ×`, met: cart.ratio <= 1.15 },
   ].filter(Boolean) as { target: string; value: string; met: boolean }[];
@@ -335,7 +380,9 @@ function report(elapsedMs: number) {
   };
 
   const lines: string[] = [];
-  lines.push(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Node ${machine.node}, Next.js ${machine.next} (${machine.platform}); load generator, app, baseline and fake share these cores.`);
+  lines.push(
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Node ${machine.node}, Next.js ${machine.next} (${machine.platform}); load generator, app, baseline and fake share these cores.`,
+  );
   lines.push("");
   lines.push("| Scenario | Server | Conns | Requests | req/s | p50 ms | p99 ms | Errors | Note |");
   lines.push("|---|---|---:|---:|---:|---:|---:|---:|---|");

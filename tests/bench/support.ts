@@ -157,7 +157,14 @@ export async function load(opts: {
   const timeoutMs = 10_000;
   const clients = Array.from(
     { length: opts.connections },
-    () => new Client(u.origin, { pipelining: 1, keepAliveTimeout: 120_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs }),
+    () =>
+      new Client(u.origin, {
+        pipelining: 1,
+        keepAliveTimeout: 120_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        connectTimeout: timeoutMs,
+      }),
   );
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -248,7 +255,11 @@ export async function openLoad(opts: {
   let unexpected = 0;
   let failures = 0;
   try {
-    await Promise.all(Array.from({ length: Math.min(connections, 64) }, async () => (await pool.request({ method: "GET", path: opts.warmPath ?? "/" })).body.dump()));
+    await Promise.all(
+      Array.from({ length: Math.min(connections, 64) }, async () =>
+        (await pool.request({ method: "GET", path: opts.warmPath ?? "/" })).body.dump(),
+      ),
+    );
     const started = performance.now();
     let lastResponseAt = started;
     const inflight: Promise<void>[] = [];

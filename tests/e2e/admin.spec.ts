@@ -15,7 +15,11 @@ const STORE_B = { id: "xiangxiang", subMchid: "1900000202" };
 
 test.describe.configure({ mode: "serial" });
 
-type OrderJson = { orderNo: string; status: string; subOrders: { outTradeNo: string; store: { id: string }; amountFen: number; transactionId?: string }[] };
+type OrderJson = {
+  orderNo: string;
+  status: string;
+  subOrders: { outTradeNo: string; store: { id: string }; amountFen: number; transactionId?: string }[];
+};
 
 let clockAdvancedSeconds = 0;
 
@@ -41,7 +45,11 @@ function discover(dir: string, re: RegExp): string[] {
     .map((f) => path.join(dir, f).split(path.sep).join("/"));
 }
 function urlOf(file: string): string {
-  const segs = file.replace(/^app\//, "").split("/").slice(0, -1).filter((s) => !/^\(.*\)$/.test(s));
+  const segs = file
+    .replace(/^app\//, "")
+    .split("/")
+    .slice(0, -1)
+    .filter((s) => !/^\(.*\)$/.test(s));
   return "/" + segs.map((s) => (s.startsWith("[") ? "C2026112600000001" : s)).join("/");
 }
 function exportedMethods(file: string): string[] {
@@ -50,7 +58,9 @@ function exportedMethods(file: string): string[] {
 }
 
 test("auth walk: without a valid session every admin API answers 401 and every page redirects to sign-in", async ({ request }) => {
-  const routes = [...discover("app/api/admin", /^route\.[jt]sx?$/), ...discover("app/admin", /^route\.[jt]sx?$/)].filter((f) => !PUBLIC.has(f));
+  const routes = [...discover("app/api/admin", /^route\.[jt]sx?$/), ...discover("app/admin", /^route\.[jt]sx?$/)].filter(
+    (f) => !PUBLIC.has(f),
+  );
   const pages = discover("app/admin", /^page\.[jt]sx?$/).filter((f) => !PUBLIC.has(f));
   expect(routes.length).toBeGreaterThanOrEqual(4);
   expect(pages.length).toBeGreaterThanOrEqual(4);
@@ -61,7 +71,12 @@ test("auth walk: without a valid session every admin API answers 401 and every p
       const methods = exportedMethods(file);
       expect(methods.length, file).toBeGreaterThan(0);
       for (const method of methods) {
-        const res = await request.fetch(`${urlOf(file)}?date=2026-11-26`, { method, headers, data: method === "GET" ? undefined : {}, maxRedirects: 0 });
+        const res = await request.fetch(`${urlOf(file)}?date=2026-11-26`, {
+          method,
+          headers,
+          data: method === "GET" ? undefined : {},
+          maxRedirects: 0,
+        });
         expect(res.status(), `${method} ${file} cookie=${cookie ? "bad" : "none"}`).toBe(401);
       }
     }
@@ -108,7 +123,10 @@ async function signIn(page: Page, target: string) {
 
 /** Tables scroll inside their box; the page itself must not be wider than the phone. */
 async function expectNoPageOverflow(page: Page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
   expect(scrollWidth).toBeLessThanOrEqual(innerWidth + 1);
 }
 

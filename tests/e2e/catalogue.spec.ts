@@ -50,7 +50,9 @@ async function apiProduct(page: Page, body: { sku: string; name: string; priceFe
   created.push(body.sku);
 }
 
-test("a merchant creates a store and a product with an image; a shopper buys it; the sub-order goes to that store's sub_mchid", async ({ page }) => {
+test("a merchant creates a store and a product with an image; a shopper buys it; the sub-order goes to that store's sub_mchid", async ({
+  page,
+}) => {
   const subMchid = `19${String(randomBytes(4).readUInt32BE() % 1e8).padStart(8, "0")}`;
   const sku = `E2E-${randomBytes(3).toString("hex")}`;
   const name = `手作陶瓷杯 ${sku}`;
@@ -80,7 +82,9 @@ test("a merchant creates a store and a product with an image; a shopper buys it;
   await expect(row).toContainText("¥23.45");
   await expect(row).toContainText("小满陶艺");
   // Audited: who, what, after.
-  await expect(page.getByRole("table", { name: "目录变更记录" }).getByRole("row", { name: new RegExp(`商品 ${sku}`) })).toContainText(/admin#\S{8}/);
+  await expect(page.getByRole("table", { name: "目录变更记录" }).getByRole("row", { name: new RegExp(`商品 ${sku}`) })).toContainText(
+    /admin#\S{8}/,
+  );
   await page.screenshot({ path: `${SHOTS}/products.png`, fullPage: true });
 
   const media = await page.request.get(imageUrl);
@@ -99,7 +103,9 @@ test("a merchant creates a store and a product with an image; a shopper buys it;
   await page.waitForURL(/\/cgi-bin\/mmpayweb-bin\/checkmweb/);
   const orderNo = new URL(page.url()).searchParams.get("redirect_url")!.split("/orders/")[1]!;
 
-  const atWechat = await fake<{ order: { transaction: { sub_orders: { sub_mchid?: string; mchid: string; amount: { total_amount: number } }[] } } }>(`/orders/${orderNo}`);
+  const atWechat = await fake<{
+    order: { transaction: { sub_orders: { sub_mchid?: string; mchid: string; amount: { total_amount: number } }[] } };
+  }>(`/orders/${orderNo}`);
   expect(atWechat.order.transaction.sub_orders).toEqual([
     expect.objectContaining({ sub_mchid: subMchid, amount: expect.objectContaining({ total_amount: 4690 }) }),
   ]);

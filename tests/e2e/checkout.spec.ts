@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import path from "node:path";
 import { APP_URL, auditOutcomes, checkoutToCashier, confirmPaid, fake, orderStatus } from "./support";
 
-const THREE_STORES = { "明前西湖龙井 50g": 1, "抹茶红豆吐司": 2, "樱花中性笔（3支装）": 1 };
+const THREE_STORES = { "明前西湖龙井 50g": 1, 抹茶红豆吐司: 2, "樱花中性笔（3支装）": 1 };
 const SCREENSHOTS = "test-results/screenshots";
 
 test.beforeAll(() => {
@@ -58,7 +58,8 @@ test("cancel at the cashier → pending → 重新支付 → paid", async ({ pag
   await expect(page.getByText("等待支付结果")).toBeVisible();
   // The result page never asks WeChat by itself: not on load, not on focus, not on a timer.
   // (Not counting closes of other orders: the app's close-expired job may close an expired one meanwhile.)
-  const ours = async () => (await fake<{ path: string }[]>("/requests")).filter((r) => !r.path.endsWith("/close") || r.path.includes(orderNo)).length;
+  const ours = async () =>
+    (await fake<{ path: string }[]>("/requests")).filter((r) => !r.path.endsWith("/close") || r.path.includes(orderNo)).length;
   const before = await ours();
   await page.reload();
   await page.evaluate(() => {
@@ -110,13 +111,16 @@ for (const kind of ["duplicate", "concurrent_duplicate"] as const) {
 
 for (const kind of ["tamper_signature", "tamper_ciphertext", "stale_timestamp"] as const) {
   test(`a ${kind} notification is rejected and leaves the order untouched`, async ({ page }) => {
-    const orderNo = await checkoutToCashier(page, { "莫兰迪色便利贴套装": 1, "抹茶红豆吐司": 1 });
+    const orderNo = await checkoutToCashier(page, { 莫兰迪色便利贴套装: 1, 抹茶红豆吐司: 1 });
     await fake("/faults", { target: "notify", kind, count: 1000, orderNo });
     await page.getByRole("button", { name: "确认支付" }).click();
     await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
     // WeChat keeps retrying (schedule shrunk 100×): wait for several rejected attempts.
     await expect
-      .poll(async () => (await fake<{ status?: number }[]>(`/notifications?orderNo=${orderNo}`)).filter((a) => a.status && a.status >= 400).length)
+      .poll(
+        async () =>
+          (await fake<{ status?: number }[]>(`/notifications?orderNo=${orderNo}`)).filter((a) => a.status && a.status >= 400).length,
+      )
       .toBeGreaterThanOrEqual(2);
     const attempts = await fake<{ status?: number }[]>(`/notifications?orderNo=${orderNo}`);
     expect(attempts.every((a) => a.status === undefined || a.status >= 400)).toBe(true);
@@ -127,7 +131,7 @@ for (const kind of ["tamper_signature", "tamper_ciphertext", "stale_timestamp"] 
 }
 
 test("a signature probe is answered as a failure; the real notification that follows it is applied once", async ({ page }) => {
-  const orderNo = await checkoutToCashier(page, { "莫兰迪色便利贴套装": 2, "海盐芝士蛋糕（4寸）": 1 });
+  const orderNo = await checkoutToCashier(page, { 莫兰迪色便利贴套装: 2, "海盐芝士蛋糕（4寸）": 1 });
   await fake("/faults", { target: "notify", kind: "signature_probe", count: 1, orderNo });
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
@@ -145,7 +149,9 @@ test("an h5_url older than 5 minutes is refreshed by 重新支付 (identical re-
   // Six minutes pass, for WeChat (the fake's clock) and for us (the stored link's age).
   await fake("/clock", { advanceSeconds: 360 });
   const conn = new Database(path.resolve(".data/e2e.db"));
-  conn.prepare("UPDATE \"Order\" SET h5UrlExpiresAt = ? WHERE orderNo = ?").run(new Date(Date.now() - 60_000).toISOString().replace("Z", "+00:00"), orderNo);
+  conn
+    .prepare('UPDATE "Order" SET h5UrlExpiresAt = ? WHERE orderNo = ?')
+    .run(new Date(Date.now() - 60_000).toISOString().replace("Z", "+00:00"), orderNo);
   conn.close();
 
   await page.goto(oldUrl, { referer: `${APP_URL}/` });
@@ -167,7 +173,7 @@ test("取消订单 closes the order at WeChat and locally; paying it is refused 
   await page.getByRole("button", { name: "取消订单" }).click();
   await expect(page.getByText("订单已关闭")).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOTS}/result-closed.png`, fullPage: true });
-  expect((await fake<{ sub_orders?: { trade_state: string }[]; subOrders?: { tradeState: string }[] }>(`/orders/${orderNo}`))).toBeTruthy();
+  expect(await fake<{ sub_orders?: { trade_state: string }[]; subOrders?: { tradeState: string }[] }>(`/orders/${orderNo}`)).toBeTruthy();
 
   const repay = await page.request.post(`/api/orders/${orderNo}/pay`, { headers: { origin: APP_URL } });
   expect(repay.status()).toBe(409);

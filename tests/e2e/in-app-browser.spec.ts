@@ -7,7 +7,7 @@ import { addToCart, APP_URL, checkoutToCashier, confirmPaid, db, fake } from "./
 
 const WECHAT_UA =
   "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230805.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160083 MMWEBSDK/20231202 MMWEBID/4356 MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64";
-const CART = { "明前西湖龙井 50g": 1, "抹茶红豆吐司": 2, "樱花中性笔（3支装）": 1 };
+const CART = { "明前西湖龙井 50g": 1, 抹茶红豆吐司: 2, "樱花中性笔（3支装）": 1 };
 const SMALL_CART = { "明前西湖龙井 50g": 1 };
 const RESUME_URL = new RegExp(`^${APP_URL.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\?resume=[A-Za-z0-9_-]{43}$`);
 
@@ -29,11 +29,13 @@ async function phone(browser: Browser, inWechat: boolean): Promise<BrowserContex
 
 const guide = (page: Page) => page.getByRole("dialog", { name: "请在浏览器中打开" });
 const prepayCount = async () =>
-  (await fake<{ method: string; path: string }[]>("/requests")).filter((r) => r.method === "POST" && r.path === "/v3/combine-transactions/h5").length;
+  (await fake<{ method: string; path: string }[]>("/requests")).filter(
+    (r) => r.method === "POST" && r.path === "/v3/combine-transactions/h5",
+  ).length;
 const orderCount = () => {
   const conn = db();
   try {
-    return (conn.prepare("SELECT COUNT(*) AS n FROM \"Order\"").get() as { n: number }).n;
+    return (conn.prepare('SELECT COUNT(*) AS n FROM "Order"').get() as { n: number }).n;
   } finally {
     conn.close();
   }
@@ -158,7 +160,9 @@ test("(3b) an expired resume link shows a clear message and an empty cart", asyn
   const { createHash } = await import("node:crypto");
   const conn = new Database(path.resolve(".data/e2e.db"), { fileMustExist: true });
   try {
-    const r = conn.prepare(`UPDATE CartDraft SET expiresAt = createdAt WHERE tokenHash = ?`).run(createHash("sha256").update(token).digest("hex"));
+    const r = conn
+      .prepare(`UPDATE CartDraft SET expiresAt = createdAt WHERE tokenHash = ?`)
+      .run(createHash("sha256").update(token).digest("hex"));
     expect(r.changes).toBe(1);
   } finally {
     conn.close();

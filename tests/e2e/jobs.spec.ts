@@ -25,15 +25,19 @@ async function signIn(page: Page, target: string) {
 function expireNow(orderNo: string) {
   const conn = new Database(path.resolve(".data/e2e.db"));
   try {
-    conn.prepare('UPDATE "Order" SET expiresAt = ? WHERE orderNo = ?').run(new Date(Date.now() - 1000).toISOString().replace("Z", "+00:00"), orderNo);
+    conn
+      .prepare('UPDATE "Order" SET expiresAt = ? WHERE orderNo = ?')
+      .run(new Date(Date.now() - 1000).toISOString().replace("Z", "+00:00"), orderNo);
   } finally {
     conn.close();
   }
 }
 
-test("an order left unpaid past its deadline is closed by the app itself: back office and the shopper's page show it closed", async ({ page }) => {
+test("an order left unpaid past its deadline is closed by the app itself: back office and the shopper's page show it closed", async ({
+  page,
+}) => {
   test.setTimeout(90_000);
-  const orderNo = await checkoutToCashier(page, { "明前西湖龙井 50g": 1, "抹茶红豆吐司": 1 });
+  const orderNo = await checkoutToCashier(page, { "明前西湖龙井 50g": 1, 抹茶红豆吐司: 1 });
   const closePath = `/v3/combine-transactions/out-trade-no/${orderNo}/close`;
   // The shopper is still on WeChat's cashier: WeChat answers USER_PAYING to a close, so the job must wait.
   await fake("/faults", { target: "api", kind: "user_paying", count: 1000, path: closePath, orderNo });
@@ -44,7 +48,10 @@ test("an order left unpaid past its deadline is closed by the app itself: back o
   await expect(row).toContainText("待支付");
   await expect(row).toContainText("已过期未关闭");
   await expect
-    .poll(async () => (await fake<{ path: string; code?: string }[]>("/requests")).filter((r) => r.path === closePath && r.code === "USER_PAYING").length)
+    .poll(
+      async () =>
+        (await fake<{ path: string; code?: string }[]>("/requests")).filter((r) => r.path === closePath && r.code === "USER_PAYING").length,
+    )
     .toBeGreaterThan(0);
   await page.goto("/admin/jobs");
   await expect(page.getByTestId("job-close-expired")).toContainText("用户支付中");
@@ -61,7 +68,9 @@ test("an order left unpaid past its deadline is closed by the app itself: back o
   await expect(row).not.toContainText("已过期未关闭");
 
   // Closed at WeChat exactly once, audited once, by the job.
-  const closes = (await fake<{ method: string; path: string; status: number }[]>("/requests")).filter((r) => r.path === closePath && r.status === 204);
+  const closes = (await fake<{ method: string; path: string; status: number }[]>("/requests")).filter(
+    (r) => r.path === closePath && r.status === 204,
+  );
   expect(closes).toHaveLength(1);
   const atWechat = await fake<{ order: { transaction: { sub_orders: { trade_state: string }[] } } }>(`/orders/${orderNo}`);
   expect(atWechat.order.transaction.sub_orders.map((s) => s.trade_state)).toEqual(["CLOSED", "CLOSED"]);

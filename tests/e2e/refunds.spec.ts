@@ -15,7 +15,13 @@ const THREE_STORES = [
 type OrderJson = {
   orderNo: string;
   status: string;
-  subOrders: { outTradeNo: string; store: { id: string; name: string }; amountFen: number; refundedFen: number; refunds: { refundNo: string; status: string; text: string }[] }[];
+  subOrders: {
+    outTradeNo: string;
+    store: { id: string; name: string };
+    amountFen: number;
+    refundedFen: number;
+    refunds: { refundNo: string; status: string; text: string }[];
+  }[];
 };
 type FakeRefund = { out_refund_no: string; out_trade_no: string; status: string; amount: { refund: number } };
 
@@ -55,7 +61,10 @@ async function refundInBackOffice(page: Page, outTradeNo: string, amountYuan?: s
   return box;
 }
 
-test("three stores paid; one store refunded in part, then the rest; the shopper and the back office see 已退款", async ({ page, request }) => {
+test("three stores paid; one store refunded in part, then the rest; the shopper and the back office see 已退款", async ({
+  page,
+  request,
+}) => {
   test.setTimeout(120_000);
   const order = await paidOrder(request);
   expect(order.subOrders).toHaveLength(3);

@@ -5,7 +5,9 @@ test.beforeEach(async () => {
   await fake("/reset", {});
 });
 
-test("with CSP (nonce), Permissions-Policy, HSTS and Referrer-Policy on, a payment still completes and nothing is blocked", async ({ page }) => {
+test("with CSP (nonce), Permissions-Policy, HSTS and Referrer-Policy on, a payment still completes and nothing is blocked", async ({
+  page,
+}) => {
   const violations: string[] = [];
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());

@@ -62,7 +62,11 @@ export class ApiHandler {
       const body = await readBody(req);
       // §1.4: v3 may reject a request without User-Agent. The fake always does, before looking at the signature.
       if (!headerValue(req, "user-agent")) {
-        throw new ApiError(400, "INVALID_REQUEST", "HTTP请求头缺少User-Agent", { location: "header", field: "User-Agent", issue: "User-Agent header is required" });
+        throw new ApiError(400, "INVALID_REQUEST", "HTTP请求头缺少User-Agent", {
+          location: "header",
+          field: "User-Agent",
+          issue: "User-Agent header is required",
+        });
       }
       callerMchid = authenticate({ method, url, authorization: headerValue(req, "authorization"), body }, ctx.merchants);
       fault = ctx.faults.takeApi(rawPath, body, refundCallSubjects(ctx, rawPath, body));
@@ -129,7 +133,15 @@ export class ApiHandler {
     throw new ApiError(404, "NOT_FOUND", "请求的资源不存在");
   }
 
-  private record(method: string, path: string, status: number, code: string | undefined, requestId: string, mchid: string | undefined, fault: ApiFault | undefined): void {
+  private record(
+    method: string,
+    path: string,
+    status: number,
+    code: string | undefined,
+    requestId: string,
+    mchid: string | undefined,
+    fault: ApiFault | undefined,
+  ): void {
     this.ctx.store.requests.push({
       method,
       path,

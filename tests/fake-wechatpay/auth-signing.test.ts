@@ -4,7 +4,17 @@ import { createDecipheriv, generateKeyPairSync, X509Certificate } from "node:cry
 import http from "node:http";
 import { startFakeWechatPay } from "./server";
 import {
-  apiV3Key, authorization, call, control, defaultSigner, ids, merchantKey, partnerBody, platformCertPem, verifySigned, type ApiReply,
+  apiV3Key,
+  authorization,
+  call,
+  control,
+  defaultSigner,
+  ids,
+  merchantKey,
+  partnerBody,
+  platformCertPem,
+  verifySigned,
+  type ApiReply,
 } from "./test-helpers";
 
 type Fake = Awaited<ReturnType<typeof startFakeWechatPay>>;
@@ -25,7 +35,14 @@ beforeEach(() => control(fake.url, "/reset", {}));
 const QUERY = (no = "UNKNOWN0001") => `/v3/combine-transactions/out-trade-no/${no}`;
 
 function expectWechatHeaders(r: ApiReply) {
-  for (const h of ["Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature", "Wechatpay-Serial", "Wechatpay-Signature-Type", "Request-ID"]) {
+  for (const h of [
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Signature",
+    "Wechatpay-Serial",
+    "Wechatpay-Signature-Type",
+    "Request-ID",
+  ]) {
     expect(r.headers.get(h), h).toBeTruthy();
   }
   expect(r.headers.get("Request-ID")).toMatch(/^[0-9A-F]{32}-\d+$/);
@@ -63,14 +80,25 @@ describe("request authentication (§1)", () => {
     expectSignError(await call(fake.url, "GET", QUERY(), undefined, { authorization: null }), /missing/);
     expectSignError(await call(fake.url, "GET", QUERY(), undefined, { authorization: "Bearer abc" }), /scheme/);
     const good = authorization("GET", QUERY(), "");
-    expectSignError(await call(fake.url, "GET", QUERY(), undefined, { authorization: good.replace(/,nonce_str="[^"]*"/, "") }), /nonce_str/);
+    expectSignError(
+      await call(fake.url, "GET", QUERY(), undefined, { authorization: good.replace(/,nonce_str="[^"]*"/, "") }),
+      /nonce_str/,
+    );
     expectSignError(await call(fake.url, "GET", QUERY(), undefined, { authorization: `${good},mchid="${ids.combineMchid}"` }), /duplicate/);
-    expectSignError(await call(fake.url, "GET", QUERY(), undefined, { authorization: good.replace("WECHATPAY2-SHA256-RSA2048 ", "WECHATPAY2-SHA256-RSA2048  ") }), /malformed|scheme/);
+    expectSignError(
+      await call(fake.url, "GET", QUERY(), undefined, {
+        authorization: good.replace("WECHATPAY2-SHA256-RSA2048 ", "WECHATPAY2-SHA256-RSA2048  "),
+      }),
+      /malformed|scheme/,
+    );
   });
 
   it("rejects an unknown mchid and a serial_no that is not the merchant's certificate serial", async () => {
     expectSignError(await call(fake.url, "GET", QUERY(), undefined, { signer: { ...defaultSigner, mchid: "1234567890" } }), /unknown/);
-    expectSignError(await call(fake.url, "GET", QUERY(), undefined, { signer: { ...defaultSigner, serial: ids.wechatpayPublicKeyId } }), /serial_no/);
+    expectSignError(
+      await call(fake.url, "GET", QUERY(), undefined, { signer: { ...defaultSigner, serial: ids.wechatpayPublicKeyId } }),
+      /serial_no/,
+    );
   });
 
   it("enforces the ±300 s timestamp window", async () => {
@@ -99,28 +127,39 @@ describe("request authentication (§1)", () => {
 
     const body = JSON.stringify(partnerBody());
     const tampered = body.replace('"total_amount":1000', '"total_amount":1');
-    const r2 = await call(fake.url, "POST", "/v3/combine-transactions/h5", tampered, { authorization: authorization("POST", "/v3/combine-transactions/h5", body) });
+    const r2 = await call(fake.url, "POST", "/v3/combine-transactions/h5", tampered, {
+      authorization: authorization("POST", "/v3/combine-transactions/h5", body),
+    });
     expectSignError(r2, /signature does not verify/);
-    const r3 = await call(fake.url, "POST", "/v3/combine-transactions/h5", body, { authorization: authorization("GET", "/v3/combine-transactions/h5", body) });
+    const r3 = await call(fake.url, "POST", "/v3/combine-transactions/h5", body, {
+      authorization: authorization("GET", "/v3/combine-transactions/h5", body),
+    });
     expectSignError(r3, /signature does not verify/);
     // Signed with another key under our mchid + serial.
-    expectSignError(await call(fake.url, "GET", QUERY(), undefined, { signer: { ...defaultSigner, key: other.privateKey } }), /signature does not verify/);
+    expectSignError(
+      await call(fake.url, "GET", QUERY(), undefined, { signer: { ...defaultSigner, key: other.privateKey } }),
+      /signature does not verify/,
+    );
   });
 
   it("requires a User-Agent (400 INVALID_REQUEST, documented choice)", async () => {
     // fetch always adds a User-Agent, so use node:http, which sends none unless told to.
     const url = new URL(fake.url + QUERY());
     const r = await new Promise<ApiReply>((resolve, reject) => {
-      const req = http.request(url, { method: "GET", headers: { Authorization: authorization("GET", QUERY(), ""), Accept: "application/json" } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const raw = Buffer.concat(chunks);
-          const headers = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") headers.set(k, v);
-          resolve({ status: res.statusCode ?? 0, headers, raw, text: raw.toString(), json: JSON.parse(raw.toString()) });
-        });
-      });
+      const req = http.request(
+        url,
+        { method: "GET", headers: { Authorization: authorization("GET", QUERY(), ""), Accept: "application/json" } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const raw = Buffer.concat(chunks);
+            const headers = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") headers.set(k, v);
+            resolve({ status: res.statusCode ?? 0, headers, raw, text: raw.toString(), json: JSON.parse(raw.toString()) });
+          });
+        },
+      );
       req.on("error", reject);
       req.end();
     });

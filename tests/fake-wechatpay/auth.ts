@@ -56,7 +56,11 @@ export function parseAuthorization(header: string): Record<(typeof FIELDS)[numbe
 }
 
 /** Returns the verified caller mchid or throws `401 SIGN_ERROR`. */
-export function authenticate(req: AuthRequest, merchants: ReadonlyMap<string, MerchantIdentity>, nowSec = Math.floor(Date.now() / 1000)): string {
+export function authenticate(
+  req: AuthRequest,
+  merchants: ReadonlyMap<string, MerchantIdentity>,
+  nowSec = Math.floor(Date.now() / 1000),
+): string {
   if (!req.authorization) throw signError("Authorization header is missing");
   const auth = parseAuthorization(req.authorization);
   const merchant = merchants.get(auth.mchid);

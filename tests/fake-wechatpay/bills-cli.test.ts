@@ -55,7 +55,8 @@ async function paidDay() {
   return { billDate: cstDay(d), orders, direct };
 }
 
-const apply = (q: string, signer?: typeof participantSigner) => call(fake.url, "GET", `/v3/bill/tradebill?${q}`, undefined, signer ? { signer } : {});
+const apply = (q: string, signer?: typeof participantSigner) =>
+  call(fake.url, "GET", `/v3/bill/tradebill?${q}`, undefined, signer ? { signer } : {});
 async function download(url: string, signer?: typeof participantSigner): Promise<ApiReply> {
   const u = new URL(url);
   return call(fake.url, "GET", u.pathname + u.search, undefined, signer ? { signer } : {});
@@ -68,14 +69,18 @@ function lines(raw: Buffer): string[] {
   expect(text.replace(/\r\n/g, "")).not.toMatch(/\n/); // CRLF only
   return text.slice(0, -2).split("\r\n");
 }
-const unquote = (line: string) => line.split(",").map((c) => {
-  expect(c.startsWith("`")).toBe(true);
-  return c.slice(1);
-});
+const unquote = (line: string) =>
+  line.split(",").map((c) => {
+    expect(c.startsWith("`")).toBe(true);
+    return c.slice(1);
+  });
 
-const ALL = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
-const SUCCESS = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注";
-const REFUND = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
+const ALL =
+  "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
+const SUCCESS =
+  "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注";
+const REFUND =
+  "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
 const SUM_ALL = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
 
 describe("trade bill (§8)", () => {
@@ -88,7 +93,8 @@ describe("trade bill (§8)", () => {
     expect(r.json.download_url).toMatch(new RegExp(`^${fake.url}/v3/billdownload/file\\?token=[\\w-]+$`));
     const d = await download(r.json.download_url);
     expect(d.status).toBe(200);
-    for (const h of ["Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature-Type"]) expect(d.headers.get(h)).toBeNull();
+    for (const h of ["Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature-Type"])
+      expect(d.headers.get(h)).toBeNull();
     expect(sha1(d.raw)).toBe(r.json.hash_value);
     const ls = lines(d.raw);
     expect(ls[0]).toBe(ALL);
@@ -185,13 +191,17 @@ describe("trade bill (§8)", () => {
   it("sub_mchid narrows the SP bill; a direct-mode participant sees its own rows with 特约商户号 0", async () => {
     const { billDate, orders, direct } = await paidDay();
     const r = await apply(`bill_date=${billDate}&sub_mchid=${sub(0).subMchid}`);
-    const rows = lines((await download(r.json.download_url)).raw).slice(1, -2).map(unquote);
+    const rows = lines((await download(r.json.download_url)).raw)
+      .slice(1, -2)
+      .map(unquote);
     expect(rows.map((x) => x[6]).sort()).toEqual([orders[0]!.sub_orders[0]!.out_trade_no, orders[1]!.sub_orders[0]!.out_trade_no].sort());
     expect(rows.every((x) => x[3] === sub(0).subMchid)).toBe(true);
 
     const own = await apply(`bill_date=${billDate}`, participantSigner);
     expect(own.status, own.text).toBe(200);
-    const pr = lines((await download(own.json.download_url, participantSigner)).raw).slice(1, -2).map(unquote);
+    const pr = lines((await download(own.json.download_url, participantSigner)).raw)
+      .slice(1, -2)
+      .map(unquote);
     expect(pr).toHaveLength(1);
     expect([pr[0]![2], pr[0]![3], pr[0]![6], pr[0]![12]]).toEqual([sub(0).mchid, "0", direct.sub_orders[0]!.out_trade_no, "5.00"]);
   });
@@ -284,13 +294,17 @@ describe("CLI", () => {
     const help = await run(["help"]);
     expect([help.code, help.stdout.includes("replay-notify")]).toEqual([0, true]);
     const down = await new Promise<number>((resolve) =>
-      execFile(tsx, [cli, "requests"], { env: { ...process.env, FAKE_WECHATPAY_URL: "http://127.0.0.1:9" } }, (err) => resolve(err ? 1 : 0)),
+      execFile(tsx, [cli, "requests"], { env: { ...process.env, FAKE_WECHATPAY_URL: "http://127.0.0.1:9" } }, (err) =>
+        resolve(err ? 1 : 0),
+      ),
     );
     expect(down).toBe(1);
   }, 60_000);
 
   it("serve starts a server from env and stops on SIGTERM", async () => {
-    const child = spawn(tsx, [cli, "serve"], { env: { ...process.env, FAKE_WECHATPAY_PORT: "0", FAKE_WECHATPAY_MODE: "certificate", FAKE_WECHATPAY_QUIET: "1" } });
+    const child = spawn(tsx, [cli, "serve"], {
+      env: { ...process.env, FAKE_WECHATPAY_PORT: "0", FAKE_WECHATPAY_MODE: "certificate", FAKE_WECHATPAY_QUIET: "1" },
+    });
     const line = await new Promise<string>((resolve, reject) => {
       let buf = "";
       child.stdout.on("data", (c: Buffer) => {

@@ -18,7 +18,10 @@ const ExtraRowSchema = z.strictObject({
   trade_state: z.string().min(1).default("SUCCESS"),
   transaction_id: z.string().optional(),
   /** HH:mm:ss on bill_date (CST); default 12:00:00. */
-  time: z.string().regex(/^\d{2}:\d{2}:\d{2}$/).optional(),
+  time: z
+    .string()
+    .regex(/^\d{2}:\d{2}:\d{2}$/)
+    .optional(),
   mchid: z.string().optional(),
   sub_mchid: z.string().optional(),
   attach: z.string().optional(),
@@ -109,7 +112,22 @@ interface BillRow {
   refund?: { refundId: string; outRefundNo: string; status: string; appliedText: string; successText: string; paidText: string };
 }
 
-const HEAD_START = ["交易时间", "公众账号ID", "商户号", "特约商户号", "设备号", "微信订单号", "商户订单号", "用户标识", "交易类型", "交易状态", "付款银行", "货币种类", "应结订单金额", "代金券金额"];
+const HEAD_START = [
+  "交易时间",
+  "公众账号ID",
+  "商户号",
+  "特约商户号",
+  "设备号",
+  "微信订单号",
+  "商户订单号",
+  "用户标识",
+  "交易类型",
+  "交易状态",
+  "付款银行",
+  "货币种类",
+  "应结订单金额",
+  "代金券金额",
+];
 const REFUND_MID = ["微信退款单号", "商户退款单号", "退款金额", "充值券退款金额", "退款类型", "退款状态"];
 const TAIL = ["商品名称", "商户数据包", "手续费", "费率", "订单金额", "申请退款金额", "费率备注"];
 /** §8.3 column sets, exactly. */
@@ -167,7 +185,11 @@ function rowValues(r: BillRow, type: BillType): Record<string, string> {
 }
 
 function summaryValues(rows: BillRow[]): Record<string, string> {
-  let settle = 0, refund = 0, fee = 0, order = 0, applyRefund = 0;
+  let settle = 0,
+    refund = 0,
+    fee = 0,
+    order = 0,
+    applyRefund = 0;
   for (const r of rows) {
     const isRefund = r.refund !== undefined;
     const f = feeFen(r.amountFen);
@@ -195,7 +217,12 @@ function summaryValues(rows: BillRow[]): Record<string, string> {
 /** "12.30" → "12.3", "12.00" → "12.0": the shortest form with at least one decimal. */
 const shortYuan = (fen: number) => fenToYuan(fen).replace(/(\.\d)0$/, "$1");
 
-export const SUMMARY_FORMS: { name: string; count: (n: number) => string; amount: (fen: number) => string; fee: (fen: number) => string }[] = [
+export const SUMMARY_FORMS: {
+  name: string;
+  count: (n: number) => string;
+  amount: (fen: number) => string;
+  fee: (fen: number) => string;
+}[] = [
   { name: "canonical", count: String, amount: fenToYuan, fee: feeYuan },
   { name: "count with .0, amounts with one decimal", count: (n) => `${n}.0`, amount: shortYuan, fee: shortYuan },
   { name: "amounts with five decimals", count: String, amount: (fen) => `${fenToYuan(fen)}000`, fee: (fen) => `${fenToYuan(fen)}0000` },
@@ -236,7 +263,16 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
         sortKey: `${timeText}${s.out_trade_no}`,
         // Override turning a payment row into a refund row (kept from before real refunds existed).
         ...(tradeState === "REFUND"
-          ? { refund: { refundId: `503000${(s.transaction_id ?? "").slice(-20)}`, outRefundNo: `R${s.out_trade_no}`.slice(0, 64), status: "SUCCESS", appliedText: timeText, successText: timeText, paidText: timeText } }
+          ? {
+              refund: {
+                refundId: `503000${(s.transaction_id ?? "").slice(-20)}`,
+                outRefundNo: `R${s.out_trade_no}`.slice(0, 64),
+                status: "SUCCESS",
+                appliedText: timeText,
+                successText: timeText,
+                paidText: timeText,
+              },
+            }
           : {}),
         appid: order.combine_appid,
         mchid: s.mchid,
@@ -299,13 +335,23 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
       mchid: x.mchid ?? mchid,
       subMchid: x.sub_mchid ?? "0",
       deviceId: "",
-      transactionId: x.transaction_id ?? `4200009999${billDate.replaceAll("-", "")}${randomBytes(4).readUInt32BE(0).toString().padStart(10, "0")}`,
+      transactionId:
+        x.transaction_id ?? `4200009999${billDate.replaceAll("-", "")}${randomBytes(4).readUInt32BE(0).toString().padStart(10, "0")}`,
       outTradeNo: x.out_trade_no,
       openid: "oUpF8uEXTRAROW0000000000000",
       tradeState: x.trade_state,
       amountFen: x.amount_fen,
       ...(x.trade_state === "REFUND"
-        ? { refund: { refundId: x.refund_id ?? `5030009999${billDate.replaceAll("-", "")}0001`, outRefundNo: x.out_refund_no ?? `R${x.out_trade_no}`, status: x.refund_status ?? "SUCCESS", appliedText: timeText, successText: timeText, paidText: timeText } }
+        ? {
+            refund: {
+              refundId: x.refund_id ?? `5030009999${billDate.replaceAll("-", "")}0001`,
+              outRefundNo: x.out_refund_no ?? `R${x.out_trade_no}`,
+              status: x.refund_status ?? "SUCCESS",
+              appliedText: timeText,
+              successText: timeText,
+              paidText: timeText,
+            },
+          }
         : {}),
       description: x.description ?? "额外账单行（测试）",
       attach: x.attach ?? "",

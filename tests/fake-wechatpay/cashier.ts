@@ -35,7 +35,10 @@ type CashierError = keyof typeof CASHIER_ERRORS;
 export function inAppRefusal(userAgent: string | undefined): CashierError | null {
   const ua = userAgent ?? "";
   if (/MicroMessenger/i.test(ua)) return "IN_WECHAT";
-  if (/(?:^|[\s;(])QQ\/\d|AlipayClient|AliApp\((?:AP|DingTalk)\/|DingTalk|__weibo__|\bWeibo\b|\baweme_|BytedanceWebview|baiduboxapp/i.test(ua)) return "IN_APP_WEBVIEW";
+  if (
+    /(?:^|[\s;(])QQ\/\d|AlipayClient|AliApp\((?:AP|DingTalk)\/|DingTalk|__weibo__|\bWeibo\b|\baweme_|BytedanceWebview|baiduboxapp/i.test(ua)
+  )
+    return "IN_APP_WEBVIEW";
   return null;
 }
 
@@ -110,12 +113,17 @@ function sendHtml(res: ServerResponse, status: number, html: string, extra: Reco
 /** WeChat shows its refusals as a normal page (HTTP 200); X-Fake-Cashier-Error names the reason for tests. */
 function sendError(res: ServerResponse, error: CashierError): void {
   const msg = CASHIER_ERRORS[error];
-  sendHtml(res, 200, page("微信支付", `<div class="card"><p class="msg" role="alert" data-error="${error}">${escapeHtml(msg)}</p></div>`), { "X-Fake-Cashier-Error": error });
+  sendHtml(res, 200, page("微信支付", `<div class="card"><p class="msg" role="alert" data-error="${error}">${escapeHtml(msg)}</p></div>`), {
+    "X-Fake-Cashier-Error": error,
+  });
 }
 
 function cashierPage(ctx: FakeContext, link: PrepayLink, order: CombineOrder, redirectUrl: string | null): string {
   const items = order.sub_orders
-    .map((s) => `<li data-out-trade-no="${escapeHtml(s.out_trade_no)}"><span>${escapeHtml(s.description)}</span><span>¥${fenToYuan(s.total_amount)}</span></li>`)
+    .map(
+      (s) =>
+        `<li data-out-trade-no="${escapeHtml(s.out_trade_no)}"><span>${escapeHtml(s.description)}</span><span>¥${fenToYuan(s.total_amount)}</span></li>`,
+    )
     .join("");
   const hidden = [
     ["prepay_id", link.prepayId],
@@ -154,7 +162,13 @@ export async function handleCashier(ctx: FakeContext, req: IncomingMessage, res:
     const form = new URLSearchParams((await readBody(req, 64 * 1024)).toString("utf8"));
     const action = form.get("action");
     // The POST re-checks everything except the Referer: the link may have expired or the order closed meanwhile.
-    const r = check(ctx, { prepayId: form.get("prepay_id"), pkg: form.get("package"), redirectUrl: form.get("redirect_url"), checkReferer: false, userAgent });
+    const r = check(ctx, {
+      prepayId: form.get("prepay_id"),
+      pkg: form.get("package"),
+      redirectUrl: form.get("redirect_url"),
+      checkReferer: false,
+      userAgent,
+    });
     if ("error" in r) return sendError(res, r.error);
     if (action === "pay") markPaid(ctx, r.order);
     else if (action === "cancel") r.order.cancelCount += 1;
@@ -163,7 +177,11 @@ export async function handleCashier(ctx: FakeContext, req: IncomingMessage, res:
     if (r.redirectUrl) return send(res, 302, { Location: r.redirectUrl, "Cache-Control": "no-store" });
     const total = `¥${fenToYuan(orderTotalFen(r.order))}`;
     const msg = action === "pay" ? `支付成功 ${total}` : "已取消支付";
-    return sendHtml(res, 200, page("微信支付", `<div class="card"><p class="msg" role="status" data-result="${action}">${escapeHtml(msg)}</p></div>`));
+    return sendHtml(
+      res,
+      200,
+      page("微信支付", `<div class="card"><p class="msg" role="status" data-result="${action}">${escapeHtml(msg)}</p></div>`),
+    );
   }
   sendHtml(res, 404, page("微信支付", `<div class="card"><p class="msg">页面不存在</p></div>`));
 }

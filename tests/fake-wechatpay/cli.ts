@@ -40,7 +40,8 @@ class UsageError extends Error {}
 async function serve(): Promise<void> {
   const env = process.env;
   const mode = (env.FAKE_WECHATPAY_MODE ?? "public-key") as VerifyMode;
-  if (!["public-key", "certificate", "migration"].includes(mode)) throw new UsageError(`FAKE_WECHATPAY_MODE must be public-key, certificate or migration`);
+  if (!["public-key", "certificate", "migration"].includes(mode))
+    throw new UsageError(`FAKE_WECHATPAY_MODE must be public-key, certificate or migration`);
   const port = Number(env.FAKE_WECHATPAY_PORT ?? 3100);
   const timeScale = Number(env.FAKE_WECHATPAY_TIME_SCALE ?? 1);
   if (!Number.isInteger(port) || port < 0) throw new UsageError("FAKE_WECHATPAY_PORT must be an integer");
@@ -48,7 +49,11 @@ async function serve(): Promise<void> {
   const fake = await startFakeWechatPay({
     port,
     host: env.FAKE_WECHATPAY_HOST ?? "127.0.0.1",
-    h5Domains: env.FAKE_WECHATPAY_H5_DOMAINS ? env.FAKE_WECHATPAY_H5_DOMAINS.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
+    h5Domains: env.FAKE_WECHATPAY_H5_DOMAINS
+      ? env.FAKE_WECHATPAY_H5_DOMAINS.split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
     notifyTimeScale: timeScale,
     verifyMode: mode,
     publicBaseUrl: env.FAKE_WECHATPAY_PUBLIC_URL || undefined,
@@ -171,7 +176,8 @@ async function main(argv: string[]): Promise<void> {
       const store = need(rest[0], "<sub_mchid>");
       const v = need(rest[1], "<fen|unlimited>");
       const balanceFen = v === "unlimited" ? null : Number(v);
-      if (balanceFen !== null && (!Number.isInteger(balanceFen) || balanceFen < 0)) throw new UsageError("balance must be fen ≥ 0 or unlimited");
+      if (balanceFen !== null && (!Number.isInteger(balanceFen) || balanceFen < 0))
+        throw new UsageError("balance must be fen ≥ 0 or unlimited");
       out = await control("POST", "/balances", { store, balanceFen });
       break;
     }

@@ -12,7 +12,11 @@ import { rfc3339Cst } from "./time";
 export function parseJsonBody(call: ApiCall): unknown {
   const ct = String(call.headers["content-type"] ?? "");
   if (!/^application\/json\b/i.test(ct)) {
-    throw new ApiError(400, "INVALID_REQUEST", "请求的Content-Type必须为application/json", { location: "header", field: "Content-Type", issue: `got "${ct}"` });
+    throw new ApiError(400, "INVALID_REQUEST", "请求的Content-Type必须为application/json", {
+      location: "header",
+      field: "Content-Type",
+      issue: `got "${ct}"`,
+    });
   }
   if (call.body.length === 0) throw paramError("/", "request body is empty");
   const text = call.body.toString("utf8");
@@ -54,7 +58,11 @@ export function handlePrepay(ctx: FakeContext, call: ApiCall): ApiResult {
   }
   v.body.sub_orders.forEach((s, i) => {
     if (ctx.store.subOutTradeNos.has(orderKey(call.callerMchid, s.out_trade_no))) {
-      throw new ApiError(403, "OUT_TRADE_NO_USED", "商户订单号重复", { field: `/sub_orders/${i}/out_trade_no`, value: s.out_trade_no, location: "body" });
+      throw new ApiError(403, "OUT_TRADE_NO_USED", "商户订单号重复", {
+        field: `/sub_orders/${i}/out_trade_no`,
+        value: s.out_trade_no,
+        location: "body",
+      });
     }
   });
   const b = v.body;
@@ -120,27 +128,38 @@ export function handleClose(ctx: FakeContext, call: ApiCall): ApiResult {
   const body = parsed.data;
   const order = findOwnOrder(ctx, call, no);
   if (body.combine_appid !== order.combine_appid) {
-    throw new ApiError(400, "INVALID_REQUEST", "combine_appid与下单时不一致", { field: "/combine_appid", value: body.combine_appid, location: "body" });
+    throw new ApiError(400, "INVALID_REQUEST", "combine_appid与下单时不一致", {
+      field: "/combine_appid",
+      value: body.combine_appid,
+      location: "body",
+    });
   }
   const status = orderStatus(order);
   // §6 "only unpaid orders can be closed"; the code for a paid order is the fake's choice (§13.2, see README).
   if (status === "SUCCESS") throw new ApiError(400, "ORDERPAID", "订单已支付，不能发起关单");
   if (status === "CLOSED") throw new ApiError(400, "ORDER_CLOSED", "订单已关闭");
   // §6: no partial close — count and every (mchid, sub_mchid, out_trade_no) must match the prepay. Order-insensitive.
-  const mismatch = (issue: string): ApiError => new ApiError(400, "INVALID_REQUEST", "关单的子单信息与下单时不一致", { issue, location: "body" });
+  const mismatch = (issue: string): ApiError =>
+    new ApiError(400, "INVALID_REQUEST", "关单的子单信息与下单时不一致", { issue, location: "body" });
   if (body.sub_orders.length !== order.sub_orders.length) {
     throw mismatch(`sub_orders has ${body.sub_orders.length} items but the order has ${order.sub_orders.length} (no partial close)`);
   }
   const used = new Set<string>();
   body.sub_orders.forEach((s, i) => {
     const match = order.sub_orders.find((o) => o.out_trade_no === s.out_trade_no);
-    if (!match || used.has(s.out_trade_no)) throw mismatch(`/sub_orders/${i}/out_trade_no ${s.out_trade_no} is not a sub-order of this combine order`);
+    if (!match || used.has(s.out_trade_no))
+      throw mismatch(`/sub_orders/${i}/out_trade_no ${s.out_trade_no} is not a sub-order of this combine order`);
     used.add(s.out_trade_no);
     if (match.mchid !== s.mchid) throw mismatch(`/sub_orders/${i}/mchid must be ${match.mchid}`);
     if (match.sub_mchid !== s.sub_mchid) {
-      throw mismatch(match.sub_mchid === undefined ? `/sub_orders/${i}/sub_mchid must be absent (direct mode)` : `/sub_orders/${i}/sub_mchid must be ${match.sub_mchid}`);
+      throw mismatch(
+        match.sub_mchid === undefined
+          ? `/sub_orders/${i}/sub_mchid must be absent (direct mode)`
+          : `/sub_orders/${i}/sub_mchid must be ${match.sub_mchid}`,
+      );
     }
-    if (s.sub_appid !== undefined && s.sub_appid !== match.sub_appid) throw mismatch(`/sub_orders/${i}/sub_appid does not match the prepay`);
+    if (s.sub_appid !== undefined && s.sub_appid !== match.sub_appid)
+      throw mismatch(`/sub_orders/${i}/sub_appid does not match the prepay`);
   });
   markClosed(ctx, order);
   ctx.log(`close ${order.combine_out_trade_no}`);

@@ -33,19 +33,26 @@ export function orderView(ctx: FakeContext, order: CombineOrder) {
       expired: now > l.expiresAtMs,
     })),
     transaction: toTransaction(order),
-    refunds: order.sub_orders.flatMap((s) => refundsOf(ctx, s.out_trade_no).map((r) => ({ ...refundView(r), sub_mchid: r.sub_mchid ?? null }))),
+    refunds: order.sub_orders.flatMap((s) =>
+      refundsOf(ctx, s.out_trade_no).map((r) => ({ ...refundView(r), sub_mchid: r.sub_mchid ?? null })),
+    ),
     notification: job ? { id: job.id, deliveries: job.deliveries, done: job.done, gave_up: job.gaveUp } : null,
   };
 }
 
 const SubMerchantSchema = z.strictObject({
   subMchid: z.string().regex(/^\d{8,10}$/),
-  mchid: z.string().regex(/^\d{8,10}$/).optional(),
+  mchid: z
+    .string()
+    .regex(/^\d{8,10}$/)
+    .optional(),
   storeId: z.string().max(32).optional(),
 });
 
 const ClockSchema = z.strictObject({ advanceSeconds: z.number().finite() });
-const RefundResultSchema = z.strictObject({ status: z.enum(["success", "closed", "abnormal"]).transform((s) => s.toUpperCase() as "SUCCESS" | "CLOSED" | "ABNORMAL") });
+const RefundResultSchema = z.strictObject({
+  status: z.enum(["success", "closed", "abnormal"]).transform((s) => s.toUpperCase() as "SUCCESS" | "CLOSED" | "ABNORMAL"),
+});
 const BalanceSchema = z.strictObject({ store: z.string().min(1).max(32), balanceFen: z.int().min(0).nullable() });
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
@@ -69,7 +76,10 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
   const method = req.method ?? "GET";
   const { rawPath, rawQuery } = splitTarget(req.url ?? "/");
   const path = rawPath.replace(/^\/__fake/, "") || "/";
-  const seg = path.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
+  const seg = path
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   const notFound = () => sendJson(res, 404, { error: `no control route ${method} ${rawPath}` });
 
   let body: unknown;
@@ -80,7 +90,12 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
   }
 
   if (seg[0] === "orders") {
-    if (seg.length === 1 && method === "GET") return sendJson(res, 200, [...ctx.store.orders.values()].map((o) => orderView(ctx, o)));
+    if (seg.length === 1 && method === "GET")
+      return sendJson(
+        res,
+        200,
+        [...ctx.store.orders.values()].map((o) => orderView(ctx, o)),
+      );
     const order = seg[1] ? ctx.store.findByNumber(seg[1]) : undefined;
     if (!order) return sendJson(res, 404, { error: `no combine order ${seg[1] ?? ""}` });
     if (seg.length === 2 && method === "GET") return sendJson(res, 200, { order: orderView(ctx, order) });
@@ -106,7 +121,12 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
       const input = parseOr400(res, SubMerchantSchema, body);
       if (!input) return;
       const known = ctx.keys.subMerchants.find((m) => m.subMchid === input.subMchid);
-      if (!known) ctx.keys.subMerchants.push({ storeId: input.storeId ?? `store-${input.subMchid}`, subMchid: input.subMchid, mchid: input.mchid ?? `3${input.subMchid.slice(1)}` });
+      if (!known)
+        ctx.keys.subMerchants.push({
+          storeId: input.storeId ?? `store-${input.subMchid}`,
+          subMchid: input.subMchid,
+          mchid: input.mchid ?? `3${input.subMchid.slice(1)}`,
+        });
     } else if (method !== "GET") return notFound();
     return sendJson(res, 200, ctx.keys.subMerchants);
   }

@@ -51,7 +51,13 @@ interface KeysJson {
 export function loadKeys(dir: string = defaultKeysDir): FakeKeys {
   const read = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
   const json = JSON.parse(read("keys.json")) as KeysJson;
-  for (const field of ["combineMchid", "combineAppid", "merchantSerialNo", "wechatpayPublicKeyId", "platformCertificateSerialNo"] as const) {
+  for (const field of [
+    "combineMchid",
+    "combineAppid",
+    "merchantSerialNo",
+    "wechatpayPublicKeyId",
+    "platformCertificateSerialNo",
+  ] as const) {
     if (typeof json[field] !== "string" || json[field] === "") throw new Error(`keys.json: ${field} missing in ${dir}`);
   }
   // The key file has no newline by contract; trim defensively so an editor's trailing newline does not change the AES key.

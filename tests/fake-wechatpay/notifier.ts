@@ -116,7 +116,15 @@ export class Notifier {
    * A REFUND.* notification (§14.4): same signing, AES-GCM with associated_data "refund", original_type "refund",
    * the same retry schedule. `jobKey` identifies one refund state change; `orderNo` lets faults name the order.
    */
-  notifyRefund(jobKey: string, orderNo: string, refundNo: string, notifyUrl: string, eventType: string, summary: string, plaintext: string): Job {
+  notifyRefund(
+    jobKey: string,
+    orderNo: string,
+    refundNo: string,
+    notifyUrl: string,
+    eventType: string,
+    summary: string,
+    plaintext: string,
+  ): Job {
     const { keys, clock } = this.deps;
     const nonce = randomAlnum(12);
     const envelope = {
@@ -210,7 +218,15 @@ export class Notifier {
     const fault = this.deps.faults.takeNotify(job.orderNo, job.refundNo)?.kind;
     switch (fault) {
       case "drop": {
-        this.record(job, trigger, { status: null, reply: "", error: "dropped by injected fault (not delivered)", fault, serial: "", ok: false, durationMs: 0 });
+        this.record(job, trigger, {
+          status: null,
+          reply: "",
+          error: "dropped by injected fault (not delivered)",
+          fault,
+          serial: "",
+          ok: false,
+          durationMs: 0,
+        });
         return false;
       }
       case "duplicate": {
@@ -246,7 +262,13 @@ export class Notifier {
     return Buffer.from(JSON.stringify({ ...job.envelope, resource: { ...resource, ciphertext: raw.toString("base64") } }), "utf8");
   }
 
-  private async deliver(job: Job, trigger: NotifyAttempt["trigger"], fault?: NotifyFaultKind, tamper?: SignatureTamper, body = job.body): Promise<boolean> {
+  private async deliver(
+    job: Job,
+    trigger: NotifyAttempt["trigger"],
+    fault?: NotifyFaultKind,
+    tamper?: SignatureTamper,
+    body = job.body,
+  ): Promise<boolean> {
     const signer = notifySigner(this.deps.mode, this.deps.keys, this.signCounter++);
     const headers = {
       ...signatureHeaders(signer, body, tamper),
@@ -260,16 +282,38 @@ export class Notifier {
     try {
       const { status, reply } = await this.post(job.notifyUrl, headers, body);
       const ok = !probe && (status === 200 || status === 204);
-      this.record(job, trigger, { status, reply, fault, serial: signer.serial, probe: probe || undefined, ok, durationMs: Date.now() - started });
-      if (probe && status >= 200 && status < 300) this.deps.log(`notify ${job.orderNo}: WARNING the merchant acknowledged a signature probe (§2.6)`);
+      this.record(job, trigger, {
+        status,
+        reply,
+        fault,
+        serial: signer.serial,
+        probe: probe || undefined,
+        ok,
+        durationMs: Date.now() - started,
+      });
+      if (probe && status >= 200 && status < 300)
+        this.deps.log(`notify ${job.orderNo}: WARNING the merchant acknowledged a signature probe (§2.6)`);
       return ok;
     } catch (err) {
-      this.record(job, trigger, { status: null, reply: "", error: (err as Error).message, fault, serial: signer.serial, probe: probe || undefined, ok: false, durationMs: Date.now() - started });
+      this.record(job, trigger, {
+        status: null,
+        reply: "",
+        error: (err as Error).message,
+        fault,
+        serial: signer.serial,
+        probe: probe || undefined,
+        ok: false,
+        durationMs: Date.now() - started,
+      });
       return false;
     }
   }
 
-  private record(job: Job, trigger: NotifyAttempt["trigger"], a: Omit<NotifyAttempt, "id" | "orderNo" | "attempt" | "at" | "trigger">): void {
+  private record(
+    job: Job,
+    trigger: NotifyAttempt["trigger"],
+    a: Omit<NotifyAttempt, "id" | "orderNo" | "attempt" | "at" | "trigger">,
+  ): void {
     // An attempt cut off by reset()/close() belongs to a job that no longer exists: do not log it into the new state.
     if (this.closed || this.jobs.get(job.orderKey) !== job) return;
     job.deliveries += 1; // drops count too: to the merchant they look like a failed attempt
@@ -299,7 +343,10 @@ export class Notifier {
         });
         res.on("error", reject);
       });
-      const timer = setTimeout(() => req.destroy(new Error(`timeout: no complete reply within ${this.deps.timeoutMs}ms`)), this.deps.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Error(`timeout: no complete reply within ${this.deps.timeoutMs}ms`)),
+        this.deps.timeoutMs,
+      );
       timer.unref();
       this.inflight.add(req);
       req.on("error", (e) => {

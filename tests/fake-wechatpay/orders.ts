@@ -11,7 +11,13 @@ export function newPrepayLink(ctx: FakeContext, order: CombineOrder): PrepayLink
   const now = ctx.clock.now();
   // Shaped like the real wx201410272009395522657a690389285100: "wx" + CST timestamp + 20 more chars.
   const prepayId = `wx${cstCompactDateTime(now)}${randomBytes(8).toString("hex")}${String(randomInt(0, 10_000)).padStart(4, "0")}`;
-  const link: PrepayLink = { prepayId, package: String(randomInt(1_000_000_000, 4_000_000_000)), orderKey: order.key, createdAtMs: now, expiresAtMs: now + H5_LINK_TTL_MS };
+  const link: PrepayLink = {
+    prepayId,
+    package: String(randomInt(1_000_000_000, 4_000_000_000)),
+    orderKey: order.key,
+    createdAtMs: now,
+    expiresAtMs: now + H5_LINK_TTL_MS,
+  };
   order.links.push(link);
   ctx.store.links.set(prepayId, link);
   return link;

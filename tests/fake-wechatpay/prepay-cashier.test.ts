@@ -1,7 +1,19 @@
 // Combine H5 prepay field rules and re-entry (§3, §12) and the H5 cashier (§4).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeWechatPay } from "./server";
-import { call, closeBody, control, directBody, ids, openCashier, orderNo, partnerBody, submitCashier, verifySigned, type ApiReply } from "./test-helpers";
+import {
+  call,
+  closeBody,
+  control,
+  directBody,
+  ids,
+  openCashier,
+  orderNo,
+  partnerBody,
+  submitCashier,
+  verifySigned,
+  type ApiReply,
+} from "./test-helpers";
 
 type Fake = Awaited<ReturnType<typeof startFakeWechatPay>>;
 let fake: Fake;
@@ -33,7 +45,9 @@ describe("prepay: accepted shapes (§3)", () => {
     const r = await prepay(b);
     expect(r.status).toBe(200);
     expect(Object.keys(r.json)).toEqual(["h5_url"]);
-    expect(r.json.h5_url).toMatch(new RegExp(`^${fake.url}/cgi-bin/mmpayweb-bin/checkmweb\\?prepay_id=wx\\d{14}[0-9a-f]{16}\\d{4}&package=\\d+$`));
+    expect(r.json.h5_url).toMatch(
+      new RegExp(`^${fake.url}/cgi-bin/mmpayweb-bin/checkmweb\\?prepay_id=wx\\d{14}[0-9a-f]{16}\\d{4}&package=\\d+$`),
+    );
     verifySigned(r.headers, r.raw);
   });
 
@@ -93,7 +107,11 @@ describe("prepay: PARAM_ERROR with a JSON pointer (§3.1, §3.2, §1.4, §9.1)",
     ["time_expire not a date", (b) => (b.time_expire = "2026-02-30T10:00:00+08:00"), "/time_expire"],
     ["partner: mchid not combine_mchid", (b) => (b.sub_orders[0].mchid = ids.subMerchants[0]!.mchid), "/sub_orders/0/mchid"],
     ["partner: sub_mchid missing", (b) => delete b.sub_orders[1].sub_mchid, "/sub_orders/1/sub_mchid"],
-    ["partner: 51 sub-orders", (b) => (b.sub_orders = Array.from({ length: 51 }, (_, i) => ({ ...b.sub_orders[0], out_trade_no: `S${i}xxxxxx` }))), "/sub_orders"],
+    [
+      "partner: 51 sub-orders",
+      (b) => (b.sub_orders = Array.from({ length: 51 }, (_, i) => ({ ...b.sub_orders[0], out_trade_no: `S${i}xxxxxx` }))),
+      "/sub_orders",
+    ],
     ["duplicate sub out_trade_no", (b) => (b.sub_orders[1].out_trade_no = b.sub_orders[0].out_trade_no), "/sub_orders/1/out_trade_no"],
   ];
   it.each(cases)("%s", async (_name, mutate, field) => {
@@ -104,7 +122,11 @@ describe("prepay: PARAM_ERROR with a JSON pointer (§3.1, §3.2, §1.4, §9.1)",
 
   const directCases: [string, (b: Body) => void, string][] = [
     ["1 sub-order", (b) => b.sub_orders.splice(1), "/sub_orders"],
-    ["11 sub-orders", (b) => (b.sub_orders = Array.from({ length: 11 }, (_, i) => ({ ...b.sub_orders[0], out_trade_no: `S${i}xxxxxx` }))), "/sub_orders"],
+    [
+      "11 sub-orders",
+      (b) => (b.sub_orders = Array.from({ length: 11 }, (_, i) => ({ ...b.sub_orders[0], out_trade_no: `S${i}xxxxxx` }))),
+      "/sub_orders",
+    ],
     ["sub_appid", (b) => (b.sub_orders[0].sub_appid = "wx8888888888888888"), "/sub_orders/0/sub_appid"],
   ];
   it.each(directCases)("direct mode: %s", async (_name, mutate, field) => {
@@ -172,7 +194,11 @@ describe("prepay: identity and business rules", () => {
   it("changed parameters on re-entry → 400 INVALID_REQUEST, Request-ID code 268498688", async () => {
     const b = partnerBody();
     expect((await prepay(b)).status).toBe(200);
-    for (const mutate of [(x: Body) => (x.sub_orders[0].amount.total_amount += 1), (x: Body) => (x.time_expire = "2030-01-01T00:00:00+08:00"), (x: Body) => (x.sub_orders[0].attach = "other")]) {
+    for (const mutate of [
+      (x: Body) => (x.sub_orders[0].amount.total_amount += 1),
+      (x: Body) => (x.time_expire = "2030-01-01T00:00:00+08:00"),
+      (x: Body) => (x.sub_orders[0].attach = "other"),
+    ]) {
       const c = clone(b) as Body;
       mutate(c);
       const r = await prepay(c);
@@ -249,7 +275,9 @@ describe("H5 cashier (§4)", () => {
     await refusal(await openCashier(h5, { referer: "https://evil.example.net/cart" }), "商家存在未配置的参数");
     await refusal(await openCashier(h5, { redirectUrl: "https://evil.example.net/orders/1" }), "商家存在未配置的参数");
     await refusal(
-      await openCashier(h5, { userAgent: "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50(0x1800323b) NetType/WIFI" }),
+      await openCashier(h5, {
+        userAgent: "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50(0x1800323b) NetType/WIFI",
+      }),
       "请在微信外打开订单，进行支付",
     );
     await refusal(await openCashier(`${h5.replace(/package=\d+/, "package=1")}`), "商家参数格式有误");
@@ -260,18 +288,54 @@ describe("H5 cashier (§4)", () => {
   it("refuses in-app browsers (§15.4): WeChat-family UAs as WeChat does, other apps' webviews too; real browsers pass", async () => {
     const { h5 } = await newOrder();
     const cases: [string, string | null][] = [
-      ["Mozilla/5.0 (Linux; Android 12; PGT-AN10; wv) AppleWebKit/537.36 Chrome/101.0.4951.74 Mobile Safari/537.36 wxwork/4.1.16 MicroMessenger/7.0.1 NetType/WIFI", "IN_WECHAT"],
-      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_3 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.33(0x18002129) NetType/WIFI miniProgram/wx3f1ac0d3c4f1e2b8", "IN_WECHAT"],
-      ["Mozilla/5.0 (iPhone; CPU iPhone OS 15_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 QQ/8.8.38.624 V1_IPH_SQ_8.8.38_1_APP_A Core/WKWebView", "IN_APP_WEBVIEW"],
-      ["Mozilla/5.0 (Linux; Android 10; MI 8; wv) AppleWebKit/537.36 Chrome/77.0.3865.120 MQQBrowser/6.2 TBS/045713 Mobile Safari/537.36 V1_AND_SQ_8.8.68_2538_YYB_D QQ/8.8.68.7265 NetType/WIFI", "IN_APP_WEBVIEW"],
-      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/20B82 AliApp(AP/10.3.10.6000) AlipayClient/10.3.10.6000 Language/zh-Hans", "IN_APP_WEBVIEW"],
-      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 AliApp(DingTalk/7.0.0) com.laiwang.DingTalk/27125418", "IN_APP_WEBVIEW"],
-      ["Mozilla/5.0 (iPhone; CPU iPhone OS 14_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Weibo (iPhone12,1__weibo__11.8.1__iphone__os14.4)", "IN_APP_WEBVIEW"],
-      ["Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 aweme_260300 JsSdk/2.0 NetType/WIFI BytedanceWebview/d8a21c6", "IN_APP_WEBVIEW"],
-      ["Mozilla/5.0 (Linux; Android 10; PCT-AL10; wv) AppleWebKit/537.36 Chrome/76.0.3809.89 Mobile Safari/537.36 T7/12.10 SP-engine/2.28.0 baiduboxapp/12.10.0.10 (Baidu; P1 10)", "IN_APP_WEBVIEW"],
-      ["Mozilla/5.0 (Linux; U; Android 10; zh-cn; PCT-AL10) AppleWebKit/537.36 Version/4.0 Chrome/89.0.4389.72 MQQBrowser/12.1 Mobile Safari/537.36", null],
-      ["Mozilla/5.0 (Linux; U; Android 10; zh-CN; V1916A) AppleWebKit/537.36 Version/4.0 Chrome/78.0.3904.108 UCBrowser/15.3.8.1178 Mobile Safari/537.36", null],
-      ["Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1", null],
+      [
+        "Mozilla/5.0 (Linux; Android 12; PGT-AN10; wv) AppleWebKit/537.36 Chrome/101.0.4951.74 Mobile Safari/537.36 wxwork/4.1.16 MicroMessenger/7.0.1 NetType/WIFI",
+        "IN_WECHAT",
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_3 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.33(0x18002129) NetType/WIFI miniProgram/wx3f1ac0d3c4f1e2b8",
+        "IN_WECHAT",
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 15_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 QQ/8.8.38.624 V1_IPH_SQ_8.8.38_1_APP_A Core/WKWebView",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (Linux; Android 10; MI 8; wv) AppleWebKit/537.36 Chrome/77.0.3865.120 MQQBrowser/6.2 TBS/045713 Mobile Safari/537.36 V1_AND_SQ_8.8.68_2538_YYB_D QQ/8.8.68.7265 NetType/WIFI",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/20B82 AliApp(AP/10.3.10.6000) AlipayClient/10.3.10.6000 Language/zh-Hans",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 AliApp(DingTalk/7.0.0) com.laiwang.DingTalk/27125418",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 14_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Weibo (iPhone12,1__weibo__11.8.1__iphone__os14.4)",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 aweme_260300 JsSdk/2.0 NetType/WIFI BytedanceWebview/d8a21c6",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (Linux; Android 10; PCT-AL10; wv) AppleWebKit/537.36 Chrome/76.0.3809.89 Mobile Safari/537.36 T7/12.10 SP-engine/2.28.0 baiduboxapp/12.10.0.10 (Baidu; P1 10)",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (Linux; U; Android 10; zh-cn; PCT-AL10) AppleWebKit/537.36 Version/4.0 Chrome/89.0.4389.72 MQQBrowser/12.1 Mobile Safari/537.36",
+        null,
+      ],
+      [
+        "Mozilla/5.0 (Linux; U; Android 10; zh-CN; V1916A) AppleWebKit/537.36 Version/4.0 Chrome/78.0.3904.108 UCBrowser/15.3.8.1178 Mobile Safari/537.36",
+        null,
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+        null,
+      ],
     ];
     for (const [userAgent, error] of cases) {
       const r = await openCashier(h5, { userAgent });
@@ -320,12 +384,22 @@ describe("H5 cashier (§4)", () => {
     expect(q.json.combine_payer_info.openid).toMatch(/^o/);
     const txIds = new Set<string>();
     for (const [i, s] of (q.json.sub_orders as Body[]).entries()) {
-      expect(s).toMatchObject({ trade_state: "SUCCESS", trade_type: "MWEB", bank_type: "OTHERS", out_trade_no: body.sub_orders[i].out_trade_no });
+      expect(s).toMatchObject({
+        trade_state: "SUCCESS",
+        trade_type: "MWEB",
+        bank_type: "OTHERS",
+        out_trade_no: body.sub_orders[i].out_trade_no,
+      });
       expect(s.transaction_id).toMatch(/^\d{28,32}$/);
       txIds.add(s.transaction_id);
       expect(s.success_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
       expect(Math.abs(Date.parse(s.success_time) - before)).toBeLessThan(5000);
-      expect(s.amount).toEqual({ total_amount: body.sub_orders[i].amount.total_amount, payer_amount: body.sub_orders[i].amount.total_amount, currency: "CNY", payer_currency: "CNY" });
+      expect(s.amount).toEqual({
+        total_amount: body.sub_orders[i].amount.total_amount,
+        payer_amount: body.sub_orders[i].amount.total_amount,
+        currency: "CNY",
+        payer_currency: "CNY",
+      });
     }
     expect(txIds.size).toBe(2);
   });

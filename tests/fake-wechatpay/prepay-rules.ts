@@ -36,7 +36,10 @@ const prepaySchema = z.strictObject({
   combine_out_trade_no: z.string().regex(ORDER_NO_RE, ORDER_NO_ISSUE),
   // §12 "always send them": scene_info and h5_info are required here, which is never wrong against the real service.
   scene_info: z.strictObject({
-    payer_client_ip: z.string().max(45).refine((v) => isIP(v) !== 0, "must be the user's IPv4 or IPv6 address"),
+    payer_client_ip: z
+      .string()
+      .max(45)
+      .refine((v) => isIP(v) !== 0, "must be the user's IPv4 or IPv6 address"),
     // §12: old page [7,16], new page string(32): 7–16 satisfies both.
     device_id: z.string().min(7, "must be 7-16 characters").max(16, "must be 7-16 characters"),
     h5_info: z.strictObject({
@@ -80,7 +83,8 @@ export function checkNullsAndCharset(v: unknown, path: (string | number)[]): voi
   if (v === null) throw paramError(pointer(path), "null is not allowed: omit the field instead (§1.4)");
   if (typeof v === "string") {
     for (const ch of v) {
-      if (ch.codePointAt(0)! > 0xffff) throw paramError(pointer(path), "contains a 4-byte UTF-8 character (e.g. emoji), which is not allowed", v);
+      if (ch.codePointAt(0)! > 0xffff)
+        throw paramError(pointer(path), "contains a 4-byte UTF-8 character (e.g. emoji), which is not allowed", v);
     }
   } else if (Array.isArray(v)) {
     v.forEach((item, i) => checkNullsAndCharset(item, [...path, i]));
@@ -121,7 +125,8 @@ export function notifyUrlIssue(url: string): string | null {
     return "must be an absolute URL";
   }
   const local = u.hostname === "localhost" || u.hostname === "127.0.0.1";
-  if (u.protocol !== "https:" && !(u.protocol === "http:" && local)) return "must use https (http only for localhost/127.0.0.1 in this fake)";
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && local))
+    return "must use https (http only for localhost/127.0.0.1 in this fake)";
   if (u.search !== "" || url.includes("?")) return "must not carry a query string";
   if (u.hash !== "") return "must not carry a fragment";
   if (u.username || u.password) return "must not carry credentials";
@@ -144,7 +149,11 @@ export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: F
     });
   }
   if (body.combine_appid !== ctx.keys.combineAppid) {
-    throw new ApiError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配", { field: "/combine_appid", value: body.combine_appid, location: "body" });
+    throw new ApiError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配", {
+      field: "/combine_appid",
+      value: body.combine_appid,
+      location: "body",
+    });
   }
 
   // Mode (§3): a sub_mchid anywhere, or a sub-order addressed to the initiator itself, means service-provider mode.
@@ -153,7 +162,11 @@ export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: F
   if (partner) {
     subs.forEach((s, i) => {
       if (s.mchid !== body.combine_mchid) {
-        throw paramError(`/sub_orders/${i}/mchid`, "in service-provider mode every sub_orders[].mchid must be the combine_mchid (the SP's mchid)", s.mchid);
+        throw paramError(
+          `/sub_orders/${i}/mchid`,
+          "in service-provider mode every sub_orders[].mchid must be the combine_mchid (the SP's mchid)",
+          s.mchid,
+        );
       }
       if (s.sub_mchid === undefined) throw paramError(`/sub_orders/${i}/sub_mchid`, "required field is missing (service-provider mode)");
       if (!ctx.keys.subMerchants.some((m) => m.subMchid === s.sub_mchid)) {
@@ -170,14 +183,19 @@ export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: F
       if (s.sub_appid !== undefined) throw paramError(`/sub_orders/${i}/sub_appid`, "sub_appid exists only in service-provider mode");
       if (!ctx.keys.subMerchants.some((m) => m.mchid === s.mchid)) {
         // A participant must be bound to combine_appid (§0); an mchid the fake does not know is not.
-        throw new ApiError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配", { field: `/sub_orders/${i}/mchid`, value: s.mchid, location: "body" });
+        throw new ApiError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配", {
+          field: `/sub_orders/${i}/mchid`,
+          value: s.mchid,
+          location: "body",
+        });
       }
     });
   }
 
   const seen = new Set<string>();
   subs.forEach((s, i) => {
-    if (seen.has(s.out_trade_no)) throw paramError(`/sub_orders/${i}/out_trade_no`, "duplicate out_trade_no within this request", s.out_trade_no);
+    if (seen.has(s.out_trade_no))
+      throw paramError(`/sub_orders/${i}/out_trade_no`, "duplicate out_trade_no within this request", s.out_trade_no);
     seen.add(s.out_trade_no);
   });
 
@@ -189,7 +207,8 @@ export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: F
   let timeExpireMs = sevenDays;
   if (body.time_expire !== undefined) {
     const t = parseRfc3339WithOffset(body.time_expire);
-    if (t === null) throw paramError("/time_expire", "must be RFC 3339 yyyy-MM-DDTHH:mm:ss+hh:mm with a numeric timezone offset", body.time_expire);
+    if (t === null)
+      throw paramError("/time_expire", "must be RFC 3339 yyyy-MM-DDTHH:mm:ss+hh:mm with a numeric timezone offset", body.time_expire);
     timeExpireMs = Math.min(Math.max(t, ctx.nowMs + 60_000), sevenDays);
   }
 

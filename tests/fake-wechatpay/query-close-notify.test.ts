@@ -1,7 +1,19 @@
 // Combine query (§5), close (§6), the payment notification with its retries and faults (§7), and the control API.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeWechatPay } from "./server";
-import { call, closeBody, control, decrypt, directBody, ids, partnerBody, startReceiver, verifySigned, waitFor, type Received } from "./test-helpers";
+import {
+  call,
+  closeBody,
+  control,
+  decrypt,
+  directBody,
+  ids,
+  partnerBody,
+  startReceiver,
+  verifySigned,
+  waitFor,
+  type Received,
+} from "./test-helpers";
 
 type Fake = Awaited<ReturnType<typeof startFakeWechatPay>>;
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

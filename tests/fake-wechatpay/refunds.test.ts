@@ -36,7 +36,10 @@ async function paidOrder(amounts = [1000, 230]) {
 }
 let n = 0;
 const refundNo = () => `R${Date.now().toString(36)}${++n}`;
-function refundBody(s: Body, o: Partial<{ refund: number; no: string; notify: string | null; sub_mchid: string | null; total: number }> = {}) {
+function refundBody(
+  s: Body,
+  o: Partial<{ refund: number; no: string; notify: string | null; sub_mchid: string | null; total: number }> = {},
+) {
   return {
     ...(o.sub_mchid === null ? {} : { sub_mchid: o.sub_mchid ?? s.sub_mchid }),
     out_trade_no: s.out_trade_no,
@@ -53,7 +56,13 @@ describe("apply (§14.1)", () => {
     const r = await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 400 }));
     expect(r.status, r.text).toBe(200);
     verifySigned(r.headers, r.raw);
-    expect(r.json).toMatchObject({ status: "PROCESSING", out_trade_no: subs[0]!.out_trade_no, transaction_id: subs[0]!.transaction_id, amount: { refund: 400, total: 1000 }, channel: "ORIGINAL" });
+    expect(r.json).toMatchObject({
+      status: "PROCESSING",
+      out_trade_no: subs[0]!.out_trade_no,
+      transaction_id: subs[0]!.transaction_id,
+      amount: { refund: 400, total: 1000 },
+      channel: "ORIGINAL",
+    });
     expect(r.json.success_time).toBeUndefined();
     const q = await call(fake.url, "GET", `/v3/combine-transactions/out-trade-no/${b.combine_out_trade_no}`);
     expect(q.json.sub_orders.map((s: Body) => s.trade_state)).toEqual(["REFUND", "SUCCESS"]);
@@ -119,7 +128,8 @@ describe("apply (§14.1)", () => {
 
   it("the 51st refund of one sub-order → 400 INVALID_REQUEST", async () => {
     const { subs } = await paidOrder([100, 100]);
-    for (let i = 0; i < 50; i++) expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1, notify: null }))).status).toBe(200);
+    for (let i = 0; i < 50; i++)
+      expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1, notify: null }))).status).toBe(200);
     const r = await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1, notify: null }));
     expect([r.status, r.json.code]).toEqual([400, "INVALID_REQUEST"]);
     expect(r.json.message).toContain("50");
@@ -164,7 +174,12 @@ describe("result, notification, query (§14.2, §14.4)", () => {
     const got = await waitFor(() => receiver.received[0]);
     verifySigned(got.headers, got.body);
     const env = JSON.parse(got.body.toString("utf8"));
-    expect(env).toMatchObject({ event_type: "REFUND.SUCCESS", summary: "退款成功", resource_type: "encrypt-resource", resource: { original_type: "refund", associated_data: "refund", algorithm: "AEAD_AES_256_GCM" } });
+    expect(env).toMatchObject({
+      event_type: "REFUND.SUCCESS",
+      summary: "退款成功",
+      resource_type: "encrypt-resource",
+      resource: { original_type: "refund", associated_data: "refund", algorithm: "AEAD_AES_256_GCM" },
+    });
     const plain = JSON.parse(decrypt(env.resource));
     expect(plain).toMatchObject({
       sp_mchid: ids.combineMchid,
@@ -191,7 +206,11 @@ describe("result, notification, query (§14.2, §14.4)", () => {
     await control(fake.url, `/refunds/${body.out_refund_no}/result`, { status: "abnormal" });
     const ok = await control(fake.url, `/refunds/${body.out_refund_no}/result`, { status: "success" });
     expect(ok.refund).toMatchObject({ status: "SUCCESS", channel: "OTHER_BANKCARD" });
-    const res = await fetch(`${fake.url}/__fake/refunds/${body.out_refund_no}/result`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"status":"closed"}' });
+    const res = await fetch(`${fake.url}/__fake/refunds/${body.out_refund_no}/result`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"status":"closed"}',
+    });
     expect(res.status).toBe(409);
     await waitFor(() => receiver.received.length >= 2);
     const events = receiver.received.map((r) => JSON.parse(r.body.toString("utf8")).event_type);
@@ -269,7 +288,11 @@ describe("bill (§14.7)", () => {
     const apply = await call(fake.url, "GET", `/v3/bill/tradebill?bill_date=${today}&bill_type=ALL`);
     expect(apply.status, apply.text).toBe(200);
     const file = await call(fake.url, "GET", new URL(apply.json.download_url).pathname + new URL(apply.json.download_url).search);
-    const lines = file.raw.toString("utf8").replace(/^\uFEFF/, "").trim().split("\r\n");
+    const lines = file.raw
+      .toString("utf8")
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
     const head = lines[0]!.split(",");
     const rows = lines.slice(1, -2).map((l) => Object.fromEntries(l.split(",").map((v, i) => [head[i], v.replace(/^`/, "")])));
     expect(rows).toHaveLength(4);
@@ -294,9 +317,21 @@ describe("bill (§14.7)", () => {
     // The summary's numbers come in varying exact decimal forms ("4" or "4.0", "12.30" or "12.3"): compare
     // them as exact decimals, trailing zeros after the point removed (never through floats).
     const exact = (v: string) => (v.includes(".") ? v.replace(/0+$/, "").replace(/\.$/, "") : v);
-    const sums = Object.fromEntries(lines.at(-1)!.split(",").map((v, i) => [sumHead[i], exact(v.replace(/^`/, ""))]));
+    const sums = Object.fromEntries(
+      lines
+        .at(-1)!
+        .split(",")
+        .map((v, i) => [sumHead[i], exact(v.replace(/^`/, ""))]),
+    );
     // fees: 6 + 1 (2.30 → 0.0138 → 1 fen) − 3 − 0 (0.30 → 0.0018 → 0 fen) = 4 fen
-    expect(sums).toMatchObject({ 总交易单数: "4", 应结订单总金额: "12.3", 退款总金额: "5.3", 申请退款总金额: "5.3", 订单总金额: "12.3", 手续费总金额: "0.04" });
+    expect(sums).toMatchObject({
+      总交易单数: "4",
+      应结订单总金额: "12.3",
+      退款总金额: "5.3",
+      申请退款总金额: "5.3",
+      订单总金额: "12.3",
+      手续费总金额: "0.04",
+    });
   });
 });
 

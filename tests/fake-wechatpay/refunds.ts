@@ -95,21 +95,33 @@ export function handleRefundCreate(ctx: FakeContext, call: ApiCall): ApiResult {
   const parsed = refundSchema.safeParse(raw);
   if (!parsed.success) throw zodToParamError(parsed.error, raw);
   const b = parsed.data;
-  if (b.transaction_id === undefined && b.out_trade_no === undefined) throw paramError("/out_trade_no", "transaction_id or out_trade_no is required");
+  if (b.transaction_id === undefined && b.out_trade_no === undefined)
+    throw paramError("/out_trade_no", "transaction_id or out_trade_no is required");
   if (b.notify_url !== undefined) {
     const issue = notifyUrlIssue(b.notify_url);
     if (issue) throw paramError("/notify_url", issue, b.notify_url);
   }
   const sp = call.callerMchid === ctx.keys.combineMchid;
   // §14.5 PARAM_ERROR texts: the SP must name the store, a direct merchant must not.
-  if (sp && b.sub_mchid === undefined) throw new ApiError(400, "PARAM_ERROR", "受理机构必须传入sub_mch_id", { field: "/sub_mchid", location: "body", issue: "required in partner mode" });
-  if (!sp && b.sub_mchid !== undefined) throw new ApiError(400, "PARAM_ERROR", "普通商户不允许传sub_mch_id", { field: "/sub_mchid", location: "body", issue: "not allowed in direct mode" });
+  if (sp && b.sub_mchid === undefined)
+    throw new ApiError(400, "PARAM_ERROR", "受理机构必须传入sub_mch_id", {
+      field: "/sub_mchid",
+      location: "body",
+      issue: "required in partner mode",
+    });
+  if (!sp && b.sub_mchid !== undefined)
+    throw new ApiError(400, "PARAM_ERROR", "普通商户不允许传sub_mch_id", {
+      field: "/sub_mchid",
+      location: "body",
+      issue: "not allowed in direct mode",
+    });
 
   const found = findSubOrder(ctx, call.callerMchid, b);
   if (!found) throw new ApiError(404, "RESOURCE_NOT_EXISTS", "订单号不存在");
   const { order, sub } = found;
   if (sp && sub.sub_mchid !== b.sub_mchid) throw new ApiError(404, "RESOURCE_NOT_EXISTS", "子商户号和订单信息不匹配");
-  if (!isPaidState(sub.trade_state) || sub.transaction_id === undefined) throw new ApiError(404, "RESOURCE_NOT_EXISTS", "订单不存在或尚未支付，不能退款");
+  if (!isPaidState(sub.trade_state) || sub.transaction_id === undefined)
+    throw new ApiError(404, "RESOURCE_NOT_EXISTS", "订单不存在或尚未支付，不能退款");
 
   const key = refundKey(call.callerMchid, b.out_refund_no);
   const canonical = canonicalJson(b);
@@ -121,9 +133,15 @@ export function handleRefundCreate(ctx: FakeContext, call: ApiCall): ApiResult {
     }
     return { status: 200, json: refundView(existing) };
   }
-  if (b.amount.total !== sub.total_amount) throw new ApiError(400, "INVALID_REQUEST", "订单金额与原订单金额不一致", { field: "/amount/total", location: "body", value: b.amount.total });
+  if (b.amount.total !== sub.total_amount)
+    throw new ApiError(400, "INVALID_REQUEST", "订单金额与原订单金额不一致", {
+      field: "/amount/total",
+      location: "body",
+      value: b.amount.total,
+    });
   const earlier = refundsOf(ctx, sub.out_trade_no);
-  if (earlier.length >= MAX_REFUNDS_PER_SUB_ORDER) throw new ApiError(400, "INVALID_REQUEST", "退款次数超过限制（每笔订单最多50次部分退款）");
+  if (earlier.length >= MAX_REFUNDS_PER_SUB_ORDER)
+    throw new ApiError(400, "INVALID_REQUEST", "退款次数超过限制（每笔订单最多50次部分退款）");
   const committed = earlier.filter((r) => r.status !== "CLOSED").reduce((sum, r) => sum + r.refund, 0);
   if (committed + b.amount.refund > sub.total_amount) throw new ApiError(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额");
   const now = ctx.clock.now();
@@ -179,7 +197,12 @@ export function handleRefundQuery(ctx: FakeContext, call: ApiCall): ApiResult {
   for (const k of q.keys()) if (k !== "sub_mchid") throw paramError(k, `unknown query parameter "${k}"`, undefined, "query");
   const subMchid = q.get("sub_mchid") ?? undefined;
   const sp = call.callerMchid === ctx.keys.combineMchid;
-  if (sp && subMchid === undefined) throw new ApiError(400, "PARAM_ERROR", "受理机构必须传入sub_mch_id", { field: "sub_mchid", location: "query", issue: "required in partner mode" });
+  if (sp && subMchid === undefined)
+    throw new ApiError(400, "PARAM_ERROR", "受理机构必须传入sub_mch_id", {
+      field: "sub_mchid",
+      location: "query",
+      issue: "required in partner mode",
+    });
   const r = ctx.store.refunds.get(refundKey(call.callerMchid, no));
   if (!r || (sp && r.sub_mchid !== subMchid)) throw new ApiError(404, "RESOURCE_NOT_EXISTS", "退款单号错误或退款单状态不正确");
   return { status: 200, json: refundView(r) };
@@ -213,7 +236,8 @@ export function setRefundResult(ctx: FakeContext, r: FakeRefund, status: "SUCCES
     const order = ctx.store.orders.get(r.orderKey);
     const sub = order?.sub_orders.find((s) => s.out_trade_no === r.out_trade_no);
     const store = sub ? storeOf(sub) : undefined;
-    if (store !== undefined && ctx.store.balances.has(store)) ctx.store.balances.set(store, (ctx.store.balances.get(store) ?? 0) + r.refund);
+    if (store !== undefined && ctx.store.balances.has(store))
+      ctx.store.balances.set(store, (ctx.store.balances.get(store) ?? 0) + r.refund);
   }
   r.status = status;
   ctx.log(`refund ${r.out_refund_no} → ${status}`);
@@ -274,7 +298,11 @@ export function refundCallSubjects(ctx: FakeContext, rawPath: string, body: Buff
       const b = JSON.parse(body.toString("utf8")) as { out_trade_no?: unknown; transaction_id?: unknown; out_refund_no?: unknown };
       if (typeof b.out_refund_no === "string") outRefundNo = b.out_refund_no;
       for (const order of ctx.store.orders.values()) {
-        if (order.sub_orders.some((s) => s.out_trade_no === b.out_trade_no || (s.transaction_id !== undefined && s.transaction_id === b.transaction_id))) {
+        if (
+          order.sub_orders.some(
+            (s) => s.out_trade_no === b.out_trade_no || (s.transaction_id !== undefined && s.transaction_id === b.transaction_id),
+          )
+        ) {
           out.push(order.combine_out_trade_no);
         }
       }

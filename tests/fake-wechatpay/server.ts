@@ -70,7 +70,11 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     [keys.combineMchid, { mchid: keys.combineMchid, serialNo: keys.merchantSerialNo, publicKey: keys.merchantPublicKey }],
   ]);
   for (const m of opts.extraMerchants ?? []) {
-    merchants.set(m.mchid, { mchid: m.mchid, serialNo: m.serialNo, publicKey: typeof m.publicKey === "string" ? createPublicKey(m.publicKey) : m.publicKey });
+    merchants.set(m.mchid, {
+      mchid: m.mchid,
+      serialNo: m.serialNo,
+      publicKey: typeof m.publicKey === "string" ? createPublicKey(m.publicKey) : m.publicKey,
+    });
   }
 
   const clock = new BusinessClock();
@@ -116,7 +120,12 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     if (rawPath === CASHIER_PATH || rawPath === CASHIER_CONFIRM_PATH) return void done(handleCashier(ctx, req, res));
     if (rawPath.startsWith("/v3/")) return void done(api.handle(req, res));
     if (rawPath === "/" && req.method === "GET") {
-      return sendJson(res, 200, { service: "fake WeChat Pay APIv3 (TEST ONLY)", verifyMode: mode, h5Domains: ctx.h5Domains, readme: "tests/fake-wechatpay/README.md" });
+      return sendJson(res, 200, {
+        service: "fake WeChat Pay APIv3 (TEST ONLY)",
+        verifyMode: mode,
+        h5Domains: ctx.h5Domains,
+        readme: "tests/fake-wechatpay/README.md",
+      });
     }
     sendJson(res, 404, { code: "NOT_FOUND", message: "请求的资源不存在" });
   });

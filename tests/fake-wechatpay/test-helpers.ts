@@ -5,7 +5,16 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { testApiV3Key, testKeyFiles, testKeys } from "../support/test-identity";
-import { createDecipheriv, createPrivateKey, createPublicKey, createSign, createVerify, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
+import {
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  createSign,
+  createVerify,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from "node:crypto";
 
 const read = (f: keyof typeof testKeyFiles) => fs.readFileSync(testKeyFiles[f], "utf8");
 
@@ -26,7 +35,13 @@ export interface Signer {
 export const defaultSigner: Signer = { mchid: ids.combineMchid, serial: ids.merchantSerialNo, key: merchantKey };
 
 /** §1.1–1.3 written out by hand. */
-export function authorization(method: string, url: string, body: string, s: Signer = defaultSigner, o: { timestamp?: number; nonce?: string } = {}): string {
+export function authorization(
+  method: string,
+  url: string,
+  body: string,
+  s: Signer = defaultSigner,
+  o: { timestamp?: number; nonce?: string } = {},
+): string {
   const ts = String(o.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = o.nonce ?? randomBytes(16).toString("hex").toUpperCase();
   const signer = createSign("RSA-SHA256");
@@ -89,7 +104,8 @@ export function verifySigned(headers: Headers | Record<string, string | string[]
   if (get("Wechatpay-Signature-Type") !== "WECHATPAY2-SHA256-RSA2048") throw new Error("bad signature type");
   if (sig.startsWith("WECHATPAY/SIGNTEST/")) throw new Error("signature probe");
   if (Math.abs(Date.now() / 1000 - Number(ts)) >= maxSkewS) throw new Error("stale timestamp");
-  const key = serial === ids.wechatpayPublicKeyId ? wechatpayPublicKey : serial === ids.platformCertificateSerialNo ? platformPublicKey : undefined;
+  const key =
+    serial === ids.wechatpayPublicKeyId ? wechatpayPublicKey : serial === ids.platformCertificateSerialNo ? platformPublicKey : undefined;
   if (!key) throw new Error(`unknown serial ${serial}`);
   const v = createVerify("RSA-SHA256");
   v.update(Buffer.concat([Buffer.from(`${ts}\n${nonce}\n`), body, Buffer.from("\n")]));
@@ -183,7 +199,11 @@ export function partnerBody(o: { combineNo?: string; notifyUrl?: string; amounts
     combine_appid: ids.combineAppid,
     combine_mchid: ids.combineMchid,
     combine_out_trade_no: combineNo,
-    scene_info: { payer_client_ip: "203.0.113.7", device_id: "WEB0001", h5_info: { type: "Wap", app_name: "测试商城", app_url: "https://shop.example.com" } },
+    scene_info: {
+      payer_client_ip: "203.0.113.7",
+      device_id: "WEB0001",
+      h5_info: { type: "Wap", app_name: "测试商城", app_url: "https://shop.example.com" },
+    },
     sub_orders: amounts.map((a, i) => ({
       mchid: ids.combineMchid,
       sub_mchid: sub(i).subMchid,
@@ -212,16 +232,22 @@ interface CloseSource {
   combine_appid: string;
   sub_orders: { mchid: string; out_trade_no: string; sub_mchid?: string }[];
 }
-export function closeBody(b: CloseSource | Record<string, any>): CloseSource { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function closeBody(b: CloseSource | Record<string, unknown>): CloseSource {
   const src = b as CloseSource;
   return {
     combine_appid: src.combine_appid,
-    sub_orders: src.sub_orders.map((s) => ({ mchid: s.mchid, out_trade_no: s.out_trade_no, ...(s.sub_mchid ? { sub_mchid: s.sub_mchid } : {}) })),
+    sub_orders: src.sub_orders.map((s) => ({
+      mchid: s.mchid,
+      out_trade_no: s.out_trade_no,
+      ...(s.sub_mchid ? { sub_mchid: s.sub_mchid } : {}),
+    })),
   };
 }
 
 /** Control API call; throws on non-2xx unless allowError. */
-export async function control<T = any>(base: string, p: string, body?: unknown, method?: string): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// Tests read whatever shape each control route answers: `any` by default, a type where it helps.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function control<T = any>(base: string, p: string, body?: unknown, method?: string): Promise<T> {
   const res = await fetch(`${base}/__fake${p}`, {
     method: method ?? (body === undefined ? "GET" : "POST"),
     headers: body === undefined ? {} : { "content-type": "application/json" },
@@ -245,8 +271,19 @@ export function openCashier(h5Url: string, o: { referer?: string | null; userAge
 /** Submits the cashier's form (what tapping a button does). */
 export function submitCashier(base: string, html: string, action: "pay" | "cancel", userAgent = "Mozilla/5.0 Mobile") {
   const field = (n: string) => new RegExp(`name="${n}" value="([^"]*)"`).exec(html)?.[1] ?? "";
-  const unescape = (s: string) => s.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
-  const form = new URLSearchParams({ prepay_id: field("prepay_id"), package: field("package"), redirect_url: unescape(field("redirect_url")), action });
+  const unescape = (s: string) =>
+    s
+      .replace(/&amp;/g, "&")
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">");
+  const form = new URLSearchParams({
+    prepay_id: field("prepay_id"),
+    package: field("package"),
+    redirect_url: unescape(field("redirect_url")),
+    action,
+  });
   const formAction = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? "";
   return fetch(base + formAction, {
     method: "POST",

@@ -4,11 +4,25 @@ const CST_OFFSET_MS = 8 * 3600_000;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
-interface Parts { y: number; mo: number; d: number; h: number; mi: number; s: number }
+interface Parts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
 
 function cstParts(ms: number): Parts {
   const t = new Date(ms + CST_OFFSET_MS);
-  return { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes(), s: t.getUTCSeconds() };
+  return {
+    y: t.getUTCFullYear(),
+    mo: t.getUTCMonth() + 1,
+    d: t.getUTCDate(),
+    h: t.getUTCHours(),
+    mi: t.getUTCMinutes(),
+    s: t.getUTCSeconds(),
+  };
 }
 
 /** `2026-11-27T15:04:05+08:00` (§1.4). */

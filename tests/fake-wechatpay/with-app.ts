@@ -27,7 +27,10 @@ const fake = wantFake
       log: (line) => console.log(`[fake-wechatpay] ${line}`),
       // "manual": refunds stay PROCESSING until a test decides (refund-result); default: SUCCESS after 10 s × scale
       ...(process.env.FAKE_WECHATPAY_REFUND_DELAY_MS
-        ? { refundDelayMs: process.env.FAKE_WECHATPAY_REFUND_DELAY_MS === "manual" ? null : Number(process.env.FAKE_WECHATPAY_REFUND_DELAY_MS) }
+        ? {
+            refundDelayMs:
+              process.env.FAKE_WECHATPAY_REFUND_DELAY_MS === "manual" ? null : Number(process.env.FAKE_WECHATPAY_REFUND_DELAY_MS),
+          }
         : {}),
     })
   : undefined;

@@ -32,7 +32,10 @@ describe("admin API: stores and products", () => {
     expect(store).toEqual({ id: "store-1900000777", name: "新开的花店", subMchid: "1900000777", mchid: null, logoUrl: null, active: true });
     const patch = await admin(h, "PATCH", "/api/admin/stores/store-1900000777", { name: "花店", active: false });
     expect(patch.status).toBe(200);
-    const audit = await h.prisma.catalogAudit.findMany({ where: { entity: "STORE", entityId: "store-1900000777" }, orderBy: { id: "asc" } });
+    const audit = await h.prisma.catalogAudit.findMany({
+      where: { entity: "STORE", entityId: "store-1900000777" },
+      orderBy: { id: "asc" },
+    });
     expect(audit.map((a) => a.action)).toEqual(["CREATE", "UPDATE"]);
     expect(audit[1]!.actor).toMatch(/^admin#[A-Za-z0-9_-]{8}$/);
     expect(JSON.parse(audit[1]!.before!)).toEqual({ name: "新开的花店", active: true });
@@ -50,7 +53,12 @@ describe("admin API: stores and products", () => {
     ["fractional stock", "/api/admin/products", { sku: "P-1", name: "x", priceFen: 100, storeId: "chayu", stock: 1.5 }, "stock"],
     ["bad sku", "/api/admin/products", { sku: "P 1", name: "x", priceFen: 100, storeId: "chayu" }, "sku"],
     ["name over 60 characters", "/api/admin/products", { sku: "P-1", name: "茶".repeat(61), priceFen: 100, storeId: "chayu" }, "name"],
-    ["javascript: image", "/api/admin/products", { sku: "P-1", name: "x", priceFen: 100, storeId: "chayu", imageUrl: "javascript:alert(1)" }, "imageUrl"],
+    [
+      "javascript: image",
+      "/api/admin/products",
+      { sku: "P-1", name: "x", priceFen: 100, storeId: "chayu", imageUrl: "javascript:alert(1)" },
+      "imageUrl",
+    ],
     ["unknown store", "/api/admin/products", { sku: "P-1", name: "x", priceFen: 100, storeId: "nowhere" }, "storeId"],
   ])("400 naming the field: %s", async (_name, url, body, field) => {
     const res = await admin(h, "POST", url, body);
@@ -84,7 +92,10 @@ describe("admin API: stores and products", () => {
     expect((await h.call("POST", "/api/admin/products", { json: { sku: "P-2" } })).status).toBe(401);
     expect((await h.call("GET", "/api/admin/stores")).status).toBe(401);
     const cookie = `admin_session=${(await import("@/lib/admin/session")).createSessionValue(process.env.ADMIN_TOKEN!)}`;
-    const foreign = await h.call("POST", "/api/admin/stores", { json: { name: "x", subMchid: "1900000999" }, headers: { cookie, origin: "https://evil.example" } });
+    const foreign = await h.call("POST", "/api/admin/stores", {
+      json: { name: "x", subMchid: "1900000999" },
+      headers: { cookie, origin: "https://evil.example" },
+    });
     expect(foreign.status).toBe(403);
     const list = (await (await admin(h, "GET", "/api/admin/products?q=龙井")).json()) as { products: { sku: string }[] };
     expect(list.products.map((p) => p.sku)).toEqual(["TEA-LJ-50"]);
@@ -110,8 +121,14 @@ describe("admin API: stores and products", () => {
   });
 
   it("/api/products publishes stock only when low: 已售罄 (0), 仅剩 N (≤ 5), otherwise null", async () => {
-    const [soldOut, low, plenty, unlimited] = [await newProduct(h, 0), await newProduct(h, 5), await newProduct(h, 6), await newProduct(h, null)];
-    const products = ((await (await h.call("GET", "/api/products")).json()) as { products: { sku: string; stockLeft: number | null }[] }).products;
+    const [soldOut, low, plenty, unlimited] = [
+      await newProduct(h, 0),
+      await newProduct(h, 5),
+      await newProduct(h, 6),
+      await newProduct(h, null),
+    ];
+    const products = ((await (await h.call("GET", "/api/products")).json()) as { products: { sku: string; stockLeft: number | null }[] })
+      .products;
     const left = (sku: string) => products.find((p) => p.sku === sku)?.stockLeft;
     expect([left(soldOut), left(low), left(plenty), left(unlimited)]).toEqual([0, 5, null, null]);
     expect(await stockOf(h, plenty)).toBe(6);
@@ -155,7 +172,11 @@ describe("images", () => {
 describe("catalogue import / export", () => {
   const importFile = async (text: string, format: "json" | "csv", dryRun = false) =>
     (await import("@/lib/catalog/import")).importCatalogue(text, format, { dryRun });
-  const snapshot = async () => JSON.stringify([await h.prisma.store.findMany({ orderBy: { id: "asc" } }), await h.prisma.product.findMany({ orderBy: { sku: "asc" } })]);
+  const snapshot = async () =>
+    JSON.stringify([
+      await h.prisma.store.findMany({ orderBy: { id: "asc" } }),
+      await h.prisma.product.findMany({ orderBy: { sku: "asc" } }),
+    ]);
 
   const goodCsv = [
     "sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid",
@@ -166,7 +187,9 @@ describe("catalogue import / export", () => {
   it("a file with one bad row changes nothing and names every bad row by line", async () => {
     const before = await snapshot();
     const auditBefore = await h.prisma.catalogAudit.count();
-    const bad = goodCsv + "\nIMP-3,坏的价格,12.345,,true,102,,1900000205,导入店,imp-store,\nIMP-4,负库存,1.00,-2,true,103,,1900000205,导入店,imp-store,";
+    const bad =
+      goodCsv +
+      "\nIMP-3,坏的价格,12.345,,true,102,,1900000205,导入店,imp-store,\nIMP-4,负库存,1.00,-2,true,103,,1900000205,导入店,imp-store,";
     const plan = await importFile(bad, "csv");
     expect(plan.errors).toHaveLength(2);
     expect(plan.errors[0]).toMatch(/^line 4 \(IMP-3\): price: "12\.345"/);
@@ -186,14 +209,20 @@ describe("catalogue import / export", () => {
     const before = await snapshot();
     const dry = await importFile(goodCsv, "csv", true);
     expect(dry.errors).toEqual([]);
-    expect(dry.changes).toEqual(["+ store 1900000205 (imp-store) 导入店", "+ product IMP-1 导入商品一 ¥12.30 stock 5", "+ product IMP-2 导入商品二, 礼盒 ¥0.29"]);
+    expect(dry.changes).toEqual([
+      "+ store 1900000205 (imp-store) 导入店",
+      "+ product IMP-1 导入商品一 ¥12.30 stock 5",
+      "+ product IMP-2 导入商品二, 礼盒 ¥0.29",
+    ]);
     expect(await snapshot()).toBe(before);
 
     const real = await importFile(goodCsv, "csv");
     expect(real.created).toEqual({ stores: 1, products: 2 });
     const p2 = await h.prisma.product.findUniqueOrThrow({ where: { sku: "IMP-2" } });
     expect([p2.priceFen, p2.stock, p2.storeId]).toEqual([29, null, "imp-store"]);
-    expect(await h.prisma.catalogAudit.count({ where: { actor: "cli:catalog-import", entityId: { in: ["IMP-1", "IMP-2", "imp-store"] } } })).toBe(3);
+    expect(
+      await h.prisma.catalogAudit.count({ where: { actor: "cli:catalog-import", entityId: { in: ["IMP-1", "IMP-2", "imp-store"] } } }),
+    ).toBe(3);
 
     const again = await importFile(goodCsv, "csv");
     expect(again.changes).toEqual([]);

@@ -7,7 +7,13 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const threeStores = { items: [{ sku: "TEA-LJ-50", quantity: 2 }, { sku: "BAK-TS-01", quantity: 1 }, { sku: "STA-PEN-3", quantity: 3 }] };
+const threeStores = {
+  items: [
+    { sku: "TEA-LJ-50", quantity: 2 },
+    { sku: "BAK-TS-01", quantity: 1 },
+    { sku: "STA-PEN-3", quantity: 3 },
+  ],
+};
 const orderCount = () => h.prisma.order.count();
 
 async function expectRejected(res: Response, status: number, code?: string) {
@@ -54,11 +60,7 @@ describe("POST /api/checkout", () => {
       400,
       "INVALID_REQUEST",
     );
-    await expectRejected(
-      await h.call("POST", "/api/checkout", { json: { ...threeStores, totalFen: 1 } }),
-      400,
-      "INVALID_REQUEST",
-    );
+    await expectRejected(await h.call("POST", "/api/checkout", { json: { ...threeStores, totalFen: 1 } }), 400, "INVALID_REQUEST");
     expect(await orderCount()).toBe(before);
   });
 
@@ -72,7 +74,16 @@ describe("POST /api/checkout", () => {
     ["empty cart", { items: [] }, "INVALID_REQUEST"],
     ["no items", {}, "INVALID_REQUEST"],
     ["array body", [], "INVALID_REQUEST"],
-    ["sum of duplicate lines over 99", { items: [{ sku: "TEA-LJ-50", quantity: 60 }, { sku: "TEA-LJ-50", quantity: 60 }] }, "INVALID_REQUEST"],
+    [
+      "sum of duplicate lines over 99",
+      {
+        items: [
+          { sku: "TEA-LJ-50", quantity: 60 },
+          { sku: "TEA-LJ-50", quantity: 60 },
+        ],
+      },
+      "INVALID_REQUEST",
+    ],
   ])("rejects %s with a 4xx JSON error and no order row", async (_name, json, code) => {
     const before = await orderCount();
     await expectRejected(await h.call("POST", "/api/checkout", { json }), 400, code);

@@ -5,7 +5,13 @@ import http from "node:http";
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWechatPayClient, deriveCombineState, WechatPayBillHashError, type CombineNotification, type WechatPayClient } from "@/lib/wechatpay";
+import {
+  createWechatPayClient,
+  deriveCombineState,
+  WechatPayBillHashError,
+  type CombineNotification,
+  type WechatPayClient,
+} from "@/lib/wechatpay";
 import { startFakeWechatPay } from "../fake-wechatpay/server";
 import { testApiV3Key, testKeyFiles, testKeys } from "../support/test-identity";
 import { eventually } from "./harness";
@@ -48,7 +54,9 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
       merchantSerialNo: testKeys.merchantSerialNo,
       merchantPrivateKey: fs.readFileSync(testKeyFiles.merchantPrivateKey, "utf8"),
       apiV3Key: testApiV3Key,
-      publicKey: use.publicKey ? { id: testKeys.wechatpayPublicKeyId, key: fs.readFileSync(testKeyFiles.wechatpayPublicKey, "utf8") } : undefined,
+      publicKey: use.publicKey
+        ? { id: testKeys.wechatpayPublicKeyId, key: fs.readFileSync(testKeyFiles.wechatpayPublicKey, "utf8") }
+        : undefined,
       platformCertificates: use.certificates ? { enabled: true } : undefined,
       retry: { maxAttempts: 2, baseDelayMs: 5 },
     });
@@ -81,9 +89,17 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
     expect(h5_url).toContain("/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=");
     expect(requestId).toBeTruthy();
 
-    const res = await fetch(`${fake.url}/__fake/orders/${paid}/pay`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    const res = await fetch(`${fake.url}/__fake/orders/${paid}/pay`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(200);
-    const got = await eventually(async () => received.find((r) => r.notification?.resource && (r.notification.resource as { combine_out_trade_no?: string }).combine_out_trade_no === paid));
+    const got = await eventually(async () =>
+      received.find(
+        (r) => r.notification?.resource && (r.notification.resource as { combine_out_trade_no?: string }).combine_out_trade_no === paid,
+      ),
+    );
     const n = got.notification!;
     expect(n.kind).toBe("combine_transaction");
     if (n.kind !== "combine_transaction") return;
@@ -102,14 +118,20 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
     expect(deriveCombineState((await client.combineQuery(other)).sub_orders)).toBe("pending");
     const closeBody = {
       combine_appid: testKeys.combineAppid,
-      sub_orders: testKeys.subMerchants.slice(0, 2).map((m, i) => ({ mchid: testKeys.combineMchid, sub_mchid: m.subMchid, out_trade_no: `${other}-${i + 1}` })),
+      sub_orders: testKeys.subMerchants
+        .slice(0, 2)
+        .map((m, i) => ({ mchid: testKeys.combineMchid, sub_mchid: m.subMchid, out_trade_no: `${other}-${i + 1}` })),
     };
     expect(await client.combineClose(other, closeBody)).toMatchObject({ alreadyClosed: false });
     expect(await client.combineClose(other, closeBody)).toMatchObject({ alreadyClosed: true });
     expect(deriveCombineState((await client.combineQuery(other)).sub_orders)).toBe("closed");
 
     // The bill for a day exists from 10:00 the next morning (Beijing time).
-    await fetch(`${fake.url}/__fake/clock`, { method: "POST", body: JSON.stringify({ advanceSeconds: 36 * 3600 }), headers: { "content-type": "application/json" } });
+    await fetch(`${fake.url}/__fake/clock`, {
+      method: "POST",
+      body: JSON.stringify({ advanceSeconds: 36 * 3600 }),
+      headers: { "content-type": "application/json" },
+    });
     const successDay = q.sub_orders![0]!.success_time!.slice(0, 10);
     const bill = await client.applyTradeBill({ bill_date: successDay, bill_type: "ALL", tar_type: "GZIP" });
     expect(bill.hash_type).toBe("SHA1");
@@ -117,7 +139,11 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
     expect(text).toContain(`\`${paid}-1`);
     expect(text).toContain(`\`${paid}-2`);
 
-    await fetch(`${fake.url}/__fake/bills/overrides`, { method: "POST", body: JSON.stringify({ tamperNextDownload: true }), headers: { "content-type": "application/json" } });
+    await fetch(`${fake.url}/__fake/bills/overrides`, {
+      method: "POST",
+      body: JSON.stringify({ tamperNextDownload: true }),
+      headers: { "content-type": "application/json" },
+    });
     const again = await client.applyTradeBill({ bill_date: successDay, bill_type: "ALL", tar_type: "GZIP" });
     await expect(client.downloadBill(again, { tarType: "GZIP" })).rejects.toBeInstanceOf(WechatPayBillHashError);
   });

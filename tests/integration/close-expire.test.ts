@@ -61,7 +61,9 @@ describe("close and expiry (partner mode)", () => {
     const { orderNo } = await newOrder(h);
     await h.prisma.order.update({ where: { orderNo }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await h.call("POST", "/api/cron/close-expired")).status).toBe(401);
-    expect((await h.call("POST", "/api/cron/close-expired", { headers: { authorization: "Bearer wrong-token-0123456789" } })).status).toBe(401);
+    expect((await h.call("POST", "/api/cron/close-expired", { headers: { authorization: "Bearer wrong-token-0123456789" } })).status).toBe(
+      401,
+    );
     expect(await status(orderNo)).toBe("PENDING");
     const res = await h.call("POST", "/api/cron/close-expired", { headers: { authorization: `Bearer ${process.env.ADMIN_TOKEN}` } });
     expect(res.status).toBe(200);
@@ -97,4 +99,3 @@ describe("close and expiry (partner mode)", () => {
     expect(fresh.payUrl).toContain("&redirect_url=");
   });
 });
-

@@ -13,8 +13,17 @@ const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 export async function totalRows(h: Harness): Promise<number> {
   const p = h.prisma;
   const counts = await Promise.all([
-    p.order.count(), p.subOrder.count(), p.orderLine.count(), p.paymentEvent.count(), p.product.count(), p.store.count(),
-    p.billImport.count(), p.billRow.count(), p.junkNotificationCounter.count(), p.rateLimitCounter.count(), p.revokedAdminSession.count(),
+    p.order.count(),
+    p.subOrder.count(),
+    p.orderLine.count(),
+    p.paymentEvent.count(),
+    p.product.count(),
+    p.store.count(),
+    p.billImport.count(),
+    p.billRow.count(),
+    p.junkNotificationCounter.count(),
+    p.rateLimitCounter.count(),
+    p.revokedAdminSession.count(),
   ]);
   return counts.reduce((a, b) => a + b, 0);
 }
@@ -37,7 +46,10 @@ async function fakeCalls(h: Harness, match: (r: { method: string; path: string }
 }
 
 const signIn = (h: Harness, token: string, ip: string) =>
-  h.call("POST", "/api/admin/session", { body: new URLSearchParams({ token, next: "/admin" }), headers: { "x-forwarded-for": ip, cookie: "" } });
+  h.call("POST", "/api/admin/session", {
+    body: new URLSearchParams({ token, next: "/admin" }),
+    headers: { "x-forwarded-for": ip, cookie: "" },
+  });
 
 export function hardeningTests(harness: () => Harness) {
   // --- 1. junk notifications ---
@@ -56,7 +68,10 @@ export function hardeningTests(harness: () => Harness) {
     expect(await h.prisma.paymentEvent.count()).toBe(eventsBefore);
     // one bucket per reason per minute: the run may straddle a minute boundary
     expect((await totalRows(h)) - rowsBefore).toBeLessThanOrEqual(2);
-    const counted = await h.prisma.junkNotificationCounter.aggregate({ _sum: { count: true }, where: { reason: { startsWith: "signature:" } } });
+    const counted = await h.prisma.junkNotificationCounter.aggregate({
+      _sum: { count: true },
+      where: { reason: { startsWith: "signature:" } },
+    });
     expect(counted._sum.count).toBeGreaterThanOrEqual(1000);
     expect((await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe("PENDING");
   });
@@ -190,7 +205,13 @@ export function hardeningTests(harness: () => Harness) {
     const now = new Date();
     const tries = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        beginAttempt([{ key: `${key}:ip:${i}`, limit: 10, windowSeconds: 60 }, { key, limit: 5, windowSeconds: 60 }], now).then(
+        beginAttempt(
+          [
+            { key: `${key}:ip:${i}`, limit: 10, windowSeconds: 60 },
+            { key, limit: 5, windowSeconds: 60 },
+          ],
+          now,
+        ).then(
           () => "ok",
           (e: { code?: string }) => e.code,
         ),
@@ -259,7 +280,12 @@ export function hardeningTests(harness: () => Harness) {
     const h = harness();
     const key = `reuse-${randomBytes(6).toString("hex")}`;
     const { orderNo } = await newOrder(h, key);
-    const other = { items: [{ sku: "TEA-BC-100", quantity: 2 }, { sku: "BAK-CK-02", quantity: 1 }] };
+    const other = {
+      items: [
+        { sku: "TEA-BC-100", quantity: 2 },
+        { sku: "BAK-CK-02", quantity: 1 },
+      ],
+    };
     const res = await h.call("POST", "/api/checkout", { json: other, headers: { "idempotency-key": key } });
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", message: expect.any(String) });
@@ -282,7 +308,10 @@ export function hardeningTests(harness: () => Harness) {
         c.enqueue(chunk);
       },
     });
-    const res = await h.call("POST", "/api/wechatpay/notify", { body: stream, headers: { "content-type": "application/json", origin: "" } });
+    const res = await h.call("POST", "/api/wechatpay/notify", {
+      body: stream,
+      headers: { "content-type": "application/json", origin: "" },
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE", message: expect.any(String) });
     expect(pulled).toBeLessThanOrEqual(64 * 1024 + 3 * chunk.byteLength);
@@ -291,8 +320,16 @@ export function hardeningTests(harness: () => Harness) {
   it("a declared Content-Length over the cap → 413 before any byte is read; checkout and sign-in are capped too", async () => {
     const h = harness();
     let pulled = 0;
-    const stream = new ReadableStream<Uint8Array>({ pull(c) { pulled += 1; c.enqueue(new Uint8Array(1024)); } });
-    const res = await h.call("POST", "/api/wechatpay/notify", { body: stream, headers: { "content-length": String(200 * 1024 * 1024), origin: "" } });
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled += 1;
+        c.enqueue(new Uint8Array(1024));
+      },
+    });
+    const res = await h.call("POST", "/api/wechatpay/notify", {
+      body: stream,
+      headers: { "content-length": String(200 * 1024 * 1024), origin: "" },
+    });
     expect(res.status).toBe(413);
     expect(pulled).toBeLessThanOrEqual(1); // a ReadableStream may pre-pull one chunk into its queue
     const bigCart = JSON.stringify({ items: RACE_CART.items, pad: "x".repeat(100 * 1024) });

@@ -97,7 +97,12 @@ export async function startHarness(
   });
   Object.assign(
     process.env,
-    testAppEnv({ wechatpayBaseUrl: fake.url, appBaseUrl: appUrl, databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label), mode: opts.mode }),
+    testAppEnv({
+      wechatpayBaseUrl: fake.url,
+      appBaseUrl: appUrl,
+      databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label),
+      mode: opts.mode,
+    }),
   );
   const { prisma } = await import("@/lib/db");
   const jar = new Map<string, string>();

@@ -28,7 +28,10 @@ function checkoutFrom(ua: string, items: { sku: string; quantity: number }[], co
 }
 const tokenOf = (resumeUrl: string) => new URL(resumeUrl).searchParams.get("resume")!;
 const cookieFrom = (res: Response) => res.headers.get("set-cookie")!.split(";")[0]!;
-const prepays = async () => (await h.control<{ method: string; path: string }[]>("/requests")).filter((r) => r.method === "POST" && r.path.includes("combine-transactions/h5"));
+const prepays = async () =>
+  (await h.control<{ method: string; path: string }[]>("/requests")).filter(
+    (r) => r.method === "POST" && r.path.includes("combine-transactions/h5"),
+  );
 // Far-apart instants give each rate-limit test its own empty window.
 const LIMITS = { ttlHours: 24, maxPerMinute: 2, maxLive: 3 };
 
@@ -36,7 +39,10 @@ describe("POST /api/checkout from an in-app browser", () => {
   it("answers 409 OPEN_IN_BROWSER with an absolute resume URL; creates no order and sends nothing to WeChat", async () => {
     const ordersBefore = await h.prisma.order.count();
     const prepaysBefore = (await prepays()).length;
-    const res = await checkoutFrom(WECHAT_UA, [{ sku: "TEA-LJ-50", quantity: 2 }, { sku: "BAK-TS-01", quantity: 1 }]);
+    const res = await checkoutFrom(WECHAT_UA, [
+      { sku: "TEA-LJ-50", quantity: 2 },
+      { sku: "BAK-TS-01", quantity: 1 },
+    ]);
     expect(res.status).toBe(409);
     const body = (await res.json()) as OpenInBrowser;
     expect(body.code).toBe("OPEN_IN_BROWSER");
@@ -45,9 +51,21 @@ describe("POST /api/checkout from an in-app browser", () => {
     expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
     expect(await h.prisma.order.count()).toBe(ordersBefore);
     expect((await prepays()).length).toBe(prepaysBefore);
-    expect(res.headers.get("set-cookie")).toMatch(/^cart_draft=[A-Za-z0-9_-]{43}; Path=\/api\/checkout; Max-Age=\d+; HttpOnly; SameSite=Lax/);
+    expect(res.headers.get("set-cookie")).toMatch(
+      /^cart_draft=[A-Za-z0-9_-]{43}; Path=\/api\/checkout; Max-Age=\d+; HttpOnly; SameSite=Lax/,
+    );
     // The same cart from a real browser does reach WeChat (so the counts above can see a prepay).
-    expect((await checkoutFrom("Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1", [{ sku: "TEA-LJ-50", quantity: 2 }, { sku: "BAK-TS-01", quantity: 1 }])).status).toBe(201);
+    expect(
+      (
+        await checkoutFrom(
+          "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+          [
+            { sku: "TEA-LJ-50", quantity: 2 },
+            { sku: "BAK-TS-01", quantity: 1 },
+          ],
+        )
+      ).status,
+    ).toBe(201);
     expect((await prepays()).length).toBe(prepaysBefore + 1);
   });
 
@@ -58,11 +76,20 @@ describe("POST /api/checkout from an in-app browser", () => {
   });
 
   it("stores only the token's hash, with the cart canonicalised (merged, sorted)", async () => {
-    const res = await checkoutFrom(WECHAT_UA, [{ sku: "STA-NB-A5", quantity: 1 }, { sku: "BAK-CK-02", quantity: 2 }, { sku: "STA-NB-A5", quantity: 2 }]);
+    const res = await checkoutFrom(WECHAT_UA, [
+      { sku: "STA-NB-A5", quantity: 1 },
+      { sku: "BAK-CK-02", quantity: 2 },
+      { sku: "STA-NB-A5", quantity: 2 },
+    ]);
     const token = tokenOf(((await res.json()) as OpenInBrowser).resumeUrl);
     const hash = createHash("sha256").update(token).digest("hex");
     const row = await h.prisma.cartDraft.findUniqueOrThrow({ where: { tokenHash: hash } });
-    expect(row.items).toBe(JSON.stringify([{ sku: "BAK-CK-02", quantity: 2 }, { sku: "STA-NB-A5", quantity: 3 }]));
+    expect(row.items).toBe(
+      JSON.stringify([
+        { sku: "BAK-CK-02", quantity: 2 },
+        { sku: "STA-NB-A5", quantity: 3 },
+      ]),
+    );
     const all = await h.prisma.cartDraft.findMany();
     expect(all.some((r) => r.tokenHash.includes(token) || r.items.includes(token))).toBe(false);
   });
@@ -106,14 +133,24 @@ describe("POST /api/checkout from an in-app browser", () => {
   it("quantities and line counts stay bounded (400 before anything is stored)", async () => {
     const rows = await h.prisma.cartDraft.count();
     expect((await checkoutFrom(WECHAT_UA, [{ sku: "TEA-LJ-50", quantity: 100 }])).status).toBe(400);
-    expect((await checkoutFrom(WECHAT_UA, [{ sku: "TEA-LJ-50", quantity: 60 }, { sku: "TEA-LJ-50", quantity: 60 }])).status).toBe(400);
+    expect(
+      (
+        await checkoutFrom(WECHAT_UA, [
+          { sku: "TEA-LJ-50", quantity: 60 },
+          { sku: "TEA-LJ-50", quantity: 60 },
+        ])
+      ).status,
+    ).toBe(400);
     const many = Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 }));
     expect((await checkoutFrom(WECHAT_UA, many)).status).toBe(400);
     expect(await h.prisma.cartDraft.count()).toBe(rows);
   });
 
   it("a foreign Origin is still refused before anything else", async () => {
-    const res = await h.call("POST", "/api/checkout", { json: { items: [{ sku: "TEA-LJ-50", quantity: 1 }] }, headers: { "user-agent": WECHAT_UA, origin: "https://evil.example" } });
+    const res = await h.call("POST", "/api/checkout", {
+      json: { items: [{ sku: "TEA-LJ-50", quantity: 1 }] },
+      headers: { "user-agent": WECHAT_UA, origin: "https://evil.example" },
+    });
     expect(res.status).toBe(403);
   });
 });
@@ -125,25 +162,38 @@ describe("draft limits (counted in the database)", () => {
     const now = new Date("2031-01-01T00:00:00Z");
     await saveCartDraft(items, { now, limits: LIMITS });
     await saveCartDraft(items, { now: new Date(now.getTime() + 1000), limits: LIMITS });
-    await expect(saveCartDraft(items, { now: new Date(now.getTime() + 2000), limits: LIMITS })).rejects.toMatchObject({ code: "RATE_LIMITED", status: 429 });
+    await expect(saveCartDraft(items, { now: new Date(now.getTime() + 2000), limits: LIMITS })).rejects.toMatchObject({
+      code: "RATE_LIMITED",
+      status: 429,
+    });
     await expect(saveCartDraft(items, { now: new Date(now.getTime() + 61_000), limits: LIMITS })).resolves.toMatchObject({ reused: false });
   });
 
   it("at most maxLive unused, unexpired drafts in total", async () => {
     const now = new Date("2032-01-01T00:00:00Z");
     for (let i = 0; i < 3; i++) await saveCartDraft(items, { now: new Date(now.getTime() + i * 120_000), limits: LIMITS });
-    await expect(saveCartDraft(items, { now: new Date(now.getTime() + 10 * 60_000), limits: LIMITS })).rejects.toMatchObject({ code: "RATE_LIMITED" });
+    await expect(saveCartDraft(items, { now: new Date(now.getTime() + 10 * 60_000), limits: LIMITS })).rejects.toMatchObject({
+      code: "RATE_LIMITED",
+    });
     // Once they expire, there is room again.
-    await expect(saveCartDraft(items, { now: new Date(now.getTime() + 25 * 3_600_000), limits: LIMITS })).resolves.toMatchObject({ reused: false });
+    await expect(saveCartDraft(items, { now: new Date(now.getTime() + 25 * 3_600_000), limits: LIMITS })).resolves.toMatchObject({
+      reused: false,
+    });
   });
 });
 
 describe("opening a resume link", () => {
   it("restores exactly the saved cart once; the second open says it was used", async () => {
-    const { token } = await saveCartDraft([{ sku: "STA-NT-SET", quantity: 4 }, { sku: "BAK-TS-01", quantity: 1 }]);
+    const { token } = await saveCartDraft([
+      { sku: "STA-NT-SET", quantity: 4 },
+      { sku: "BAK-TS-01", quantity: 1 },
+    ]);
     expect(await consumeCartDraft(token)).toEqual({
       status: "restored",
-      items: [{ sku: "BAK-TS-01", quantity: 1 }, { sku: "STA-NT-SET", quantity: 4 }],
+      items: [
+        { sku: "BAK-TS-01", quantity: 1 },
+        { sku: "STA-NT-SET", quantity: 4 },
+      ],
       dropped: [],
     });
     expect(await consumeCartDraft(token)).toEqual({ status: "used" });
@@ -172,10 +222,17 @@ describe("opening a resume link", () => {
   });
 
   it("items that left the catalogue are dropped and named", async () => {
-    const { token } = await saveCartDraft([{ sku: "STA-NB-A5", quantity: 1 }, { sku: "BAK-CK-02", quantity: 3 }]);
+    const { token } = await saveCartDraft([
+      { sku: "STA-NB-A5", quantity: 1 },
+      { sku: "BAK-CK-02", quantity: 3 },
+    ]);
     await h.prisma.product.update({ where: { sku: "BAK-CK-02" }, data: { active: false } });
     try {
-      expect(await consumeCartDraft(token)).toEqual({ status: "restored", items: [{ sku: "STA-NB-A5", quantity: 1 }], dropped: ["海盐芝士蛋糕（4寸）"] });
+      expect(await consumeCartDraft(token)).toEqual({
+        status: "restored",
+        items: [{ sku: "STA-NB-A5", quantity: 1 }],
+        dropped: ["海盐芝士蛋糕（4寸）"],
+      });
     } finally {
       await h.prisma.product.update({ where: { sku: "BAK-CK-02" }, data: { active: true } });
     }

@@ -47,7 +47,11 @@ export function leaseTests(dbs: () => { a: Db; b: Db }) {
       advance(1);
     }
     const rows = await db.jobRun.findMany({ where: { job: name }, orderBy: { seq: "asc" } });
-    expect(rows.map((r) => [r.seq, r.outcome])).toEqual([[1, "OK"], [2, "OK"], [3, "OK"]]);
+    expect(rows.map((r) => [r.seq, r.outcome])).toEqual([
+      [1, "OK"],
+      [2, "OK"],
+      [3, "OK"],
+    ]);
     expect(rows.map((r) => r.scheduledFor.getTime() - rows[0]!.scheduledFor.getTime())).toEqual([0, PERIOD, 2 * PERIOD]);
     const lease = await db.jobLease.findUniqueOrThrow({ where: { name } });
     expect([lease.owner, lease.leaseUntil, lease.runCount]).toEqual([null, null, 3]);
@@ -88,7 +92,10 @@ export function leaseTests(dbs: () => { a: Db; b: Db }) {
     advance(2);
     expect((await runnerB.runDue()).map((r) => [r.seq, r.outcome])).toEqual([[2, "OK"]]);
     const rows = await db.jobRun.findMany({ where: { job: name }, orderBy: { seq: "asc" } });
-    expect(rows.map((r) => [r.seq, r.owner, r.outcome])).toEqual([[1, "A", "ABANDONED"], [2, "B", "OK"]]);
+    expect(rows.map((r) => [r.seq, r.owner, r.outcome])).toEqual([
+      [1, "A", "ABANDONED"],
+      [2, "B", "OK"],
+    ]);
     // The zombie wakes up: it cannot overwrite the record of the run that took over, nor the lease.
     hang.resolve();
     await runnerA.stop();

@@ -48,9 +48,17 @@ describe("scheduled jobs (partner mode, SQLite)", () => {
 
   it("close-expired closes exactly the orders past their deadline, once each at WeChat; USER_PAYING and a payment meanwhile are respected", async () => {
     const orders = await Promise.all(Array.from({ length: 6 }, () => newOrder(h)));
-    const [early, atDeadline, later, userPaying, paidMeanwhile, notYet] = orders.map((o) => o.orderNo) as [string, string, string, string, string, string];
+    const [early, atDeadline, later, userPaying, paidMeanwhile, notYet] = orders.map((o) => o.orderNo) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const t0 = new Date(Date.now() + 3600_000);
-    const at = async (orderNo: string, ms: number) => h.prisma.order.update({ where: { orderNo }, data: { expiresAt: new Date(t0.getTime() + ms) } });
+    const at = async (orderNo: string, ms: number) =>
+      h.prisma.order.update({ where: { orderNo }, data: { expiresAt: new Date(t0.getTime() + ms) } });
     await at(early, -60_000);
     await at(atDeadline, 0);
     await at(later, 61_000); // expires during the next period
@@ -86,7 +94,11 @@ describe("scheduled jobs (partner mode, SQLite)", () => {
     expect(await Promise.all([early, atDeadline, later, notYet].map(closeCalls))).toEqual([1, 1, 1, 0]);
     expect(await closeCalls(userPaying)).toBe(2); // 202 USER_PAYING first, closed the next period
     const runs = await h.prisma.jobRun.findMany({ where: { job: "close-expired" }, orderBy: { seq: "asc" } });
-    expect(runs.map((x) => [x.seq, x.outcome, JSON.parse(x.counts!).closed])).toEqual([[1, "OK", 2], [2, "OK", 2], [3, "OK", 0]]);
+    expect(runs.map((x) => [x.seq, x.outcome, JSON.parse(x.counts!).closed])).toEqual([
+      [1, "OK", 2],
+      [2, "OK", 2],
+      [3, "OK", 0],
+    ]);
     await h.control("/faults", undefined, "DELETE");
   });
 
@@ -95,7 +107,14 @@ describe("scheduled jobs (partner mode, SQLite)", () => {
     const t0 = new Date(); // the other tests' runs here are recent: only the probe's old rows are due
     const old = new Date(t0.getTime() - (JOB_RUN_RETENTION_DAYS + 1) * 86_400_000);
     const recent = new Date(t0.getTime() - (JOB_RUN_RETENTION_DAYS - 1) * 86_400_000);
-    const row = (seq: number, startedAt: Date, outcome: string) => ({ job: "prune-probe", seq, owner: "x", scheduledFor: startedAt, startedAt, outcome });
+    const row = (seq: number, startedAt: Date, outcome: string) => ({
+      job: "prune-probe",
+      seq,
+      owner: "x",
+      scheduledFor: startedAt,
+      startedAt,
+      outcome,
+    });
     await h.prisma.jobRun.createMany({ data: [row(1, old, "OK"), row(2, old, "FAILED"), row(3, old, "RUNNING"), row(4, recent, "OK")] });
     const failing = { name: "broken", prune: async () => Promise.reject(new Error("table missing")) };
     clock.t = t0;
@@ -156,7 +175,9 @@ describe("scheduled jobs (partner mode, SQLite)", () => {
       expect(await r.runDue()).toEqual([]);
       expect(await billCalls()).toBe(calls);
       const lease = await h.prisma.jobLease.findUniqueOrThrow({ where: { name: "daily-reconcile" } });
-      expect(lease.nextRunAt.toISOString()).toBe(beijing(new Date(Date.parse(`${nextDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), "10:00").toISOString());
+      expect(lease.nextRunAt.toISOString()).toBe(
+        beijing(new Date(Date.parse(`${nextDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), "10:00").toISOString(),
+      );
       expect(JSON.parse(lease.state!)).toEqual({ lastBillDate: billDate });
     } finally {
       await h.control("/clock", { advanceSeconds: -advanceSeconds });

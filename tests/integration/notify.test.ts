@@ -65,27 +65,151 @@ describe("rejected notifications never change an order", () => {
   // Computed at delivery time: a value taken when the file loads would drift towards the window.
   const now = () => Math.floor(Date.now() / 1000);
   const cases: Case[] = [
-    ["a bad signature", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { signature: signedHeaders("other")["wechatpay-signature"] }) }; }, 401],
-    ["a tampered body", (o) => { const body = valid(o); return { body: body.replace('"支付成功"', '"支付成功 "'), headers: signedHeaders(body) }; }, 401],
-    ["a timestamp 301 s old", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { timestamp: now() - 301 }) }; }, 401],
-    ["a timestamp 301 s ahead", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { timestamp: now() + 301 }) }; }, 401],
-    ["a signature probe", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { signature: "WECHATPAY/SIGNTEST/" + "A".repeat(300) }) }; }, 401],
-    ["an unknown serial", (o) => { const body = valid(o); return { body, headers: signedHeaders(body, { serial: "PUB_KEY_ID_0000000000000000000000000000099999" }) }; }, 401],
-    ["missing signature headers", (o) => { const body = valid(o); const { "wechatpay-signature": _s, ...rest } = signedHeaders(body); return { body, headers: rest }; }, 401],
-    ["undecryptable ciphertext (wrong key)", (o) => {
-      const env = JSON.parse(valid(o)) as { resource: unknown };
-      env.resource = encryptResource(JSON.stringify(combineTransaction(o.orderNo, o.subs)), { key: "x".repeat(32) });
-      const body = JSON.stringify(env);
-      return { body, headers: signedHeaders(body) };
-    }, 400],
-    ["an invalid decrypted payload", (o) => { const body = notificationBody(JSON.stringify({ combine_out_trade_no: o.orderNo })); return { body, headers: signedHeaders(body) }; }, 400],
-    ["an unknown order", (o) => { const body = valid(o, (tx) => { tx.combine_out_trade_no = "C000000000000UNKNOWN"; }); return { body, headers: signedHeaders(body) }; }, 404],
-    ["an amount mismatch", (o) => { const body = valid(o, (tx) => { tx.sub_orders[0]!.amount.total_amount -= 1; }); return { body, headers: signedHeaders(body) }; }, 400],
-    ["another combine mchid", (o) => { const body = valid(o, (tx) => { tx.combine_mchid = "1900009999"; }); return { body, headers: signedHeaders(body) }; }, 400],
-    ["another appid", (o) => { const body = valid(o, (tx) => { tx.combine_appid = "wx0000000000000000"; }); return { body, headers: signedHeaders(body) }; }, 400],
-    ["another sub_mchid", (o) => { const body = valid(o, (tx) => { tx.sub_orders[1]!.sub_mchid = "1900000204"; }); return { body, headers: signedHeaders(body) }; }, 400],
-    ["another out_trade_no", (o) => { const body = valid(o, (tx) => { tx.sub_orders[2]!.out_trade_no = `${o.orderNo}-9`; }); return { body, headers: signedHeaders(body) }; }, 400],
-    ["a missing sub-order", (o) => { const body = valid(o, (tx) => { tx.sub_orders.pop(); }); return { body, headers: signedHeaders(body) }; }, 400],
+    [
+      "a bad signature",
+      (o) => {
+        const body = valid(o);
+        return { body, headers: signedHeaders(body, { signature: signedHeaders("other")["wechatpay-signature"] }) };
+      },
+      401,
+    ],
+    [
+      "a tampered body",
+      (o) => {
+        const body = valid(o);
+        return { body: body.replace('"支付成功"', '"支付成功 "'), headers: signedHeaders(body) };
+      },
+      401,
+    ],
+    [
+      "a timestamp 301 s old",
+      (o) => {
+        const body = valid(o);
+        return { body, headers: signedHeaders(body, { timestamp: now() - 301 }) };
+      },
+      401,
+    ],
+    [
+      "a timestamp 301 s ahead",
+      (o) => {
+        const body = valid(o);
+        return { body, headers: signedHeaders(body, { timestamp: now() + 301 }) };
+      },
+      401,
+    ],
+    [
+      "a signature probe",
+      (o) => {
+        const body = valid(o);
+        return { body, headers: signedHeaders(body, { signature: "WECHATPAY/SIGNTEST/" + "A".repeat(300) }) };
+      },
+      401,
+    ],
+    [
+      "an unknown serial",
+      (o) => {
+        const body = valid(o);
+        return { body, headers: signedHeaders(body, { serial: "PUB_KEY_ID_0000000000000000000000000000099999" }) };
+      },
+      401,
+    ],
+    [
+      "missing signature headers",
+      (o) => {
+        const body = valid(o);
+        const { "wechatpay-signature": _s, ...rest } = signedHeaders(body);
+        return { body, headers: rest };
+      },
+      401,
+    ],
+    [
+      "undecryptable ciphertext (wrong key)",
+      (o) => {
+        const env = JSON.parse(valid(o)) as { resource: unknown };
+        env.resource = encryptResource(JSON.stringify(combineTransaction(o.orderNo, o.subs)), { key: "x".repeat(32) });
+        const body = JSON.stringify(env);
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
+    [
+      "an invalid decrypted payload",
+      (o) => {
+        const body = notificationBody(JSON.stringify({ combine_out_trade_no: o.orderNo }));
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
+    [
+      "an unknown order",
+      (o) => {
+        const body = valid(o, (tx) => {
+          tx.combine_out_trade_no = "C000000000000UNKNOWN";
+        });
+        return { body, headers: signedHeaders(body) };
+      },
+      404,
+    ],
+    [
+      "an amount mismatch",
+      (o) => {
+        const body = valid(o, (tx) => {
+          tx.sub_orders[0]!.amount.total_amount -= 1;
+        });
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
+    [
+      "another combine mchid",
+      (o) => {
+        const body = valid(o, (tx) => {
+          tx.combine_mchid = "1900009999";
+        });
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
+    [
+      "another appid",
+      (o) => {
+        const body = valid(o, (tx) => {
+          tx.combine_appid = "wx0000000000000000";
+        });
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
+    [
+      "another sub_mchid",
+      (o) => {
+        const body = valid(o, (tx) => {
+          tx.sub_orders[1]!.sub_mchid = "1900000204";
+        });
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
+    [
+      "another out_trade_no",
+      (o) => {
+        const body = valid(o, (tx) => {
+          tx.sub_orders[2]!.out_trade_no = `${o.orderNo}-9`;
+        });
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
+    [
+      "a missing sub-order",
+      (o) => {
+        const body = valid(o, (tx) => {
+          tx.sub_orders.pop();
+        });
+        return { body, headers: signedHeaders(body) };
+      },
+      400,
+    ],
   ];
 
   it.each(cases)("rejects %s", async (_name, build, status) => {

@@ -4,7 +4,13 @@ import { expect, it } from "vitest";
 import type { Harness } from "./harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 
-export const RACE_CART = { items: [{ sku: "TEA-BC-100", quantity: 1 }, { sku: "BAK-CK-02", quantity: 2 }, { sku: "STA-NB-A5", quantity: 1 }] };
+export const RACE_CART = {
+  items: [
+    { sku: "TEA-BC-100", quantity: 1 },
+    { sku: "BAK-CK-02", quantity: 2 },
+    { sku: "STA-NB-A5", quantity: 1 },
+  ],
+};
 
 export async function newOrder(h: Harness, key?: string) {
   const res = await h.call("POST", "/api/checkout", { json: RACE_CART, headers: key ? { "idempotency-key": key } : {} });

@@ -46,7 +46,10 @@ export interface RefundPlain {
   amount: { total: number; refund: number; payer_total?: number; payer_refund?: number };
 }
 
-export function refundPlain(sub: { outTradeNo: string; subMchid: string | null; transactionId: string | null; amountFen: number }, o: Partial<RefundPlain> & { out_refund_no: string }): RefundPlain {
+export function refundPlain(
+  sub: { outTradeNo: string; subMchid: string | null; transactionId: string | null; amountFen: number },
+  o: Partial<RefundPlain> & { out_refund_no: string },
+): RefundPlain {
   return {
     sp_mchid: testKeys.combineMchid,
     ...(sub.subMchid ? { sub_mchid: sub.subMchid } : {}),

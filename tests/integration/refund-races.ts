@@ -11,11 +11,14 @@ export function refundRaceTests(harness: () => Harness) {
     const { orderNo, subs } = await paidOrder(h);
     const s = subs[0]!;
     const before = (await fakeRefundCalls(h)).length;
-    const replies = await Promise.all(Array.from({ length: 20 }, () => refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: s.amountFen })));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: s.amountFen })),
+    );
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((x) => x === 201)).toHaveLength(1);
     expect(statuses.filter((x) => x === 409)).toHaveLength(19);
-    for (const r of replies.filter((x) => x.status === 409)) expect(((await r.json()) as { code: string }).code).toBe("REFUND_EXCEEDS_REMAINING");
+    for (const r of replies.filter((x) => x.status === 409))
+      expect(((await r.json()) as { code: string }).code).toBe("REFUND_EXCEEDS_REMAINING");
     expect((await fakeRefundCalls(h)).length - before).toBe(1);
     const row = await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } });
     expect(row.refundReservedFen).toBe(s.amountFen);

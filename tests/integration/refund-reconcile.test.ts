@@ -28,14 +28,25 @@ it("a bill with payments and refunds gives the right report", async () => {
   await succeed(a.refundNo);
   // external: made at WeChat by a store's staff; its REFUND.SUCCESS reaches our refund-notify route
   const external = `MP${Date.now()}`;
-  await wechatpay().createRefund({ sub_mchid: s1.subMchid!, out_trade_no: s1.outTradeNo, out_refund_no: external, notify_url: `${h.appUrl}/api/wechatpay/refund-notify`, amount: { refund: 60, total: s1.amountFen, currency: "CNY" } });
+  await wechatpay().createRefund({
+    sub_mchid: s1.subMchid!,
+    out_trade_no: s1.outTradeNo,
+    out_refund_no: external,
+    notify_url: `${h.appUrl}/api/wechatpay/refund-notify`,
+    amount: { refund: 60, total: s1.amountFen, currency: "CNY" },
+  });
   await h.control(`/refunds/${external}/result`, { status: "success" });
   await eventually(async () => (await h.prisma.refund.findUnique({ where: { refundNo: external } }))?.origin === "EXTERNAL");
   // ours, but the bill will show 0.70 instead of 0.50
   const b = ((await (await refund(h, orderNo, { outTradeNo: s2.outTradeNo, amountFen: 50 })).json()) as RefundJson).refund;
   // WeChat made it, no notification ever reached us
   const unknown = `MPX${Date.now()}`;
-  await wechatpay().createRefund({ sub_mchid: s2.subMchid!, out_trade_no: s2.outTradeNo, out_refund_no: unknown, amount: { refund: 20, total: s2.amountFen, currency: "CNY" } });
+  await wechatpay().createRefund({
+    sub_mchid: s2.subMchid!,
+    out_trade_no: s2.outTradeNo,
+    out_refund_no: unknown,
+    amount: { refund: 20, total: s2.amountFen, currency: "CNY" },
+  });
   // ours, accepted, but left out of the bill
   await h.prisma.subOrder.update({ where: { outTradeNo: s0.outTradeNo }, data: { lastRefundAt: new Date(Date.now() - 120_000) } });
   const c = ((await (await refund(h, orderNo, { outTradeNo: s0.outTradeNo, amountFen: 10 })).json()) as RefundJson).refund;
@@ -44,7 +55,9 @@ it("a bill with payments and refunds gives the right report", async () => {
 
   const { now } = await h.control<{ now: string }>("/clock");
   const billDate = new Date(Date.parse(now) + 8 * 3600_000).toISOString().slice(0, 10);
-  await h.control("/clock", { advanceSeconds: Math.ceil((Date.parse(`${billDate}T10:00:30+08:00`) + 86_400_000 - Date.parse(now)) / 1000) });
+  await h.control("/clock", {
+    advanceSeconds: Math.ceil((Date.parse(`${billDate}T10:00:30+08:00`) + 86_400_000 - Date.parse(now)) / 1000),
+  });
   const svc = await import("@/lib/bills/service");
   const r = await svc.downloadAndReconcile({ billDate });
   expect(r.status).toBe("RECONCILED");
@@ -52,8 +65,20 @@ it("a bill with payments and refunds gives the right report", async () => {
   const report = r.report;
   expect(report.ok).toBe(false);
   // 3 payments + refund a + the external refund
-  expect(report.counts).toMatchObject({ MATCHED: 5, REFUND_AMOUNT_DIFFERS: 1, REFUND_UNKNOWN: 1, REFUND_MISSING_FROM_BILL: 1, STATUS_DIFFERS: 0, NOT_PAID_LOCALLY: 0, MISSING_FROM_BILL: 0 });
-  expect(report.lines.find((l) => l.kind === "REFUND_AMOUNT_DIFFERS")).toMatchObject({ refundNo: b.refundNo, billAmountFen: 70, localAmountFen: 50 });
+  expect(report.counts).toMatchObject({
+    MATCHED: 5,
+    REFUND_AMOUNT_DIFFERS: 1,
+    REFUND_UNKNOWN: 1,
+    REFUND_MISSING_FROM_BILL: 1,
+    STATUS_DIFFERS: 0,
+    NOT_PAID_LOCALLY: 0,
+    MISSING_FROM_BILL: 0,
+  });
+  expect(report.lines.find((l) => l.kind === "REFUND_AMOUNT_DIFFERS")).toMatchObject({
+    refundNo: b.refundNo,
+    billAmountFen: 70,
+    localAmountFen: 50,
+  });
   expect(report.lines.find((l) => l.kind === "REFUND_UNKNOWN")).toMatchObject({ refundNo: unknown, outTradeNo: s2.outTradeNo });
   expect(report.lines.find((l) => l.kind === "REFUND_MISSING_FROM_BILL")).toMatchObject({ refundNo: c.refundNo, orderNo });
   expect(report.lines.find((l) => l.refundNo === external)).toMatchObject({ kind: "MATCHED", note: expect.stringContaining("商户平台") });

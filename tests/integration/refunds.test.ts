@@ -3,7 +3,16 @@
 // refunds:sync, the shopper's view. One paid order per test: nothing depends on another test.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startHarness, type Harness } from "./harness";
-import { adminHeaders, deliverRefund, fakeRefundCalls, newKey, paidOrder, refund, refundNotificationBody, refundPlain } from "./refund-helpers";
+import {
+  adminHeaders,
+  deliverRefund,
+  fakeRefundCalls,
+  newKey,
+  paidOrder,
+  refund,
+  refundNotificationBody,
+  refundPlain,
+} from "./refund-helpers";
 import { refundRaceTests } from "./refund-races";
 import { RACE_CART } from "./payment-races";
 import { signedHeaders } from "../support/notification-signer";
@@ -14,10 +23,20 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-type RefundJson = { refund: { refundNo: string; status: string; amountFen: number; outTradeNo: string; advice: string | null; problem?: { code: string; class: string; advice: string } } };
+type RefundJson = {
+  refund: {
+    refundNo: string;
+    status: string;
+    amountFen: number;
+    outTradeNo: string;
+    advice: string | null;
+    problem?: { code: string; class: string; advice: string };
+  };
+};
 const body = async (r: Response) => (await r.json()) as RefundJson & { code?: string; message?: string; retryAfterSeconds?: number };
 /** Lets the ≥ 1 minute rule pass without waiting: the previous refund moves 2 minutes into the past. */
-const ageLastRefund = (outTradeNo: string) => h.prisma.subOrder.update({ where: { outTradeNo }, data: { lastRefundAt: new Date(Date.now() - 120_000) } });
+const ageLastRefund = (outTradeNo: string) =>
+  h.prisma.subOrder.update({ where: { outTradeNo }, data: { lastRefundAt: new Date(Date.now() - 120_000) } });
 const result = (no: string, status: "success" | "closed" | "abnormal") => h.control(`/refunds/${no}/result`, { status });
 const ledger = (no: string) => h.prisma.refund.findUniqueOrThrow({ where: { refundNo: no } });
 
@@ -31,7 +50,10 @@ describe("admin API: POST /api/admin/orders/{orderNo}/refunds", () => {
     expect(a).toMatchObject({ outTradeNo: s.outTradeNo, amountFen: 100, status: "PROCESSING" });
     // the request went out with sub_mchid, the sub-order's total and our notify_url
     const fakeView = await h.control<{ refund: Record<string, unknown> }>(`/refunds/${a.refundNo}`);
-    expect(fakeView.refund).toMatchObject({ out_trade_no: s.outTradeNo, amount: expect.objectContaining({ refund: 100, total: s.amountFen }) });
+    expect(fakeView.refund).toMatchObject({
+      out_trade_no: s.outTradeNo,
+      amount: expect.objectContaining({ refund: 100, total: s.amountFen }),
+    });
     await result(a.refundNo, "success");
     await eventually(async () => (await ledger(a.refundNo)).status === "SUCCESS");
 
@@ -44,10 +66,16 @@ describe("admin API: POST /api/admin/orders/{orderNo}/refunds", () => {
 
     const sub = await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } });
     expect([sub.refundedFen, sub.refundReservedFen, sub.tradeState]).toEqual([s.amountFen, s.amountFen, "REFUND"]);
-    const view = (await (await h.call("GET", `/api/orders/${orderNo}`)).json()) as { status: string; subOrders: { refundedFen: number; refunds: { text: string; status: string }[] }[] };
+    const view = (await (await h.call("GET", `/api/orders/${orderNo}`)).json()) as {
+      status: string;
+      subOrders: { refundedFen: number; refunds: { text: string; status: string }[] }[];
+    };
     expect(view.status).toBe("PAID"); // the other stores are not refunded
     expect(view.subOrders[0]!.refundedFen).toBe(s.amountFen);
-    expect(view.subOrders[0]!.refunds.map((r) => r.text)).toEqual(["已退款 ¥1.00，退回支付用户零钱", `已退款 ¥${((s.amountFen - 100) / 100).toFixed(2)}，退回支付用户零钱`]);
+    expect(view.subOrders[0]!.refunds.map((r) => r.text)).toEqual([
+      "已退款 ¥1.00，退回支付用户零钱",
+      `已退款 ¥${((s.amountFen - 100) / 100).toFixed(2)}，退回支付用户零钱`,
+    ]);
     expect(view.subOrders[1]!).toMatchObject({ refundedFen: 0, refunds: [] });
     // every verified refund message is audited
     expect(await h.prisma.paymentEvent.count({ where: { refundNo: a.refundNo, source: "REFUND_NOTIFY", outcome: "APPLIED" } })).toBe(1);
@@ -99,18 +127,32 @@ describe("admin API: POST /api/admin/orders/{orderNo}/refunds", () => {
   it("bad input → 400: no Idempotency-Key, zero amount, reason over 80 bytes, unknown field, foreign sub-order; no session → 401; foreign Origin → 403", async () => {
     const { orderNo, subs } = await paidOrder(h);
     const s = subs[0]!;
-    const noKey = await h.call("POST", `/api/admin/orders/${orderNo}/refunds`, { json: { outTradeNo: s.outTradeNo, amountFen: 1 }, headers: adminHeaders(h) });
+    const noKey = await h.call("POST", `/api/admin/orders/${orderNo}/refunds`, {
+      json: { outTradeNo: s.outTradeNo, amountFen: 1 },
+      headers: adminHeaders(h),
+    });
     expect(noKey.status).toBe(400);
-    for (const bad of [{ outTradeNo: s.outTradeNo, amountFen: 0 }, { outTradeNo: s.outTradeNo, amountFen: 1, reason: "退".repeat(27) }, { outTradeNo: s.outTradeNo, amountFen: 1, extra: 1 }, { outTradeNo: s.outTradeNo, amountFen: 1.5 }]) {
+    for (const bad of [
+      { outTradeNo: s.outTradeNo, amountFen: 0 },
+      { outTradeNo: s.outTradeNo, amountFen: 1, reason: "退".repeat(27) },
+      { outTradeNo: s.outTradeNo, amountFen: 1, extra: 1 },
+      { outTradeNo: s.outTradeNo, amountFen: 1.5 },
+    ]) {
       const r = await refund(h, orderNo, bad);
       expect([r.status, (await body(r)).code]).toEqual([400, "INVALID_REQUEST"]);
     }
     const other = await paidOrder(h);
     const foreign = await refund(h, orderNo, { outTradeNo: other.subs[0]!.outTradeNo, amountFen: 1 });
     expect(foreign.status).toBe(400);
-    const anon = await h.call("POST", `/api/admin/orders/${orderNo}/refunds`, { json: { outTradeNo: s.outTradeNo, amountFen: 1 }, headers: { "idempotency-key": newKey() } });
+    const anon = await h.call("POST", `/api/admin/orders/${orderNo}/refunds`, {
+      json: { outTradeNo: s.outTradeNo, amountFen: 1 },
+      headers: { "idempotency-key": newKey() },
+    });
     expect(anon.status).toBe(401);
-    const cross = await h.call("POST", `/api/admin/orders/${orderNo}/refunds`, { json: { outTradeNo: s.outTradeNo, amountFen: 1 }, headers: { ...adminHeaders(h, newKey()), origin: "https://evil.example" } });
+    const cross = await h.call("POST", `/api/admin/orders/${orderNo}/refunds`, {
+      json: { outTradeNo: s.outTradeNo, amountFen: 1 },
+      headers: { ...adminHeaders(h, newKey()), origin: "https://evil.example" },
+    });
     expect(cross.status).toBe(403);
     expect(await h.prisma.refund.count({ where: { orderNo } })).toBe(0);
   });
@@ -139,7 +181,10 @@ describe("admin API: POST /api/admin/orders/{orderNo}/refunds", () => {
 
   it("more than a year after payment → 409 REFUND_WINDOW_EXPIRED", async () => {
     const { orderNo, subs } = await paidOrder(h);
-    await h.prisma.subOrder.update({ where: { outTradeNo: subs[0]!.outTradeNo }, data: { successTime: new Date(Date.now() - 366 * 86400_000) } });
+    await h.prisma.subOrder.update({
+      where: { outTradeNo: subs[0]!.outTradeNo },
+      data: { successTime: new Date(Date.now() - 366 * 86400_000) },
+    });
     const r = await refund(h, orderNo, { outTradeNo: subs[0]!.outTradeNo, amountFen: 1 });
     expect([r.status, (await body(r)).code]).toEqual([409, "REFUND_WINDOW_EXPIRED"]);
   });
@@ -160,7 +205,9 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
     expect((await body(retried)).refund).toMatchObject({ refundNo: first.refundNo, status: "PROCESSING", advice: null });
     const calls = (await fakeRefundCalls(h)).slice(-2);
     expect(calls.map((c) => c.status)).toEqual([403, 200]);
-    expect((await h.control<{ refund: { out_refund_no: string } }>(`/refunds/${first.refundNo}`)).refund.out_refund_no).toBe(first.refundNo);
+    expect((await h.control<{ refund: { out_refund_no: string } }>(`/refunds/${first.refundNo}`)).refund.out_refund_no).toBe(
+      first.refundNo,
+    );
   });
 
   it("SYSTEM_ERROR (outcome unknown): PENDING, then refunds:sync re-sends the same number and it is accepted", async () => {
@@ -173,7 +220,9 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
     const summary = await syncProcessingRefunds({ now: new Date(Date.now() + 120_000) });
     expect(summary.checked).toBeGreaterThanOrEqual(1);
     expect((await ledger(r.refundNo)).status).toBe("PROCESSING");
-    expect((await h.control<unknown[]>("/refunds")).filter((x) => (x as { out_refund_no: string }).out_refund_no === r.refundNo)).toHaveLength(1);
+    expect(
+      (await h.control<unknown[]>("/refunds")).filter((x) => (x as { out_refund_no: string }).out_refund_no === r.refundNo),
+    ).toHaveLength(1);
   });
 
   it("a timeout (the answer is lost, the refund was made): the client re-sends the SAME number and identical body; one refund at WeChat", async () => {
@@ -189,7 +238,9 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
       return all.length >= before + 2 ? all.slice(before) : undefined;
     }, 15_000);
     expect(calls.map((c) => c.status)).toEqual([200, 200]);
-    const atWechat = (await h.control<{ out_refund_no: string; out_trade_no: string }[]>("/refunds")).filter((x) => x.out_trade_no === subs[0]!.outTradeNo);
+    const atWechat = (await h.control<{ out_refund_no: string; out_trade_no: string }[]>("/refunds")).filter(
+      (x) => x.out_trade_no === subs[0]!.outTradeNo,
+    );
     expect(atWechat.map((x) => x.out_refund_no)).toEqual([r.refundNo]);
     expect((await ledger(r.refundNo)).sendCount).toBe(1);
   }, 60_000);
@@ -200,7 +251,12 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
     // A store's staff refunded 90 % in the merchant platform; no notification reached us yet.
     const tx = await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } });
     const { wechatpay } = await import("@/lib/wechatpay-server");
-    await wechatpay().createRefund({ sub_mchid: tx.subMchid!, out_trade_no: s.outTradeNo, out_refund_no: `STAFF${Date.now()}`, amount: { refund: Math.floor(s.amountFen * 0.9), total: s.amountFen, currency: "CNY" } });
+    await wechatpay().createRefund({
+      sub_mchid: tx.subMchid!,
+      out_trade_no: s.outTradeNo,
+      out_refund_no: `STAFF${Date.now()}`,
+      amount: { refund: Math.floor(s.amountFen * 0.9), total: s.amountFen, currency: "CNY" },
+    });
     const r = (await body(await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: s.amountFen }))).refund;
     expect(r.status).toBe("FAILED");
     expect(r.problem).toMatchObject({ code: "INVALID_REQUEST", class: "final" });
@@ -231,7 +287,9 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
     await result(r.refundNo, "success");
     await eventually(async () => (await ledger(r.refundNo)).status === "SUCCESS");
     expect((await ledger(r.refundNo)).userReceivedAccount).toBe("招商银行借记卡0403");
-    const stale = refundNotificationBody(refundPlain(s, { out_refund_no: r.refundNo, refund_status: "ABNORMAL", amount: { total: s.amountFen, refund: 40 } }));
+    const stale = refundNotificationBody(
+      refundPlain(s, { out_refund_no: r.refundNo, refund_status: "ABNORMAL", amount: { total: s.amountFen, refund: 40 } }),
+    );
     expect((await deliverRefund(h, stale)).status).toBe(204);
     expect((await ledger(r.refundNo)).status).toBe("SUCCESS");
   });

@@ -49,7 +49,12 @@ export function stockRaceTests(harness: () => Harness) {
     const res = await buy(h, { [a]: 3, [b]: 1, [c]: 4 });
     expect(res.status).toBe(409);
     const body = (await res.json()) as { items: { sku: string; available: number }[] };
-    expect(body.items.sort((x, y) => x.sku.localeCompare(y.sku))).toEqual([{ sku: a, available: 2 }, { sku: b, available: 0 }].sort((x, y) => x.sku.localeCompare(y.sku)));
+    expect(body.items.sort((x, y) => x.sku.localeCompare(y.sku))).toEqual(
+      [
+        { sku: a, available: 2 },
+        { sku: b, available: 0 },
+      ].sort((x, y) => x.sku.localeCompare(y.sku)),
+    );
     // c had enough, but the transaction rolled back its decrement with the rest.
     expect([await stockOf(h, a), await stockOf(h, b), await stockOf(h, c)]).toEqual([2, 0, 10]);
     expect(await h.prisma.orderLine.count({ where: { sku: { in: [a, b, c] } } })).toBe(0);
@@ -149,7 +154,8 @@ export function stockRaceTests(harness: () => Harness) {
     expect((await admin(h, "PATCH", "/api/admin/products/TEA-LJ-50", { priceFen: 7000 })).status).toBe(200);
     try {
       // The shopper's cart renders from /api/products: the new price shows before paying.
-      const products = ((await (await h.call("GET", "/api/products")).json()) as { products: { sku: string; priceFen: number }[] }).products;
+      const products = ((await (await h.call("GET", "/api/products")).json()) as { products: { sku: string; priceFen: number }[] })
+        .products;
       expect(products.find((p) => p.sku === sku)?.priceFen).toBe(9999);
 
       // Force a re-prepay (the stored h5_url has expired) and compare what WeChat received.
@@ -158,12 +164,19 @@ export function stockRaceTests(harness: () => Harness) {
       expect(pay.status).toBe(200);
       const after = await h.prisma.subOrder.findMany({ where: { orderNo }, include: { lines: true }, orderBy: { position: "asc" } });
       expect(after).toEqual(before);
-      const atWechat = await h.control<{ order: { links: unknown[]; transaction: { sub_orders: { out_trade_no: string; amount: { total_amount: number } }[] } } }>(`/orders/${orderNo}`);
+      const atWechat = await h.control<{
+        order: { links: unknown[]; transaction: { sub_orders: { out_trade_no: string; amount: { total_amount: number } }[] } };
+      }>(`/orders/${orderNo}`);
       expect(atWechat.order.links).toHaveLength(2); // the fake refuses a re-prepay whose parameters changed (§3.3)
-      expect(atWechat.order.transaction.sub_orders.map((s) => [s.out_trade_no, s.amount.total_amount])).toEqual(before.map((s) => [s.outTradeNo, s.amountFen]));
+      expect(atWechat.order.transaction.sub_orders.map((s) => [s.out_trade_no, s.amount.total_amount])).toEqual(
+        before.map((s) => [s.outTradeNo, s.amountFen]),
+      );
       expect(before[0]!.amountFen).toBe(3 * 1234 + 6800);
       const { buildPrepayRequest } = await import("@/lib/orders/pay-link");
-      const order = await h.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
+      const order = await h.prisma.order.findUniqueOrThrow({
+        where: { orderNo },
+        include: { subOrders: { orderBy: { position: "asc" } } },
+      });
       expect(buildPrepayRequest(order).sub_orders.map((s) => s.amount.total_amount)).toEqual([3 * 1234 + 6800]);
     } finally {
       await admin(h, "PATCH", "/api/admin/products/TEA-LJ-50", { priceFen: 6800 });

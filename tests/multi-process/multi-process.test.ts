@@ -25,7 +25,13 @@ const APP_BASE_URL = `http://127.0.0.1:${PORTS[0]}`;
 const ORIGIN = new URL(APP_BASE_URL).origin;
 const CLOSE_PERIOD_MS = 1000;
 const HOUSEKEEPING_PERIOD_MS = 700;
-const cart = { items: [{ sku: "TEA-BC-100", quantity: 1 }, { sku: "BAK-CK-02", quantity: 2 }, { sku: "STA-NB-A5", quantity: 1 }] };
+const cart = {
+  items: [
+    { sku: "TEA-BC-100", quantity: 1 },
+    { sku: "BAK-CK-02", quantity: 2 },
+    { sku: "STA-NB-A5", quantity: 1 },
+  ],
+};
 
 describePg("two app processes, one database", () => {
   let url: string;
@@ -135,7 +141,8 @@ describePg("two app processes, one database", () => {
     expect(statuses.filter((_, i) => i % 2 === 0)).toEqual(Array(50).fill(200));
     expect(statuses.filter((_, i) => i % 2 === 1)).toEqual(Array(50).fill(204));
     // A query that lost the per-order lease answers what our database held at that moment.
-    for (const r of replies.filter((_, i) => i % 2 === 0)) expect(["PENDING", "PAID"]).toContain(((await r.json()) as { status: string }).status);
+    for (const r of replies.filter((_, i) => i % 2 === 0))
+      expect(["PENDING", "PAID"]).toContain(((await r.json()) as { status: string }).status);
 
     // The lease is a conditional UPDATE in the shared database: across both processes at most one
     // of the 50 queries reached WeChat.
@@ -156,7 +163,8 @@ describePg("two app processes, one database", () => {
   it("20 concurrent full refunds of one sub-order across both processes (distinct Idempotency-Keys): one reaches WeChat", async () => {
     const { orderNo, subs } = await newOrder();
     await control(`/orders/${orderNo}/pay`, {});
-    for (let i = 0; i < 100 && (await db.order.findUniqueOrThrow({ where: { orderNo } })).status !== "PAID"; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await db.order.findUniqueOrThrow({ where: { orderNo } })).status !== "PAID"; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const s = subs[0]!;
     const cookie = `${SESSION_COOKIE}=${createSessionValue(testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN)}`;
     const replies = await Promise.all(
@@ -194,7 +202,8 @@ describePg("two app processes, one database", () => {
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(5);
     expect(statuses.filter((s) => s === 409)).toHaveLength(15);
-    for (const r of replies.filter((r) => r.status === 409)) expect(await r.json()).toMatchObject({ code: "OUT_OF_STOCK", items: [{ sku, available: 0 }] });
+    for (const r of replies.filter((r) => r.status === 409))
+      expect(await r.json()).toMatchObject({ code: "OUT_OF_STOCK", items: [{ sku, available: 0 }] });
     expect((await db.product.findUniqueOrThrow({ where: { sku } })).stock).toBe(0);
     expect(await db.orderLine.count({ where: { sku } })).toBe(5);
   });
@@ -204,7 +213,9 @@ describePg("two app processes, one database", () => {
     const now = Date.now();
     // Deadlines spread over several close-expired periods; the last order is not due for an hour.
     const offsets = [-1000, -1000, 1500, 2500, 3500, 3600_000];
-    await Promise.all(orders.map((o, i) => db.order.update({ where: { orderNo: o.orderNo }, data: { expiresAt: new Date(now + offsets[i]!) } })));
+    await Promise.all(
+      orders.map((o, i) => db.order.update({ where: { orderNo: o.orderNo }, data: { expiresAt: new Date(now + offsets[i]!) } })),
+    );
     const expired = orders.slice(0, 5).map((o) => o.orderNo);
     const deadline = Date.now() + 30_000;
     while ((await db.order.count({ where: { orderNo: { in: expired }, status: "CLOSED" } })) < expired.length) {
@@ -214,7 +225,8 @@ describePg("two app processes, one database", () => {
     await new Promise((r) => setTimeout(r, 3 * CLOSE_PERIOD_MS)); // a few more periods
 
     const requests = (await (await fetch(`${fake.url}/__fake/requests`)).json()) as { method: string; path: string; status: number }[];
-    const closeCalls = (orderNo: string) => requests.filter((r) => r.method === "POST" && r.path === `/v3/combine-transactions/out-trade-no/${orderNo}/close`);
+    const closeCalls = (orderNo: string) =>
+      requests.filter((r) => r.method === "POST" && r.path === `/v3/combine-transactions/out-trade-no/${orderNo}/close`);
     expect(orders.map((o) => closeCalls(o.orderNo).map((r) => r.status))).toEqual([[204], [204], [204], [204], [204], []]);
     expect((await db.order.findUniqueOrThrow({ where: { orderNo: orders[5]!.orderNo } })).status).toBe("PENDING");
     for (const orderNo of expired) {
@@ -230,7 +242,10 @@ describePg("two app processes, one database", () => {
     for (const [job, list] of byJob) {
       expect(list.map((r) => r.seq)).toEqual(list.map((_, i) => i + 1));
       const finished = list.filter((r) => r.outcome !== "RUNNING");
-      expect(finished.every((r) => ["OK", "SKIPPED"].includes(r.outcome)), JSON.stringify(finished.filter((r) => !["OK", "SKIPPED"].includes(r.outcome)))).toBe(true);
+      expect(
+        finished.every((r) => ["OK", "SKIPPED"].includes(r.outcome)),
+        JSON.stringify(finished.filter((r) => !["OK", "SKIPPED"].includes(r.outcome))),
+      ).toBe(true);
       for (let i = 1; i < finished.length; i++) {
         expect(finished[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(finished[i - 1]!.finishedAt!.getTime());
         if (period[job]) {
@@ -245,11 +260,15 @@ describePg("two app processes, one database", () => {
     // The daily bill: one run whatever the time of day (it waits for 10:00, or it fetched yesterday's bill and is done).
     expect(byJob.get("daily-reconcile")).toHaveLength(1);
     expect(requests.filter((r) => r.path.startsWith("/v3/bill/tradebill")).length).toBeLessThanOrEqual(1);
-    const closed = byJob.get("close-expired")!.reduce((n, r) => n + (r.counts ? (JSON.parse(r.counts) as { closed: number }).closed : 0), 0);
+    const closed = byJob
+      .get("close-expired")!
+      .reduce((n, r) => n + (r.counts ? (JSON.parse(r.counts) as { closed: number }).closed : 0), 0);
     expect(closed).toBe(expired.length);
     expect(byJob.get("close-expired")!.length).toBeGreaterThanOrEqual(5);
     const owners = new Set(runs.map((r) => r.owner.split(":")[1]));
-    console.log(`[multi-process] ${runs.length} job runs (${[...byJob].map(([j, l]) => `${j} ${l.length}`).join(", ")}) by ${owners.size} process(es)`);
+    console.log(
+      `[multi-process] ${runs.length} job runs (${[...byJob].map(([j, l]) => `${j} ${l.length}`).join(", ")}) by ${owners.size} process(es)`,
+    );
   });
 
   it("SIGTERM: both processes finish their runs and release every lease before exiting", async () => {

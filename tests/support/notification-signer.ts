@@ -58,8 +58,7 @@ export function notificationBody(resourcePlaintext: string, opts: { id?: string 
 export function signedHeaders(body: string, opts: { timestamp?: number; serial?: string; signature?: string } = {}) {
   const ts = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = randomBytes(16).toString("hex");
-  const signature =
-    opts.signature ?? createSign("RSA-SHA256").update(`${ts}\n${nonce}\n${body}\n`).sign(wechatpayPrivateKey, "base64");
+  const signature = opts.signature ?? createSign("RSA-SHA256").update(`${ts}\n${nonce}\n${body}\n`).sign(wechatpayPrivateKey, "base64");
   return {
     "content-type": "application/json",
     "wechatpay-timestamp": ts,

@@ -23,25 +23,52 @@ export default async function AdminBillsPage({ searchParams }: Props) {
         defaultDate={date}
         defaultScope={scope}
         stores={stores}
-        stored={stored ? { billDate: date, scope, importedAt: stored.import.importedAt, rowCount: stored.import.rowCount, hashValue: stored.import.hashValue, report: stored.report } : null}
+        stored={
+          stored
+            ? {
+                billDate: date,
+                scope,
+                importedAt: stored.import.importedAt,
+                rowCount: stored.import.rowCount,
+                hashValue: stored.import.hashValue,
+                report: stored.report,
+              }
+            : null
+        }
       />
       <h2>最近导入</h2>
       <div className="table-wrap">
         <table className="table" aria-label="最近导入的账单">
           <thead>
-            <tr><th>账单日期</th><th>范围</th><th className="num">明细条数</th><th>导入时间</th><th /></tr>
+            <tr>
+              <th>账单日期</th>
+              <th>范围</th>
+              <th className="num">明细条数</th>
+              <th>导入时间</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
             {imports.length === 0 ? (
-              <tr><td colSpan={5} className="muted">尚未导入账单</td></tr>
+              <tr>
+                <td colSpan={5} className="muted">
+                  尚未导入账单
+                </td>
+              </tr>
             ) : (
               imports.map((i) => (
                 <tr key={i.id}>
-                  <td><a href={`/admin/bills?date=${i.billDate}&scope=${i.scope}`}>{i.billDate}</a></td>
-                  <td>{i.scope === ALL_SCOPE ? "全部店铺" : stores.find((s) => s.subMchid === i.scope)?.name ?? i.scope}</td>
+                  <td>
+                    <a href={`/admin/bills?date=${i.billDate}&scope=${i.scope}`}>{i.billDate}</a>
+                  </td>
+                  <td>{i.scope === ALL_SCOPE ? "全部店铺" : (stores.find((s) => s.subMchid === i.scope)?.name ?? i.scope)}</td>
                   <td className="num">{i.rowCount}</td>
                   <td>{formatBeijing(i.importedAt)}</td>
-                  <td><a href={`/api/admin/bills/report?date=${i.billDate}&scope=${i.scope}`} download>CSV</a></td>
+                  <td>
+                    <a href={`/api/admin/bills/report?date=${i.billDate}&scope=${i.scope}`} download>
+                      CSV
+                    </a>
+                  </td>
                 </tr>
               ))
             )}

@@ -13,8 +13,13 @@ export default async function CatalogAuditPage({ searchParams }: Props) {
     <main>
       <h1>目录变更记录</h1>
       <form className="card filters" method="get" action="/admin/catalog-audit" role="search">
-        <label>SKU 或店铺编号<input type="search" name="id" defaultValue={entityId ?? ""} /></label>
-        <button type="submit" className="btn">筛选</button>
+        <label>
+          SKU 或店铺编号
+          <input type="search" name="id" defaultValue={entityId ?? ""} />
+        </label>
+        <button type="submit" className="btn">
+          筛选
+        </button>
         <a href="/admin/catalog-audit">清除</a>
       </form>
       <AuditTable rows={await listCatalogAudit({ entityId, take: 200 })} />

@@ -13,7 +13,13 @@ const OUTCOME_LABELS: Record<string, string> = {
 };
 
 function outcomeTag(outcome: string): string {
-  return outcome === "OK" ? "tag ok" : outcome === "FAILED" || outcome === "ABANDONED" ? "tag bad" : outcome === "RETRY" || outcome === "STOPPED" ? "tag warn" : "tag";
+  return outcome === "OK"
+    ? "tag ok"
+    : outcome === "FAILED" || outcome === "ABANDONED"
+      ? "tag bad"
+      : outcome === "RETRY" || outcome === "STOPPED"
+        ? "tag warn"
+        : "tag";
 }
 
 function duration(ms: number | null): string {
@@ -31,7 +37,8 @@ function RunCell({ run }: { run: JobRunView | null }) {
   if (!run) return <span className="muted">尚未运行</span>;
   return (
     <>
-      <span className={outcomeTag(run.outcome)}>{OUTCOME_LABELS[run.outcome] ?? run.outcome}</span> {formatBeijing(run.startedAt)} · {duration(run.durationMs)}
+      <span className={outcomeTag(run.outcome)}>{OUTCOME_LABELS[run.outcome] ?? run.outcome}</span> {formatBeijing(run.startedAt)} ·{" "}
+      {duration(run.durationMs)}
       {run.summary ? <div>{run.summary}</div> : null}
     </>
   );
@@ -45,12 +52,11 @@ export default async function AdminJobsPage() {
     <main>
       <h1>定时任务</h1>
       {runnerEnabled ? (
-        <p className="muted">
-          以下任务由应用自动运行；多个实例共用一个数据库时，每次运行只在其中一个实例上进行（数据库租约）。
-        </p>
+        <p className="muted">以下任务由应用自动运行；多个实例共用一个数据库时，每次运行只在其中一个实例上进行（数据库租约）。</p>
       ) : (
         <p className="notice" role="status">
-          本实例未启用自动任务（JOBS_ENABLED=false）。若其他实例也未启用，请用外部调度器运行 npm run orders:close-expired 与 npm run bills:reconcile。
+          本实例未启用自动任务（JOBS_ENABLED=false）。若其他实例也未启用，请用外部调度器运行 npm run orders:close-expired 与 npm run
+          bills:reconcile。
         </p>
       )}
       <div className="table-wrap">
@@ -72,9 +78,15 @@ export default async function AdminJobsPage() {
                   <div className="muted">{j.description}</div>
                 </td>
                 <td>{j.enabled ? period(j.periodMs) : <span className="tag">已关闭（JOBS_PERIODS）</span>}</td>
-                <td className="wrap"><RunCell run={j.lastRun} /></td>
+                <td className="wrap">
+                  <RunCell run={j.lastRun} />
+                </td>
                 <td>
-                  {j.heldBy ? <div><span className="tag warn">运行中</span> <span className="mono">{j.heldBy}</span></div> : null}
+                  {j.heldBy ? (
+                    <div>
+                      <span className="tag warn">运行中</span> <span className="mono">{j.heldBy}</span>
+                    </div>
+                  ) : null}
                   {j.enabled && j.nextRunAt ? formatBeijing(j.nextRunAt) : "—"}
                   {j.enabled && j.nextRunAt && j.nextRunAt < new Date(now.getTime() - 2 * j.periodMs) && !j.heldBy ? (
                     <div className="tag bad">已逾期：没有实例在运行此任务？</div>
@@ -99,19 +111,37 @@ export default async function AdminJobsPage() {
       <div className="table-wrap">
         <table className="table" aria-label="最近运行">
           <thead>
-            <tr><th>开始</th><th>任务</th><th>结果</th><th className="num">耗时</th><th>摘要</th><th>实例</th></tr>
+            <tr>
+              <th>开始</th>
+              <th>任务</th>
+              <th>结果</th>
+              <th className="num">耗时</th>
+              <th>摘要</th>
+              <th>实例</th>
+            </tr>
           </thead>
           <tbody>
             {recent.length === 0 ? (
-              <tr><td colSpan={6} className="muted">尚无运行记录</td></tr>
+              <tr>
+                <td colSpan={6} className="muted">
+                  尚无运行记录
+                </td>
+              </tr>
             ) : (
               recent.map((r) => (
                 <tr key={`${r.job}-${r.seq}`} className={r.outcome === "FAILED" || r.outcome === "ABANDONED" ? "bad" : undefined}>
                   <td>{formatBeijing(r.startedAt)}</td>
-                  <td className="mono">{r.job} #{r.seq}</td>
-                  <td><span className={outcomeTag(r.outcome)}>{OUTCOME_LABELS[r.outcome] ?? r.outcome}</span></td>
+                  <td className="mono">
+                    {r.job} #{r.seq}
+                  </td>
+                  <td>
+                    <span className={outcomeTag(r.outcome)}>{OUTCOME_LABELS[r.outcome] ?? r.outcome}</span>
+                  </td>
                   <td className="num">{duration(r.durationMs)}</td>
-                  <td className="wrap">{r.summary ?? ""}{r.error ? <div className="mono">{r.error}</div> : null}</td>
+                  <td className="wrap">
+                    {r.summary ?? ""}
+                    {r.error ? <div className="mono">{r.error}</div> : null}
+                  </td>
                   <td className="mono">{r.owner}</td>
                 </tr>
               ))

@@ -28,7 +28,9 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
           <select name="status" defaultValue={f.status ?? ""}>
             <option value="">全部</option>
             {ORDER_STATUSES.map((s) => (
-              <option key={s} value={s}>{ORDER_STATUS_LABELS[s]}</option>
+              <option key={s} value={s}>
+                {ORDER_STATUS_LABELS[s]}
+              </option>
             ))}
           </select>
         </label>
@@ -44,7 +46,9 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
           订单号 / 子单号 / 微信订单号
           <input className="q" type="search" name="q" defaultValue={f.q ?? ""} placeholder="支持部分匹配" />
         </label>
-        <button type="submit" className="btn">筛选</button>
+        <button type="submit" className="btn">
+          筛选
+        </button>
         <Link href="/admin/orders">清除</Link>
       </form>
       <p className="muted">共 {total} 笔</p>
@@ -62,14 +66,27 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
           </thead>
           <tbody>
             {orders.length === 0 ? (
-              <tr><td colSpan={6} className="muted">没有符合条件的订单</td></tr>
+              <tr>
+                <td colSpan={6} className="muted">
+                  没有符合条件的订单
+                </td>
+              </tr>
             ) : (
               orders.map((o) => (
                 <tr key={o.orderNo}>
-                  <td className="mono"><a href={`/admin/orders/${encodeURIComponent(o.orderNo)}`}>{o.orderNo}</a></td>
+                  <td className="mono">
+                    <a href={`/admin/orders/${encodeURIComponent(o.orderNo)}`}>{o.orderNo}</a>
+                  </td>
                   <td>
                     <span className={statusTagClass(o.status)}>{ORDER_STATUS_LABELS[o.status] ?? o.status}</span>
-                    {isOverdue(o, now) ? <> <span className="tag warn" title={`支付截止 ${formatBeijing(o.expiresAt)}`}>{OVERDUE_LABEL}</span></> : null}
+                    {isOverdue(o, now) ? (
+                      <>
+                        {" "}
+                        <span className="tag warn" title={`支付截止 ${formatBeijing(o.expiresAt)}`}>
+                          {OVERDUE_LABEL}
+                        </span>
+                      </>
+                    ) : null}
                   </td>
                   <td className="num">{formatFen(o.totalFen)}</td>
                   <td>
@@ -89,7 +106,9 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
       </div>
       <nav className="pager" aria-label="分页">
         {page > 1 ? <a href={pageHref(f, page - 1)}>上一页</a> : null}
-        <span>第 {page} / {pageCount} 页</span>
+        <span>
+          第 {page} / {pageCount} 页
+        </span>
         {page < pageCount ? <a href={pageHref(f, page + 1)}>下一页</a> : null}
       </nav>
     </main>

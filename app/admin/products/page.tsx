@@ -37,27 +37,49 @@ export default async function AdminProductsPage({ searchParams }: Props) {
         </>
       )}
       <form className="card filters" method="get" action="/admin/products" role="search">
-        <label>搜索商品<input className="q" type="search" name="q" defaultValue={f.q ?? ""} placeholder="SKU / 名称 / 店铺" /></label>
-        <button type="submit" className="btn">搜索</button>
+        <label>
+          搜索商品
+          <input className="q" type="search" name="q" defaultValue={f.q ?? ""} placeholder="SKU / 名称 / 店铺" />
+        </label>
+        <button type="submit" className="btn">
+          搜索
+        </button>
         <a href="/admin/products">清除</a>
       </form>
       <p className="muted">共 {total} 件</p>
       <div className="table-wrap">
         <table className="table" aria-label="商品列表">
           <thead>
-            <tr><th>SKU</th><th>名称</th><th className="num">价格</th><th>店铺</th><th className="num">库存</th><th>状态</th><th></th></tr>
+            <tr>
+              <th>SKU</th>
+              <th>名称</th>
+              <th className="num">价格</th>
+              <th>店铺</th>
+              <th className="num">库存</th>
+              <th>状态</th>
+              <th></th>
+            </tr>
           </thead>
           <tbody>
             {products.map((p) => (
               <tr key={p.sku}>
                 <td className="mono">{p.sku}</td>
-                <td>{p.imageUrl ? <img src={p.imageUrl} alt="" width={20} height={20} className="thumb" /> : null} {p.name}</td>
+                <td>
+                  {p.imageUrl ? <img src={p.imageUrl} alt="" width={20} height={20} className="thumb" /> : null} {p.name}
+                </td>
                 <td className="num">{formatFen(p.priceFen)}</td>
-                <td>{p.store.name}{p.store.active ? "" : "（已停用）"}</td>
+                <td>
+                  {p.store.name}
+                  {p.store.active ? "" : "（已停用）"}
+                </td>
                 <td className="num">{p.stock === null ? "不限" : p.stock === 0 ? "已售罄" : p.stock}</td>
-                <td><span className={p.active ? "tag ok" : "tag bad"}>{p.active ? "在售" : "已下架"}</span></td>
+                <td>
+                  <span className={p.active ? "tag ok" : "tag bad"}>{p.active ? "在售" : "已下架"}</span>
+                </td>
                 <td className="row-actions">
-                  <a className="btn ghost" href={`/admin/products?edit=${encodeURIComponent(p.sku)}`}>编辑</a>
+                  <a className="btn ghost" href={`/admin/products?edit=${encodeURIComponent(p.sku)}`}>
+                    编辑
+                  </a>
                   <ActiveToggle path={`/api/admin/products/${encodeURIComponent(p.sku)}`} active={p.active} labels={["下架", "上架"]} />
                 </td>
               </tr>
@@ -67,12 +89,16 @@ export default async function AdminProductsPage({ searchParams }: Props) {
       </div>
       <nav className="pager" aria-label="分页">
         {page > 1 ? <a href={href(page - 1)}>上一页</a> : null}
-        <span>第 {page} / {pageCount} 页</span>
+        <span>
+          第 {page} / {pageCount} 页
+        </span>
         {page < pageCount ? <a href={href(page + 1)}>下一页</a> : null}
       </nav>
       <h2>最近的商品变更</h2>
       <AuditTable rows={await listCatalogAudit({ entity: "PRODUCT", take: 20 })} />
-      <p><a href="/admin/catalog-audit">全部目录变更记录</a></p>
+      <p>
+        <a href="/admin/catalog-audit">全部目录变更记录</a>
+      </p>
     </main>
   );
 }

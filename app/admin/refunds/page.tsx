@@ -31,17 +31,30 @@ export default async function AdminRefundsPage() {
           </thead>
           <tbody>
             {refunds.length === 0 ? (
-              <tr><td colSpan={7} className="muted">暂无需要处理的退款</td></tr>
+              <tr>
+                <td colSpan={7} className="muted">
+                  暂无需要处理的退款
+                </td>
+              </tr>
             ) : (
               refunds.map((r) => (
                 <tr key={r.refundNo}>
                   <td className="mono">{r.refundNo}</td>
-                  <td className="mono"><a href={`/admin/orders/${encodeURIComponent(r.orderNo)}`}>{r.orderNo}</a></td>
+                  <td className="mono">
+                    <a href={`/admin/orders/${encodeURIComponent(r.orderNo)}`}>{r.orderNo}</a>
+                  </td>
                   <td>{r.storeName}</td>
                   <td className="num">{formatFen(r.amountFen)}</td>
-                  <td><span className={r.status === "SUCCESS" ? "tag ok" : "tag bad"}>{REFUND_STATUS_LABELS[r.status] ?? r.status}</span></td>
+                  <td>
+                    <span className={r.status === "SUCCESS" ? "tag ok" : "tag bad"}>{REFUND_STATUS_LABELS[r.status] ?? r.status}</span>
+                  </td>
                   <td>{formatBeijing(new Date(r.createdAt))}</td>
-                  <td className="wrap">{r.advice ?? (r.status === "PROCESSING" || r.status === "PENDING" ? "超过一天仍未完成：请点进订单“查询退款”，银行卡退款可能需要 1–3 个工作日。" : "")}</td>
+                  <td className="wrap">
+                    {r.advice ??
+                      (r.status === "PROCESSING" || r.status === "PENDING"
+                        ? "超过一天仍未完成：请点进订单“查询退款”，银行卡退款可能需要 1–3 个工作日。"
+                        : "")}
+                  </td>
                 </tr>
               ))
             )}

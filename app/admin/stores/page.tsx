@@ -29,27 +29,46 @@ export default async function AdminStoresPage({ searchParams }: Props) {
         </>
       )}
       <form className="card filters" method="get" action="/admin/stores" role="search">
-        <label>搜索店铺<input className="q" type="search" name="q" defaultValue={f.q ?? ""} placeholder="名称 / 商户号 / 编号" /></label>
-        <button type="submit" className="btn">搜索</button>
+        <label>
+          搜索店铺
+          <input className="q" type="search" name="q" defaultValue={f.q ?? ""} placeholder="名称 / 商户号 / 编号" />
+        </label>
+        <button type="submit" className="btn">
+          搜索
+        </button>
         <a href="/admin/stores">清除</a>
       </form>
       <p className="muted">共 {total} 家</p>
       <div className="table-wrap">
         <table className="table" aria-label="店铺列表">
           <thead>
-            <tr><th>编号</th><th>名称</th><th>sub_mchid</th><th>直连 mchid</th><th>商品数</th><th>状态</th><th></th></tr>
+            <tr>
+              <th>编号</th>
+              <th>名称</th>
+              <th>sub_mchid</th>
+              <th>直连 mchid</th>
+              <th>商品数</th>
+              <th>状态</th>
+              <th></th>
+            </tr>
           </thead>
           <tbody>
             {stores.map((s) => (
               <tr key={s.id}>
                 <td className="mono">{s.id}</td>
-                <td>{s.logoUrl ? <img src={s.logoUrl} alt="" width={20} height={20} className="thumb" /> : null} {s.name}</td>
+                <td>
+                  {s.logoUrl ? <img src={s.logoUrl} alt="" width={20} height={20} className="thumb" /> : null} {s.name}
+                </td>
                 <td className="mono">{s.subMchid}</td>
                 <td className="mono">{s.mchid ?? "—"}</td>
                 <td className="num">{s.productCount}</td>
-                <td><span className={s.active ? "tag ok" : "tag bad"}>{s.active ? "营业中" : "已停用"}</span></td>
+                <td>
+                  <span className={s.active ? "tag ok" : "tag bad"}>{s.active ? "营业中" : "已停用"}</span>
+                </td>
                 <td className="row-actions">
-                  <a className="btn ghost" href={`/admin/stores?edit=${encodeURIComponent(s.id)}`}>编辑</a>
+                  <a className="btn ghost" href={`/admin/stores?edit=${encodeURIComponent(s.id)}`}>
+                    编辑
+                  </a>
                   <ActiveToggle path={`/api/admin/stores/${encodeURIComponent(s.id)}`} active={s.active} labels={["停用", "启用"]} />
                 </td>
               </tr>

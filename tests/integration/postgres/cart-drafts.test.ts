@@ -25,7 +25,9 @@ describePg("cart drafts on PostgreSQL", () => {
   it("twenty simultaneous opens of one link: exactly one restores the cart", async () => {
     const { token } = await drafts.saveCartDraft([{ sku: "TEA-LJ-50", quantity: 2 }]);
     const results = await Promise.all(Array.from({ length: 20 }, () => drafts.consumeCartDraft(token)));
-    expect(results.filter((r) => r.status === "restored")).toEqual([{ status: "restored", items: [{ sku: "TEA-LJ-50", quantity: 2 }], dropped: [] }]);
+    expect(results.filter((r) => r.status === "restored")).toEqual([
+      { status: "restored", items: [{ sku: "TEA-LJ-50", quantity: 2 }], dropped: [] },
+    ]);
     expect(results.filter((r) => r.status === "used")).toHaveLength(19);
   });
 });

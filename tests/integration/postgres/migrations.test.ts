@@ -14,7 +14,11 @@ const root = path.resolve(import.meta.dirname, "../../..");
 const migrate = (url: string, ...args: string[]) =>
   spawnSync(process.execPath, ["prisma/migrate.mjs", ...args], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
 const migrationNames = (dir: string) =>
-  fs.readdirSync(path.join(root, dir), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  fs
+    .readdirSync(path.join(root, dir), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 
 describe("one source schema", () => {
   it("prisma/postgresql/schema.prisma is derived from prisma/schema.prisma (schema-pg --check)", () => {
@@ -75,19 +79,36 @@ describePg("migrations", () => {
     db = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
     expect(await db.product.count()).toBeGreaterThan(0);
 
-    const indexes = (await pgAdmin((c) => c.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"), url)).rows
-      .map((r) => r.indexname);
-    expect(indexes).toEqual(expect.arrayContaining([
-      "Order_pkey", "Order_checkoutKey_key", "SubOrder_pkey", "SubOrder_transactionId_key",
-      "Store_subMchid_key", "Store_mchid_key", "BillImport_billDate_scope_key",
-    ]));
+    const indexes = (
+      await pgAdmin((c) => c.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"), url)
+    ).rows.map((r) => r.indexname);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        "Order_pkey",
+        "Order_checkoutKey_key",
+        "SubOrder_pkey",
+        "SubOrder_transactionId_key",
+        "Store_subMchid_key",
+        "Store_mchid_key",
+        "BillImport_billDate_scope_key",
+      ]),
+    );
 
     const order = (orderNo: string, checkoutKey: string | null) => ({
-      orderNo, mode: "partner", combineMchid: "1900000109", combineAppid: "wxd930ea5d5a258f4f", totalFen: 1,
-      payerIp: "127.0.0.1", expiresAt: new Date(Date.now() + 60_000), checkoutKey,
+      orderNo,
+      mode: "partner",
+      combineMchid: "1900000109",
+      combineAppid: "wxd930ea5d5a258f4f",
+      totalFen: 1,
+      payerIp: "127.0.0.1",
+      expiresAt: new Date(Date.now() + 60_000),
+      checkoutKey,
     });
     const code = (p: Promise<unknown>) =>
-      p.then(() => "ok", (e) => (e instanceof Prisma.PrismaClientKnownRequestError ? e.code : String(e)));
+      p.then(
+        () => "ok",
+        (e) => (e instanceof Prisma.PrismaClientKnownRequestError ? e.code : String(e)),
+      );
 
     await db.order.create({ data: order("CTESTPG000000000001", "key-pg-00000001") });
     expect(await code(db.order.create({ data: order("CTESTPG000000000001", null) }))).toBe("P2002");
@@ -110,8 +131,15 @@ describePg("migrations", () => {
       const before = Date.now();
       const expiresAt = new Date("2026-11-27T10:00:00.000Z");
       const o = await shanghai.order.create({
-        data: { orderNo: "CTESTPGTZ0000000001", mode: "partner", combineMchid: "1900000109", combineAppid: "wxd930ea5d5a258f4f",
-          totalFen: 1, payerIp: "127.0.0.1", expiresAt },
+        data: {
+          orderNo: "CTESTPGTZ0000000001",
+          mode: "partner",
+          combineMchid: "1900000109",
+          combineAppid: "wxd930ea5d5a258f4f",
+          totalFen: 1,
+          payerIp: "127.0.0.1",
+          expiresAt,
+        },
       });
       const back = await shanghai.order.findUniqueOrThrow({ where: { orderNo: o.orderNo } });
       expect(back.expiresAt.toISOString()).toBe(expiresAt.toISOString());

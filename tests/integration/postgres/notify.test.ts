@@ -7,7 +7,6 @@ import { combineTransaction, notificationBody, signedHeaders } from "../../suppo
 import { deliver as deliverTo, newOrder as newOrderIn, paymentRaceTests, RACE_CART } from "../payment-races";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../../support/pg";
 
-
 describePg("duplicate and concurrent payment results", () => {
   let h: Harness;
   let url: string;

@@ -17,7 +17,9 @@ vi.mock("@/lib/env", async (importOriginal) => {
   return { ...actual, env: () => ({ ...base, adminToken: state.token }) };
 });
 vi.mock("next/headers", () => ({
-  cookies: async () => ({ get: (name: string) => (name === SESSION_COOKIE && state.cookie !== undefined ? { name, value: state.cookie } : undefined) }),
+  cookies: async () => ({
+    get: (name: string) => (name === SESSION_COOKIE && state.cookie !== undefined ? { name, value: state.cookie } : undefined),
+  }),
 }));
 
 const ROOT = path.resolve(".");
@@ -37,12 +39,17 @@ const PUBLIC = new Set(["app/admin/sign-in/page.tsx", "app/api/admin/session/rou
 const SAMPLE_PARAMS: Record<string, string> = { orderNo: "C2026112600000001" };
 function urlPathOf(file: string): { urlPath: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
-  const segs = file.replace(/^app\//, "").split("/").slice(0, -1).filter((s) => !/^\(.*\)$/.test(s)).map((s) => {
-    const m = /^\[\.{0,3}([^\]]+)\]$/.exec(s.replace(/^\[\[|\]\]$/g, (x) => x[0]!));
-    if (!m) return s;
-    params[m[1]!] = SAMPLE_PARAMS[m[1]!] ?? "sample123";
-    return params[m[1]!]!;
-  });
+  const segs = file
+    .replace(/^app\//, "")
+    .split("/")
+    .slice(0, -1)
+    .filter((s) => !/^\(.*\)$/.test(s))
+    .map((s) => {
+      const m = /^\[\.{0,3}([^\]]+)\]$/.exec(s.replace(/^\[\[|\]\]$/g, (x) => x[0]!));
+      if (!m) return s;
+      params[m[1]!] = SAMPLE_PARAMS[m[1]!] ?? "sample123";
+      return params[m[1]!]!;
+    });
   return { urlPath: "/" + segs.join("/"), params };
 }
 
@@ -68,7 +75,11 @@ function request(method: string, urlPath: string, cookie: string | undefined): R
   if (cookie !== undefined) headers.set("cookie", `${SESSION_COOKIE}=${cookie}`);
   const hasBody = !["GET", "HEAD", "OPTIONS"].includes(method);
   if (hasBody) headers.set("content-type", "application/json");
-  return new Request(`${ORIGIN}${urlPath}?date=2026-11-26`, { method, headers, body: hasBody ? JSON.stringify({ billDate: "2026-11-26" }) : undefined });
+  return new Request(`${ORIGIN}${urlPath}?date=2026-11-26`, {
+    method,
+    headers,
+    body: hasBody ? JSON.stringify({ billDate: "2026-11-26" }) : undefined,
+  });
 }
 
 beforeAll(() => {
@@ -202,7 +213,9 @@ describe("public entry points do not leak", () => {
 
   it("sign-out only clears the cookie", async () => {
     const { POST } = (await import("@/app/api/admin/sign-out/route")) as unknown as { POST: Handler };
-    const res = await POST(new Request(`${ORIGIN}/api/admin/sign-out`, { method: "POST", headers: { origin: ORIGIN } }), { params: Promise.resolve({}) });
+    const res = await POST(new Request(`${ORIGIN}/api/admin/sign-out`, { method: "POST", headers: { origin: ORIGIN } }), {
+      params: Promise.resolve({}),
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("set-cookie")).toMatch(/^admin_session=; Path=\/; Max-Age=0;/);
   });

@@ -22,7 +22,8 @@ describe("admin session cookie", () => {
   });
 
   it("never contains the token, and two sign-ins give different values", () => {
-    const a = createSessionValue(TOKEN, NOW), b = createSessionValue(TOKEN, NOW);
+    const a = createSessionValue(TOKEN, NOW),
+      b = createSessionValue(TOKEN, NOW);
     expect(a).not.toContain(TOKEN);
     expect(a).not.toBe(b);
   });
@@ -36,7 +37,10 @@ describe("admin session cookie", () => {
     const v = createSessionValue(TOKEN, NOW);
     const [ver, iat, exp, nonce, sig] = v.split(".");
     expect(verifySessionValue([ver, iat, String(Number(exp) + 3600), nonce, sig].join("."), TOKEN, NOW).ok).toBe(false);
-    expect(verifySessionValue(createSessionValue(TOKEN, NOW, SESSION_TTL_SECONDS * 10), TOKEN, NOW)).toEqual({ ok: false, reason: "MALFORMED" });
+    expect(verifySessionValue(createSessionValue(TOKEN, NOW, SESSION_TTL_SECONDS * 10), TOKEN, NOW)).toEqual({
+      ok: false,
+      reason: "MALFORMED",
+    });
     expect(verifySessionValue(createSessionValue(TOKEN, NOW + 3600_000), TOKEN, NOW)).toEqual({ ok: false, reason: "MALFORMED" });
     for (const bad of ["", "x", "v1.1.2.3", "v2.1.2.3.4", TOKEN, `v1.${TOKEN}`]) expect(verifySessionValue(bad, TOKEN, NOW).ok).toBe(false);
     expect(verifySessionValue(undefined, TOKEN, NOW)).toEqual({ ok: false, reason: "MISSING" });
@@ -62,7 +66,17 @@ describe("admin session cookie", () => {
   it("only redirects inside the back office after sign-in", () => {
     expect(safeAdminPath("/admin/orders?status=PAID&page=2")).toBe("/admin/orders?status=PAID&page=2");
     expect(safeAdminPath("/admin/bills")).toBe("/admin/bills");
-    for (const bad of ["https://evil.example/admin", "//evil.example", "/\\evil.example", "/adminx", "/admin//evil", "/admin/../api", "javascript:alert(1)", null, 5]) {
+    for (const bad of [
+      "https://evil.example/admin",
+      "//evil.example",
+      "/\\evil.example",
+      "/adminx",
+      "/admin//evil",
+      "/admin/../api",
+      "javascript:alert(1)",
+      null,
+      5,
+    ]) {
       expect(safeAdminPath(bad)).toBe("/admin");
     }
   });

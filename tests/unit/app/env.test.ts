@@ -102,7 +102,9 @@ describe("lib/env", () => {
       "official-doc-test-key.pem",
     ].map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
     const fps = pems.map((pem) =>
-      createHash("sha256").update(createPublicKey(pem).export({ type: "spki", format: "der" })).digest("hex"),
+      createHash("sha256")
+        .update(createPublicKey(pem).export({ type: "spki", format: "der" }))
+        .digest("hex"),
     );
     expect(new Set(fps)).toEqual(TEST_KEY_FINGERPRINTS);
     const apiv3 = fs.readFileSync(path.join(dir, "keys/apiv3-key.txt"), "utf8").trim();

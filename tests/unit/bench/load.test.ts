@@ -46,7 +46,14 @@ describe("bench load generator", () => {
   it("opens every connection before the first measured request, then sends exactly `amount` requests", async () => {
     const { url, seen } = await serve(() => ({ status: 204, delayMs: 2 }));
     let i = 0;
-    const r = await load({ url, connections: 6, amount: 45, expectStatus: 204, warmPath: "/warm", next: () => ({ method: "POST", path: "/n", body: `#${i++}` }) });
+    const r = await load({
+      url,
+      connections: 6,
+      amount: 45,
+      expectStatus: 204,
+      warmPath: "/warm",
+      next: () => ({ method: "POST", path: "/n", body: `#${i++}` }),
+    });
 
     expect(seen.gets).toBe(6);
     expect(seen.connections).toBe(6);
@@ -64,7 +71,13 @@ describe("bench load generator", () => {
   it("counts every unexpected status as an error and reports each status", async () => {
     const { url } = await serve((body) => ({ status: Number(body) % 5 === 0 ? 500 : 204 }));
     let i = 1;
-    const r = await load({ url, connections: 3, amount: 20, expectStatus: 204, next: () => ({ method: "POST", path: "/n", body: String(i++) }) });
+    const r = await load({
+      url,
+      connections: 3,
+      amount: 20,
+      expectStatus: 204,
+      next: () => ({ method: "POST", path: "/n", body: String(i++) }),
+    });
     expect(r.statuses).toEqual({ "204": 16, "500": 4 });
     expect(r.errors).toBe(4);
     expect(r.requests).toBe(20);
@@ -73,12 +86,20 @@ describe("bench load generator", () => {
   it("the p99 is a real percentile: two slow requests in a hundred set it", async () => {
     const { url } = await serve((body) => ({ status: 204, delayMs: body === "50" || body === "51" ? 120 : 0 }));
     let i = 0;
-    const r = await load({ url, connections: 1, amount: 100, expectStatus: 204, next: () => ({ method: "POST", path: "/n", body: String(i++) }) });
+    const r = await load({
+      url,
+      connections: 1,
+      amount: 100,
+      expectStatus: 204,
+      next: () => ({ method: "POST", path: "/n", body: String(i++) }),
+    });
     expect(r.p99Ms).toBeGreaterThanOrEqual(120);
     expect(r.p50Ms).toBeLessThan(120);
   });
 
   it("refuses to load anything but loopback", async () => {
-    await expect(load({ url: "http://example.com", connections: 1, amount: 1, expectStatus: 204, next: () => ({ method: "GET", path: "/" }) })).rejects.toThrow(/non-loopback/);
+    await expect(
+      load({ url: "http://example.com", connections: 1, amount: 1, expectStatus: 204, next: () => ({ method: "GET", path: "/" }) }),
+    ).rejects.toThrow(/non-loopback/);
   });
 });

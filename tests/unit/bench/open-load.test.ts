@@ -34,7 +34,14 @@ describe("openLoad", () => {
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     let n = 0;
-    const r = await openLoad({ url, ratePerSecond: 50, amount: 20, expectStatus: 204, maxConnections: 32, next: () => ({ method: "POST", path: "/x", body: String(n++) }) });
+    const r = await openLoad({
+      url,
+      ratePerSecond: 50,
+      amount: 20,
+      expectStatus: 204,
+      maxConnections: 32,
+      next: () => ({ method: "POST", path: "/x", body: String(n++) }),
+    });
     expect(r.requests).toBe(20);
     expect(r.errors).toBe(0);
     expect(r.statuses).toEqual({ 204: 20 });

@@ -7,9 +7,13 @@ import { SUMMARY_FORMS } from "../../fake-wechatpay/bills";
 const fixture = (name: string) => fs.readFileSync(path.resolve("tests/fixtures/bills", name));
 
 const ALL_HEADER =
-  "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注".split(",");
+  "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注".split(
+    ",",
+  );
 const SUCCESS_HEADER =
-  "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注".split(",");
+  "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注".split(
+    ",",
+  );
 
 describe("parseTradeBill: fixtures", () => {
   it("ALL bill with BOM and CRLF (the SDK fixture's form)", () => {
@@ -47,7 +51,13 @@ describe("parseTradeBill: fixtures", () => {
       feeRemark: "",
     });
     expect(b).toMatchObject({ orderAmountFen: 1230, settlementAmountFen: 1230, feeMilliFen: 7000, tradeTime: "2026-11-26 11:02:45" });
-    expect(refund).toMatchObject({ tradeState: "REFUND", refundId: "50302026112600000001", refundAmountFen: 1230, feeMilliFen: -7000, refundStatus: "SUCCESS" });
+    expect(refund).toMatchObject({
+      tradeState: "REFUND",
+      refundId: "50302026112600000001",
+      refundAmountFen: 1230,
+      feeMilliFen: -7000,
+      refundStatus: "SUCCESS",
+    });
     expect(big).toMatchObject({ orderAmountFen: 9_999_999, feeMilliFen: 1000 });
     // no field keeps a backtick or a CR
     for (const r of bill.rows) for (const v of Object.values(r)) if (typeof v === "string") expect(v).not.toMatch(/[`\r]/);
@@ -89,11 +99,25 @@ describe("parseTradeBill: fixtures", () => {
   it("maps reordered columns by name; an old merchant's bill without 应结订单金额/代金券金额; unknown columns kept", () => {
     const bill = parseTradeBill(fixture("reordered-old-merchant.csv"));
     const r = bill.rows[0]!;
-    expect(r).toMatchObject({ outTradeNo: "S20261126D1", tradeState: "SUCCESS", orderAmountFen: 1230, transactionId: "4200002026112600000021", subMchid: "1900000203" });
+    expect(r).toMatchObject({
+      outTradeNo: "S20261126D1",
+      tradeState: "SUCCESS",
+      orderAmountFen: 1230,
+      transactionId: "4200002026112600000021",
+      subMchid: "1900000203",
+    });
     expect(r.settlementAmountFen).toBeUndefined();
     expect(r.couponAmountFen).toBeUndefined();
     expect(r.extra).toEqual({ 新增列: "x" });
-    expect(bill.summary).toEqual({ tradeCount: 1, orderFen: 1230, requestedRefundFen: 0, refundFen: 0, feeMilliFen: 7000, rechargeRefundFen: 0, extra: {} });
+    expect(bill.summary).toEqual({
+      tradeCount: 1,
+      orderFen: 1230,
+      requestedRefundFen: 0,
+      refundFen: 0,
+      feeMilliFen: 7000,
+      rechargeRefundFen: 0,
+      extra: {},
+    });
   });
 });
 
@@ -160,7 +184,9 @@ describe("parseTradeBill: edge cases", () => {
   });
 
   it("rejects duplicate header names (mapping by name would be ambiguous)", () => {
-    expect(() => parseTradeBill(`交易时间,微信订单号,商户订单号,交易状态,订单金额,订单金额\n${S}\n\`0,\`0.00,\`0.00000`)).toThrow(/duplicate column 订单金额/);
+    expect(() => parseTradeBill(`交易时间,微信订单号,商户订单号,交易状态,订单金额,订单金额\n${S}\n\`0,\`0.00,\`0.00000`)).toThrow(
+      /duplicate column 订单金额/,
+    );
   });
 });
 
@@ -169,7 +195,7 @@ describe("parseTradeBill: summary numbers in every exact form real bills use", (
   const withSummary = (values: string[]) => [...base.slice(0, -1), values.map((v) => `\`${v}`).join(",")].join("\n") + "\n";
   const expected = { tradeCount: 3, settlementFen: 10000230, feeMilliFen: 60001000, orderFen: 10001230 };
 
-  it.each(SUMMARY_FORMS.map((f) => [f.name, f] as const))("the fake's form \"%s\" parses to the same numbers", (_name, f) => {
+  it.each(SUMMARY_FORMS.map((f) => [f.name, f] as const))('the fake\'s form "%s" parses to the same numbers', (_name, f) => {
     const bill = parseTradeBill(withSummary([f.count(3), f.amount(10000230), f.fee(60001), f.amount(10001230)]));
     expect(bill.summary).toMatchObject(expected);
   });

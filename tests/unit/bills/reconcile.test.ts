@@ -55,7 +55,9 @@ const run = (rows: BillLine[], locals: LocalSubOrder[], summary = summaryOf(rows
 
 describe("reconcile", () => {
   it("all matched: ok, every total check passes", () => {
-    const a = local("A1", 1), b = local("B1", 1230), c = local("A2", 9_999_999);
+    const a = local("A1", 1),
+      b = local("B1", 1230),
+      c = local("A2", 9_999_999);
     const r = run([row(a), row(b), row(c)], [a, b, c]);
     expect(r.ok).toBe(true);
     expect(r.counts.MATCHED).toBe(3);
@@ -66,7 +68,8 @@ describe("reconcile", () => {
   });
 
   it("in the bill but not paid locally (unknown, or NOTPAY/CLOSED here)", () => {
-    const paid = local("P1", 100), notpay = local("N1", 200, { tradeState: "NOTPAY", successTime: null, transactionId: null });
+    const paid = local("P1", 100),
+      notpay = local("N1", 200, { tradeState: "NOTPAY", successTime: null, transactionId: null });
     const ghost = local("G1", 300);
     const rows = [row(paid), row(notpay, { transactionId: "4200N1" }), row(ghost)];
     const r = run(rows, [paid, notpay]);
@@ -74,11 +77,16 @@ describe("reconcile", () => {
     expect(r.counts.NOT_PAID_LOCALLY).toBe(2);
     const n = r.lines.find((l) => l.outTradeNo === "N1")!;
     expect(n).toMatchObject({ kind: "NOT_PAID_LOCALLY", localState: "NOTPAY", billState: "SUCCESS", billAmountFen: 200, orderNo: "CN1" });
-    expect(r.lines.find((l) => l.outTradeNo === "G1")).toMatchObject({ kind: "NOT_PAID_LOCALLY", orderNo: null, note: expect.stringContaining("本地无此子单") });
+    expect(r.lines.find((l) => l.outTradeNo === "G1")).toMatchObject({
+      kind: "NOT_PAID_LOCALLY",
+      orderNo: null,
+      note: expect.stringContaining("本地无此子单"),
+    });
   });
 
   it("paid locally on that Beijing date but missing from the bill; other days are not expected", () => {
-    const a = local("A1", 100), missing = local("M1", 500, { successTime: at("23:59:59") });
+    const a = local("A1", 100),
+      missing = local("M1", 500, { successTime: at("23:59:59") });
     const yesterday = local("Y1", 700, { successTime: at("23:59:59", "2026-11-25") });
     const tomorrow = local("T1", 700, { successTime: at("00:00:00", "2026-11-27") });
     const r = run([row(a)], [a, missing, yesterday, tomorrow]);
@@ -103,7 +111,8 @@ describe("reconcile", () => {
   });
 
   it("status differs (bill REVOKED / REFUND without refund id, our SUCCESS)", () => {
-    const a = local("A1", 100), b = local("B1", 200);
+    const a = local("A1", 100),
+      b = local("B1", 200);
     const r = run([row(a, { tradeState: "REVOKED" }), row(b, { tradeState: "REFUND" })], [a, b]);
     expect(r.counts.STATUS_DIFFERS).toBe(2);
     expect(r.lines[0]).toMatchObject({ kind: "STATUS_DIFFERS", billState: "REVOKED", localState: "SUCCESS" });
@@ -151,7 +160,9 @@ describe("reconcile", () => {
     });
 
     it("a bill with payments and refunds (an external refund, an unknown one, an amount difference, one missing)", () => {
-      const a = local("A1", 1000), b = local("B1", 500), c = local("C1", 300);
+      const a = local("A1", 1000),
+        b = local("B1", 500),
+        c = local("C1", 300);
       const rows = [
         row(a, { subMchid: SUB, feeMilliFen: 6000 }),
         row(b, { subMchid: SUB, feeMilliFen: 3000 }),
@@ -175,12 +186,32 @@ describe("reconcile", () => {
         ledger(c, "RC2", 30, { subMchid: "1900000202", status: "FAILED" }),
         ledger(c, "RC3", 30, { subMchid: "1900000202", status: "CLOSED" }),
       ];
-      const r = reconcile({ billDate: DATE, rows, summary: { ...summaryOf(rows), requestedRefundFen: 580 }, local: [a, b, c], localRefunds: refunds });
+      const r = reconcile({
+        billDate: DATE,
+        rows,
+        summary: { ...summaryOf(rows), requestedRefundFen: 580 },
+        local: [a, b, c],
+        localRefunds: refunds,
+      });
       expect(r.ok).toBe(false);
-      expect(r.counts).toMatchObject({ MATCHED: 5, REFUND_UNKNOWN: 1, REFUND_AMOUNT_DIFFERS: 1, REFUND_MISSING_FROM_BILL: 1, STATUS_DIFFERS: 0 });
+      expect(r.counts).toMatchObject({
+        MATCHED: 5,
+        REFUND_UNKNOWN: 1,
+        REFUND_AMOUNT_DIFFERS: 1,
+        REFUND_MISSING_FROM_BILL: 1,
+        STATUS_DIFFERS: 0,
+      });
       expect(r.lines.find((l) => l.kind === "REFUND_UNKNOWN")).toMatchObject({ refundNo: "MP9999", outTradeNo: "B1", billAmountFen: 20 });
-      expect(r.lines.find((l) => l.kind === "REFUND_AMOUNT_DIFFERS")).toMatchObject({ refundNo: "RA2", billAmountFen: 60, localAmountFen: 50 });
-      expect(r.lines.find((l) => l.kind === "REFUND_MISSING_FROM_BILL")).toMatchObject({ refundNo: "RC1", outTradeNo: "C1", localAmountFen: 30 });
+      expect(r.lines.find((l) => l.kind === "REFUND_AMOUNT_DIFFERS")).toMatchObject({
+        refundNo: "RA2",
+        billAmountFen: 60,
+        localAmountFen: 50,
+      });
+      expect(r.lines.find((l) => l.kind === "REFUND_MISSING_FROM_BILL")).toMatchObject({
+        refundNo: "RC1",
+        outTradeNo: "C1",
+        localAmountFen: 30,
+      });
       expect(r.lines.find((l) => l.refundNo === "MP0001")).toMatchObject({ kind: "MATCHED", note: expect.stringContaining("商户平台") });
       // refund rows are not payments: the payment counts exclude them
       expect(r.totals.find((t) => t.label.startsWith("总交易单数（支付记录）"))).toMatchObject({ expected: 3, actual: 3, ok: true });
@@ -188,30 +219,64 @@ describe("reconcile", () => {
       expect(r.totals.find((t) => t.label.startsWith("申请退款总金额 = 本地"))).toMatchObject({ expected: 580, actual: 580, ok: true });
       // per store: payments, refunds, net, net fee (refund rows carry negative fees)
       expect(r.stores).toEqual([
-        { subMchid: SUB, storeName: "店铺", paymentCount: 2, paymentFen: 1500, refundCount: 4, refundFen: 580, netFen: 920, netFeeMilliFen: 9000 - 2400 - 600 - 360 - 120 },
-        { subMchid: "1900000202", storeName: "店铺", paymentCount: 1, paymentFen: 300, refundCount: 0, refundFen: 0, netFen: 300, netFeeMilliFen: 2000 },
+        {
+          subMchid: SUB,
+          storeName: "店铺",
+          paymentCount: 2,
+          paymentFen: 1500,
+          refundCount: 4,
+          refundFen: 580,
+          netFen: 920,
+          netFeeMilliFen: 9000 - 2400 - 600 - 360 - 120,
+        },
+        {
+          subMchid: "1900000202",
+          storeName: "店铺",
+          paymentCount: 1,
+          paymentFen: 300,
+          refundCount: 0,
+          refundFen: 0,
+          netFen: 300,
+          netFeeMilliFen: 2000,
+        },
       ]);
     });
 
     it("the same 商户退款单号 under another 特约商户号 is not ours", () => {
       const a = local("A1", 1000);
-      const r = reconcile({ billDate: DATE, rows: [row(a, { subMchid: SUB }), refundRow(a, "RA1", 400, { subMchid: "1900000299" })], summary: { tradeCount: 2 }, local: [a], localRefunds: [ledger(a, "RA1", 400)] });
+      const r = reconcile({
+        billDate: DATE,
+        rows: [row(a, { subMchid: SUB }), refundRow(a, "RA1", 400, { subMchid: "1900000299" })],
+        summary: { tradeCount: 2 },
+        local: [a],
+        localRefunds: [ledger(a, "RA1", 400)],
+      });
       expect(r.counts).toMatchObject({ REFUND_UNKNOWN: 1, REFUND_MISSING_FROM_BILL: 1 });
     });
 
     it("all refunds matched → ok", () => {
       const a = local("A1", 1000);
       const rows = [row(a, { subMchid: SUB }), refundRow(a, "RA1", 400)];
-      const r = reconcile({ billDate: DATE, rows, summary: { ...summaryOf(rows), requestedRefundFen: 400 }, local: [a], localRefunds: [ledger(a, "RA1", 400)] });
+      const r = reconcile({
+        billDate: DATE,
+        rows,
+        summary: { ...summaryOf(rows), requestedRefundFen: 400 },
+        local: [a],
+        localRefunds: [ledger(a, "RA1", 400)],
+      });
       expect(r.counts).toMatchObject({ MATCHED: 2 });
       expect(r.ok).toBe(true);
     });
   });
 
   it("matches by transaction_id when the out_trade_no is not ours; flags a different transaction_id", () => {
-    const a = local("A1", 100), b = local("B1", 200);
+    const a = local("A1", 100),
+      b = local("B1", 200);
     const r = run([row(a, { outTradeNo: "XX" }), row(b, { transactionId: "4200OTHER" })], [a, b]);
-    expect(r.lines.map((l) => [l.kind, l.outTradeNo])).toEqual([["TRANSACTION_ID_DIFFERS", "B1"], ["MATCHED", "XX"]]);
+    expect(r.lines.map((l) => [l.kind, l.outTradeNo])).toEqual([
+      ["TRANSACTION_ID_DIFFERS", "B1"],
+      ["MATCHED", "XX"],
+    ]);
   });
 
   it("duplicate rows for one sub-order", () => {
@@ -221,7 +286,8 @@ describe("reconcile", () => {
   });
 
   it("totals: a summary that disagrees with the details is reported, not hidden", () => {
-    const a = local("A1", 100), b = local("B1", 200);
+    const a = local("A1", 100),
+      b = local("B1", 200);
     const rows = [row(a, { feeMilliFen: 600 }), row(b, { feeMilliFen: 1200 })];
     const summary = { ...summaryOf(rows), tradeCount: 3, orderFen: 301, feeMilliFen: 1700, settlementFen: 300 };
     const r = run(rows, [a, b], summary);
@@ -252,16 +318,30 @@ describe("reconcile", () => {
       local("S20261126A2", 9_999_999, { transactionId: "4200002026112600000003", successTime: at("23:59:59") }),
     ];
     const refunds: LocalRefund[] = [
-      { refundNo: "R20261126B1", outTradeNo: "S20261126B1", orderNo: "CS20261126B1", subMchid: "1900000202", amountFen: 1230, status: "SUCCESS", origin: "APP", acceptedAt: at("15:40:00") },
+      {
+        refundNo: "R20261126B1",
+        outTradeNo: "S20261126B1",
+        orderNo: "CS20261126B1",
+        subMchid: "1900000202",
+        amountFen: 1230,
+        status: "SUCCESS",
+        origin: "APP",
+        acceptedAt: at("15:40:00"),
+      },
     ];
     const r = reconcile({ billDate: DATE, rows: bill.rows, summary: bill.summary, local: locals, localRefunds: refunds });
     expect(r.counts.MATCHED).toBe(4);
     expect(r.ok).toBe(true);
 
-    const csv = reportToCsv({ ...r, lines: [...r.lines, { ...r.lines[0]!, kind: "AMOUNT_DIFFERS", note: "=HYPERLINK(\"x\")", billAmountFen: -5 }] }, "全部店铺");
+    const csv = reportToCsv(
+      { ...r, lines: [...r.lines, { ...r.lines[0]!, kind: "AMOUNT_DIFFERS", note: '=HYPERLINK("x")', billAmountFen: -5 }] },
+      "全部店铺",
+    );
     expect(csv.startsWith("\uFEFF对账日期,2026-11-26,范围,全部店铺,结果,全部一致\r\n")).toBe(true);
     expect(csv.endsWith("\r\n")).toBe(true);
-    expect(csv.split("\r\n")).toContain("一致,S20261126A2,4200002026112600000003,CS20261126A2,店铺,5,2026-11-26 23:59:59,SUCCESS,SUCCESS,99999.99,99999.99,");
+    expect(csv.split("\r\n")).toContain(
+      "一致,S20261126A2,4200002026112600000003,CS20261126A2,店铺,5,2026-11-26 23:59:59,SUCCESS,SUCCESS,99999.99,99999.99,",
+    );
     expect(csv).toContain(`,-0.05,0.01,"'=HYPERLINK(""x"")"\r\n`); // amounts as yuan; formula neutralised
     expect(csv).toContain("手续费总金额 = 明细合计,0.01000,0.01000,一致");
   });

@@ -15,7 +15,14 @@ beforeAll(async () => {
   h = await startHarness({ label: "bills" });
   svc = await import("@/lib/bills/service");
   for (let i = 0; i < 2; i++) {
-    const res = await h.call("POST", "/api/checkout", { json: { items: [{ sku: "TEA-BC-100", quantity: 1 }, { sku: "STA-ERASER", quantity: 2 }] } });
+    const res = await h.call("POST", "/api/checkout", {
+      json: {
+        items: [
+          { sku: "TEA-BC-100", quantity: 1 },
+          { sku: "STA-ERASER", quantity: 2 },
+        ],
+      },
+    });
     expect(res.status).toBe(201);
     const { orderNo } = (await res.json()) as { orderNo: string };
     await h.control(`/orders/${orderNo}/pay`, {});
@@ -78,7 +85,10 @@ describe("downloadAndReconcile", () => {
   it("a tampered download is rejected (BILL_HASH_MISMATCH) and the stored import is untouched", async () => {
     const before = await h.prisma.billImport.findFirstOrThrow({ include: { rows: true } });
     await h.control("/bills/overrides", { tamperNextDownload: true });
-    await expect(svc.downloadAndReconcile({ billDate })).rejects.toMatchObject({ code: "BILL_HASH_MISMATCH", message: expect.stringContaining("账单校验失败") });
+    await expect(svc.downloadAndReconcile({ billDate })).rejects.toMatchObject({
+      code: "BILL_HASH_MISMATCH",
+      message: expect.stringContaining("账单校验失败"),
+    });
     const after = await h.prisma.billImport.findFirstOrThrow({ include: { rows: true } });
     expect(after).toEqual(before);
     // a store never imported stays absent
@@ -117,7 +127,13 @@ describe("admin route and CLI", () => {
     );
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "RECONCILED", report: { ok: true } });
-    const bad = await POST(new Request(`${h.appUrl}/api/admin/bills/reconcile`, { method: "POST", headers: { origin: h.appUrl, cookie, "content-type": "application/json" }, body: JSON.stringify({ billDate: "2026-02-30" }) }));
+    const bad = await POST(
+      new Request(`${h.appUrl}/api/admin/bills/reconcile`, {
+        method: "POST",
+        headers: { origin: h.appUrl, cookie, "content-type": "application/json" },
+        body: JSON.stringify({ billDate: "2026-02-30" }),
+      }),
+    );
     expect(bad.status).toBe(400);
     const csv = await GET(new Request(`${h.appUrl}/api/admin/bills/report?date=${billDate}&scope=ALL`, { headers: { cookie } }));
     expect(csv.status).toBe(200);

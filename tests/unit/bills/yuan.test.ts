@@ -18,12 +18,27 @@ describe("yuanToFen (exact, no floats)", () => {
     expect(Object.is(yuanToFen(text), fen)).toBe(true);
   });
 
-  it.each(["", " 1.00", "1.00 ", "+1.00", "1,000.00", "1e3", ".5", "5.", "00.01", "0x10", "1.2.3", "NaN", "¥1.00", "0.001", "0.00600", "`1.00", "90071992547409.92"])(
-    "rejects %j",
-    (text) => {
-      expect(() => yuanToFen(text)).toThrow(BillAmountError);
-    },
-  );
+  it.each([
+    "",
+    " 1.00",
+    "1.00 ",
+    "+1.00",
+    "1,000.00",
+    "1e3",
+    ".5",
+    "5.",
+    "00.01",
+    "0x10",
+    "1.2.3",
+    "NaN",
+    "¥1.00",
+    "0.001",
+    "0.00600",
+    "`1.00",
+    "90071992547409.92",
+  ])("rejects %j", (text) => {
+    expect(() => yuanToFen(text)).toThrow(BillAmountError);
+  });
 });
 
 describe("yuanToMilliFen (fee, 5 decimals)", () => {

@@ -8,8 +8,17 @@ import { sniffImage } from "@/lib/catalog/images";
 
 describe("yuanEntryToFen", () => {
   it.each([
-    ["12.30", 1230], ["12.3", 1230], ["12", 1200], ["0.29", 29], ["0.01", 1], ["1.10", 110],
-    [" 9.90 ", 990], ["¥1,299.00", 129_900], ["￥50000", 5_000_000], ["4.35", 435], ["1.15", 115],
+    ["12.30", 1230],
+    ["12.3", 1230],
+    ["12", 1200],
+    ["0.29", 29],
+    ["0.01", 1],
+    ["1.10", 110],
+    [" 9.90 ", 990],
+    ["¥1,299.00", 129_900],
+    ["￥50000", 5_000_000],
+    ["4.35", 435],
+    ["1.15", 115],
   ])("%s → %i fen (exact: no float rounding)", (text, fen) => {
     expect(yuanEntryToFen(text)).toBe(fen);
   });
@@ -22,7 +31,8 @@ describe("yuanEntryToFen", () => {
   });
 
   it.each(["", "abc", "12.345", "-1", "1e3", ".5", "5.", "0", "0.00", "12,30", "01.00", "1 000", "50000.01", "NaN", "Infinity"])(
-    "refuses %j", (text) => {
+    "refuses %j",
+    (text) => {
       expect(() => yuanEntryToFen(text)).toThrow();
     },
   );
@@ -52,14 +62,21 @@ describe("store and product schemas", () => {
   });
 
   it("price: whole fen, 1 … 5,000,000; stock: null or a whole number 0 … 1,000,000", () => {
-    for (const priceFen of [0, -1, 1.5, 5_000_001, "6800"]) expect(ProductCreateSchema.safeParse({ ...product, priceFen }).success).toBe(false);
+    for (const priceFen of [0, -1, 1.5, 5_000_001, "6800"])
+      expect(ProductCreateSchema.safeParse({ ...product, priceFen }).success).toBe(false);
     for (const stock of [-1, 0.5, 1_000_001, "3"]) expect(ProductCreateSchema.safeParse({ ...product, stock }).success).toBe(false);
     for (const stock of [null, 0, 7]) expect(ProductCreateSchema.safeParse({ ...product, stock }).success).toBe(true);
   });
 
   it("images: an uploaded /media/<sha256> file or https only", () => {
     const ok = [`/media/${"a".repeat(64)}.png`, "https://cdn.example.com/a.jpg"];
-    const bad = ["http://cdn.example.com/a.jpg", "javascript:alert(1)", "/media/../x.png", `/media/${"a".repeat(64)}.svg`, 'https://x/"onerror=1'];
+    const bad = [
+      "http://cdn.example.com/a.jpg",
+      "javascript:alert(1)",
+      "/media/../x.png",
+      `/media/${"a".repeat(64)}.svg`,
+      'https://x/"onerror=1',
+    ];
     for (const imageUrl of ok) expect(ProductCreateSchema.safeParse({ ...product, imageUrl }).success).toBe(true);
     for (const imageUrl of bad) expect(ProductCreateSchema.safeParse({ ...product, imageUrl }).success).toBe(false);
   });
@@ -88,7 +105,9 @@ describe("catalogue files", () => {
   it("CSV: a wrong header, a wrong column count and inconsistent store columns are errors with line numbers", () => {
     expect(parseCsvCatalogue("sku,name\nA,b\n").errors).toEqual([expect.stringMatching(/^line 1: the header/)]);
     const header = "sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid";
-    const r = parseCsvCatalogue(`${header}\nA,a,1.00,,true,1,,1900000201,店,shop,\nB,b,1.00\nC,c,1.00,,true,2,,1900000201,别的名字,shop,\n`);
+    const r = parseCsvCatalogue(
+      `${header}\nA,a,1.00,,true,1,,1900000201,店,shop,\nB,b,1.00\nC,c,1.00,,true,2,,1900000201,别的名字,shop,\n`,
+    );
     expect(r.errors).toEqual([
       "line 3: expected 11 columns, found 3",
       expect.stringMatching(/^line 4 \(C\): store 1900000201 differs from line 2/),
@@ -97,7 +116,9 @@ describe("catalogue files", () => {
   });
 
   it("JSON: prices are yuan strings (never floats); errors carry the element's line", () => {
-    const r = parseJsonCatalogue('{"products": [\n{"sku":"A","name":"a","price":"0.29","store":"1900000201"},\n{"sku":"B","name":"b","price":0.29,"store":"1900000201"}\n]}');
+    const r = parseJsonCatalogue(
+      '{"products": [\n{"sku":"A","name":"a","price":"0.29","store":"1900000201"},\n{"sku":"B","name":"b","price":0.29,"store":"1900000201"}\n]}',
+    );
     expect(r.products).toEqual([{ sku: "A", name: "a", price: 29, store: "1900000201" }]);
     expect(r.errors).toEqual([expect.stringMatching(/^line 3: products\[1\] \(B\): price/)]);
     expect(parseJsonCatalogue("{").errors[0]).toMatch(/^not valid JSON/);

@@ -7,12 +7,16 @@ import { guideText } from "@/lib/in-app/open-in-browser";
 
 const PUBLIC = path.resolve("public");
 const publicFiles = (dir = PUBLIC): string[] =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? publicFiles(path.join(dir, e.name)) : ["/" + path.relative(PUBLIC, path.join(dir, e.name))]));
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? publicFiles(path.join(dir, e.name)) : ["/" + path.relative(PUBLIC, path.join(dir, e.name))]));
 
 async function cacheControlFor(urlPath: string): Promise<string | undefined> {
   let value: string | undefined;
   for (const rule of await nextConfig.headers!()) {
-    const matches = rule.source.endsWith("/:path*") ? urlPath.startsWith(rule.source.slice(0, -"/:path*".length) + "/") : rule.source === urlPath;
+    const matches = rule.source.endsWith("/:path*")
+      ? urlPath.startsWith(rule.source.slice(0, -"/:path*".length) + "/")
+      : rule.source === urlPath;
     const h = rule.headers.find((x) => x.key.toLowerCase() === "cache-control");
     if (matches && h) value = h.value; // later rules win, as in Next.js
   }

@@ -53,7 +53,9 @@ describe("job configuration", () => {
   });
 
   it("describeError keeps the cause chain and codes, bounded", () => {
-    const e = Object.assign(new Error("下载失败", { cause: new TypeError("fetch failed", { cause: "ECONNRESET" }) }), { code: "WECHATPAY_UNAVAILABLE" });
+    const e = Object.assign(new Error("下载失败", { cause: new TypeError("fetch failed", { cause: "ECONNRESET" }) }), {
+      code: "WECHATPAY_UNAVAILABLE",
+    });
     expect(describeError(e)).toBe("Error WECHATPAY_UNAVAILABLE: 下载失败 ← caused by TypeError: fetch failed ← caused by ECONNRESET");
     expect(describeError(new Error("x".repeat(5000))).length).toBe(1000);
   });

@@ -57,7 +57,10 @@ describe("AES-GCM failures (each one distinct)", () => {
     expectDecryptError(() => decryptAeadAes256Gcm(v.key, "", v.associatedData, v.ciphertext), "BAD_NONCE");
   });
   it("wrong key (right length)", () => {
-    expectDecryptError(() => decryptAeadAes256Gcm("b7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb", v.nonce, v.associatedData, v.ciphertext), "AUTHENTICATION_FAILED");
+    expectDecryptError(
+      () => decryptAeadAes256Gcm("b7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb", v.nonce, v.associatedData, v.ciphertext),
+      "AUTHENTICATION_FAILED",
+    );
   });
   it("wrong key length: low level rejects 15/31/33 bytes, production decryptor rejects anything but 32", () => {
     for (const k of ["x".repeat(15), "x".repeat(31), "x".repeat(33)]) {

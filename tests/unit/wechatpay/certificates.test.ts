@@ -1,6 +1,22 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWechatPayClient, type WechatPayClientConfig } from "../../../lib/wechatpay";
-import { PLATFORM_SIGNER, WECHATPAY_SIGNER, apiV3Key, buildNotification, combineTransaction, ids, nonce12, pem, seal, startServer, type RecordedRequest, type Reply, type Signer, type TestServer, rejection } from "./helpers";
+import {
+  PLATFORM_SIGNER,
+  WECHATPAY_SIGNER,
+  apiV3Key,
+  buildNotification,
+  combineTransaction,
+  ids,
+  nonce12,
+  pem,
+  seal,
+  startServer,
+  type RecordedRequest,
+  type Reply,
+  type Signer,
+  type TestServer,
+  rejection,
+} from "./helpers";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -47,7 +63,12 @@ function certificatesReply(req: RecordedRequest, o: CertOptions): Reply {
           },
         ];
   const askedForPublicKey = String(req.headers["wechatpay-serial"] ?? "").startsWith("PUB_KEY_ID_");
-  return { status: 200, body: JSON.stringify({ data }), signer: o.signer ?? (askedForPublicKey ? WECHATPAY_SIGNER : PLATFORM_SIGNER), tsSeconds: nowS() };
+  return {
+    status: 200,
+    body: JSON.stringify({ data }),
+    signer: o.signer ?? (askedForPublicKey ? WECHATPAY_SIGNER : PLATFORM_SIGNER),
+    tsSeconds: nowS(),
+  };
 }
 
 function route(o: { certs: CertOptions; apiSigner?: Signer }) {
@@ -91,7 +112,10 @@ describe("platform-certificate mode", () => {
     expect(q2!.headers["wechatpay-serial"]).toBe(ids.platformCertificateSerialNo);
     // notifications signed by the platform certificate verify from the cache
     const n = buildNotification(combineTransaction(), { signer: PLATFORM_SIGNER, tsSeconds: nowS() });
-    await expect(client.parseNotification(n.headers, n.body)).resolves.toMatchObject({ kind: "combine_transaction", serial: ids.platformCertificateSerialNo });
+    await expect(client.parseNotification(n.headers, n.body)).resolves.toMatchObject({
+      kind: "combine_transaction",
+      serial: ids.platformCertificateSerialNo,
+    });
     expect(certDownloads()).toHaveLength(1);
   });
 
@@ -153,7 +177,10 @@ describe("platform-certificate mode", () => {
   });
 
   it("bootstrap: a certificate encrypted with another key or AAD is not trusted", async () => {
-    for (const certs of [{ list: "cert", key: "Q".repeat(32) }, { list: "cert", aad: "transaction" }] as CertOptions[]) {
+    for (const certs of [
+      { list: "cert", key: "Q".repeat(32) },
+      { list: "cert", aad: "transaction" },
+    ] as CertOptions[]) {
       route({ certs });
       const errors: unknown[] = [];
       expect(await rejection(certClient({}, errors).combineQuery("C2026112700000001"))).toMatchObject({ reason: "UNKNOWN_SERIAL" });

@@ -50,7 +50,11 @@ function partnerRequest(): CombineH5PrepayPartnerRequest {
     combine_appid: ids.combineAppid,
     combine_mchid: ids.combineMchid,
     combine_out_trade_no: "C2026112700000001",
-    scene_info: { payer_client_ip: "203.0.113.7", device_id: "WEB0001", h5_info: { type: "Wap", app_name: "茶语小铺", app_url: "https://shop.example.com" } },
+    scene_info: {
+      payer_client_ip: "203.0.113.7",
+      device_id: "WEB0001",
+      h5_info: { type: "Wap", app_name: "茶语小铺", app_url: "https://shop.example.com" },
+    },
     sub_orders: [m1, m2].map((m, i) => ({
       mchid: ids.combineMchid,
       sub_mchid: m.subMchid,
@@ -68,7 +72,11 @@ function directRequest(): CombineH5PrepayDirectRequest {
   const p = partnerRequest();
   return { ...p, sub_orders: p.sub_orders.map(({ sub_mchid: _s, ...s }, i) => ({ ...s, mchid: ids.subMerchants[i]!.mchid })) };
 }
-const H5 = { status: 200, body: JSON.stringify({ h5_url: "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx27&package=1" }), requestId: "08F5B8C2-0" };
+const H5 = {
+  status: 200,
+  body: JSON.stringify({ h5_url: "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx27&package=1" }),
+  requestId: "08F5B8C2-0",
+};
 
 describe("combine H5 prepay", () => {
   it("partner mode: signs the exact body bytes it sends, with all required headers", async () => {
@@ -133,11 +141,27 @@ describe("combine H5 prepay", () => {
     ["time_expire not a date", (r) => (r.time_expire = "2026-13-27T15:30:00+08:00"), "partner"],
     ["unknown key (time_start)", (r) => (r.time_start = "2026-11-27T15:30:00+08:00"), "partner"],
     ["partner sub-order mchid ≠ combine_mchid", (r) => (r.sub_orders[0].mchid = m1.mchid), "partner"],
-    ["partner with 51 sub-orders", (r) => (r.sub_orders = Array.from({ length: 51 }, (_, i) => ({ ...r.sub_orders[0], out_trade_no: `S2026112700${String(i).padStart(3, "0")}` }))), "partner"],
+    [
+      "partner with 51 sub-orders",
+      (r) =>
+        (r.sub_orders = Array.from({ length: 51 }, (_, i) => ({
+          ...r.sub_orders[0],
+          out_trade_no: `S2026112700${String(i).padStart(3, "0")}`,
+        }))),
+      "partner",
+    ],
     ["mixed sub_mchid", (r) => delete r.sub_orders[1].sub_mchid, "partner"],
     ["combine_mchid not the caller", (r) => (r.combine_mchid = "1900009999"), "partner"],
     ["direct with 1 sub-order", (r) => r.sub_orders.pop(), "direct"],
-    ["direct with 11 sub-orders", (r) => (r.sub_orders = Array.from({ length: 11 }, (_, i) => ({ ...r.sub_orders[0], out_trade_no: `S2026112700${String(i).padStart(3, "0")}` }))), "direct"],
+    [
+      "direct with 11 sub-orders",
+      (r) =>
+        (r.sub_orders = Array.from({ length: 11 }, (_, i) => ({
+          ...r.sub_orders[0],
+          out_trade_no: `S2026112700${String(i).padStart(3, "0")}`,
+        }))),
+      "direct",
+    ],
     ["direct with sub_appid", (r) => (r.sub_orders[0].sub_appid = "wx123"), "direct"],
   ];
   for (const [name, mutate, mode] of invalid) {
@@ -156,7 +180,12 @@ describe("combine H5 prepay", () => {
   it("the boundaries themselves are accepted (127-char description, 128-char attach, 16-char device_id, 10 direct sub-orders)", async () => {
     server.handler = () => H5;
     const r = directRequest();
-    r.sub_orders = Array.from({ length: 10 }, (_, i) => ({ ...r.sub_orders[0]!, out_trade_no: `S-|*_${String(i).padStart(2, "0")}`, description: "茶".repeat(127), attach: "a".repeat(128) }));
+    r.sub_orders = Array.from({ length: 10 }, (_, i) => ({
+      ...r.sub_orders[0]!,
+      out_trade_no: `S-|*_${String(i).padStart(2, "0")}`,
+      description: "茶".repeat(127),
+      attach: "a".repeat(128),
+    }));
     r.scene_info.device_id = "D".repeat(16);
     await expect(makeClient().combineH5Prepay(r)).resolves.toBeTruthy();
   });
@@ -195,7 +224,15 @@ describe("response verification inside calls", () => {
 
 describe("combine query", () => {
   it("returns every trade state typed, with the Request-ID; deriveCombineState follows §5.2", async () => {
-    const expected: Record<string, string> = { SUCCESS: "paid", REFUND: "paid", NOTPAY: "pending", CLOSED: "closed", PAYERROR: "pending", USERPAYING: "pending", ACCEPT: "pending" };
+    const expected: Record<string, string> = {
+      SUCCESS: "paid",
+      REFUND: "paid",
+      NOTPAY: "pending",
+      CLOSED: "closed",
+      PAYERROR: "pending",
+      USERPAYING: "pending",
+      ACCEPT: "pending",
+    };
     expect(Object.keys(expected).sort()).toEqual([...KNOWN_TRADE_STATES].sort());
     for (const s of KNOWN_TRADE_STATES) {
       server.handler = () => ({ status: 200, body: JSON.stringify(combineTransaction({ trade_state: s })), requestId: `RID-${s}` });
@@ -255,11 +292,17 @@ describe("deriveCombineState", () => {
 });
 
 describe("combine close", () => {
-  const closeBody = { combine_appid: ids.combineAppid, sub_orders: [{ mchid: ids.combineMchid, sub_mchid: m1.subMchid, out_trade_no: "S202611270000000" }] };
+  const closeBody = {
+    combine_appid: ids.combineAppid,
+    sub_orders: [{ mchid: ids.combineMchid, sub_mchid: m1.subMchid, out_trade_no: "S202611270000000" }],
+  };
 
   it("204 → alreadyClosed false; the empty body is verified (ts\\nnonce\\n\\n)", async () => {
     server.handler = () => ({ status: 204, requestId: "RID-204" });
-    await expect(makeClient().combineClose("C2026112700000001", closeBody)).resolves.toEqual({ alreadyClosed: false, requestId: "RID-204" });
+    await expect(makeClient().combineClose("C2026112700000001", closeBody)).resolves.toEqual({
+      alreadyClosed: false,
+      requestId: "RID-204",
+    });
     const r = server.requests[0]!;
     expect(r).toMatchObject({ method: "POST", url: "/v3/combine-transactions/out-trade-no/C2026112700000001/close" });
     expect(JSON.parse(r.body)).toEqual(closeBody);
@@ -273,24 +316,38 @@ describe("combine close", () => {
   for (const code of ["ORDER_CLOSED", "ORDERCLOSED"]) {
     it(`400 ${code} → alreadyClosed true`, async () => {
       server.handler = () => ({ status: 400, body: JSON.stringify({ code, message: "订单已关闭" }), requestId: "RID-closed" });
-      await expect(makeClient().combineClose("C2026112700000001", closeBody)).resolves.toEqual({ alreadyClosed: true, requestId: "RID-closed" });
+      await expect(makeClient().combineClose("C2026112700000001", closeBody)).resolves.toEqual({
+        alreadyClosed: true,
+        requestId: "RID-closed",
+      });
     });
   }
 
   it("404 ORDER_NOT_EXIST → WechatPayApiError", async () => {
     server.handler = () => ({ status: 404, body: '{"code":"ORDER_NOT_EXIST","message":"订单不存在"}' });
-    expect(await rejection(makeClient().combineClose("C2026112700000001", closeBody))).toMatchObject({ kind: "api", status: 404, code: "ORDER_NOT_EXIST" });
+    expect(await rejection(makeClient().combineClose("C2026112700000001", closeBody))).toMatchObject({
+      kind: "api",
+      status: 404,
+      code: "ORDER_NOT_EXIST",
+    });
   });
 
   it("202 USER_PAYING → WechatPayApiError(202) so the caller queries", async () => {
     server.handler = () => ({ status: 202, body: '{"code":"USER_PAYING","message":"用户支付中"}' });
-    expect(await rejection(makeClient().combineClose("C2026112700000001", closeBody))).toMatchObject({ kind: "api", status: 202, code: "USER_PAYING" });
+    expect(await rejection(makeClient().combineClose("C2026112700000001", closeBody))).toMatchObject({
+      kind: "api",
+      status: 202,
+      code: "USER_PAYING",
+    });
   });
 
   it("validates the close body before sending", async () => {
     const bad = { combine_appid: ids.combineAppid, sub_orders: [{ mchid: ids.combineMchid, sub_mchid: m1.subMchid, out_trade_no: "S1" }] };
     expect(await rejection(makeClient().combineClose("C2026112700000001", bad))).toBeInstanceOf(WechatPayValidationError);
-    const wrongMchid = { combine_appid: ids.combineAppid, sub_orders: [{ mchid: m1.mchid, sub_mchid: m1.subMchid, out_trade_no: "S202611270000000" }] };
+    const wrongMchid = {
+      combine_appid: ids.combineAppid,
+      sub_orders: [{ mchid: m1.mchid, sub_mchid: m1.subMchid, out_trade_no: "S202611270000000" }],
+    };
     expect(await rejection(makeClient().combineClose("C2026112700000001", wrongMchid))).toBeInstanceOf(WechatPayValidationError);
     expect(server.requests).toHaveLength(0);
   });
@@ -306,13 +363,23 @@ describe("trade bill", () => {
       if (r.url.startsWith("/v3/bill/tradebill")) {
         return {
           status: 200,
-          body: JSON.stringify({ hash_type: "SHA1", hash_value: opts.hash ?? sha1, download_url: `${server.url}/v3/billdownload/file?token=tok123${opts.gzip ? "&tartype=gzip" : ""}` }),
+          body: JSON.stringify({
+            hash_type: "SHA1",
+            hash_value: opts.hash ?? sha1,
+            download_url: `${server.url}/v3/billdownload/file?token=tok123${opts.gzip ? "&tartype=gzip" : ""}`,
+          }),
           requestId: "RID-apply",
         };
       }
       if (r.url.startsWith("/v3/billdownload/file")) {
         // No Wechatpay-* headers on the stream (§2.3).
-        return { status: 200, sign: false, body: opts.gzip ? gzipSync(csvBytes) : csvBytes, headers: { "Content-Type": "application/octet-stream" }, requestId: "RID-dl" };
+        return {
+          status: 200,
+          sign: false,
+          body: opts.gzip ? gzipSync(csvBytes) : csvBytes,
+          headers: { "Content-Type": "application/octet-stream" },
+          requestId: "RID-dl",
+        };
       }
       return { status: 404, body: "{}" };
     };
@@ -352,14 +419,22 @@ describe("trade bill", () => {
   });
 
   it("refuses a plain-http download_url on a foreign origin (no request sent)", async () => {
-    const e = await rejection(makeClient().downloadBill({ hash_type: "SHA1", hash_value: sha1, download_url: "http://evil.example.com/v3/billdownload/file?token=x" }));
+    const e = await rejection(
+      makeClient().downloadBill({
+        hash_type: "SHA1",
+        hash_value: sha1,
+        download_url: "http://evil.example.com/v3/billdownload/file?token=x",
+      }),
+    );
     expect(e).toBeInstanceOf(WechatPayValidationError);
     expect(server.requests).toHaveLength(0);
   });
 
   it("an expired token (400 INVALID_REQUEST) → WechatPayApiError", async () => {
     server.handler = () => ({ status: 400, body: '{"code":"INVALID_REQUEST","message":"token expired"}' });
-    const e = await rejection(makeClient().downloadBill({ hash_type: "SHA1", hash_value: sha1, download_url: `${server.url}/v3/billdownload/file?token=old` }));
+    const e = await rejection(
+      makeClient().downloadBill({ hash_type: "SHA1", hash_value: sha1, download_url: `${server.url}/v3/billdownload/file?token=old` }),
+    );
     expect(e).toMatchObject({ kind: "api", code: "INVALID_REQUEST" });
   });
 
@@ -386,7 +461,10 @@ describe("retries, timeouts, errors", () => {
   for (const code of ["SYSTEM_ERROR", "SYSTEMERROR", "BANK_ERROR"]) {
     it(`500 ${code} is retried`, async () => {
       let n = 0;
-      server.handler = () => (++n < 3 ? { status: 500, body: JSON.stringify({ code, message: "系统错误" }) } : { status: 200, body: JSON.stringify(combineTransaction()) });
+      server.handler = () =>
+        ++n < 3
+          ? { status: 500, body: JSON.stringify({ code, message: "系统错误" }) }
+          : { status: 200, body: JSON.stringify(combineTransaction()) };
       await expect(makeClient().combineQuery("C2026112700000001")).resolves.toBeTruthy();
       expect(server.requests).toHaveLength(3);
     });
@@ -402,7 +480,11 @@ describe("retries, timeouts, errors", () => {
   it("400 PARAM_ERROR is not retried and carries detail", async () => {
     server.handler = () => ({
       status: 400,
-      body: JSON.stringify({ code: "PARAM_ERROR", message: "参数错误", detail: { field: "/amount/currency", value: "XYZ", issue: "Currency code is invalid", location: "body" } }),
+      body: JSON.stringify({
+        code: "PARAM_ERROR",
+        message: "参数错误",
+        detail: { field: "/amount/currency", value: "XYZ", issue: "Currency code is invalid", location: "body" },
+      }),
       requestId: "RID-400",
     });
     const e = (await rejection(makeClient().combineH5Prepay(partnerRequest()))) as WechatPayApiError;
@@ -454,7 +536,10 @@ describe("retries, timeouts, errors", () => {
   it("Request-ID is reported through onResponse for every response, with status and duration", async () => {
     responses.length = 0;
     let n = 0;
-    server.handler = () => (++n === 1 ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"x"}', requestId: "RID-1" } : { status: 200, body: JSON.stringify(combineTransaction()), requestId: "RID-2" });
+    server.handler = () =>
+      ++n === 1
+        ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"x"}', requestId: "RID-1" }
+        : { status: 200, body: JSON.stringify(combineTransaction()), requestId: "RID-2" };
     await makeClient().combineQuery("C2026112700000001");
     expect(responses.map((r) => [r.status, r.requestId, r.method, r.path])).toEqual([
       [500, "RID-1", "GET", "/v3/combine-transactions/out-trade-no/C2026112700000001"],

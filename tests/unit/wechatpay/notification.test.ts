@@ -54,7 +54,9 @@ describe("parseNotification (§7)", () => {
 
   it("accepts a Uint8Array raw body", async () => {
     const n = buildNotification(combineTransaction());
-    await expect(client.parseNotification(n.headers, new TextEncoder().encode(n.body))).resolves.toMatchObject({ kind: "combine_transaction" });
+    await expect(client.parseNotification(n.headers, new TextEncoder().encode(n.body))).resolves.toMatchObject({
+      kind: "combine_transaction",
+    });
   });
 
   it("hands back other event types decrypted but untyped (caller decides)", async () => {
@@ -120,13 +122,16 @@ describe("parseNotification (§7)", () => {
 
   it("algorithm other than AEAD_AES_256_GCM → UNSUPPORTED_ALGORITHM", async () => {
     const n = buildNotification(combineTransaction(), { algorithm: "AEAD_SM4_GCM" });
-    expect(await rejection(client.parseNotification(n.headers, n.body))).toMatchObject({ kind: "decrypt", reason: "UNSUPPORTED_ALGORITHM" });
+    expect(await rejection(client.parseNotification(n.headers, n.body))).toMatchObject({
+      kind: "decrypt",
+      reason: "UNSUPPORTED_ALGORITHM",
+    });
   });
 
   it("plaintext that is not a combine transaction → WechatPayValidationError (notification)", async () => {
     const bad = combineTransaction() as Record<string, unknown>;
     delete bad.combine_out_trade_no;
-    const e = await rejection(client.parseNotification(...Object.values(buildNotification(bad)) as [Record<string, string>, string]));
+    const e = await rejection(client.parseNotification(...(Object.values(buildNotification(bad)) as [Record<string, string>, string])));
     expect(e).toBeInstanceOf(WechatPayValidationError);
     expect((e as WechatPayValidationError).target).toBe("notification");
     expect((e as WechatPayValidationError).issues[0]!.path).toEqual(["combine_out_trade_no"]);

@@ -16,11 +16,28 @@ import {
   decryptAeadAes256Gcm,
   type WechatPayClientConfig,
 } from "../../../lib/wechatpay";
-import { FIXTURES, apiV3Key, buildNotification, ids, pem, rejection, startServer, wechatpayHeaders, type Handler, type TestServer } from "./helpers";
+import {
+  FIXTURES,
+  apiV3Key,
+  buildNotification,
+  ids,
+  pem,
+  rejection,
+  startServer,
+  wechatpayHeaders,
+  type Handler,
+  type TestServer,
+} from "./helpers";
 
 // docs/wechatpay.md §14.9 vectors.
 const kat = JSON.parse(readFileSync(path.join(FIXTURES, "vectors/refund-kat.json"), "utf8")) as {
-  requestSignature: { mchid: string; serialNo: string; timestamp: string; nonce: string; cases: { name: string; method: string; url: string; body: string; signature: string }[] };
+  requestSignature: {
+    mchid: string;
+    serialNo: string;
+    timestamp: string;
+    nonce: string;
+    cases: { name: string; method: string; url: string; body: string; signature: string }[];
+  };
   refundNotification: { key: string; nonce: string; associatedData: string; plaintext: string; ciphertext: string };
 };
 const docKeyPem = readFileSync(path.join(FIXTURES, "official-doc-test-key.pem"), "utf8");
@@ -121,7 +138,17 @@ const refundAnswer = {
   create_time: "2026-11-27T15:04:05+08:00",
   status: "PROCESSING",
   funds_account: "AVAILABLE",
-  amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40, settlement_refund: 40, settlement_total: 100, discount_refund: 0, currency: "CNY", from: [] },
+  amount: {
+    total: 100,
+    refund: 40,
+    payer_total: 100,
+    payer_refund: 40,
+    settlement_refund: 40,
+    settlement_total: 100,
+    discount_refund: 0,
+    currency: "CNY",
+    from: [],
+  },
   promotion_detail: [],
 };
 
@@ -163,7 +190,8 @@ describe("createRefund / queryRefund", () => {
 
   it("SYSTEM_ERROR is retried with byte-identical bodies (same out_refund_no), then succeeds", async () => {
     let n = 0;
-    server.handler = () => (++n < 3 ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"系统超时"}' } : { body: JSON.stringify(refundAnswer) });
+    server.handler = () =>
+      ++n < 3 ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"系统超时"}' } : { body: JSON.stringify(refundAnswer) };
     await makeClient().createRefund(refundBody);
     expect(server.requests).toHaveLength(3);
     expect(new Set(server.requests.map((r) => r.body)).size).toBe(1);

@@ -77,7 +77,12 @@ describe("request signing — official known answers (§11.1)", () => {
 
 describe("request signer (test merchant key, checked with the public key via node:crypto)", () => {
   it("signs with fresh 32-char [0-9A-Za-z] nonces and second timestamps", () => {
-    const signer = new RequestSigner({ mchid: "1900000109", serialNo: "ABC", privateKey: pem.merchantPrivate, now: () => 1_700_000_000_999 });
+    const signer = new RequestSigner({
+      mchid: "1900000109",
+      serialNo: "ABC",
+      privateKey: pem.merchantPrivate,
+      now: () => 1_700_000_000_999,
+    });
     const a = signer.sign("POST", "/v3/combine-transactions/h5", '{"a":1}');
     const b = signer.sign("POST", "/v3/combine-transactions/h5", '{"a":1}');
     expect(a.nonce).toMatch(/^[0-9A-Za-z]{32}$/);

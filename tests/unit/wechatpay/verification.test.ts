@@ -91,11 +91,14 @@ describe("response/callback verification (§2)", () => {
   });
   it("non-numeric timestamp → MALFORMED_HEADER", async () => {
     const h = wechatpayHeaders(body, { tsSeconds: nowS });
-    expect((await failure(check({ ...h, "Wechatpay-Timestamp": "1.7e9" })))).toMatchObject({ reason: "MALFORMED_HEADER" });
+    expect(await failure(check({ ...h, "Wechatpay-Timestamp": "1.7e9" }))).toMatchObject({ reason: "MALFORMED_HEADER" });
   });
 
   it("unknown serial → UNKNOWN_SERIAL", async () => {
-    const h = wechatpayHeaders(body, { tsSeconds: nowS, signer: { ...WECHATPAY_SIGNER, serial: "PUB_KEY_ID_0000000000000000000000000000000009" } });
+    const h = wechatpayHeaders(body, {
+      tsSeconds: nowS,
+      signer: { ...WECHATPAY_SIGNER, serial: "PUB_KEY_ID_0000000000000000000000000000000009" },
+    });
     const e = await failure(check(h));
     expect(e.reason).toBe("UNKNOWN_SERIAL");
     expect(e.serial).toBe("PUB_KEY_ID_0000000000000000000000000000000009");
@@ -108,7 +111,9 @@ describe("response/callback verification (§2)", () => {
 
   it("a foreign signature type → UNSUPPORTED_SIGNATURE_TYPE; a missing one is treated as RSA", async () => {
     const h = wechatpayHeaders(body, { tsSeconds: nowS });
-    expect((await failure(check({ ...h, "Wechatpay-Signature-Type": "WECHATPAY2-SM2-WITH-SM3" }))).reason).toBe("UNSUPPORTED_SIGNATURE_TYPE");
+    expect((await failure(check({ ...h, "Wechatpay-Signature-Type": "WECHATPAY2-SM2-WITH-SM3" }))).reason).toBe(
+      "UNSUPPORTED_SIGNATURE_TYPE",
+    );
     const { ["Wechatpay-Signature-Type"]: _drop, ...rest } = h;
     await expect(check(rest)).resolves.toBeTruthy();
   });

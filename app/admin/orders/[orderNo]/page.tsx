@@ -24,7 +24,10 @@ const SOURCE_LABELS: Record<string, string> = {
 export default async function AdminOrderPage({ params, searchParams }: Props) {
   const { orderNo } = await params;
   const eventsParam = (await searchParams).events;
-  const eventsPage = Math.min(100_000, Math.max(1, Number.parseInt(String(Array.isArray(eventsParam) ? eventsParam[0] : eventsParam ?? "1"), 10) || 1));
+  const eventsPage = Math.min(
+    100_000,
+    Math.max(1, Number.parseInt(String(Array.isArray(eventsParam) ? eventsParam[0] : (eventsParam ?? "1")), 10) || 1),
+  );
   await requireAdminPage(`/admin/orders/${encodeURIComponent(orderNo)}`);
   if (!ORDER_NO_PATTERN.test(orderNo)) notFound();
   const order = await getAdminOrder(orderNo, eventsPage).catch((e) => {
@@ -33,19 +36,32 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
   });
   return (
     <main>
-      <p><Link href="/admin/orders">← 订单列表</Link></p>
-      <h1>订单 <span className="mono">{order.orderNo}</span></h1>
+      <p>
+        <Link href="/admin/orders">← 订单列表</Link>
+      </p>
+      <h1>
+        订单 <span className="mono">{order.orderNo}</span>
+      </h1>
       <section className="card">
         <dl className="kv-grid">
           <dt>状态</dt>
           <dd>
-            <span className={statusTagClass(order.status)} data-testid="order-status">{ORDER_STATUS_LABELS[order.status] ?? order.status}</span>
-            {isOverdue(order, new Date()) ? <> <span className="tag warn">{OVERDUE_LABEL}</span></> : null}
+            <span className={statusTagClass(order.status)} data-testid="order-status">
+              {ORDER_STATUS_LABELS[order.status] ?? order.status}
+            </span>
+            {isOverdue(order, new Date()) ? (
+              <>
+                {" "}
+                <span className="tag warn">{OVERDUE_LABEL}</span>
+              </>
+            ) : null}
           </dd>
           <dt>金额</dt>
           <dd>{formatFen(order.totalFen)}</dd>
           <dt>模式</dt>
-          <dd>{order.mode === "partner" ? "服务商（partner）" : "直连（direct）"} · 合单商户号 {order.combineMchid}</dd>
+          <dd>
+            {order.mode === "partner" ? "服务商（partner）" : "直连（direct）"} · 合单商户号 {order.combineMchid}
+          </dd>
           <dt>下单时间</dt>
           <dd>{formatBeijing(order.createdAt)}</dd>
           <dt>支付截止</dt>
@@ -55,7 +71,10 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
           <dt>关闭时间</dt>
           <dd>{order.closedAt ? `${formatBeijing(order.closedAt)}（${order.closeReason ?? ""}）` : "—"}</dd>
           <dt>下单状态</dt>
-          <dd>{order.prepayState}{order.lastPrepayError ? ` · ${order.lastPrepayError}` : ""}</dd>
+          <dd>
+            {order.prepayState}
+            {order.lastPrepayError ? ` · ${order.lastPrepayError}` : ""}
+          </dd>
         </dl>
         <OrderActions orderNo={order.orderNo} status={order.status} />
       </section>
@@ -82,12 +101,16 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
                 <td>{s.store.name}</td>
                 <td className="mono">{s.subMchid ? `${s.mchid} / ${s.subMchid}` : s.mchid}</td>
                 <td className="num">{formatFen(s.amountFen)}</td>
-                <td><span className={statusTagClass(s.tradeState)}>{s.tradeState}</span></td>
+                <td>
+                  <span className={statusTagClass(s.tradeState)}>{s.tradeState}</span>
+                </td>
                 <td className="mono">{s.transactionId ?? "—"}</td>
                 <td>{formatBeijing(s.successTime)}</td>
                 <td className="wrap">
                   {s.lines.map((l) => (
-                    <div key={l.id}>{l.name} × {l.quantity}（{formatFen(l.amountFen)}）</div>
+                    <div key={l.id}>
+                      {l.name} × {l.quantity}（{formatFen(l.amountFen)}）
+                    </div>
                   ))}
                 </td>
               </tr>
@@ -128,7 +151,11 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
           </thead>
           <tbody>
             {order.events.length === 0 ? (
-              <tr><td colSpan={8} className="muted">暂无记录</td></tr>
+              <tr>
+                <td colSpan={8} className="muted">
+                  暂无记录
+                </td>
+              </tr>
             ) : (
               order.events.map((e) => (
                 <tr key={e.id}>
@@ -136,7 +163,10 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
                   <td>{formatBeijing(e.receivedAt)}</td>
                   <td>{e.verified ? <span className="tag ok">通过</span> : <span className="tag bad">未通过</span>}</td>
                   <td>{e.outcome}</td>
-                  <td className="wrap">{e.refundNo ? `退款单 ${e.refundNo} ` : ""}{e.reason ?? ""}</td>
+                  <td className="wrap">
+                    {e.refundNo ? `退款单 ${e.refundNo} ` : ""}
+                    {e.reason ?? ""}
+                  </td>
                   <td className="mono">{e.notificationId ?? ""}</td>
                   <td className="mono">{e.requestId ?? ""}</td>
                   <td className="mono">{e.tradeStates ?? ""}</td>
@@ -149,7 +179,10 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
       {order.eventsPageCount > 1 && (
         <nav className="pager" aria-label="审计日志分页">
           {order.eventsPage > 1 && <a href={`?events=${order.eventsPage - 1}`}>← 较新</a>}
-          <span> 第 {order.eventsPage} / {order.eventsPageCount} 页 </span>
+          <span>
+            {" "}
+            第 {order.eventsPage} / {order.eventsPageCount} 页{" "}
+          </span>
           {order.eventsPage < order.eventsPageCount && <a href={`?events=${order.eventsPage + 1}`}>较早 →</a>}
         </nav>
       )}

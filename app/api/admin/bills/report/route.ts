@@ -5,7 +5,13 @@ import { ALL_SCOPE, BillDateSchema, storedReport } from "@/lib/bills/service";
 import { AppError } from "@/lib/http/errors";
 import { parseWith } from "@/lib/http/respond";
 
-const Query = z.object({ date: BillDateSchema, scope: z.string().regex(/^(ALL|\d{1,12})$/).default(ALL_SCOPE) });
+const Query = z.object({
+  date: BillDateSchema,
+  scope: z
+    .string()
+    .regex(/^(ALL|\d{1,12})$/)
+    .default(ALL_SCOPE),
+});
 
 /** GET ?date=yyyy-mm-dd&scope=ALL|<sub_mchid> → the stored import's reconciliation report as CSV (UTF-8 BOM, for Excel). */
 export const GET = adminRoute(async (request: Request) => {

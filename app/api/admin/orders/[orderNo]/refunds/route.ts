@@ -16,7 +16,14 @@ export const POST = adminRoute(async (request: Request, { params }: Ctx) => {
   const orderNo = parseOrderNo((await params).orderNo);
   const key = idempotencyKey(request);
   const body = await readJson(request, RefundRequestBodySchema);
-  const r = await requestRefund({ orderNo, outTradeNo: body.outTradeNo, amountFen: body.amountFen, reason: body.reason, idempotencyKey: key, requestedBy: "admin" });
+  const r = await requestRefund({
+    orderNo,
+    outTradeNo: body.outTradeNo,
+    amountFen: body.amountFen,
+    reason: body.reason,
+    idempotencyKey: key,
+    requestedBy: "admin",
+  });
   const refund = await getRefundView(r.refundNo);
   return json({ refund: { ...refund, ...(r.problem ? { problem: r.problem } : {}) }, replayed: r.replayed }, 201);
 });
