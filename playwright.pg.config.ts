@@ -5,7 +5,7 @@ import { testAppEnv } from "./tests/support/test-identity";
 
 // The Playwright happy path once more, against the same build backed by PostgreSQL
 // (TEST_DATABASE_URL_PG's server, database wcp_e2e, reset on each run). Run by `npm run test:pg`:
-//   playwright test -c playwright.pg.config.ts --grep "three stores"
+//   playwright test -c playwright.pg.config.ts --grep "pay for goods from three stores"
 // Own ports (app 3011, fake 3111), so it never collides with the SQLite e2e run on 3001/3101.
 const admin = process.env.TEST_DATABASE_URL_PG;
 if (!admin) throw new Error("playwright.pg.config.ts needs TEST_DATABASE_URL_PG (tests/support/postgres.sh start prints one)");
