@@ -69,6 +69,9 @@ const env = {
   ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: DB_URL }),
   NODE_ENV: "production" as const,
   NEXT_TELEMETRY_DISABLED: "1",
+  // The in-app job runner stays off: a job run in the middle of a measurement would be noise in the figures
+  // (and the bill job has no fake to talk to in most scenarios).
+  JOBS_ENABLED: "false",
 };
 const nextBin = path.join(ROOT, "node_modules/next/dist/bin/next");
 const tsxBin = path.join(ROOT, "node_modules/.bin/tsx");
