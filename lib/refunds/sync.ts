@@ -9,6 +9,12 @@ import { refreshRefund } from "./ledger";
 export const QUERY_BACKOFF_MINUTES = [1, 5, 30, 60] as const;
 export const SYNC_DEFAULT_LIMIT = 50;
 export const SYNC_MIN_AGE_MS = 60_000;
+/**
+ * An ABNORMAL refund waits for the merchant (商户平台, or the abnormal-refund API to a bank card, §14.3): it is
+ * queried this many times in all, then left to the back office's 查询退款 button and the refunds page — surfaced,
+ * not polled forever.
+ */
+export const ABNORMAL_MAX_QUERIES = 12;
 
 export function nextQueryDelayMs(queryCount: number): number {
   return (QUERY_BACKOFF_MINUTES[Math.min(queryCount, QUERY_BACKOFF_MINUTES.length - 1)] ?? 60) * 60_000;
@@ -21,7 +27,7 @@ export interface SyncSummary {
 }
 
 /**
- * Refunds still open (PENDING without NOT_ENOUGH, PROCESSING, ABNORMAL), created ≥ 1 minute before `now` and due by
+ * Refunds still open (PENDING without NOT_ENOUGH, PROCESSING, ABNORMAL up to ABNORMAL_MAX_QUERIES), created ≥ 1 minute before `now` and due by
  * their backoff, oldest due first, at most `limit`. Safe to run from several processes: every state change goes
  * through the same conditional updates as notifications.
  */
@@ -31,7 +37,7 @@ export async function syncProcessingRefunds({
 }: { now?: Date; limit?: number } = {}): Promise<SyncSummary> {
   const due = await prisma.refund.findMany({
     where: {
-      status: { in: ["PENDING", "PROCESSING", "ABNORMAL"] },
+      OR: [{ status: { in: ["PENDING", "PROCESSING"] } }, { status: "ABNORMAL", queryCount: { lt: ABNORMAL_MAX_QUERIES } }],
       createdAt: { lte: new Date(now.getTime() - SYNC_MIN_AGE_MS) },
       AND: [
         { OR: [{ nextQueryAt: null }, { nextQueryAt: { lte: now } }] },

@@ -309,6 +309,58 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
   });
 });
 
+describe("refund-sync backoff (the in-app job and npm run refunds:sync), with an injected clock", () => {
+  const MIN = 60_000;
+  async function lostNotification() {
+    const { orderNo, subs } = await paidOrder(h);
+    const r = (await body(await refund(h, orderNo, { outTradeNo: subs[0]!.outTradeNo, amountFen: 11 }))).refund;
+    await h.control("/faults", { target: "notify", kind: "drop", count: 1000, orderNo: r.refundNo });
+    const { createdAt } = await ledger(r.refundNo);
+    return { no: r.refundNo, t0: createdAt.getTime() };
+  }
+  const queries = async (no: string) => (await ledger(no)).queryCount;
+
+  it("a refund still PROCESSING is first queried ≥ 1 minute after the request, then after 1, 5, 30 and 60 minutes", async () => {
+    const { syncProcessingRefunds } = await import("@/lib/refunds/sync");
+    const { no, t0 } = await lostNotification();
+    await syncProcessingRefunds({ now: new Date(t0 + MIN - 1000) });
+    expect(await queries(no)).toBe(0); // too young
+    let t = t0 + MIN;
+    await syncProcessingRefunds({ now: new Date(t) });
+    expect(await queries(no)).toBe(1);
+    for (const [n, waitMin] of [
+      [2, 1],
+      [3, 5],
+      [4, 30],
+      [5, 60],
+      [6, 60],
+    ] as const) {
+      await syncProcessingRefunds({ now: new Date(t + waitMin * MIN - 1000) });
+      expect(await queries(no), `query ${n} not before ${waitMin} min`).toBe(n - 1);
+      t += waitMin * MIN;
+      await syncProcessingRefunds({ now: new Date(t) });
+      expect(await queries(no), `query ${n} after ${waitMin} min`).toBe(n);
+    }
+    expect((await ledger(no)).status).toBe("PROCESSING");
+    await result(no, "success");
+    await syncProcessingRefunds({ now: new Date(t + 60 * MIN) });
+    expect([(await ledger(no)).status, await queries(no)]).toEqual(["SUCCESS", 7]);
+    // Final: never queried again.
+    await syncProcessingRefunds({ now: new Date(t + 600 * MIN) });
+    expect(await queries(no)).toBe(7);
+  }, 60_000);
+
+  it("an ABNORMAL refund is surfaced, not polled forever: at most ABNORMAL_MAX_QUERIES queries", async () => {
+    const { syncProcessingRefunds, ABNORMAL_MAX_QUERIES } = await import("@/lib/refunds/sync");
+    const { no, t0 } = await lostNotification();
+    await result(no, "abnormal");
+    let t = t0 + MIN;
+    for (let i = 0; i < ABNORMAL_MAX_QUERIES + 5; i++, t += 60 * MIN) await syncProcessingRefunds({ now: new Date(t) });
+    const after = await ledger(no);
+    expect([after.status, after.queryCount]).toEqual(["ABNORMAL", ABNORMAL_MAX_QUERIES]);
+  }, 60_000);
+});
+
 describe("refund notifications: tampering and strangers (docs/wechatpay.md §14.4)", () => {
   async function processing() {
     const { orderNo, subs } = await paidOrder(h);
