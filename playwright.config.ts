@@ -60,6 +60,11 @@ export default defineConfig({
       // each other after 1 s instead of WeChat's 60 s (allowed only with the unsafe test flag).
       FAKE_WECHATPAY_REFUND_DELAY_MS: "manual",
       REFUND_MIN_INTERVAL_SECONDS: "1",
+      // Every spec's sign-in tries a wrong token first (the error message is part of the flow): the default
+      // 10 failures per IP per 15 minutes would lock out the later specs, and a repeated run, from 127.0.0.1.
+      // The limiter itself is tested in tests/integration/hardening.ts and by npm run bench:attacks.
+      ADMIN_AUTH_MAX_FAILURES_PER_IP: "1000",
+      ADMIN_AUTH_MAX_FAILURES_GLOBAL: "10000",
       PORT: String(APP_PORT),
     },
   },
