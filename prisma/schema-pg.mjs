@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Derives prisma/postgresql/schema.prisma from prisma/schema.prisma, the one source schema.
 // Only the datasource provider and the client's output directory differ: the Postgres client is
 // generated next to the SQLite one (lib/generated/prisma-pg) so one `next build` serves both.
@@ -13,6 +14,12 @@ const srcPath = path.join(root, "prisma/schema.prisma");
 const dest = path.join(root, "prisma/postgresql/schema.prisma");
 const src = fs.readFileSync(srcPath, "utf8");
 
+/**
+ * @param {string} text
+ * @param {RegExp} re
+ * @param {string} replacement
+ * @param {string} what
+ */
 function replaceOnce(text, re, replacement, what) {
   const matches = text.match(new RegExp(re.source, "g")) ?? [];
   if (matches.length !== 1) {
@@ -23,6 +30,7 @@ function replaceOnce(text, re, replacement, what) {
 }
 
 // Things that cannot be expressed the same way on both providers: keep the source portable.
+/** @type {[RegExp, string][]} */
 const unportable = [
   [/@db\.\w+/, "native type attributes (@db.*)"],
   [/\s(String|Int|BigInt|Float|Decimal|Boolean|DateTime|Json|Bytes)\[\]/, "scalar lists"],

@@ -3,20 +3,9 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { ReconciliationReport } from "@/lib/bills/reconcile";
+import type { ReconcileOutcome } from "@/lib/bills/service";
 import { postAdmin } from "./api";
 import { ReconcileReport } from "./reconcile-report";
-
-// Mirrors ReconcileOutcome of lib/bills/service.ts (server-only module, so not imported here).
-type Outcome =
-  | {
-      status: "RECONCILED";
-      billDate: string;
-      scope: string;
-      import: { importedAt: string; rowCount: number; hashValue: string };
-      report: ReconciliationReport;
-    }
-  | { status: "STATEMENT_CREATING"; billDate: string; scope: string; message: string; retryAfter: string }
-  | { status: "NO_STATEMENT_EXIST"; billDate: string; scope: string; message: string; report: ReconciliationReport };
 
 export interface StoredBill {
   billDate: string;
@@ -45,7 +34,7 @@ export function BillReconcile(props: {
   const [scope, setScope] = useState(props.defaultScope);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [outcome, setOutcome] = useState<ReconcileOutcome | null>(null);
 
   async function run(e: React.FormEvent) {
     e.preventDefault();
@@ -54,7 +43,7 @@ export function BillReconcile(props: {
     setOutcome(null);
     try {
       const body = { billDate: date, ...(scope !== "ALL" ? { subMchid: scope } : {}) };
-      const result = await postAdmin<Outcome>("/api/admin/bills/reconcile", body);
+      const result = await postAdmin<ReconcileOutcome>("/api/admin/bills/reconcile", body);
       setOutcome(result);
       // keep the URL in step so a reload shows the stored report of this date
       window.history.replaceState(null, "", `/admin/bills?date=${date}&scope=${encodeURIComponent(scope)}`);

@@ -12,7 +12,8 @@ import {
   type TransportRequest,
   type TransportResponse,
 } from "./http";
-import { parseCombineNotification, parseJson, parseWith, type CombineNotification } from "./notification";
+import { parseCombineNotification, type CombineNotification } from "./notification";
+import { parseResponseBody, parseWith } from "./response";
 import {
   CertificatesResponseSchema,
   CombineCloseRequestSchema,
@@ -237,8 +238,7 @@ class WechatPayClientImpl implements WechatPayClient {
 
   private async callJson<T>(req: Omit<TransportRequest, "wechatpaySerial">, schema: ZodType<T>, what: string) {
     const res = await this.call(req);
-    const json = parseJson(res.body.toString("utf8"), "response", what, res.requestId);
-    return { data: parseWith(schema, json, "response", what, res.requestId), requestId: res.requestId };
+    return { data: parseResponseBody(schema, res.body, what, res.requestId), requestId: res.requestId };
   }
 
   /**
@@ -256,13 +256,7 @@ class WechatPayClientImpl implements WechatPayClient {
       ...(serial ? { wechatpaySerial: serial } : {}),
     });
     const what = "GET /v3/certificates response";
-    const parsed = parseWith(
-      CertificatesResponseSchema,
-      parseJson(res.body.toString("utf8"), "response", what, res.requestId),
-      "response",
-      what,
-      res.requestId,
-    );
+    const parsed = parseResponseBody(CertificatesResponseSchema, res.body, what, res.requestId);
     const certs = parsed.data.map((entry) => {
       if (entry.encrypt_certificate.algorithm !== AEAD_ALGORITHM) {
         throw new WechatPayDecryptError("UNSUPPORTED_ALGORITHM", `certificate ${entry.serial_no}: unsupported algorithm`);

@@ -1,6 +1,5 @@
-import type { ZodType } from "zod";
 import type { ApiV3Decryptor } from "./aead";
-import { WechatPayValidationError, type WechatPayValidationIssue, type WechatPayValidationTarget } from "./errors";
+import { parseJson, parseWith } from "./response";
 import {
   CombineNotificationEnvelopeSchema,
   CombineTransactionNotificationSchema,
@@ -37,35 +36,6 @@ export type CombineNotification =
   | (NotificationMeta & { kind: "combine_transaction"; resource: CombineTransactionNotification })
   | (NotificationMeta & { kind: "refund"; resource: RefundNotification })
   | (NotificationMeta & { kind: "other"; resource: unknown });
-
-export function zodIssues(error: {
-  issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[];
-}): WechatPayValidationIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === "number" ? p : String(p))),
-    message: i.message,
-    ...(i.code ? { code: i.code } : {}),
-  }));
-}
-
-export function parseWith<T>(schema: ZodType<T>, value: unknown, target: WechatPayValidationTarget, what: string, requestId?: string): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issues = zodIssues(r.error);
-  const first = issues[0];
-  const where = first
-    ? ` (${first.path.join(".") || "<root>"}: ${first.message}${issues.length > 1 ? `; +${issues.length - 1} more` : ""})`
-    : "";
-  throw new WechatPayValidationError(target, `invalid ${what}${where}`, issues, { requestId });
-}
-
-export function parseJson(text: string, target: WechatPayValidationTarget, what: string, requestId?: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new WechatPayValidationError(target, `${what} is not valid JSON`, [{ path: [], message: "invalid JSON" }], { cause, requestId });
-  }
-}
 
 export interface NotificationParserOptions {
   verifier: WechatPayVerifier;

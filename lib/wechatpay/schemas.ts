@@ -230,8 +230,6 @@ export const CombineTransactionResponseSchema = z.looseObject({
   scene_info: z.looseObject({ device_id: z.string().optional() }).optional(),
   sub_orders: z.array(CombineSubOrderResponseSchema).optional(),
 });
-/** Alias named as in the team contract. */
-export const CombineTransactionSchema = CombineTransactionResponseSchema;
 export type CombineTransaction = z.output<typeof CombineTransactionResponseSchema>;
 
 /** The notification plaintext must carry the sub-orders (one notification per combine order, §7.4). */

@@ -60,17 +60,6 @@ export class PublicKeyVerifier implements WechatPayVerifier {
   }
 }
 
-/** A static serial → key map (used to check the /v3/certificates bootstrap against the certificates it carries). */
-export class StaticKeyVerifier implements WechatPayVerifier {
-  constructor(private readonly keys: ReadonlyMap<string, KeyObject>) {}
-  getKey(serial: string): KeyObject | undefined {
-    return this.keys.get(normalizeSerial(serial)) ?? this.keys.get(serial);
-  }
-  preferredSerial(): undefined {
-    return undefined;
-  }
-}
-
 /**
  * Migration from platform certificates to the public key (Go's SHA256WithRSACombinedVerifier): choose by the
  * message's Wechatpay-Serial. The first verifier that knows the serial wins; the first preferred serial is sent.

@@ -5,6 +5,7 @@
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
+import { fakeControl } from "../fake-wechatpay/control-client";
 import { testAppEnv } from "../support/test-identity";
 import { port } from "../support/ports";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
@@ -102,7 +103,7 @@ async function main() {
         ])
       ).reduce((a, b) => a + b, 0);
     const wechatCalls = async (orderNo: string) =>
-      ((await (await fetch(`${FAKE_URL}/__fake/requests`)).json()) as { method: string; path: string }[]).filter(
+      (await fakeControl<{ method: string; path: string }[]>(FAKE_URL, "/requests")).filter(
         (r) => r.method === "GET" && r.path.includes(`/out-trade-no/${orderNo}`),
       ).length;
     const checkout = async () => {

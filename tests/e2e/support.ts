@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { expect, type Page } from "@playwright/test";
+import { fakeControl } from "../fake-wechatpay/control-client";
 
 // playwright.pg.config.ts runs the happy path again against a PostgreSQL-backed app on other ports.
 export const APP_URL = process.env.E2E_APP_URL ?? "http://localhost:3001";
@@ -10,14 +11,7 @@ const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? "file:./.data/e2e.db";
 
 /** The fake WeChat Pay's control API. */
 export async function fake<T = unknown>(pathname: string, body?: unknown, method?: string): Promise<T> {
-  const res = await fetch(`${FAKE_URL}/__fake${pathname}`, {
-    method: method ?? (body === undefined ? "GET" : "POST"),
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`fake ${pathname} → ${res.status} ${await res.text()}`);
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return fakeControl<T>(FAKE_URL, pathname, body, method);
 }
 
 /** Read-only look at the app's database (audit rows), the way a merchant's SQL console would. */

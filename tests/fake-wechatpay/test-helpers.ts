@@ -244,19 +244,8 @@ export function closeBody(b: CloseSource | Record<string, unknown>): CloseSource
   };
 }
 
-/** Control API call; throws on non-2xx unless allowError. */
-// Tests read whatever shape each control route answers: `any` by default, a type where it helps.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function control<T = any>(base: string, p: string, body?: unknown, method?: string): Promise<T> {
-  const res = await fetch(`${base}/__fake${p}`, {
-    method: method ?? (body === undefined ? "GET" : "POST"),
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`control ${p} → ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+/** Control API call (throws on non-2xx); the shared client under its historical name here. */
+export { fakeControl as control } from "./control-client";
 
 /** Opens the cashier like a mobile browser on the merchant's page would. */
 export function openCashier(h5Url: string, o: { referer?: string | null; userAgent?: string; redirectUrl?: string } = {}) {

@@ -12,6 +12,7 @@ import {
   type CombineNotification,
   type WechatPayClient,
 } from "@/lib/wechatpay";
+import { fakeControl } from "../fake-wechatpay/control-client";
 import { startFakeWechatPay } from "../fake-wechatpay/server";
 import { testApiV3Key, testKeyFiles, testKeys } from "../support/test-identity";
 import { eventually } from "./harness";
@@ -127,11 +128,7 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
     expect(deriveCombineState((await client.combineQuery(other)).sub_orders)).toBe("closed");
 
     // The bill for a day exists from 10:00 the next morning (Beijing time).
-    await fetch(`${fake.url}/__fake/clock`, {
-      method: "POST",
-      body: JSON.stringify({ advanceSeconds: 36 * 3600 }),
-      headers: { "content-type": "application/json" },
-    });
+    await fakeControl(fake.url, "/clock", { advanceSeconds: 36 * 3600 });
     const successDay = q.sub_orders![0]!.success_time!.slice(0, 10);
     const bill = await client.applyTradeBill({ bill_date: successDay, bill_type: "ALL", tar_type: "GZIP" });
     expect(bill.hash_type).toBe("SHA1");
@@ -139,11 +136,7 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
     expect(text).toContain(`\`${paid}-1`);
     expect(text).toContain(`\`${paid}-2`);
 
-    await fetch(`${fake.url}/__fake/bills/overrides`, {
-      method: "POST",
-      body: JSON.stringify({ tamperNextDownload: true }),
-      headers: { "content-type": "application/json" },
-    });
+    await fakeControl(fake.url, "/bills/overrides", { tamperNextDownload: true });
     const again = await client.applyTradeBill({ bill_date: successDay, bill_type: "ALL", tar_type: "GZIP" });
     await expect(client.downloadBill(again, { tarType: "GZIP" })).rejects.toBeInstanceOf(WechatPayBillHashError);
   });

@@ -3,6 +3,7 @@
 // handlers so the fake can deliver notifications to notify_url exactly as WeChat would.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { fakeControl } from "../fake-wechatpay/control-client";
 import { startFakeWechatPay } from "../fake-wechatpay/server";
 import { freshDatabaseUrl } from "../support/test-db";
 import { testAppEnv } from "../support/test-identity";
@@ -132,16 +133,7 @@ export async function startHarness(
       }
       return res;
     },
-    async control(path, body, method) {
-      const res = await fetch(`${fake.url}/__fake${path}`, {
-        method: method ?? (body === undefined ? "GET" : "POST"),
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`fake control ${path} → ${res.status} ${await res.text()}`);
-      const text = await res.text();
-      return (text ? JSON.parse(text) : undefined) as never;
-    },
+    control: (path, body, method) => fakeControl<never>(fake.url, path, body, method),
     async close() {
       // Junk-notification counts are flushed on a timer: write them before the database goes away.
       await (await import("@/lib/orders/junk")).flushJunkCounters().catch(() => undefined);

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma-pg/client";
+import { fakeControl } from "../fake-wechatpay/control-client";
 import { startFakeWechatPay, type RunningFakeWechatPay } from "../fake-wechatpay/server";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
@@ -146,7 +147,7 @@ describePg("two app processes, one database", () => {
 
     // The lease is a conditional UPDATE in the shared database: across both processes at most one
     // of the 50 queries reached WeChat.
-    const log = (await (await fetch(`${fake.url}/__fake/requests`)).json()) as { method: string; path: string }[];
+    const log = await fakeControl<{ method: string; path: string }[]>(fake.url, "/requests");
     const queried = log.filter((r) => r.method === "GET" && r.path.includes(`/out-trade-no/${orderNo}`)).length;
     expect(queried).toBeLessThanOrEqual(1);
     const events = await db.paymentEvent.findMany({ where: { orderNo } });
@@ -182,8 +183,7 @@ describePg("two app processes, one database", () => {
     const refunds = await db.refund.findMany({ where: { outTradeNo: s.outTradeNo } });
     expect(refunds).toHaveLength(1);
     expect((await db.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } })).refundReservedFen).toBe(s.amountFen);
-    const res = await fetch(`${fake.url}/__fake/refunds`);
-    const atWechat = ((await res.json()) as { out_trade_no: string }[]).filter((r) => r.out_trade_no === s.outTradeNo);
+    const atWechat = (await fakeControl<{ out_trade_no: string }[]>(fake.url, "/refunds")).filter((r) => r.out_trade_no === s.outTradeNo);
     expect(atWechat).toHaveLength(1);
   });
 
@@ -224,7 +224,7 @@ describePg("two app processes, one database", () => {
     }
     await new Promise((r) => setTimeout(r, 3 * CLOSE_PERIOD_MS)); // a few more periods
 
-    const requests = (await (await fetch(`${fake.url}/__fake/requests`)).json()) as { method: string; path: string; status: number }[];
+    const requests = await fakeControl<{ method: string; path: string; status: number }[]>(fake.url, "/requests");
     const closeCalls = (orderNo: string) =>
       requests.filter((r) => r.method === "POST" && r.path === `/v3/combine-transactions/out-trade-no/${orderNo}/close`);
     expect(orders.map((o) => closeCalls(o.orderNo).map((r) => r.status))).toEqual([[204], [204], [204], [204], [204], []]);
@@ -279,13 +279,8 @@ describePg("two app processes, one database", () => {
     expect(leases.map((l) => [l.name, l.owner, l.leaseUntil])).toEqual(leases.map((l) => [l.name, null, null]));
   });
 
-  async function control(pathname: string, body?: unknown, method?: string) {
-    const res = await fetch(`${fake.url}/__fake${pathname}`, {
-      method: method ?? (body === undefined ? "GET" : "POST"),
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`fake control ${pathname} → ${res.status} ${await res.text()}`);
+  async function control(pathname: string, body?: unknown, method?: string): Promise<void> {
+    await fakeControl(fake.url, pathname, body, method);
   }
 });
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Runs the given command only when a test PostgreSQL is configured (TEST_DATABASE_URL_PG).
 // Otherwise it says the step was skipped and why, and exits 0 — or 1 when REQUIRE_POSTGRES_TESTS=1
 // (set by .ci/run), so CI can never skip the Postgres tests silently.

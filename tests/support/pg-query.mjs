@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Tiny pg helpers for test scripts that cannot await (execFileSync) or run before the app starts.
 //   DATABASE_URL=postgresql://… node tests/support/pg-query.mjs "<sql with $1…>" [params…]   rows as JSON
 //   DATABASE_URL=postgresql://… node tests/support/pg-query.mjs --create-db    create DATABASE_URL's database if missing
@@ -29,7 +30,7 @@ if (sql === "--create-db") {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const r = await client.query(sql, params);
+    const r = await client.query(/** @type {string} */ (sql), params);
     process.stdout.write(JSON.stringify(r.rows));
   } finally {
     await client.end();
