@@ -4,7 +4,7 @@ import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { beijingDayRange } from "@/lib/bills/reconcile";
 import { BillDateSchema } from "@/lib/bills/service";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 
 export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED", "REFUNDED"] as const;
 export const PAGE_SIZE = 20;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { WechatPayApiError, WechatPayBillHashError, WechatPayError, type TradeBillResponse } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { BillParseError, parseTradeBill, type BillRecord } from "./parse";

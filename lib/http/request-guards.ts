@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { env } from "@/lib/env";
-import { AppError } from "./errors";
+import { AppError } from "../errors";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 
 /**

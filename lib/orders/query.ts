@@ -1,5 +1,5 @@
 import { prisma } from "@/lib/db";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { WechatPayApiError } from "@/lib/wechatpay";
 import { applyCombineResult, audit, ResultRejectedError, type ApplyOutcome } from "./apply-result";

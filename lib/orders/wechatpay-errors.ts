@@ -1,5 +1,5 @@
 import { WechatPayApiError, WechatPayError } from "@/lib/wechatpay";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 
 const matches = (e: unknown, ...codes: string[]) =>
   e instanceof WechatPayApiError && codes.some((c) => c.replace(/_/g, "") === e.code.replace(/_/g, ""));

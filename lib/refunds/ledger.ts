@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { prisma, type Db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { classifyRefundFailure, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
 
