@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { AppError } from "@/lib/errors";
 
 // Crockford-style alphabet: no I/L/O/U, so numbers read back over the phone unambiguously.
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -25,3 +26,9 @@ export function subOrderNo(orderNo: string, position: number): string {
 }
 
 export const ORDER_NO_PATTERN = /^[0-9A-Za-z_\-|*]{6,32}$/;
+
+/** A path segment that cannot be one of our order numbers is answered like an unknown order. */
+export function parseOrderNo(value: string): string {
+  if (!ORDER_NO_PATTERN.test(value)) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  return value;
+}
