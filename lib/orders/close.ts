@@ -2,7 +2,7 @@ import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { releaseStock } from "@/lib/catalog/stock";
-import { audit } from "./apply-result";
+import { audit } from "./audit";
 import { queryAndApply } from "./query";
 import { leasedCall } from "./wechat-call-lease";
 import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "./wechatpay-errors";

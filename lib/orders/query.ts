@@ -2,7 +2,8 @@ import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { WechatPayApiError } from "@/lib/wechatpay";
-import { applyCombineResult, audit, ResultRejectedError, type ApplyOutcome } from "./apply-result";
+import { applyCombineResult, ResultRejectedError, type ApplyOutcome } from "./apply-result";
+import { audit } from "./audit";
 import { isOrderNotExist, toAppError } from "./wechatpay-errors";
 
 /**
