@@ -9,19 +9,12 @@ import { AppError } from "@/lib/errors";
 import { WechatPayApiError, WechatPayBillHashError, WechatPayError, type TradeBillResponse } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { BillParseError, parseTradeBill, type BillRecord } from "./parse";
-import { beijingDayRange, reconcile, type BillLine, type LocalRefund, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
+import { BillDateSchema, beijingDayRange } from "@/lib/time/beijing";
+import { reconcile, type BillLine, type LocalRefund, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
 
 export const ALL_SCOPE = "ALL";
 /** §8.1: STATEMENT_CREATING — WeChat asks to try again in about 30 minutes. */
 export const RETRY_AFTER_MINUTES = 30;
-
-export const BillDateSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "日期格式应为 yyyy-mm-dd")
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, "不是有效日期");
 
 export const ReconcileRequestSchema = z
   .object({

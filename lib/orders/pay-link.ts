@@ -5,7 +5,7 @@ import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { closeOrder } from "./close";
 import { queryAndApply } from "./query";
-import { toBeijingRfc3339 } from "./time";
+import { toBeijingRfc3339 } from "@/lib/time/beijing";
 import { leasedCall } from "./wechat-call-lease";
 import { isOrderClosed, isOrderPaid, toAppError } from "./wechatpay-errors";
 
