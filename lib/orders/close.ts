@@ -5,7 +5,7 @@ import { releaseStock } from "@/lib/catalog/stock";
 import { audit } from "./audit";
 import { queryAndApply } from "./query";
 import { leasedCall } from "./wechat-call-lease";
-import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "./wechatpay-errors";
+import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "@/lib/wechatpay-errors";
 
 export type CloseReason = "SHOPPER_CANCELLED" | "EXPIRED" | "MERCHANT";
 

@@ -7,7 +7,7 @@ import { closeOrder } from "./close";
 import { queryAndApply } from "./query";
 import { toBeijingRfc3339 } from "@/lib/time/beijing";
 import { leasedCall } from "./wechat-call-lease";
-import { isOrderClosed, isOrderPaid, toAppError } from "./wechatpay-errors";
+import { isOrderClosed, isOrderPaid, toAppError } from "@/lib/wechatpay-errors";
 
 /** WeChat's h5_url lives 5 minutes; refresh a little early so a shopper never lands on a dead link. */
 const H5_URL_LIFETIME_MS = 5 * 60_000;

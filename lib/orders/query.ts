@@ -4,7 +4,7 @@ import { wechatpay } from "@/lib/wechatpay-server";
 import { WechatPayApiError } from "@/lib/wechatpay";
 import { applyCombineResult, ResultRejectedError, type ApplyOutcome } from "./apply-result";
 import { audit } from "./audit";
-import { isOrderNotExist, toAppError } from "./wechatpay-errors";
+import { isOrderNotExist, toAppError } from "@/lib/wechatpay-errors";
 
 /**
  * "我已完成支付，查询结果": ask WeChat for the order and apply the answer through the same
