@@ -5,7 +5,7 @@ import { PrismaClient } from "@/lib/generated/prisma/client";
 import { PrismaClient as PgPrismaClient } from "@/lib/generated/prisma-pg/client";
 import { setTimeout as sleep } from "node:timers/promises";
 import { databaseUrl, sqliteLockSettings } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 
 // One build serves both databases: `npm run db:generate` generates a client per provider from the one
 // source schema (prisma/schema.prisma → lib/generated/prisma; the derived prisma/postgresql/schema.prisma →

@@ -129,12 +129,15 @@ const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://")
   .transform((u) => u.replace(/\/+$/, ""));
 
+/** SQLite file used when DATABASE_URL is unset (prisma/migrate.mjs repeats it: plain JS cannot import this file). */
+export const DEFAULT_DATABASE_URL = "file:./.data/dev.db";
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z
     .string()
     .regex(/^(file:|postgres(ql)?:\/\/)/, "must start with file: or postgresql://")
-    .default("file:./.data/dev.db"),
+    .default(DEFAULT_DATABASE_URL),
   APP_BASE_URL: httpUrl.default("http://localhost:3000"),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ORDER_EXPIRE_MINUTES: z.coerce
@@ -362,7 +365,7 @@ export function parseEnv(input: RawEnv): AppEnv {
 
 /** Just the database URL: the seed and migration scripts need no WeChat configuration. */
 export function databaseUrl(): string {
-  const v = process.env.DATABASE_URL || "file:./.data/dev.db";
+  const v = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const r = schema.shape.DATABASE_URL.safeParse(v);
   if (!r.success) throw new ConfigError("DATABASE_URL", r.error.issues[0]!.message);
   return r.data;

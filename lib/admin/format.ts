@@ -1,12 +1,5 @@
 // Client-safe display helpers for the back office.
 
-/** Instant → "yyyy-MM-dd HH:mm:ss" in Beijing time (what merchants and WeChat bills use). */
-export function formatBeijing(value: Date | string | null | undefined): string {
-  if (!value) return "—";
-  const d = typeof value === "string" ? new Date(value) : value;
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
-}
-
 export const ORDER_STATUS_LABELS: Record<string, string> = { PENDING: "待支付", PAID: "已支付", CLOSED: "已关闭", REFUNDED: "已全额退款" };
 
 export function statusTagClass(status: string): string {

@@ -4,7 +4,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/respond";
 import { isSessionRevoked } from "./revocation";
 import { SESSION_COOKIE, readCookie, verifySessionValue } from "./session";

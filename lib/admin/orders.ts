@@ -2,9 +2,8 @@
 // merchant sees; the search box takes an order number, a sub out_trade_no or a transaction id.
 import { z } from "zod";
 import { prisma } from "@/lib/db";
-import { beijingDayRange } from "@/lib/bills/reconcile";
-import { BillDateSchema } from "@/lib/bills/service";
-import { AppError } from "@/lib/http/errors";
+import { BillDateSchema, beijingDayRange } from "@/lib/time/beijing";
+import { AppError } from "@/lib/errors";
 
 export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED", "REFUNDED"] as const;
 export const PAGE_SIZE = 20;

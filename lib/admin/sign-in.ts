@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { env } from "@/lib/env";
 import { adminToken, secureCookies, SIGN_IN_PATH } from "./guard";
 import { readFormCapped } from "@/lib/http/body";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/respond";
 import { revokeSession } from "./revocation";
 import { clearedSessionCookie, createSessionValue, readCookie, safeAdminPath, sessionCookie } from "./session";

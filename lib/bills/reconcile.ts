@@ -2,6 +2,7 @@
 // every difference kind is unit-tested without a database. The bill is per sub-order (§8.3): match on
 // the sub out_trade_no, falling back to transaction_id.
 import type { BillSummary } from "./parse";
+import { beijingDateOf } from "@/lib/time/beijing";
 
 export const DIFF_KINDS = [
   "MATCHED",
@@ -128,23 +129,6 @@ export interface ReconciliationReport {
   localPaidCount: number;
   localPaidFen: number;
   stores: StoreTotals[];
-}
-
-/** The Beijing calendar date of an instant (WeChat's bill day). */
-export function beijingDateOf(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
-/** Yesterday's Beijing calendar date at `now`: the newest trade bill that can exist. */
-export function beijingYesterday(now: Date = new Date()): string {
-  return beijingDateOf(new Date(now.getTime() - 86_400_000));
-}
-
-/** [start, end) of a Beijing calendar date as UTC instants. */
-export function beijingDayRange(date: string): { start: Date; end: Date } {
-  const start = new Date(`${date}T00:00:00+08:00`);
-  if (Number.isNaN(start.getTime()) || beijingDateOf(start) !== date) throw new RangeError(`not a date: ${date}`);
-  return { start, end: new Date(start.getTime() + 86_400_000) };
 }
 
 // Paid locally = WeChat told us SUCCESS (REFUND means it was paid and later refunded).

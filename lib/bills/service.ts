@@ -5,23 +5,17 @@
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
-import { WechatPayApiError, WechatPayBillHashError, WechatPayError, type TradeBillResponse } from "@/lib/wechatpay";
+import { AppError } from "@/lib/errors";
+import { WechatPayApiError, type TradeBillResponse } from "@/lib/wechatpay";
+import { toAppError } from "@/lib/wechatpay-errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { BillParseError, parseTradeBill, type BillRecord } from "./parse";
-import { beijingDayRange, reconcile, type BillLine, type LocalRefund, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
+import { BillDateSchema, beijingDayRange } from "@/lib/time/beijing";
+import { reconcile, type BillLine, type LocalRefund, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
 
 export const ALL_SCOPE = "ALL";
 /** §8.1: STATEMENT_CREATING — WeChat asks to try again in about 30 minutes. */
 export const RETRY_AFTER_MINUTES = 30;
-
-export const BillDateSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "日期格式应为 yyyy-mm-dd")
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, "不是有效日期");
 
 export const ReconcileRequestSchema = z
   .object({
@@ -63,27 +57,10 @@ function scopeOf(req: ReconcileRequest): string {
 }
 
 /** WeChat failures during apply/download → our API errors, worded for the merchant. */
-function toBillError(e: unknown): unknown {
-  if (e instanceof AppError) return e;
-  if (e instanceof WechatPayBillHashError) {
-    return new AppError(
-      "BILL_HASH_MISMATCH",
-      "账单校验失败：下载的文件与微信支付给出的 SHA-1 摘要不一致，已丢弃，未保存任何数据。请稍后重新下载；如反复出现，请联系微信支付并提供 Request-ID。",
-      { requestId: e.requestId },
-    );
-  }
-  if (e instanceof BillParseError) {
-    return new AppError("BILL_MALFORMED", `账单格式无法解析（${e.message}），未保存任何数据`);
-  }
-  if (e instanceof WechatPayApiError) {
-    const extra = { wechatpayCode: e.code, requestId: e.requestId };
-    if (e.status >= 500 || e.status === 429) return new AppError("WECHATPAY_UNAVAILABLE", "微信支付暂时繁忙，请稍后重试", extra);
-    return new AppError("WECHATPAY_REJECTED", `微信支付拒绝了账单请求（${e.code}：${e.message}）`, extra);
-  }
-  if (e instanceof WechatPayError) {
-    return new AppError("WECHATPAY_UNAVAILABLE", "暂时无法从微信支付下载账单，请稍后重试", { reason: e.name });
-  }
-  return e;
+/** A bill that cannot be parsed is ours to report; every WeChat failure goes through the shared translation. */
+function toBillError(e: unknown): AppError {
+  if (e instanceof BillParseError) return new AppError("BILL_MALFORMED", `账单格式无法解析（${e.message}），未保存任何数据`);
+  return toAppError(e, "bill");
 }
 
 async function applyAndDownload(

@@ -3,7 +3,7 @@
 // a unique violation becomes 409 ALREADY_EXISTS naming the field.
 import { prisma, type Prisma } from "@/lib/db";
 import { Prisma as PrismaNs } from "@/lib/generated/prisma/client";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import type { ProductCreate, ProductPatch, StoreCreate, StorePatch } from "./validation";
 
 type Tx = Prisma.TransactionClient;

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { readBodyCapped } from "@/lib/http/body";
 
 export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;

@@ -7,7 +7,7 @@
 //  - a paid order keeps its units; a payment that arrives after a close (WeChat is the truth: the order
 //    becomes PAID again) takes them back, as far as any are left (see retakeStock).
 import type { Prisma } from "@/lib/db";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 
 type Tx = Prisma.TransactionClient;
 

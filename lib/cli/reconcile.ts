@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { prisma } from "../db";
-import { AppError } from "../http/errors";
+import { AppError } from "../errors";
 import { fenToYuanString } from "../money";
 import { DIFF_KINDS, DIFF_LABELS, type ReconciliationReport } from "../bills/reconcile";
 import { formatTotal, reportToCsv } from "../bills/report-csv";

@@ -1,6 +1,6 @@
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { AppError } from "./errors";
+import { AppError } from "../errors";
 
 /**
  * Fixed-window attempt counters in the database, so a limit holds across every app process. Each

@@ -1,4 +1,4 @@
-import { AppError } from "./errors";
+import { AppError } from "../errors";
 
 /**
  * THE way a route reads a request body: streams it with a byte cap and stops at the first byte over

@@ -1,7 +1,6 @@
 import { isIP } from "node:net";
 import { env } from "@/lib/env";
-import { AppError } from "./errors";
-import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
+import { AppError } from "../errors";
 
 /**
  * WeChat's H5 combine security rule: the create-order endpoint only serves our own pages. Browsers
@@ -33,9 +32,4 @@ export function clientIp(request: Request, hops = env().trustProxyHops): string 
   const candidate = chain[chain.length - Math.max(hops, 1)] ?? "";
   const ip = candidate.replace(/^::ffff:/, "");
   return isIP(ip) ? ip : "127.0.0.1";
-}
-
-export function parseOrderNo(value: string): string {
-  if (!ORDER_NO_PATTERN.test(value)) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
-  return value;
 }

@@ -3,7 +3,8 @@
 // from 09:00 the next day and asks to fetch after 10:00 (docs/wechatpay.md §8.1): before 10:00 the job
 // waits; while WeChat answers STATEMENT_CREATING it retries every period (30 min by default); once a
 // bill date is reconciled (or WeChat says there is no bill: no trades) it waits for the next day.
-import { beijingDateOf, beijingDayRange, type ReconciliationReport } from "@/lib/bills/reconcile";
+import type { ReconciliationReport } from "@/lib/bills/reconcile";
+import { beijingDateOf, beijingDayRange } from "@/lib/time/beijing";
 import { downloadAndReconcile, RETRY_AFTER_MINUTES } from "@/lib/bills/service";
 import type { JobDefinition, JobResult } from "./types";
 

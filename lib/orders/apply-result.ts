@@ -1,6 +1,7 @@
 import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { releaseStock, retakeStock } from "@/lib/catalog/stock";
+import { audit } from "./audit";
 
 export type ResultSource = "NOTIFY" | "QUERY";
 export type ApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
@@ -15,35 +16,10 @@ export class ResultRejectedError extends Error {
   }
 }
 
-interface ApplyMeta {
+export interface ApplyMeta {
   source: ResultSource;
   notificationId?: string;
   requestId?: string;
-}
-
-export interface AuditInput extends Omit<ApplyMeta, "source"> {
-  source: ResultSource | "CLOSE";
-  orderNo: string | null;
-  verified: boolean;
-  outcome: ApplyOutcome | "REJECTED";
-  reason?: string;
-  tradeStates?: string;
-}
-
-/** Every notification delivery and query result leaves one audit row, applied or not. */
-export async function audit(a: AuditInput): Promise<void> {
-  await prisma.paymentEvent.create({
-    data: {
-      orderNo: a.orderNo,
-      source: a.source,
-      notificationId: a.notificationId ?? null,
-      requestId: a.requestId ?? null,
-      verified: a.verified,
-      outcome: a.outcome,
-      reason: a.reason?.slice(0, 500) ?? null,
-      tradeStates: a.tradeStates ?? null,
-    },
-  });
 }
 
 /** Only the columns findMismatch and the state check need: this read is on every delivery's path (tests/bench). */

@@ -1,5 +1,5 @@
 import { prisma } from "@/lib/db";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { queryAndApply } from "./query";
 import { getOrderView } from "./view";
 import type { OrderView } from "./view-types";

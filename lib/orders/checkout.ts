@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
 import { ensurePayUrl, type PayLink } from "./pay-link";
 import { Prisma } from "@/lib/generated/prisma/client";

@@ -1,11 +1,11 @@
 import { prisma } from "@/lib/db";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { releaseStock } from "@/lib/catalog/stock";
-import { audit } from "./apply-result";
+import { audit } from "./audit";
 import { queryAndApply } from "./query";
 import { leasedCall } from "./wechat-call-lease";
-import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "./wechatpay-errors";
+import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "@/lib/wechatpay-errors";
 
 export type CloseReason = "SHOPPER_CANCELLED" | "EXPIRED" | "MERCHANT";
 

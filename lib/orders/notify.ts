@@ -1,6 +1,7 @@
 import { WechatPayDecryptError, WechatPaySignatureError, WechatPayValidationError } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
-import { applyCombineResult, audit, ResultRejectedError } from "./apply-result";
+import { applyCombineResult, ResultRejectedError } from "./apply-result";
+import { audit } from "./audit";
 import { applyRefundNotification } from "@/lib/refunds/notify";
 import { countJunkNotification } from "./junk";
 

@@ -1,13 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { AppError } from "@/lib/errors";
+import { beijingStamp } from "@/lib/time/beijing";
 
 // Crockford-style alphabet: no I/L/O/U, so numbers read back over the phone unambiguously.
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/** Beijing wall-clock "yyMMddHHmmss": merchants read order numbers in China time. */
-function beijingStamp(now: Date): string {
-  const t = new Date(now.getTime() + 8 * 3600_000).toISOString(); // 2026-11-27T15:04:05.000Z
-  return t.slice(2, 4) + t.slice(5, 7) + t.slice(8, 10) + t.slice(11, 13) + t.slice(14, 16) + t.slice(17, 19);
-}
 
 /**
  * combine_out_trade_no: "C" + yyMMddHHmmss + 8 random chars = 21 chars of [0-9A-Z].
@@ -25,3 +21,9 @@ export function subOrderNo(orderNo: string, position: number): string {
 }
 
 export const ORDER_NO_PATTERN = /^[0-9A-Za-z_\-|*]{6,32}$/;
+
+/** A path segment that cannot be one of our order numbers is answered like an unknown order. */
+export function parseOrderNo(value: string): string {
+  if (!ORDER_NO_PATTERN.test(value)) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  return value;
+}

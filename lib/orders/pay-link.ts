@@ -1,13 +1,13 @@
 import type { CombineH5PrepayRequest } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { closeOrder } from "./close";
 import { queryAndApply } from "./query";
-import { toBeijingRfc3339 } from "./time";
+import { toBeijingRfc3339 } from "@/lib/time/beijing";
 import { leasedCall } from "./wechat-call-lease";
-import { isOrderClosed, isOrderPaid, toAppError } from "./wechatpay-errors";
+import { isOrderClosed, isOrderPaid, toAppError } from "@/lib/wechatpay-errors";
 
 /** WeChat's h5_url lives 5 minutes; refresh a little early so a shopper never lands on a dead link. */
 const H5_URL_LIFETIME_MS = 5 * 60_000;

@@ -1,9 +1,10 @@
 import { prisma } from "@/lib/db";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { WechatPayApiError } from "@/lib/wechatpay";
-import { applyCombineResult, audit, ResultRejectedError, type ApplyOutcome } from "./apply-result";
-import { isOrderNotExist, toAppError } from "./wechatpay-errors";
+import { applyCombineResult, ResultRejectedError, type ApplyOutcome } from "./apply-result";
+import { audit } from "./audit";
+import { isOrderNotExist, toAppError } from "@/lib/wechatpay-errors";
 
 /**
  * "我已完成支付，查询结果": ask WeChat for the order and apply the answer through the same

@@ -1,5 +1,5 @@
 import { prisma } from "@/lib/db";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { shopperRefundText } from "@/lib/refunds/view-types";
 
 import type { OrderStatus, OrderView } from "./view-types";

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 
 /**
  * Shoppers (anyone holding an order number) can trigger calls to WeChat, which rate-limits the

@@ -1,6 +1,6 @@
 // Admin HTTP input for refunds: validated here so route handlers stay parse → call → respond.
 import { z } from "zod";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 
 export const RefundRequestBodySchema = z.strictObject({

@@ -8,7 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { prisma, type Db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
+import { beijingStamp } from "@/lib/time/beijing";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { classifyRefundFailure, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
 
@@ -49,11 +50,9 @@ export class RefundRejectedError extends Error {
 /** "R" + Beijing yyMMddHHmmss + 8 random chars: 21 of [0-9A-Z], inside §14.1.1's [0-9A-Za-z_-|*@]{1,64}. */
 export function newRefundNo(now: Date): string {
   const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  const t = new Date(now.getTime() + 8 * 3600_000).toISOString();
-  const stamp = t.slice(2, 4) + t.slice(5, 7) + t.slice(8, 10) + t.slice(11, 13) + t.slice(14, 16) + t.slice(17, 19);
   let suffix = "";
   for (const b of randomBytes(8)) suffix += ALPHABET[b % 32];
-  return `R${stamp}${suffix}`;
+  return `R${beijingStamp(now)}${suffix}`;
 }
 
 type RefundRow = NonNullable<Awaited<ReturnType<typeof prisma.refund.findUnique>>>;

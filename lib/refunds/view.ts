@@ -1,5 +1,5 @@
 import { prisma } from "@/lib/db";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { refundAdvice, type RefundView } from "./view-types";
 
 export type { RefundView };

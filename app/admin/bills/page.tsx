@@ -1,8 +1,7 @@
 import { BillReconcile } from "@/components/admin/bill-reconcile";
 import { requireAdminPage } from "@/lib/admin/guard";
-import { formatBeijing } from "@/lib/admin/format";
-import { beijingYesterday } from "@/lib/bills/reconcile";
-import { ALL_SCOPE, BillDateSchema, billStores, recentImports, storedReport } from "@/lib/bills/service";
+import { BillDateSchema, beijingYesterday, formatBeijing } from "@/lib/time/beijing";
+import { ALL_SCOPE, billStores, recentImports, storedReport } from "@/lib/bills/service";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 

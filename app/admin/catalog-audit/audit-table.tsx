@@ -1,4 +1,4 @@
-import { formatBeijing } from "@/lib/admin/format";
+import { formatBeijing } from "@/lib/time/beijing";
 
 type Row = { id: number; at: Date; actor: string; entity: string; entityId: string; action: string; before: string | null; after: string };
 

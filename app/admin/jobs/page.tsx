@@ -1,5 +1,5 @@
 import { requireAdminPage } from "@/lib/admin/guard";
-import { formatBeijing } from "@/lib/admin/format";
+import { formatBeijing } from "@/lib/time/beijing";
 import { jobStatuses, type JobRunView } from "@/lib/jobs/status";
 
 const OUTCOME_LABELS: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { requireAdminPage } from "@/lib/admin/guard";
-import { formatBeijing } from "@/lib/admin/format";
+import { formatBeijing } from "@/lib/time/beijing";
 import { formatFen } from "@/lib/money";
 import { listRefundsNeedingAttention } from "@/lib/refunds/view";
 import { REFUND_STATUS_LABELS } from "@/lib/refunds/view-types";

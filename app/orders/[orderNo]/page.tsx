@@ -4,7 +4,7 @@ import { GuideWords } from "@/components/in-app-guide-text";
 import { OpenInBrowserGuide } from "@/components/open-in-browser";
 import { OrderResult } from "@/components/order-result";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
 import { guideText } from "@/lib/in-app/open-in-browser";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";

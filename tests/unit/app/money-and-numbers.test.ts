@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fenToYuanString, formatFen } from "@/lib/money";
 import { newCombineOrderNo, ORDER_NO_PATTERN, subOrderNo } from "@/lib/orders/order-numbers";
-import { beijingDate, toBeijingRfc3339 } from "@/lib/orders/time";
+import { beijingDateOf, toBeijingRfc3339 } from "@/lib/time/beijing";
 
 describe("money", () => {
   it.each([
@@ -37,6 +37,6 @@ describe("order numbers", () => {
 
   it("formats time_expire as RFC 3339 with +08:00 and Beijing dates", () => {
     expect(toBeijingRfc3339(new Date("2026-11-27T16:30:05.987Z"))).toBe("2026-11-28T00:30:05+08:00");
-    expect(beijingDate(new Date("2026-11-27T16:30:05Z"))).toBe("2026-11-28");
+    expect(beijingDateOf(new Date("2026-11-27T16:30:05Z"))).toBe("2026-11-28");
   });
 });

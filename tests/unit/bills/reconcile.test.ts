@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseTradeBill } from "@/lib/bills/parse";
-import { beijingDateOf, beijingDayRange, reconcile, type BillLine, type LocalRefund, type LocalSubOrder } from "@/lib/bills/reconcile";
+import { beijingDateOf, beijingDayRange } from "@/lib/time/beijing";
+import { reconcile, type BillLine, type LocalRefund, type LocalSubOrder } from "@/lib/bills/reconcile";
 import { reportToCsv } from "@/lib/bills/report-csv";
 
 const DATE = "2026-11-26";

@@ -4,9 +4,10 @@ import { OrderActions } from "@/components/admin/order-actions";
 import { StoreRefunds } from "@/components/admin/refunds";
 import { toRefundView } from "@/lib/refunds/view";
 import { requireAdminPage } from "@/lib/admin/guard";
-import { formatBeijing, isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@/lib/admin/format";
+import { isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@/lib/admin/format";
+import { formatBeijing } from "@/lib/time/beijing";
 import { getAdminOrder } from "@/lib/admin/orders";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { formatFen } from "@/lib/money";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 

@@ -1,6 +1,6 @@
 import { env } from "@/lib/env";
 import { bearerToken, checkAdminToken } from "@/lib/admin/token-attempts";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { json, route } from "@/lib/http/respond";
 import { closeExpiredOrders } from "@/lib/orders/close";
 

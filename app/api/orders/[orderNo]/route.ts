@@ -1,6 +1,6 @@
 import { closeIfExpired } from "@/lib/orders/close";
 import { getOrderView } from "@/lib/orders/view";
-import { parseOrderNo } from "@/lib/http/request-guards";
+import { parseOrderNo } from "@/lib/orders/order-numbers";
 import { json, route } from "@/lib/http/respond";
 
 type Ctx = { params: Promise<{ orderNo: string }> };

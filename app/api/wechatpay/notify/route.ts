@@ -1,6 +1,6 @@
 import { env } from "@/lib/env";
 import { readTextCapped } from "@/lib/http/body";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/respond";
 import { countJunkNotification } from "@/lib/orders/junk";
 import { handlePaymentNotification } from "@/lib/orders/notify";

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { adminRoute } from "@/lib/admin/guard";
 import { reportToCsv } from "@/lib/bills/report-csv";
-import { ALL_SCOPE, BillDateSchema, storedReport } from "@/lib/bills/service";
-import { AppError } from "@/lib/http/errors";
+import { ALL_SCOPE, storedReport } from "@/lib/bills/service";
+import { BillDateSchema } from "@/lib/time/beijing";
+import { AppError } from "@/lib/errors";
 import { parseWith } from "@/lib/http/respond";
 
 const Query = z.object({

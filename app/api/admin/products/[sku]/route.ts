@@ -1,7 +1,7 @@
 import { adminActor, adminRoute } from "@/lib/admin/guard";
 import { updateProduct } from "@/lib/catalog/admin";
 import { ProductPatchSchema, SKU_PATTERN } from "@/lib/catalog/validation";
-import { AppError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { json, readJson } from "@/lib/http/respond";
 
 type Ctx = { params: Promise<{ sku: string }> };

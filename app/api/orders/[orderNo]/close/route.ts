@@ -1,7 +1,8 @@
 import { assertOrderBuyer } from "@/lib/orders/buyer";
 import { closeOrder } from "@/lib/orders/close";
 import { getOrderView } from "@/lib/orders/view";
-import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
+import { assertSameOrigin } from "@/lib/http/request-guards";
+import { parseOrderNo } from "@/lib/orders/order-numbers";
 import { json, route } from "@/lib/http/respond";
 
 type Ctx = { params: Promise<{ orderNo: string }> };

@@ -1,6 +1,7 @@
 import { assertOrderBuyer } from "@/lib/orders/buyer";
 import { ensurePayUrl } from "@/lib/orders/pay-link";
-import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
+import { assertSameOrigin } from "@/lib/http/request-guards";
+import { parseOrderNo } from "@/lib/orders/order-numbers";
 import { json, route } from "@/lib/http/respond";
 
 type Ctx = { params: Promise<{ orderNo: string }> };

@@ -1,5 +1,6 @@
 import { checkPayment } from "@/lib/orders/check-payment";
-import { assertSameOrigin, parseOrderNo } from "@/lib/http/request-guards";
+import { assertSameOrigin } from "@/lib/http/request-guards";
+import { parseOrderNo } from "@/lib/orders/order-numbers";
 import { json, route } from "@/lib/http/respond";
 
 type Ctx = { params: Promise<{ orderNo: string }> };

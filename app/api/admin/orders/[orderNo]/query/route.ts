@@ -1,5 +1,5 @@
 import { adminRoute } from "@/lib/admin/guard";
-import { parseOrderNo } from "@/lib/http/request-guards";
+import { parseOrderNo } from "@/lib/orders/order-numbers";
 import { json } from "@/lib/http/respond";
 import { queryAndApply } from "@/lib/orders/query";
 import { getOrderView } from "@/lib/orders/view";

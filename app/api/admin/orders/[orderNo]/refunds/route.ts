@@ -1,5 +1,5 @@
 import { adminRoute } from "@/lib/admin/guard";
-import { parseOrderNo } from "@/lib/http/request-guards";
+import { parseOrderNo } from "@/lib/orders/order-numbers";
 import { json, readJson } from "@/lib/http/respond";
 import { idempotencyKey, RefundRequestBodySchema } from "@/lib/refunds/admin";
 import { requestRefund } from "@/lib/refunds/ledger";

@@ -1,0 +1,46 @@
+// The one translation of WeChat Pay client failures into our API errors (orders, refunds, bills):
+// 5xx/429 = busy, other API errors = rejected, transport/verification = unreachable; only the
+// wording differs by what was being asked for.
+import { WechatPayApiError, WechatPayBillHashError, WechatPayError } from "@/lib/wechatpay";
+import { AppError } from "@/lib/errors";
+
+const matches = (e: unknown, ...codes: string[]) =>
+  e instanceof WechatPayApiError && codes.some((c) => c.replace(/_/g, "") === e.code.replace(/_/g, ""));
+
+export const isOrderClosed = (e: unknown) => matches(e, "ORDER_CLOSED");
+export const isOrderNotExist = (e: unknown) => matches(e, "ORDER_NOT_EXIST");
+export const isOrderPaid = (e: unknown) => matches(e, "ORDER_PAID", "ORDERPAID", "TRADE_STATE_SUCCESS");
+export const isUserPaying = (e: unknown) => matches(e, "USER_PAYING") || (e instanceof WechatPayApiError && e.status === 202);
+
+const MESSAGES = {
+  order: {
+    rejected: (e: WechatPayApiError) => `微信支付未受理该订单（${e.code}），请稍后重试或联系商家`,
+    unreachable: "暂时无法连接微信支付，请稍后重试",
+  },
+  bill: {
+    rejected: (e: WechatPayApiError) => `微信支付拒绝了账单请求（${e.code}：${e.message}）`,
+    unreachable: "暂时无法从微信支付下载账单，请稍后重试",
+  },
+} as const;
+
+/** Maps a WeChat Pay failure to our API error (502/503-class, shopper- or merchant-readable); rethrows anything else. */
+export function toAppError(e: unknown, about: keyof typeof MESSAGES = "order"): AppError {
+  if (e instanceof AppError) return e;
+  if (e instanceof WechatPayBillHashError) {
+    return new AppError(
+      "BILL_HASH_MISMATCH",
+      "账单校验失败：下载的文件与微信支付给出的 SHA-1 摘要不一致，已丢弃，未保存任何数据。请稍后重新下载；如反复出现，请联系微信支付并提供 Request-ID。",
+      { requestId: e.requestId },
+    );
+  }
+  if (e instanceof WechatPayApiError) {
+    const extra = { wechatpayCode: e.code, requestId: e.requestId };
+    if (e.status >= 500 || e.status === 429) return new AppError("WECHATPAY_UNAVAILABLE", "微信支付暂时繁忙，请稍后重试", extra);
+    return new AppError("WECHATPAY_REJECTED", MESSAGES[about].rejected(e), extra);
+  }
+  if (e instanceof WechatPayError) {
+    // Timeouts and unverifiable answers: the outcome at WeChat is unknown, so the order stays retryable.
+    return new AppError("WECHATPAY_UNAVAILABLE", MESSAGES[about].unreachable, { reason: e.name });
+  }
+  throw e;
+}
