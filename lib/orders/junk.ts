@@ -9,8 +9,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
  * Counting happens in memory and is flushed (an upsert increment per bucket) at most once a second,
  * so a flood of junk costs no database write per request either. A crash loses ≤ 1 s of counts.
  */
-export type JunkReason =
-  `signature:${string}` | "body-too-large" | "unexpected" | `refund-signature:${string}` | "refund-body-too-large" | "refund-unexpected";
+export type JunkReason = `signature:${string}` | "body-too-large" | "unexpected";
 
 const FLUSH_DELAY_MS = 1_000;
 const pending = new Map<string, { reason: string; minute: Date; count: number }>();

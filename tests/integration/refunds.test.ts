@@ -382,7 +382,7 @@ describe("refund notifications: tampering and strangers (docs/wechatpay.md §14.
     expect(await h.prisma.paymentEvent.count()).toBe(rowsBefore);
     const { flushJunkCounters } = await import("@/lib/orders/junk");
     await flushJunkCounters();
-    const junk = await h.prisma.junkNotificationCounter.findMany({ where: { reason: { startsWith: "refund-signature:" } } });
+    const junk = await h.prisma.junkNotificationCounter.findMany({ where: { reason: { startsWith: "signature:" } } });
     expect(junk.reduce((n, c) => n + c.count, 0)).toBeGreaterThanOrEqual(1);
   });
 
