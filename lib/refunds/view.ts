@@ -1,25 +1,28 @@
 import { prisma } from "@/lib/db";
+import type { Refund } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { refundAdvice, type RefundView } from "./view-types";
 
 export type { RefundView };
 
-type Row = {
-  refundNo: string;
-  outTradeNo: string;
-  orderNo: string;
-  amountFen: number;
-  status: string;
-  origin: string;
-  reason: string | null;
-  channel: string | null;
-  userReceivedAccount: string | null;
-  successTime: Date | null;
-  createdAt: Date;
-  requestedBy: string;
-  lastErrorCode: string | null;
-  lastErrorMessage: string | null;
-};
+// The ledger columns the view reads: the model's own types, not a hand copy of them.
+type Row = Pick<
+  Refund,
+  | "refundNo"
+  | "outTradeNo"
+  | "orderNo"
+  | "amountFen"
+  | "status"
+  | "origin"
+  | "reason"
+  | "channel"
+  | "userReceivedAccount"
+  | "successTime"
+  | "createdAt"
+  | "requestedBy"
+  | "lastErrorCode"
+  | "lastErrorMessage"
+>;
 
 export function toRefundView(r: Row): RefundView {
   return {
