@@ -1,6 +1,6 @@
-// Trade bill import and reconciliation (issue 5): apply (bill_type ALL, GZIP) → download at once →
-// the client verifies SHA-1 over the decompressed bytes → parse → store (replacing an earlier import
-// of the same date/scope in one transaction) → reconcile against our sub-orders. Shared by the admin
+// Trade bill import and reconciliation: apply (bill_type ALL, GZIP) → download at once → the client
+// verifies SHA-1 over the decompressed bytes → parse → store (staged, then swapped in for an earlier
+// import of the same date/scope in one short transaction) → reconcile against our sub-orders. Shared by the admin
 // route and `npm run bills:reconcile`, so the scheduler and the merchant see the same report.
 import { z } from "zod";
 import { prisma } from "@/lib/db";
@@ -9,7 +9,7 @@ import { AppError } from "@/lib/errors";
 import { WechatPayApiError, type TradeBillResponse } from "@/lib/wechatpay";
 import { toAppError } from "@/lib/wechatpay-errors";
 import { wechatpay } from "@/lib/wechatpay-server";
-import { BillParseError, parseTradeBill, type BillRecord } from "./parse";
+import { BillParseError, parseTradeBill, type BillRecord, type ParsedBill } from "./parse";
 import { BillDateSchema, beijingDayRange } from "@/lib/time/beijing";
 import { reconcile, type BillLine, type LocalRefund, type LocalSubOrder, type ReconciliationReport } from "./reconcile";
 
@@ -187,11 +187,128 @@ function toRowData(r: BillRecord) {
   };
 }
 
+/** The value of BillImport.currentKey that marks the import shown for a date and scope. */
+const currentKeyOf = (billDate: string, scope: string) => `${billDate}|${scope}`;
+
+/** Seams for tests and benches: rows per insert statement, and a pause after each one. */
+export interface ImportHooks {
+  chunkRows?: number;
+  afterChunk?: (rowsStored: number) => Promise<void>;
+}
+
+/**
+ * Stores a parsed bill without ever holding the database's write lock for long (SQLite has one
+ * for the whole file, and better-sqlite3 waits for it on the event loop of every other process):
+ * the rows go in under a new import that nobody reads yet, one short statement per chunk; one
+ * short transaction then makes it the current import of its date and scope; the import it
+ * replaced is deleted afterwards, again chunk by chunk. A reader sees the previous import or the
+ * new one, whole, never a mix. An import interrupted half-way leaves a non-current import that
+ * housekeeping removes (pruneStaleBillImports).
+ */
+async function storeImport(
+  billDate: string,
+  scope: string,
+  bill: TradeBillResponse & { requestId?: string },
+  parsed: ParsedBill,
+  hooks: ImportHooks,
+): Promise<void> {
+  const s = parsed.summary;
+  const chunkRows = hooks.chunkRows ?? CHUNK;
+  const staged = await prisma.billImport.create({
+    data: {
+      billDate,
+      scope,
+      billType: "ALL",
+      hashType: bill.hash_type,
+      hashValue: bill.hash_value.toLowerCase(),
+      requestId: bill.requestId ?? null,
+      header: parsed.header.join(","),
+      rowCount: parsed.rows.length,
+      summaryTradeCount: s.tradeCount,
+      summarySettlementFen: s.settlementFen ?? null,
+      summaryRefundFen: s.refundFen ?? null,
+      summaryRechargeRefundFen: s.rechargeRefundFen ?? null,
+      summaryFeeMilliFen: s.feeMilliFen ?? null,
+      summaryOrderFen: s.orderFen ?? null,
+      summaryRequestedRefundFen: s.requestedRefundFen ?? null,
+    },
+    select: { id: true },
+  });
+  let replaced: number | undefined;
+  try {
+    for (let i = 0; i < parsed.rows.length; i += chunkRows) {
+      const chunk = parsed.rows.slice(i, i + chunkRows);
+      await prisma.billRow.createMany({ data: chunk.map((r) => ({ importId: staged.id, ...toRowData(r) })) });
+      await hooks.afterChunk?.(i + chunk.length);
+    }
+    replaced = await makeCurrent(staged.id, currentKeyOf(billDate, scope), parsed.rows.length);
+  } catch (e) {
+    await discardImport(staged.id).catch(() => undefined); // housekeeping gets it otherwise
+    throw e;
+  }
+  if (replaced !== undefined) await discardImport(replaced);
+}
+
+/** The swap: the only transaction of an import. Returns the id of the import it replaced, if any. */
+async function makeCurrent(id: number, currentKey: string, rowCount: number): Promise<number | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(async (db) => {
+        // Whole or not at all: rows lost meanwhile (e.g. pruned as stale) must not become the report.
+        const stored = await db.billRow.count({ where: { importId: id } });
+        if (stored !== rowCount) throw new Error(`bill import ${id}: ${stored} of ${rowCount} rows stored`);
+        const old = await db.billImport.findUnique({ where: { currentKey }, select: { id: true } });
+        if (old) await db.billImport.update({ where: { id: old.id }, data: { currentKey: null } });
+        await db.billImport.update({ where: { id }, data: { currentKey, importedAt: new Date() } });
+        return old?.id;
+      });
+    } catch (e) {
+      // Two imports of the same date and scope swapping at once on PostgreSQL: the second one's
+      // read did not see the first one's uncommitted swap and meets the unique index. Read again:
+      // the later import wins, as it would have one after the other.
+      if (attempt < 3 && isUniqueViolation(e)) continue;
+      throw e;
+    }
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
+}
+
+/** Deletes a non-current import, rows first in short statements. Never touches the current one. */
+async function discardImport(id: number): Promise<void> {
+  for (;;) {
+    const rows = await prisma.billRow.findMany({
+      where: { importId: id, billImport: { currentKey: null } },
+      select: { id: true },
+      take: CHUNK,
+    });
+    if (rows.length === 0) break;
+    await prisma.billRow.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  }
+  await prisma.billImport.deleteMany({ where: { id, currentKey: null } });
+}
+
+/** Imports that never became current (a process stopped half-way) are kept this long, then removed. */
+export const STALE_BILL_IMPORT_MINUTES = 60;
+
+/** Housekeeping: removes imports left non-current for longer than any real import takes; returns how many. */
+export async function pruneStaleBillImports(now: Date, limit = 20): Promise<number> {
+  const stale = await prisma.billImport.findMany({
+    where: { currentKey: null, importedAt: { lt: new Date(now.getTime() - STALE_BILL_IMPORT_MINUTES * 60_000) } },
+    select: { id: true },
+    take: limit,
+  });
+  for (const { id } of stale) await discardImport(id);
+  return stale.length;
+}
+
 type StoredImport = NonNullable<Awaited<ReturnType<typeof findImport>>>;
 
 function findImport(billDate: string, scope: string) {
   return prisma.billImport.findUnique({
-    where: { billDate_scope: { billDate, scope } },
+    where: { currentKey: currentKeyOf(billDate, scope) },
     include: { rows: { orderBy: { lineNo: "asc" } } },
   });
 }
@@ -229,7 +346,7 @@ async function reportFor(i: StoredImport): Promise<ReconciliationReport> {
 }
 
 /** The whole action: download, verify, parse, store, reconcile. Nothing is stored unless every step before storing succeeded. */
-export async function downloadAndReconcile(req: ReconcileRequest): Promise<ReconcileOutcome> {
+export async function downloadAndReconcile(req: ReconcileRequest, hooks: ImportHooks = {}): Promise<ReconcileOutcome> {
   const { billDate } = req;
   const scope = scopeOf(req);
   let downloaded;
@@ -271,37 +388,7 @@ export async function downloadAndReconcile(req: ReconcileRequest): Promise<Recon
   } catch (e) {
     throw toBillError(e);
   }
-  const { bill } = downloaded;
-  const s = parsed.summary;
-  await prisma.$transaction(async (db) => {
-    const old = await db.billImport.findUnique({ where: { billDate_scope: { billDate, scope } }, select: { id: true } });
-    if (old) {
-      await db.billRow.deleteMany({ where: { importId: old.id } });
-      await db.billImport.delete({ where: { id: old.id } });
-    }
-    const created = await db.billImport.create({
-      data: {
-        billDate,
-        scope,
-        billType: "ALL",
-        hashType: bill.hash_type,
-        hashValue: bill.hash_value.toLowerCase(),
-        requestId: bill.requestId ?? null,
-        header: parsed.header.join(","),
-        rowCount: parsed.rows.length,
-        summaryTradeCount: s.tradeCount,
-        summarySettlementFen: s.settlementFen ?? null,
-        summaryRefundFen: s.refundFen ?? null,
-        summaryRechargeRefundFen: s.rechargeRefundFen ?? null,
-        summaryFeeMilliFen: s.feeMilliFen ?? null,
-        summaryOrderFen: s.orderFen ?? null,
-        summaryRequestedRefundFen: s.requestedRefundFen ?? null,
-      },
-    });
-    for (let i = 0; i < parsed.rows.length; i += CHUNK) {
-      await db.billRow.createMany({ data: parsed.rows.slice(i, i + CHUNK).map((r) => ({ importId: created.id, ...toRowData(r) })) });
-    }
-  });
+  await storeImport(billDate, scope, downloaded.bill, parsed, hooks);
   const stored = (await findImport(billDate, scope))!;
   return { status: "RECONCILED", billDate, scope, import: importInfo(stored), report: await reportFor(stored) };
 }
@@ -313,7 +400,7 @@ export async function storedReport(billDate: string, scope: string): Promise<{ i
 }
 
 export async function recentImports(limit = 20): Promise<ImportInfo[]> {
-  const rows = await prisma.billImport.findMany({ orderBy: { importedAt: "desc" }, take: limit });
+  const rows = await prisma.billImport.findMany({ where: { currentKey: { not: null } }, orderBy: { importedAt: "desc" }, take: limit });
   return rows.map((i) => importInfo({ ...i, rows: [] }));
 }
 

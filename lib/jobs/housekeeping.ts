@@ -4,6 +4,7 @@
 import { prisma } from "@/lib/db";
 import type { JobDefinition } from "./types";
 import { pruneRevokedSessions } from "@/lib/admin/revocation";
+import { pruneStaleBillImports } from "@/lib/bills/service";
 import { pruneRateLimitCounters } from "@/lib/http/attempt-limiter";
 import { pruneCartDrafts } from "@/lib/in-app/cart-drafts";
 import { pruneJunkCounters } from "@/lib/orders/junk";
@@ -35,6 +36,9 @@ export const PRUNERS: Pruner[] = [
   { name: "rateLimits", prune: ({ now }) => pruneRateLimitCounters(now) },
   // signed-out sessions past the time they would have expired anyway
   { name: "revokedSessions", prune: ({ now }) => pruneRevokedSessions(now) },
+  // bill imports that never became current (the process stopped while storing rows) or whose
+  // replacement could not delete them; the current import of each date is never touched
+  { name: "staleBillImports", prune: ({ now }) => pruneStaleBillImports(now) },
 ];
 
 export function housekeepingJob(pruners: Pruner[] = PRUNERS): JobDefinition {

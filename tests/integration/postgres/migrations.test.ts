@@ -90,7 +90,7 @@ describePg("migrations", () => {
         "SubOrder_transactionId_key",
         "Store_subMchid_key",
         "Store_mchid_key",
-        "BillImport_billDate_scope_key",
+        "BillImport_currentKey_key",
       ]),
     );
 
