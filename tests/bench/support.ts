@@ -71,7 +71,11 @@ export function startChild(label: string, cmd: string, args: string[], opts: Spa
 }
 
 /** Runs a command to completion (inherits stdio unless quiet); throws with its output on failure. */
-export async function run(cmd: string, args: string[], opts: SpawnOptions & { quiet?: boolean } = {}): Promise<string> {
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: SpawnOptions & { quiet?: boolean; /** exit codes that are not a failure; default [0] */ okCodes?: number[] } = {},
+): Promise<string> {
   const child = spawn(cmd, args, { cwd: ROOT, ...opts, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let out = "";
@@ -83,7 +87,8 @@ export async function run(cmd: string, args: string[], opts: SpawnOptions & { qu
   child.stderr?.on("data", collect);
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
   children.delete(child);
-  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${code}\n${out.slice(-4000)}`);
+  if (code === null || !(opts.okCodes ?? [0]).includes(code))
+    throw new Error(`${cmd} ${args.join(" ")} exited with ${code}\n${out.slice(-4000)}`);
   return out;
 }
 
