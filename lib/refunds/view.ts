@@ -49,20 +49,36 @@ export async function getRefundView(refundNo: string): Promise<RefundView> {
   return toRefundView(r);
 }
 
-/** The back office's "needs attention" list: PROCESSING/PENDING older than a day, ABNORMAL, CLOSED, FAILED. */
-export async function listRefundsNeedingAttention(now = new Date(), take = 200): Promise<(RefundView & { storeName: string })[]> {
+/** Rows per page of the back office's refunds list. */
+export const ATTENTION_PAGE_SIZE = 50;
+
+/**
+ * The back office's "needs attention" list, newest first, one page at a time (CLOSED and FAILED
+ * refunds stay on it, so it only grows): PROCESSING/PENDING older than a day, ABNORMAL, CLOSED, FAILED.
+ */
+export async function listRefundsNeedingAttention(page = 1, now = new Date()) {
   const dayAgo = new Date(now.getTime() - 86400_000);
+  const where = {
+    OR: [
+      { status: { in: ["ABNORMAL", "CLOSED", "FAILED"] } },
+      { status: { in: ["PENDING", "PROCESSING"] }, createdAt: { lte: dayAgo } },
+      { status: "PENDING", lastErrorCode: { not: null } },
+    ],
+  };
+  const total = await prisma.refund.count({ where });
+  const pageCount = Math.max(1, Math.ceil(total / ATTENTION_PAGE_SIZE));
+  const current = Math.min(Math.max(1, page), pageCount);
   const rows = await prisma.refund.findMany({
-    where: {
-      OR: [
-        { status: { in: ["ABNORMAL", "CLOSED", "FAILED"] } },
-        { status: { in: ["PENDING", "PROCESSING"] }, createdAt: { lte: dayAgo } },
-        { status: "PENDING", lastErrorCode: { not: null } },
-      ],
-    },
-    orderBy: { createdAt: "desc" },
-    take,
+    where,
+    orderBy: [{ createdAt: "desc" }, { refundNo: "desc" }],
+    skip: (current - 1) * ATTENTION_PAGE_SIZE,
+    take: ATTENTION_PAGE_SIZE,
     include: { subOrder: { select: { store: { select: { name: true } } } } },
   });
-  return rows.map((r) => ({ ...toRefundView(r), storeName: r.subOrder.store.name }));
+  return {
+    total,
+    page: current,
+    pageCount,
+    refunds: rows.map((r) => ({ ...toRefundView(r), storeName: r.subOrder.store.name })),
+  };
 }

@@ -441,3 +441,39 @@ describe("refund notifications: tampering and strangers (docs/wechatpay.md §14.
 describe("races (SQLite)", () => {
   refundRaceTests(() => h);
 });
+
+describe("back office: refunds needing attention", () => {
+  it("are listed newest first, 50 to a page, with out-of-range pages clamped", async () => {
+    const { listRefundsNeedingAttention, ATTENTION_PAGE_SIZE } = await import("@/lib/refunds/view");
+    const { subs } = await paidOrder(h);
+    const s = subs[0]!;
+    const before = (await listRefundsNeedingAttention(1)).total;
+    const t0 = Date.now() + 3600_000; // after every refund the other tests made
+    await h.prisma.refund.createMany({
+      data: Array.from({ length: ATTENTION_PAGE_SIZE + 5 }, (_, i) => ({
+        refundNo: `RPAGE${String(i).padStart(4, "0")}`,
+        outTradeNo: s.outTradeNo,
+        orderNo: s.orderNo,
+        subMchid: s.subMchid,
+        amountFen: 1,
+        totalFen: s.amountFen,
+        requestedBy: "test",
+        status: "CLOSED",
+        createdAt: new Date(t0 + i * 1000),
+      })),
+    });
+    const first = await listRefundsNeedingAttention(1);
+    expect(first.total).toBe(before + ATTENTION_PAGE_SIZE + 5);
+    expect(first.refunds).toHaveLength(ATTENTION_PAGE_SIZE);
+    expect(first.refunds[0]!.refundNo).toBe(`RPAGE${String(ATTENTION_PAGE_SIZE + 4).padStart(4, "0")}`);
+    const second = await listRefundsNeedingAttention(2);
+    expect(second.refunds.map((r) => r.refundNo)).toEqual(
+      ["RPAGE0004", "RPAGE0003", "RPAGE0002", "RPAGE0001", "RPAGE0000"].concat(second.refunds.slice(5).map((r) => r.refundNo)),
+    );
+    expect(second.refunds.slice(5).every((r) => !r.refundNo.startsWith("RPAGE"))).toBe(true);
+    const beyond = await listRefundsNeedingAttention(999);
+    expect(beyond.page).toBe(beyond.pageCount);
+    expect(beyond.pageCount).toBe(Math.ceil(first.total / ATTENTION_PAGE_SIZE));
+    await h.prisma.refund.deleteMany({ where: { refundNo: { startsWith: "RPAGE" } } });
+  });
+});

@@ -4,6 +4,7 @@ import { isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@
 import { formatBeijing } from "@/lib/time/beijing";
 import { listOrders, ORDER_STATUSES, parseOrderFilter, type OrderFilter } from "@/lib/admin/orders";
 import { formatFen } from "@/lib/money";
+import { Pager } from "@/components/admin/pager";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -105,13 +106,7 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
           </tbody>
         </table>
       </div>
-      <nav className="pager" aria-label="分页">
-        {page > 1 ? <a href={pageHref(f, page - 1)}>上一页</a> : null}
-        <span>
-          第 {page} / {pageCount} 页
-        </span>
-        {page < pageCount ? <a href={pageHref(f, page + 1)}>下一页</a> : null}
-      </nav>
+      <Pager page={page} pageCount={pageCount} href={(p) => pageHref(f, p)} />
     </main>
   );
 }

@@ -5,6 +5,7 @@ import { prisma } from "@/lib/db";
 import { formatFen } from "@/lib/money";
 import { ActiveToggle, ProductForm } from "@/components/admin/catalog-forms";
 import { AuditTable } from "../catalog-audit/audit-table";
+import { Pager } from "@/components/admin/pager";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -87,13 +88,7 @@ export default async function AdminProductsPage({ searchParams }: Props) {
           </tbody>
         </table>
       </div>
-      <nav className="pager" aria-label="分页">
-        {page > 1 ? <a href={href(page - 1)}>上一页</a> : null}
-        <span>
-          第 {page} / {pageCount} 页
-        </span>
-        {page < pageCount ? <a href={href(page + 1)}>下一页</a> : null}
-      </nav>
+      <Pager page={page} pageCount={pageCount} href={href} />
       <h2>最近的商品变更</h2>
       <AuditTable rows={await listCatalogAudit({ entity: "PRODUCT", take: 20 })} />
       <p>

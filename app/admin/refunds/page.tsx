@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { Pager } from "@/components/admin/pager";
 import { requireAdminPage } from "@/lib/admin/guard";
 import { formatBeijing } from "@/lib/time/beijing";
 import { formatFen } from "@/lib/money";
@@ -6,9 +8,16 @@ import { REFUND_STATUS_LABELS } from "@/lib/refunds/view-types";
 
 // Refunds that need a person (docs/wechatpay.md §14): PROCESSING/PENDING for more than a day, ABNORMAL (handle in
 // the merchant platform or by the abnormal-refund API), CLOSED (re-issue under a new number), refused ones.
-export default async function AdminRefundsPage() {
-  await requireAdminPage("/admin/refunds");
-  const refunds = await listRefundsNeedingAttention();
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+const PageParam = z.coerce.number().int().min(1).max(100_000).catch(1);
+const pageHref = (page: number) => (page > 1 ? `/admin/refunds?page=${page}` : "/admin/refunds");
+
+export default async function AdminRefundsPage({ searchParams }: Props) {
+  const raw = (await searchParams).page;
+  const requested = PageParam.parse(Array.isArray(raw) ? raw[0] : raw);
+  await requireAdminPage(pageHref(requested));
+  const { total, page, pageCount, refunds } = await listRefundsNeedingAttention(requested);
   return (
     <main>
       <h1>需要处理的退款</h1>
@@ -16,6 +25,7 @@ export default async function AdminRefundsPage() {
         退款结果由微信支付异步通知；未收到通知的退款由 <span className="mono">npm run refunds:sync</span> 定时查询。
         这里列出超过一天仍在处理中、退款异常、已关闭或被拒绝的退款。
       </p>
+      <p className="muted">共 {total} 笔</p>
       <div className="table-wrap">
         <table className="table" aria-label="需要处理的退款">
           <thead>
@@ -61,6 +71,7 @@ export default async function AdminRefundsPage() {
           </tbody>
         </table>
       </div>
+      <Pager page={page} pageCount={pageCount} href={pageHref} />
     </main>
   );
 }

@@ -10,6 +10,7 @@ import { getAdminOrder } from "@/lib/admin/orders";
 import { AppError } from "@/lib/errors";
 import { formatFen } from "@/lib/money";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
+import { Pager } from "@/components/admin/pager";
 
 type Props = { params: Promise<{ orderNo: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -178,14 +179,14 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
         </table>
       </div>
       {order.eventsPageCount > 1 && (
-        <nav className="pager" aria-label="审计日志分页">
-          {order.eventsPage > 1 && <a href={`?events=${order.eventsPage - 1}`}>← 较新</a>}
-          <span>
-            {" "}
-            第 {order.eventsPage} / {order.eventsPageCount} 页{" "}
-          </span>
-          {order.eventsPage < order.eventsPageCount && <a href={`?events=${order.eventsPage + 1}`}>较早 →</a>}
-        </nav>
+        <Pager
+          page={order.eventsPage}
+          pageCount={order.eventsPageCount}
+          href={(p) => `?events=${p}`}
+          label="审计日志分页"
+          previous="← 较新"
+          next="较早 →"
+        />
       )}
     </main>
   );
