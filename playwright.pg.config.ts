@@ -33,7 +33,7 @@ export default defineConfig({
       ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: E2E_DATABASE_URL }),
       FAKE_WECHATPAY_PORT: String(port(3111)),
       FAKE_WECHATPAY_TIME_SCALE: "0.01",
-      // The job runner (issue 16): close-expired every 2 s so tests/e2e/jobs.spec.ts sees an expired order
+      // The job runner: close-expired every 2 s so tests/e2e/jobs.spec.ts sees an expired order
       // closed quickly; it only closes orders past their deadline (15 min here), which no other spec has.
       // daily-reconcile is off: a bill download in the middle of the bill specs could take their faults.
       JOBS_TICK_MS: "500",

@@ -59,7 +59,7 @@ export interface AppEnv {
     /** Per-job period overrides from JOBS_PERIODS ("name=ms,…"; "off" disables one job). */
     periods: Record<string, number | "off">;
   };
-  /** issue 14: where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
+  /** Where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
   catalogImageDir: string;
   /** Refunds (docs/wechatpay.md §14.1.2): minimum seconds between two refunds of one sub-order (WeChat: 60). */
   refundMinIntervalSeconds: number;

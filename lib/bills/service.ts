@@ -1,4 +1,4 @@
-// Trade bill import and reconciliation (issue 5): apply (bill_type ALL, GZIP) → download at once →
+// Trade bill import and reconciliation (docs/wechatpay.md §8): apply (bill_type ALL, GZIP) → download at once →
 // the client verifies SHA-1 over the decompressed bytes → parse → store (replacing an earlier import
 // of the same date/scope in one transaction) → reconcile against our sub-orders. Shared by the admin
 // route and `npm run bills:reconcile`, so the scheduler and the merchant see the same report.

@@ -1,5 +1,6 @@
-// Re-runs the attacks of issue 12 against the BUILT app (`next start`, production mode, SQLite) and
-// the fake WeChat Pay, and prints the figures the acceptance asks for. Not a test (it measures memory
+// Runs the abuse scenarios against the open endpoints (the same ones tests/integration/hardening.ts
+// asserts) on the BUILT app (`next start`, production mode, SQLite) and the fake WeChat Pay, and prints
+// the memory and request figures that show the limits hold under load. Not a test (it measures memory
 // and counts over thousands of requests): run it after `npm run build`.
 //   TEST_PORT_OFFSET=… npx tsx tests/bench/attacks.ts
 import http from "node:http";

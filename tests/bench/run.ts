@@ -225,7 +225,7 @@ async function main() {
     }
   }
 
-  // Open loop (issue 12): the latency a notification sees at a fixed offered rate — 25 %, 50 % and
+  // Open loop: the latency a notification sees at a fixed offered rate — 25 %, 50 % and
   // 80 % of the app's measured capacity — for the app and for the bare baseline at the SAME rate.
   if (only.has("openloop")) {
     log("open loop: measuring capacity (32 connections, closed loop) …");

@@ -1,4 +1,4 @@
-// Merchant back office against the built app + the fake WeChat Pay (issue 5): the auth walk over
+// Merchant back office against the built app + the fake WeChat Pay: the auth walk over
 // every admin page/route on disk, orders (search, detail, 立即查询, 关闭订单), and the daily bill:
 // pay several orders, make the fake's bill disagree with our database in every way, reconcile from
 // the admin page and see each difference; a tampered bill is rejected and nothing is stored.

@@ -1,4 +1,4 @@
-// Catalogue back office against the built app + the fake WeChat Pay (issue 14): a merchant creates a
+// Catalogue back office against the built app + the fake WeChat Pay: a merchant creates a
 // store and a product with an image, a shopper buys it and the sub-order reaches WeChat under that
 // store's sub_mchid; stock shows as 仅剩 N 件 / 已售罄, a sold-out product cannot be added, and a cart
 // asking for more than is left is adjusted, not emptied. Every product this file creates is taken off

@@ -1,4 +1,4 @@
-// The app's own scheduled work (issue 16): an order left unpaid past its deadline is closed by the
+// The app's own scheduled work: an order left unpaid past its deadline is closed by the
 // in-app job runner — at WeChat and locally — without anyone calling the cron route. The e2e server
 // runs close-expired every 2 s (playwright.config.ts, JOBS_PERIODS). Other specs' orders expire after
 // ORDER_EXPIRE_MINUTES (15), longer than any of their tests, so the short period cannot disturb them.
