@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts", "tests/fake-wechatpay/**/*.test.ts"],
     environment: "node",
+    setupFiles: ["tests/support/console-guard.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     globalSetup: ["tests/support/global-setup.ts"],

@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ["tests/multi-process/**/*.test.ts"],
     environment: "node",
+    setupFiles: ["tests/support/console-guard.ts"],
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
