@@ -23,7 +23,7 @@ export default defineConfig({
   use: { ...base.use, baseURL: APP_URL },
   webServer: {
     command:
-      "node tests/support/pg-query.mjs --create-db && node prisma/migrate.mjs reset && tsx prisma/seed.ts && " +
+      "node tests/support/pg-query.mjs --create-db && node prisma/migrate.mjs reset && tsx --conditions=react-server prisma/seed.ts && " +
       `NEXT_TELEMETRY_DISABLED=1 tsx tests/fake-wechatpay/with-app.ts next start -p ${port(3011)}`,
     url: `${APP_URL}/api/products`,
     timeout: 120_000,
