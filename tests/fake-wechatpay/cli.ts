@@ -1,4 +1,4 @@
-// CLI for the fake WeChat Pay (TEST ONLY). `npm run fake-wechatpay -- help`.
+// CLI for the fake WeChat Pay (TEST ONLY). `npm run fake:start` serves it, `npm run fake:cli -- help` drives it.
 //   no args | serve           start the server (env FAKE_WECHATPAY_*)
 //   anything else             talk to a running fake's control API at FAKE_WECHATPAY_URL
 import { startFakeWechatPay } from "./server";
