@@ -4,9 +4,9 @@
 // ORDER_EXPIRE_MINUTES (15), longer than any of their tests, so the short period cannot disturb them.
 import path from "node:path";
 import Database from "better-sqlite3";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { testAppEnv } from "../support/test-identity";
-import { auditOutcomes, checkoutToCashier, fake } from "./support";
+import { auditOutcomes, checkoutToCashier, fake, test } from "./support";
 
 const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
 
