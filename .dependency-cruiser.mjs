@@ -30,7 +30,7 @@ const notUp = (name, from, above, comment) => ({
 });
 
 /** @type {import("dependency-cruiser").IConfiguration} */
-export default {
+const config = {
   forbidden: [
     {
       name: "no-circular",
@@ -81,3 +81,5 @@ export default {
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
   },
 };
+
+export default config;
