@@ -66,6 +66,24 @@ export default defineConfig([
     rules: { "no-restricted-imports": ["error", { patterns: [...noTests, ...componentBans] }] },
   },
   {
+    // Specs take `test` from tests/e2e/support.ts, whose fixture fails a test on an unexpected browser error.
+    files: ["tests/e2e/**/*.spec.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@playwright/test",
+              importNames: ["test"],
+              message: "Import test from ./support: its fixture fails a test on an unexpected browser console error.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The WeChat Pay client is framework-free: node:* built-ins, zod, and its own files only.
     files: ["lib/wechatpay/**"],
     rules: {

@@ -39,7 +39,7 @@ export default defineConfig({
   },
   projects: [{ name: "mobile-chromium", use: { ...devices["Pixel 7"], launchOptions } }],
   webServer: {
-    command: "npm run e2e:server", // next start listens on PORT (below)
+    command: "npm run test:e2e:server", // next start listens on PORT (below)
     url: `${E2E_APP_URL}/api/products`,
     timeout: 120_000,
     reuseExistingServer: false,

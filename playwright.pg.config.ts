@@ -23,7 +23,7 @@ export default defineConfig({
   use: { ...base.use, baseURL: APP_URL },
   webServer: {
     command:
-      "node tests/support/pg-query.mjs --create-db && node prisma/migrate.mjs reset && tsx prisma/seed.ts && " +
+      "node tests/support/pg-query.mjs --create-db && node prisma/migrate.mjs reset && tsx --conditions=react-server prisma/seed.ts && " +
       `NEXT_TELEMETRY_DISABLED=1 tsx tests/fake-wechatpay/with-app.ts next start -p ${port(3011)}`,
     url: `${APP_URL}/api/products`,
     timeout: 120_000,
@@ -33,7 +33,7 @@ export default defineConfig({
       ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: E2E_DATABASE_URL }),
       FAKE_WECHATPAY_PORT: String(port(3111)),
       FAKE_WECHATPAY_TIME_SCALE: "0.01",
-      // The job runner (issue 16): close-expired every 2 s so tests/e2e/jobs.spec.ts sees an expired order
+      // The job runner: close-expired every 2 s so tests/e2e/jobs.spec.ts sees an expired order
       // closed quickly; it only closes orders past their deadline (15 min here), which no other spec has.
       // daily-reconcile is off: a bill download in the middle of the bill specs could take their faults.
       JOBS_TICK_MS: "500",

@@ -1,13 +1,15 @@
 import { defineConfig } from "vitest/config";
-import path from "node:path";
+import base from "./vitest.config";
 
 // Tests that need the BUILT app (`npm run build`) and a PostgreSQL server (TEST_DATABASE_URL_PG):
 // several `next start` processes sharing one database. Run by `npm run test:pg`, after the build.
+// Same aliases and setup files (the console.error guard) as vitest.config.ts; its own files and timeouts.
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  resolve: base.resolve,
   test: {
     include: ["tests/multi-process/**/*.test.ts"],
     environment: "node",
+    setupFiles: base.test?.setupFiles,
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,

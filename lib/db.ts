@@ -1,3 +1,4 @@
+import "server-only"; // the database: never in a client bundle (docs/architecture.md)
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";

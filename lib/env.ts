@@ -1,7 +1,9 @@
+import "server-only"; // secrets: never in a client bundle (docs/architecture.md)
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_DATABASE_URL } from "./database-url";
 
 /**
  * The only reader of process.env. Validated once, on first use (instrumentation.ts calls it at
@@ -59,7 +61,7 @@ export interface AppEnv {
     /** Per-job period overrides from JOBS_PERIODS ("name=ms,…"; "off" disables one job). */
     periods: Record<string, number | "off">;
   };
-  /** issue 14: where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
+  /** Where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
   catalogImageDir: string;
   /** Refunds (docs/wechatpay.md §14.1.2): minimum seconds between two refunds of one sub-order (WeChat: 60). */
   refundMinIntervalSeconds: number;
@@ -128,9 +130,6 @@ const httpUrl = z
   .url("must be an absolute URL")
   .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://")
   .transform((u) => u.replace(/\/+$/, ""));
-
-/** SQLite file used when DATABASE_URL is unset (prisma/migrate.mjs repeats it: plain JS cannot import this file). */
-export const DEFAULT_DATABASE_URL = "file:./.data/dev.db";
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),

@@ -14,7 +14,7 @@ export const ERROR_STATUS = {
   ORDER_PAID: 409,
   ORDER_CLOSED: 409,
   ORDER_EXPIRED: 409,
-  // --- refunds (issue 11) ---
+  // --- refunds ---
   ORDER_NOT_PAID: 409,
   REFUND_EXCEEDS_REMAINING: 409,
   REFUND_LIMIT_REACHED: 409,
@@ -25,7 +25,7 @@ export const ERROR_STATUS = {
   USER_PAYING: 409,
   CHECKOUT_IN_PROGRESS: 409,
   OPEN_IN_BROWSER: 409,
-  // issue 14: catalogue
+  // --- catalogue ---
   OUT_OF_STOCK: 409,
   ALREADY_EXISTS: 409,
   STORE_NOT_FOUND: 404,

@@ -1,6 +1,7 @@
 // Called once by instrumentation.ts in the Node.js runtime: a bad or missing variable stops the
 // server with one line naming it, before any request is served. Then the job runner starts
 // (lib/jobs), unless JOBS_ENABLED=false.
+import "server-only";
 import { ConfigError, env } from "./env";
 
 export async function startup(): Promise<void> {

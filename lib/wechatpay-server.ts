@@ -1,4 +1,5 @@
 // Composition root: the one WeChat Pay client of this process, built from env.
+import "server-only"; // holds the merchant private key and APIv3 key
 import { createWechatPayClient, type WechatPayClient } from "@/lib/wechatpay";
 import { env } from "@/lib/env";
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Offline Prisma Migrate. Prisma 7's CLI needs a native schema engine that cannot be downloaded on
 // our machines, so this drives the schema engine's WebAssembly build (@prisma/schema-engine-wasm,
 // pinned to the exact engines version of prisma 7.10.0) through a Prisma driver adapter.
@@ -16,6 +17,13 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 
+/** @typedef {import("@prisma/driver-adapter-utils").SqlDriverAdapter} SqlDriverAdapter */
+/** @typedef {import("@prisma/driver-adapter-utils").SqlQuery} SqlQuery */
+/** @typedef {import("@prisma/schema-engine-wasm").MigrationList} MigrationList */
+/** @typedef {import("@prisma/schema-engine-wasm").DiffTarget} DiffTarget */
+/** @typedef {import("@prisma/schema-engine-wasm").DevDiagnosticOutput} DevDiagnosticOutput */
+/** @typedef {import("@prisma/schema-engine-wasm").DiagnoseMigrationHistoryOutput} DiagnoseMigrationHistoryOutput */
+
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const url = process.env.DATABASE_URL || "file:./.data/dev.db";
@@ -30,10 +38,18 @@ async function adapterFactory() {
     const { PrismaPg } = await import("@prisma/adapter-pg");
     const { parse } = createRequire(require.resolve("pg"))("pg-connection-string");
     const factory = new PrismaPg(parse(url));
-    // adapter-pg cannot decode the catalog type "char" (oid 18) read by the schema describer: read it as text.
+    /**
+     * adapter-pg cannot decode the catalog type "char" (oid 18) read by the schema describer: read it as text.
+     * @template {SqlDriverAdapter} A
+     * @param {A} a
+     * @returns {A}
+     */
     const charAsText = (a) => {
-      const io = a.performIO.bind(a);
-      a.performIO = async (q) => {
+      // performIO is private in adapter-pg's declarations: patch it through its runtime shape.
+      /** @typedef {(q: SqlQuery) => Promise<{ fields?: { dataTypeID: number }[] }>} PerformIO */
+      const pg = /** @type {{ performIO: PerformIO }} */ (/** @type {unknown} */ (a));
+      const io = pg.performIO.bind(pg);
+      pg.performIO = async (q) => {
         const r = await io(q);
         for (const c of r.fields ?? []) if (c.dataTypeID === 18) c.dataTypeID = 25;
         return r;
@@ -68,12 +84,13 @@ async function adapterFactory() {
   const factory = new PrismaBetterSqlite3({ url: `file:${sqliteFile}` });
   // The engine replays each migration.sql through executeRaw, and better-sqlite3 prepares only one
   // statement: send parameterless raw SQL through exec() so multi-statement migrations apply fully.
+  /** @param {SqlDriverAdapter} a */
   const multi = (a) => {
     const raw = a.executeRaw.bind(a);
     a.executeRaw = (q) => (q.args.length ? raw(q) : a.executeScript(q.sql).then(() => 0));
     return a;
   };
-  for (const m of ["connect", "connectToShadowDb"]) {
+  for (const m of /** @type {const} */ (["connect", "connectToShadowDb"])) {
     const original = factory[m].bind(factory);
     factory[m] = async () => multi(await original());
   }
@@ -85,7 +102,7 @@ async function loadEngine() {
   const wasmFile = path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm")), "schema_engine_bg.wasm");
   const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmFile)), { "./schema_engine_bg.js": glue });
   glue.__wbg_set_wasm(instance.exports);
-  instance.exports.__wbindgen_start();
+  /** @type {{ __wbindgen_start: () => void }} */ (/** @type {unknown} */ (instance.exports)).__wbindgen_start();
   let cliWasm = "";
   try {
     cliWasm = path.join(path.dirname(require.resolve("prisma/package.json")), "build", "schema_engine_bg.wasm");
@@ -100,6 +117,7 @@ async function loadEngine() {
 
 const schemaFiles = () => ({ files: [{ path: schemaPath, content: fs.readFileSync(schemaPath, "utf8") }] });
 
+/** @returns {MigrationList} */
 function migrationsList() {
   const dirs = fs.existsSync(migDir)
     ? fs
@@ -126,6 +144,7 @@ function migrationsList() {
   };
 }
 
+/** @param {string} provider the adapter's provider ("sqlite" | "postgres") */
 function ensureLockfile(provider) {
   const lock = path.join(migDir, "migration_lock.toml");
   if (fs.existsSync(lock)) return;
@@ -137,6 +156,10 @@ function ensureLockfile(provider) {
   );
 }
 
+/**
+ * @param {string} sql
+ * @param {string} name
+ */
 function writeMigration(sql, name) {
   const ts = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const dir = path.join(migDir, `${ts}_${name.replace(/[^A-Za-z0-9_]/g, "_")}`);
@@ -151,6 +174,7 @@ if (sqliteFile) fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
 if (cmd === "reset" && sqliteFile) for (const x of ["", "-wal", "-shm", "-journal"]) fs.rmSync(sqliteFile + x, { force: true });
 const factory = bindMigrationAwareSqlAdapterFactory(await adapterFactory());
 const SchemaEngine = await loadEngine();
+/** @type {(message: string) => void} */
 const log = process.env.DEBUG ? (m) => console.error(m) : () => {};
 let engine;
 try {
@@ -165,7 +189,9 @@ try {
     case "dev": {
       if (cmd === "dev") {
         const d = await engine.devDiagnostic({ migrationsList: migrationsList(), filters }).catch((e) => {
-          if (/_prisma_migrations/.test(e.message)) return { action: { tag: "createMigration" } };
+          /** @type {DevDiagnosticOutput} */
+          const fresh = { action: { tag: "createMigration" } };
+          if (/_prisma_migrations/.test(e.message)) return fresh;
           throw e;
         });
         if (d.action.tag === "reset") throw new Error(`Database needs a reset: ${d.action.reason}\nRun: node prisma/migrate.mjs reset`);
@@ -187,7 +213,7 @@ try {
         fs.copyFileSync(sqliteFile, tmp);
         const { PrismaBetterSqlite3 } = await import("@prisma/adapter-better-sqlite3");
         const e2 = await SchemaEngine.new(
-          { datamodels: null },
+          { datamodels: undefined },
           log,
           bindMigrationAwareSqlAdapterFactory(new PrismaBetterSqlite3({ url: `file:${tmp}` })),
         );
@@ -202,7 +228,7 @@ try {
           );
         if (w.length) r.stdout = `/*\n  Warnings:\n\n  - ${w.join("\n  - ")}\n*/\n${r.stdout}`;
       }
-      if (r.exitCode === 2) writeMigration(r.stdout, args.find((a) => !a.startsWith("--")) ?? "migration");
+      if (r.exitCode === 2) writeMigration(r.stdout ?? "", args.find((a) => !a.startsWith("--")) ?? "migration");
       else console.log("Schema and migrations are in sync: no migration created.");
       if (cmd === "dev") {
         const a = await engine.applyMigrations({ migrationsList: migrationsList(), filters });
@@ -211,6 +237,7 @@ try {
       break;
     }
     case "diff": {
+      /** @type {DiffTarget} */
       const from = args.includes("--from-empty") ? { tag: "empty" } : { tag: "migrations", ...migrationsList() };
       const r = await engine.diff({ from, to: { tag: "schemaDatamodel", ...schemaFiles() }, script: true, exitCode: true, filters });
       process.stdout.write(r.stdout ?? "");
@@ -250,11 +277,15 @@ try {
       throw new Error(`unknown command ${cmd}`);
   }
 } catch (e) {
+  // Engine and driver errors are not always Error instances: print the message when there is one.
+  /** @param {unknown} x */
+  const messageOf = (x) => /** @type {{ message?: unknown } | null | undefined} */ (x)?.message;
+  const message = messageOf(e) ?? e;
   // "External error id#N" = a JS driver error kept in the adapter's error registry
-  const ext = [...String(e?.message ?? e).matchAll(/External error id#(\d+)/g)]
+  const ext = [...String(message).matchAll(/External error id#(\d+)/g)]
     .map((m) => factory.errorRegistry.consumeError(Number(m[1]))?.error)
     .filter(Boolean);
-  console.error(e?.message ?? e, ...ext.map((x) => `\nCaused by: ${x?.message ?? JSON.stringify(x)}`));
+  console.error(message, ...ext.map((x) => `\nCaused by: ${messageOf(x) ?? JSON.stringify(x)}`));
   process.exitCode = 1;
 } finally {
   engine?.free();

@@ -6,19 +6,12 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { formatFen, fenToYuanString, yuanEntryToFen } from "@/lib/money";
+import type { ProductRow, StoreRow } from "@/lib/catalog/admin";
 import { sendAdmin, uploadImage } from "./api";
 
-type StoreInit = { id: string; name: string; subMchid: string; mchid: string | null; logoUrl: string | null; active: boolean };
-type ProductInit = {
-  sku: string;
-  name: string;
-  priceFen: number;
-  storeId: string;
-  stock: number | null;
-  imageUrl: string | null;
-  active: boolean;
-  sortOrder: number;
-};
+// The rows the admin API answers with (a type-only import: nothing of lib/catalog/admin reaches the bundle).
+type StoreInit = StoreRow;
+type ProductInit = ProductRow;
 
 function useSubmit() {
   const router = useRouter();

@@ -1,5 +1,5 @@
-// Trade bill import and reconciliation: apply (bill_type ALL, GZIP) → download at once → the client
-// verifies SHA-1 over the decompressed bytes → parse → store (staged, then swapped in for an earlier
+// Trade bill import and reconciliation (docs/wechatpay.md §8): apply (bill_type ALL, GZIP) → download at once →
+// the client verifies SHA-1 over the decompressed bytes → parse → store (staged, then swapped in for an earlier
 // import of the same date/scope in one short transaction) → reconcile against our sub-orders. Shared by the admin
 // route and `npm run bills:reconcile`, so the scheduler and the merchant see the same report.
 import { z } from "zod";

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Generates the shop's icons in public/ (no downloads, no image libraries): a green rounded square
 // with a white shopping bag, drawn with 4×4 supersampling and written as 8-bit RGBA PNGs; the
 // favicon is an ICO wrapping a 32×32 PNG. Re-run after changing the drawing: node lib/cli/generate-icons.mjs
@@ -7,6 +8,9 @@ import path from "node:path";
 import zlib from "node:zlib";
 
 const ROOT = path.resolve(import.meta.dirname, "../..", "public");
+/** @typedef {[number, number, number, number]} Rgba */
+/** @typedef {{ maskable?: boolean }} IconOptions */
+/** @type {[number, number, number]} */
 const GREEN = [7, 193, 96];
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -14,11 +18,17 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   return c >>> 0;
 });
+/** @param {Buffer} buf */
 function crc32(buf) {
   let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  // The index is masked to 0..255, always inside the table.
+  for (const b of buf) c = /** @type {number} */ (CRC_TABLE[(c ^ b) & 0xff]) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+/**
+ * @param {string} type four-letter PNG chunk type
+ * @param {Buffer} data
+ */
 function chunk(type, data) {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
@@ -27,6 +37,10 @@ function chunk(type, data) {
   crc.writeUInt32BE(crc32(td));
   return Buffer.concat([len, td, crc]);
 }
+/**
+ * @param {number} size width and height in pixels
+ * @param {Buffer} rgba size × size pixels, 4 bytes each
+ */
 function png(size, rgba) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(size, 0);
@@ -43,7 +57,13 @@ function png(size, rgba) {
   ]);
 }
 
-// Shapes in unit coordinates (0..1). Returns [r,g,b,a] for one sample point.
+/**
+ * Shapes in unit coordinates (0..1). Returns [r,g,b,a] for one sample point.
+ * @param {number} x
+ * @param {number} y
+ * @param {IconOptions} options
+ * @returns {Rgba}
+ */
 function sample(x, y, { maskable }) {
   const inset = maskable ? 0 : 0.04;
   const r = maskable ? 0 : 0.2;
@@ -63,6 +83,10 @@ function sample(x, y, { maskable }) {
   return inBody || inHandle ? [255, 255, 255, 255] : [...GREEN, 255];
 }
 
+/**
+ * @param {number} size
+ * @param {IconOptions} [opts]
+ */
 function draw(size, opts = {}) {
   const out = Buffer.alloc(size * size * 4);
   const S = 4;
@@ -91,6 +115,10 @@ function draw(size, opts = {}) {
   return png(size, out);
 }
 
+/**
+ * @param {Buffer} pngBuf
+ * @param {number} size
+ */
 function ico(pngBuf, size) {
   const header = Buffer.alloc(6 + 16);
   header.writeUInt16LE(0, 0);

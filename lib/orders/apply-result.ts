@@ -1,10 +1,9 @@
 import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { releaseStock, retakeStock } from "@/lib/catalog/stock";
-import { audit } from "./audit";
+import { audit, type ApplyMeta, type ApplyOutcome } from "./audit";
 
-export type ResultSource = "NOTIFY" | "QUERY";
-export type ApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
+export type { ApplyMeta, ApplyOutcome, ResultSource } from "./audit";
 
 export class ResultRejectedError extends Error {
   constructor(
@@ -14,12 +13,6 @@ export class ResultRejectedError extends Error {
     super(message);
     this.name = "ResultRejectedError";
   }
-}
-
-export interface ApplyMeta {
-  source: ResultSource;
-  notificationId?: string;
-  requestId?: string;
 }
 
 /** Only the columns findMismatch and the state check need: this read is on every delivery's path (tests/bench). */

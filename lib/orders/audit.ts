@@ -1,7 +1,17 @@
 // The PaymentEvent audit trail (every verified WeChat message leaves a row): its own module so the
 // notification, query and close paths write it the same way without going through apply-result.
 import { prisma } from "@/lib/db";
-import type { ApplyMeta, ApplyOutcome, ResultSource } from "./apply-result";
+
+// Where a payment result came from, what applying it did, and its delivery ids: the vocabulary of the audit
+// row. Declared here, below apply-result.ts (which re-exports them), so the two modules do not import each other.
+export type ResultSource = "NOTIFY" | "QUERY";
+export type ApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
+
+export interface ApplyMeta {
+  source: ResultSource;
+  notificationId?: string;
+  requestId?: string;
+}
 
 export interface AuditInput extends Omit<ApplyMeta, "source"> {
   source: ResultSource | "CLOSE";

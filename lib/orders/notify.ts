@@ -4,14 +4,7 @@ import { applyCombineResult, ResultRejectedError } from "./apply-result";
 import { audit } from "./audit";
 import { applyRefundNotification } from "@/lib/refunds/notify";
 import { countJunkNotification } from "./junk";
-
-export interface NotifyReply {
-  status: number;
-  /** undefined = empty body (204) */
-  body?: { code: "FAIL"; message: string };
-}
-
-const fail = (status: number, message: string): NotifyReply => ({ status, body: { code: "FAIL", message } });
+import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
 
 /**
  * POST /api/wechatpay/notify: verify the signature over the raw bytes, decrypt, validate, check the
@@ -55,11 +48,11 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
       outcome: "NO_CHANGE",
       reason: `ignored event ${event_type}`,
     });
-    return { status: 204 };
+    return NOTIFY_ACCEPTED;
   }
   try {
     await applyCombineResult(notification.resource, { source: "NOTIFY", notificationId: id });
-    return { status: 204 };
+    return NOTIFY_ACCEPTED;
   } catch (e) {
     if (e instanceof ResultRejectedError) {
       return e.reason === "UNKNOWN_ORDER" ? fail(404, "unknown order") : fail(400, "notification does not match the order");

@@ -3,10 +3,8 @@
 // 4xx and changes nothing; an unknown out_refund_no matching a paid sub-order of ours becomes an EXTERNAL refund.
 import type { RefundNotification } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
-import type { NotifyReply } from "@/lib/orders/notify";
+import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
 import { applyRefundResult, recordExternalRefund, RefundRejectedError, type RefundResult } from "./ledger";
-
-const fail = (status: number, message: string): NotifyReply => ({ status, body: { code: "FAIL", message } });
 
 export function refundResultFromNotification(n: RefundNotification): RefundResult {
   return {
@@ -32,7 +30,7 @@ export async function applyRefundNotification(n: RefundNotification, notificatio
     const known = await prisma.refund.findUnique({ where: { refundNo: x.refundNo }, select: { refundNo: true } });
     if (known) await applyRefundResult(x, meta);
     else await recordExternalRefund(x, meta);
-    return { status: 204 };
+    return NOTIFY_ACCEPTED;
   } catch (e) {
     if (e instanceof RefundRejectedError)
       return e.reason === "UNKNOWN_REFUND" ? fail(404, "unknown refund") : fail(400, "notification does not match the refund");

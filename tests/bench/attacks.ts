@@ -1,7 +1,8 @@
-// Re-runs the attacks of issue 12 against the BUILT app (`next start`, production mode, SQLite) and
-// the fake WeChat Pay, and prints the figures the acceptance asks for. Not a test (it measures memory
+// Runs the abuse scenarios against the open endpoints (the same ones tests/integration/hardening.ts
+// asserts) on the BUILT app (`next start`, production mode, SQLite) and the fake WeChat Pay, and prints
+// the memory and request figures that show the limits hold under load. Not a test (it measures memory
 // and counts over thousands of requests): run it after `npm run build`.
-//   TEST_PORT_OFFSET=… npx tsx tests/bench/attacks.ts
+//   TEST_PORT_OFFSET=… npm run bench:attacks
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
@@ -73,7 +74,7 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, ".next/BUILD_ID"))) throw new Error("run `npm run build` first");
   const tsx = path.join(ROOT, "node_modules/.bin/tsx");
   await run(process.execPath, ["prisma/migrate.mjs", "reset"], { env, quiet: true });
-  await run(tsx, ["prisma/seed.ts"], { env, quiet: true });
+  await run(tsx, ["--conditions=react-server", "prisma/seed.ts"], { env, quiet: true });
   const fake = startChild("fake", tsx, ["tests/bench/fake-server.ts"], {
     env: { ...env, FAKE_WECHATPAY_PORT: String(port(3131)) },
     quiet: true,
@@ -222,7 +223,7 @@ async function main() {
     const idle: { status: number; ms: number }[] = [];
     for (let i = 0; i < 200; i++) idle.push(await notify());
     const importStart = performance.now();
-    const importer = run(tsx, ["lib/cli/reconcile.ts", billDate], { env, quiet: true, okCodes: [1] });
+    const importer = run(tsx, ["--conditions=react-server", "lib/cli/reconcile.ts", billDate], { env, quiet: true, okCodes: [1] });
     let importing = true;
     // exit 1 = differences found: the 20,000 rows are unknown to us, as intended
     const imported = importer.finally(() => (importing = false));

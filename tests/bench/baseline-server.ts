@@ -5,7 +5,7 @@
 // schema: read the order with its sub-orders, compare, and one interactive transaction with the
 // conditional update, the sub-order updates and the audit row. 204 on success, 4xx/5xx otherwise.
 //
-//   DATABASE_URL=file:… BASELINE_PORT=3221 tsx tests/bench/baseline-server.ts
+//   DATABASE_URL=file:… BASELINE_PORT=3221 tsx --conditions=react-server tests/bench/baseline-server.ts
 import { createDecipheriv, createPublicKey, verify } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";

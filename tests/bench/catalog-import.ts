@@ -72,7 +72,10 @@ if (pgIndex >= 0) {
     const { createEmptyPgDatabase, dropPgDatabase } = await import("../support/pg");
     const url = await createEmptyPgDatabase("bench_catalog");
     try {
-      execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, "--pg", url], { cwd: ROOT, stdio: "inherit" });
+      execFileSync(process.execPath, ["--conditions=react-server", "--import", "tsx", import.meta.filename, "--pg", url], {
+        cwd: ROOT,
+        stdio: "inherit",
+      });
     } finally {
       await dropPgDatabase(url);
     }

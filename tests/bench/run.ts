@@ -105,7 +105,7 @@ async function main() {
 
   log("fresh database .data/bench.db …");
   await run(process.execPath, ["prisma/migrate.mjs", "reset"], { env, quiet: true });
-  await run(tsxBin, ["prisma/seed.ts"], { env, quiet: true });
+  await run(tsxBin, ["--conditions=react-server", "prisma/seed.ts"], { env, quiet: true });
 
   const profDir = path.join(ROOT, ".data/bench-prof");
   if (flag("--cpu-prof")) fs.mkdirSync(profDir, { recursive: true });
@@ -128,7 +128,7 @@ async function main() {
       env,
     },
   );
-  const baseline = startChild("baseline", tsxBin, ["tests/bench/baseline-server.ts"], {
+  const baseline = startChild("baseline", tsxBin, ["--conditions=react-server", "tests/bench/baseline-server.ts"], {
     env: { ...env, BASELINE_PORT: String(BASELINE_PORT) },
   });
   servers.push(app, baseline);
@@ -225,7 +225,7 @@ async function main() {
     }
   }
 
-  // Open loop (issue 12): the latency a notification sees at a fixed offered rate — 25 %, 50 % and
+  // Open loop: the latency a notification sees at a fixed offered rate — 25 %, 50 % and
   // 80 % of the app's measured capacity — for the app and for the bare baseline at the SAME rate.
   if (only.has("openloop")) {
     log("open loop: measuring capacity (32 connections, closed loop) …");

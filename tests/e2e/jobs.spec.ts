@@ -1,12 +1,12 @@
-// The app's own scheduled work (issue 16): an order left unpaid past its deadline is closed by the
+// The app's own scheduled work: an order left unpaid past its deadline is closed by the
 // in-app job runner — at WeChat and locally — without anyone calling the cron route. The e2e server
 // runs close-expired every 2 s (playwright.config.ts, JOBS_PERIODS). Other specs' orders expire after
 // ORDER_EXPIRE_MINUTES (15), longer than any of their tests, so the short period cannot disturb them.
 import path from "node:path";
 import Database from "better-sqlite3";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { testAppEnv } from "../support/test-identity";
-import { auditOutcomes, checkoutToCashier, fake } from "./support";
+import { auditOutcomes, checkoutToCashier, fake, test } from "./support";
 
 const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
 

@@ -1,9 +1,9 @@
-// Refunds in the back office against the built app + the fake WeChat Pay (issue 11, docs/wechatpay.md §14):
+// Refunds in the back office against the built app + the fake WeChat Pay (docs/wechatpay.md §14):
 // a three-store order, one store refunded in two steps; NOT_ENOUGH explained, then the same refund number retried.
 // The fake runs with FAKE_WECHATPAY_REFUND_DELAY_MS=manual: every refund result is decided here (refund-result).
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { testAppEnv } from "../support/test-identity";
-import { APP_URL, fake } from "./support";
+import { APP_URL, fake, test } from "./support";
 
 const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
 const THREE_STORES = [

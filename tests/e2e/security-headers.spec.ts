@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { APP_URL, confirmPaid, fake } from "./support";
+import { expect } from "@playwright/test";
+import { APP_URL, confirmPaid, fake, test } from "./support";
 
 test.beforeEach(async () => {
   await fake("/reset", {});

@@ -1,13 +1,52 @@
 import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { fakeControl } from "../fake-wechatpay/control-client";
 
 // playwright.pg.config.ts runs the happy path again against a PostgreSQL-backed app on other ports.
 export const APP_URL = process.env.E2E_APP_URL ?? "http://localhost:3001";
 export const FAKE_URL = process.env.E2E_FAKE_URL ?? "http://127.0.0.1:3101";
 const E2E_DATABASE_URL = process.env.E2E_DATABASE_URL ?? "file:./.data/e2e.db";
+
+/** Declares browser errors a test expects (a refused request the test makes on purpose, say). */
+export type BrowserErrors = { allow(pattern: RegExp): void };
+
+/**
+ * Playwright's `test` with one automatic fixture: an error in any page of the test's browser contexts —
+ * a console.error, a failed resource load that Chromium logs as one, an uncaught exception — fails the
+ * test unless the test declared it with `browserErrors.allow(/…/)`. Covers the default context and every
+ * context the test creates with `browser.newContext()`.
+ */
+export const test = base.extend<{ browserErrors: BrowserErrors }>({
+  browserErrors: [
+    async ({ context, browser }, runTest) => {
+      const allowed: RegExp[] = [];
+      const seen: string[] = [];
+      const watch = (c: BrowserContext) => {
+        c.on("console", (m) => {
+          if (m.type() === "error") seen.push(`console.error: ${m.text()} (${m.location().url || m.page()?.url() || "?"})`);
+        });
+        c.on("weberror", (e) => seen.push(`uncaught: ${e.error().message} (${e.page()?.url() ?? "?"})`));
+      };
+      watch(context);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (...args) => {
+        const c = await newContext(...args);
+        watch(c);
+        return c;
+      };
+      try {
+        await runTest({ allow: (pattern) => void allowed.push(pattern) });
+      } finally {
+        browser.newContext = newContext;
+      }
+      const unexpected = seen.filter((text) => !allowed.some((p) => p.test(text)));
+      expect(unexpected, "unexpected browser errors: fix them, or declare expected ones with browserErrors.allow(/…/)").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** The fake WeChat Pay's control API. */
 export async function fake<T = unknown>(pathname: string, body?: unknown, method?: string): Promise<T> {

@@ -1,11 +1,10 @@
 // Trade bill apply + download (§8) with overrides, and the CLI.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHash, generateKeyPairSync } from "node:crypto";
-import { execFile, spawn } from "node:child_process";
-import path from "node:path";
+import { spawn } from "node:child_process";
 import { gunzipSync } from "node:zlib";
 import { startFakeWechatPay } from "./server";
-import { call, control, directBody, ids, partnerBody, sub, verifySigned, type ApiReply } from "./test-helpers";
+import { call, control, directBody, FAKE_CLI, ids, partnerBody, runFakeCli, sub, verifySigned, type ApiReply } from "./test-helpers";
 
 type Fake = Awaited<ReturnType<typeof startFakeWechatPay>>;
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -262,14 +261,8 @@ describe("trade bill (§8)", () => {
 });
 
 describe("CLI", () => {
-  const tsx = path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
-  const cli = path.resolve(import.meta.dirname, "cli.ts");
-  const run = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(tsx, [cli, ...args], { env: { ...process.env, FAKE_WECHATPAY_URL: fake.url }, timeout: 20_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const { tsx, cli } = FAKE_CLI;
+  const run = (args: string[]) => runFakeCli(fake.url, args);
 
   it("pay / show / notifications / fault / clock / requests / reset talk to a running fake and print JSON", async () => {
     const b = partnerBody();
@@ -293,12 +286,8 @@ describe("CLI", () => {
     expect((await run(["frobnicate"])).code).toBe(2);
     const help = await run(["help"]);
     expect([help.code, help.stdout.includes("replay-notify")]).toEqual([0, true]);
-    const down = await new Promise<number>((resolve) =>
-      execFile(tsx, [cli, "requests"], { env: { ...process.env, FAKE_WECHATPAY_URL: "http://127.0.0.1:9" } }, (err) =>
-        resolve(err ? 1 : 0),
-      ),
-    );
-    expect(down).toBe(1);
+    const down = await runFakeCli("http://127.0.0.1:9", ["requests"]);
+    expect(down.code).toBe(1);
   }, 60_000);
 
   it("serve starts a server from env and stops on SIGTERM", async () => {

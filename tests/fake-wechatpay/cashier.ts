@@ -98,10 +98,12 @@ button{display:block;width:100%;padding:14px;border:0;border-radius:6px;font-siz
 .pay{background:#07c160;color:#fff}.cancel{background:#fff;color:#111;border:1px solid #ddd}.msg{text-align:center;font-size:18px}
 .test{color:#b00;font-size:12px;text-align:center}`;
 
+// An empty inline icon: the fake has no favicon, and without one the browser asks for /favicon.ico and logs the 404
+// as a console error on every cashier page.
 function page(title: string, inner: string): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<link rel="icon" href="data:,"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main>${inner}
 <p class="test">TEST ONLY：本地模拟的微信支付收银台，不会产生真实扣款</p></main></body></html>`;
 }

@@ -1,6 +1,7 @@
-// CLI for the fake WeChat Pay (TEST ONLY). `npm run fake-wechatpay -- help`.
+// CLI for the fake WeChat Pay (TEST ONLY). `npm run fake:start` serves it, `npm run fake:cli -- help` drives it.
 //   no args | serve           start the server (env FAKE_WECHATPAY_*)
 //   anything else             talk to a running fake's control API at FAKE_WECHATPAY_URL
+import { fakeControlRequest } from "./control-client";
 import { startFakeWechatPay } from "./server";
 import type { VerifyMode } from "./signing";
 
@@ -70,13 +71,9 @@ async function serve(): Promise<void> {
 }
 
 async function control(method: string, path: string, body?: unknown): Promise<unknown> {
-  const base = (process.env.FAKE_WECHATPAY_URL ?? "http://127.0.0.1:3100").replace(/\/+$/, "");
-  const res = await fetch(`${base}/__fake${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
+  const base = process.env.FAKE_WECHATPAY_URL ?? "http://127.0.0.1:3100";
+  const res = await fakeControlRequest(base, path, body, method);
+  const { text } = res;
   let value: unknown = text;
   try {
     value = text ? JSON.parse(text) : null;

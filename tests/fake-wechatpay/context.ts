@@ -1,5 +1,5 @@
 // Everything a request handler needs, built once by startFakeWechatPay.
-import type { BillOverrides } from "./bills";
+import type { BillOverrides } from "./bill-overrides";
 import type { Faults } from "./faults";
 import type { FakeKeys, MerchantIdentity } from "./keys";
 import type { Notifier } from "./notifier";

@@ -2,7 +2,7 @@
 // fake received and sent, move the business clock, inject faults and bill discrepancies. Plain JSON, unsigned.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { BillOverridesSchema } from "./bills";
+import { BillOverridesSchema } from "./bill-overrides";
 import type { FakeContext } from "./context";
 import { FaultSpecSchema } from "./faults";
 import { readBody, sendJson, splitTarget } from "./http-util";

@@ -1,10 +1,8 @@
 // Refunds (reference §14): apply rules, idempotency, the asynchronous result, REFUND.* notifications, query,
 // REFUND in the combine query, refund rows in the bill, faults scoped to an order, control.
-import { execFile } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeWechatPay } from "./server";
-import { call, control, decrypt, ids, partnerBody, startReceiver, verifySigned, waitFor } from "./test-helpers";
+import { call, control, decrypt, ids, partnerBody, runFakeCli, startReceiver, verifySigned, waitFor } from "./test-helpers";
 
 type Fake = Awaited<ReturnType<typeof startFakeWechatPay>>;
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -206,12 +204,7 @@ describe("result, notification, query (§14.2, §14.4)", () => {
     await control(fake.url, `/refunds/${body.out_refund_no}/result`, { status: "abnormal" });
     const ok = await control(fake.url, `/refunds/${body.out_refund_no}/result`, { status: "success" });
     expect(ok.refund).toMatchObject({ status: "SUCCESS", channel: "OTHER_BANKCARD" });
-    const res = await fetch(`${fake.url}/__fake/refunds/${body.out_refund_no}/result`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: '{"status":"closed"}',
-    });
-    expect(res.status).toBe(409);
+    await expect(control(fake.url, `/refunds/${body.out_refund_no}/result`, { status: "closed" })).rejects.toThrow(/→ 409 /);
     await waitFor(() => receiver.received.length >= 2);
     const events = receiver.received.map((r) => JSON.parse(r.body.toString("utf8")).event_type);
     expect(events).toEqual(["REFUND.ABNORMAL", "REFUND.SUCCESS"]);
@@ -336,14 +329,7 @@ describe("bill (§14.7)", () => {
 });
 
 describe("CLI: refund-result, refunds, balance", () => {
-  const tsx = path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
-  const cli = path.resolve(import.meta.dirname, "cli.ts");
-  const run = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(tsx, [cli, ...args], { env: { ...process.env, FAKE_WECHATPAY_URL: fake.url }, timeout: 20_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const run = (args: string[]) => runFakeCli(fake.url, args);
 
   it("decides a refund's result and sets a store's balance; bad usage exits 2, a final refund 1", async () => {
     const { subs } = await paidOrder();

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import { ApiHandler } from "./api";
-import { BillOverrides } from "./bills";
+import { BillOverrides } from "./bill-overrides";
 import { CASHIER_CONFIRM_PATH, CASHIER_PATH, handleCashier } from "./cashier";
 import type { FakeContext } from "./context";
 import { handleControl } from "./control";

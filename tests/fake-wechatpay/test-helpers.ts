@@ -1,8 +1,10 @@
 // Test-side helpers for the fake's own tests. Deliberately independent of the fake's modules (and of
 // lib/wechatpay): signing, verification and decryption are re-implemented here with plain node:crypto, so the
 // fake and its checks cannot agree on the same mistake.
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { testApiV3Key, testKeyFiles, testKeys } from "../support/test-identity";
 import {
@@ -279,5 +281,23 @@ export function submitCashier(base: string, html: string, action: "pay" | "cance
     headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": userAgent },
     body: form.toString(),
     redirect: "manual",
+  });
+}
+
+/** The fake's CLI as a command: tsx and cli.ts. */
+export const FAKE_CLI = {
+  tsx: path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx"),
+  cli: path.resolve(import.meta.dirname, "cli.ts"),
+};
+
+/** Runs the fake's CLI against the fake at `fakeUrl`; resolves with its exit code and output (never rejects). */
+export function runFakeCli(fakeUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      FAKE_CLI.tsx,
+      [FAKE_CLI.cli, ...args],
+      { env: { ...process.env, FAKE_WECHATPAY_URL: fakeUrl }, timeout: 20_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }

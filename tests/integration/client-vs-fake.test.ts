@@ -90,12 +90,7 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
     expect(h5_url).toContain("/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=");
     expect(requestId).toBeTruthy();
 
-    const res = await fetch(`${fake.url}/__fake/orders/${paid}/pay`, {
-      method: "POST",
-      body: "{}",
-      headers: { "content-type": "application/json" },
-    });
-    expect(res.status).toBe(200);
+    await fakeControl(fake.url, `/orders/${paid}/pay`, {});
     const got = await eventually(async () =>
       received.find(
         (r) => r.notification?.resource && (r.notification.resource as { combine_out_trade_no?: string }).combine_out_trade_no === paid,

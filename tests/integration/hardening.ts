@@ -1,4 +1,4 @@
-// Abuse of the open endpoints (issue 12), shared by the SQLite suite (hardening.test.ts) and the
+// Abuse of the open endpoints, shared by the SQLite suite (hardening.test.ts) and the
 // PostgreSQL suite (postgres/hardening.test.ts): every limit is decided by the database, so the
 // same assertions must hold on both.
 import { randomBytes } from "node:crypto";

@@ -20,7 +20,7 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/query/route")],
   [/^\/api\/orders\/([^/]+)\/close$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/close/route")],
   [/^\/api\/orders\/([^/]+)\/pay$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/pay/route")],
-  // issue 14: catalogue back office
+  // catalogue back office
   [/^\/api\/admin\/stores$/, [], () => import("@/app/api/admin/stores/route")],
   [/^\/api\/admin\/stores\/([^/]+)$/, ["id"], () => import("@/app/api/admin/stores/[id]/route")],
   [/^\/api\/admin\/products$/, [], () => import("@/app/api/admin/products/route")],

@@ -11,6 +11,6 @@ export default function setup() {
   process.env.TEST_DB_DIR = dir;
   const env = { ...process.env, DATABASE_URL: `file:${path.join(dir, "template.db")}` };
   execFileSync(process.execPath, ["prisma/migrate.mjs", "reset"], { env, stdio: "pipe" });
-  execFileSync(process.execPath, ["--import", "tsx", "prisma/seed.ts"], { env, stdio: "pipe" });
+  execFileSync(process.execPath, ["--conditions=react-server", "--import", "tsx", "prisma/seed.ts"], { env, stdio: "pipe" });
   return () => fs.rmSync(dir, { recursive: true, force: true });
 }

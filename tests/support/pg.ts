@@ -66,7 +66,8 @@ export async function createEmptyPgDatabase(label: string): Promise<string> {
 export function migrateAndSeed(databaseUrl: string, opts: { seed?: boolean } = {}): void {
   const env = { ...process.env, DATABASE_URL: databaseUrl };
   execFileSync(process.execPath, ["prisma/migrate.mjs", "deploy"], { cwd: root, env, stdio: "pipe" });
-  if (opts.seed !== false) execFileSync(process.execPath, ["--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: "pipe" });
+  if (opts.seed !== false)
+    execFileSync(process.execPath, ["--conditions=react-server", "--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: "pipe" });
 }
 
 /** A fresh, migrated and seeded database for one suite. */

@@ -146,7 +146,9 @@ describe("admin route and CLI", () => {
 
   it("npm run bills:reconcile: exit 0 when everything matches, 1 on differences, 2 on bad usage", async () => {
     const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", "lib/cli/reconcile.ts", ...args], { env: process.env }).then(
+      promisify(execFile)(process.execPath, ["--conditions=react-server", "--import", "tsx", "lib/cli/reconcile.ts", ...args], {
+        env: process.env,
+      }).then(
         (r) => ({ code: 0, out: r.stdout }),
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
       );

@@ -81,4 +81,18 @@ describe("layer rules (no-restricted-imports)", () => {
     const errors = await layerErrors("tests/unit/scratch.test.ts", `import { x } from "../support/ports";\n${use("x")}`);
     expect(errors).toEqual([]);
   });
+
+  it("e2e specs take test from ./support (its fixture fails on browser errors), not from @playwright/test", async () => {
+    const direct = await layerErrors(
+      "tests/e2e/scratch.spec.ts",
+      `import { expect, test } from "@playwright/test";\n${use("[expect, test]")}`,
+    );
+    expect(direct).toHaveLength(1);
+    expect(direct[0]).toContain("Import test from ./support");
+    const guarded = await layerErrors(
+      "tests/e2e/scratch.spec.ts",
+      `import { expect } from "@playwright/test";\nimport { test } from "./support";\n${use("[expect, test]")}`,
+    );
+    expect(guarded).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { env } from "@/lib/env";
 import { readTextCapped } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/respond";
+import { notifyResponse } from "@/lib/http/notify-reply";
 import { countJunkNotification } from "@/lib/orders/junk";
 import { handlePaymentNotification } from "@/lib/orders/notify";
 
@@ -15,8 +16,5 @@ export async function POST(request: Request): Promise<Response> {
     if (e instanceof AppError && e.code === "PAYLOAD_TOO_LARGE") countJunkNotification("body-too-large");
     return errorResponse(e);
   }
-  const reply = await handlePaymentNotification(request.headers, raw);
-  return reply.body
-    ? new Response(JSON.stringify(reply.body), { status: reply.status, headers: { "content-type": "application/json" } })
-    : new Response(null, { status: reply.status });
+  return notifyResponse(await handlePaymentNotification(request.headers, raw));
 }
