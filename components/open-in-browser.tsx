@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { loadCart } from "./cart-storage";
 import { OPEN_GUIDE_EVENT } from "./guide-event";
+import { useHydrated } from "@/components/use-hydrated";
 
 /** With a cart, the link is a resume URL (a server-side draft of the cart); otherwise pageUrl. */
 async function linkToShare(pageUrl: string, cartLink: boolean): Promise<{ url: string; note?: string }> {
@@ -36,6 +37,7 @@ export function OpenInBrowserGuide({
   cartLink: boolean;
   banner: string;
 }) {
+  const hydrated = useHydrated();
   const [open, setOpen] = useState(true);
   const [note, setNote] = useState("");
   const [manual, setManual] = useState<string | null>(null);
@@ -95,7 +97,7 @@ export function OpenInBrowserGuide({
     <>
       <div className="inapp-banner">
         <span>{banner}</span>
-        <button type="button" className="secondary" ref={reopen} onClick={() => setOpen(true)}>
+        <button disabled={!hydrated} type="button" className="secondary" ref={reopen} onClick={() => setOpen(true)}>
           查看打开方法
         </button>
       </div>
@@ -115,7 +117,7 @@ export function OpenInBrowserGuide({
             onKeyDown={onKeyDown}
           >
             {children}
-            <button type="button" className="primary" onClick={copy}>
+            <button disabled={!hydrated} type="button" className="primary" onClick={copy}>
               复制链接
             </button>
             {manual && (
@@ -124,7 +126,7 @@ export function OpenInBrowserGuide({
             <p className="muted" role="status">
               {note}
             </p>
-            <button type="button" className="secondary" onClick={() => setOpen(false)}>
+            <button disabled={!hydrated} type="button" className="secondary" onClick={() => setOpen(false)}>
               关闭
             </button>
           </div>

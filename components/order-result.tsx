@@ -9,6 +9,7 @@ import { formatFen } from "@/lib/money";
 import { describeApiError } from "./api-errors";
 import { saveCart, loadCart } from "./cart-storage";
 import { openGuide } from "./guide-event";
+import { useHydrated } from "@/components/use-hydrated";
 
 const TRADE_STATE_LABEL: Record<string, string> = {
   SUCCESS: "已支付",
@@ -32,6 +33,7 @@ async function post(url: string): Promise<{ ok: true; data: unknown } | { ok: fa
 
 /** `inApp`: rendered inside WeChat or another app, where neither the check nor paying again can work. */
 export function OrderResult({ initial, inApp = false }: { initial: OrderView; inApp?: boolean }) {
+  const hydrated = useHydrated();
   const key = `/api/orders/${initial.orderNo}`;
   // Our own database only; no revalidation on focus or interval — WeChat is asked only on the button.
   const { data: order = initial, mutate } = useSWR<OrderView>(key, null, {
@@ -207,19 +209,19 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
 
       <div className="actions">
         {order.status === "PENDING" && inApp && (
-          <button type="button" className="primary" onClick={openGuide}>
+          <button disabled={!hydrated} type="button" className="primary" onClick={openGuide}>
             在浏览器中打开
           </button>
         )}
         {order.status === "PENDING" && !inApp && (
           <>
-            <button type="button" className="primary" onClick={() => act("query")} disabled={busy !== null || waitSeconds > 0}>
+            <button type="button" className="primary" onClick={() => act("query")} disabled={!hydrated || busy !== null || waitSeconds > 0}>
               {busy === "query" ? "正在查询…" : waitSeconds > 0 ? `${waitSeconds} 秒后可再次查询` : "我已完成支付，查询结果"}
             </button>
-            <button type="button" className="secondary" onClick={payAgain} disabled={busy !== null}>
+            <button type="button" className="secondary" onClick={payAgain} disabled={!hydrated || busy !== null}>
               {busy === "pay" ? "正在打开支付…" : "重新支付"}
             </button>
-            <button type="button" className="secondary" onClick={() => act("close")} disabled={busy !== null}>
+            <button type="button" className="secondary" onClick={() => act("close")} disabled={!hydrated || busy !== null}>
               {busy === "close" ? "正在取消…" : "取消订单"}
             </button>
           </>
@@ -230,7 +232,7 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
           </Link>
         )}
         {order.status === "CLOSED" && (
-          <button type="button" className="primary" onClick={reorder}>
+          <button disabled={!hydrated} type="button" className="primary" onClick={reorder}>
             重新下单
           </button>
         )}

@@ -6,6 +6,7 @@ import type { ReconciliationReport } from "@/lib/bills/reconcile";
 import type { ReconcileOutcome } from "@/lib/bills/service";
 import { postAdmin } from "./api";
 import { ReconcileReport } from "./reconcile-report";
+import { useHydrated } from "@/components/use-hydrated";
 
 export interface StoredBill {
   billDate: string;
@@ -29,6 +30,7 @@ export function BillReconcile(props: {
   stores: { subMchid: string; name: string }[];
   stored: StoredBill | null;
 }) {
+  const hydrated = useHydrated();
   const router = useRouter();
   const [date, setDate] = useState(props.defaultDate);
   const [scope, setScope] = useState(props.defaultScope);
@@ -62,12 +64,12 @@ export function BillReconcile(props: {
       <form className="card filters" onSubmit={run} aria-label="下载账单">
         <label>
           账单日期（北京时间）
-          <input type="date" name="billDate" value={date} required onChange={(e) => setDate(e.target.value)} />
+          <input disabled={!hydrated} type="date" name="billDate" value={date} required onChange={(e) => setDate(e.target.value)} />
         </label>
         {props.stores.length ? (
           <label>
             店铺
-            <select name="scope" value={scope} onChange={(e) => setScope(e.target.value)}>
+            <select disabled={!hydrated} name="scope" value={scope} onChange={(e) => setScope(e.target.value)}>
               <option value="ALL">全部店铺</option>
               {props.stores.map((s) => (
                 <option key={s.subMchid} value={s.subMchid}>
@@ -77,7 +79,7 @@ export function BillReconcile(props: {
             </select>
           </label>
         ) : null}
-        <button type="submit" className="btn" disabled={busy || !date}>
+        <button type="submit" className="btn" disabled={!hydrated || busy || !date}>
           {busy ? "下载并核对中…" : "下载账单并对账"}
         </button>
       </form>

@@ -8,6 +8,7 @@ import { useState } from "react";
 import { formatFen, fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import type { ProductRow, StoreRow } from "@/lib/catalog/admin";
 import { sendAdmin, uploadImage } from "./api";
+import { useHydrated } from "@/components/use-hydrated";
 
 // The rows the admin API answers with (a type-only import: nothing of lib/catalog/admin reaches the bundle).
 type StoreInit = StoreRow;
@@ -41,12 +42,14 @@ function Message({ m }: { m: { ok: boolean; text: string } | null }) {
 }
 
 function ImageField({ label, value, onChange }: { label: string; value: string; onChange: (url: string) => void }) {
+  const hydrated = useHydrated();
   const [uploading, setUploading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   return (
     <label>
       {label}
       <input
+        disabled={!hydrated}
         type="file"
         accept="image/png,image/jpeg,image/webp"
         aria-label={`${label}文件`}
@@ -65,6 +68,7 @@ function ImageField({ label, value, onChange }: { label: string; value: string; 
         }}
       />
       <input
+        disabled={!hydrated}
         type="text"
         value={value}
         onChange={(e) => onChange(e.target.value)}
@@ -79,6 +83,7 @@ function ImageField({ label, value, onChange }: { label: string; value: string; 
 }
 
 export function StoreForm({ initial }: { initial?: StoreInit }) {
+  const hydrated = useHydrated();
   const [name, setName] = useState(initial?.name ?? "");
   const [subMchid, setSubMchid] = useState(initial?.subMchid ?? "");
   const [mchid, setMchid] = useState(initial?.mchid ?? "");
@@ -108,11 +113,12 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
     >
       <label>
         店铺名称
-        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={40} />
+        <input disabled={!hydrated} value={name} onChange={(e) => setName(e.target.value)} required maxLength={40} />
       </label>
       <label>
         特约商户号 sub_mchid
         <input
+          disabled={!hydrated}
           value={subMchid}
           onChange={(e) => setSubMchid(e.target.value.trim())}
           required
@@ -123,14 +129,21 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
       </label>
       <label>
         直连模式商户号 mchid（可选）
-        <input value={mchid} onChange={(e) => setMchid(e.target.value.trim())} inputMode="numeric" pattern="\d{8,10}" title="8–10 位数字" />
+        <input
+          disabled={!hydrated}
+          value={mchid}
+          onChange={(e) => setMchid(e.target.value.trim())}
+          inputMode="numeric"
+          pattern="\d{8,10}"
+          title="8–10 位数字"
+        />
       </label>
       <ImageField label="店铺标志" value={logoUrl} onChange={setLogoUrl} />
       <label className="inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
+        <input disabled={!hydrated} type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
         营业中
       </label>
-      <button type="submit" className="btn" disabled={busy}>
+      <button type="submit" className="btn" disabled={!hydrated || busy}>
         {initial ? "保存店铺" : "创建店铺"}
       </button>
       <Message m={message} />
@@ -139,6 +152,7 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
 }
 
 export function ProductForm({ initial, stores }: { initial?: ProductInit; stores: { id: string; name: string; active: boolean }[] }) {
+  const hydrated = useHydrated();
   const [sku, setSku] = useState(initial?.sku ?? "");
   const [name, setName] = useState(initial?.name ?? "");
   const [price, setPrice] = useState(initial ? fenToYuanString(initial.priceFen) : "");
@@ -175,6 +189,7 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
         <label>
           SKU
           <input
+            disabled={!hydrated}
             value={sku}
             onChange={(e) => setSku(e.target.value.trim())}
             required
@@ -185,15 +200,22 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
       )}
       <label>
         商品名称
-        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} />
+        <input disabled={!hydrated} value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} />
       </label>
       <label>
         价格（元）
-        <input value={price} onChange={(e) => setPrice(e.target.value)} required inputMode="decimal" placeholder="12.30" />
+        <input
+          disabled={!hydrated}
+          value={price}
+          onChange={(e) => setPrice(e.target.value)}
+          required
+          inputMode="decimal"
+          placeholder="12.30"
+        />
       </label>
       <label>
         店铺
-        <select value={storeId} onChange={(e) => setStoreId(e.target.value)} required aria-label="店铺">
+        <select disabled={!hydrated} value={storeId} onChange={(e) => setStoreId(e.target.value)} required aria-label="店铺">
           {stores.map((s) => (
             <option key={s.id} value={s.id}>
               {s.name}
@@ -204,14 +226,14 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
       </label>
       <label>
         库存（留空 = 不限）
-        <input value={stock} onChange={(e) => setStock(e.target.value.trim())} inputMode="numeric" />
+        <input disabled={!hydrated} value={stock} onChange={(e) => setStock(e.target.value.trim())} inputMode="numeric" />
       </label>
       <ImageField label="商品图片" value={imageUrl} onChange={setImageUrl} />
       <label className="inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
+        <input disabled={!hydrated} type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
         上架
       </label>
-      <button type="submit" className="btn" disabled={busy}>
+      <button type="submit" className="btn" disabled={!hydrated || busy}>
         {initial ? "保存商品" : "创建商品"}
       </button>
       <Message m={message} />
@@ -221,13 +243,14 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
 
 /** 停用 / 启用 (store) or 下架 / 上架 (product) in one click from the list. */
 export function ActiveToggle({ path, active, labels }: { path: string; active: boolean; labels: [string, string] }) {
+  const hydrated = useHydrated();
   const { busy, message, run } = useSubmit();
   return (
     <>
       <button
         type="button"
         className={active ? "btn danger" : "btn ghost"}
-        disabled={busy}
+        disabled={!hydrated || busy}
         onClick={() =>
           run(async () => {
             await sendAdmin("PATCH", path, { active: !active });

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postAdmin } from "./api";
+import { useHydrated } from "@/components/use-hydrated";
 
 const OUTCOME_TEXT: Record<string, string> = {
   APPLIED: "已从微信支付同步最新状态。",
@@ -12,6 +13,7 @@ const OUTCOME_TEXT: Record<string, string> = {
 
 /** 立即查询 / 关闭订单 for one order; the page re-renders from the database afterwards. */
 export function OrderActions({ orderNo, status }: { orderNo: string; status: string }) {
+  const hydrated = useHydrated();
   const router = useRouter();
   const [busy, setBusy] = useState<"query" | "close" | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -35,11 +37,11 @@ export function OrderActions({ orderNo, status }: { orderNo: string; status: str
   return (
     <div>
       <div className="row-actions">
-        <button type="button" className="btn" disabled={busy !== null} onClick={() => run("query")}>
+        <button type="button" className="btn" disabled={!hydrated || busy !== null} onClick={() => run("query")}>
           {busy === "query" ? "查询中…" : "立即查询"}
         </button>
         {status === "PENDING" ? (
-          <button type="button" className="btn danger" disabled={busy !== null} onClick={() => run("close")}>
+          <button type="button" className="btn danger" disabled={!hydrated || busy !== null} onClick={() => run("close")}>
             {busy === "close" ? "关闭中…" : "关闭订单"}
           </button>
         ) : null}

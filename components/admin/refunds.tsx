@@ -6,6 +6,7 @@ import { useState } from "react";
 import { formatFen } from "@/lib/money";
 import { REFUND_STATUS_LABELS, type RefundView } from "@/lib/refunds/view-types";
 import { postAdmin } from "./api";
+import { useHydrated } from "@/components/use-hydrated";
 
 type Problem = { code: string; class: string; advice: string };
 type RefundReply = { refund: RefundView & { problem?: Problem } };
@@ -33,6 +34,7 @@ function parseYuan(text: string): number | null {
 }
 
 export function StoreRefunds(p: StoreRefundsProps) {
+  const hydrated = useHydrated();
   const router = useRouter();
   const remaining = Math.max(0, p.paidFen - p.reservedFen);
   const [open, setOpen] = useState(false);
@@ -149,7 +151,7 @@ export function StoreRefunds(p: StoreRefundsProps) {
                   <td className="wrap">{r.advice ?? ""}</td>
                   <td>
                     {r.status === "PENDING" || r.status === "PROCESSING" || r.status === "ABNORMAL" ? (
-                      <button type="button" className="btn ghost" disabled={busy} onClick={() => query(r.refundNo)}>
+                      <button type="button" className="btn ghost" disabled={!hydrated || busy} onClick={() => query(r.refundNo)}>
                         {r.status === "PENDING" ? "重试（同一退款单号）" : "查询退款"}
                       </button>
                     ) : null}
@@ -165,11 +167,23 @@ export function StoreRefunds(p: StoreRefundsProps) {
           <div className="refund-form">
             <label>
               退款金额（元）
-              <input name="amount" inputMode="decimal" value={amount} disabled={confirming} onChange={(e) => setAmount(e.target.value)} />
+              <input
+                name="amount"
+                inputMode="decimal"
+                value={amount}
+                disabled={!hydrated || confirming}
+                onChange={(e) => setAmount(e.target.value)}
+              />
             </label>
             <label>
               退款原因（选填，会展示给顾客）
-              <input name="reason" value={reason} maxLength={80} disabled={confirming} onChange={(e) => setReason(e.target.value)} />
+              <input
+                name="reason"
+                value={reason}
+                maxLength={80}
+                disabled={!hydrated || confirming}
+                onChange={(e) => setReason(e.target.value)}
+              />
             </label>
             {invalid ? (
               <p className="alert" role="alert">
@@ -181,19 +195,19 @@ export function StoreRefunds(p: StoreRefundsProps) {
                 <span>
                   确认从「{p.storeName}」退款 {formatFen(amountFen)} 给顾客？提交后无法撤回。
                 </span>
-                <button type="button" className="btn danger" disabled={busy} onClick={submit}>
+                <button type="button" className="btn danger" disabled={!hydrated || busy} onClick={submit}>
                   {busy ? "提交中…" : "确认退款"}
                 </button>
-                <button type="button" className="btn ghost" disabled={busy} onClick={() => setConfirming(false)}>
+                <button type="button" className="btn ghost" disabled={!hydrated || busy} onClick={() => setConfirming(false)}>
                   返回修改
                 </button>
               </div>
             ) : (
               <div className="row-actions">
-                <button type="button" className="btn" disabled={!!invalid} onClick={() => setConfirming(true)}>
+                <button type="button" className="btn" disabled={!hydrated || !!invalid} onClick={() => setConfirming(true)}>
                   下一步
                 </button>
-                <button type="button" className="btn ghost" onClick={() => setOpen(false)}>
+                <button disabled={!hydrated} type="button" className="btn ghost" onClick={() => setOpen(false)}>
                   取消
                 </button>
               </div>
@@ -202,6 +216,7 @@ export function StoreRefunds(p: StoreRefundsProps) {
         ) : (
           <div className="row-actions">
             <button
+              disabled={!hydrated}
               type="button"
               className="btn ghost"
               onClick={() => {

@@ -226,6 +226,27 @@ test("bills: STATEMENT_CREATING before 10:00 the next day, NO_STATEMENT_EXIST fo
   await expect(page.getByTestId("bill-notice")).toContainText("无需重试");
 });
 
+test("bills: a date chosen while the page is still loading its JavaScript is the date reconciled", async ({ page }) => {
+  await signIn(page, "/admin/bills");
+  // A slow phone or a loaded machine: the page's scripts arrive a second late. Until React has
+  // hydrated the form its controls are disabled, so the date typed is neither reset by hydration nor
+  // sent by a native form submit.
+  await page.route("**/_next/static/chunks/**", async (route) => {
+    await new Promise((r) => setTimeout(r, 1_000));
+    await route.continue();
+  });
+  await page.reload({ waitUntil: "commit" }); // not "load": that waits for the delayed scripts
+  const dateInput = page.getByLabel("账单日期（北京时间）");
+  await expect(dateInput).toBeDisabled();
+  const dayBefore = new Date(Date.parse(`${state.billDate}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  await dateInput.fill(dayBefore); // waits until the input is enabled
+  const sent = page.waitForRequest((r) => r.url().endsWith("/api/admin/bills/reconcile") && r.method() === "POST");
+  await page.getByRole("button", { name: "下载账单并对账" }).click();
+  expect((await sent).postDataJSON()).toEqual({ billDate: dayBefore });
+  await expect(page.getByTestId("bill-notice")).toContainText("NO_STATEMENT_EXIST");
+  await page.unroute("**/_next/static/chunks/**");
+});
+
 test("bills: every kind of disagreement between the fake's bill and our database is reported; CSV download", async ({ page }) => {
   await fake("/bills/overrides", {
     remove: [state.removed],
