@@ -52,6 +52,7 @@ export function OpenInBrowserGuide({
   }, []);
 
   useEffect(() => {
+    if (!hydrated) return; // its buttons are still disabled, and a disabled button cannot take focus
     if (!open) {
       // Closing hands focus back to the banner's button, which reopens the guide.
       if (wasOpen.current) reopen.current?.focus();
@@ -66,7 +67,7 @@ export function OpenInBrowserGuide({
     const keep = (e: FocusEvent) => !d.contains(e.target as Node) && first();
     document.addEventListener("focusin", keep);
     return () => document.removeEventListener("focusin", keep);
-  }, [open]);
+  }, [open, hydrated]);
 
   function onKeyDown(e: KeyboardEvent) {
     if (e.key === "Escape") return setOpen(false);
