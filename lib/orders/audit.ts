@@ -1,6 +1,6 @@
 // The PaymentEvent audit trail (every verified WeChat message leaves a row): its own module so the
 // notification, query and close paths write it the same way without going through apply-result.
-import { prisma } from "@/lib/db";
+import { prisma, type Db } from "@/lib/db";
 
 // Where a payment result came from, what applying it did, and its delivery ids: the vocabulary of the audit
 // row. Declared here, below apply-result.ts (which re-exports them), so the two modules do not import each other.
@@ -14,19 +14,27 @@ export interface ApplyMeta {
 }
 
 export interface AuditInput extends Omit<ApplyMeta, "source"> {
-  source: ResultSource | "CLOSE";
+  /** payments: NOTIFY | QUERY | CLOSE; refunds: REFUND_CREATE | REFUND_QUERY | REFUND_NOTIFY */
+  source: ResultSource | "CLOSE" | "REFUND_CREATE" | "REFUND_QUERY" | "REFUND_NOTIFY";
   orderNo: string | null;
+  /** the refund the row is about (refund sources only) */
+  refundNo?: string | null;
   verified: boolean;
   outcome: ApplyOutcome | "REJECTED";
   reason?: string;
+  /** the WeChat states the message carried (sub-order trade states, or the refund status) */
   tradeStates?: string;
 }
 
-/** Every notification delivery and query result leaves one audit row, applied or not. */
-export async function audit(a: AuditInput): Promise<void> {
-  await prisma.paymentEvent.create({
+/**
+ * Every notification delivery and query result, for payments and refunds alike, leaves one audit
+ * row, applied or not. `db` is a transaction when the row must commit with the change it records.
+ */
+export async function audit(a: AuditInput, db: Pick<Db, "paymentEvent"> = prisma): Promise<void> {
+  await db.paymentEvent.create({
     data: {
       orderNo: a.orderNo,
+      refundNo: a.refundNo ?? null,
       source: a.source,
       notificationId: a.notificationId ?? null,
       requestId: a.requestId ?? null,

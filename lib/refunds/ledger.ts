@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { prisma, type Db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { audit, type AuditInput } from "@/lib/orders/audit";
 import { beijingStamp } from "@/lib/time/beijing";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { classifyRefundFailure, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
@@ -57,33 +58,21 @@ export function newRefundNo(now: Date): string {
 
 type RefundRow = NonNullable<Awaited<ReturnType<typeof prisma.refund.findUnique>>>;
 
-async function auditRefund(
+/** The refund's row in the audit trail; refund messages count as verified unless said otherwise. */
+function auditRefund(
   db: Pick<Db, "paymentEvent">,
-  a: {
+  {
+    status,
+    verified = true,
+    ...a
+  }: Omit<AuditInput, "source" | "verified" | "tradeStates" | "outcome"> & {
     source: RefundSource;
-    orderNo: string | null;
-    refundNo: string | null;
     outcome: RefundApplyOutcome | "REJECTED";
     verified?: boolean;
-    reason?: string;
-    notificationId?: string;
-    requestId?: string;
     status?: string;
   },
 ): Promise<void> {
-  await db.paymentEvent.create({
-    data: {
-      orderNo: a.orderNo,
-      refundNo: a.refundNo,
-      source: a.source,
-      notificationId: a.notificationId ?? null,
-      requestId: a.requestId ?? null,
-      verified: a.verified ?? true,
-      outcome: a.outcome,
-      reason: a.reason?.slice(0, 500) ?? null,
-      tradeStates: a.status ?? null,
-    },
-  });
+  return audit({ ...a, verified, tradeStates: status }, db);
 }
 
 // ---- creating a refund ------------------------------------------------------------------------------------------
