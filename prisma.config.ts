@@ -1,5 +1,5 @@
 import { defineConfig } from "prisma/config";
-import { DEFAULT_DATABASE_URL } from "./lib/database-url";
+import { DEFAULT_DATABASE_URL } from "./lib/database-url.mjs";
 
 // One source schema: SQLite by default, PostgreSQL when DATABASE_URL says so (derived schema).
 // Only `prisma generate` uses this file; migrations run through prisma/migrate.mjs (offline wasm engine).

@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "n
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { DEFAULT_DATABASE_URL } from "./database-url";
+import { DEFAULT_DATABASE_URL } from "./database-url.mjs";
 
 /**
  * The only reader of process.env. Validated once, on first use (instrumentation.ts calls it at

@@ -16,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { DEFAULT_DATABASE_URL } from "../lib/database-url.mjs";
 
 /** @typedef {import("@prisma/driver-adapter-utils").SqlDriverAdapter} SqlDriverAdapter */
 /** @typedef {import("@prisma/driver-adapter-utils").SqlQuery} SqlQuery */
@@ -26,7 +27,7 @@ import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-util
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const url = process.env.DATABASE_URL || "file:./.data/dev.db";
+const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 const isPg = /^postgres(ql)?:/.test(url);
 const schemaPath = path.join(root, isPg ? "prisma/postgresql/schema.prisma" : "prisma/schema.prisma");
 const migDir = path.join(root, isPg ? "prisma/postgresql/migrations" : "prisma/migrations");
