@@ -5,10 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
-import { testAppEnv } from "../support/test-identity";
-import { APP_URL, fake, test } from "./support";
+import { ADMIN_TOKEN, APP_URL, fake, test } from "./support";
 
-const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
 const SHOTS = "test-results/screenshots/admin";
 const STORE_A = { id: "chayu", subMchid: "1900000201" };
 const STORE_B = { id: "xiangxiang", subMchid: "1900000202" };

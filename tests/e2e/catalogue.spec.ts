@@ -6,10 +6,8 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { expect, type Page } from "@playwright/test";
-import { testAppEnv } from "../support/test-identity";
-import { APP_URL, confirmPaid, fake, test } from "./support";
+import { APP_URL, confirmPaid, fake, signIn, test } from "./support";
 
-const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
 const SHOTS = "test-results/screenshots/catalogue";
 // A real 1×1 PNG.
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==", "base64");
@@ -28,14 +26,6 @@ test.afterEach(async ({ page }) => {
     await page.request.patch(`/api/admin/products/${sku}`, { data: { active: false }, headers: { origin: APP_URL } });
   }
 });
-
-async function signIn(page: Page, target: string) {
-  await page.goto(target);
-  await expect(page).toHaveURL(/\/admin\/sign-in\?next=/);
-  await page.getByLabel("管理令牌（ADMIN_TOKEN）").fill(ADMIN_TOKEN);
-  await page.getByRole("button", { name: "登录", exact: true }).click();
-  await expect(page).toHaveURL(new RegExp(`${target}$`));
-}
 
 async function freshCart(page: Page) {
   await page.goto("/");

@@ -4,22 +4,12 @@
 // ORDER_EXPIRE_MINUTES (15), longer than any of their tests, so the short period cannot disturb them.
 import path from "node:path";
 import Database from "better-sqlite3";
-import { expect, type Page } from "@playwright/test";
-import { testAppEnv } from "../support/test-identity";
-import { auditOutcomes, checkoutToCashier, fake, test } from "./support";
-
-const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
+import { expect } from "@playwright/test";
+import { auditOutcomes, checkoutToCashier, fake, signIn, test } from "./support";
 
 test.beforeEach(async () => {
   await fake("/reset", {});
 });
-
-async function signIn(page: Page, target: string) {
-  await page.goto(target);
-  await page.getByLabel("管理令牌（ADMIN_TOKEN）").fill(ADMIN_TOKEN);
-  await page.getByRole("button", { name: "登录", exact: true }).click();
-  await expect(page).toHaveURL(new RegExp(`${target.replace(/[?]/g, "\\?")}$`));
-}
 
 /** The order's deadline passes. ORDER_EXPIRE_MINUTES cannot go below 2 (WeChat needs time_expire ≥ 1 min ahead), so move our stored deadline. */
 function expireNow(orderNo: string) {

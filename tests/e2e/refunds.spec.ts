@@ -2,10 +2,8 @@
 // a three-store order, one store refunded in two steps; NOT_ENOUGH explained, then the same refund number retried.
 // The fake runs with FAKE_WECHATPAY_REFUND_DELAY_MS=manual: every refund result is decided here (refund-result).
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
-import { testAppEnv } from "../support/test-identity";
-import { APP_URL, fake, test } from "./support";
+import { APP_URL, fake, signIn, test } from "./support";
 
-const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
 const THREE_STORES = [
   { sku: "TEA-BC-100", quantity: 1 },
   { sku: "BAK-CK-02", quantity: 2 },
@@ -39,13 +37,6 @@ async function paidOrder(request: APIRequestContext): Promise<OrderJson> {
 }
 async function getOrder(request: APIRequestContext, orderNo: string): Promise<OrderJson> {
   return (await (await request.get(`/api/orders/${orderNo}`)).json()) as OrderJson;
-}
-async function signIn(page: Page, target: string) {
-  await page.goto(target);
-  await expect(page).toHaveURL(/\/admin\/sign-in\?next=/);
-  await page.getByLabel("管理令牌（ADMIN_TOKEN）").fill(ADMIN_TOKEN);
-  await page.getByRole("button", { name: "登录", exact: true }).click();
-  await expect(page).toHaveURL(new RegExp(`${target}$`));
 }
 const fakeRefundsOf = async (outTradeNo: string) => (await fake<FakeRefund[]>("/refunds")).filter((r) => r.out_trade_no === outTradeNo);
 

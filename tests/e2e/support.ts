@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { fakeControl } from "../fake-wechatpay/control-client";
+import { testAppEnv } from "../support/test-identity";
 
 // playwright.pg.config.ts runs the happy path again against a PostgreSQL-backed app on other ports.
 export const APP_URL = process.env.E2E_APP_URL ?? "http://localhost:3001";
@@ -119,4 +120,16 @@ export async function confirmPaid(page: Page) {
     if (await check.isEnabled()) await check.click();
     await expect(paid).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
+}
+
+/** The e2e server's admin token (tests/support/test-identity.ts). */
+export const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
+
+/** Opens a back-office page, which sends a signed-out browser to sign-in; signs in and lands on it. */
+export async function signIn(page: Page, target: string) {
+  await page.goto(target);
+  await expect(page).toHaveURL(/\/admin\/sign-in\?next=/);
+  await page.getByLabel("管理令牌（ADMIN_TOKEN）").fill(ADMIN_TOKEN);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`${target.replace(/[?]/g, "\\?")}$`));
 }
