@@ -7,23 +7,14 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { fakeControl } from "../fake-wechatpay/control-client";
-import { testAppEnv } from "../support/test-identity";
 import { port } from "../support/ports";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
-import { load, ROOT, run, startChild, waitForUrl, type Started } from "./support";
+import { benchAppEnv, load, ROOT, run, startChild, waitForUrl, type Started } from "./support";
 
 const APP_URL = `http://127.0.0.1:${port(3031)}`;
 const FAKE_URL = `http://127.0.0.1:${port(3131)}`;
 const DB_URL = "file:./.data/attacks.db";
-const env = {
-  ...process.env,
-  ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: DB_URL }),
-  NODE_ENV: "production" as const,
-  NEXT_TELEMETRY_DISABLED: "1",
-  // The in-app job runner stays off: a job run in the middle of a measurement would be noise in the figures
-  // (and the bill job has no fake to talk to in most scenarios).
-  JOBS_ENABLED: "false",
-};
+const env = benchAppEnv({ fakeUrl: FAKE_URL, appUrl: APP_URL, databaseUrl: DB_URL });
 const results: Record<string, unknown> = {};
 
 function rssMb(pid: number): number {

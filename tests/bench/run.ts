@@ -11,11 +11,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { testAppEnv } from "../support/test-identity";
 import { checkAppliedOnce, createOrders, signedNotification, type BenchOrder, type SignedNotification } from "./notifications";
 import { buildEmptyApp, measurePage, startEmptyApp, type PageWeight } from "./page-weight";
 import { port } from "../support/ports";
-import { load, openLoad, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
+import { benchAppEnv, load, openLoad, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
 
 const argv = process.argv.slice(2);
 const flag = (f: string) => argv.includes(f);
@@ -64,15 +63,7 @@ const CHECKOUT_LEVELS: [number, number][] = QUICK
       [16, 800],
     ];
 
-const env = {
-  ...process.env,
-  ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: DB_URL }),
-  NODE_ENV: "production" as const,
-  NEXT_TELEMETRY_DISABLED: "1",
-  // The in-app job runner stays off: a job run in the middle of a measurement would be noise in the figures
-  // (and the bill job has no fake to talk to in most scenarios).
-  JOBS_ENABLED: "false",
-};
+const env = benchAppEnv({ fakeUrl: FAKE_URL, appUrl: APP_URL, databaseUrl: DB_URL });
 const nextBin = path.join(ROOT, "node_modules/next/dist/bin/next");
 const tsxBin = path.join(ROOT, "node_modules/.bin/tsx");
 const log = (s: string) => console.error(`bench: ${s}`);

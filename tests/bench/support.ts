@@ -3,12 +3,28 @@
 // and exact latency.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { Client } from "undici";
+import { testAppEnv } from "../support/test-identity";
 
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 const children = new Set<ChildProcess>();
 
 /** Kills a child's whole process group (it was started detached, so the group id is its pid). */
+/**
+ * The environment of a benched app: the built app in production mode against the fake, with the
+ * in-app job runner off (a job run in the middle of a measurement would be noise in the figures, and
+ * the bill job has no fake to talk to in most scenarios).
+ */
+export function benchAppEnv(urls: { fakeUrl: string; appUrl: string; databaseUrl: string }) {
+  return {
+    ...process.env,
+    ...testAppEnv({ wechatpayBaseUrl: urls.fakeUrl, appBaseUrl: urls.appUrl, databaseUrl: urls.databaseUrl }),
+    NODE_ENV: "production" as const,
+    NEXT_TELEMETRY_DISABLED: "1",
+    JOBS_ENABLED: "false",
+  };
+}
+
 export function killTree(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
