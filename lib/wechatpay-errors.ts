@@ -17,6 +17,10 @@ const MESSAGES = {
     rejected: (e: WechatPayApiError) => `微信支付未受理该订单（${e.code}），请稍后重试或联系商家`,
     unreachable: "暂时无法连接微信支付，请稍后重试",
   },
+  refund: {
+    rejected: (e: WechatPayApiError) => `微信支付拒绝了该请求（${e.code}：${e.message.slice(0, 120)}）`,
+    unreachable: "暂时无法连接微信支付，请稍后重试；点“查询退款”可看到微信支付记录的状态",
+  },
   bill: {
     rejected: (e: WechatPayApiError) => `微信支付拒绝了账单请求（${e.code}：${e.message}）`,
     unreachable: "暂时无法从微信支付下载账单，请稍后重试",

@@ -103,6 +103,21 @@ export function StoreRefunds(p: StoreRefundsProps) {
     }
   }
 
+  async function toMerchantBankCard(refundNo: string) {
+    if (!window.confirm(`把退款单 ${refundNo} 改退至商户银行账户？到账后需由商家与顾客线下结算，提交后无法撤回。`)) return;
+    setBusy(true);
+    setMessage(null);
+    try {
+      await postAdmin<RefundReply>(`/api/admin/refunds/${encodeURIComponent(refundNo)}/abnormal`);
+      setMessage({ ok: true, text: `退款单 ${refundNo}：已申请退至商户银行卡，等待微信支付处理。` });
+      router.refresh();
+    } catch (e) {
+      setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
   return (
     <section className="card" data-testid={`refunds-${p.outTradeNo}`} aria-label={`${p.storeName} 退款`}>
       <h3>
@@ -153,6 +168,16 @@ export function StoreRefunds(p: StoreRefundsProps) {
                     {r.status === "PENDING" || r.status === "PROCESSING" || r.status === "ABNORMAL" ? (
                       <button type="button" className="btn ghost" disabled={!hydrated || busy} onClick={() => query(r.refundNo)}>
                         {r.status === "PENDING" ? "重试（同一退款单号）" : "查询退款"}
+                      </button>
+                    ) : null}
+                    {r.status === "ABNORMAL" && !r.abnormalAppliedAt ? (
+                      <button
+                        type="button"
+                        className="btn danger"
+                        disabled={!hydrated || busy}
+                        onClick={() => toMerchantBankCard(r.refundNo)}
+                      >
+                        退至商户银行卡
                       </button>
                     ) : null}
                   </td>

@@ -14,8 +14,8 @@ export interface ApplyMeta {
 }
 
 export interface AuditInput extends Omit<ApplyMeta, "source"> {
-  /** payments: NOTIFY | QUERY | CLOSE; refunds: REFUND_CREATE | REFUND_QUERY | REFUND_NOTIFY */
-  source: ResultSource | "CLOSE" | "REFUND_CREATE" | "REFUND_QUERY" | "REFUND_NOTIFY";
+  /** payments: NOTIFY | QUERY | CLOSE; refunds: REFUND_CREATE | REFUND_QUERY | REFUND_NOTIFY | REFUND_ABNORMAL */
+  source: ResultSource | "CLOSE" | "REFUND_CREATE" | "REFUND_QUERY" | "REFUND_NOTIFY" | "REFUND_ABNORMAL";
   orderNo: string | null;
   /** the refund the row is about (refund sources only) */
   refundNo?: string | null;

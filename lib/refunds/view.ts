@@ -22,6 +22,7 @@ type Row = Pick<
   | "requestedBy"
   | "lastErrorCode"
   | "lastErrorMessage"
+  | "abnormalAppliedAt"
 >;
 
 export function toRefundView(r: Row): RefundView {
@@ -39,6 +40,7 @@ export function toRefundView(r: Row): RefundView {
     createdAt: r.createdAt.toISOString(),
     requestedBy: r.requestedBy,
     lastErrorCode: r.lastErrorCode,
+    abnormalAppliedAt: r.abnormalAppliedAt?.toISOString() ?? null,
     advice: refundAdvice(r),
   };
 }

@@ -20,7 +20,9 @@ import {
   CombineH5PrepayRequestSchema,
   CombineH5PrepayResponseSchema,
   CombineTransactionResponseSchema,
+  AbnormalRefundRequestSchema,
   OutRefundNoSchema,
+  RefundIdSchema,
   OutTradeNoSchema,
   RefundDirectRequestSchema,
   RefundPartnerRequestSchema,
@@ -31,6 +33,7 @@ import {
   type CombineH5PrepayMode,
   type CombineH5PrepayRequest,
   type CombineTransaction,
+  type AbnormalRefundRequest,
   type RefundRequest,
   type RefundResponse,
   type TradeBillRequest,
@@ -106,6 +109,11 @@ export interface WechatPayClient {
   createRefund(req: RefundRequest): Promise<WithRequestId<RefundResponse>>;
   /** GET /v3/refund/domestic/refunds/{out_refund_no}[?sub_mchid=…] (§14.2; sub_mchid required in partner mode). */
   queryRefund(outRefundNo: string, opts?: { sub_mchid?: string }): Promise<WithRequestId<RefundResponse>>;
+  /**
+   * POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund (§14.3): an ABNORMAL refund (the payer's
+   * card cannot take it) goes to the merchant's bank account instead. Answers the refund (§14.1.3).
+   */
+  applyAbnormalRefund(refundId: string, req: AbnormalRefundRequest): Promise<WithRequestId<RefundResponse>>;
   /** verify → decrypt → validate a callback. Pass the raw body text exactly as received. */
   parseNotification(headers: HeaderBag, rawBody: string | Uint8Array): Promise<CombineNotification>;
   /** Verify any WeChat-signed message (response or callback) against the configured keys. */
@@ -387,6 +395,17 @@ class WechatPayClientImpl implements WechatPayClient {
       { method: "POST", path: "/v3/refund/domestic/refunds", body, idempotent: true },
       RefundResponseSchema,
       "refund response",
+    );
+    return { ...data, requestId };
+  }
+
+  async applyAbnormalRefund(refundId: string, req: AbnormalRefundRequest): Promise<WithRequestId<RefundResponse>> {
+    const id = parseWith(RefundIdSchema, refundId, "request", "refund_id");
+    const body = JSON.stringify(parseWith(AbnormalRefundRequestSchema, stripNullish(req), "request", "abnormal refund request"));
+    const { data, requestId } = await this.callJson(
+      { method: "POST", path: `/v3/refund/domestic/refunds/${escapeComponent(id)}/apply-abnormal-refund`, body, idempotent: false },
+      RefundResponseSchema,
+      "abnormal refund response",
     );
     return { ...data, requestId };
   }

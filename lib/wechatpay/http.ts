@@ -36,7 +36,10 @@ export interface TransportRequest {
   /** JSON text, serialised once by the caller: these exact bytes are signed and sent. */
   body?: string;
   wechatpaySerial?: string;
-  /** Whether repeating this request after a network error is safe (all calls of this client are, see §9.3). */
+  /**
+   * Whether repeating this request after a network error or a retryable answer (5xx, 429) is safe: true for
+   * every call but the abnormal refund (§14.3), which WeChat refuses once the first one was accepted.
+   */
   idempotent: boolean;
 }
 
@@ -192,7 +195,7 @@ export class Transport {
         return { status: res.status, headers: res.headers, body: resBody, requestId, path: canonical, attempts: attempt };
       }
       const error = parseApiError(res.status, resBody, requestId);
-      if (error.retryable && attempt < maxAttempts) {
+      if (error.retryable && req.idempotent && attempt < maxAttempts) {
         await this.sleep(this.backoffMs(attempt, res.headers.get("retry-after")));
         continue;
       }

@@ -313,6 +313,9 @@ export const OutRefundNoSchema = z
   .string()
   .regex(/^[0-9A-Za-z_\-|*@]{1,64}$/, { message: "must be 1–64 characters of 0-9 A-Z a-z _ - | * @" });
 
+/** WeChat's refund id (§14.1.3 refund_id, string(32)): the path segment of the abnormal-refund call. */
+export const RefundIdSchema = z.string().regex(/^[0-9A-Za-z]{1,32}$/, { message: "must be 1–32 alphanumeric characters" });
+
 /** "reason" is limited in BYTES (80, UTF-8), not characters (§14.1.1). */
 export const RefundReasonSchema = z
   .string()
@@ -356,6 +359,18 @@ export const RefundDirectRequestSchema = z.strictObject(refundRequestCommon).sup
 export type RefundPartnerRequest = z.input<typeof RefundPartnerRequestSchema>;
 export type RefundDirectRequest = z.input<typeof RefundDirectRequestSchema>;
 export type RefundRequest = RefundPartnerRequest | RefundDirectRequest;
+
+/**
+ * §14.3 abnormal refund, to the merchant's own bank account only: USER_BANK_CARD would need the payer's
+ * bank account and name, encrypted with the platform key (§10) — personal data this app never collects.
+ */
+export const AbnormalRefundRequestSchema = z.strictObject({
+  /** partner mode: the store; absent in direct mode */
+  sub_mchid: mchid.optional(),
+  out_refund_no: OutRefundNoSchema,
+  type: z.literal("MERCHANT_BANK_CARD"),
+});
+export type AbnormalRefundRequest = z.input<typeof AbnormalRefundRequestSchema>;
 
 /** §14.1.4. Unknown values are kept (and handled like PROCESSING by the app). */
 export const KNOWN_REFUND_STATUSES = ["PROCESSING", "SUCCESS", "CLOSED", "ABNORMAL"] as const;

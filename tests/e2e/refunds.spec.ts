@@ -126,3 +126,32 @@ test("NOT_ENOUGH is explained; the retry uses the same refund number and succeed
   await page.reload();
   await expect(box.getByTestId(`refund-${refundNo}`).getByTestId("refund-status")).toHaveText("已退款");
 });
+
+test("ABNORMAL: the merchant sends the refund to its own bank account; the result completes it", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const order = await paidOrder(request);
+  const s = order.subOrders[2]!;
+  await signIn(page, `/admin/orders/${order.orderNo}`);
+  const box = await refundInBackOffice(page, s.outTradeNo, "0.50");
+  await expect(box.getByRole("status")).toContainText("已提交微信支付");
+  const refundNo = /退款单 (R\w+)/.exec((await box.getByRole("status").textContent()) ?? "")![1]!;
+  await fake(`/refunds/${refundNo}/result`, { status: "abnormal" });
+  const row = box.getByTestId(`refund-${refundNo}`);
+  await expect
+    .poll(async () => (await page.reload(), await row.getByTestId("refund-status").textContent()), { timeout: 20_000 })
+    .toBe("退款异常");
+  await expect(row).toContainText("退至商户银行卡");
+
+  page.once("dialog", (d) => void d.accept());
+  await row.getByRole("button", { name: "退至商户银行卡" }).click();
+  await expect(box.getByRole("status")).toContainText(`退款单 ${refundNo}：已申请退至商户银行卡`);
+  await expect(row).toContainText("已申请退至商户银行卡，等待微信支付处理");
+  await expect(row.getByRole("button", { name: "退至商户银行卡" })).toHaveCount(0);
+  expect((await fakeRefundsOf(s.outTradeNo)).map((r) => [r.out_refund_no, r.status])).toEqual([[refundNo, "PROCESSING"]]);
+
+  await fake(`/refunds/${refundNo}/result`, { status: "success" });
+  await expect
+    .poll(async () => (await page.reload(), await row.getByTestId("refund-status").textContent()), { timeout: 20_000 })
+    .toBe("已退款");
+  await expect(row).toContainText("商户银行账户");
+});

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "./auth";
 import { handleBillDownload, handleTradeBill } from "./bills";
 import { handleCertificates, handleClose, handlePrepay, handleQuery } from "./combine-api";
-import { handleRefundCreate, handleRefundQuery, refundCallSubjects } from "./refunds";
+import { handleAbnormalRefund, handleRefundCreate, handleRefundQuery, refundCallSubjects } from "./refunds";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, INTERNAL_CODES, makeRequestId } from "./errors";
 import type { ApiFault } from "./faults";
@@ -18,6 +18,7 @@ const ROUTES: { method: string; re: RegExp; handler: Handler }[] = [
   { method: "GET", re: /^\/v3\/certificates$/, handler: handleCertificates },
   { method: "POST", re: /^\/v3\/refund\/domestic\/refunds$/, handler: handleRefundCreate },
   { method: "GET", re: /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/, handler: handleRefundQuery },
+  { method: "POST", re: /^\/v3\/refund\/domestic\/refunds\/([^/]+)\/apply-abnormal-refund$/, handler: handleAbnormalRefund },
   { method: "GET", re: /^\/v3\/bill\/tradebill$/, handler: handleTradeBill },
   { method: "GET", re: /^\/v3\/billdownload\/file$/, handler: handleBillDownload },
 ];

@@ -210,6 +210,33 @@ describe("result, notification, query (§14.2, §14.4)", () => {
     expect(events).toEqual(["REFUND.ABNORMAL", "REFUND.SUCCESS"]);
   });
 
+  it("abnormal refund (§14.3): only an ABNORMAL refund, named by refund_id + out_refund_no + store; then PROCESSING → SUCCESS to the bank card", async () => {
+    const { subs } = await paidOrder();
+    const body = refundBody(subs[0]!, { refund: 300 });
+    const created = await call(fake.url, "POST", REFUNDS, body);
+    const refundId = created.json.refund_id as string;
+    const path = `${REFUNDS}/${refundId}/apply-abnormal-refund`;
+    const req = { sub_mchid: subs[0]!.sub_mchid, out_refund_no: body.out_refund_no, type: "MERCHANT_BANK_CARD" };
+    // still PROCESSING: nothing to redirect
+    expect((await call(fake.url, "POST", path, req)).json.code).toBe("INVALID_REQUEST");
+    await control(fake.url, `/refunds/${body.out_refund_no}/result`, { status: "abnormal" });
+    expect((await call(fake.url, "POST", path, { ...req, sub_mchid: undefined })).json.code).toBe("PARAM_ERROR");
+    expect((await call(fake.url, "POST", path, { ...req, sub_mchid: subs[1]!.sub_mchid })).status).toBe(404);
+    expect((await call(fake.url, "POST", `${REFUNDS}/5030000000000000000000NOPE/apply-abnormal-refund`, req)).status).toBe(404);
+    const user = await call(fake.url, "POST", path, { ...req, type: "USER_BANK_CARD", bank_type: "ICBC_DEBIT" });
+    expect([user.status, user.json.code]).toEqual([400, "PARAM_ERROR"]); // bank_account and real_name missing
+    const ok = await call(fake.url, "POST", path, req);
+    expect(ok.status, ok.text).toBe(200);
+    verifySigned(ok.headers, ok.raw);
+    expect(ok.json).toMatchObject({ status: "PROCESSING", channel: "OTHER_BANKCARD", user_received_account: "商户银行账户" });
+    // once redirected, a second request is refused
+    expect((await call(fake.url, "POST", path, req)).json.code).toBe("INVALID_REQUEST");
+    const done = await control(fake.url, `/refunds/${body.out_refund_no}/result`, { status: "success" });
+    expect(done.refund).toMatchObject({ status: "SUCCESS", channel: "OTHER_BANKCARD", user_received_account: "商户银行账户" });
+    await waitFor(() => receiver.received.length >= 2);
+    expect(receiver.received.map((r) => JSON.parse(r.body.toString("utf8")).event_type)).toEqual(["REFUND.ABNORMAL", "REFUND.SUCCESS"]);
+  });
+
   it("query: partner without ?sub_mchid → 400 PARAM_ERROR; wrong sub_mchid or unknown → 404 RESOURCE_NOT_EXISTS", async () => {
     const { subs } = await paidOrder();
     const body = refundBody(subs[0]!, { refund: 1 });

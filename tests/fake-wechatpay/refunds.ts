@@ -208,6 +208,48 @@ export function handleRefundQuery(ctx: FakeContext, call: ApiCall): ApiResult {
   return { status: 200, json: refundView(r) };
 }
 
+const abnormalSchema = z.strictObject({
+  sub_mchid: z.string().min(1).max(32).optional(),
+  out_refund_no: z.string().regex(OUT_REFUND_NO_RE, "must be 1-64 characters of [0-9A-Za-z_-|*@]"),
+  type: z.enum(["USER_BANK_CARD", "MERCHANT_BANK_CARD"]),
+  bank_type: z.string().min(1).max(16).optional(),
+  // encrypted with the platform key (§10); the fake only checks they are there
+  bank_account: z.string().min(1).max(1024).optional(),
+  real_name: z.string().min(1).max(1024).optional(),
+});
+
+/**
+ * §14.3 POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund: only an ABNORMAL refund, named by
+ * both its refund_id and its out_refund_no (and its store in partner mode), is redirected to a bank card; it
+ * goes back to PROCESSING and then succeeds like any refund, on the OTHER_BANKCARD channel.
+ */
+export function handleAbnormalRefund(ctx: FakeContext, call: ApiCall): ApiResult {
+  const refundId = call.params[0] ?? "";
+  const raw = parseJsonBody(call);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw paramError("/", "request body must be a JSON object");
+  checkNullsAndCharset(raw, []);
+  const parsed = abnormalSchema.safeParse(raw);
+  if (!parsed.success) throw zodToParamError(parsed.error, raw);
+  const b = parsed.data;
+  const sp = call.callerMchid === ctx.keys.combineMchid;
+  if (sp && b.sub_mchid === undefined) throw paramError("/sub_mchid", "required in partner mode");
+  if (!sp && b.sub_mchid !== undefined) throw paramError("/sub_mchid", "not allowed in direct mode");
+  if (b.type === "USER_BANK_CARD") {
+    for (const f of ["bank_type", "bank_account", "real_name"] as const)
+      if (b[f] === undefined) throw paramError(`/${f}`, "required when type is USER_BANK_CARD");
+  }
+  const r = ctx.store.refunds.get(refundKey(call.callerMchid, b.out_refund_no));
+  if (!r || r.refund_id !== refundId || (sp && r.sub_mchid !== b.sub_mchid)) throw new ApiError(404, "RESOURCE_NOT_EXISTS", "退款单不存在");
+  if (r.status !== "ABNORMAL") throw new ApiError(400, "INVALID_REQUEST", "退款单状态不是退款异常，无需发起异常退款");
+  r.status = "PROCESSING";
+  r.abnormalApplied = b.type;
+  r.channel = "OTHER_BANKCARD";
+  r.user_received_account = b.type === "MERCHANT_BANK_CARD" ? "商户银行账户" : `${b.bank_type} 借记卡`;
+  ctx.log(`refund ${r.out_refund_no} ABNORMAL → PROCESSING (${b.type})`);
+  scheduleRefundResult(ctx, r);
+  return { status: 200, json: refundView(r) };
+}
+
 const FORWARD: Record<RefundStatus, RefundStatus[]> = {
   PROCESSING: ["SUCCESS", "CLOSED", "ABNORMAL"],
   ABNORMAL: ["SUCCESS", "CLOSED"],
@@ -309,6 +351,10 @@ export function refundCallSubjects(ctx: FakeContext, rawPath: string, body: Buff
     } catch {
       /* not JSON: the handler answers PARAM_ERROR */
     }
+  } else if (rawPath.endsWith("/apply-abnormal-refund")) {
+    const refundId = rawPath.slice("/v3/refund/domestic/refunds/".length, -"/apply-abnormal-refund".length);
+    const r = [...ctx.store.refunds.values()].find((x) => x.refund_id === refundId);
+    if (r) out.push(r.combine_out_trade_no, r.out_refund_no);
   } else {
     try {
       outRefundNo = decodeURIComponent(rawPath.slice("/v3/refund/domestic/refunds/".length));

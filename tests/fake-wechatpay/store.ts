@@ -31,6 +31,8 @@ export interface FakeRefund {
   user_received_account: string;
   createdAtMs: number;
   successAtMs?: number;
+  /** §14.3: where an ABNORMAL refund was redirected (it then goes PROCESSING → SUCCESS). */
+  abnormalApplied?: "USER_BANK_CARD" | "MERCHANT_BANK_CARD";
   timer?: NodeJS.Timeout;
 }
 

@@ -30,6 +30,7 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/wechatpay\/refund-notify$/, [], () => import("@/app/api/wechatpay/refund-notify/route")],
   [/^\/api\/admin\/orders\/([^/]+)\/refunds$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/refunds/route")],
   [/^\/api\/admin\/refunds\/([^/]+)\/query$/, ["refundNo"], () => import("@/app/api/admin/refunds/[refundNo]/query/route")],
+  [/^\/api\/admin\/refunds\/([^/]+)\/abnormal$/, ["refundNo"], () => import("@/app/api/admin/refunds/[refundNo]/abnormal/route")],
   [/^\/api\/admin\/session$/, [], () => import("@/app/api/admin/session/route")],
   [/^\/api\/admin\/sign-out$/, [], () => import("@/app/api/admin/sign-out/route")],
   [/^\/api\/admin\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/query/route")],

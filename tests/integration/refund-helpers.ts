@@ -82,6 +82,12 @@ export function deliverRefund(h: Harness, body: string, headers: Record<string, 
   return h.call("POST", "/api/wechatpay/refund-notify", { body, headers: { ...headers, origin: "" } });
 }
 
+/** The abnormal-refund calls (§14.3) the fake received. */
+export async function fakeAbnormalCalls(h: Harness) {
+  const reqs = await h.control<{ method: string; path: string; status: number }[]>("/requests");
+  return reqs.filter((r) => r.method === "POST" && r.path.endsWith("/apply-abnormal-refund"));
+}
+
 export async function fakeRefundCalls(h: Harness) {
   const reqs = await h.control<{ method: string; path: string; status: number; code?: string }[]>("/requests");
   return reqs.filter((r) => r.method === "POST" && r.path === "/v3/refund/domestic/refunds");

@@ -1,8 +1,17 @@
 // The refund exactly-once races, shared by the SQLite suite (refunds.test.ts) and the PostgreSQL suite
 // (postgres/refunds.test.ts): same route handlers, same assertions, different database.
 import { expect, it } from "vitest";
-import type { Harness } from "./harness";
-import { deliverRefund, fakeRefundCalls, paidOrder, refund, refundNotificationBody, refundPlain } from "./refund-helpers";
+import { eventually, type Harness } from "./harness";
+import {
+  adminHeaders,
+  deliverRefund,
+  fakeAbnormalCalls,
+  fakeRefundCalls,
+  paidOrder,
+  refund,
+  refundNotificationBody,
+  refundPlain,
+} from "./refund-helpers";
 import { signedHeaders } from "../support/notification-signer";
 
 export function refundRaceTests(harness: () => Harness) {
@@ -46,5 +55,22 @@ export function refundRaceTests(harness: () => Harness) {
     const sub = await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } });
     expect(sub.refundedFen).toBe(100);
     expect((await h.prisma.refund.findUniqueOrThrow({ where: { refundNo: r.refundNo } })).status).toBe("SUCCESS");
+  }, 60_000);
+
+  it("10 concurrent 退至商户银行卡 of one ABNORMAL refund: one call to WeChat, nine 409s", async () => {
+    const h = harness();
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[2]!;
+    const created = await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 30 });
+    const { refund: r } = (await created.json()) as { refund: { refundNo: string } };
+    await h.control(`/refunds/${r.refundNo}/result`, { status: "abnormal" });
+    await eventually(async () => (await h.prisma.refund.findUniqueOrThrow({ where: { refundNo: r.refundNo } })).status === "ABNORMAL");
+    const before = (await fakeAbnormalCalls(h)).length;
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => h.call("POST", `/api/admin/refunds/${r.refundNo}/abnormal`, { headers: adminHeaders(h) })),
+    );
+    expect(replies.map((x) => x.status).sort()).toEqual([200, ...Array(9).fill(409)]);
+    expect((await fakeAbnormalCalls(h)).length - before).toBe(1);
+    expect(await h.prisma.paymentEvent.count({ where: { refundNo: r.refundNo, source: "REFUND_ABNORMAL" } })).toBe(1);
   }, 60_000);
 }

@@ -6,6 +6,7 @@ import { eventually, startHarness, type Harness } from "./harness";
 import {
   adminHeaders,
   deliverRefund,
+  fakeAbnormalCalls,
   fakeRefundCalls,
   newKey,
   paidOrder,
@@ -292,6 +293,66 @@ describe("WeChat's answers (docs/wechatpay.md §14.5)", () => {
     );
     expect((await deliverRefund(h, stale)).status).toBe(204);
     expect((await ledger(r.refundNo)).status).toBe("SUCCESS");
+  });
+
+  it("退至商户银行卡: an ABNORMAL refund is redirected once; SUCCESS completes it to the merchant's account; late messages change nothing", async () => {
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[2]!;
+    const r = (await body(await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 25 }))).refund;
+    const abnormal = () => h.call("POST", `/api/admin/refunds/${r.refundNo}/abnormal`, { headers: adminHeaders(h) });
+    // not ABNORMAL (yet): refused, WeChat not asked
+    const early = await abnormal();
+    expect([early.status, ((await early.json()) as { code: string }).code]).toEqual([409, "REFUND_NOT_ABNORMAL"]);
+    await result(r.refundNo, "abnormal");
+    await eventually(async () => (await ledger(r.refundNo)).status === "ABNORMAL");
+    const callsBefore = (await fakeAbnormalCalls(h)).length;
+
+    const ok = await abnormal();
+    expect(ok.status).toBe(200);
+    const view = ((await ok.json()) as { refund: { status: string; abnormalAppliedAt: string | null; advice: string } }).refund;
+    expect(view.status).toBe("ABNORMAL");
+    expect(view.abnormalAppliedAt).not.toBeNull();
+    expect(view.advice).toContain("已申请退至商户银行卡");
+    expect((await fakeAbnormalCalls(h)).length - callsBefore).toBe(1);
+    const again = await abnormal();
+    expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([409, "ABNORMAL_REFUND_APPLIED"]);
+    expect((await fakeAbnormalCalls(h)).length - callsBefore).toBe(1);
+    const events = await h.prisma.paymentEvent.findMany({ where: { refundNo: r.refundNo, source: "REFUND_ABNORMAL" } });
+    expect(events.map((e) => [e.outcome, e.tradeStates])).toEqual([["APPLIED", "PROCESSING"]]);
+
+    // WeChat now says PROCESSING: the ledger keeps ABNORMAL (forward only) until the result
+    await h.call("POST", `/api/admin/refunds/${r.refundNo}/query`, { headers: adminHeaders(h) });
+    expect((await ledger(r.refundNo)).status).toBe("ABNORMAL");
+    await result(r.refundNo, "success");
+    await eventually(async () => (await ledger(r.refundNo)).status === "SUCCESS");
+    // (REFUND.* notifications carry the account but not the channel)
+    expect((await ledger(r.refundNo)).userReceivedAccount).toBe("商户银行账户");
+    const stale = refundNotificationBody(
+      refundPlain(s, { out_refund_no: r.refundNo, refund_status: "ABNORMAL", amount: { total: s.amountFen, refund: 25 } }),
+    );
+    expect((await deliverRefund(h, stale)).status).toBe(204);
+    expect((await ledger(r.refundNo)).status).toBe("SUCCESS");
+    expect((await abnormal()).status).toBe(409);
+  });
+
+  it("退至商户银行卡 refused by WeChat: a clear 502, and the button is given back for a retry", async () => {
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[0]!;
+    const r = (await body(await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 12 }))).refund;
+    await result(r.refundNo, "abnormal");
+    await eventually(async () => (await ledger(r.refundNo)).status === "ABNORMAL");
+    const { refundId } = await ledger(r.refundNo);
+    await h.control("/faults", {
+      target: "api",
+      kind: "system_error",
+      path: `/v3/refund/domestic/refunds/${refundId}/apply-abnormal-refund`,
+    });
+    const failed = await h.call("POST", `/api/admin/refunds/${r.refundNo}/abnormal`, { headers: adminHeaders(h) });
+    expect([failed.status, ((await failed.json()) as { code: string }).code]).toEqual([502, "WECHATPAY_UNAVAILABLE"]);
+    expect((await ledger(r.refundNo)).abnormalAppliedAt).toBeNull();
+    const retried = await h.call("POST", `/api/admin/refunds/${r.refundNo}/abnormal`, { headers: adminHeaders(h) });
+    expect(retried.status).toBe(200);
+    expect((await ledger(r.refundNo)).abnormalAppliedAt).not.toBeNull();
   });
 
   it("refunds:sync settles a PROCESSING refund whose notification was lost (≥ 1 minute old only)", async () => {

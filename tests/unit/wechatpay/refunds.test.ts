@@ -214,6 +214,43 @@ describe("createRefund / queryRefund", () => {
   });
 });
 
+describe("applyAbnormalRefund (docs/wechatpay.md §14.3)", () => {
+  it("POST …/refunds/{refund_id}/apply-abnormal-refund with sub_mchid, out_refund_no and MERCHANT_BANK_CARD", async () => {
+    server.handler = () => ({
+      body: JSON.stringify({ ...refundAnswer, channel: "OTHER_BANKCARD", user_received_account: "商户银行账户" }),
+    });
+    const r = await makeClient().applyAbnormalRefund(refundAnswer.refund_id, {
+      sub_mchid: sub.subMchid,
+      out_refund_no: refundBody.out_refund_no,
+      type: "MERCHANT_BANK_CARD",
+    });
+    expect(r.channel).toBe("OTHER_BANKCARD");
+    const req = server.requests[0]!;
+    expect([req.method, req.url]).toEqual(["POST", `/v3/refund/domestic/refunds/${refundAnswer.refund_id}/apply-abnormal-refund`]);
+    expect(JSON.parse(req.body)).toEqual({ sub_mchid: sub.subMchid, out_refund_no: refundBody.out_refund_no, type: "MERCHANT_BANK_CARD" });
+  });
+
+  it("is not retried on SYSTEM_ERROR (a repeat of an accepted request is refused, so the caller decides)", async () => {
+    server.handler = () => ({ status: 500, body: '{"code":"SYSTEM_ERROR","message":"系统超时"}' });
+    const e = await rejection(
+      makeClient().applyAbnormalRefund(refundAnswer.refund_id, { out_refund_no: "R1", type: "MERCHANT_BANK_CARD" }),
+    );
+    expect(e).toBeInstanceOf(WechatPayApiError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("refuses before sending: a user's bank card (needs encrypted personal data), a bad refund_id", async () => {
+    const c = makeClient();
+    const bad = [
+      c.applyAbnormalRefund(refundAnswer.refund_id, { out_refund_no: "R1", type: "USER_BANK_CARD" as never }),
+      c.applyAbnormalRefund("50/../1", { out_refund_no: "R1", type: "MERCHANT_BANK_CARD" }),
+      c.applyAbnormalRefund(refundAnswer.refund_id, { out_refund_no: "R#1", type: "MERCHANT_BANK_CARD" }),
+    ];
+    for (const p of bad) expect(await rejection(p)).toBeInstanceOf(WechatPayValidationError);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe("refund failure classification (docs/wechatpay.md §14.5)", () => {
   const api = (status: number, code: string) => new WechatPayApiError({ status, code, message: code });
   it.each([

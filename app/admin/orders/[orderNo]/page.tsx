@@ -21,6 +21,7 @@ const SOURCE_LABELS: Record<string, string> = {
   REFUND_CREATE: "申请退款",
   REFUND_QUERY: "查询退款",
   REFUND_NOTIFY: "退款通知",
+  REFUND_ABNORMAL: "异常退款（退至商户银行卡）",
 };
 
 export default async function AdminOrderPage({ params, searchParams }: Props) {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Refund" ADD COLUMN "abnormalAppliedAt" DATETIME;
+ALTER TABLE "Refund" ADD COLUMN "abnormalAppliedBy" TEXT;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Refund" ADD COLUMN     "abnormalAppliedAt" TIMESTAMP(3),
+ADD COLUMN     "abnormalAppliedBy" TEXT;
