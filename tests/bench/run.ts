@@ -7,7 +7,7 @@
 //        --cpu-prof        run `next start` under node --cpu-prof; profiles in .data/bench-prof/
 //        --readme          replace the table between the bench markers in README.md
 //        --only=a,b        notify,duplicates,checkout,weight (default: all)
-// Always run through `npm run bench` (it takes /tmp/e2e.lock: never two builds at once).
+// Always run through `npm run bench` (it takes .data/bench.lock: never two benchmark builds at once).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
