@@ -4,6 +4,7 @@ import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { BillDateSchema, beijingDayRange } from "@/lib/time/beijing";
 import { AppError } from "@/lib/errors";
+import { PageParamSchema, pageCountOf } from "./paging";
 
 export const ORDER_STATUSES = ["PENDING", "PAID", "CLOSED", "REFUNDED"] as const;
 export const PAGE_SIZE = 20;
@@ -15,7 +16,7 @@ export const OrderFilterSchema = z.object({
   from: z.preprocess(blankToUndef, BillDateSchema.optional()).catch(undefined),
   to: z.preprocess(blankToUndef, BillDateSchema.optional()).catch(undefined),
   q: z.preprocess(blankToUndef, z.string().max(64).optional()).catch(undefined),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  page: PageParamSchema,
 });
 export type OrderFilter = z.infer<typeof OrderFilterSchema>;
 
@@ -57,7 +58,7 @@ export async function listOrders(f: OrderFilter) {
       },
     }),
   ]);
-  return { total, page: f.page, pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)), orders };
+  return { total, page: f.page, pageCount: pageCountOf(total, PAGE_SIZE), orders };
 }
 
 /** Audit rows per page on the order detail: the log is unbounded by nature (every delivery). */
@@ -79,5 +80,5 @@ export async function getAdminOrder(orderNo: string, eventsPage = 1) {
     prisma.paymentEvent.count({ where: { orderNo } }),
   ]);
   if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
-  return { ...order, eventsPage: page, eventsTotal, eventsPageCount: Math.max(1, Math.ceil(eventsTotal / EVENTS_PAGE_SIZE)) };
+  return { ...order, eventsPage: page, eventsTotal, eventsPageCount: pageCountOf(eventsTotal, EVENTS_PAGE_SIZE) };
 }

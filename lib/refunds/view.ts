@@ -2,6 +2,7 @@ import { prisma } from "@/lib/db";
 import type { Refund } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { refundAdvice, type RefundView } from "./view-types";
+import { pageCountOf } from "@/lib/admin/paging";
 
 export type { RefundView };
 
@@ -68,7 +69,7 @@ export async function listRefundsNeedingAttention(page = 1, now = new Date()) {
     ],
   };
   const total = await prisma.refund.count({ where });
-  const pageCount = Math.max(1, Math.ceil(total / ATTENTION_PAGE_SIZE));
+  const pageCount = pageCountOf(total, ATTENTION_PAGE_SIZE);
   const current = Math.min(Math.max(1, page), pageCount);
   const rows = await prisma.refund.findMany({
     where,

@@ -148,7 +148,8 @@ export interface LoadRequest {
   body?: string;
 }
 
-function percentile(sorted: number[], p: number): number {
+/** Nearest-rank percentile of an ascending array (NaN when empty). */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;

@@ -6,6 +6,7 @@ import { formatFen } from "@/lib/money";
 import { ActiveToggle, ProductForm } from "@/components/admin/catalog-forms";
 import { AuditTable } from "../catalog-audit/audit-table";
 import { Pager } from "@/components/admin/pager";
+import { pageCountOf } from "@/lib/admin/paging";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -20,7 +21,7 @@ export default async function AdminProductsPage({ searchParams }: Props) {
     prisma.store.findMany({ select: { id: true, name: true, active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
     edit && /^[A-Za-z0-9_-]{1,64}$/.test(edit) ? getAdminProduct(edit) : Promise.resolve(null),
   ]);
-  const pageCount = Math.max(1, Math.ceil(total / ADMIN_PAGE_SIZE));
+  const pageCount = pageCountOf(total, ADMIN_PAGE_SIZE);
   const href = (p: number) => `/admin/products?${new URLSearchParams({ ...(f.q ? { q: f.q } : {}), page: String(p) })}`;
   return (
     <main>

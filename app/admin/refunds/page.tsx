@@ -1,21 +1,19 @@
-import { z } from "zod";
 import { Pager } from "@/components/admin/pager";
 import { requireAdminPage } from "@/lib/admin/guard";
 import { formatBeijing } from "@/lib/time/beijing";
 import { formatFen } from "@/lib/money";
 import { listRefundsNeedingAttention } from "@/lib/refunds/view";
 import { REFUND_STATUS_LABELS } from "@/lib/refunds/view-types";
+import { pageParam } from "@/lib/admin/paging";
 
 // Refunds that need a person (docs/wechatpay.md §14): PROCESSING/PENDING for more than a day, ABNORMAL (handle in
 // the merchant platform or by the abnormal-refund API), CLOSED (re-issue under a new number), refused ones.
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
-const PageParam = z.coerce.number().int().min(1).max(100_000).catch(1);
 const pageHref = (page: number) => (page > 1 ? `/admin/refunds?page=${page}` : "/admin/refunds");
 
 export default async function AdminRefundsPage({ searchParams }: Props) {
-  const raw = (await searchParams).page;
-  const requested = PageParam.parse(Array.isArray(raw) ? raw[0] : raw);
+  const requested = pageParam((await searchParams).page);
   await requireAdminPage(pageHref(requested));
   const { total, page, pageCount, refunds } = await listRefundsNeedingAttention(requested);
   return (

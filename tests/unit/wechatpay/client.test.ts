@@ -14,7 +14,17 @@ import {
   type CombineH5PrepayDirectRequest,
   type WechatPayClientConfig,
 } from "../../../lib/wechatpay";
-import { PLATFORM_SIGNER, apiV3Key, combineTransaction, ids, pem, startServer, type Handler, type TestServer, rejection } from "./helpers";
+import {
+  PLATFORM_SIGNER,
+  apiV3Key,
+  combineTransaction,
+  ids,
+  startServer,
+  type Handler,
+  type TestServer,
+  rejection,
+  testClientConfig,
+} from "./helpers";
 
 let server: TestServer;
 const ok: Handler = () => ({ status: 500, body: '{"code":"NOT_ROUTED","message":"set a handler"}' });
@@ -30,12 +40,7 @@ afterEach(() => {
 const responses: { method: string; path: string; status: number; requestId?: string }[] = [];
 function makeClient(overrides: Partial<WechatPayClientConfig> = {}) {
   return createWechatPayClient({
-    baseUrl: server.url,
-    mchid: ids.combineMchid,
-    merchantSerialNo: ids.merchantSerialNo,
-    merchantPrivateKey: pem.merchantPrivate,
-    apiV3Key,
-    publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
+    ...testClientConfig(server.url),
     retry: { maxAttempts: 3, baseDelayMs: 1 },
     timeoutMs: 2_000,
     userAgent: "test-agent/1.0",

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { WechatPayClientConfig } from "../../../lib/wechatpay";
 import { testApiV3Key, testKeyFiles, testKeys } from "../../support/test-identity";
 
 export const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures");
@@ -28,6 +29,18 @@ export const keys = {
   wechatpayPrivate: createPrivateKey(pem.wechatpayPrivate),
   platformPrivate: createPrivateKey(pem.platformPrivate),
 };
+
+/** The test merchant's client, verifying with the WeChat Pay public key; tests add retry, timeout, hooks. */
+export function testClientConfig(baseUrl: string): WechatPayClientConfig {
+  return {
+    baseUrl,
+    mchid: ids.combineMchid,
+    merchantSerialNo: ids.merchantSerialNo,
+    merchantPrivateKey: pem.merchantPrivate,
+    apiV3Key,
+    publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
+  };
+}
 
 export interface Signer {
   serial: string;

@@ -8,16 +8,9 @@ import {
   createWechatPayClient,
   type WechatPayClientConfig,
 } from "../../../lib/wechatpay";
-import { PLATFORM_SIGNER, apiV3Key, buildNotification, combineTransaction, ids, pem, rejection } from "./helpers";
+import { PLATFORM_SIGNER, apiV3Key, buildNotification, combineTransaction, ids, rejection, testClientConfig } from "./helpers";
 
-const config: WechatPayClientConfig = {
-  baseUrl: "http://127.0.0.1:9", // never contacted in these tests
-  mchid: ids.combineMchid,
-  merchantSerialNo: ids.merchantSerialNo,
-  merchantPrivateKey: pem.merchantPrivate,
-  apiV3Key,
-  publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
-};
+const config: WechatPayClientConfig = testClientConfig("http://127.0.0.1:9"); // never contacted in these tests
 const client = createWechatPayClient(config);
 
 describe("parseNotification (§7)", () => {

@@ -18,15 +18,14 @@ import {
 } from "../../../lib/wechatpay";
 import {
   FIXTURES,
-  apiV3Key,
   buildNotification,
   ids,
-  pem,
   rejection,
   startServer,
   wechatpayHeaders,
   type Handler,
   type TestServer,
+  testClientConfig,
 } from "./helpers";
 
 // docs/wechatpay.md §14.9 vectors.
@@ -67,14 +66,7 @@ describe("refund known answers (docs/wechatpay.md §14.9)", () => {
 
   it("parseNotification: the §14.9 ciphertext inside a signed REFUND.SUCCESS envelope → kind refund", async () => {
     const v = kat.refundNotification;
-    const client = createWechatPayClient({
-      baseUrl: "http://127.0.0.1:9",
-      mchid: ids.combineMchid,
-      merchantSerialNo: ids.merchantSerialNo,
-      merchantPrivateKey: pem.merchantPrivate,
-      apiV3Key: v.key,
-      publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
-    });
+    const client = createWechatPayClient({ ...testClientConfig("http://127.0.0.1:9"), apiV3Key: v.key });
     const { body } = buildNotification(undefined, {
       key: v.key,
       aad: v.associatedData,
@@ -106,12 +98,7 @@ afterEach(() => {
 
 function makeClient(overrides: Partial<WechatPayClientConfig> = {}) {
   return createWechatPayClient({
-    baseUrl: server.url,
-    mchid: ids.combineMchid,
-    merchantSerialNo: ids.merchantSerialNo,
-    merchantPrivateKey: pem.merchantPrivate,
-    apiV3Key,
-    publicKey: { id: ids.wechatpayPublicKeyId, key: pem.wechatpayPublic },
+    ...testClientConfig(server.url),
     retry: { maxAttempts: 3, baseDelayMs: 1 },
     timeoutMs: 1_000,
     userAgent: "test-agent/1.0",

@@ -11,6 +11,7 @@ import { AppError } from "@/lib/errors";
 import { formatFen } from "@/lib/money";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 import { Pager } from "@/components/admin/pager";
+import { pageParam } from "@/lib/admin/paging";
 
 type Props = { params: Promise<{ orderNo: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -26,11 +27,7 @@ const SOURCE_LABELS: Record<string, string> = {
 
 export default async function AdminOrderPage({ params, searchParams }: Props) {
   const { orderNo } = await params;
-  const eventsParam = (await searchParams).events;
-  const eventsPage = Math.min(
-    100_000,
-    Math.max(1, Number.parseInt(String(Array.isArray(eventsParam) ? eventsParam[0] : (eventsParam ?? "1")), 10) || 1),
-  );
+  const eventsPage = pageParam((await searchParams).events);
   await requireAdminPage(`/admin/orders/${encodeURIComponent(orderNo)}`);
   if (!ORDER_NO_PATTERN.test(orderNo)) notFound();
   const order = await getAdminOrder(orderNo, eventsPage).catch((e) => {
