@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, INTERNAL_CODES, paramError } from "./errors";
 import { h5Url, markClosed, newPrepayLink } from "./orders";
-import { ORDER_NO_RE, checkNullsAndCharset, validatePrepay, zodToParamError } from "./prepay-rules";
+import { ORDER_NO_RE, parseStrictBody, validatePrepay } from "./prepay-rules";
 import { aesGcmEncrypt, randomAlnum } from "./signing";
 import { orderKey, orderStatus, toTransaction, type CombineOrder } from "./store";
 import { rfc3339Cst } from "./time";
@@ -120,12 +120,7 @@ const closeSchema = z.strictObject({
 
 export function handleClose(ctx: FakeContext, call: ApiCall): ApiResult {
   const no = orderNoFromPath(call);
-  const raw = parseJsonBody(call);
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw paramError("/", "request body must be a JSON object");
-  checkNullsAndCharset(raw, []);
-  const parsed = closeSchema.safeParse(raw);
-  if (!parsed.success) throw zodToParamError(parsed.error, raw);
-  const body = parsed.data;
+  const body = parseStrictBody(parseJsonBody(call), closeSchema);
   const order = findOwnOrder(ctx, call, no);
   if (body.combine_appid !== order.combine_appid) {
     throw new ApiError(400, "INVALID_REQUEST", "combine_appid与下单时不一致", {

@@ -115,6 +115,15 @@ export function zodToParamError(error: z.ZodError, raw: unknown, location: "body
   return paramError(pointer(issue.path), message, value, location);
 }
 
+/** WeChat's checks on a JSON request body, in its order: an object, no nulls or bad characters, then the schema. */
+export function parseStrictBody<S extends z.ZodType>(raw: unknown, schema: S): z.infer<S> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw paramError("/", "request body must be a JSON object");
+  checkNullsAndCharset(raw, []);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw zodToParamError(parsed.error, raw);
+  return parsed.data;
+}
+
 /** §7.1 plus the fake's one deviation: http://localhost / http://127.0.0.1 is accepted so tests need no TLS. */
 export function notifyUrlIssue(url: string): string | null {
   if (url.length > 255) return "must be at most 255 characters";
@@ -134,11 +143,7 @@ export function notifyUrlIssue(url: string): string | null {
 }
 
 export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: FakeKeys; nowMs: number }): ValidPrepay {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw paramError("/", "request body must be a JSON object");
-  checkNullsAndCharset(raw, []);
-  const parsed = prepaySchema.safeParse(raw);
-  if (!parsed.success) throw zodToParamError(parsed.error, raw);
-  const body = parsed.data;
+  const body = parseStrictBody(raw, prepaySchema);
 
   if (body.combine_mchid !== ctx.callerMchid) {
     throw new ApiError(400, "INVALID_REQUEST", "combine_mchid与请求方商户号(Authorization mchid)不一致", {

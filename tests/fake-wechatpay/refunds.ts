@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, paramError } from "./errors";
 import { parseJsonBody } from "./combine-api";
-import { ORDER_NO_RE, canonicalJson, checkNullsAndCharset, notifyUrlIssue, zodToParamError } from "./prepay-rules";
+import { ORDER_NO_RE, canonicalJson, notifyUrlIssue, parseStrictBody } from "./prepay-rules";
 import { isPaidState, type CombineOrder, type FakeRefund, type RefundStatus, type SubOrder } from "./store";
 import { rfc3339Cst } from "./time";
 
@@ -89,12 +89,7 @@ export function refundView(r: FakeRefund): Record<string, unknown> {
 }
 
 export function handleRefundCreate(ctx: FakeContext, call: ApiCall): ApiResult {
-  const raw = parseJsonBody(call);
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw paramError("/", "request body must be a JSON object");
-  checkNullsAndCharset(raw, []);
-  const parsed = refundSchema.safeParse(raw);
-  if (!parsed.success) throw zodToParamError(parsed.error, raw);
-  const b = parsed.data;
+  const b = parseStrictBody(parseJsonBody(call), refundSchema);
   if (b.transaction_id === undefined && b.out_trade_no === undefined)
     throw paramError("/out_trade_no", "transaction_id or out_trade_no is required");
   if (b.notify_url !== undefined) {
@@ -225,12 +220,7 @@ const abnormalSchema = z.strictObject({
  */
 export function handleAbnormalRefund(ctx: FakeContext, call: ApiCall): ApiResult {
   const refundId = call.params[0] ?? "";
-  const raw = parseJsonBody(call);
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw paramError("/", "request body must be a JSON object");
-  checkNullsAndCharset(raw, []);
-  const parsed = abnormalSchema.safeParse(raw);
-  if (!parsed.success) throw zodToParamError(parsed.error, raw);
-  const b = parsed.data;
+  const b = parseStrictBody(parseJsonBody(call), abnormalSchema);
   const sp = call.callerMchid === ctx.keys.combineMchid;
   if (sp && b.sub_mchid === undefined) throw paramError("/sub_mchid", "required in partner mode");
   if (!sp && b.sub_mchid !== undefined) throw paramError("/sub_mchid", "not allowed in direct mode");

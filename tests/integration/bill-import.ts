@@ -4,7 +4,8 @@
 // the one shown until then, a failure half-way leaves it untouched, and two imports of one day at
 // once end with one current import and nothing left behind.
 import { beforeAll, expect, it } from "vitest";
-import { eventually, type Harness } from "./harness";
+import { advancePastBillTime, paidOrdersOfToday } from "./bill-helpers";
+import type { Harness } from "./harness";
 
 export interface OtherConnection {
   /** Bill rows of an import, counted on a connection of its own (sees only committed data). */
@@ -21,25 +22,8 @@ export function billImportTests(harness: () => Harness, other: () => OtherConnec
   beforeAll(async () => {
     h = harness();
     svc = await import("@/lib/bills/service");
-    for (let i = 0; i < 2; i++) {
-      const res = await h.call("POST", "/api/checkout", {
-        json: {
-          items: [
-            { sku: "TEA-BC-100", quantity: 1 },
-            { sku: "STA-ERASER", quantity: 2 },
-          ],
-        },
-      });
-      expect(res.status).toBe(201);
-      const { orderNo } = (await res.json()) as { orderNo: string };
-      await h.control(`/orders/${orderNo}/pay`, {});
-      await eventually(async () => (await h.prisma.order.findUnique({ where: { orderNo } }))?.status === "PAID");
-    }
-    const { now } = await h.control<{ now: string }>("/clock");
-    billDate = new Date(Date.parse(now) + 8 * 3600_000).toISOString().slice(0, 10);
-    // The bill of a day can be fetched from 10:00 Beijing time the next day.
-    const target = Date.parse(`${billDate}T10:00:30+08:00`) + 86_400_000;
-    await h.control("/clock", { advanceSeconds: Math.ceil((target - Date.parse(now)) / 1000) });
+    ({ billDate } = await paidOrdersOfToday(h));
+    await advancePastBillTime(h, billDate);
     const first = await svc.downloadAndReconcile({ billDate });
     expect(first.status).toBe("RECONCILED");
   }, 60_000);

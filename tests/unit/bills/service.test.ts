@@ -4,42 +4,22 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startHarness, type Harness } from "../../integration/harness";
+import { advancePastBillTime, paidOrdersOfToday } from "../../integration/bill-helpers";
+import { startHarness, type Harness } from "../../integration/harness";
 
 let h: Harness;
 let svc: typeof import("@/lib/bills/service");
 let billDate: string;
-const orders: { orderNo: string; subs: { outTradeNo: string; storeId: string; amountFen: number }[] }[] = [];
+let orders: Awaited<ReturnType<typeof paidOrdersOfToday>>["orders"];
 
 beforeAll(async () => {
   h = await startHarness({ label: "bills" });
   svc = await import("@/lib/bills/service");
-  for (let i = 0; i < 2; i++) {
-    const res = await h.call("POST", "/api/checkout", {
-      json: {
-        items: [
-          { sku: "TEA-BC-100", quantity: 1 },
-          { sku: "STA-ERASER", quantity: 2 },
-        ],
-      },
-    });
-    expect(res.status).toBe(201);
-    const { orderNo } = (await res.json()) as { orderNo: string };
-    await h.control(`/orders/${orderNo}/pay`, {});
-    await eventually(async () => (await h.prisma.order.findUnique({ where: { orderNo } }))?.status === "PAID");
-    const subs = await h.prisma.subOrder.findMany({ where: { orderNo }, orderBy: { position: "asc" } });
-    orders.push({ orderNo, subs });
-  }
-  const { now } = await h.control<{ now: string }>("/clock");
-  billDate = new Date(Date.parse(now) + 8 * 3600_000).toISOString().slice(0, 10);
+  ({ orders, billDate } = await paidOrdersOfToday(h));
 });
 afterAll(() => h?.close());
 
-async function advancePastTenNextDay() {
-  const { now } = await h.control<{ now: string }>("/clock");
-  const target = Date.parse(`${billDate}T10:00:30+08:00`) + 86_400_000;
-  if (target > Date.parse(now)) await h.control("/clock", { advanceSeconds: Math.ceil((target - Date.parse(now)) / 1000) });
-}
+const advancePastTenNextDay = () => advancePastBillTime(h, billDate);
 
 describe("downloadAndReconcile", () => {
   it("STATEMENT_CREATING before 10:00 the next day: shown with when to retry, nothing stored", async () => {
