@@ -257,6 +257,9 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             重新下单
           </button>
         )}
+        <Link style={{ textAlign: "center" }} href="/orders">
+          我的订单
+        </Link>
       </div>
     </>
   );

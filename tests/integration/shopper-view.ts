@@ -118,4 +118,43 @@ export function shopperViewTests(harness: () => Harness) {
     const v = await view(orderNo, buyerCookie(buyer));
     expect([v.contact, v.address]).toEqual([null, null]);
   });
+
+  it("我的订单 lists only this browser's orders, newest first, with each store's state", async () => {
+    const h = harness();
+    const { listBuyerOrders } = await import("@/lib/orders/my-orders");
+    const mine = newBuyerId();
+    const other = newBuyerId();
+    const t0 = Date.now() - 3600_000;
+    const older = await insertOrder(h.prisma, { buyerId: mine, createdAt: new Date(t0), status: "CLOSED" });
+    const newer = await insertOrder(h.prisma, { ...shippedAndPickup, buyerId: mine, createdAt: new Date(t0 + 60_000) });
+    await insertOrder(h.prisma, { buyerId: other, createdAt: new Date(t0 + 30_000) });
+
+    const page = await listBuyerOrders(mine);
+    expect(page.total).toBe(2);
+    expect(page.orders.map((o) => o.orderNo)).toEqual([newer.orderNo, older.orderNo]);
+    expect(page.orders[0]!.stores).toEqual([
+      { name: "茶语轩茶叶铺", state: "已发货" },
+      { name: expect.any(String), state: "待自提" },
+      { name: "木木文具馆", state: "无需配送" },
+    ]);
+    expect(page.orders[1]!.stores.map((s) => s.state)).toEqual(["已关闭"]);
+    expect((await listBuyerOrders(other)).orders).toHaveLength(1);
+    expect(await listBuyerOrders(undefined)).toEqual({ total: 0, page: 1, pageCount: 1, orders: [] });
+  });
+
+  it("我的订单 is paginated and bounded: 20 a page, out-of-range pages clamp, nothing is written", async () => {
+    const h = harness();
+    const { listBuyerOrders, MY_ORDERS_PAGE_SIZE } = await import("@/lib/orders/my-orders");
+    const mine = newBuyerId();
+    const t0 = Date.now() - 86_400_000;
+    for (let i = 0; i < MY_ORDERS_PAGE_SIZE + 3; i++) await insertOrder(h.prisma, { buyerId: mine, createdAt: new Date(t0 + i * 1000) });
+    const countsBefore = [await h.prisma.order.count(), await h.prisma.paymentEvent.count()];
+    const first = await listBuyerOrders(mine, 1);
+    const second = await listBuyerOrders(mine, 2);
+    const beyond = await listBuyerOrders(mine, 999);
+    expect([first.orders.length, second.orders.length, first.pageCount]).toEqual([MY_ORDERS_PAGE_SIZE, 3, 2]);
+    expect(beyond.page).toBe(2);
+    expect(new Set([...first.orders, ...second.orders].map((o) => o.orderNo)).size).toBe(MY_ORDERS_PAGE_SIZE + 3);
+    expect([await h.prisma.order.count(), await h.prisma.paymentEvent.count()]).toEqual(countsBefore);
+  });
 }
