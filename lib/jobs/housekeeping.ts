@@ -8,6 +8,7 @@ import { pruneStaleBillImports } from "@/lib/bills/service";
 import { pruneRateLimitCounters } from "@/lib/http/attempt-limiter";
 import { pruneCartDrafts } from "@/lib/in-app/cart-drafts";
 import { pruneJunkCounters } from "@/lib/orders/junk";
+import { pruneStoreMessages } from "@/lib/store-messages/outbox";
 
 export interface Pruner {
   /** Key in the run's counts, e.g. "jobRuns". */
@@ -39,6 +40,8 @@ export const PRUNERS: Pruner[] = [
   // bill imports that never became current (the process stopped while storing rows) or whose
   // replacement could not delete them; the current import of each date is never touched
   { name: "staleBillImports", prune: ({ now }) => pruneStaleBillImports(now) },
+  // store webhook messages that are done (sent, skipped, given up), 30 days after they were written
+  { name: "storeMessages", prune: ({ now }) => pruneStoreMessages(now) },
 ];
 
 export function housekeepingJob(pruners: Pruner[] = PRUNERS): JobDefinition {

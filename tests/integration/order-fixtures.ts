@@ -19,8 +19,30 @@ export const FIXTURE_STORES = {
 } as const;
 export type FixtureStore = keyof typeof FIXTURE_STORES;
 
+/** A store of the test's own (freshStore), so what one test does to a store never reaches another. */
+export interface StoreRef {
+  id: string;
+  storeName: string;
+  subMchid: string;
+  sku: string;
+  /** the product's */
+  name: string;
+  priceFen: number;
+}
+
+/** A new store with one product (and a webhook when given): ids and merchant numbers are random. */
+export async function freshStore(db: Db, o: { notifyWebhookUrl?: string | null; name?: string } = {}): Promise<StoreRef> {
+  const id = `t-${randomBytes(5).toString("hex")}`;
+  const subMchid = String(1_000_000_000 + (randomBytes(4).readUInt32BE(0) % 999_999_999)).slice(0, 10);
+  const storeName = o.name ?? `测试店铺${id.slice(2, 6)}`;
+  const sku = `SKU-${id}`;
+  await db.store.create({ data: { id, name: storeName, subMchid, notifyWebhookUrl: o.notifyWebhookUrl ?? null } });
+  await db.product.create({ data: { sku, name: "测试商品", priceFen: 990, storeId: id } });
+  return { id, storeName, subMchid, sku, name: "测试商品", priceFen: 990 };
+}
+
 export interface FixtureSub {
-  store: FixtureStore;
+  store: FixtureStore | StoreRef;
   quantity?: number;
   method?: DeliveryMethod;
   fulfilmentStatus?: FulfilmentStatus;
@@ -64,23 +86,24 @@ export const buyerCookie = (id: string) => `buyer_id=${id}`;
 
 export async function insertOrder(db: Db, o: FixtureOrder = {}) {
   // Imported here, not at the top: lib/db must first see the harness's DATABASE_URL.
-  const { hashBuyerId } = await import("@/lib/orders/buyer");
+  const hashBuyerId = o.buyerId ? (await import("@/lib/orders/buyer")).hashBuyerId : () => null;
   const createdAt = o.createdAt ?? new Date();
   const orderNo = newCombineOrderNo(createdAt);
   const status = o.status ?? "PENDING";
   const paid = status === "PAID" || status === "REFUNDED";
   const subs = (o.subs ?? [{ store: "chayu", method: "SHIPPING" }]).map((s, i) => {
-    const st = FIXTURE_STORES[s.store];
+    const st = typeof s.store === "string" ? FIXTURE_STORES[s.store] : s.store;
+    const storeId = typeof s.store === "string" ? s.store : s.store.id;
     const quantity = s.quantity ?? 1;
     return {
       outTradeNo: subOrderNo(orderNo, i + 1),
-      storeId: s.store,
+      storeId,
       position: i + 1,
       mchid: testKeys.combineMchid,
       subMchid: st.subMchid,
       amountFen: st.priceFen * quantity,
-      description: `${s.store}-${st.name}`,
-      attach: `store:${s.store}`,
+      description: `${storeId}-${st.name}`,
+      attach: `store:${storeId}`,
       tradeState: s.tradeState ?? (paid ? "SUCCESS" : "NOTPAY"),
       deliveryMethod: s.method ?? "NONE",
       fulfilmentStatus: s.fulfilmentStatus ?? (s.method === "NONE" || s.method === undefined ? "FULFILLED" : "UNFULFILLED"),
