@@ -1,4 +1,5 @@
 import { headers } from "next/headers";
+import Link from "next/link";
 import { Cart } from "@/components/cart";
 import { GuideWords } from "@/components/in-app-guide-text";
 import { OpenInBrowserGuide } from "@/components/open-in-browser";
@@ -50,7 +51,10 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
           <GuideWords text={guideText(inApp, mobilePlatform(userAgent), "cart")} />
         </OpenInBrowserGuide>
       )}
-      <h1>多店合单 · 购物车</h1>
+      <div className="page-head">
+        <h1>多店合单 · 购物车</h1>
+        <Link href="/orders">我的订单</Link>
+      </div>
       {notice && (
         <div className="notice" role="status" data-testid="resume-notice">
           {notice}

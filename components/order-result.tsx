@@ -10,6 +10,7 @@ import { describeApiError } from "./api-errors";
 import { saveCart, loadCart } from "./cart-storage";
 import { openGuide } from "./guide-event";
 import { useHydrated } from "@/components/use-hydrated";
+import { ContactBlock, FulfilmentBlock } from "./order-fulfilment";
 
 const TRADE_STATE_LABEL: Record<string, string> = {
   SUCCESS: "已支付",
@@ -44,7 +45,7 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
     revalidateOnMount: false,
   });
   const router = useRouter();
-  const [busy, setBusy] = useState<null | "query" | "pay" | "close">(null);
+  const [busy, setBusy] = useState<null | "query" | "pay" | "close" | "refresh">(null);
   const [error, setError] = useState<string | null>(null);
   const [checked, setChecked] = useState(false);
   // The server asks WeChat at most once per order per interval and says when to ask again
@@ -99,6 +100,18 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
       .then((res) => (res.ok ? (res.json() as Promise<OrderView>) : null))
       .catch(() => null);
     if (fresh) await mutate(fresh, { revalidate: false });
+  }
+
+  /** Our own API only (never WeChat): the stores' delivery progress since the page was loaded. */
+  async function refresh() {
+    setBusy("refresh");
+    setError(null);
+    const fresh = await fetch(key)
+      .then((res) => (res.ok ? (res.json() as Promise<OrderView>) : null))
+      .catch(() => null);
+    if (fresh) await mutate(fresh, { revalidate: false });
+    else setError("刷新失败，请检查网络后重试");
+    setBusy(null);
   }
 
   function reorder() {
@@ -160,6 +173,8 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
         </div>
       </section>
 
+      <ContactBlock contact={order.contact} address={order.address} masked={order.viewer !== "buyer"} />
+
       {order.subOrders.map((s) => (
         <section className="card" key={s.outTradeNo} aria-label={s.store.name}>
           <div className="store-head">
@@ -178,6 +193,7 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             <span className="muted">本店合计</span>
             <span className="price">{formatFen(s.amountFen)}</span>
           </div>
+          {s.fulfilment && <FulfilmentBlock f={s.fulfilment} />}
           <div className="muted mono">商户订单号 {s.outTradeNo}</div>
           {s.transactionId && <div className="muted mono">微信支付单号 {s.transactionId}</div>}
           {s.refunds.length > 0 && (
@@ -227,15 +243,23 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
           </>
         )}
         {(order.status === "PAID" || order.status === "REFUNDED") && (
-          <Link className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">
-            继续购物
-          </Link>
+          <>
+            <button type="button" className="secondary" onClick={refresh} disabled={!hydrated || busy !== null}>
+              {busy === "refresh" ? "正在刷新…" : "刷新配送状态"}
+            </button>
+            <Link className="secondary" style={{ textAlign: "center", textDecoration: "none" }} href="/">
+              继续购物
+            </Link>
+          </>
         )}
         {order.status === "CLOSED" && (
           <button disabled={!hydrated} type="button" className="primary" onClick={reorder}>
             重新下单
           </button>
         )}
+        <Link style={{ textAlign: "center" }} href="/orders">
+          我的订单
+        </Link>
       </div>
     </>
   );

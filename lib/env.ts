@@ -69,6 +69,10 @@ export interface AppEnv {
   limits: Limits;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
+  /** Store notification webhooks may be http:// (outside production, or with WECHATPAY_UNSAFE_ALLOW_TEST_SETUP=1). */
+  allowHttpWebhooks: boolean;
+  /** PII_RETENTION_DAYS: an order's contact and address are blanked this long after it was fulfilled or closed. */
+  piiRetentionDays: number;
   wechatpay: {
     baseUrl: string;
     mode: WechatPayMode;
@@ -191,6 +195,7 @@ const schema = z.object({
   ADMIN_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(60, "must be ≥ 60").max(86_400, "must be ≤ 86400").default(900),
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(5000).default(50),
   SQLITE_BUSY_RETRIES: z.coerce.number().int().min(0).max(50).default(8),
+  PII_RETENTION_DAYS: z.coerce.number().int().min(1, "must be ≥ 1").max(3650, "must be ≤ 3650").default(365),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -346,6 +351,8 @@ export function parseEnv(input: RawEnv): AppEnv {
       sqliteBusyRetries: e.SQLITE_BUSY_RETRIES,
     },
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
+    allowHttpWebhooks: nodeEnv !== "production" || e.WECHATPAY_UNSAFE_ALLOW_TEST_SETUP,
+    piiRetentionDays: e.PII_RETENTION_DAYS,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,
       mode: e.WECHATPAY_MODE,

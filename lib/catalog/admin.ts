@@ -5,6 +5,8 @@ import { prisma, type Prisma } from "@/lib/db";
 import { Prisma as PrismaNs } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import type { ProductCreate, ProductPatch, StoreCreate, StorePatch } from "./validation";
+import { assertWebhookUrlAllowed } from "@/lib/store-messages/policy";
+import { maskWebhookUrl } from "@/lib/store-messages/webhook-url";
 
 type Tx = Prisma.TransactionClient;
 
@@ -12,7 +14,16 @@ export const STORE_FIELDS = ["id", "name", "subMchid", "mchid", "logoUrl", "acti
 export const PRODUCT_FIELDS = ["sku", "name", "priceFen", "storeId", "stock", "imageUrl", "active", "sortOrder"] as const;
 export const ADMIN_PAGE_SIZE = 50;
 
-export type StoreRow = { id: string; name: string; subMchid: string; mchid: string | null; logoUrl: string | null; active: boolean };
+export type StoreRow = {
+  id: string;
+  name: string;
+  subMchid: string;
+  mchid: string | null;
+  logoUrl: string | null;
+  active: boolean;
+  /** masked (key=****): the URL itself is a secret and never leaves the server */
+  notifyWebhookUrl: string | null;
+};
 export type ProductRow = {
   sku: string;
   name: string;
@@ -24,7 +35,12 @@ export type ProductRow = {
   sortOrder: number;
 };
 
-const storeSelect = { id: true, name: true, subMchid: true, mchid: true, logoUrl: true, active: true } as const;
+const storeSelect = { id: true, name: true, subMchid: true, mchid: true, logoUrl: true, active: true, notifyWebhookUrl: true } as const;
+
+/** What answers, pages and the audit trail show of a store: its webhook masked. */
+function maskedStore<T extends { notifyWebhookUrl: string | null }>(s: T): T {
+  return { ...s, notifyWebhookUrl: s.notifyWebhookUrl === null ? null : maskWebhookUrl(s.notifyWebhookUrl) };
+}
 const productSelect = {
   sku: true,
   name: true,
@@ -66,6 +82,12 @@ export async function writeAudit(
   });
 }
 
+function maskedDiff(d: { before: Record<string, unknown>; after: Record<string, unknown> }) {
+  const mask = (o: Record<string, unknown>) =>
+    "notifyWebhookUrl" in o && typeof o.notifyWebhookUrl === "string" ? { ...o, notifyWebhookUrl: maskWebhookUrl(o.notifyWebhookUrl) } : o;
+  return { before: mask(d.before), after: mask(d.after) };
+}
+
 function uniqueConflict(e: unknown, entity: "store" | "product"): never {
   if (e instanceof PrismaNs.PrismaClientKnownRequestError && e.code === "P2002") {
     const target = JSON.stringify(e.meta ?? {});
@@ -91,11 +113,12 @@ export async function listStores(q?: string, page = 1) {
       take: ADMIN_PAGE_SIZE,
     }),
   ]);
-  return { total, page, stores: stores.map(({ _count, ...s }) => ({ ...s, productCount: _count.products })) };
+  return { total, page, stores: stores.map(({ _count, ...s }) => ({ ...maskedStore(s), productCount: _count.products })) };
 }
 
 export async function getAdminStore(id: string) {
-  return prisma.store.findUnique({ where: { id }, select: storeSelect });
+  const s = await prisma.store.findUnique({ where: { id }, select: storeSelect });
+  return s && maskedStore(s);
 }
 
 export async function createStore(input: StoreCreate, actor: string): Promise<StoreRow> {
@@ -109,7 +132,7 @@ export async function createStore(input: StoreCreate, actor: string): Promise<St
   };
   try {
     return await prisma.$transaction(async (db) => {
-      const store = await db.store.create({ data, select: storeSelect });
+      const store = maskedStore(await db.store.create({ data, select: storeSelect }));
       await writeAudit(db, { actor, entity: "STORE", entityId: store.id, action: "CREATE", before: null, after: store });
       return store;
     }, txOptions);
@@ -119,14 +142,16 @@ export async function createStore(input: StoreCreate, actor: string): Promise<St
 }
 
 export async function updateStore(id: string, patch: StorePatch, actor: string): Promise<StoreRow> {
+  if (patch.notifyWebhookUrl) assertWebhookUrlAllowed(patch.notifyWebhookUrl);
   try {
     return await prisma.$transaction(async (db) => {
       const before = await db.store.findUnique({ where: { id }, select: storeSelect });
       if (!before) throw new AppError("STORE_NOT_FOUND", "店铺不存在");
       const after = await db.store.update({ where: { id }, data: patch, select: storeSelect });
+      // Compared unmasked (a new key is a change), recorded masked.
       const diff = changedFields(before, pick(after, Object.keys(patch)));
-      if (diff) await writeAudit(db, { actor, entity: "STORE", entityId: id, action: "UPDATE", ...diff });
-      return after;
+      if (diff) await writeAudit(db, { actor, entity: "STORE", entityId: id, action: "UPDATE", ...maskedDiff(diff) });
+      return maskedStore(after);
     }, txOptions);
   } catch (e) {
     uniqueConflict(e, "store");

@@ -1,6 +1,7 @@
 // Boundary rules for stores and products, shared by the admin API, the back-office forms and the
 // catalogue import. Client-safe (zod only).
 import { z } from "zod";
+import { WebhookUrlSchema } from "@/lib/store-messages/webhook-url";
 
 /** WeChat merchant numbers (商户号, and a 特约商户's sub_mchid) are 8–10 digits (docs/wechatpay.md §8.3). */
 export const MCHID_PATTERN = /^\d{8,10}$/;
@@ -46,6 +47,8 @@ export const StorePatchSchema = z
     mchid: subMchidSchema.nullable(),
     logoUrl: imageUrl.nullable(),
     active: z.boolean(),
+    // 企业微信 group robot told of paid orders and refunds (README "Store notifications"); null removes it
+    notifyWebhookUrl: WebhookUrlSchema.nullable(),
   })
   .partial()
   .refine((o) => Object.keys(o).length > 0, "nothing to change");

@@ -1,5 +1,5 @@
 // Pruning of what must not grow forever. Never payment, refund or audit records: only data that
-// has served its purpose. Each pruner is one step (the job stops between steps on shutdown); one
+// has served its purpose (and, past its retention, a shopper's contact and address on an order). Each pruner is one step (the job stops between steps on shutdown); one
 // that throws does not stop the others and makes the run FAILED with its cause.
 import { prisma } from "@/lib/db";
 import type { JobDefinition } from "./types";
@@ -8,6 +8,8 @@ import { pruneStaleBillImports } from "@/lib/bills/service";
 import { pruneRateLimitCounters } from "@/lib/http/attempt-limiter";
 import { pruneCartDrafts } from "@/lib/in-app/cart-drafts";
 import { pruneJunkCounters } from "@/lib/orders/junk";
+import { purgeExpiredPersonalData } from "@/lib/orders/retention";
+import { pruneStoreMessages } from "@/lib/store-messages/outbox";
 
 export interface Pruner {
   /** Key in the run's counts, e.g. "jobRuns". */
@@ -39,6 +41,11 @@ export const PRUNERS: Pruner[] = [
   // bill imports that never became current (the process stopped while storing rows) or whose
   // replacement could not delete them; the current import of each date is never touched
   { name: "staleBillImports", prune: ({ now }) => pruneStaleBillImports(now) },
+  // store webhook messages that are done (sent, skipped, given up), 30 days after they were written
+  { name: "storeMessages", prune: ({ now }) => pruneStoreMessages(now) },
+  // shoppers' contact and address, PII_RETENTION_DAYS after the order was fulfilled or closed (the order
+  // itself, its amounts and its audit rows stay)
+  { name: "personalData", prune: ({ now }) => purgeExpiredPersonalData(now) },
 ];
 
 export function housekeepingJob(pruners: Pruner[] = PRUNERS): JobDefinition {

@@ -4,6 +4,7 @@ import { ConfigError } from "@/lib/env";
 import { closeExpiredJob } from "./close-expired";
 import { dailyReconcileJob } from "./daily-reconcile";
 import { housekeepingJob } from "./housekeeping";
+import { storeMessagesJob } from "./store-messages";
 import { syncProcessingRefunds } from "@/lib/refunds/sync";
 import { countingJob, type JobDefinition } from "./types";
 
@@ -18,6 +19,8 @@ export const JOBS: JobDefinition[] = [
     return { checked: r.checked, changed: r.changed, problems: r.problems.length };
   }),
   housekeepingJob(),
+  // Store staff messages (paid orders, refunds): the outbox written with each state change, sent here.
+  storeMessagesJob,
 ];
 
 export interface ConfiguredJob {

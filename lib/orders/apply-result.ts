@@ -1,6 +1,7 @@
 import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { releaseStock, retakeStock } from "@/lib/catalog/stock";
+import { enqueuePaidMessages } from "@/lib/store-messages/outbox";
 import { audit, type ApplyMeta, type ApplyOutcome } from "./audit";
 
 export type { ApplyMeta, ApplyOutcome, ResultSource } from "./audit";
@@ -96,6 +97,9 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
               },
             });
           }
+          // Store staff are told by the outbox, written here so it commits with the payment and only
+          // for the one transaction that made it (a duplicate sees count 0 and writes nothing).
+          await enqueuePaidMessages(db, orderNo);
         }
       } else if (state === "closed") {
         const { count } = await db.order.updateMany({

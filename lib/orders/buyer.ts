@@ -3,6 +3,7 @@ import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { readCookie } from "@/lib/admin/session";
+import type { OrderViewer } from "./view-types";
 
 /**
  * An order belongs to the browser that created it: checkout sets an httpOnly, SameSite=Lax cookie
@@ -18,8 +19,31 @@ export const hashBuyerId = (id: string) => createHash("sha256").update(`buyer\0$
 
 /** The buyer id the request carries, when well-formed. */
 export function buyerIdFrom(request: Request): string | undefined {
-  const v = readCookie(request.headers.get("cookie"), BUYER_COOKIE);
+  return buyerIdFromCookies(request.headers.get("cookie"));
+}
+
+/** The same, from a Cookie header (server components read it with next/headers). */
+export function buyerIdFromCookies(cookieHeader: string | null): string | undefined {
+  const v = readCookie(cookieHeader, BUYER_COOKIE);
   return v && BUYER_ID_PATTERN.test(v) ? v : undefined;
+}
+
+/** Whether `buyerId` is the one whose hash the order stores (constant-time compare). */
+function isBuyer(storedHash: string, buyerId: string | undefined): boolean {
+  const given = Buffer.from(buyerId ? hashBuyerId(buyerId) : "");
+  const stored = Buffer.from(storedHash);
+  return given.length === stored.length && timingSafeEqual(given, stored);
+}
+
+/**
+ * Who is looking at the order: "buyer" only for the browser that created it. An order without a buyer
+ * hash (created before buyer binding) has no buyer browser: everyone is a stranger to its personal data.
+ * Unknown orders are strangers too (the view then answers 404).
+ */
+export async function orderViewer(orderNo: string, buyerId: string | undefined): Promise<OrderViewer> {
+  if (!buyerId) return "stranger";
+  const o = await prisma.order.findUnique({ where: { orderNo }, select: { buyerIdHash: true } });
+  return o?.buyerIdHash && isBuyer(o.buyerIdHash, buyerId) ? "buyer" : "stranger";
 }
 
 /**
@@ -53,10 +77,7 @@ export async function assertOrderBuyer(orderNo: string, request: Request): Promi
   if (!o) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
   // Orders created before buyer binding existed carry no hash; they stay as they were.
   if (o.buyerIdHash === null) return;
-  const id = buyerIdFrom(request);
-  const given = Buffer.from(id ? hashBuyerId(id) : "");
-  const stored = Buffer.from(o.buyerIdHash);
-  if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
+  if (!isBuyer(o.buyerIdHash, buyerIdFrom(request))) {
     throw new AppError("NOT_ORDER_BUYER", "只能在下单时使用的浏览器中取消或重新支付该订单");
   }
 }

@@ -1,19 +1,27 @@
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { shopperRefundText } from "@/lib/refunds/view-types";
+import { addressFor, contactFor, fulfilmentFor } from "./view-privacy";
 
-import type { OrderStatus, OrderView } from "./view-types";
+import type { OrderStatus, OrderView, OrderViewer } from "./view-types";
 
-export type { OrderStatus, OrderView };
+export type { OrderStatus, OrderView, OrderViewer };
 
-export async function getOrderView(orderNo: string): Promise<OrderView> {
+/** Sub-order trade states that mean "paid" (REFUND: paid, with refund activity since). */
+export const PAID_TRADE_STATES: readonly string[] = ["SUCCESS", "REFUND"];
+
+/**
+ * The order as the result page and GET /api/orders/{orderNo} show it. `viewer` (lib/orders/buyer.ts
+ * orderViewer) decides every personal detail: see ./view-privacy.ts.
+ */
+export async function getOrderView(orderNo: string, viewer: OrderViewer): Promise<OrderView> {
   const o = await prisma.order.findUnique({
     where: { orderNo },
     include: {
       subOrders: {
         orderBy: { position: "asc" },
         include: {
-          store: true,
+          store: { select: { id: true, name: true } },
           lines: { orderBy: { id: "asc" } },
           refunds: {
             where: { status: { not: "FAILED" } },
@@ -32,6 +40,9 @@ export async function getOrderView(orderNo: string): Promise<OrderView> {
     expiresAt: o.expiresAt.toISOString(),
     paidAt: o.paidAt?.toISOString() ?? null,
     closedAt: o.closedAt?.toISOString() ?? null,
+    viewer,
+    contact: contactFor(viewer, o),
+    address: addressFor(viewer, o),
     subOrders: o.subOrders.map((s) => ({
       outTradeNo: s.outTradeNo,
       store: { id: s.store.id, name: s.store.name },
@@ -41,6 +52,7 @@ export async function getOrderView(orderNo: string): Promise<OrderView> {
       refundedFen: s.refundedFen,
       refunds: s.refunds.map((r) => ({ refundNo: r.refundNo, amountFen: r.amountFen, status: r.status, text: shopperRefundText(r) })),
       lines: s.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, amountFen: l.amountFen })),
+      fulfilment: fulfilmentFor(viewer, PAID_TRADE_STATES.includes(s.tradeState), s),
     })),
   };
 }

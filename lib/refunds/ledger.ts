@@ -10,6 +10,7 @@ import { prisma, type Db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { audit, type AuditInput } from "@/lib/orders/audit";
+import { enqueueRefundMessage } from "@/lib/store-messages/outbox";
 import { beijingStamp } from "@/lib/time/beijing";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { classifyRefundFailure, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
@@ -408,6 +409,7 @@ async function transition(
       where: { outTradeNo: r.outTradeNo },
       data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" },
     });
+    await enqueueRefundMessage(db, r.refundNo);
     const subs = await db.subOrder.findMany({ where: { orderNo: r.orderNo }, select: { amountFen: true, refundedFen: true } });
     if (subs.every((s) => s.refundedFen >= s.amountFen)) {
       await db.order.updateMany({ where: { orderNo: r.orderNo, status: "PAID" }, data: { status: "REFUNDED" } });

@@ -29,7 +29,15 @@ describe("admin API: stores and products", () => {
     const res = await admin(h, "POST", "/api/admin/stores", { name: "新开的花店", subMchid: "1900000777" });
     expect(res.status).toBe(201);
     const { store } = (await res.json()) as { store: Record<string, unknown> };
-    expect(store).toEqual({ id: "store-1900000777", name: "新开的花店", subMchid: "1900000777", mchid: null, logoUrl: null, active: true });
+    expect(store).toEqual({
+      id: "store-1900000777",
+      name: "新开的花店",
+      subMchid: "1900000777",
+      mchid: null,
+      logoUrl: null,
+      active: true,
+      notifyWebhookUrl: null,
+    });
     const patch = await admin(h, "PATCH", "/api/admin/stores/store-1900000777", { name: "花店", active: false });
     expect(patch.status).toBe(200);
     const audit = await h.prisma.catalogAudit.findMany({

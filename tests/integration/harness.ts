@@ -23,6 +23,7 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   // catalogue back office
   [/^\/api\/admin\/stores$/, [], () => import("@/app/api/admin/stores/route")],
   [/^\/api\/admin\/stores\/([^/]+)$/, ["id"], () => import("@/app/api/admin/stores/[id]/route")],
+  [/^\/api\/admin\/stores\/([^/]+)\/test-message$/, ["id"], () => import("@/app/api/admin/stores/[id]/test-message/route")],
   [/^\/api\/admin\/products$/, [], () => import("@/app/api/admin/products/route")],
   [/^\/api\/admin\/products\/([^/]+)$/, ["sku"], () => import("@/app/api/admin/products/[sku]/route")],
   [/^\/api\/admin\/images$/, [], () => import("@/app/api/admin/images/route")],

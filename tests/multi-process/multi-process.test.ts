@@ -13,6 +13,8 @@ import { fakeControl } from "../fake-wechatpay/control-client";
 import { startFakeWechatPay, type RunningFakeWechatPay } from "../fake-wechatpay/server";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
+import { freshStore, insertOrder } from "../integration/order-fixtures";
 import { port as offsetPort } from "../support/ports";
 import { testAppEnv } from "../support/test-identity";
 import { createSessionValue, SESSION_COOKIE } from "../../lib/admin/session";
@@ -26,6 +28,7 @@ const APP_BASE_URL = `http://127.0.0.1:${PORTS[0]}`;
 const ORIGIN = new URL(APP_BASE_URL).origin;
 const CLOSE_PERIOD_MS = 1000;
 const HOUSEKEEPING_PERIOD_MS = 700;
+const STORE_MESSAGES_PERIOD_MS = 300;
 const cart = {
   items: [
     { sku: "TEA-BC-100", quantity: 1 },
@@ -38,12 +41,14 @@ describePg("two app processes, one database", () => {
   let url: string;
   let fake: RunningFakeWechatPay;
   let db: PrismaClient;
+  let receiver: WebhookReceiver;
   const apps: { port: number; child: ChildProcess; log: string[] }[] = [];
 
   beforeAll(async () => {
     if (!fs.existsSync(path.join(root, ".next/BUILD_ID"))) throw new Error("no production build: run `npm run build` first");
     url = await freshPgDatabase("multi");
     db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+    receiver = await startWebhookReceiver();
     fake = await startFakeWechatPay({ port: FAKE_PORT, host: "127.0.0.1", notifyTimeScale: 0.01, h5Domains: ["127.0.0.1", "localhost"] });
     const env = {
       ...process.env,
@@ -55,7 +60,7 @@ describePg("two app processes, one database", () => {
       // Long enough that the load of the notification tests (pool waits of seconds) never lets a live
       // lease expire; takeover after a dead owner is tested with an injected clock (tests/integration/job-lease.ts).
       JOBS_LEASE_MS: "30000",
-      JOBS_PERIODS: `close-expired=${CLOSE_PERIOD_MS},housekeeping=${HOUSEKEEPING_PERIOD_MS}`,
+      JOBS_PERIODS: `close-expired=${CLOSE_PERIOD_MS},housekeeping=${HOUSEKEEPING_PERIOD_MS},store-messages=${STORE_MESSAGES_PERIOD_MS}`,
     } as NodeJS.ProcessEnv;
     for (const port of PORTS) {
       const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
@@ -74,6 +79,7 @@ describePg("two app processes, one database", () => {
   afterAll(async () => {
     await Promise.all(apps.map((a) => stop(a.child)));
     await fake?.close();
+    await receiver?.close();
     await db?.$disconnect();
     if (url) await dropPgDatabase(url);
   });
@@ -122,6 +128,38 @@ describePg("two app processes, one database", () => {
     expect(o.paidAt).not.toBeNull();
     expect(o.subOrders.every((s) => s.tradeState === "SUCCESS" && s.transactionId && s.successTime)).toBe(true);
     console.log(`[multi-process] 100 notifications over ${PORTS.length} processes in ${ms} ms`);
+  });
+
+  it("20 duplicate payment notifications across both processes: each store's webhook gets exactly one message per paid sub-order, from the job", async () => {
+    const hooks = [receiver.hook(), receiver.hook()];
+    const stores = await Promise.all(hooks.map((hook) => freshStore(db as never, { notifyWebhookUrl: hook.url })));
+    const order = await insertOrder(db as never, {
+      subs: [
+        { store: stores[0]!, method: "SHIPPING" },
+        { store: stores[1]!, method: "PICKUP" },
+      ],
+    });
+    const body = notificationBody(JSON.stringify(combineTransaction(order.orderNo, order.subs)));
+    const headers = signedHeaders(body);
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => deliver(PORTS[i % 2]!, body, headers)));
+    expect(replies.map((r) => r.status)).toEqual(Array(20).fill(204));
+    const rows = await db.storeMessage.findMany({ where: { storeId: { in: stores.map((s) => s.id) } } });
+    expect(rows.map((m) => m.dedupeKey).sort()).toEqual(order.subs.map((s) => `PAID:${s.outTradeNo}`).sort());
+
+    // Sent by whichever process holds the job's lease; then several more periods in which nothing is re-sent.
+    const deadline = Date.now() + 30_000;
+    while (hooks.some((hook) => hook.received.length === 0)) {
+      if (Date.now() > deadline) throw new Error("store messages not delivered in time");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 5 * STORE_MESSAGES_PERIOD_MS));
+    expect(hooks.map((hook) => hook.received.length)).toEqual([1, 1]);
+    hooks.forEach((hook, i) => expect(hook.received[0]!.body.markdown!.content).toContain(order.subs[i]!.outTradeNo));
+    const sent = await db.storeMessage.findMany({ where: { storeId: { in: stores.map((s) => s.id) } } });
+    expect(sent.map((m) => [m.status, m.attempts])).toEqual([
+      ["SENT", 1],
+      ["SENT", 1],
+    ]);
   });
 
   it("50 'check payment' queries and 50 notifications racing across both processes: one transition, at most one WeChat query", async () => {
@@ -253,10 +291,13 @@ describePg("two app processes, one database", () => {
           expect(gap, JSON.stringify([job, finished[i - 1], finished[i]])).toBe(period[job]);
         }
       }
+      // Every take of the lease records its run: those read above, plus any a frequent job (store-messages)
+      // took since — its row is written right after the take.
       const lease = await db.jobLease.findUniqueOrThrow({ where: { name: job } });
-      expect(lease.runCount).toBe(list.length);
+      expect(lease.runCount).toBeGreaterThanOrEqual(list.length);
+      await expect.poll(() => db.jobRun.count({ where: { job, seq: { lte: lease.runCount } } }), { timeout: 2000 }).toBe(lease.runCount);
     }
-    expect([...byJob.keys()].sort()).toEqual(["close-expired", "daily-reconcile", "housekeeping", "refund-sync"]);
+    expect([...byJob.keys()].sort()).toEqual(["close-expired", "daily-reconcile", "housekeeping", "refund-sync", "store-messages"]);
     // The daily bill: one run whatever the time of day (it waits for 10:00, or it fetched yesterday's bill and is done).
     expect(byJob.get("daily-reconcile")).toHaveLength(1);
     expect(requests.filter((r) => r.path.startsWith("/v3/bill/tradebill")).length).toBeLessThanOrEqual(1);

@@ -2,7 +2,10 @@ import { requireAdminPage } from "@/lib/admin/guard";
 import { getAdminStore, listCatalogAudit, listStores } from "@/lib/catalog/admin";
 import { CatalogListQuerySchema, STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { ActiveToggle, StoreForm } from "@/components/admin/catalog-forms";
+import { StoreWebhookSettings } from "@/components/admin/store-webhook";
+import { listStoreMessages } from "@/lib/store-messages/admin";
 import { AuditTable } from "../catalog-audit/audit-table";
+import { StoreMessagesTable } from "./store-messages-table";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -21,6 +24,9 @@ export default async function AdminStoresPage({ searchParams }: Props) {
         <>
           <h2>编辑店铺 {editing.id}</h2>
           <StoreForm initial={editing} key={editing.id} />
+          <h2>订单通知（企业微信群机器人）</h2>
+          <StoreWebhookSettings storeId={editing.id} maskedUrl={editing.notifyWebhookUrl} key={`webhook-${editing.id}`} />
+          <StoreMessagesTable rows={await listStoreMessages(editing.id)} />
         </>
       ) : (
         <>

@@ -7,6 +7,7 @@ import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
 import { guideText } from "@/lib/in-app/open-in-browser";
+import { buyerIdFromCookies, orderViewer } from "@/lib/orders/buyer";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 import { closeIfExpired } from "@/lib/orders/close";
 import { getOrderView } from "@/lib/orders/view";
@@ -21,9 +22,12 @@ export default async function OrderPage({ params }: { params: Promise<{ orderNo:
   const { orderNo } = await params;
   if (!ORDER_NO_PATTERN.test(orderNo)) notFound();
   await closeIfExpired(orderNo);
-  const userAgent = (await headers()).get("user-agent");
+  const requestHeaders = await headers();
+  const userAgent = requestHeaders.get("user-agent");
   const inApp = detectInAppBrowser(userAgent);
-  const order = await getOrderView(orderNo).catch((e: unknown) => {
+  // Personal data in full only for the browser that placed the order (lib/orders/view-privacy.ts).
+  const viewer = await orderViewer(orderNo, buyerIdFromCookies(requestHeaders.get("cookie")));
+  const order = await getOrderView(orderNo, viewer).catch((e: unknown) => {
     if (e instanceof AppError && e.code === "ORDER_NOT_FOUND") notFound();
     throw e;
   });

@@ -12,5 +12,6 @@ export const POST = route(async (request: Request, { params }: Ctx) => {
   const orderNo = parseOrderNo((await params).orderNo);
   await assertOrderBuyer(orderNo, request);
   await closeOrder(orderNo, "SHOPPER_CANCELLED");
-  return json(await getOrderView(orderNo));
+  // Only the buyer may close (asserted above), so the answer is the buyer's view.
+  return json(await getOrderView(orderNo, "buyer"));
 });

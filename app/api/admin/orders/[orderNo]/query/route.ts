@@ -10,5 +10,6 @@ type Ctx = { params: Promise<{ orderNo: string }> };
 export const POST = adminRoute(async (_request: Request, { params }: Ctx) => {
   const orderNo = parseOrderNo((await params).orderNo);
   const outcome = await queryAndApply(orderNo);
-  return json({ outcome, order: await getOrderView(orderNo) });
+  // The public view (masked contact): staff read the full order on its back-office page.
+  return json({ outcome, order: await getOrderView(orderNo, "stranger") });
 });
