@@ -242,8 +242,9 @@ describe("refund failure classification (docs/wechatpay.md §14.5)", () => {
   const api = (status: number, code: string) => new WechatPayApiError({ status, code, message: code });
   it.each([
     [500, "SYSTEM_ERROR", "unknown"],
-    [429, "FREQUENCY_LIMITED", "unknown"],
-    [429, "RATELIMIT_EXCEEDED", "unknown"],
+    [429, "FREQUENCY_LIMITED", "retry_later"], // refused before anything was created: time alone fixes it
+    [429, "RATELIMIT_EXCEEDED", "retry_later"],
+    [429, "SOME_NEW_LIMIT", "unknown"],
     [503, "UNKNOWN", "unknown"],
     [403, "NOT_ENOUGH", "retry_later"],
     [403, "NOTENOUGH", "retry_later"],
