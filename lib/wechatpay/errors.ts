@@ -247,7 +247,15 @@ export function classifyRefundFailure(e: unknown): RefundFailure {
   if (e instanceof WechatPayValidationError && e.target === "request") {
     return { class: "final", code: "INVALID_INPUT", advice: `退款请求未发送：${e.message}` };
   }
-  if (e instanceof WechatPaySignatureError || e instanceof WechatPayValidationError) {
+  if (e instanceof WechatPayValidationError) {
+    // Signed, but not what §14.1.3 allows (e.g. an amount that is not whole fen): the refund may exist all the same.
+    return {
+      class: "unknown",
+      code: "UNVERIFIED",
+      advice: `微信支付的答复内容无法按规则读取（${e.message.slice(0, 160)}），结果未知：将以同一退款单号查询或重试。`,
+    };
+  }
+  if (e instanceof WechatPaySignatureError) {
     return { class: "unknown", code: "UNVERIFIED", advice: "微信支付的答复无法验证，结果未知：将以同一退款单号查询或重试。" };
   }
   throw e;
