@@ -3,14 +3,10 @@
 // as yuan strings from integer formatting.
 import { EXCEL_CSV, toCsv, type CsvCell } from "@/lib/csv";
 import { fenToYuanString } from "@/lib/money";
-import { DIFF_LABELS, type ReconciliationReport, type TotalCheck } from "./reconcile";
-import { milliFenToYuanString } from "./yuan";
+import { DIFF_LABELS, type ReconciliationReport } from "./reconcile";
+import { formatTotal } from "./yuan";
 
 const yuan = (fen: number | null) => (fen === null ? "" : fenToYuanString(fen));
-
-export function formatTotal(t: Pick<TotalCheck, "unit">, v: number): string {
-  return t.unit === "count" ? String(v) : t.unit === "fen" ? fenToYuanString(v) : milliFenToYuanString(v);
-}
 
 export function reportToCsv(report: ReconciliationReport, scopeLabel: string): string {
   const out: CsvCell[][] = [];
