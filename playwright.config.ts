@@ -57,9 +57,11 @@ export default defineConfig({
       JOBS_TICK_MS: "500",
       JOBS_PERIODS: "close-expired=2000,daily-reconcile=off,refund-sync=off",
       // Refund results are decided by the specs (refund-result), and two refunds of one sub-order may follow
-      // each other after 1 s instead of WeChat's 60 s (allowed only with the unsafe test flag).
+      // each other after 1 s instead of WeChat's 60 s (allowed only with the unsafe test flag), at the app and at
+      // the fake alike.
       FAKE_WECHATPAY_REFUND_DELAY_MS: "manual",
       REFUND_MIN_INTERVAL_SECONDS: "1",
+      FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS: "1",
       // Every spec's sign-in tries a wrong token first (the error message is part of the flow): the default
       // 10 failures per IP per 15 minutes would lock out the later specs, and a repeated run, from 127.0.0.1.
       // The limiter itself is tested in tests/integration/hardening.ts and by npm run bench:attacks.

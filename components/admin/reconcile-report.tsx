@@ -1,4 +1,4 @@
-import { formatTotal } from "@/lib/bills/report-csv";
+import { formatTotal } from "@/lib/bills/yuan";
 import { DIFF_KINDS, DIFF_LABELS, type ReconciliationReport } from "@/lib/bills/reconcile";
 import { fenToYuanString } from "@/lib/money";
 

@@ -1,7 +1,8 @@
 // Trade bill file (docs/wechatpay.md §8.3): detail header, detail rows, then the summary header and the
 // summary values as the last two lines. Data fields start with a backtick (so Excel keeps long numbers),
 // an empty field is a lone backtick. We map columns by header name, because the column set depends on
-// bill_type and on how old the merchant account is.
+// bill_type and on how old the merchant account is: older accounts get an older header set whose columns
+// carry the same fields under other names (OLD_DETAIL_NAMES, OLD_SUMMARY_NAMES).
 import { BillAmountError, parseCount, yuanToFen, yuanToMilliFen } from "./yuan";
 
 export class BillParseError extends Error {
@@ -58,6 +59,28 @@ const SUMMARY_COLUMNS = {
   申请退款总金额: "requestedRefundFen",
 } as const;
 
+/**
+ * The older header set (§8.3): merchant accounts from before 应结订单金额 existed get 24 columns (26 in a REFUND
+ * bill) where 特约商户号 is 子商户号, the order amount is 总金额 and the coupon columns are 企业红包金额 /
+ * 企业红包退款金额 (in some files 代金券或立减优惠金额 / 代金券或立减优惠退款金额); 总金额 is 0.00 on refund
+ * rows, like 订单金额. Without these names such a bill had no amount column at all.
+ */
+const OLD_DETAIL_NAMES: Record<string, keyof typeof DETAIL_COLUMNS> = {
+  子商户号: "特约商户号",
+  总金额: "订单金额",
+  企业红包金额: "代金券金额",
+  代金券或立减优惠金额: "代金券金额",
+  企业红包退款金额: "充值券退款金额",
+  代金券或立减优惠退款金额: "充值券退款金额",
+};
+/** The older summary: 总交易单数, 总交易额 (Σ 总金额), 总退款金额, 总企业红包退款金额 (or 总代金券或立减优惠退款金额), 手续费总金额. */
+const OLD_SUMMARY_NAMES: Record<string, keyof typeof SUMMARY_COLUMNS> = {
+  总交易额: "订单总金额",
+  总退款金额: "退款总金额",
+  总企业红包退款金额: "充值券退款总金额",
+  总代金券或立减优惠退款金额: "充值券退款总金额",
+};
+
 const REQUIRED_DETAIL = ["交易时间", "微信订单号", "商户订单号", "交易状态"] as const;
 
 type DetailColumns = typeof DETAIL_COLUMNS;
@@ -106,6 +129,21 @@ function splitHeader(line: string, lineNo: number): string[] {
 }
 
 /**
+ * Each header name → the name we read it as (its current name for an old one). Two columns meaning the same
+ * field (a current and an old name side by side) would leave us guessing which one is right: refused.
+ */
+function canonicalNames(header: string[], old: Record<string, string>, lineNo: number): string[] {
+  const byCanonical = new Map<string, string>();
+  return header.map((name) => {
+    const canonical = old[name] ?? name;
+    const other = byCanonical.get(canonical);
+    if (other !== undefined) throw new BillParseError(`columns ${other} and ${name} both give ${canonical}`, lineNo);
+    byCanonical.set(canonical, name);
+    return canonical;
+  });
+}
+
+/**
  * Every data field starts with a backtick, so ",`" is the real separator: splitting on it keeps a
  * comma inside a product name intact. The lone backtick of an empty field becomes "".
  */
@@ -135,12 +173,14 @@ export function parseTradeBill(input: string | Uint8Array): ParsedBill {
   if (lines.length < 3) throw new BillParseError("a bill needs a header, a summary header and a summary line");
 
   const header = splitHeader(lines[0]!, 1);
+  const detailNames = canonicalNames(header, OLD_DETAIL_NAMES, 1);
   for (const name of REQUIRED_DETAIL) {
-    if (!header.includes(name)) throw new BillParseError(`detail header lacks column ${name}`, 1);
+    if (!detailNames.includes(name)) throw new BillParseError(`detail header lacks column ${name}`, 1);
   }
   const summaryHeaderLine = lines.length - 1; // 1-based number of the summary header
   const summaryHeader = splitHeader(lines[lines.length - 2]!, summaryHeaderLine);
-  if (!summaryHeader.includes("总交易单数")) {
+  const summaryNames = canonicalNames(summaryHeader, OLD_SUMMARY_NAMES, summaryHeaderLine);
+  if (!summaryNames.includes("总交易单数")) {
     throw new BillParseError("summary header (总交易单数, …) not found in the second-to-last line", summaryHeaderLine);
   }
 
@@ -151,7 +191,7 @@ export function parseTradeBill(input: string | Uint8Array): ParsedBill {
     const rec: Record<string, unknown> = { lineNo, extra: {} };
     header.forEach((name, idx) => {
       const value = fields[idx]!;
-      const spec = (DETAIL_COLUMNS as Record<string, readonly [string, Kind]>)[name];
+      const spec = (DETAIL_COLUMNS as Record<string, readonly [string, Kind]>)[detailNames[idx]!];
       if (!spec) {
         (rec.extra as Record<string, string>)[name] = value;
         return;
@@ -173,7 +213,7 @@ export function parseTradeBill(input: string | Uint8Array): ParsedBill {
   const summary: Record<string, unknown> = { extra: {} };
   summaryHeader.forEach((name, idx) => {
     const value = values[idx]!;
-    const field = (SUMMARY_COLUMNS as Record<string, string>)[name];
+    const field = (SUMMARY_COLUMNS as Record<string, string>)[summaryNames[idx]!];
     if (!field) (summary.extra as Record<string, string>)[name] = value;
     else if (field === "tradeCount") summary[field] = convert(parseCount, value, name, lines.length);
     else if (value !== "") {

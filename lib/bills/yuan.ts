@@ -1,5 +1,7 @@
 // Exact conversion of the bill's yuan strings to integers. Never through floats: `Number("0.29") * 100`
-// is 28.999999999999996, and a bill is where one fen must not disappear.
+// is 28.999999999999996, and a bill is where one fen must not disappear. Pure: the back office's report
+// component uses formatTotal too.
+import { fenToYuanString } from "@/lib/money";
 
 export class BillAmountError extends Error {
   constructor(
@@ -63,4 +65,9 @@ export function parseCount(text: string): number {
   const n = Number(m[1]);
   if (!Number.isSafeInteger(n)) throw new BillAmountError(text, "too large");
   return n;
+}
+
+/** A total of the reconciliation report in its unit: a count, yuan (fen), or the fee's 5 decimals (milli-fen). */
+export function formatTotal(t: { unit: "count" | "fen" | "milliFen" }, v: number): string {
+  return t.unit === "count" ? String(v) : t.unit === "fen" ? fenToYuanString(v) : milliFenToYuanString(v);
 }

@@ -6,16 +6,18 @@
 //                    "stock"? (null = unlimited), "imageUrl"?, "active"?, "sortOrder"? }] }
 // or CSV, one product per line (its store's columns repeated on every line):
 //   sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid
+// written and read by lib/csv.ts (the export for Excel: BOM + CRLF; a text cell a spreadsheet would run as a
+// formula, e.g. a name starting with =, is written with a leading ' that the import removes again).
 //
 // Upsert by sub_mchid (stores) and SKU (products); rows not in the file are left alone. Every row is
 // validated first and every bad row reported with its line number; one bad row means nothing is
 // written. The writes happen in ONE transaction with their audit rows, so a crash half-way leaves
 // the catalogue as it was. Importing the same file twice changes nothing the second time.
 import { z } from "zod";
+import { EXCEL_CSV, parseCsv, toCsv } from "@/lib/csv";
 import { prisma } from "@/lib/db";
 import { fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import { changedFields, writeAudit } from "./admin";
-import { csvField, parseCsv } from "./csv";
 import { IMAGE_URL_PATTERN, MAX_PRICE_FEN, MAX_STOCK, MCHID_PATTERN, SKU_PATTERN, STORE_ID_PATTERN } from "./validation";
 
 export const CSV_COLUMNS = [
@@ -412,9 +414,8 @@ export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
       s.name,
       s.id,
       s.mchid ?? "",
-    ]
-      .map(csvField)
-      .join(",");
+    ];
   });
-  return [CSV_COLUMNS.join(","), ...rows].join("\n") + "\n";
+  // For Excel (BOM + CRLF); names a spreadsheet would run as formulas are neutralised by lib/csv and restored on import.
+  return toCsv([CSV_COLUMNS, ...rows], EXCEL_CSV);
 }

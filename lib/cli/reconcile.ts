@@ -9,7 +9,8 @@ import { prisma } from "../db";
 import { AppError } from "../errors";
 import { fenToYuanString } from "../money";
 import { DIFF_KINDS, DIFF_LABELS, type ReconciliationReport } from "../bills/reconcile";
-import { formatTotal, reportToCsv } from "../bills/report-csv";
+import { reportToCsv } from "../bills/report-csv";
+import { formatTotal } from "../bills/yuan";
 import { downloadAndReconcile, ReconcileRequestSchema } from "../bills/service";
 
 const USAGE = "usage: npm run bills:reconcile -- <yyyy-mm-dd> [--sub-mchid <id>] [--csv <file>]";

@@ -90,7 +90,11 @@ export interface RefundInput {
 
 export interface RefundProblem {
   code: string;
-  /** "unknown" = retried with the same number automatically; "retry_later" / "final" need the merchant. */
+  /**
+   * "unknown" = may exist at WeChat, retried with the same number automatically; "retry_later" = refused for now,
+   * sent again later under the same number (FREQUENCY_LIMITED: automatically; NOT_ENOUGH: after a top-up);
+   * "final" = refused for good.
+   */
   class: "unknown" | "retry_later" | "final";
   advice: string;
 }

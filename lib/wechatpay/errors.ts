@@ -181,9 +181,11 @@ export class WechatPayConfigError extends WechatPayError {
 
 /**
  * What a failed refund request means for the ledger:
- * - "unknown": the refund may or may not exist at WeChat (timeout, 5xx, SYSTEM_ERROR, FREQUENCY_LIMITED, an answer
+ * - "unknown": the refund may or may not exist at WeChat (timeout, 5xx, SYSTEM_ERROR, an unlisted 429, an answer
  *   we could not verify). Retry with the SAME out_refund_no and identical body; never a new number.
- * - "retry_later": refused now, but the same request may succeed later (NOT_ENOUGH: the store's balance).
+ * - "retry_later": refused now, before anything was created, but the same request may succeed later
+ *   (FREQUENCY_LIMITED: a minute between refunds of one order, or the rate limit for old orders — time alone
+ *   fixes it; NOT_ENOUGH: the store's balance — the merchant must top up).
  * - "final": refused for good (NO_AUTH, USER_ACCOUNT_ABNORMAL, PARAM_ERROR, INVALID_REQUEST, RESOURCE_NOT_EXISTS …):
  *   no refund was created; a human must act (see `advice`).
  */
@@ -199,7 +201,11 @@ export interface RefundFailure {
 
 const REFUND_ADVICE: Record<string, { class: RefundFailureClass; advice: string }> = {
   SYSTEM_ERROR: { class: "unknown", advice: "微信支付系统繁忙，结果未知：将以同一退款单号、相同内容自动重试，请勿重新发起新的退款。" },
-  FREQUENCY_LIMITED: { class: "unknown", advice: "请求过于频繁（旧订单限频）：稍后以同一退款单号、相同内容重试。" },
+  FREQUENCY_LIMITED: {
+    class: "retry_later",
+    advice:
+      "微信支付限频，暂未受理：同一子订单的两次退款需间隔 1 分钟以上（一个月前的订单另有频率限制）。金额已为这笔退款保留，约 1 分钟后将以同一退款单号、相同内容自动重试，也可稍后点「重试（同一退款单号）」；请勿另行发起新的退款。",
+  },
   NOT_ENOUGH: {
     class: "retry_later",
     advice: "该门店（子商户）可用退款余额不足：请门店在商户平台充值或等待结算资金到账后，再以同一退款单号重试。",
@@ -241,7 +247,15 @@ export function classifyRefundFailure(e: unknown): RefundFailure {
   if (e instanceof WechatPayValidationError && e.target === "request") {
     return { class: "final", code: "INVALID_INPUT", advice: `退款请求未发送：${e.message}` };
   }
-  if (e instanceof WechatPaySignatureError || e instanceof WechatPayValidationError) {
+  if (e instanceof WechatPayValidationError) {
+    // Signed, but not what §14.1.3 allows (e.g. an amount that is not whole fen): the refund may exist all the same.
+    return {
+      class: "unknown",
+      code: "UNVERIFIED",
+      advice: `微信支付的答复内容无法按规则读取（${e.message.slice(0, 160)}），结果未知：将以同一退款单号查询或重试。`,
+    };
+  }
+  if (e instanceof WechatPaySignatureError) {
     return { class: "unknown", code: "UNVERIFIED", advice: "微信支付的答复无法验证，结果未知：将以同一退款单号查询或重试。" };
   }
   throw e;

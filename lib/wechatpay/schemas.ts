@@ -20,6 +20,18 @@ const text = (max: number, min = 1) =>
     .refine((s) => !FOUR_BYTE_CHAR.test(s), { message: "4-byte UTF-8 characters (e.g. emoji) are not allowed" })
     .refine((s) => charLength(s) >= min && charLength(s) <= max, { message: `must be ${min}–${max} characters` });
 
+/**
+ * An amount in fen as WeChat sends it: a JSON number that is a whole number of fen. A fraction is refused with a
+ * message naming it — never rounded: one fen off is a real difference, and a fraction means a unit we do not know.
+ */
+const fen = z.number().refine(Number.isSafeInteger, { error: (iss) => `must be a whole number of fen, got ${String(iss.input)}` });
+/**
+ * amount.refund_fee (手续费退款金额, §14.1.3): one SDK's spec types it as any number, and the fee itself is kept to
+ * 1/1000 fen in bills (§8.3), so a fraction is possible. Informational only — the app never computes with it — so it
+ * is accepted as sent (not rounded), where a strict integer would make the whole refund answer unreadable.
+ */
+const refundFee = z.number().finite().nonnegative();
+
 /** combine_out_trade_no / out_trade_no: 6–32 of [0-9A-Za-z_-|*] (§3.1, §12: stricter than every variant). */
 export const OutTradeNoSchema = z.string().regex(/^[0-9A-Za-z_\-|*]{6,32}$/, { message: "must be 6–32 characters of 0-9 A-Z a-z _ - | *" });
 
@@ -52,27 +64,33 @@ export const Rfc3339WithOffsetSchema = z.string().refine(
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
- * §7.1: absolute HTTPS URL, ≤ 255 chars, no query string. Deviation (shared with the fake): plain http is accepted
- * for localhost/127.0.0.1 so local development works; real WeChat rejects such URLs anyway.
+ * §7.1: absolute HTTPS URL, no query string, at most `maxChars` characters: string(255) for the combine prepay
+ * (§3.1), string(256) for a refund (§14.1.1). Deviation (shared with the fake): plain http is accepted for
+ * localhost/127.0.0.1 so local development works; real WeChat rejects such URLs anyway.
  */
-export const NotifyUrlSchema = z
-  .string()
-  .max(255, { message: "must be at most 255 characters" })
-  .superRefine((s, ctx) => {
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be an absolute URL" });
-      return;
-    }
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && LOCAL_HOSTS.has(u.hostname))) {
-      ctx.addIssue({ code: "custom", message: "must use https" });
-    }
-    if (u.search !== "" || s.includes("?")) ctx.addIssue({ code: "custom", message: "must not contain a query string" });
-    if (u.hash !== "" || s.includes("#")) ctx.addIssue({ code: "custom", message: "must not contain a fragment" });
-    if (FOUR_BYTE_CHAR.test(s)) ctx.addIssue({ code: "custom", message: "4-byte UTF-8 characters are not allowed" });
-  });
+const notifyUrl = (maxChars: number) =>
+  z
+    .string()
+    .max(maxChars, { message: `must be at most ${maxChars} characters` })
+    .superRefine((s, ctx) => {
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be an absolute URL" });
+        return;
+      }
+      if (u.protocol !== "https:" && !(u.protocol === "http:" && LOCAL_HOSTS.has(u.hostname))) {
+        ctx.addIssue({ code: "custom", message: "must use https" });
+      }
+      if (u.search !== "" || s.includes("?")) ctx.addIssue({ code: "custom", message: "must not contain a query string" });
+      if (u.hash !== "" || s.includes("#")) ctx.addIssue({ code: "custom", message: "must not contain a fragment" });
+      if (FOUR_BYTE_CHAR.test(s)) ctx.addIssue({ code: "custom", message: "4-byte UTF-8 characters are not allowed" });
+    });
+/** The combine prepay's notify_url (§3.1, §7.1): string(255). */
+export const NotifyUrlSchema = notifyUrl(255);
+/** A refund's notify_url (§14.1.1): string(256). */
+export const RefundNotifyUrlSchema = notifyUrl(256);
 
 const AmountRequest = z.strictObject({
   total_amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -196,8 +214,8 @@ export type KnownTradeState = (typeof KNOWN_TRADE_STATES)[number];
 export type TradeState = KnownTradeState | (string & {});
 
 export const CombineSubOrderAmountResponseSchema = z.looseObject({
-  total_amount: z.number().int(),
-  payer_amount: z.number().int().optional(),
+  total_amount: fen,
+  payer_amount: fen.optional(),
   currency: z.string().optional(),
   payer_currency: z.string().optional(),
   settlement_rate: z.number().optional(),
@@ -331,7 +349,7 @@ const refundRequestCommon = {
   out_trade_no: OutTradeNoSchema.optional(),
   out_refund_no: OutRefundNoSchema,
   reason: RefundReasonSchema.optional(),
-  notify_url: NotifyUrlSchema.optional(),
+  notify_url: RefundNotifyUrlSchema.optional(),
   // §14.1.1: omit funds_account in a normal shop; typed so a deliberate caller can still send it.
   funds_account: z.enum(["AVAILABLE", "UNSETTLED"]).optional(),
   amount: z.strictObject({
@@ -389,14 +407,14 @@ export const RefundResponseSchema = z.looseObject({
   status: z.string().min(1) as z.ZodType<RefundStatus>,
   funds_account: z.string().optional(),
   amount: z.looseObject({
-    total: z.number().int(),
-    refund: z.number().int(),
-    payer_total: z.number().int().optional(),
-    payer_refund: z.number().int().optional(),
-    settlement_refund: z.number().int().optional(),
-    settlement_total: z.number().int().optional(),
-    discount_refund: z.number().int().optional(),
-    refund_fee: z.number().int().optional(),
+    total: fen,
+    refund: fen,
+    payer_total: fen.optional(),
+    payer_refund: fen.optional(),
+    settlement_refund: fen.optional(),
+    settlement_total: fen.optional(),
+    discount_refund: fen.optional(),
+    refund_fee: refundFee.optional(),
     currency: z.string().optional(),
     from: z.array(z.looseObject({})).optional(),
   }),
@@ -422,10 +440,10 @@ export const RefundNotificationSchema = z
     user_received_account: z.string().optional(),
     channel: z.string().optional(),
     amount: z.looseObject({
-      total: z.number().int(),
-      refund: z.number().int(),
-      payer_total: z.number().int().optional(),
-      payer_refund: z.number().int().optional(),
+      total: fen,
+      refund: fen,
+      payer_total: fen.optional(),
+      payer_refund: fen.optional(),
     }),
   })
   .refine((v) => v.sp_mchid !== undefined || v.mchid !== undefined, { message: "sp_mchid or mchid is required", path: ["sp_mchid"] });

@@ -1,10 +1,15 @@
 // Trade bill (§8): apply (GET /v3/bill/tradebill) and download (GET /v3/billdownload/file).
 // Money is integer fen throughout; yuan strings are produced by integer arithmetic only.
+// A day's bill is generated once, at 09:00 the next day (CST), and never changes afterwards: the rows of a
+// merchant's day are collected on the first apply after that (refund states as of 09:00, extra rows' made-up
+// ids drawn once) and kept, so every later apply for that date — any scope, any bill_type — renders the same
+// bytes with the same SHA-1. Only the bill overrides of the control API (a test changing what WeChat "generated")
+// make it collect again.
 import { createHash, randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, paramError } from "./errors";
-import { isPaidState } from "./store";
+import { isPaidState, nextRefundId, type BillRow } from "./store";
 import { addMonthsToDate, billTimeCst, cstDate, cstMidnight } from "./time";
 
 export const BILL_TOKEN_TTL_MS = 5 * 60_000; // §8.2 newer pages: 5 min (older: 30 s)
@@ -19,27 +24,8 @@ export function fenToYuan(fen: number): string {
 }
 /** The fee column has 5 decimals in real bills (`0.01000`); the fee itself is whole fen. */
 const feeYuan = (fen: number) => `${fenToYuan(fen)}000`;
-/** 0.6 % rounded half-up to whole fen, in integers. */
-const feeFen = (amountFen: number) => Math.sign(amountFen) * Math.floor((Math.abs(amountFen) * FEE_RATE_PER_MILLE + 500) / 1000);
-
-interface BillRow {
-  timeText: string;
-  sortKey: string;
-  appid: string;
-  mchid: string;
-  subMchid: string;
-  deviceId: string;
-  transactionId: string;
-  outTradeNo: string;
-  openid: string;
-  tradeState: string;
-  /** Payment rows: the sub-order amount. Refund rows: the refund amount (申请退款金额 / 退款金额). */
-  amountFen: number;
-  description: string;
-  attach: string;
-  /** Present on refund rows (交易状态 REFUND, reference §14.7). */
-  refund?: { refundId: string; outRefundNo: string; status: string; appliedText: string; successText: string; paidText: string };
-}
+/** 0.6 % rounded half-up to whole fen, in integers (also the refund answer's amount.refund_fee). */
+export const feeFen = (amountFen: number) => Math.sign(amountFen) * Math.floor((Math.abs(amountFen) * FEE_RATE_PER_MILLE + 500) / 1000);
 
 const HEAD_START = [
   "交易时间",
@@ -129,9 +115,9 @@ function summaryValues(rows: BillRow[]): Record<string, string> {
     fee += isRefund ? -f : f;
     order += isRefund ? 0 : r.amountFen;
   }
-  // Real bills write the summary in several exact decimal forms; vary them (by row count, so it is
-  // deterministic) so parsers are exercised with every one.
-  const form = SUMMARY_FORMS[rows.length % SUMMARY_FORMS.length]!;
+  // Real bills have written the summary in two forms over the years; alternate them (by row count, so a bill is
+  // deterministic) so parsers are exercised with both.
+  const form = SUMMARY_FORMS[rows.length % 2 === 0 ? 1 : 0]!;
   return {
     总交易单数: form.count(rows.length),
     应结订单总金额: form.amount(settle),
@@ -143,18 +129,28 @@ function summaryValues(rows: BillRow[]): Record<string, string> {
   };
 }
 
-/** "12.30" → "12.3", "12.00" → "12.0": the shortest form with at least one decimal. */
-const shortYuan = (fen: number) => fenToYuan(fen).replace(/(\.\d)0$/, "$1");
+/** 0 → "0.0", any other amount with its 2 decimals ("0.47"): the form of the official PHP SDK's sample bill. */
+const zeroShort = (fen: number) => (fen === 0 ? "0.0" : fenToYuan(fen));
 
+/**
+ * The number forms of the summary line in real bills (docs/wechatpay.md §8.3):
+ * - current bills (the Go SDK's sample, bills quoted by merchants): count `29`, amounts `1300.00`, fee `4.33000`;
+ * - the official PHP SDK's sample bill: count `45.0`, amounts `0.47` but zero as `0.0`, fee with 2 decimals `0.08`.
+ * Detail rows have one form only: amounts with 2 decimals, the fee with 5, the rate like `0.60%`.
+ */
 export const SUMMARY_FORMS: {
   name: string;
   count: (n: number) => string;
   amount: (fen: number) => string;
   fee: (fen: number) => string;
 }[] = [
-  { name: "canonical", count: String, amount: fenToYuan, fee: feeYuan },
-  { name: "count with .0, amounts with one decimal", count: (n) => `${n}.0`, amount: shortYuan, fee: shortYuan },
-  { name: "amounts with five decimals", count: String, amount: (fen) => `${fenToYuan(fen)}000`, fee: (fen) => `${fenToYuan(fen)}0000` },
+  { name: "count 29, amounts 1300.00, fee 4.33000 (current bills)", count: String, amount: fenToYuan, fee: feeYuan },
+  {
+    name: "count 45.0, amounts 0.47 and 0.0, fee 0.08 (the PHP SDK's sample bill)",
+    count: (n) => `${n}.0`,
+    amount: zeroShort,
+    fee: zeroShort,
+  },
 ];
 
 /** Commas would break the CSV shape; real bills do not quote fields, so the fake replaces them. */
@@ -175,7 +171,11 @@ export function renderBill(type: BillType, rows: BillRow[]): Buffer {
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8")]);
 }
 
-function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid: string | undefined): BillRow[] {
+/** §8.1: a day's bill is generated at 09:00 (CST) the next day; its refund states are those of that moment. */
+export const billGeneratedAtMs = (billDate: string) => cstMidnight(billDate)! + 33 * 3600_000;
+
+/** Every row of one merchant's day, all stores (a sub_mchid bill is a filter of these). */
+function collectRows(ctx: FakeContext, mchid: string, billDate: string): BillRow[] {
   const ov = ctx.bills;
   const rows: BillRow[] = [];
   for (const order of ctx.store.orders.values()) {
@@ -183,7 +183,6 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
       // §8.3: bills are per sub-order and belong to the sub-order's merchant (the SP in partner mode).
       if (s.mchid !== mchid || !isPaidState(s.trade_state) || s.success_time_ms === undefined) continue;
       if (cstDate(s.success_time_ms) !== billDate) continue;
-      if (subMchid !== undefined && s.sub_mchid !== subMchid) continue;
       if (ov.remove.has(s.out_trade_no)) continue;
       const timeText = billTimeCst(s.success_time_ms);
       const tradeState = ov.tradeState.get(s.out_trade_no) ?? "SUCCESS";
@@ -194,7 +193,8 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
         ...(tradeState === "REFUND"
           ? {
               refund: {
-                refundId: `503000${(s.transaction_id ?? "").slice(-20)}`,
+                // 29 digits like WeChat's: a fixed head, then the transaction id's date and sequence.
+                refundId: `5030000402${(s.transaction_id ?? "").slice(10)}0`,
                 outRefundNo: `R${s.out_trade_no}`.slice(0, 64),
                 status: "SUCCESS",
                 appliedText: timeText,
@@ -217,18 +217,19 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
       });
     }
   }
-  // Real refunds (§14.7): in the bill of the day they were accepted, status as of bill generation (now), CLOSED
-  // ones absent. `amountFen` overrides keyed by out_refund_no change the amount shown (reconciliation tests).
-  const nowMs = ctx.clock.now();
+  // Real refunds (§14.7): in the bill of the day they were accepted, with their status as of bill generation
+  // (SUCCESS if they had succeeded by then, else PROCESSING); refunds closed by then are absent. `amountFen`
+  // overrides keyed by out_refund_no change the amount shown (reconciliation tests).
+  const generatedAtMs = billGeneratedAtMs(billDate);
   for (const r of ctx.store.refunds.values()) {
     const order = ctx.store.orders.get(r.orderKey);
     const s = order?.sub_orders.find((x) => x.out_trade_no === r.out_trade_no);
-    if (!order || !s || s.mchid !== mchid || r.status === "CLOSED") continue;
+    if (!order || !s || s.mchid !== mchid) continue;
+    if (r.status === "CLOSED" && (r.closedAtMs ?? 0) <= generatedAtMs) continue;
     if (cstDate(r.createdAtMs) !== billDate) continue;
-    if (subMchid !== undefined && s.sub_mchid !== subMchid) continue;
     if (ov.remove.has(r.out_refund_no)) continue;
     const timeText = billTimeCst(r.createdAtMs);
-    const succeeded = r.status === "SUCCESS" && r.successAtMs !== undefined && r.successAtMs <= nowMs;
+    const succeeded = r.status === "SUCCESS" && r.successAtMs !== undefined && r.successAtMs <= generatedAtMs;
     rows.push({
       timeText,
       sortKey: `${timeText}${r.out_refund_no}`,
@@ -255,7 +256,6 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
   }
   for (const x of ov.extraRows) {
     if (x.bill_date !== billDate || (x.mchid ?? mchid) !== mchid) continue;
-    if (subMchid !== undefined && x.sub_mchid !== subMchid) continue;
     const timeText = `${billDate} ${x.time ?? "12:00:00"}`;
     rows.push({
       timeText,
@@ -273,7 +273,7 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string, subMchid
       ...(x.trade_state === "REFUND"
         ? {
             refund: {
-              refundId: x.refund_id ?? `5030009999${billDate.replaceAll("-", "")}0001`,
+              refundId: x.refund_id ?? nextRefundId(cstMidnight(billDate)!),
               outRefundNo: x.out_refund_no ?? `R${x.out_trade_no}`,
               status: x.refund_status ?? "SUCCESS",
               appliedText: timeText,
@@ -313,8 +313,17 @@ export function handleTradeBill(ctx: FakeContext, call: ApiCall): ApiResult {
   // §8.1: generated from 09:00 the next day, fetch after 10:00 (CST) → before that, STATEMENT_CREATING.
   if (now < midnight + 34 * 3600_000) throw new ApiError(400, "STATEMENT_CREATING", "账单生成中");
   const type = billType as BillType;
-  const rows = collectRows(ctx, call.callerMchid, billDate, subMchid).filter((r) =>
-    type === "ALL" ? true : type === "SUCCESS" ? r.tradeState === "SUCCESS" : r.tradeState === "REFUND",
+  // Generated once per merchant and day, then frozen (see the top of this file).
+  const frozenKey = `${call.callerMchid}\u0000${billDate}`;
+  let dayRows = ctx.store.frozenBills.get(frozenKey);
+  if (!dayRows) {
+    dayRows = collectRows(ctx, call.callerMchid, billDate);
+    ctx.store.frozenBills.set(frozenKey, dayRows);
+  }
+  const rows = dayRows.filter(
+    (r) =>
+      (subMchid === undefined || r.subMchid === subMchid) &&
+      (type === "ALL" ? true : type === "SUCCESS" ? r.tradeState === "SUCCESS" : r.tradeState === "REFUND"),
   );
   if (rows.length === 0) throw new ApiError(400, "NO_STATEMENT_EXIST", "请求的账单文件不存在");
   const plain = renderBill(type, rows);

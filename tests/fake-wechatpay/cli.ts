@@ -31,7 +31,8 @@ Usage:
 Server env: FAKE_WECHATPAY_PORT (3100), FAKE_WECHATPAY_HOST (127.0.0.1), FAKE_WECHATPAY_H5_DOMAINS (localhost,127.0.0.1),
   FAKE_WECHATPAY_TIME_SCALE (1), FAKE_WECHATPAY_MODE (public-key|certificate|migration), FAKE_WECHATPAY_PUBLIC_URL,
   FAKE_WECHATPAY_KEYS_DIR (tests/fixtures/keys), FAKE_WECHATPAY_QUIET=1 (no request log),
-  FAKE_WECHATPAY_REFUND_DELAY_MS (10000 × time scale; "manual" = only refund-result decides)
+  FAKE_WECHATPAY_REFUND_DELAY_MS (10000 × time scale; "manual" = only refund-result decides),
+  FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS (60: two refunds of one sub-order closer → 429 FREQUENCY_LIMITED)
 Client env: FAKE_WECHATPAY_URL (http://127.0.0.1:3100)
 API fault kinds: system_error rate_limit user_paying delay malformed_json bad_signature stale_timestamp signature_probe not_enough
 Notify fault kinds: drop duplicate concurrent_duplicate tamper_signature tamper_ciphertext stale_timestamp signature_probe`;
@@ -62,6 +63,9 @@ async function serve(): Promise<void> {
     log: env.FAKE_WECHATPAY_QUIET === "1" ? undefined : (line) => console.log(`[fake-wechatpay] ${line}`),
     ...(env.FAKE_WECHATPAY_REFUND_DELAY_MS
       ? { refundDelayMs: env.FAKE_WECHATPAY_REFUND_DELAY_MS === "manual" ? null : Number(env.FAKE_WECHATPAY_REFUND_DELAY_MS) }
+      : {}),
+    ...(env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS
+      ? { refundMinIntervalSeconds: Number(env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS) }
       : {}),
   });
   console.log(JSON.stringify({ listening: fake.url, mode, note: "TEST ONLY — no real money moves" }));

@@ -24,6 +24,8 @@ export interface FakeContext {
   log: (line: string) => void;
   /** ms from refund acceptance to SUCCESS (docs/wechatpay.md §14.1.2); null = only `refund-result` decides. */
   refundDelayMs: number | null;
+  /** Partial refunds of one sub-order closer than this → 429 FREQUENCY_LIMITED (§14.1.2: 1 minute). */
+  refundMinIntervalMs: number;
 }
 
 /** One authenticated APIv3 call as the handlers see it. */

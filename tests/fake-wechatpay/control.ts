@@ -54,6 +54,7 @@ const RefundResultSchema = z.strictObject({
   status: z.enum(["success", "closed", "abnormal"]).transform((s) => s.toUpperCase() as "SUCCESS" | "CLOSED" | "ABNORMAL"),
 });
 const BalanceSchema = z.strictObject({ store: z.string().min(1).max(32), balanceFen: z.int().min(0).nullable() });
+const SettingsSchema = z.strictObject({ refundMinIntervalSeconds: z.number().min(0).max(86_400).optional() });
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
   const raw = (await readBody(req)).toString("utf8").trim();
@@ -166,6 +167,16 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
     return sendJson(res, 200, Object.fromEntries(ctx.store.balances));
   }
 
+  // Run-time settings (until the next reset, which restores the start options).
+  if (seg[0] === "settings" && seg.length === 1) {
+    if (method === "POST") {
+      const input = parseOr400(res, SettingsSchema, body);
+      if (!input) return;
+      if (input.refundMinIntervalSeconds !== undefined) ctx.refundMinIntervalMs = input.refundMinIntervalSeconds * 1000;
+    } else if (method !== "GET") return notFound();
+    return sendJson(res, 200, { refundMinIntervalSeconds: ctx.refundMinIntervalMs / 1000 });
+  }
+
   if (seg[0] === "notifications") {
     if (seg.length === 1 && method === "GET") {
       const orderNo = new URLSearchParams(rawQuery).get("orderNo");
@@ -209,8 +220,11 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
       const input = parseOr400(res, BillOverridesSchema, body);
       if (!input) return;
       ctx.bills.apply(input);
-    } else if (method === "DELETE") ctx.bills.clear();
-    else if (method !== "GET") return notFound();
+      ctx.store.frozenBills.clear(); // the test changed what WeChat generated: bills are collected again
+    } else if (method === "DELETE") {
+      ctx.bills.clear();
+      ctx.store.frozenBills.clear();
+    } else if (method !== "GET") return notFound();
     return sendJson(res, 200, ctx.bills.snapshot());
   }
 

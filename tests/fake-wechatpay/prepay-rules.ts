@@ -125,8 +125,9 @@ export function parseStrictBody<S extends z.ZodType>(raw: unknown, schema: S): z
 }
 
 /** §7.1 plus the fake's one deviation: http://localhost / http://127.0.0.1 is accepted so tests need no TLS. */
-export function notifyUrlIssue(url: string): string | null {
-  if (url.length > 255) return "must be at most 255 characters";
+/** §7.1 rules; the length is string(255) for the combine prepay, string(256) for a refund's notify_url (§14.1.1). */
+export function notifyUrlIssue(url: string, maxChars = 255): string | null {
+  if (url.length > maxChars) return `must be at most ${maxChars} characters`;
   let u: URL;
   try {
     u = new URL(url);

@@ -115,6 +115,7 @@ describe("apply (§14.1)", () => {
     const over = await call(fake.url, "POST", REFUNDS, refundBody(subs[1]!, { refund: 31 }));
     expect([over.status, over.json.code]).toEqual([400, "INVALID_REQUEST"]);
     await control(fake.url, `/refunds/${first.out_refund_no}/result`, { status: "closed" });
+    await control(fake.url, "/clock", { advanceSeconds: 61 }); // the 1-minute rule (tested on its own below)
     expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[1]!, { refund: 230 }))).status).toBe(200);
   });
 
@@ -126,6 +127,7 @@ describe("apply (§14.1)", () => {
 
   it("the 51st refund of one sub-order → 400 INVALID_REQUEST", async () => {
     const { subs } = await paidOrder([100, 100]);
+    await control(fake.url, "/settings", { refundMinIntervalSeconds: 0 }); // not 50 minutes; reset restores 60 s
     for (let i = 0; i < 50; i++)
       expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1, notify: null }))).status).toBe(200);
     const r = await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1, notify: null }));
@@ -151,6 +153,76 @@ describe("apply (§14.1)", () => {
     await control(fake.url, "/balances", { store: subs[0]!.sub_mchid, balanceFen: 1000 });
     expect((await call(fake.url, "POST", REFUNDS, body)).status).toBe(200);
     expect(await control(fake.url, "/balances")).toEqual({ [subs[0]!.sub_mchid]: 600 });
+  });
+
+  it("two partial refunds of one sub-order less than a minute apart → 429 FREQUENCY_LIMITED, nothing created; the same request a minute later is accepted", async () => {
+    const { subs } = await paidOrder();
+    const first = refundBody(subs[0]!, { refund: 100 });
+    expect((await call(fake.url, "POST", REFUNDS, first)).status).toBe(200);
+    await control(fake.url, "/clock", { advanceSeconds: 59 });
+    const second = refundBody(subs[0]!, { refund: 200 });
+    const refused = await call(fake.url, "POST", REFUNDS, second);
+    expect([refused.status, refused.json.code]).toEqual([429, "FREQUENCY_LIMITED"]);
+    expect(refused.json.message).toContain("1分钟");
+    expect((await control(fake.url, "/refunds")).length).toBe(1);
+    // a repeat of the accepted refund is not a new refund: answered as usual
+    expect((await call(fake.url, "POST", REFUNDS, first)).status).toBe(200);
+    // another store's sub-order of the same combine order has its own minute
+    expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[1]!, { refund: 10 }))).status).toBe(200);
+    await control(fake.url, "/clock", { advanceSeconds: 1 });
+    const later = await call(fake.url, "POST", REFUNDS, second);
+    expect([later.status, later.json.status]).toEqual([200, "PROCESSING"]);
+  });
+
+  it("settings: refundMinIntervalSeconds changes the minute until the next reset", async () => {
+    expect(await control(fake.url, "/settings")).toEqual({ refundMinIntervalSeconds: 60 });
+    expect(await control(fake.url, "/settings", { refundMinIntervalSeconds: 1 })).toEqual({ refundMinIntervalSeconds: 1 });
+    const { subs } = await paidOrder();
+    expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1 }))).status).toBe(200);
+    expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1 }))).status).toBe(429);
+    await control(fake.url, "/clock", { advanceSeconds: 1 });
+    expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1 }))).status).toBe(200);
+    await expect(control(fake.url, "/settings", { refundMinIntervalSeconds: -1 })).rejects.toThrow(/→ 400 /);
+    await control(fake.url, "/reset", {});
+    expect(await control(fake.url, "/settings")).toEqual({ refundMinIntervalSeconds: 60 });
+  });
+
+  it("the answer: a 29-digit refund_id, funds_account UNSETTLED on the payment's day and AVAILABLE once settled (or when asked), refund_fee = the fee given back", async () => {
+    // noon (CST) tomorrow, so that the payment and the first refund are on one day whenever the test runs
+    const start = await control(fake.url, "/clock");
+    const noon = Date.parse(`${start.now.slice(0, 10)}T12:00:00+08:00`) + 86_400_000;
+    await control(fake.url, "/clock", { advanceSeconds: Math.ceil((noon - Date.parse(start.now)) / 1000) });
+    const { subs } = await paidOrder();
+    const r = await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 500 }));
+    expect(r.json.refund_id).toMatch(/^\d{29}$/);
+    // 0.6 % of 5.00 = 3 fen, the negative 手续费 of this refund's bill row
+    expect(r.json).toMatchObject({ funds_account: "UNSETTLED", amount: { refund: 500, refund_fee: 3, from: [] } });
+    // the next CST day the payment is settled: refunds come from the available balance
+    const { now } = await control(fake.url, "/clock");
+    const nextMidnight = Date.parse(`${now.slice(0, 10)}T00:00:00+08:00`) + 86_400_000;
+    await control(fake.url, "/clock", { advanceSeconds: Math.ceil((nextMidnight - Date.parse(now)) / 1000) + 1 });
+    const later = await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 100 }));
+    expect(later.json).toMatchObject({ funds_account: "AVAILABLE", amount: { refund_fee: 1 } });
+    // an old fund-flow merchant may ask for AVAILABLE the same day (§14.1.1)
+    const other = await paidOrder();
+    const asked = await call(fake.url, "POST", REFUNDS, { ...refundBody(other.subs[0]!, { refund: 100 }), funds_account: "AVAILABLE" });
+    expect(asked.json.funds_account).toBe("AVAILABLE");
+    // the query answers the same
+    const q = await call(fake.url, "GET", `${REFUNDS}/${r.json.out_refund_no}?sub_mchid=${subs[0]!.sub_mchid}`);
+    expect(q.json).toMatchObject({ refund_id: r.json.refund_id, funds_account: "UNSETTLED", amount: { refund_fee: 3 } });
+  });
+
+  it("notify_url may be 256 characters (§14.1.1 string(256)); 257 → 400 PARAM_ERROR", async () => {
+    const { subs } = await paidOrder();
+    const url = (n: number) => {
+      const base = "https://shop.example.com/";
+      return base + "n".repeat(n - base.length);
+    };
+    expect(url(256)).toHaveLength(256);
+    const ok = await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1, notify: url(256) }));
+    expect(ok.status, ok.text).toBe(200);
+    const long = await call(fake.url, "POST", REFUNDS, refundBody(subs[1]!, { refund: 1, notify: url(257) }));
+    expect([long.status, long.json.code, long.json.detail.field]).toEqual([400, "PARAM_ERROR", "/notify_url"]);
   });
 
   it("reason over 80 bytes and a notify_url with a query → 400 PARAM_ERROR", async () => {

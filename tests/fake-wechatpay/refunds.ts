@@ -1,14 +1,14 @@
 // Refunds of combine sub-orders (reference §14): apply (POST /v3/refund/domestic/refunds), query
 // (GET …/refunds/{out_refund_no}), the asynchronous PROCESSING → SUCCESS/CLOSED/ABNORMAL result, and the signed,
 // encrypted REFUND.* notification on the real retry schedule. Money is integer fen.
-import { randomInt } from "node:crypto";
 import { z } from "zod";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
+import { feeFen } from "./bills";
 import { ApiError, paramError } from "./errors";
 import { parseJsonBody } from "./combine-api";
 import { ORDER_NO_RE, canonicalJson, notifyUrlIssue, parseStrictBody } from "./prepay-rules";
-import { isPaidState, type CombineOrder, type FakeRefund, type RefundStatus, type SubOrder } from "./store";
-import { rfc3339Cst } from "./time";
+import { isPaidState, nextRefundId, type CombineOrder, type FakeRefund, type RefundStatus, type SubOrder } from "./store";
+import { cstDate, rfc3339Cst } from "./time";
 
 export const OUT_REFUND_NO_RE = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 /** §14.1.2 */
@@ -16,6 +16,8 @@ export const MAX_REFUNDS_PER_SUB_ORDER = 50;
 export const REFUND_WINDOW_MS = 365 * 24 * 3600_000;
 /** Default time from acceptance to SUCCESS (零钱: "within 5 minutes"), multiplied by notifyTimeScale. */
 export const DEFAULT_REFUND_DELAY_MS = 10_000;
+/** §14.1.2: partial refunds of one (sub-)order at least one minute apart; sooner → 429 FREQUENCY_LIMITED. */
+export const DEFAULT_REFUND_MIN_INTERVAL_SECONDS = 60;
 
 const refundSchema = z.strictObject({
   sub_mchid: z.string().min(1).max(32).optional(),
@@ -59,6 +61,23 @@ export function refundsOf(ctx: FakeContext, outTradeNo: string): FakeRefund[] {
   return [...ctx.store.refunds.values()].filter((r) => r.out_trade_no === outTradeNo);
 }
 
+/**
+ * §14.1.3 funds_account: where the refund is paid from. An old fund-flow merchant may ask for AVAILABLE
+ * (UNSETTLED is for deposits); a split over accounts (amount.from) is paid from those accounts. Otherwise the
+ * money comes from the order's unsettled funds while they are not yet settled — the fake settles a day's
+ * payments at the next CST midnight (T+1) — and from the available balance afterwards.
+ */
+function fundsAccountOf(
+  b: { funds_account?: "AVAILABLE" | "UNSETTLED"; amount: { from?: { account: "AVAILABLE" | "UNAVAILABLE" }[] } },
+  sub: SubOrder,
+  nowMs: number,
+): FakeRefund["funds_account"] {
+  if (b.funds_account !== undefined) return b.funds_account;
+  if (b.amount.from?.length) return b.amount.from.some((f) => f.account === "UNAVAILABLE") ? "UNAVAILABLE" : "AVAILABLE";
+  const paidAt = sub.success_time_ms;
+  return paidAt !== undefined && cstDate(paidAt) === cstDate(nowMs) ? "UNSETTLED" : "AVAILABLE";
+}
+
 /** §14.1.3 response (also the query response). */
 export function refundView(r: FakeRefund): Record<string, unknown> {
   return {
@@ -71,18 +90,19 @@ export function refundView(r: FakeRefund): Record<string, unknown> {
     ...(r.status === "SUCCESS" && r.successAtMs !== undefined ? { success_time: rfc3339Cst(r.successAtMs) } : {}),
     create_time: rfc3339Cst(r.createdAtMs),
     status: r.status,
-    funds_account: "AVAILABLE",
+    funds_account: r.funds_account,
     amount: {
       total: r.total,
       refund: r.refund,
-      from: [],
+      from: r.from,
       payer_total: r.total,
       payer_refund: r.refund,
       settlement_refund: r.refund,
       settlement_total: r.total,
       discount_refund: 0,
       currency: "CNY",
-      refund_fee: 0,
+      // 手续费退款金额: the share of the payment's fee given back, the negative 手续费 of the refund's bill row.
+      refund_fee: feeFen(r.refund),
     },
     promotion_detail: [],
   };
@@ -93,7 +113,7 @@ export function handleRefundCreate(ctx: FakeContext, call: ApiCall): ApiResult {
   if (b.transaction_id === undefined && b.out_trade_no === undefined)
     throw paramError("/out_trade_no", "transaction_id or out_trade_no is required");
   if (b.notify_url !== undefined) {
-    const issue = notifyUrlIssue(b.notify_url);
+    const issue = notifyUrlIssue(b.notify_url, 256); // §14.1.1: string(256)
     if (issue) throw paramError("/notify_url", issue, b.notify_url);
   }
   const sp = call.callerMchid === ctx.keys.combineMchid;
@@ -143,6 +163,12 @@ export function handleRefundCreate(ctx: FakeContext, call: ApiCall): ApiResult {
   if (sub.success_time_ms !== undefined && now > sub.success_time_ms + REFUND_WINDOW_MS) {
     throw new ApiError(400, "INVALID_REQUEST", "订单已超过退款期限（支付成功后一年内可退款）");
   }
+  // §14.1.2: partial refunds of one order at least a minute apart. Checked after the rules that make a request
+  // wrong whatever the time (those answers say what to fix); a repeat of an accepted refund was answered above.
+  const latest = Math.max(...earlier.map((r) => r.createdAtMs));
+  if (earlier.length > 0 && now < latest + ctx.refundMinIntervalMs) {
+    throw new ApiError(429, "FREQUENCY_LIMITED", "频率限制：同一笔订单的部分退款需间隔1分钟以上，请稍后以相同参数重试");
+  }
   const store = storeOf(sub);
   const balance = ctx.store.balances.get(store);
   if (balance !== undefined && balance < b.amount.refund) throw new ApiError(403, "NOT_ENOUGH", "商户可用退款余额不足");
@@ -157,7 +183,7 @@ export function handleRefundCreate(ctx: FakeContext, call: ApiCall): ApiResult {
     out_trade_no: sub.out_trade_no,
     transaction_id: sub.transaction_id,
     out_refund_no: b.out_refund_no,
-    refund_id: `50300${String(randomInt(1e9, 1e10))}${String(randomInt(1e9, 1e10))}${String(randomInt(1e5, 1e6))}`,
+    refund_id: nextRefundId(now),
     refund: b.amount.refund,
     total: b.amount.total,
     ...(b.reason !== undefined ? { reason: b.reason } : {}),
@@ -167,6 +193,8 @@ export function handleRefundCreate(ctx: FakeContext, call: ApiCall): ApiResult {
     channel: "ORIGINAL",
     user_received_account: "支付用户零钱",
     createdAtMs: now,
+    funds_account: fundsAccountOf(b, sub, now),
+    from: b.amount.from ?? [],
   };
   ctx.store.refunds.set(key, refund);
   // §14.6: the sub-order shows REFUND in the combine query as soon as a refund is accepted.
@@ -264,6 +292,7 @@ export function setRefundResult(ctx: FakeContext, r: FakeRefund, status: "SUCCES
     }
   }
   if (status === "CLOSED") {
+    r.closedAtMs = now;
     // The money never left: give it back to the store's balance (when one is tracked).
     const order = ctx.store.orders.get(r.orderKey);
     const sub = order?.sub_orders.find((s) => s.out_trade_no === r.out_trade_no);

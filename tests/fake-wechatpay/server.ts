@@ -14,7 +14,7 @@ import { sendJson, splitTarget } from "./http-util";
 import { defaultKeysDir, loadKeys, type MerchantIdentity } from "./keys";
 import { Notifier } from "./notifier";
 import type { VerifyMode } from "./signing";
-import { DEFAULT_REFUND_DELAY_MS } from "./refunds";
+import { DEFAULT_REFUND_DELAY_MS, DEFAULT_REFUND_MIN_INTERVAL_SECONDS } from "./refunds";
 import { FakeStore } from "./store";
 import { BusinessClock } from "./time";
 
@@ -49,6 +49,11 @@ export interface FakeWechatPayOptions {
    * notifyTimeScale; null = never on its own (tests decide with `refund-result`).
    */
   refundDelayMs?: number | null;
+  /**
+   * Refunds: the shortest time between two accepted refunds of one sub-order (§14.1.2: 60 s, the default);
+   * sooner → 429 FREQUENCY_LIMITED. Changeable at run time with POST /__fake/settings.
+   */
+  refundMinIntervalSeconds?: number;
 }
 
 export interface RunningFakeWechatPay {
@@ -65,6 +70,8 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
   if (!["public-key", "certificate", "migration"].includes(mode)) throw new Error(`unknown verifyMode ${mode}`);
   const timeScale = opts.notifyTimeScale ?? 1;
   if (!(timeScale >= 0)) throw new Error("notifyTimeScale must be >= 0");
+  const refundMinIntervalMs = (opts.refundMinIntervalSeconds ?? DEFAULT_REFUND_MIN_INTERVAL_SECONDS) * 1000;
+  if (!(refundMinIntervalMs >= 0)) throw new Error("refundMinIntervalSeconds must be >= 0");
 
   const merchants = new Map<string, MerchantIdentity>([
     [keys.combineMchid, { mchid: keys.combineMchid, serialNo: keys.merchantSerialNo, publicKey: keys.merchantPublicKey }],
@@ -95,6 +102,7 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     publicBaseUrl: () => baseUrl,
     log,
     refundDelayMs: opts.refundDelayMs === undefined ? DEFAULT_REFUND_DELAY_MS * timeScale : opts.refundDelayMs,
+    refundMinIntervalMs,
   };
   const api = new ApiHandler(ctx);
   // Sub-merchants onboarded through the control API (POST /__fake/sub-merchants) live until the next reset.
@@ -105,6 +113,7 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     store.reset();
     faults.clear();
     ctx.bills.clear();
+    ctx.refundMinIntervalMs = refundMinIntervalMs;
     clock.reset();
     log("reset");
   };

@@ -31,9 +31,35 @@ export interface FakeRefund {
   user_received_account: string;
   createdAtMs: number;
   successAtMs?: number;
+  /** When it became CLOSED (a bill generated before that still shows it, as PROCESSING). */
+  closedAtMs?: number;
+  /** §14.1.3: the account the refund is paid from (see fundsAccountOf in refunds.ts). */
+  funds_account: "UNSETTLED" | "AVAILABLE" | "UNAVAILABLE";
+  /** The request's amount.from, echoed in the answer. */
+  from: { account: "AVAILABLE" | "UNAVAILABLE"; amount: number }[];
   /** §14.3: where an ABNORMAL refund was redirected (it then goes PROCESSING → SUCCESS). */
   abnormalApplied?: "USER_BANK_CARD" | "MERCHANT_BANK_CARD";
   timer?: NodeJS.Timeout;
+}
+
+/** One line of a trade bill as generated (bills.ts renders it per bill_type). */
+export interface BillRow {
+  timeText: string;
+  sortKey: string;
+  appid: string;
+  mchid: string;
+  subMchid: string;
+  deviceId: string;
+  transactionId: string;
+  outTradeNo: string;
+  openid: string;
+  tradeState: string;
+  /** Payment rows: the sub-order amount. Refund rows: the refund amount (申请退款金额 / 退款金额). */
+  amountFen: number;
+  description: string;
+  attach: string;
+  /** Present on refund rows (交易状态 REFUND, reference §14.7). */
+  refund?: { refundId: string; outRefundNo: string; status: string; appliedText: string; successText: string; paidText: string };
 }
 
 export interface SubOrder {
@@ -112,6 +138,14 @@ export function nextTransactionId(businessNowMs: number): string {
   return `4200001234${cstCompactDate(businessNowMs)}${String(txSeq).padStart(10, "0")}`;
 }
 
+// Refund ids have 29 digits, like 50300004012026112600000000031 (§14.7): a fixed head, the CST date of acceptance,
+// an 11-digit sequence starting at a random base per process (as for transaction ids).
+let refundSeq = randomInt(1, 40_000_000_000);
+export function nextRefundId(businessNowMs: number): string {
+  refundSeq += 1;
+  return `5030000401${cstCompactDate(businessNowMs)}${String(refundSeq).padStart(11, "0")}`;
+}
+
 export class FakeStore {
   readonly orders = new Map<string, CombineOrder>();
   /** `${mchid}\0${out_trade_no}` → order key: sub out_trade_no is unique under the initiator (§3.2). */
@@ -123,6 +157,8 @@ export class FakeStore {
   readonly refunds = new Map<string, FakeRefund>();
   /** Available refund balance per store (sub_mchid, or mchid in direct mode), in fen. Absent = unlimited. */
   readonly balances = new Map<string, number>();
+  /** `${mchid}\0${bill_date}` → that day's bill rows, collected once at the first apply (bills.ts). */
+  readonly frozenBills = new Map<string, BillRow[]>();
 
   reset(): void {
     for (const r of this.refunds.values()) if (r.timer) clearTimeout(r.timer);
@@ -132,6 +168,7 @@ export class FakeStore {
     this.subOutTradeNos.clear();
     this.links.clear();
     this.billTokens.clear();
+    this.frozenBills.clear();
     this.requests.length = 0;
   }
 

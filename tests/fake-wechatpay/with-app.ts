@@ -32,6 +32,10 @@ const fake = wantFake
               process.env.FAKE_WECHATPAY_REFUND_DELAY_MS === "manual" ? null : Number(process.env.FAKE_WECHATPAY_REFUND_DELAY_MS),
           }
         : {}),
+      // the shortest time between two refunds of one sub-order (WeChat: 60 s); the e2e suite shortens it with the app's
+      ...(process.env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS
+        ? { refundMinIntervalSeconds: Number(process.env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS) }
+        : {}),
     })
   : undefined;
 if (fake) console.log(`[fake-wechatpay] listening on ${fake.url} (TEST ONLY — no real money moves)`);

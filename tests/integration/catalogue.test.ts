@@ -240,6 +240,38 @@ describe("catalogue import / export", () => {
     expect(changed.changes).toEqual(["~ product IMP-1: priceFen 1230 → 1300"]);
   });
 
+  it("CSV export: names a spreadsheet would run as formulas get a leading apostrophe (quoting alone does not stop them); importing the export restores them", async () => {
+    const names = ['=HYPERLINK("https://evil.example","点击领取")', "'=已经带撇号", "-20% 折扣装", "+86 礼盒", "@店长推荐", "普通商品"];
+    const json = JSON.stringify({
+      stores: [{ subMchid: "1900000206", name: "=CMD()店", id: "formula-store" }],
+      products: names.map((name, i) => ({ sku: `FX-${i}`, name, price: "1.00", store: "1900000206" })),
+    });
+    const created = await importFile(json, "json");
+    expect(created.errors).toEqual([]);
+    const { exportCatalogue } = await import("@/lib/catalog/import");
+    const csv = await exportCatalogue("csv");
+    // What Excel sees: the cells as written, nothing stripped.
+    const { parse } = await import("csv-parse/sync");
+    const cells = parse(csv, { bom: true }) as string[][];
+    const header = cells[0]!;
+    const byName = (sku: string) => cells.find((r) => r[0] === sku)!;
+    const col = (name: string) => header.indexOf(name);
+    expect(names.map((_, i) => byName(`FX-${i}`)[col("name")])).toEqual([
+      `'=HYPERLINK("https://evil.example","点击领取")`,
+      "''=已经带撇号",
+      "'-20% 折扣装",
+      "'+86 礼盒",
+      "'@店长推荐",
+      "普通商品",
+    ]);
+    expect(byName("FX-0")[col("store_name")]).toBe("'=CMD()店");
+    expect(byName("FX-0")[col("price")]).toBe("1.00");
+    // …and the file imports back to exactly the same catalogue.
+    const plan = await importFile(csv, "csv", true);
+    expect(plan.errors).toEqual([]);
+    expect(plan.changes).toEqual([]);
+  });
+
   it("export → import round-trips (JSON and CSV): nothing to change", async () => {
     const { exportCatalogue } = await import("@/lib/catalog/import");
     for (const format of ["json", "csv"] as const) {

@@ -71,6 +71,12 @@ export async function startHarness(
     /** default: a private copy of the SQLite template */ databaseUrl?: string;
     /** the fake's refund result delay; default null: tests decide results with /refunds/{no}/result */
     refundDelayMs?: number | null;
+    /**
+     * WeChat's minute between two refunds of one sub-order, at the fake; default 0: the suites step over the app's
+     * own minute (REFUND_MIN_INTERVAL_SECONDS) by ageing the ledger's lastRefundAt, which the fake cannot see.
+     * tests/integration/refund-frequency.ts runs with WeChat's 60 s.
+     */
+    fakeRefundMinIntervalSeconds?: number;
   } = {},
 ): Promise<Harness> {
   const shim = http.createServer(async (req, res) => {
@@ -97,6 +103,7 @@ export async function startHarness(
     notifyTimeScale: 0.001,
     h5Domains: ["127.0.0.1", "localhost"],
     refundDelayMs: opts.refundDelayMs === undefined ? null : opts.refundDelayMs,
+    refundMinIntervalSeconds: opts.fakeRefundMinIntervalSeconds ?? 0,
   });
   Object.assign(
     process.env,

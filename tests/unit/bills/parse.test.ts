@@ -33,7 +33,7 @@ describe("parseTradeBill: fixtures", () => {
       mchid: "1900000109",
       subMchid: "1900000201",
       deviceInfo: "", // a lone backtick
-      transactionId: "4200002026112600000001",
+      transactionId: "4200001234202611260000000001",
       outTradeNo: "S20261126A1",
       tradeType: "MWEB",
       tradeState: "SUCCESS",
@@ -53,7 +53,7 @@ describe("parseTradeBill: fixtures", () => {
     expect(b).toMatchObject({ orderAmountFen: 1230, settlementAmountFen: 1230, feeMilliFen: 7000, tradeTime: "2026-11-26 11:02:45" });
     expect(refund).toMatchObject({
       tradeState: "REFUND",
-      refundId: "50302026112600000001",
+      refundId: "50300001012026112600000000001",
       refundAmountFen: 1230,
       feeMilliFen: -7000,
       refundStatus: "SUCCESS",
@@ -96,26 +96,73 @@ describe("parseTradeBill: fixtures", () => {
     expect(bill.summary).toMatchObject({ tradeCount: 1, refundFen: 1230, feeMilliFen: -7000, settlementFen: 0 });
   });
 
-  it("maps reordered columns by name; an old merchant's bill without 应结订单金额/代金券金额; unknown columns kept", () => {
+  it("the older header set (子商户号, 总金额, 企业红包金额; summary 总交易额, 总退款金额) maps onto the same fields", () => {
+    const bill = parseTradeBill(fixture("old-format.csv"));
+    expect(bill.kind).toBe("ALL");
+    expect(bill.header).toHaveLength(24);
+    const [e1, e2, refund] = bill.rows;
+    expect(e1).toMatchObject({
+      outTradeNo: "S20261126E1",
+      subMchid: "1900000204",
+      orderAmountFen: 1230,
+      couponAmountFen: 0,
+      description: "茶叶, 50g",
+      feeMilliFen: 7000,
+      feeRate: "0.60%",
+    });
+    expect(e1!.settlementAmountFen).toBeUndefined(); // not in this column set
+    expect(e2).toMatchObject({ orderAmountFen: 100, subMchid: "1900000204" });
+    expect(refund).toMatchObject({
+      tradeState: "REFUND",
+      refundId: "50300004012026112600000000031",
+      outRefundNo: "R20261126E1",
+      refundAmountFen: 500,
+      rechargeRefundAmountFen: 0,
+      orderAmountFen: 0,
+      feeMilliFen: -3000,
+    });
+    for (const r of bill.rows) expect(r.extra).toEqual({});
+    expect(bill.summary).toEqual({ tradeCount: 3, orderFen: 1330, refundFen: 500, rechargeRefundFen: 0, feeMilliFen: 5000, extra: {} });
+  });
+
+  it("the older set's other spelling (代金券或立减优惠…), columns shuffled, an unknown column kept", () => {
     const bill = parseTradeBill(fixture("reordered-old-merchant.csv"));
     const r = bill.rows[0]!;
     expect(r).toMatchObject({
       outTradeNo: "S20261126D1",
       tradeState: "SUCCESS",
       orderAmountFen: 1230,
-      transactionId: "4200002026112600000021",
+      couponAmountFen: 0,
+      rechargeRefundAmountFen: 0,
+      transactionId: "4200001234202611260000000021",
       subMchid: "1900000203",
     });
     expect(r.settlementAmountFen).toBeUndefined();
-    expect(r.couponAmountFen).toBeUndefined();
     expect(r.extra).toEqual({ 新增列: "x" });
+    expect(bill.summary).toEqual({ tradeCount: 1, orderFen: 1230, refundFen: 0, feeMilliFen: 7000, rechargeRefundFen: 0, extra: {} });
+  });
+
+  it("a header naming one field twice (a new and an old name together) is refused", () => {
+    const text = [
+      "交易时间,微信订单号,商户订单号,交易状态,订单金额,总金额",
+      "`2026-11-26 12:00:00,`4200001234202611260000000021,`S1,`SUCCESS,`1.00,`1.00",
+      "总交易单数,订单总金额",
+      "`1,`1.00",
+    ].join("\n");
+    expect(() => parseTradeBill(text)).toThrow(/总金额.*订单金额|订单金额.*总金额/);
+  });
+
+  it("the summary forms of the official SDK's sample bill: count 3.0, a zero amount 0.0, the fee total with 2 decimals", () => {
+    const bill = parseTradeBill(fixture("all-count-decimal.csv"));
+    expect(bill.rows.map((r) => r.refundId)).toEqual(["0", "0", "50300004012026112600000000041"]);
     expect(bill.summary).toEqual({
-      tradeCount: 1,
-      orderFen: 1230,
-      requestedRefundFen: 0,
-      refundFen: 0,
-      feeMilliFen: 7000,
+      tradeCount: 3,
+      settlementFen: 130,
+      refundFen: 30,
       rechargeRefundFen: 0,
+      feeMilliFen: 1000,
+      orderFen: 130,
+      requestedRefundFen: 30,
       extra: {},
     });
   });

@@ -314,9 +314,9 @@ describe("reconcile", () => {
   it("works on a parsed fixture end to end, and the CSV is Excel-ready", () => {
     const bill = parseTradeBill(fs.readFileSync(path.resolve("tests/fixtures/bills/all-bom-crlf.csv")));
     const locals: LocalSubOrder[] = [
-      local("S20261126A1", 1, { transactionId: "4200002026112600000001", successTime: at("10:15:01") }),
-      local("S20261126B1", 1230, { transactionId: "4200002026112600000002", tradeState: "REFUND", successTime: at("11:02:45") }),
-      local("S20261126A2", 9_999_999, { transactionId: "4200002026112600000003", successTime: at("23:59:59") }),
+      local("S20261126A1", 1, { transactionId: "4200001234202611260000000001", successTime: at("10:15:01") }),
+      local("S20261126B1", 1230, { transactionId: "4200001234202611260000000002", tradeState: "REFUND", successTime: at("11:02:45") }),
+      local("S20261126A2", 9_999_999, { transactionId: "4200001234202611260000000003", successTime: at("23:59:59") }),
     ];
     const refunds: LocalRefund[] = [
       {
@@ -341,10 +341,49 @@ describe("reconcile", () => {
     expect(csv.startsWith("\uFEFF对账日期,2026-11-26,范围,全部店铺,结果,全部一致\r\n")).toBe(true);
     expect(csv.endsWith("\r\n")).toBe(true);
     expect(csv.split("\r\n")).toContain(
-      "一致,S20261126A2,4200002026112600000003,CS20261126A2,店铺,5,2026-11-26 23:59:59,SUCCESS,SUCCESS,99999.99,99999.99,",
+      "一致,S20261126A2,4200001234202611260000000003,CS20261126A2,店铺,5,2026-11-26 23:59:59,SUCCESS,SUCCESS,99999.99,99999.99,",
     );
     expect(csv).toContain(`,-0.05,0.01,"'=HYPERLINK(""x"")"\r\n`); // amounts as yuan; formula neutralised
     expect(csv).toContain("手续费总金额 = 明细合计,0.01000,0.01000,一致");
+  });
+
+  it("an old-format bill (总金额, 子商户号, 总交易额) reconciles like a new one: amounts compared, store totals per 子商户号", () => {
+    const bill = parseTradeBill(fs.readFileSync(path.resolve("tests/fixtures/bills/old-format.csv")));
+    const locals: LocalSubOrder[] = [
+      local("S20261126E1", 1230, { transactionId: "4200001234202611260000000031", tradeState: "REFUND", successTime: at("09:12:00") }),
+      local("S20261126E2", 100, { transactionId: "4200001234202611260000000032", successTime: at("10:40:31") }),
+    ];
+    const refunds: LocalRefund[] = [
+      {
+        refundNo: "R20261126E1",
+        outTradeNo: "S20261126E1",
+        orderNo: "CS20261126E1",
+        subMchid: "1900000204",
+        amountFen: 500,
+        status: "SUCCESS",
+        origin: "APP",
+        acceptedAt: at("16:05:09"),
+      },
+    ];
+    const r = reconcile({ billDate: DATE, rows: bill.rows, summary: bill.summary, local: locals, localRefunds: refunds });
+    expect(r.lines.map((l) => [l.kind, l.outTradeNo, l.note])).toEqual([
+      ["MATCHED", "S20261126E1", ""],
+      ["MATCHED", "S20261126E2", ""],
+      ["MATCHED", "S20261126E1", expect.stringContaining("退款")],
+    ]);
+    expect(r.totals.filter((t) => !t.ok)).toEqual([]);
+    expect(r.totals.map((t) => t.label)).toEqual(expect.arrayContaining(["订单总金额 = 明细合计", "订单总金额 = 本地当日已支付金额"]));
+    expect(r.ok).toBe(true);
+    expect(r.stores).toEqual([
+      expect.objectContaining({
+        subMchid: "1900000204",
+        paymentCount: 2,
+        paymentFen: 1330,
+        refundCount: 1,
+        refundFen: 500,
+        netFeeMilliFen: 5000,
+      }),
+    ]);
   });
 });
 

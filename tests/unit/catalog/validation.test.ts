@@ -2,7 +2,6 @@
 import { describe, expect, it } from "vitest";
 import { yuanEntryToFen } from "@/lib/money";
 import { ProductCreateSchema, ProductPatchSchema, StoreCreateSchema, StorePatchSchema } from "@/lib/catalog/validation";
-import { parseCsv, csvField } from "@/lib/catalog/csv";
 import { parseCsvCatalogue, parseJsonCatalogue } from "@/lib/catalog/import";
 import { sniffImage } from "@/lib/catalog/images";
 
@@ -91,17 +90,6 @@ describe("store and product schemas", () => {
 });
 
 describe("catalogue files", () => {
-  it("CSV: quotes, escaped quotes, CRLF, embedded line breaks keep their starting line", () => {
-    const recs = parseCsv('a,b\r\n"x, y","say ""hi"""\n"multi\nline",z\n');
-    expect(recs).toEqual([
-      { line: 1, fields: ["a", "b"] },
-      { line: 2, fields: ["x, y", 'say "hi"'] },
-      { line: 3, fields: ["multi\nline", "z"] },
-    ]);
-    expect(csvField('a,"b"')).toBe('"a,""b"""');
-    expect(csvField("=SUM(A1)")).toBe('"=SUM(A1)"');
-  });
-
   it("CSV: a wrong header, a wrong column count and inconsistent store columns are errors with line numbers", () => {
     expect(parseCsvCatalogue("sku,name\nA,b\n").errors).toEqual([expect.stringMatching(/^line 1: the header/)]);
     const header = "sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid";

@@ -201,6 +201,52 @@ describe("createRefund / queryRefund", () => {
   });
 });
 
+describe("what WeChat may send in a refund, and what we may send", () => {
+  /** The answer as raw JSON text, so number forms like 12.0 reach the client as written. */
+  const answerWith = (amountJson: string) => JSON.stringify({ ...refundAnswer, amount: "@AMOUNT@" }).replace('"@AMOUNT@"', amountJson);
+
+  it("amount.refund_fee is taken as sent: whole fen, written 12.0, or a fraction (one SDK spec types it as any number)", async () => {
+    for (const [json, fee] of [
+      ['{"total":100,"refund":40,"refund_fee":0,"currency":"CNY"}', 0],
+      ['{"total":100,"refund":40,"refund_fee":12.0,"currency":"CNY"}', 12],
+      ['{"total":100,"refund":40,"refund_fee":0.24,"currency":"CNY"}', 0.24],
+    ] as const) {
+      server.handler = () => ({ body: answerWith(json) });
+      const r = await makeClient().createRefund(refundBody);
+      expect([r.amount.refund, r.amount.total, r.amount.refund_fee]).toEqual([40, 100, fee]);
+    }
+  });
+
+  it("an amount we count with that is not whole fen is refused, named, never rounded", async () => {
+    server.handler = () => ({ body: answerWith('{"total":100,"refund":40.5,"currency":"CNY"}') });
+    const e = await rejection(makeClient().createRefund(refundBody));
+    expect(e).toBeInstanceOf(WechatPayValidationError);
+    expect((e as Error).message).toContain("amount.refund: must be a whole number of fen, got 40.5");
+    // signed but unreadable: the refund may exist, so the outcome is unknown and the advice says why
+    expect(classifyRefundFailure(e)).toMatchObject({ class: "unknown", code: "UNVERIFIED" });
+    expect(classifyRefundFailure(e).advice).toContain("whole number of fen");
+    // the same rule in the notification
+    const plain = { out_trade_no: "S1", out_refund_no: "R1", refund_id: "1", refund_status: "SUCCESS", sp_mchid: "1" };
+    expect(RefundNotificationSchema.safeParse({ ...plain, amount: { total: 100, refund: 40 } }).success).toBe(true);
+    const bad = RefundNotificationSchema.safeParse({ ...plain, amount: { total: 100.5, refund: 40 } });
+    expect(bad.error?.issues[0]).toMatchObject({ path: ["amount", "total"], message: "must be a whole number of fen, got 100.5" });
+  });
+
+  it("a refund's notify_url may have 256 characters (§14.1.1 string(256)); 257 is refused before sending", async () => {
+    const url = (n: number) => {
+      const base = "https://shop.example.com/";
+      return base + "r".repeat(n - base.length);
+    };
+    server.handler = () => ({ body: JSON.stringify(refundAnswer) });
+    await makeClient().createRefund({ ...refundBody, notify_url: url(256) });
+    expect(JSON.parse(server.requests[0]!.body).notify_url).toHaveLength(256);
+    const e = await rejection(makeClient().createRefund({ ...refundBody, notify_url: url(257) }));
+    expect(e).toBeInstanceOf(WechatPayValidationError);
+    expect((e as Error).message).toContain("at most 256 characters");
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
 describe("applyAbnormalRefund (docs/wechatpay.md §14.3)", () => {
   it("POST …/refunds/{refund_id}/apply-abnormal-refund with sub_mchid, out_refund_no and MERCHANT_BANK_CARD", async () => {
     server.handler = () => ({
@@ -242,8 +288,9 @@ describe("refund failure classification (docs/wechatpay.md §14.5)", () => {
   const api = (status: number, code: string) => new WechatPayApiError({ status, code, message: code });
   it.each([
     [500, "SYSTEM_ERROR", "unknown"],
-    [429, "FREQUENCY_LIMITED", "unknown"],
-    [429, "RATELIMIT_EXCEEDED", "unknown"],
+    [429, "FREQUENCY_LIMITED", "retry_later"], // refused before anything was created: time alone fixes it
+    [429, "RATELIMIT_EXCEEDED", "retry_later"],
+    [429, "SOME_NEW_LIMIT", "unknown"],
     [503, "UNKNOWN", "unknown"],
     [403, "NOT_ENOUGH", "retry_later"],
     [403, "NOTENOUGH", "retry_later"],
