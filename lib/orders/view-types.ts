@@ -21,5 +21,7 @@ export interface OrderView {
     /** This store's refunds (not those WeChat refused outright), oldest first. */
     refunds: { refundNo: string; amountFen: number; status: string; text: string }[];
     lines: { sku: string; name: string; quantity: number; amountFen: number }[];
+    /** The shipping fee included in amountFen (0 when none): shown as its own line after the goods. */
+    shippingFeeFen: number;
   }[];
 }

@@ -41,6 +41,7 @@ export async function getOrderView(orderNo: string): Promise<OrderView> {
       refundedFen: s.refundedFen,
       refunds: s.refunds.map((r) => ({ refundNo: r.refundNo, amountFen: r.amountFen, status: r.status, text: shopperRefundText(r) })),
       lines: s.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, amountFen: l.amountFen })),
+      shippingFeeFen: s.shippingFeeFen,
     })),
   };
 }

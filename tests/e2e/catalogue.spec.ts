@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { expect, type Page } from "@playwright/test";
-import { APP_URL, confirmPaid, fake, signIn, test } from "./support";
+import { APP_URL, checkoutBody, confirmPaid, fake, signIn, test } from "./support";
 
 const SHOTS = "test-results/screenshots/catalogue";
 // A real 1×1 PNG.
@@ -134,7 +134,10 @@ test("a sold-out product cannot be added; a cart asking for more than is left is
   await page.getByRole("button", { name: "增加 抹茶红豆吐司" }).click();
 
   // Meanwhile another shopper buys one: the page still says 2.
-  const other = await page.request.post("/api/checkout", { data: { items: [{ sku: scarce, quantity: 1 }] }, headers: { origin: APP_URL } });
+  const other = await page.request.post("/api/checkout", {
+    data: checkoutBody([{ sku: scarce, quantity: 1 }]),
+    headers: { origin: APP_URL },
+  });
   expect(other.status()).toBe(201);
 
   await page.getByRole("button", { name: "去支付" }).click();

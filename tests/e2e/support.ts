@@ -5,6 +5,9 @@ import { test as base, expect, type BrowserContext, type Page } from "@playwrigh
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { testAppEnv } from "../support/test-identity";
 
+/** A valid checkout body (contact, a method per seeded store, an address): tests/support/checkout-body.ts. */
+export { checkoutBody, SEEDED_METHODS, TEST_ADDRESS, TEST_CONTACT } from "../support/checkout-body";
+
 // playwright.pg.config.ts runs the happy path again against a PostgreSQL-backed app on other ports.
 export const APP_URL = process.env.E2E_APP_URL ?? "http://localhost:3001";
 export const FAKE_URL = process.env.E2E_FAKE_URL ?? "http://127.0.0.1:3101";
