@@ -3,6 +3,8 @@ import { getAdminStore, listCatalogAudit, listStores } from "@/lib/catalog/admin
 import { CatalogListQuerySchema, STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { ActiveToggle, StoreForm } from "@/components/admin/catalog-forms";
 import { AuditTable } from "../catalog-audit/audit-table";
+import { DELIVERY_METHOD_LABELS } from "@/lib/delivery/methods";
+import { formatFen } from "@/lib/money";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -47,6 +49,7 @@ export default async function AdminStoresPage({ searchParams }: Props) {
               <th>名称</th>
               <th>sub_mchid</th>
               <th>直连 mchid</th>
+              <th>配送</th>
               <th>商品数</th>
               <th>状态</th>
               <th></th>
@@ -61,6 +64,13 @@ export default async function AdminStoresPage({ searchParams }: Props) {
                 </td>
                 <td className="mono">{s.subMchid}</td>
                 <td className="mono">{s.mchid ?? "—"}</td>
+                <td>
+                  {s.deliveryMethods.map((m) => DELIVERY_METHOD_LABELS[m]).join("、")}
+                  {s.deliveryMethods.includes("SHIPPING") && s.shippingFeeFen > 0 ? ` · 运费 ${formatFen(s.shippingFeeFen)}` : ""}
+                  {s.freeShippingOverFen !== null && s.deliveryMethods.includes("SHIPPING")
+                    ? `（满 ${formatFen(s.freeShippingOverFen)} 包邮）`
+                    : ""}
+                </td>
                 <td className="num">{s.productCount}</td>
                 <td>
                   <span className={s.active ? "tag ok" : "tag bad"}>{s.active ? "营业中" : "已停用"}</span>
