@@ -269,13 +269,26 @@ export async function checkout(
       const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
       if (existing) return resume(existing, cartHash, opts.buyerIdHash, now);
     }
-    throw e;
+    throw withoutPersonalData(e);
   }
   const link = await ensurePayUrl(orderNo, now);
   return { orderNo, expiresAt, ...link };
 }
 
 const EXISTING = { orderNo: true, cartHash: true, buyerIdHash: true } as const;
+
+/**
+ * An unexpected database error of the order insert is logged by the route (lib/http/respond.ts), and
+ * Prisma's messages may quote the query's arguments — the shopper's name, phone and address. Only its
+ * kind and code go on; our own errors (OUT_OF_STOCK, DATABASE_BUSY, …) pass unchanged.
+ */
+export function withoutPersonalData(e: unknown): unknown {
+  if (e instanceof AppError || (e as { code?: unknown } | null)?.code === "DATABASE_BUSY") return e;
+  if (e instanceof Prisma.PrismaClientKnownRequestError)
+    return Object.assign(new Error(`order insert failed: ${e.code}`), { code: e.code });
+  if (e instanceof Error && /^PrismaClient/.test(e.name)) return new Error(`order insert failed: ${e.name}`);
+  return e;
+}
 
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 
