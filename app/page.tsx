@@ -1,6 +1,6 @@
 import { headers } from "next/headers";
 import Link from "next/link";
-import { Cart } from "@/components/cart";
+import { Cart, type RestoredDetails } from "@/components/cart";
 import { GuideWords } from "@/components/in-app-guide-text";
 import { OpenInBrowserGuide } from "@/components/open-in-browser";
 import { listProducts } from "@/lib/catalog/catalog";
@@ -29,11 +29,14 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
   // A resume link (?resume=token) carries a cart out of an in-app browser. It is consumed only in a
   // real browser: opened inside the app again, it must stay usable for the browser it is meant for.
   let restoredCart: Record<string, number> | undefined;
+  let restoredDetails: RestoredDetails | undefined;
   let notice: string | undefined;
   if (resume !== undefined && !inApp) {
     const r = await consumeCartDraft(resume);
     if (r.status === "restored") {
       restoredCart = Object.fromEntries(r.items.map((i) => [i.sku, i.quantity]));
+      // The contact and delivery choices typed in the app fill in the form (they go to this browser only).
+      restoredDetails = { contact: r.contact, delivery: r.delivery };
       const count = r.items.reduce((n, i) => n + i.quantity, 0);
       notice = count > 0 ? `已恢复你的购物车（${count} 件商品），价格以当前为准。` : "购物车中的商品都已下架。";
       if (r.dropped.length) notice += `以下商品已下架，未能恢复：${r.dropped.join("、")}。`;
@@ -60,7 +63,7 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
           {notice}
         </div>
       )}
-      <Cart products={products} restoredCart={restoredCart} />
+      <Cart products={products} restoredCart={restoredCart} restoredDetails={restoredDetails} />
     </main>
   );
 }

@@ -2,10 +2,13 @@
 
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ProductView } from "@/lib/catalog/types";
+import { loadDivisions, type Divisions } from "@/lib/delivery/divisions";
+import { shippingFeeFor, type DeliveryMethod } from "@/lib/delivery/methods";
 import { formatFen } from "@/lib/money";
-import { CART_STORAGE_KEY, loadCart, saveCart, type CartQuantities } from "./cart-storage";
+import { CART_STORAGE_KEY, forgetDetails, loadCart, loadDetails, saveCart, saveDetails, type CartQuantities } from "./cart-storage";
 import { describeApiError } from "./api-errors";
 import { openGuide } from "./guide-event";
+import { ContactAddressForm, EMPTY_DETAILS, StoreDeliveryPicker, type Details, type Errors } from "./checkout-details";
 
 type Group = { store: ProductView["store"]; products: ProductView[] };
 
@@ -19,9 +22,12 @@ function groupByStore(products: ProductView[]): Group[] {
   return [...groups.values()];
 }
 
-/** One idempotency key per distinct cart: a double tap or a retry after an error resumes the same order. */
-function checkoutKeyFor(cart: CartQuantities): string {
-  const sig = JSON.stringify(Object.entries(cart).sort());
+/**
+ * One idempotency key per distinct request (cart, contact, methods, address): a double tap or a retry after
+ * an error resumes the same order; a changed address is a new request (the server would refuse the old key).
+ */
+function checkoutKeyFor(body: CheckoutRequest): string {
+  const sig = JSON.stringify(body);
   const stored = sessionStorage.getItem("checkout-key");
   if (stored) {
     const { sig: s, key } = JSON.parse(stored) as { sig: string; key: string };
@@ -34,6 +40,48 @@ function checkoutKeyFor(cart: CartQuantities): string {
 
 type StockShortage = { sku: string; available: number };
 
+/** The body of POST /api/checkout (README "HTTP surface"). */
+type CheckoutRequest = {
+  items: { sku: string; quantity: number }[];
+  contact: { name: string; phone: string };
+  delivery: {
+    methods: Record<string, DeliveryMethod>;
+    address?: { province: string; city: string; district: string; detail: string; postalCode?: string };
+  };
+};
+
+/** What a resume link brought back from an in-app browser (lib/in-app/cart-drafts.ts). */
+export type RestoredDetails = {
+  contact?: { name: string; phone: string };
+  delivery?: {
+    methods: Record<string, DeliveryMethod>;
+    address?: { province: string; city: string; district: string; detail: string; postalCode?: string };
+  };
+};
+
+/** The contact and address rules of lib/delivery/contact.ts (zod), loaded on first use: not in the cart's first-load JS. */
+async function checkDetails(details: Details, needsAddress: boolean): Promise<Errors> {
+  const { AddressSchema, ContactSchema } = await import("@/lib/delivery/contact");
+  const errors: Errors = {};
+  const contact = ContactSchema.safeParse({ name: details.name, phone: details.phone });
+  if (!contact.success) for (const i of contact.error.issues) errors[`contact.${String(i.path[0])}`] ??= i.message;
+  if (needsAddress) {
+    const address = AddressSchema.safeParse(addressOf(details));
+    if (!address.success) for (const i of address.error.issues) errors[`delivery.address.${String(i.path[0])}`] ??= i.message;
+  }
+  return errors;
+}
+
+function addressOf(d: Details) {
+  return {
+    province: d.province,
+    city: d.city,
+    district: d.district,
+    detail: d.detail,
+    ...(d.postalCode ? { postalCode: d.postalCode } : {}),
+  };
+}
+
 /** Units a shopper may still add: the published low count, or the count a 409 OUT_OF_STOCK just told us. */
 function limitOf(p: ProductView, learned: Record<string, number>): number {
   return Math.min(99, learned[p.sku] ?? Infinity, p.stockLeft ?? Infinity);
@@ -43,8 +91,23 @@ function limitOf(p: ProductView, learned: Record<string, number>): number {
  * `restoredCart` (from a resume link, decided on the server) replaces the saved cart once: the
  * items of the draft, or {} when the link was used or expired.
  */
-export function Cart({ products, restoredCart }: { products: ProductView[]; restoredCart?: CartQuantities }) {
+export function Cart({
+  products,
+  restoredCart,
+  restoredDetails,
+}: {
+  products: ProductView[];
+  restoredCart?: CartQuantities;
+  restoredDetails?: RestoredDetails;
+}) {
   const [cart, setCart] = useState<CartQuantities>({});
+  // Who and where (README "Delivery and fulfilment"); errors keyed by the request's field paths.
+  const [details, setDetails] = useState<Details>(EMPTY_DETAILS);
+  const [remembered, setRemembered] = useState(false);
+  const [chosen, setChosen] = useState<Record<string, DeliveryMethod>>({});
+  const [errors, setErrors] = useState<Errors>({});
+  const [divisions, setDivisions] = useState<Divisions | null>(null);
+  const focusError = useRef(false);
   // What checkout's 409 OUT_OF_STOCK said is left, newer than the server-rendered page.
   const [learned, setLearned] = useState<Record<string, number>>({});
   const [loaded, setLoaded] = useState(false);
@@ -69,6 +132,17 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
     // render differ from the server's HTML, so the saved cart is loaded once, after hydration.
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setCart(kept);
+    // The form: what the resume link carried, else what this browser used last time.
+    const fromDraft = restoredDetails?.contact || restoredDetails?.delivery;
+    const last = fromDraft ? null : loadDetails();
+    if (fromDraft) {
+      const a = restoredDetails.delivery?.address;
+      setDetails({ ...EMPTY_DETAILS, ...restoredDetails.contact, ...(a ? { ...a, postalCode: a.postalCode ?? "" } : {}) });
+      setChosen(restoredDetails.delivery?.methods ?? {});
+    } else if (last) {
+      setDetails(last);
+      setRemembered(true);
+    }
     if (restoredCart) {
       saveCart(kept);
       // The token is spent: a reload must not show the resume message again.
@@ -78,7 +152,7 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
     const sync = (e: StorageEvent) => e.key === CART_STORAGE_KEY && setCart(loadCart());
     window.addEventListener("storage", sync);
     return () => window.removeEventListener("storage", sync);
-  }, [priceOf, products, restoredCart]);
+  }, [priceOf, products, restoredCart, restoredDetails]);
 
   const limits = useMemo(() => new Map(products.map((p) => [p.sku, limitOf(p, learned)])), [products, learned]);
 
@@ -95,30 +169,106 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
   };
 
   const subtotal = (g: Group) => g.products.reduce((s, p) => s + p.priceFen * (cart[p.sku] ?? 0), 0);
-  const totalFen = groups.reduce((s, g) => s + subtotal(g), 0);
+  // Stores with something in the cart: each needs a method (preselected when it offers only one).
+  const buying = groups.filter((g) => subtotal(g) > 0);
+  const methodOf = (g: Group): DeliveryMethod | undefined =>
+    chosen[g.store.id] && g.store.deliveryMethods.includes(chosen[g.store.id]!)
+      ? chosen[g.store.id]
+      : g.store.deliveryMethods.length === 1
+        ? g.store.deliveryMethods[0]
+        : undefined;
+  const feeOf = (g: Group) => {
+    const m = methodOf(g);
+    return m ? shippingFeeFor(m, g.store, subtotal(g)) : 0;
+  };
+  const shippingFen = buying.reduce((s, g) => s + feeOf(g), 0);
+  const totalFen = groups.reduce((s, g) => s + subtotal(g), 0) + shippingFen;
   const itemCount = Object.values(cart).reduce((s, q) => s + q, 0);
+  const needsAddress = buying.some((g) => methodOf(g) === "SHIPPING");
+
+  useEffect(() => {
+    // The 省/市/区县 dataset is its own chunk, fetched once a store ships.
+    if (needsAddress && !divisions) void loadDivisions().then(setDivisions);
+  }, [needsAddress, divisions]);
+
+  useEffect(() => {
+    // After a check found errors: the first one (in page order) takes focus, so a screen reader reads it.
+    if (!focusError.current) return;
+    focusError.current = false;
+    document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [errors]);
+
+  const editDetails = (patch: Partial<Details>) => {
+    setDetails((d) => ({ ...d, ...patch }));
+    setErrors((e) => {
+      const next = { ...e };
+      for (const k of Object.keys(patch)) {
+        delete next[`contact.${k}`];
+        delete next[`delivery.address.${k}`];
+      }
+      if ("province" in patch || "city" in patch) delete next["delivery.address"];
+      return next;
+    });
+  };
+  const choose = (storeId: string, m: DeliveryMethod) => {
+    setChosen((c) => ({ ...c, [storeId]: m }));
+    setErrors((e) => {
+      const next = { ...e };
+      delete next[`delivery.methods.${storeId}`];
+      return next;
+    });
+  };
+  const forget = () => {
+    forgetDetails();
+    setDetails(EMPTY_DETAILS);
+    setRemembered(false);
+  };
 
   async function pay() {
     if (inFlight.current || itemCount === 0) return;
     inFlight.current = true;
     setSubmitting(true);
     setError(null);
+    let leaving = false;
     try {
+      // Checked here first: a bad field is shown beside it and no request leaves.
+      const found = await checkDetails(details, needsAddress);
+      for (const g of buying) if (!methodOf(g)) found[`delivery.methods.${g.store.id}`] = "请选择配送方式";
+      if (Object.keys(found).length) {
+        focusError.current = true;
+        setErrors(found);
+        setError("请完善标红的信息后再支付");
+        return;
+      }
+      setErrors({});
+      const body: CheckoutRequest = {
+        items: Object.entries(cart).map(([sku, quantity]) => ({ sku, quantity })),
+        contact: { name: details.name.trim(), phone: details.phone.trim() },
+        delivery: {
+          methods: Object.fromEntries(buying.map((g) => [g.store.id, methodOf(g)!])),
+          ...(needsAddress ? { address: addressOf(details) } : {}),
+        },
+      };
       const res = await fetch("/api/checkout", {
         method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": checkoutKeyFor(cart) },
-        body: JSON.stringify({ items: Object.entries(cart).map(([sku, quantity]) => ({ sku, quantity })) }),
+        headers: { "content-type": "application/json", "idempotency-key": checkoutKeyFor(body) },
+        body: JSON.stringify(body),
       });
       const data = (await res.json().catch(() => null)) as {
         payUrl?: string;
         code?: string;
         message?: string;
+        field?: string;
+        storeId?: string;
         items?: StockShortage[];
       } | null;
       if (res.status === 201 && data?.payUrl) {
         saveCart({});
+        saveDetails(details);
         sessionStorage.removeItem("checkout-key");
-        // A real navigation, so WeChat's cashier receives our page as Referer.
+        // A real navigation, so WeChat's cashier receives our page as Referer. The button stays
+        // disabled while the page leaves.
+        leaving = true;
         window.location.assign(data.payUrl);
         return;
       }
@@ -138,6 +288,13 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
         const nameOf = new Map(products.map((p) => [p.sku, p.name]));
         const what = data.items.map((i) => `${nameOf.get(i.sku) ?? i.sku} ${i.available ? `仅剩 ${i.available} 件` : "已售罄"}`).join("、");
         setError(`库存不足：${what}。已按剩余库存调整购物车，请确认后重新支付。`);
+      } else if (res.status === 400 && (data?.field || data?.storeId)) {
+        // The server's rules are the cart's, but the catalogue may have changed since the page loaded:
+        // put its answer beside the field it names.
+        const field = data.field ?? `delivery.methods.${data.storeId}`;
+        focusError.current = true;
+        setErrors({ [field]: data.message ?? "请检查后重试" });
+        setError(describeApiError(res.status, data));
       } else {
         // Inside WeChat or another app: no order was created; the guide explains how to continue.
         if (res.status === 409 && data?.code === "OPEN_IN_BROWSER") openGuide();
@@ -145,9 +302,12 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
       }
     } catch {
       setError("网络连接失败，请检查网络后重试");
+    } finally {
+      if (!leaving) {
+        inFlight.current = false;
+        setSubmitting(false);
+      }
     }
-    inFlight.current = false;
-    setSubmitting(false);
   }
 
   return (
@@ -196,8 +356,30 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
               </div>
             );
           })}
+          {subtotal(g) > 0 && (
+            <StoreDeliveryPicker
+              store={g.store}
+              method={methodOf(g)}
+              goodsFen={subtotal(g)}
+              errors={errors}
+              disabled={!loaded || submitting}
+              onChange={(m) => choose(g.store.id, m)}
+            />
+          )}
         </section>
       ))}
+      {itemCount > 0 && (
+        <ContactAddressForm
+          value={details}
+          needsAddress={needsAddress}
+          divisions={divisions}
+          errors={errors}
+          disabled={!loaded || submitting}
+          remembered={remembered}
+          onChange={editDetails}
+          onForget={forget}
+        />
+      )}
       {error && (
         <div className="alert" role="alert">
           {error}
@@ -206,7 +388,9 @@ export function Cart({ products, restoredCart }: { products: ProductView[]; rest
       <div className="bar">
         <div className="bar-inner">
           <div>
-            <div className="muted">合计（{itemCount} 件）</div>
+            <div className="muted">
+              合计（{itemCount} 件{shippingFen > 0 && <span data-testid="cart-shipping">，含运费 {formatFen(shippingFen)}</span>}）
+            </div>
             <div className="total" data-testid="cart-total">
               {formatFen(totalFen)}
             </div>

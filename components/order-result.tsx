@@ -189,6 +189,12 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
               <span className="price">{formatFen(l.amountFen)}</span>
             </div>
           ))}
+          {s.shippingFeeFen > 0 && (
+            <div className="kv">
+              <span>运费</span>
+              <span className="price">{formatFen(s.shippingFeeFen)}</span>
+            </div>
+          )}
           <div className="kv">
             <span className="muted">本店合计</span>
             <span className="price">{formatFen(s.amountFen)}</span>

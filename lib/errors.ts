@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   INVALID_JSON: 400,
   UNKNOWN_SKU: 400,
   CART_NOT_ALLOWED: 400,
+  DELIVERY_METHOD_UNAVAILABLE: 400,
   UNAUTHORIZED: 401,
   ORIGIN_NOT_ALLOWED: 403,
   NOT_ORDER_BUYER: 403,
@@ -64,4 +65,13 @@ export class AppError extends Error {
   get status(): number {
     return ERROR_STATUS[this.code];
   }
+}
+
+/**
+ * 400 INVALID_REQUEST naming the field at fault by its path in the request ("contact.phone",
+ * "delivery.methods.chayu"): the one shape of a bad-field answer, for zod's issues (parseWith) and for
+ * the rules checked after parsing alike.
+ */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError("INVALID_REQUEST", `请求参数有误（${field}: ${message}）`, { field });
 }

@@ -7,6 +7,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { formatFen, fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import type { ProductRow, StoreRow } from "@/lib/catalog/admin";
+import { DELIVERY_METHODS, DELIVERY_METHOD_LABELS, type DeliveryMethod } from "@/lib/delivery/methods";
 import { sendAdmin, uploadImage } from "./api";
 import { useHydrated } from "@/components/use-hydrated";
 
@@ -82,6 +83,14 @@ function ImageField({ label, value, onChange }: { label: string; value: string; 
   );
 }
 
+/** "" → null, "0" → 0 (a free fee), else exact yuan → fen; throws the Chinese message of lib/money.ts. */
+function optionalYuan(text: string, zeroAllowed: boolean): number | null {
+  const t = text.trim();
+  if (t === "") return null;
+  if (zeroAllowed && /^[¥￥]?0(\.0{1,2})?$/.test(t)) return 0;
+  return yuanEntryToFen(t);
+}
+
 export function StoreForm({ initial }: { initial?: StoreInit }) {
   const hydrated = useHydrated();
   const [name, setName] = useState(initial?.name ?? "");
@@ -89,8 +98,26 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
   const [mchid, setMchid] = useState(initial?.mchid ?? "");
   const [logoUrl, setLogoUrl] = useState(initial?.logoUrl ?? "");
   const [active, setActive] = useState(initial?.active ?? true);
+  // Delivery options (README "Delivery and fulfilment"): fees typed in yuan like prices.
+  const [methods, setMethods] = useState<DeliveryMethod[]>(initial?.deliveryMethods ?? ["SHIPPING"]);
+  const [fee, setFee] = useState(initial ? fenToYuanString(initial.shippingFeeFen) : "0");
+  const [freeOver, setFreeOver] = useState(initial?.freeShippingOverFen != null ? fenToYuanString(initial.freeShippingOverFen) : "");
+  const [pickupAddress, setPickupAddress] = useState(initial?.pickupAddress ?? "");
+  const [pickupHours, setPickupHours] = useState(initial?.pickupHours ?? "");
   const { busy, message, run } = useSubmit();
-  const body = { name, subMchid, mchid: mchid || null, logoUrl: logoUrl || null, active };
+  const toggle = (m: DeliveryMethod, on: boolean) => setMethods((ms) => DELIVERY_METHODS.filter((x) => (x === m ? on : ms.includes(x))));
+  const bodyOf = () => ({
+    name,
+    subMchid,
+    mchid: mchid || null,
+    logoUrl: logoUrl || null,
+    active,
+    deliveryMethods: methods,
+    shippingFeeFen: optionalYuan(fee, true) ?? 0,
+    freeShippingOverFen: optionalYuan(freeOver, false),
+    pickupAddress: pickupAddress.trim() || null,
+    pickupHours: pickupHours.trim() || null,
+  });
   return (
     <form
       className="card filters"
@@ -98,6 +125,7 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
       onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
+          const body = bodyOf();
           if (initial) {
             await sendAdmin("PATCH", `/api/admin/stores/${encodeURIComponent(initial.id)}`, body);
             return "店铺已保存。";
@@ -139,6 +167,39 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
         />
       </label>
       <ImageField label="店铺标志" value={logoUrl} onChange={setLogoUrl} />
+      <fieldset className="inline-group">
+        <legend>配送方式</legend>
+        {DELIVERY_METHODS.map((m) => (
+          <label className="inline" key={m}>
+            <input disabled={!hydrated} type="checkbox" checked={methods.includes(m)} onChange={(e) => toggle(m, e.target.checked)} />
+            {DELIVERY_METHOD_LABELS[m]}
+          </label>
+        ))}
+      </fieldset>
+      {methods.includes("SHIPPING") && (
+        <>
+          <label>
+            运费（元）
+            <input disabled={!hydrated} value={fee} onChange={(e) => setFee(e.target.value)} inputMode="decimal" />
+          </label>
+          <label>
+            满额包邮（元，可选）
+            <input disabled={!hydrated} value={freeOver} onChange={(e) => setFreeOver(e.target.value)} inputMode="decimal" />
+          </label>
+        </>
+      )}
+      {methods.includes("PICKUP") && (
+        <>
+          <label>
+            自提地址
+            <input disabled={!hydrated} value={pickupAddress} onChange={(e) => setPickupAddress(e.target.value)} required maxLength={120} />
+          </label>
+          <label>
+            自提时间（可选）
+            <input disabled={!hydrated} value={pickupHours} onChange={(e) => setPickupHours(e.target.value)} maxLength={40} />
+          </label>
+        </>
+      )}
       <label className="inline">
         <input disabled={!hydrated} type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
         营业中

@@ -3,14 +3,34 @@
 // a unique violation becomes 409 ALREADY_EXISTS naming the field.
 import { prisma, type Prisma } from "@/lib/db";
 import { Prisma as PrismaNs } from "@/lib/generated/prisma/client";
-import { AppError } from "@/lib/errors";
-import type { ProductCreate, ProductPatch, StoreCreate, StorePatch } from "./validation";
+import { AppError, invalidField } from "@/lib/errors";
+import { formatDeliveryMethods, parseDeliveryMethods } from "@/lib/delivery/model";
 import { assertWebhookUrlAllowed } from "@/lib/store-messages/policy";
 import { maskWebhookUrl } from "@/lib/store-messages/webhook-url";
+import {
+  storeDeliveryProblem,
+  type ProductCreate,
+  type ProductPatch,
+  type StoreCreate,
+  type StoreDelivery,
+  type StorePatch,
+} from "./validation";
 
 type Tx = Prisma.TransactionClient;
 
-export const STORE_FIELDS = ["id", "name", "subMchid", "mchid", "logoUrl", "active"] as const;
+export const STORE_FIELDS = [
+  "id",
+  "name",
+  "subMchid",
+  "mchid",
+  "logoUrl",
+  "active",
+  "deliveryMethods",
+  "shippingFeeFen",
+  "freeShippingOverFen",
+  "pickupAddress",
+  "pickupHours",
+] as const;
 export const PRODUCT_FIELDS = ["sku", "name", "priceFen", "storeId", "stock", "imageUrl", "active", "sortOrder"] as const;
 export const ADMIN_PAGE_SIZE = 50;
 
@@ -23,7 +43,7 @@ export type StoreRow = {
   active: boolean;
   /** masked (key=****): the URL itself is a secret and never leaves the server */
   notifyWebhookUrl: string | null;
-};
+} & StoreDelivery;
 export type ProductRow = {
   sku: string;
   name: string;
@@ -35,12 +55,37 @@ export type ProductRow = {
   sortOrder: number;
 };
 
-const storeSelect = { id: true, name: true, subMchid: true, mchid: true, logoUrl: true, active: true, notifyWebhookUrl: true } as const;
+const storeSelect = {
+  id: true,
+  name: true,
+  subMchid: true,
+  mchid: true,
+  logoUrl: true,
+  active: true,
+  notifyWebhookUrl: true,
+  deliveryMethods: true,
+  shippingFeeFen: true,
+  freeShippingOverFen: true,
+  pickupAddress: true,
+  pickupHours: true,
+} as const;
 
 /** What answers, pages and the audit trail show of a store: its webhook masked. */
 function maskedStore<T extends { notifyWebhookUrl: string | null }>(s: T): T {
   return { ...s, notifyWebhookUrl: s.notifyWebhookUrl === null ? null : maskWebhookUrl(s.notifyWebhookUrl) };
 }
+
+/** The database keeps deliveryMethods as "SHIPPING,PICKUP" (portable); the API and the forms see an array. */
+function toStoreRow<T extends { deliveryMethods: string }>(row: T): Omit<T, "deliveryMethods"> & Pick<StoreDelivery, "deliveryMethods"> {
+  return { ...row, deliveryMethods: parseDeliveryMethods(row.deliveryMethods) };
+}
+
+/** A patch in the database's spelling (audit rows compare and record this form). */
+function storeData<T extends { deliveryMethods?: StoreDelivery["deliveryMethods"] }>(p: T) {
+  const { deliveryMethods, ...rest } = p;
+  return { ...rest, ...(deliveryMethods !== undefined ? { deliveryMethods: formatDeliveryMethods(deliveryMethods) } : {}) };
+}
+
 const productSelect = {
   sku: true,
   name: true,
@@ -113,12 +158,12 @@ export async function listStores(q?: string, page = 1) {
       take: ADMIN_PAGE_SIZE,
     }),
   ]);
-  return { total, page, stores: stores.map(({ _count, ...s }) => ({ ...maskedStore(s), productCount: _count.products })) };
+  return { total, page, stores: stores.map(({ _count, ...s }) => ({ ...toStoreRow(maskedStore(s)), productCount: _count.products })) };
 }
 
-export async function getAdminStore(id: string) {
-  const s = await prisma.store.findUnique({ where: { id }, select: storeSelect });
-  return s && maskedStore(s);
+export async function getAdminStore(id: string): Promise<StoreRow | null> {
+  const row = await prisma.store.findUnique({ where: { id }, select: storeSelect });
+  return row && toStoreRow(maskedStore(row));
 }
 
 export async function createStore(input: StoreCreate, actor: string): Promise<StoreRow> {
@@ -129,12 +174,17 @@ export async function createStore(input: StoreCreate, actor: string): Promise<St
     mchid: input.mchid ?? null,
     logoUrl: input.logoUrl ?? null,
     active: input.active ?? true,
+    deliveryMethods: formatDeliveryMethods(input.deliveryMethods ?? ["SHIPPING"]),
+    shippingFeeFen: input.shippingFeeFen ?? 0,
+    freeShippingOverFen: input.freeShippingOverFen ?? null,
+    pickupAddress: input.pickupAddress ?? null,
+    pickupHours: input.pickupHours ?? null,
   };
   try {
     return await prisma.$transaction(async (db) => {
       const store = maskedStore(await db.store.create({ data, select: storeSelect }));
       await writeAudit(db, { actor, entity: "STORE", entityId: store.id, action: "CREATE", before: null, after: store });
-      return store;
+      return toStoreRow(store);
     }, txOptions);
   } catch (e) {
     uniqueConflict(e, "store");
@@ -147,11 +197,14 @@ export async function updateStore(id: string, patch: StorePatch, actor: string):
     return await prisma.$transaction(async (db) => {
       const before = await db.store.findUnique({ where: { id }, select: storeSelect });
       if (!before) throw new AppError("STORE_NOT_FOUND", "店铺不存在");
-      const after = await db.store.update({ where: { id }, data: patch, select: storeSelect });
+      // The cross-field delivery rule holds for the store as it will be, not just for the patch.
+      const problem = storeDeliveryProblem({ ...toStoreRow(before), ...patch });
+      if (problem) throw invalidField(problem.field, problem.message);
+      const after = await db.store.update({ where: { id }, data: storeData(patch), select: storeSelect });
       // Compared unmasked (a new key is a change), recorded masked.
       const diff = changedFields(before, pick(after, Object.keys(patch)));
       if (diff) await writeAudit(db, { actor, entity: "STORE", entityId: id, action: "UPDATE", ...maskedDiff(diff) });
-      return maskedStore(after);
+      return toStoreRow(maskedStore(after));
     }, txOptions);
   } catch (e) {
     uniqueConflict(e, "store");
@@ -181,7 +234,7 @@ export async function getAdminProduct(sku: string) {
 
 async function assertStore(db: Tx, storeId: string): Promise<void> {
   if (!(await db.store.findUnique({ where: { id: storeId }, select: { id: true } }))) {
-    throw new AppError("INVALID_REQUEST", `请求参数有误（storeId: 店铺 ${storeId} 不存在）`, { field: "storeId" });
+    throw invalidField("storeId", `店铺 ${storeId} 不存在`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { prisma } from "@/lib/db";
 import { env, type WechatPayMode } from "@/lib/env";
+import { parseDeliveryMethods } from "@/lib/delivery/model";
 import { LOW_STOCK_THRESHOLD } from "./validation";
 
 import type { ProductView } from "./types";
@@ -14,14 +15,27 @@ export function sellingStoreWhere(mode: WechatPayMode) {
 export async function listProducts(): Promise<ProductView[]> {
   const rows = await prisma.product.findMany({
     where: { active: true, store: sellingStoreWhere(env().wechatpay.mode) },
-    include: { store: { select: { id: true, name: true, logoUrl: true } } },
+    include: {
+      store: {
+        select: {
+          id: true,
+          name: true,
+          logoUrl: true,
+          deliveryMethods: true,
+          shippingFeeFen: true,
+          freeShippingOverFen: true,
+          pickupAddress: true,
+          pickupHours: true,
+        },
+      },
+    },
     orderBy: [{ sortOrder: "asc" }, { sku: "asc" }],
   });
   return rows.map((p) => ({
     sku: p.sku,
     name: p.name,
     priceFen: p.priceFen,
-    store: p.store,
+    store: { ...p.store, deliveryMethods: parseDeliveryMethods(p.store.deliveryMethods) },
     imageUrl: p.imageUrl,
     stockLeft: p.stock !== null && p.stock <= LOW_STOCK_THRESHOLD ? p.stock : null,
   }));

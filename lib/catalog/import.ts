@@ -1,12 +1,18 @@
 // Catalogue import / export (npm run catalog:import / catalog:export, and prisma/seed.ts).
 //
 // File format — JSON:
-//   { "stores":   [{ "subMchid", "name", "id"?, "mchid"?, "logoUrl"?, "active"? }],
+//   { "stores":   [{ "subMchid", "name", "id"?, "mchid"?, "logoUrl"?, "active"?,
+//                    "deliveryMethods"? (["SHIPPING","PICKUP","NONE"], a non-empty subset),
+//                    "shippingFee"? (yuan string, "0" = free), "freeShippingOver"? (yuan string or null),
+//                    "pickupAddress"?, "pickupHours"? }],
 //     "products": [{ "sku", "name", "price": "68.00" (yuan, a string), "store": "<subMchid>",
 //                    "stock"? (null = unlimited), "imageUrl"?, "active"?, "sortOrder"? }] }
 // or CSV, one product per line (its store's columns repeated on every line):
-//   sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid
-// written and read by lib/csv.ts (the export for Excel: BOM + CRLF; a text cell a spreadsheet would run as a
+//   sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid,
+//   store_delivery_methods (SHIPPING|PICKUP),store_shipping_fee,store_free_shipping_over,store_pickup_address,store_pickup_hours
+// (a file with only the first eleven columns, the format before delivery options, is still read and
+// leaves every store's delivery options as they are). A store offering PICKUP needs a pickup address.
+// Written and read by lib/csv.ts (the export for Excel: BOM + CRLF; a text cell a spreadsheet would run as a
 // formula, e.g. a name starting with =, is written with a leading ' that the import removes again).
 //
 // Upsert by sub_mchid (stores) and SKU (products); rows not in the file are left alone. Every row is
@@ -18,9 +24,22 @@ import { EXCEL_CSV, parseCsv, toCsv } from "@/lib/csv";
 import { prisma } from "@/lib/db";
 import { fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import { changedFields, writeAudit } from "./admin";
-import { IMAGE_URL_PATTERN, MAX_PRICE_FEN, MAX_STOCK, MCHID_PATTERN, SKU_PATTERN, STORE_ID_PATTERN } from "./validation";
+import { DeliveryMethodsSchema, formatDeliveryMethods, parseDeliveryMethods } from "@/lib/delivery/model";
+import {
+  IMAGE_URL_PATTERN,
+  MAX_PRICE_FEN,
+  MAX_SHIPPING_FEE_FEN,
+  MAX_STOCK,
+  MCHID_PATTERN,
+  SKU_PATTERN,
+  STORE_ID_PATTERN,
+  pickupAddressSchema,
+  pickupHoursSchema,
+  storeDeliveryProblem,
+} from "./validation";
 
-export const CSV_COLUMNS = [
+/** The columns of the CSV format before stores had delivery options (still accepted on import). */
+const CSV_COLUMNS_V1 = [
   "sku",
   "name",
   "price",
@@ -33,6 +52,16 @@ export const CSV_COLUMNS = [
   "store_id",
   "store_mchid",
 ] as const;
+export const CSV_COLUMNS = [
+  ...CSV_COLUMNS_V1,
+  "store_delivery_methods",
+  "store_shipping_fee",
+  "store_free_shipping_over",
+  "store_pickup_address",
+  "store_pickup_hours",
+] as const;
+/** Methods in one CSV cell: "SHIPPING|PICKUP" (a comma would need quoting). */
+const CSV_METHOD_SEPARATOR = "|";
 
 const name = (max: number) =>
   z
@@ -44,6 +73,18 @@ const name = (max: number) =>
 const mchid = z.string().regex(MCHID_PATTERN, "must be 8–10 digits");
 const imageUrl = z.string().regex(IMAGE_URL_PATTERN, "must be /media/…, /images/… or an https:// URL");
 
+/** A yuan string → fen; with `zero`, "0" / "0.00" is allowed (a free shipping fee). */
+const yuan = (maxFen: number, zero = false) =>
+  z.string().transform((v, ctx) => {
+    if (zero && /^\s*[¥￥]?0(\.0{1,2})?\s*$/.test(v)) return 0;
+    try {
+      return yuanEntryToFen(v, maxFen);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)}: ${(e as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
 const FileStoreSchema = z.strictObject({
   subMchid: mchid,
   name: name(40),
@@ -51,18 +92,18 @@ const FileStoreSchema = z.strictObject({
   mchid: mchid.nullable().optional(),
   logoUrl: imageUrl.nullable().optional(),
   active: z.boolean().optional(),
+  deliveryMethods: DeliveryMethodsSchema.optional(),
+  shippingFee: yuan(MAX_SHIPPING_FEE_FEN, true).optional(),
+  freeShippingOver: yuan(MAX_PRICE_FEN * 50)
+    .nullable()
+    .optional(),
+  pickupAddress: pickupAddressSchema.optional(),
+  pickupHours: pickupHoursSchema.optional(),
 });
 const FileProductSchema = z.strictObject({
   sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 _ -"),
   name: name(60),
-  price: z.string().transform((v, ctx) => {
-    try {
-      return yuanEntryToFen(v, MAX_PRICE_FEN);
-    } catch (e) {
-      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)}: ${(e as Error).message}` });
-      return z.NEVER;
-    }
-  }),
+  price: yuan(MAX_PRICE_FEN),
   store: mchid,
   stock: z.number().int("must be a whole number").min(0, "must be ≥ 0").max(MAX_STOCK).nullable().optional(),
   imageUrl: imageUrl.nullable().optional(),
@@ -149,17 +190,19 @@ export function parseCsvCatalogue(text: string): ParsedCatalogue {
   }
   const header = records.shift();
   const result: ParsedCatalogue = { stores: [], products: [], errors: [] };
-  if (!header || header.fields.join(",") !== CSV_COLUMNS.join(",")) {
+  const columns = [CSV_COLUMNS, CSV_COLUMNS_V1].find((c) => header?.fields.join(",") === c.join(","));
+  if (!columns) {
     result.errors.push(`line 1: the header must be exactly: ${CSV_COLUMNS.join(",")}`);
     return result;
   }
+  const withDelivery = columns === CSV_COLUMNS;
   const stores = new Map<string, { store: FileStore; line: number }>();
   for (const { line, fields } of records) {
-    if (fields.length !== CSV_COLUMNS.length) {
-      result.errors.push(`line ${line}: expected ${CSV_COLUMNS.length} columns, found ${fields.length}`);
+    if (fields.length !== columns.length) {
+      result.errors.push(`line ${line}: expected ${columns.length} columns, found ${fields.length}`);
       continue;
     }
-    const f = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, fields[i]!.trim()])) as Record<(typeof CSV_COLUMNS)[number], string>;
+    const f = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, fields[i]?.trim() ?? ""])) as Record<(typeof CSV_COLUMNS)[number], string>;
     const bool = (v: string) => (v === "" ? undefined : v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : v);
     const int = (v: string) => (v === "" ? undefined : /^-?\d+$/.test(v) ? Number(v) : v);
     const problems: string[] = [];
@@ -179,12 +222,21 @@ export function parseCsvCatalogue(text: string): ParsedCatalogue {
       name: f.store_name,
       ...(f.store_id ? { id: f.store_id } : {}),
       ...(f.store_mchid ? { mchid: f.store_mchid } : {}),
+      ...(withDelivery
+        ? {
+            deliveryMethods: f.store_delivery_methods.split(CSV_METHOD_SEPARATOR).map((m) => m.trim()),
+            shippingFee: f.store_shipping_fee || "0",
+            freeShippingOver: f.store_free_shipping_over || null,
+            pickupAddress: f.store_pickup_address || null,
+            pickupHours: f.store_pickup_hours || null,
+          }
+        : {}),
     });
     if (!s.success) problems.push(issueText(s.error).replace(/^(\w)/, "store_$1"));
     else {
       const seen = stores.get(s.data.subMchid);
       if (seen && JSON.stringify(seen.store) !== JSON.stringify(s.data)) {
-        problems.push(`store ${s.data.subMchid} differs from line ${seen.line} (name, id and mchid must be the same on every line)`);
+        problems.push(`store ${s.data.subMchid} differs from line ${seen.line} (a store's columns must be the same on every line)`);
       } else if (!seen) stores.set(s.data.subMchid, { store: s.data, line });
     }
     if (problems.length) result.errors.push(`line ${line}${f.sku ? ` (${f.sku})` : ""}: ${problems.join("; ")}`);
@@ -262,12 +314,24 @@ export async function importCatalogue(
       ...(s.mchid !== undefined ? { mchid: s.mchid } : {}),
       ...(s.logoUrl !== undefined ? { logoUrl: s.logoUrl } : {}),
       ...(s.active !== undefined ? { active: s.active } : {}),
+      ...(s.deliveryMethods !== undefined ? { deliveryMethods: formatDeliveryMethods(s.deliveryMethods) } : {}),
+      ...(s.shippingFee !== undefined ? { shippingFeeFen: s.shippingFee } : {}),
+      ...(s.freeShippingOver !== undefined ? { freeShippingOverFen: s.freeShippingOver } : {}),
+      ...(s.pickupAddress !== undefined ? { pickupAddress: s.pickupAddress } : {}),
+      ...(s.pickupHours !== undefined ? { pickupHours: s.pickupHours } : {}),
     };
+    const defaults = { deliveryMethods: "SHIPPING", shippingFeeFen: 0, freeShippingOverFen: null, pickupAddress: null, pickupHours: null };
+    const after = { ...defaults, ...current, ...wanted };
+    const problem = storeDeliveryProblem({
+      deliveryMethods: parseDeliveryMethods(after.deliveryMethods),
+      pickupAddress: after.pickupAddress,
+    });
+    if (problem) plan.errors.push(`store ${s.subMchid}: ${problem.field}: ${problem.message}`);
     if (!current) {
       storeWrites.push({
         kind: "create",
         id,
-        data: { id, subMchid: s.subMchid, mchid: null, logoUrl: null, active: true, ...wanted },
+        data: { id, subMchid: s.subMchid, mchid: null, logoUrl: null, active: true, ...defaults, ...wanted },
         before: null,
       });
       plan.changes.push(`+ store ${s.subMchid} (${id}) ${s.name}`);
@@ -384,7 +448,19 @@ export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
       stores
         .map(
           (s) =>
-            `    ${JSON.stringify({ id: s.id, name: s.name, subMchid: s.subMchid, mchid: s.mchid, logoUrl: s.logoUrl, active: s.active })}`,
+            `    ${JSON.stringify({
+              id: s.id,
+              name: s.name,
+              subMchid: s.subMchid,
+              mchid: s.mchid,
+              logoUrl: s.logoUrl,
+              active: s.active,
+              deliveryMethods: parseDeliveryMethods(s.deliveryMethods),
+              shippingFee: fenToYuanString(s.shippingFeeFen),
+              freeShippingOver: s.freeShippingOverFen === null ? null : fenToYuanString(s.freeShippingOverFen),
+              pickupAddress: s.pickupAddress,
+              pickupHours: s.pickupHours,
+            })}`,
         )
         .join(",\n"),
       "  ],",
@@ -414,6 +490,11 @@ export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
       s.name,
       s.id,
       s.mchid ?? "",
+      parseDeliveryMethods(s.deliveryMethods).join(CSV_METHOD_SEPARATOR),
+      fenToYuanString(s.shippingFeeFen),
+      s.freeShippingOverFen === null ? "" : fenToYuanString(s.freeShippingOverFen),
+      s.pickupAddress ?? "",
+      s.pickupHours ?? "",
     ];
   });
   // For Excel (BOM + CRLF); names a spreadsheet would run as formulas are neutralised by lib/csv and restored on import.

@@ -2,6 +2,7 @@
 // catalogue import. Client-safe (zod only).
 import { z } from "zod";
 import { WebhookUrlSchema } from "@/lib/store-messages/webhook-url";
+import { DeliveryMethodsSchema, type DeliveryMethod } from "@/lib/delivery/model";
 
 /** WeChat merchant numbers (商户号, and a 特约商户's sub_mchid) are 8–10 digits (docs/wechatpay.md §8.3). */
 export const MCHID_PATTERN = /^\d{8,10}$/;
@@ -30,16 +31,74 @@ const text = (max: number) =>
 export const subMchidSchema = z.string().regex(MCHID_PATTERN, "must be 8–10 digits (the WeChat Pay merchant number)");
 const imageUrl = z.string().regex(IMAGE_URL_PATTERN, "must be an uploaded image (/media/…), a file under /images/ or an https:// URL");
 
-export const StoreCreateSchema = z.strictObject({
-  id: z.string().regex(STORE_ID_PATTERN, "must be 2–32 of a-z 0-9 -").optional(),
-  name: text(40),
-  subMchid: subMchidSchema,
-  mchid: subMchidSchema.nullable().optional(),
-  logoUrl: imageUrl.nullable().optional(),
-  active: z.boolean().optional(),
-});
+// --- A store's delivery options (README "Delivery and fulfilment") ---
+/** ¥1,000: a fee above this is a typo, not a shipping fee. */
+export const MAX_SHIPPING_FEE_FEN = 100_000;
+export const shippingFeeFenSchema = z
+  .number()
+  .int("must be a whole number of fen")
+  .min(0, "must be ≥ 0 fen")
+  .max(MAX_SHIPPING_FEE_FEN, `must be ≤ ${MAX_SHIPPING_FEE_FEN} fen`);
+export const freeShippingOverFenSchema = z
+  .number()
+  .int("must be a whole number of fen")
+  .min(1, "must be ≥ 1 fen")
+  .max(MAX_PRICE_FEN * 50, "too large")
+  .nullable();
+export const pickupAddressSchema = text(120).nullable();
+export const pickupHoursSchema = text(40).nullable();
+
+/** The delivery fields of a store as the admin API, the import and the cart see them. */
+export interface StoreDelivery {
+  deliveryMethods: DeliveryMethod[];
+  shippingFeeFen: number;
+  freeShippingOverFen: number | null;
+  pickupAddress: string | null;
+  pickupHours: string | null;
+}
+
+/**
+ * The one rule across the delivery fields, checked on the store as it will be after a create, a patch
+ * or an import row: a store offering 到店自提 says where. Returns the field to blame, or null.
+ */
+export function storeDeliveryProblem(
+  s: Pick<StoreDelivery, "deliveryMethods" | "pickupAddress">,
+): { field: string; message: string } | null {
+  if (s.deliveryMethods.includes("PICKUP") && !s.pickupAddress) {
+    return { field: "pickupAddress", message: "is required when deliveryMethods includes PICKUP" };
+  }
+  return null;
+}
+
+const storeDeliveryFields = {
+  deliveryMethods: DeliveryMethodsSchema,
+  shippingFeeFen: shippingFeeFenSchema,
+  freeShippingOverFen: freeShippingOverFenSchema,
+  pickupAddress: pickupAddressSchema,
+  pickupHours: pickupHoursSchema,
+};
+
+export const StoreCreateSchema = z
+  .strictObject({
+    id: z.string().regex(STORE_ID_PATTERN, "must be 2–32 of a-z 0-9 -").optional(),
+    name: text(40),
+    subMchid: subMchidSchema,
+    mchid: subMchidSchema.nullable().optional(),
+    logoUrl: imageUrl.nullable().optional(),
+    active: z.boolean().optional(),
+    deliveryMethods: storeDeliveryFields.deliveryMethods.optional(),
+    shippingFeeFen: storeDeliveryFields.shippingFeeFen.optional(),
+    freeShippingOverFen: storeDeliveryFields.freeShippingOverFen.optional(),
+    pickupAddress: storeDeliveryFields.pickupAddress.optional(),
+    pickupHours: storeDeliveryFields.pickupHours.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const problem = storeDeliveryProblem({ deliveryMethods: s.deliveryMethods ?? ["SHIPPING"], pickupAddress: s.pickupAddress ?? null });
+    if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+  });
 export type StoreCreate = z.infer<typeof StoreCreateSchema>;
 
+/** A patch is checked against the stored store by updateStore (storeDeliveryProblem on the result). */
 export const StorePatchSchema = z
   .strictObject({
     name: text(40),
@@ -49,6 +108,7 @@ export const StorePatchSchema = z
     active: z.boolean(),
     // 企业微信 group robot told of paid orders and refunds (README "Store notifications"); null removes it
     notifyWebhookUrl: WebhookUrlSchema.nullable(),
+    ...storeDeliveryFields,
   })
   .partial()
   .refine((o) => Object.keys(o).length > 0, "nothing to change");

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { env } from "@/lib/env";
 import { readTextCapped } from "./body";
-import { AppError } from "../errors";
+import { AppError, invalidField } from "../errors";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
@@ -62,8 +62,7 @@ export function parseWith<S extends z.ZodType>(schema: S, data: unknown): z.infe
   const r = schema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join(".") : "body";
-    throw new AppError("INVALID_REQUEST", `请求参数有误（${where}: ${issue.message}）`, { field: where });
+    throw invalidField(issue.path.length ? issue.path.join(".") : "body", issue.message);
   }
   return r.data;
 }

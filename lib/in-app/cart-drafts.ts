@@ -11,12 +11,26 @@
 //   shop creates at most CART_DRAFT_MAX_PER_MINUTE drafts a minute and holds at most
 //   CART_DRAFT_MAX_LIVE live ones. Both caps are counted in the database, so they hold across
 //   processes; under concurrency they may be exceeded by the number of simultaneous requests.
+// - The contact and delivery choices typed in the app go along (README "Delivery and fulfilment"):
+//   personal data, kept only until the draft expires (housekeeping deletes it then), never logged.
 import { createHash, randomBytes } from "node:crypto";
+import type { z } from "zod";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import type { Contact } from "@/lib/delivery/contact";
+import { assertKnownDivisions, CheckoutBodySchema, type Delivery } from "@/lib/orders/checkout";
 
 export type DraftItem = { sku: string; quantity: number };
+/** What else the shopper filled in before the app refused to pay: restored into the cart's form. */
+export type DraftDetails = { contact?: Contact; delivery?: Delivery };
+
+/**
+ * POST /api/checkout from an in-app browser: the checkout body, where contact and delivery may still be
+ * missing (the guide's 复制链接 saves the cart before the form is filled in); what is there is checked.
+ */
+export const CartDraftBodySchema = CheckoutBodySchema.partial({ contact: true, delivery: true });
+export type CartDraftBody = z.infer<typeof CartDraftBodySchema>;
 
 export const DRAFT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const MAX_LINES = 50;
@@ -51,16 +65,20 @@ export interface SavedDraft {
  */
 export async function saveCartDraft(
   items: readonly DraftItem[],
-  opts: { cookieToken?: string | null; now?: Date; limits?: ReturnType<typeof env>["cartDraft"] } = {},
+  opts: { cookieToken?: string | null; now?: Date; limits?: ReturnType<typeof env>["cartDraft"]; details?: DraftDetails } = {},
 ): Promise<SavedDraft> {
   const now = opts.now ?? new Date();
   const { ttlHours, maxPerMinute, maxLive } = opts.limits ?? env().cartDraft;
   const canonical = canonicalItems(items);
+  const { contact, delivery } = opts.details ?? {};
+  await assertKnownDivisions(delivery?.address, "delivery.address");
 
   const known = await prisma.product.findMany({ where: { sku: { in: canonical.map((i) => i.sku) }, active: true }, select: { sku: true } });
   const unknown = canonical.filter((i) => !known.some((k) => k.sku === i.sku)).map((i) => i.sku);
   if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });
-  const json = JSON.stringify(canonical);
+  // Items alone stay the plain array (the format before contact and delivery went along); with details,
+  // one object. Either way one canonical JSON per request, which the same-cart reuse below compares.
+  const json = contact || delivery ? JSON.stringify({ items: canonical, contact, delivery }) : JSON.stringify(canonical);
 
   if (opts.cookieToken && DRAFT_TOKEN_PATTERN.test(opts.cookieToken)) {
     const mine = await prisma.cartDraft.findUnique({ where: { tokenHash: hashDraftToken(opts.cookieToken) } });
@@ -85,8 +103,13 @@ function rateLimited(): AppError {
 }
 
 export type ConsumeResult =
-  | { status: "restored"; items: DraftItem[]; /** names (or SKUs) of items no longer sold */ dropped: string[] }
+  | ({ status: "restored"; items: DraftItem[]; /** names (or SKUs) of items no longer sold */ dropped: string[] } & DraftDetails)
   | { status: "used" | "expired" | "invalid" };
+
+function readDraft(json: string): { items: DraftItem[] } & DraftDetails {
+  const data = JSON.parse(json) as DraftItem[] | ({ items: DraftItem[] } & DraftDetails);
+  return Array.isArray(data) ? { items: data } : data;
+}
 
 /**
  * Opens a draft exactly once. The conditional update decides who wins; a loser (or any later
@@ -101,7 +124,7 @@ export async function consumeCartDraft(token: string, now: Date = new Date()): P
   const draft = await prisma.cartDraft.findUnique({ where: { tokenHash }, select: { items: true, usedAt: true } });
   if (won.count !== 1 || !draft) return { status: !draft ? "invalid" : draft.usedAt ? "used" : "expired" };
 
-  const items = JSON.parse(draft.items) as DraftItem[];
+  const { items, contact, delivery } = readDraft(draft.items);
   const products = await prisma.product.findMany({
     where: { sku: { in: items.map((i) => i.sku) } },
     select: { sku: true, name: true, active: true },
@@ -111,6 +134,8 @@ export async function consumeCartDraft(token: string, now: Date = new Date()): P
     status: "restored",
     items: items.filter((i) => bySku.get(i.sku)?.active),
     dropped: items.filter((i) => !bySku.get(i.sku)?.active).map((i) => bySku.get(i.sku)?.name ?? i.sku),
+    ...(contact ? { contact } : {}),
+    ...(delivery ? { delivery } : {}),
   };
 }
 

@@ -1,13 +1,34 @@
-import { createHash } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { AppError } from "@/lib/errors";
+import { AppError, invalidField } from "@/lib/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
 import { ensurePayUrl, type PayLink } from "./pay-link";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { reserveStock } from "@/lib/catalog/stock";
 import { sellingStoreWhere } from "@/lib/catalog/catalog";
+import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
+import { AddressSchema, ContactSchema, type Address } from "@/lib/delivery/contact";
+import { loadDivisions, unknownDivision } from "@/lib/delivery/divisions";
+import {
+  DELIVERY_METHOD_LABELS,
+  DeliveryMethodSchema,
+  parseDeliveryMethods,
+  shippingFeeFor,
+  type DeliveryMethod,
+} from "@/lib/delivery/model";
+
+/** At most one method per store of a cart (MAX_SUB_ORDERS.partner); methods for stores not in the cart are ignored. */
+const MAX_METHODS = 50;
+
+export const DeliverySchema = z.strictObject({
+  methods: z
+    .record(z.string().regex(STORE_ID_PATTERN, "unknown store"), DeliveryMethodSchema)
+    .refine((m) => Object.keys(m).length <= MAX_METHODS, `at most ${MAX_METHODS} stores`),
+  address: AddressSchema.optional(),
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
 
 export const CheckoutBodySchema = z
   .object({
@@ -26,9 +47,61 @@ export const CheckoutBodySchema = z
       )
       .min(1, "cart is empty")
       .max(50),
+    // Who gets the order, and where (README "Delivery and fulfilment"): stored with the order, never
+    // sent to WeChat, never logged.
+    contact: ContactSchema,
+    delivery: DeliverySchema,
   })
   .strict();
 export type CheckoutBody = z.infer<typeof CheckoutBodySchema>;
+
+const DIVISION_MESSAGES = { province: "请选择省份", city: "请选择城市", district: "请选择区县" } as const;
+
+/**
+ * An address's 省 / 市 / 区县 must be a combination of the bundled division dataset
+ * (lib/delivery/divisions.ts): the cart offers only those, so anything else is a forged or stale request.
+ * `at` is the field path of the address ("delivery.address").
+ */
+export async function assertKnownDivisions(address: Address | undefined, at: string): Promise<void> {
+  if (!address) return;
+  const bad = unknownDivision(await loadDivisions(), address);
+  if (bad) throw invalidField(`${at}.${bad}`, DIVISION_MESSAGES[bad]);
+}
+
+/** 6 random digits, the buyer's proof at the counter (README "Delivery and fulfilment"). */
+function newPickupCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, "0");
+}
+
+type StoreForDelivery = {
+  id: string;
+  name: string;
+  deliveryMethods: string;
+  shippingFeeFen: number;
+  freeShippingOverFen: number | null;
+  pickupAddress: string | null;
+  pickupHours: string | null;
+};
+
+/**
+ * The method chosen for each store of the cart: one per store, one the store offers. Checked in the
+ * cart's store order, so the first store at fault is the one named.
+ */
+function chosenMethods(stores: StoreForDelivery[], delivery: Delivery): Map<string, DeliveryMethod> {
+  const chosen = new Map<string, DeliveryMethod>();
+  for (const store of stores) {
+    const method = Object.hasOwn(delivery.methods, store.id) ? delivery.methods[store.id] : undefined;
+    if (!method) throw invalidField(`delivery.methods.${store.id}`, `请选择 ${store.name} 的配送方式`);
+    if (!parseDeliveryMethods(store.deliveryMethods).includes(method)) {
+      throw new AppError("DELIVERY_METHOD_UNAVAILABLE", `${store.name} 不支持${DELIVERY_METHOD_LABELS[method]}，请重新选择`, {
+        storeId: store.id,
+      });
+    }
+    chosen.set(store.id, method);
+  }
+  if ([...chosen.values()].includes("SHIPPING") && !delivery.address) throw invalidField("delivery.address", "请填写收货地址");
+  return chosen;
+}
 
 export const CheckoutKeySchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "invalid Idempotency-Key");
 
@@ -76,7 +149,8 @@ export async function checkout(
   const quantities = new Map<string, number>();
   for (const item of body.items) quantities.set(item.sku, (quantities.get(item.sku) ?? 0) + item.quantity);
   for (const [sku, q] of quantities) if (q > 99) throw new AppError("INVALID_REQUEST", `商品 ${sku} 数量不能超过 99`);
-  const cartHash = hashCart(quantities);
+  await assertKnownDivisions(body.delivery.address, "delivery.address");
+  const cartHash = hashCart(quantities, body);
 
   if (opts.checkoutKey) {
     const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
@@ -105,6 +179,12 @@ export async function checkout(
     );
   }
 
+  const methods = chosenMethods(
+    [...byStore.values()].map((ps) => ps[0]!.store),
+    body.delivery,
+  );
+  const ships = [...methods.values()].includes("SHIPPING");
+
   const orderNo = newCombineOrderNo(now);
   const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + orderExpireMinutes * 60_000);
   let position = 0;
@@ -115,8 +195,14 @@ export async function checkout(
       const quantity = quantities.get(p.sku)!;
       return { sku: p.sku, name: p.name, unitPriceFen: p.priceFen, quantity, amountFen: p.priceFen * quantity };
     });
-    const amountFen = lines.reduce((s, l) => s + l.amountFen, 0);
+    const goodsFen = lines.reduce((s, l) => s + l.amountFen, 0);
+    const deliveryMethod = methods.get(store.id)!;
+    // The fee is part of what this store is paid: it goes into the sub-order's amount (total_amount at
+    // WeChat), and is kept apart in shippingFeeFen so views show it as its own line.
+    const shippingFeeFen = shippingFeeFor(deliveryMethod, store, goodsFen);
+    const amountFen = goodsFen + shippingFeeFen;
     if (amountFen > MAX_SUB_ORDER_FEN) throw new AppError("CART_NOT_ALLOWED", `${store.name} 的商品金额超过单笔上限`);
+    const pickup = deliveryMethod === "PICKUP";
     return {
       outTradeNo: subOrderNo(orderNo, position),
       storeId: store.id,
@@ -126,9 +212,19 @@ export async function checkout(
       amountFen,
       description: describe(store.name, lines),
       attach: `store:${store.id}`,
+      deliveryMethod,
+      shippingFeeFen,
+      // A NONE sub-order has nothing to hand over: fulfilled from the start (the views show fulfilment
+      // only once paid). The others start UNFULFILLED (the column's default).
+      ...(deliveryMethod === "NONE" ? { fulfilmentStatus: "FULFILLED" } : {}),
+      // Where and when to collect, as the store said at checkout: a later catalogue edit does not move it.
+      pickupAddress: pickup ? store.pickupAddress : null,
+      pickupHours: pickup ? store.pickupHours : null,
+      pickupCode: pickup ? newPickupCode() : null,
       lines,
     };
   });
+  const address = ships ? body.delivery.address! : null;
 
   try {
     // Stock is reserved in the transaction that creates the order: both happen, or neither (a
@@ -148,6 +244,14 @@ export async function checkout(
             checkoutKey: opts.checkoutKey ?? null,
             cartHash,
             buyerIdHash: opts.buyerIdHash ?? null,
+            contactName: body.contact.name,
+            contactPhone: body.contact.phone,
+            // The address only when something is shipped: nothing is kept that no store needs.
+            addressProvince: address?.province ?? null,
+            addressCity: address?.city ?? null,
+            addressDistrict: address?.district ?? null,
+            addressDetail: address?.detail ?? null,
+            addressPostalCode: address?.postalCode ?? null,
             subOrders: {
               create: subOrders.map(({ lines, ...o }) => ({
                 ...o,
@@ -165,7 +269,7 @@ export async function checkout(
       const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
       if (existing) return resume(existing, cartHash, opts.buyerIdHash, now);
     }
-    throw e;
+    throw withoutPersonalData(e);
   }
   const link = await ensurePayUrl(orderNo, now);
   return { orderNo, expiresAt, ...link };
@@ -173,13 +277,39 @@ export async function checkout(
 
 const EXISTING = { orderNo: true, cartHash: true, buyerIdHash: true } as const;
 
-/** Key-sorted "sku×quantity" list: the same cart in any item order hashes the same. */
-function hashCart(quantities: Map<string, number>): string {
-  const canonical = [...quantities]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+/**
+ * An unexpected database error of the order insert is logged by the route (lib/http/respond.ts), and
+ * Prisma's messages may quote the query's arguments — the shopper's name, phone and address. Only its
+ * kind and code go on; our own errors (OUT_OF_STOCK, DATABASE_BUSY, …) pass unchanged.
+ */
+export function withoutPersonalData(e: unknown): unknown {
+  if (e instanceof AppError || (e as { code?: unknown } | null)?.code === "DATABASE_BUSY") return e;
+  if (e instanceof Prisma.PrismaClientKnownRequestError)
+    return Object.assign(new Error(`order insert failed: ${e.code}`), { code: e.code });
+  if (e instanceof Error && /^PrismaClient/.test(e.name)) return new Error(`order insert failed: ${e.name}`);
+  return e;
+}
+
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * What an Idempotency-Key protects: the key-sorted "sku×quantity" list (the same cart in any item order
+ * hashes the same), then the contact, the methods and the address as one canonical JSON line — so a
+ * reused key with another address is refused, not answered with the first order.
+ */
+function hashCart(quantities: Map<string, number>, body: Pick<CheckoutBody, "contact" | "delivery">): string {
+  const cart = [...quantities]
+    .sort(byKey)
     .map(([sku, q]) => `${sku}×${q}`)
     .join("\n");
-  return createHash("sha256").update(canonical).digest("hex");
+  const a = body.delivery.address;
+  const delivery = JSON.stringify([
+    body.contact.name,
+    body.contact.phone,
+    Object.entries(body.delivery.methods).sort(byKey),
+    a ? [a.province, a.city, a.district, a.detail, a.postalCode ?? null] : null,
+  ]);
+  return createHash("sha256").update(`${cart}\n${delivery}`).digest("hex");
 }
 
 /**

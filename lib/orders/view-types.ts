@@ -64,5 +64,7 @@ export interface OrderView {
     refunds: { refundNo: string; amountFen: number; status: string; text: string }[];
     lines: { sku: string; name: string; quantity: number; amountFen: number }[];
     fulfilment: FulfilmentView | null;
+    /** The shipping fee included in amountFen (0 when none): shown as its own line after the goods. */
+    shippingFeeFen: number;
   }[];
 }

@@ -53,6 +53,7 @@ export async function getOrderView(orderNo: string, viewer: OrderViewer): Promis
       refunds: s.refunds.map((r) => ({ refundNo: r.refundNo, amountFen: r.amountFen, status: r.status, text: shopperRefundText(r) })),
       lines: s.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, amountFen: l.amountFen })),
       fulfilment: fulfilmentFor(viewer, PAID_TRADE_STATES.includes(s.tradeState), s),
+      shippingFeeFen: s.shippingFeeFen,
     })),
   };
 }

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { port } from "../support/ports";
+import { checkoutBody } from "../support/checkout-body";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { benchAppEnv, percentile, load, ROOT, run, startChild, waitForUrl, type Started } from "./support";
 
@@ -102,12 +103,12 @@ async function main() {
       const r = await fetch(`${APP_URL}/api/checkout`, {
         method: "POST",
         headers: { origin: APP_URL, "content-type": "application/json" },
-        body: JSON.stringify({
-          items: [
+        body: JSON.stringify(
+          checkoutBody([
             { sku: "TEA-BC-100", quantity: 1 },
             { sku: "BAK-CK-02", quantity: 1 },
-          ],
-        }),
+          ]),
+        ),
       });
       if (r.status !== 201) throw new Error(`checkout ${r.status}`);
       const { orderNo } = (await r.json()) as { orderNo: string };

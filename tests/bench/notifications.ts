@@ -1,10 +1,13 @@
 // Pre-creates pending orders exactly as POST /api/checkout stores them (partner mode, one sub-order
-// per store, one line each, test identity) and builds one valid, distinct, signed + encrypted
+// per store, one line each, test identity, the test contact and address, each store's seeded method and
+// fee) and builds one valid, distinct, signed + encrypted
 // TRANSACTION.SUCCESS notification per order with plain node:crypto (tests/support/notification-signer).
-import { createPrivateKey, createSign, randomBytes, randomUUID } from "node:crypto";
+import { createPrivateKey, createSign, randomBytes, randomInt, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { newCombineOrderNo, subOrderNo } from "@/lib/orders/order-numbers";
+import { shippingFeeFor } from "@/lib/delivery/model";
+import { SEEDED_METHODS, TEST_ADDRESS, TEST_CONTACT } from "../support/checkout-body";
 import { combineTransaction, encryptResource } from "../support/notification-signer";
 import { testKeyFiles, testKeys } from "../support/test-identity";
 
@@ -33,15 +36,24 @@ export async function createOrders(prisma: PrismaClient, count: number): Promise
     const orderNo = newCombineOrderNo(now);
     const subs = CART.map((item, idx) => {
       const p = products.find((x) => x.sku === item.sku)!;
+      const deliveryMethod = SEEDED_METHODS[p.storeId]!;
+      const shippingFeeFen = shippingFeeFor(deliveryMethod, p.store, p.priceFen * item.quantity);
+      const pickup = deliveryMethod === "PICKUP";
       return {
         outTradeNo: subOrderNo(orderNo, idx + 1),
         storeId: p.storeId,
         position: idx + 1,
         mchid: testKeys.combineMchid,
         subMchid: p.store.subMchid,
-        amountFen: p.priceFen * item.quantity,
+        amountFen: p.priceFen * item.quantity + shippingFeeFen,
         description: `${p.store.name}-${p.name}`,
         attach: `store:${p.storeId}`,
+        deliveryMethod,
+        shippingFeeFen,
+        fulfilmentStatus: deliveryMethod === "NONE" ? "FULFILLED" : "UNFULFILLED",
+        pickupAddress: pickup ? p.store.pickupAddress : null,
+        pickupHours: pickup ? p.store.pickupHours : null,
+        pickupCode: pickup ? String(randomInt(0, 1_000_000)).padStart(6, "0") : null,
         line: { sku: p.sku, name: p.name, unitPriceFen: p.priceFen, quantity: item.quantity, amountFen: p.priceFen * item.quantity },
       };
     });
@@ -54,6 +66,13 @@ export async function createOrders(prisma: PrismaClient, count: number): Promise
       payerIp: "127.0.0.1",
       expiresAt,
       prepayState: "OK",
+      contactName: TEST_CONTACT.name,
+      contactPhone: TEST_CONTACT.phone,
+      addressProvince: TEST_ADDRESS.province,
+      addressCity: TEST_ADDRESS.city,
+      addressDistrict: TEST_ADDRESS.district,
+      addressDetail: TEST_ADDRESS.detail,
+      addressPostalCode: TEST_ADDRESS.postalCode ?? null,
     });
     for (const { line, ...s } of subs) {
       subRows.push({ ...s, orderNo });

@@ -14,6 +14,7 @@ import path from "node:path";
 import { checkAppliedOnce, createOrders, signedNotification, type BenchOrder, type SignedNotification } from "./notifications";
 import { buildEmptyApp, measurePage, startEmptyApp, type PageWeight } from "./page-weight";
 import { port } from "../support/ports";
+import { checkoutBody } from "../support/checkout-body";
 import { benchAppEnv, load, openLoad, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
 
 const argv = process.argv.slice(2);
@@ -295,12 +296,12 @@ async function main() {
 }
 
 async function checkoutLoad(connections: number, amount: number): Promise<LoadResult> {
-  const body = JSON.stringify({
-    items: [
+  const body = JSON.stringify(
+    checkoutBody([
       { sku: "TEA-LJ-50", quantity: 1 },
       { sku: "BAK-TS-01", quantity: 2 },
-    ],
-  });
+    ]),
+  );
   return load({
     url: APP_URL,
     connections,

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
-import { ADMIN_TOKEN, APP_URL, fake, test } from "./support";
+import { ADMIN_TOKEN, APP_URL, checkoutBody, fake, test } from "./support";
 
 const SHOTS = "test-results/screenshots/admin";
 const STORE_A = { id: "chayu", subMchid: "1900000201" };
@@ -89,7 +89,7 @@ test("auth walk: without a valid session every admin API answers 401 and every p
 // ---------------------------------------------------------------------------------------------
 
 async function createOrder(request: APIRequestContext, items: { sku: string; quantity: number }[]): Promise<string> {
-  const res = await request.post("/api/checkout", { headers: { origin: APP_URL }, data: { items } });
+  const res = await request.post("/api/checkout", { headers: { origin: APP_URL }, data: checkoutBody(items) });
   expect(res.status(), await res.text()).toBe(201);
   return ((await res.json()) as { orderNo: string }).orderNo;
 }

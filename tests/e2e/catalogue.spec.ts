@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { expect, type Page } from "@playwright/test";
-import { APP_URL, confirmPaid, fake, signIn, test } from "./support";
+import { APP_URL, checkoutBody, confirmPaid, fake, fillCheckoutDetails, signIn, test } from "./support";
 
 const SHOTS = "test-results/screenshots/catalogue";
 // A real 1×1 PNG.
@@ -89,6 +89,7 @@ test("a merchant creates a store and a product with an image; a shopper buys it;
   await page.getByRole("button", { name: `增加 ${name}` }).click();
   await page.getByRole("button", { name: `增加 ${name}` }).click();
   await expect(page.getByTestId(`subtotal-store-${subMchid}`)).toHaveText("¥46.90");
+  await fillCheckoutDetails(page); // a new store ships, free of charge
   await page.getByRole("button", { name: "去支付" }).click();
   await page.waitForURL(/\/cgi-bin\/mmpayweb-bin\/checkmweb/);
   const orderNo = new URL(page.url()).searchParams.get("redirect_url")!.split("/orders/")[1]!;
@@ -134,9 +135,13 @@ test("a sold-out product cannot be added; a cart asking for more than is left is
   await page.getByRole("button", { name: "增加 抹茶红豆吐司" }).click();
 
   // Meanwhile another shopper buys one: the page still says 2.
-  const other = await page.request.post("/api/checkout", { data: { items: [{ sku: scarce, quantity: 1 }] }, headers: { origin: APP_URL } });
+  const other = await page.request.post("/api/checkout", {
+    data: checkoutBody([{ sku: scarce, quantity: 1 }]),
+    headers: { origin: APP_URL },
+  });
   expect(other.status()).toBe(201);
 
+  await fillCheckoutDetails(page);
   await page.getByRole("button", { name: "去支付" }).click();
   await expect(page.locator(".alert")).toHaveText(`库存不足：限量茶饼 ${scarce} 仅剩 1 件。已按剩余库存调整购物车，请确认后重新支付。`);
   await expect(page.locator(`[data-sku="${scarce}"]`)).toContainText("仅剩 1 件");

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { expect } from "@playwright/test";
 import Database from "better-sqlite3";
 import path from "node:path";
-import { APP_URL, auditOutcomes, checkoutToCashier, confirmPaid, fake, orderStatus, test } from "./support";
+import { APP_URL, auditOutcomes, checkoutToCashier, confirmPaid, fake, fillCheckoutDetails, orderStatus, test } from "./support";
 
 const THREE_STORES = { "明前西湖龙井 50g": 1, 抹茶红豆吐司: 2, "樱花中性笔（3支装）": 1 };
 const SCREENSHOTS = "test-results/screenshots";
@@ -26,16 +26,19 @@ test("pay for goods from three stores: cart → cashier → pay → result page 
   await expect(page.getByTestId("subtotal-chayu")).toHaveText("¥68.00");
   await expect(page.getByTestId("subtotal-xiangxiang")).toHaveText("¥37.60");
   await expect(page.getByTestId("subtotal-mumu")).toHaveText("¥12.30");
-  await expect(page.getByTestId("cart-total")).toHaveText("¥117.90");
+  // 木木文具馆 only ships: preselected, and its ¥6.00 fee is in the total (under ¥49.00 of goods).
+  await expect(page.getByTestId("shipping-mumu")).toHaveText("¥6.00");
+  await expect(page.getByTestId("cart-total")).toHaveText("¥123.90");
 
   // The cart survives a reload.
   await page.reload();
-  await expect(page.getByTestId("cart-total")).toHaveText("¥117.90");
+  await expect(page.getByTestId("cart-total")).toHaveText("¥123.90");
+  await fillCheckoutDetails(page, { methods: { 茶语轩茶叶铺: "快递配送" } });
   await page.screenshot({ path: `${SCREENSHOTS}/cart.png`, fullPage: true });
 
   await page.getByRole("button", { name: "去支付" }).click();
   await page.waitForURL(/\/cgi-bin\/mmpayweb-bin\/checkmweb/);
-  await expect(page.getByText("¥117.90").first()).toBeVisible();
+  await expect(page.getByText("¥123.90").first()).toBeVisible();
   const orderNo = new URL(page.url()).searchParams.get("redirect_url")!.split("/orders/")[1]!;
 
   await page.getByRole("button", { name: "确认支付" }).click();
@@ -192,6 +195,7 @@ test("WeChat answers 500 on prepay: the shopper sees a clear error and a retry w
   await page.getByRole("button", { name: "增加 抹茶红豆吐司" }).click();
   // The client retries SYSTEM_ERROR with backoff (§9.3); enough faults to exhaust its attempts.
   await fake("/faults", { target: "api", kind: "system_error", count: 3, path: "/v3/combine-transactions/h5" });
+  await fillCheckoutDetails(page);
   await page.getByRole("button", { name: "去支付" }).click();
   await expect(page.locator("main").getByRole("alert")).toContainText("微信支付暂时繁忙，请稍后重试");
   await expect(page.getByRole("button", { name: "去支付" })).toBeEnabled();

@@ -3,7 +3,7 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { devices, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { addToCart, APP_URL, checkoutToCashier, confirmPaid, db, fake, test } from "./support";
+import { addToCart, APP_URL, checkoutToCashier, confirmPaid, db, fake, fillCheckoutDetails, test } from "./support";
 
 const WECHAT_UA =
   "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230805.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160083 MMWEBSDK/20231202 MMWEBID/4356 MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64";
@@ -83,7 +83,9 @@ test("(1) inside WeChat: the guide shows before paying, 去支付 creates no ord
   await expect(reopen).toBeFocused();
 
   await addToCart(page, CART);
-  await expect(page.getByTestId("cart-total")).toHaveText("¥117.90");
+  // ¥117.90 of goods + ¥6.00 shipping for 木木文具馆 (its only method, under its ¥49.00 free-shipping threshold)
+  await expect(page.getByTestId("cart-total")).toHaveText("¥123.90");
+  await fillCheckoutDetails(page);
   const ordersBefore = orderCount();
   await page.getByRole("button", { name: "去支付" }).click();
   await expect(dialog).toBeVisible();
@@ -118,14 +120,15 @@ test("(2) the resume link in a normal browser (no shared storage) restores the s
   await page.goto(url);
   await expect(page.getByTestId("resume-notice")).toContainText("已恢复你的购物车（4 件商品）");
   await expect(guide(page)).toHaveCount(0);
-  await expect(page.getByTestId("cart-total")).toHaveText("¥117.90");
+  await expect(page.getByTestId("cart-total")).toHaveText("¥123.90");
   await expect(page.getByRole("region", { name: "香香烘焙坊" }).getByRole("status", { name: "抹茶红豆吐司 数量" })).toHaveText("2");
   // The spent token leaves the address bar.
   await expect(page).toHaveURL(`${APP_URL}/`);
 
+  await fillCheckoutDetails(page);
   await page.getByRole("button", { name: "去支付" }).click();
   await page.waitForURL(/\/cgi-bin\/mmpayweb-bin\/checkmweb/);
-  await expect(page.getByText("¥117.90").first()).toBeVisible();
+  await expect(page.getByText("¥123.90").first()).toBeVisible();
   const orderNo = new URL(page.url()).searchParams.get("redirect_url")!.split("/orders/")[1]!;
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);

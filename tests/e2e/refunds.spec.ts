@@ -2,7 +2,7 @@
 // a three-store order, one store refunded in two steps; NOT_ENOUGH explained, then the same refund number retried.
 // The fake runs with FAKE_WECHATPAY_REFUND_DELAY_MS=manual: every refund result is decided here (refund-result).
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
-import { APP_URL, fake, signIn, test } from "./support";
+import { APP_URL, checkoutBody, fake, signIn, test } from "./support";
 
 const THREE_STORES = [
   { sku: "TEA-BC-100", quantity: 1 },
@@ -28,7 +28,7 @@ test.beforeEach(async () => {
 });
 
 async function paidOrder(request: APIRequestContext): Promise<OrderJson> {
-  const res = await request.post("/api/checkout", { headers: { origin: APP_URL }, data: { items: THREE_STORES } });
+  const res = await request.post("/api/checkout", { headers: { origin: APP_URL }, data: checkoutBody(THREE_STORES) });
   expect(res.status(), await res.text()).toBe(201);
   const { orderNo } = (await res.json()) as { orderNo: string };
   await fake(`/orders/${orderNo}/pay`, {});

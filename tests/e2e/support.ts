@@ -5,6 +5,10 @@ import { test as base, expect, type BrowserContext, type Page } from "@playwrigh
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { testAppEnv } from "../support/test-identity";
 
+/** A valid checkout body (contact, a method per seeded store, an address): tests/support/checkout-body.ts. */
+export { checkoutBody, SEEDED_METHODS, TEST_ADDRESS, TEST_CONTACT } from "../support/checkout-body";
+import { TEST_ADDRESS, TEST_CONTACT, type TestAddress } from "../support/checkout-body";
+
 // playwright.pg.config.ts runs the happy path again against a PostgreSQL-backed app on other ports.
 export const APP_URL = process.env.E2E_APP_URL ?? "http://localhost:3001";
 export const FAKE_URL = process.env.E2E_FAKE_URL ?? "http://127.0.0.1:3101";
@@ -86,12 +90,41 @@ export async function addToCart(page: Page, items: Record<string, number>) {
   }
 }
 
-/** Cart → 去支付 → WeChat's cashier; returns the order number from the cashier URL's redirect_url. */
+/**
+ * Fills in the cart's 收货信息 the way a shopper does: `methods` (store name → 快递配送 / 到店自提 / 无需配送)
+ * for the stores named, the first option for any other store still without one, then 姓名 / 手机号 and,
+ * when the form asks for it, 省份 / 城市 / 区县 / 详细地址 / 邮编 (the test address unless `address` is given).
+ */
+export async function fillCheckoutDetails(
+  page: Page,
+  opts: { methods?: Record<string, string>; contact?: { name: string; phone: string }; address?: TestAddress } = {},
+) {
+  for (const [store, label] of Object.entries(opts.methods ?? {})) {
+    await page.getByRole("radiogroup", { name: store, exact: true }).getByRole("radio", { name: label, exact: true }).check();
+  }
+  for (const group of await page.getByRole("radiogroup").all()) {
+    if ((await group.getByRole("radio", { checked: true }).count()) === 0) await group.getByRole("radio").first().check();
+  }
+  const contact = opts.contact ?? TEST_CONTACT;
+  await page.getByLabel("姓名", { exact: true }).fill(contact.name);
+  await page.getByLabel("手机号", { exact: true }).fill(contact.phone);
+  if (await page.getByLabel("详细地址", { exact: true }).isVisible()) {
+    const a = opts.address ?? TEST_ADDRESS;
+    await page.getByLabel("省份", { exact: true }).selectOption(a.province);
+    await page.getByLabel("城市", { exact: true }).selectOption(a.city);
+    await page.getByLabel("区县", { exact: true }).selectOption(a.district);
+    await page.getByLabel("详细地址", { exact: true }).fill(a.detail);
+    await page.getByLabel("邮编", { exact: true }).fill(a.postalCode ?? "");
+  }
+}
+
+/** Cart → 收货信息 → 去支付 → WeChat's cashier; returns the order number from the cashier URL's redirect_url. */
 export async function checkoutToCashier(page: Page, items: Record<string, number>): Promise<string> {
   await page.goto("/");
   await page.evaluate(() => localStorage.clear());
   await page.reload();
   await addToCart(page, items);
+  await fillCheckoutDetails(page);
   await page.getByRole("button", { name: "去支付" }).click();
   await page.waitForURL(`${FAKE_URL}/**`);
   const redirect = new URL(page.url()).searchParams.get("redirect_url")!;

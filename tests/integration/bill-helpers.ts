@@ -2,18 +2,17 @@
 // the set-up of the bill suites (tests/integration/bill-import.ts, tests/unit/bills/service.test.ts).
 import { expect } from "vitest";
 import { eventually, type Harness } from "./harness";
+import { checkoutBody } from "../support/checkout-body";
 
 /** Pays `count` two-store orders at the fake; returns them with their sub-orders and the Beijing day they were paid on. */
 export async function paidOrdersOfToday(h: Harness, count = 2) {
   const orders: { orderNo: string; subs: { outTradeNo: string; storeId: string; amountFen: number }[] }[] = [];
   for (let i = 0; i < count; i++) {
     const res = await h.call("POST", "/api/checkout", {
-      json: {
-        items: [
-          { sku: "TEA-BC-100", quantity: 1 },
-          { sku: "STA-ERASER", quantity: 2 },
-        ],
-      },
+      json: checkoutBody([
+        { sku: "TEA-BC-100", quantity: 1 },
+        { sku: "STA-ERASER", quantity: 2 },
+      ]),
     });
     expect(res.status).toBe(201);
     const { orderNo } = (await res.json()) as { orderNo: string };

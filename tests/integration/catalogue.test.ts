@@ -37,6 +37,12 @@ describe("admin API: stores and products", () => {
       logoUrl: null,
       active: true,
       notifyWebhookUrl: null,
+      // a new store ships, for free, unless told otherwise
+      deliveryMethods: ["SHIPPING"],
+      shippingFeeFen: 0,
+      freeShippingOverFen: null,
+      pickupAddress: null,
+      pickupHours: null,
     });
     const patch = await admin(h, "PATCH", "/api/admin/stores/store-1900000777", { name: "花店", active: false });
     expect(patch.status).toBe(200);
@@ -68,11 +74,94 @@ describe("admin API: stores and products", () => {
       "imageUrl",
     ],
     ["unknown store", "/api/admin/products", { sku: "P-1", name: "x", priceFen: 100, storeId: "nowhere" }, "storeId"],
+    ["no delivery method", "/api/admin/stores", { name: "x", subMchid: "1900000888", deliveryMethods: [] }, "deliveryMethods"],
+    ["an unknown method", "/api/admin/stores", { name: "x", subMchid: "1900000888", deliveryMethods: ["DRONE"] }, "deliveryMethods.0"],
+    ["a method twice", "/api/admin/stores", { name: "x", subMchid: "1900000888", deliveryMethods: ["NONE", "NONE"] }, "deliveryMethods"],
+    ["pickup without a place", "/api/admin/stores", { name: "x", subMchid: "1900000888", deliveryMethods: ["PICKUP"] }, "pickupAddress"],
+    ["a negative fee", "/api/admin/stores", { name: "x", subMchid: "1900000888", shippingFeeFen: -1 }, "shippingFeeFen"],
+    ["a fee in yuan", "/api/admin/stores", { name: "x", subMchid: "1900000888", shippingFeeFen: 6.5 }, "shippingFeeFen"],
+    ["a zero threshold", "/api/admin/stores", { name: "x", subMchid: "1900000888", freeShippingOverFen: 0 }, "freeShippingOverFen"],
+    [
+      "a pickup address of 121 characters",
+      "/api/admin/stores",
+      { name: "x", subMchid: "1900000888", deliveryMethods: ["PICKUP"], pickupAddress: "路".repeat(121) },
+      "pickupAddress",
+    ],
+    [
+      "pickup hours of 41 characters",
+      "/api/admin/stores",
+      { name: "x", subMchid: "1900000888", pickupHours: "时".repeat(41) },
+      "pickupHours",
+    ],
   ])("400 naming the field: %s", async (_name, url, body, field) => {
     const res = await admin(h, "POST", url, body);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: "INVALID_REQUEST", field });
     expect(await h.prisma.product.count({ where: { sku: "P-1" } })).toBe(0);
+    expect(await h.prisma.store.count({ where: { subMchid: "1900000888" } })).toBe(0);
+  });
+
+  it("delivery options: PATCH changes them (audited, published to the cart); PICKUP needs a place on the store as it will be", async () => {
+    const refused = await admin(h, "PATCH", "/api/admin/stores/mumu", { deliveryMethods: ["SHIPPING", "PICKUP"] });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: "INVALID_REQUEST", field: "pickupAddress" });
+    // 香香烘焙 already has a place: dropping its pickup address while it offers pickup is refused too.
+    expect(await (await admin(h, "PATCH", "/api/admin/stores/xiangxiang", { pickupAddress: null })).json()).toMatchObject({
+      field: "pickupAddress",
+    });
+
+    const change = {
+      deliveryMethods: ["PICKUP", "SHIPPING"],
+      pickupAddress: "成都市武侯区 1 号",
+      pickupHours: "周一至周五 10:00–19:00",
+      shippingFeeFen: 800,
+    };
+    const res = await admin(h, "PATCH", "/api/admin/stores/mumu", change);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { store: unknown }).store).toMatchObject({
+      ...change,
+      deliveryMethods: ["SHIPPING", "PICKUP"],
+      freeShippingOverFen: 4900,
+    });
+    try {
+      const audit = await h.prisma.catalogAudit.findFirstOrThrow({ where: { entity: "STORE", entityId: "mumu" }, orderBy: { id: "desc" } });
+      expect(JSON.parse(audit.before!)).toEqual({
+        deliveryMethods: "SHIPPING",
+        pickupAddress: null,
+        pickupHours: null,
+        shippingFeeFen: 600,
+      });
+      expect(JSON.parse(audit.after)).toEqual({ ...change, deliveryMethods: "SHIPPING,PICKUP" });
+      const products = ((await (await h.call("GET", "/api/products")).json()) as { products: { sku: string; store: unknown }[] }).products;
+      expect(products.find((p) => p.sku === "STA-PEN-3")!.store).toEqual({
+        id: "mumu",
+        name: "木木文具馆",
+        logoUrl: "/images/stores/mumu.v1.svg",
+        deliveryMethods: ["SHIPPING", "PICKUP"],
+        shippingFeeFen: 800,
+        freeShippingOverFen: 4900,
+        pickupAddress: "成都市武侯区 1 号",
+        pickupHours: "周一至周五 10:00–19:00",
+      });
+    } finally {
+      const seeded = { deliveryMethods: ["SHIPPING"], pickupAddress: null, pickupHours: null, shippingFeeFen: 600 };
+      expect((await admin(h, "PATCH", "/api/admin/stores/mumu", seeded)).status).toBe(200);
+    }
+  });
+
+  it("/api/products publishes every store's delivery options (the demo: all three kinds)", async () => {
+    const products = (
+      (await (await h.call("GET", "/api/products")).json()) as {
+        products: { store: { id: string; deliveryMethods: string[]; shippingFeeFen: number; freeShippingOverFen: number | null } }[];
+      }
+    ).products;
+    const stores = new Map(products.map((p) => [p.store.id, p.store]));
+    expect([...stores.values()].map((s) => [s.id, s.deliveryMethods, s.shippingFeeFen, s.freeShippingOverFen])).toEqual([
+      ["chayu", ["SHIPPING", "PICKUP"], 0, null],
+      ["xiangxiang", ["PICKUP"], 0, null],
+      ["mumu", ["SHIPPING"], 600, 4900],
+      ["chengnan", ["NONE"], 0, null],
+    ]);
   });
 
   it("duplicate SKU or sub_mchid → 409 ALREADY_EXISTS, nothing written", async () => {
@@ -115,12 +204,12 @@ describe("admin API: stores and products", () => {
     await h.prisma.store.create({ data: { id: "pop-up", name: "快闪店", subMchid: "1900000204" } });
     const sku = `POP-${Date.now()}`;
     expect((await admin(h, "POST", "/api/admin/products", { sku, name: "快闪商品", priceFen: 500, storeId: "pop-up" })).status).toBe(201);
-    const ok = await buy(h, { [sku]: 1 });
+    const ok = await buy(h, { [sku]: 1 }, { "pop-up": "SHIPPING" });
     expect(ok.status).toBe(201);
     expect((await admin(h, "PATCH", "/api/admin/stores/pop-up", { active: false })).status).toBe(200);
     const products = ((await (await h.call("GET", "/api/products")).json()) as { products: { sku: string }[] }).products;
     expect(products.some((p) => p.sku === sku)).toBe(false);
-    const refused = await buy(h, { [sku]: 1 });
+    const refused = await buy(h, { [sku]: 1 }, { "pop-up": "SHIPPING" });
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ code: "UNKNOWN_SKU" });
     const { orderNo } = (await ok.json()) as { orderNo: string };
@@ -243,8 +332,8 @@ describe("catalogue import / export", () => {
   it("CSV export: names a spreadsheet would run as formulas get a leading apostrophe (quoting alone does not stop them); importing the export restores them", async () => {
     const names = ['=HYPERLINK("https://evil.example","点击领取")', "'=已经带撇号", "-20% 折扣装", "+86 礼盒", "@店长推荐", "普通商品"];
     const json = JSON.stringify({
-      stores: [{ subMchid: "1900000206", name: "=CMD()店", id: "formula-store" }],
-      products: names.map((name, i) => ({ sku: `FX-${i}`, name, price: "1.00", store: "1900000206" })),
+      stores: [{ subMchid: "1900000208", name: "=CMD()店", id: "formula-store" }],
+      products: names.map((name, i) => ({ sku: `FX-${i}`, name, price: "1.00", store: "1900000208" })),
     });
     const created = await importFile(json, "json");
     expect(created.errors).toEqual([]);
@@ -270,6 +359,43 @@ describe("catalogue import / export", () => {
     const plan = await importFile(csv, "csv", true);
     expect(plan.errors).toEqual([]);
     expect(plan.changes).toEqual([]);
+  });
+
+  it("delivery options travel in both formats; a store offering PICKUP without a place is an error naming it", async () => {
+    const header = "sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid";
+    const delivery = "store_delivery_methods,store_shipping_fee,store_free_shipping_over,store_pickup_address,store_pickup_hours";
+    const csv = [
+      `${header},${delivery}`,
+      "DLV-1,自提商品,5.00,,true,200,,1900000207,自提店,dlv-store,,SHIPPING|PICKUP,8.00,99.00,广州市天河区 1 号,9:00–21:00",
+    ].join("\n");
+    const plan = await importFile(csv, "csv");
+    expect(plan.errors).toEqual([]);
+    const store = await h.prisma.store.findUniqueOrThrow({ where: { id: "dlv-store" } });
+    expect([store.deliveryMethods, store.shippingFeeFen, store.freeShippingOverFen, store.pickupAddress, store.pickupHours]).toEqual([
+      "SHIPPING,PICKUP",
+      800,
+      9900,
+      "广州市天河区 1 号",
+      "9:00–21:00",
+    ]);
+    const bad = await importFile(csv.replace("广州市天河区 1 号", ""), "csv");
+    expect(bad.errors).toEqual(["store 1900000207: pickupAddress: is required when deliveryMethods includes PICKUP"]);
+    const badJson = await importFile(
+      JSON.stringify({ stores: [{ subMchid: "1900000201", name: "茶语轩茶叶铺", pickupAddress: null }] }),
+      "json",
+    );
+    expect(badJson.errors).toEqual(["store 1900000201: pickupAddress: is required when deliveryMethods includes PICKUP"]);
+    const badMethod = await importFile(csv.replace("SHIPPING|PICKUP", "SHIPPING|FLY"), "csv");
+    expect(badMethod.errors).toEqual([expect.stringMatching(/^line 2 \(DLV-1\): store_deliveryMethods\.1: /)]);
+    const { exportCatalogue } = await import("@/lib/catalog/import");
+    const json = JSON.parse(await exportCatalogue("json")) as { stores: Record<string, unknown>[] };
+    expect(json.stores.find((s) => s.id === "mumu")).toMatchObject({
+      deliveryMethods: ["SHIPPING"],
+      shippingFee: "6.00",
+      freeShippingOver: "49.00",
+      pickupAddress: null,
+    });
+    expect((await exportCatalogue("csv")).replace(/^\uFEFF/, "").split("\r\n")[0]).toBe(`${header},${delivery}`);
   });
 
   it("export → import round-trips (JSON and CSV): nothing to change", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./harness";
+import { checkoutBody, startHarness, type Harness } from "./harness";
+import { deliveryCheckoutTests } from "./delivery-checkout";
 
 let h: Harness;
 beforeAll(async () => {
@@ -7,13 +8,11 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const threeStores = {
-  items: [
-    { sku: "TEA-LJ-50", quantity: 2 },
-    { sku: "BAK-TS-01", quantity: 1 },
-    { sku: "STA-PEN-3", quantity: 3 },
-  ],
-};
+const threeStores = checkoutBody([
+  { sku: "TEA-LJ-50", quantity: 2 },
+  { sku: "BAK-TS-01", quantity: 1 },
+  { sku: "STA-PEN-3", quantity: 3 },
+]);
 const orderCount = () => h.prisma.order.count();
 
 async function expectRejected(res: Response, status: number, code?: string) {
@@ -47,16 +46,16 @@ describe("POST /api/checkout", () => {
     expect(order.subOrders.map((s) => [s.storeId, s.amountFen, s.subMchid])).toEqual([
       ["chayu", 13600, "1900000201"],
       ["xiangxiang", 1880, "1900000202"],
-      ["mumu", 3690, "1900000203"],
+      ["mumu", 3690 + 600, "1900000203"], // ¥6.00 shipping: under the ¥49.00 free-shipping threshold
     ]);
-    expect(order.totalFen).toBe(13600 + 3690 + 1880);
+    expect(order.totalFen).toBe(13600 + 3690 + 600 + 1880);
     expect(order.subOrders.every((s) => s.mchid === order.combineMchid)).toBe(true);
   });
 
   it("cannot be given prices by the client", async () => {
     const before = await orderCount();
     await expectRejected(
-      await h.call("POST", "/api/checkout", { json: { items: [{ sku: "TEA-LJ-50", quantity: 1, priceFen: 1 }] } }),
+      await h.call("POST", "/api/checkout", { json: checkoutBody([{ sku: "TEA-LJ-50", quantity: 1, priceFen: 1 } as never]) }),
       400,
       "INVALID_REQUEST",
     );
@@ -72,7 +71,7 @@ describe("POST /api/checkout", () => {
     ["fractional quantity", { items: [{ sku: "TEA-LJ-50", quantity: 1.5 }] }, "INVALID_REQUEST"],
     ["quantity as string", { items: [{ sku: "TEA-LJ-50", quantity: "2" }] }, "INVALID_REQUEST"],
     ["empty cart", { items: [] }, "INVALID_REQUEST"],
-    ["no items", {}, "INVALID_REQUEST"],
+    ["no items", { items: undefined }, "INVALID_REQUEST"],
     ["array body", [], "INVALID_REQUEST"],
     [
       "sum of duplicate lines over 99",
@@ -86,7 +85,11 @@ describe("POST /api/checkout", () => {
     ],
   ])("rejects %s with a 4xx JSON error and no order row", async (_name, json, code) => {
     const before = await orderCount();
-    await expectRejected(await h.call("POST", "/api/checkout", { json }), 400, code);
+    await expectRejected(
+      await h.call("POST", "/api/checkout", { json: Array.isArray(json) ? json : { ...checkoutBody([]), ...json } }),
+      400,
+      code,
+    );
     expect(await orderCount()).toBe(before);
   });
 
@@ -130,6 +133,10 @@ describe("POST /api/checkout", () => {
     const [ja, jb] = (await Promise.all([a.json(), b.json()])) as { orderNo: string }[];
     expect(ja!.orderNo).toBe(jb!.orderNo);
     expect(await orderCount()).toBe(before + 1);
+  });
+
+  describe("contact and delivery", () => {
+    deliveryCheckoutTests(() => h);
   });
 
   it("answers 502 when WeChat fails, keeps the order retryable, and a retry with the same key succeeds", async () => {

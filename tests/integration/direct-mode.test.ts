@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startHarness, type Harness } from "./harness";
 import { newOrder } from "./payment-races";
+import { checkoutBody } from "../support/checkout-body";
 
 // Its own file: the app's configuration (env, WeChat client) is read once per process.
 describe("direct mode (普通商户: each store is its own mchid, 2–10 sub-orders)", () => {
@@ -23,7 +24,7 @@ describe("direct mode (普通商户: each store is its own mchid, 2–10 sub-ord
 
   it("refuses a cart from a single store (WeChat needs 2–10 sub-orders in direct mode)", async () => {
     const before = await h.prisma.order.count();
-    const res = await h.call("POST", "/api/checkout", { json: { items: [{ sku: "TEA-LJ-50", quantity: 1 }] } });
+    const res = await h.call("POST", "/api/checkout", { json: checkoutBody([{ sku: "TEA-LJ-50", quantity: 1 }]) });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: "CART_NOT_ALLOWED" });
     expect(await h.prisma.order.count()).toBe(before);

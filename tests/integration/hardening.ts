@@ -6,6 +6,7 @@ import { expect, it } from "vitest";
 import type { Harness } from "./harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { deliver, newOrder, RACE_CART, wechatQueries } from "./payment-races";
+import { checkoutBody } from "../support/checkout-body";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
@@ -280,17 +281,15 @@ export function hardeningTests(harness: () => Harness) {
     const h = harness();
     const key = `reuse-${randomBytes(6).toString("hex")}`;
     const { orderNo } = await newOrder(h, key);
-    const other = {
-      items: [
-        { sku: "TEA-BC-100", quantity: 2 },
-        { sku: "BAK-CK-02", quantity: 1 },
-      ],
-    };
+    const other = checkoutBody([
+      { sku: "TEA-BC-100", quantity: 2 },
+      { sku: "BAK-CK-02", quantity: 1 },
+    ]);
     const res = await h.call("POST", "/api/checkout", { json: other, headers: { "idempotency-key": key } });
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", message: expect.any(String) });
     // the same cart in another item order is the same cart
-    const same = { items: [...RACE_CART.items].reverse() };
+    const same = { ...RACE_CART, items: [...RACE_CART.items].reverse() };
     const again = await h.call("POST", "/api/checkout", { json: same, headers: { "idempotency-key": key } });
     expect(again.status).toBe(201);
     expect(((await again.json()) as { orderNo: string }).orderNo).toBe(orderNo);
@@ -332,7 +331,7 @@ export function hardeningTests(harness: () => Harness) {
     });
     expect(res.status).toBe(413);
     expect(pulled).toBeLessThanOrEqual(1); // a ReadableStream may pre-pull one chunk into its queue
-    const bigCart = JSON.stringify({ items: RACE_CART.items, pad: "x".repeat(100 * 1024) });
+    const bigCart = JSON.stringify({ ...RACE_CART, pad: "x".repeat(100 * 1024) });
     const checkout = await h.call("POST", "/api/checkout", { body: bigCart, headers: { "content-type": "application/json" } });
     expect(checkout.status).toBe(413);
     expect(await checkout.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });

@@ -8,6 +8,9 @@ import { startFakeWechatPay } from "../fake-wechatpay/server";
 import { freshDatabaseUrl } from "../support/test-db";
 import { testAppEnv } from "../support/test-identity";
 
+/** A valid checkout body (contact, a method per seeded store, an address): tests/support/checkout-body.ts. */
+export { checkoutBody, SEEDED_METHODS, TEST_ADDRESS, TEST_CONTACT } from "../support/checkout-body";
+
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
 type RouteModule = Record<string, Handler | unknown>;
 

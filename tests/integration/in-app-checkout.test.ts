@@ -2,7 +2,7 @@
 // bounded single-use cart draft behind a resume URL, consumed exactly once.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./harness";
+import { checkoutBody, startHarness, TEST_ADDRESS, TEST_CONTACT, type Harness } from "./harness";
 
 let h: Harness;
 // Imported after the harness has pointed DATABASE_URL at this file's private database.
@@ -23,8 +23,9 @@ const ALIPAY_UA =
 
 type OpenInBrowser = { code: string; message: string; resumeUrl: string; expiresAt: string };
 
-function checkoutFrom(ua: string, items: { sku: string; quantity: number }[], cookie?: string) {
-  return h.call("POST", "/api/checkout", { json: { items }, headers: { "user-agent": ua, ...(cookie ? { cookie } : {}) } });
+/** Items only, as the guide's 复制链接 sends them before the form is filled in; or `json` for a whole body. */
+function checkoutFrom(ua: string, items: { sku: string; quantity: number }[], cookie?: string, json: unknown = { items }) {
+  return h.call("POST", "/api/checkout", { json, headers: { "user-agent": ua, ...(cookie ? { cookie } : {}) } });
 }
 const tokenOf = (resumeUrl: string) => new URL(resumeUrl).searchParams.get("resume")!;
 const cookieFrom = (res: Response) => res.headers.get("set-cookie")!.split(";")[0]!;
@@ -59,10 +60,12 @@ describe("POST /api/checkout from an in-app browser", () => {
       (
         await checkoutFrom(
           "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
-          [
+          [],
+          undefined,
+          checkoutBody([
             { sku: "TEA-LJ-50", quantity: 2 },
             { sku: "BAK-TS-01", quantity: 1 },
-          ],
+          ]),
         )
       ).status,
     ).toBe(201);
@@ -143,6 +146,43 @@ describe("POST /api/checkout from an in-app browser", () => {
     ).toBe(400);
     const many = Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 }));
     expect((await checkoutFrom(WECHAT_UA, many)).status).toBe(400);
+    expect(await h.prisma.cartDraft.count()).toBe(rows);
+  });
+
+  it("the draft carries the contact and delivery choices filled in so far, and opening it gives them back", async () => {
+    const items = [
+      { sku: "TEA-LJ-50", quantity: 1 },
+      { sku: "BAK-TS-01", quantity: 1 },
+    ];
+    const json = checkoutBody(items, { methods: { chayu: "PICKUP" } });
+    const res = await checkoutFrom(WECHAT_UA, items, undefined, json);
+    expect(res.status).toBe(409);
+    const restored = await consumeCartDraft(tokenOf(((await res.json()) as OpenInBrowser).resumeUrl));
+    expect(restored).toEqual({
+      status: "restored",
+      items: [
+        { sku: "BAK-TS-01", quantity: 1 },
+        { sku: "TEA-LJ-50", quantity: 1 },
+      ],
+      dropped: [],
+      contact: TEST_CONTACT,
+      delivery: { methods: json.delivery.methods, address: TEST_ADDRESS },
+    });
+  });
+
+  it("what the draft carries is checked like a checkout (400 naming the field, nothing stored)", async () => {
+    const rows = await h.prisma.cartDraft.count();
+    const items = [{ sku: "TEA-LJ-50", quantity: 1 }];
+    const badPhone = await checkoutFrom(WECHAT_UA, items, undefined, checkoutBody(items, { contact: { name: "张三", phone: "12345" } }));
+    expect([badPhone.status, await badPhone.json()]).toEqual([
+      400,
+      expect.objectContaining({ code: "INVALID_REQUEST", field: "contact.phone" }),
+    ]);
+    const badCity = await checkoutFrom(WECHAT_UA, items, undefined, checkoutBody(items, { address: { ...TEST_ADDRESS, city: "苏州市" } }));
+    expect([badCity.status, await badCity.json()]).toEqual([
+      400,
+      expect.objectContaining({ code: "INVALID_REQUEST", field: "delivery.address.city" }),
+    ]);
     expect(await h.prisma.cartDraft.count()).toBe(rows);
   });
 

@@ -3,14 +3,14 @@
 import { expect, it } from "vitest";
 import type { Harness } from "./harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
+import { checkoutBody } from "../support/checkout-body";
 
-export const RACE_CART = {
-  items: [
-    { sku: "TEA-BC-100", quantity: 1 },
-    { sku: "BAK-CK-02", quantity: 2 },
-    { sku: "STA-NB-A5", quantity: 1 },
-  ],
-};
+/** A three-store checkout body (茶语轩 shipped, 香香烘焙 picked up, 木木文具 shipped with its fee). */
+export const RACE_CART = checkoutBody([
+  { sku: "TEA-BC-100", quantity: 1 },
+  { sku: "BAK-CK-02", quantity: 2 },
+  { sku: "STA-NB-A5", quantity: 1 },
+]);
 
 export async function newOrder(h: Harness, key?: string) {
   const res = await h.call("POST", "/api/checkout", { json: RACE_CART, headers: key ? { "idempotency-key": key } : {} });

@@ -4,6 +4,7 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness";
+import { checkoutBody } from "../support/checkout-body";
 
 let h: Harness;
 let file: string;
@@ -68,7 +69,7 @@ describe("SQLite write lock held by another process", () => {
     other.prepare("BEGIN IMMEDIATE").run();
     const started = Date.now();
     const { result, maxGapMs } = await watchLoop(
-      h.call("POST", "/api/checkout", { json: { items: [{ sku: "TEA-BC-100", quantity: 1 }] } }),
+      h.call("POST", "/api/checkout", { json: checkoutBody([{ sku: "TEA-BC-100", quantity: 1 }]) }),
     );
     other.prepare("ROLLBACK").run();
     other.close();

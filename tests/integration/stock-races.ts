@@ -6,6 +6,8 @@ import { createSessionValue } from "@/lib/admin/session";
 import { eventually, type Harness } from "./harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { deliver } from "./payment-races";
+import { checkoutBody } from "../support/checkout-body";
+import type { DeliveryMethod } from "@/lib/delivery/model";
 
 /** Admin API call with a valid back-office session (and our Origin, added by the harness). */
 export function admin(h: Harness, method: string, path: string, json?: unknown) {
@@ -23,8 +25,13 @@ export async function newProduct(h: Harness, stock: number | null, priceFen = 10
 
 export const stockOf = async (h: Harness, sku: string) => (await h.prisma.product.findUniqueOrThrow({ where: { sku } })).stock;
 
-export async function buy(h: Harness, items: Record<string, number>) {
-  return h.call("POST", "/api/checkout", { json: { items: Object.entries(items).map(([sku, quantity]) => ({ sku, quantity })) } });
+/** Checks out these SKU → quantity; `methods` adds the delivery method of a store the test created. */
+export async function buy(h: Harness, items: Record<string, number>, methods?: Record<string, DeliveryMethod>) {
+  const json = checkoutBody(
+    Object.entries(items).map(([sku, quantity]) => ({ sku, quantity })),
+    { methods },
+  );
+  return h.call("POST", "/api/checkout", { json });
 }
 
 export function stockRaceTests(harness: () => Harness) {

@@ -11,6 +11,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma-pg/client";
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { startFakeWechatPay, type RunningFakeWechatPay } from "../fake-wechatpay/server";
+import { checkoutBody } from "../support/checkout-body";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
@@ -29,13 +30,11 @@ const ORIGIN = new URL(APP_BASE_URL).origin;
 const CLOSE_PERIOD_MS = 1000;
 const HOUSEKEEPING_PERIOD_MS = 700;
 const STORE_MESSAGES_PERIOD_MS = 300;
-const cart = {
-  items: [
-    { sku: "TEA-BC-100", quantity: 1 },
-    { sku: "BAK-CK-02", quantity: 2 },
-    { sku: "STA-NB-A5", quantity: 1 },
-  ],
-};
+const cart = checkoutBody([
+  { sku: "TEA-BC-100", quantity: 1 },
+  { sku: "BAK-CK-02", quantity: 2 },
+  { sku: "STA-NB-A5", quantity: 1 },
+]);
 
 describePg("two app processes, one database", () => {
   let url: string;
@@ -233,7 +232,7 @@ describePg("two app processes, one database", () => {
         fetch(`http://127.0.0.1:${PORTS[i % 2]}/api/checkout`, {
           method: "POST",
           headers: { "content-type": "application/json", origin: ORIGIN },
-          body: JSON.stringify({ items: [{ sku, quantity: 1 }] }),
+          body: JSON.stringify(checkoutBody([{ sku, quantity: 1 }])),
         }),
       ),
     );

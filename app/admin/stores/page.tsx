@@ -6,6 +6,8 @@ import { StoreWebhookSettings } from "@/components/admin/store-webhook";
 import { listStoreMessages } from "@/lib/store-messages/admin";
 import { AuditTable } from "../catalog-audit/audit-table";
 import { StoreMessagesTable } from "./store-messages-table";
+import { DELIVERY_METHOD_LABELS } from "@/lib/delivery/methods";
+import { formatFen } from "@/lib/money";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -53,6 +55,7 @@ export default async function AdminStoresPage({ searchParams }: Props) {
               <th>名称</th>
               <th>sub_mchid</th>
               <th>直连 mchid</th>
+              <th>配送</th>
               <th>商品数</th>
               <th>状态</th>
               <th></th>
@@ -67,6 +70,13 @@ export default async function AdminStoresPage({ searchParams }: Props) {
                 </td>
                 <td className="mono">{s.subMchid}</td>
                 <td className="mono">{s.mchid ?? "—"}</td>
+                <td>
+                  {s.deliveryMethods.map((m) => DELIVERY_METHOD_LABELS[m]).join("、")}
+                  {s.deliveryMethods.includes("SHIPPING") && s.shippingFeeFen > 0 ? ` · 运费 ${formatFen(s.shippingFeeFen)}` : ""}
+                  {s.freeShippingOverFen !== null && s.deliveryMethods.includes("SHIPPING")
+                    ? `（满 ${formatFen(s.freeShippingOverFen)} 包邮）`
+                    : ""}
+                </td>
                 <td className="num">{s.productCount}</td>
                 <td>
                   <span className={s.active ? "tag ok" : "tag bad"}>{s.active ? "营业中" : "已停用"}</span>

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { checkout, CheckoutBodySchema, CheckoutKeySchema } from "@/lib/orders/checkout";
+import { CartDraftBodySchema } from "@/lib/in-app/cart-drafts";
 import { detectInAppBrowser } from "@/lib/in-app/detect";
 import { openInBrowserResponse } from "@/lib/in-app/open-in-browser";
 import { buyerCookie, buyerIdForCheckout, hashBuyerId } from "@/lib/orders/buyer";
@@ -7,11 +9,13 @@ import { json, parseWith, readJson, route } from "@/lib/http/respond";
 
 export const POST = route(async (request: Request) => {
   assertSameOrigin(request);
-  const body = await readJson(request, CheckoutBodySchema);
+  const data = await readJson(request, z.unknown());
   // H5 payment cannot work inside WeChat or another app's webview (docs/wechatpay.md §15): decided
-  // before any order or prepay exists; the cart leaves as a draft behind a resume URL.
+  // before any order or prepay exists; the cart (and whatever of the form is filled in) leaves as a
+  // draft behind a resume URL.
   const inApp = detectInAppBrowser(request.headers.get("user-agent"));
-  if (inApp) return openInBrowserResponse(request, body.items, inApp);
+  if (inApp) return openInBrowserResponse(request, parseWith(CartDraftBodySchema, data), inApp);
+  const body = parseWith(CheckoutBodySchema, data);
   const key = request.headers.get("idempotency-key");
   const checkoutKey = key === null ? undefined : parseWith(CheckoutKeySchema, key);
   // The order is bound to this browser: close and re-pay need the same cookie (lib/orders/buyer.ts).
