@@ -12,7 +12,8 @@ import { AppError } from "@/lib/errors";
 import { audit, type AuditInput } from "@/lib/orders/audit";
 import { beijingStamp } from "@/lib/time/beijing";
 import { wechatpay } from "@/lib/wechatpay-server";
-import { classifyRefundFailure, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
+import { classifyRefundFailure, isOutcomeUnknown, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
+import { isResourceNotExists } from "@/lib/wechatpay-errors";
 
 export const MAX_REFUNDS_PER_SUB_ORDER = 50;
 export const REFUND_WINDOW_DAYS = 365;
@@ -237,54 +238,132 @@ function isUniqueViolation(e: unknown): boolean {
 export async function sendRefund(refundNo: string, now = new Date()): Promise<RefundProblem | undefined> {
   const r = await prisma.refund.findUnique({ where: { refundNo } });
   if (!r || r.status !== "PENDING" || !r.requestBody) return undefined;
-  await prisma.refund.update({ where: { refundNo }, data: { sendCount: { increment: 1 } } });
+  // Counted before the call, in the database: a send whose answer never comes (a time-out, a crash) is known to
+  // every later send, in any process — its outcome is unknown, so a later refusal cannot prove anything (§9.4).
+  let sendCount: number;
+  try {
+    ({ sendCount } = await prisma.refund.update({
+      where: { refundNo, status: "PENDING" },
+      data: { sendCount: { increment: 1 } },
+      select: { sendCount: true },
+    }));
+  } catch (e) {
+    if (isNotFound(e)) return undefined; // settled meanwhile
+    throw e;
+  }
   let res: RefundResponse & { requestId?: string };
   try {
     res = await wechatpay().createRefund(JSON.parse(r.requestBody) as RefundRequest);
   } catch (e) {
-    const f = classifyRefundFailure(e);
-    const requestId = (e as { requestId?: string }).requestId;
-    if (f.class === "final") {
-      // Nothing exists at WeChat: FAILED (from PENDING only) gives the amount and the count back.
-      await prisma.$transaction(async (db) => {
-        const { count } = await db.refund.updateMany({
-          where: { refundNo, status: "PENDING" },
-          data: { status: "FAILED", lastErrorCode: f.code, lastErrorMessage: f.advice },
-        });
-        if (count === 1) {
-          await db.subOrder.update({
-            where: { outTradeNo: r.outTradeNo },
-            data: { refundReservedFen: { decrement: r.amountFen }, refundCount: { decrement: 1 } },
-          });
-        }
-        await auditRefund(db, {
-          source: "REFUND_CREATE",
-          orderNo: r.orderNo,
-          refundNo,
-          outcome: count === 1 ? "APPLIED" : "NO_CHANGE",
-          reason: `refused ${f.code}`,
-          requestId,
-          status: "FAILED",
-        });
-      });
-    } else {
-      await prisma.refund.updateMany({
-        where: { refundNo, status: "PENDING" },
-        data: { lastErrorCode: f.code, lastErrorMessage: f.advice, nextQueryAt: new Date(now.getTime() + 60_000) },
-      });
-      await auditRefund(prisma, {
-        source: "REFUND_CREATE",
-        orderNo: r.orderNo,
-        refundNo,
-        outcome: "NO_CHANGE",
-        reason: `${f.class} ${f.code}`,
-        requestId,
-      });
-    }
+    return settleRefusal(r, e, sendCount, now);
+  }
+  await applyRefundResult(refundResultFromResponse(res, r), { source: "REFUND_CREATE", requestId: res.requestId });
+  return undefined;
+}
+
+/**
+ * WeChat did not accept a send. A refusal decides (FAILED, the amount given back) only when no attempt of this refund
+ * may have reached WeChat: the first send, no unanswered attempt inside it, and no other send started meanwhile.
+ * Otherwise WeChat may hold the refund although it refused this re-send (a permission or certificate change, a
+ * parameter check on the retry …): ask it first, and only RESOURCE_NOT_EXISTS — proof that nothing exists — may end
+ * in FAILED (§9.4, §14.5).
+ */
+async function settleRefusal(r: RefundRow, e: unknown, sendCount: number, now: Date): Promise<RefundProblem | undefined> {
+  const f = classifyRefundFailure(e);
+  const requestId = (e as { requestId?: string }).requestId;
+  if (f.class === "unknown") {
+    await keepPending(r, f, now, { requestId, reason: `${f.class} ${f.code}` });
     return f;
   }
-  await applyRefundResult(fromResponse(res, r), { source: "REFUND_CREATE", requestId: res.requestId });
+  const mayExist = sendCount > 1 || isOutcomeUnknown(e);
+  if (!mayExist && f.class === "final" && (await markFailed(r, f, { requestId, reason: `refused ${f.code}`, onlyIfSendCount: 1 }))) {
+    return f;
+  }
+  if (!mayExist && f.class === "retry_later") {
+    await keepPending(r, f, now, { requestId, reason: `${f.class} ${f.code}` });
+    return f;
+  }
+  let res: RefundResponse & { requestId?: string };
+  try {
+    res = await wechatpay().queryRefund(r.refundNo, r.subMchid ? { sub_mchid: r.subMchid } : undefined);
+  } catch (qe) {
+    if (isResourceNotExists(qe)) {
+      const why = `${f.code} after an attempt whose outcome was unknown; query: RESOURCE_NOT_EXISTS`;
+      if (f.class === "final") {
+        await markFailed(r, f, { requestId, reason: `refused ${why}` });
+        return f;
+      }
+      await keepPending(r, f, now, { requestId, reason: `${f.class} ${why}` });
+      return f;
+    }
+    // Neither proof nor refund: PENDING, outcome unknown. refund-sync re-sends and asks again on its backoff.
+    const unknown: RefundProblem = {
+      class: "unknown",
+      code: f.code,
+      advice: `上一次请求未收到微信支付的明确答复，重发时被拒绝（${f.code}），微信支付可能已受理该退款：正在以同一退款单号查询并重试，请勿重新发起新的退款。`,
+    };
+    await keepPending(r, unknown, now, {
+      requestId,
+      reason: `${f.code} after an attempt whose outcome was unknown; query failed: ${classifyRefundFailure(qe).code}`,
+    });
+    return unknown;
+  }
+  // WeChat holds the refund: the refusal was about the re-send, never about the refund.
+  await applyRefundResult(refundResultFromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
   return undefined;
+}
+
+/** PENDING stays: the problem is recorded for the merchant and refund-sync's next slot is booked. */
+async function keepPending(r: RefundRow, f: RefundProblem, now: Date, meta: { requestId?: string; reason: string }): Promise<void> {
+  await prisma.refund.updateMany({
+    where: { refundNo: r.refundNo, status: "PENDING" },
+    data: { lastErrorCode: f.code, lastErrorMessage: f.advice, nextQueryAt: new Date(now.getTime() + 60_000) },
+  });
+  await auditRefund(prisma, {
+    source: "REFUND_CREATE",
+    orderNo: r.orderNo,
+    refundNo: r.refundNo,
+    outcome: "NO_CHANGE",
+    reason: meta.reason,
+    requestId: meta.requestId,
+  });
+}
+
+/**
+ * The one way into FAILED: nothing exists at WeChat, so the amount and the count go back to the sub-order. From
+ * PENDING only, and with `onlyIfSendCount` only while no other send of this refund has started. Returns whether it moved.
+ */
+async function markFailed(
+  r: RefundRow,
+  f: RefundProblem,
+  meta: { requestId?: string; reason: string; onlyIfSendCount?: number },
+): Promise<boolean> {
+  return prisma.$transaction(async (db) => {
+    const { count } = await db.refund.updateMany({
+      where: { refundNo: r.refundNo, status: "PENDING", ...(meta.onlyIfSendCount ? { sendCount: meta.onlyIfSendCount } : {}) },
+      data: { status: "FAILED", lastErrorCode: f.code, lastErrorMessage: f.advice },
+    });
+    if (count === 1) {
+      await db.subOrder.update({
+        where: { outTradeNo: r.outTradeNo },
+        data: { refundReservedFen: { decrement: r.amountFen }, refundCount: { decrement: 1 } },
+      });
+    }
+    await auditRefund(db, {
+      source: "REFUND_CREATE",
+      orderNo: r.orderNo,
+      refundNo: r.refundNo,
+      outcome: count === 1 ? "APPLIED" : "NO_CHANGE",
+      reason: meta.reason,
+      requestId: meta.requestId,
+      status: "FAILED",
+    });
+    return count === 1;
+  });
+}
+
+function isNotFound(e: unknown): boolean {
+  return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === "P2025";
 }
 
 // ---- applying WeChat's view of a refund -------------------------------------------------------------------------
@@ -304,7 +383,8 @@ export interface RefundResult {
   acceptedAt?: string;
 }
 
-function fromResponse(res: RefundResponse, r: { subMchid: string | null }): RefundResult {
+/** WeChat's answer to a create, query or abnormal-refund call, as the ledger applies it. */
+export function refundResultFromResponse(res: RefundResponse, r: { subMchid: string | null }): RefundResult {
   return {
     refundNo: res.out_refund_no,
     status: res.status,
@@ -525,7 +605,7 @@ export async function refreshRefund(refundNo: string, now = new Date()): Promise
       return problem ? { problem } : {};
     }
     const res = await wechatpay().queryRefund(refundNo, r.subMchid ? { sub_mchid: r.subMchid } : undefined);
-    await applyRefundResult(fromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
+    await applyRefundResult(refundResultFromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
     return {};
   } catch (e) {
     if (e instanceof RefundRejectedError) throw new AppError("WECHATPAY_REJECTED", "微信支付返回的退款与本地记录不符，已拒绝处理");

@@ -15,7 +15,7 @@ Usage:
   fake-wechatpay show <orderNo>               the fake's view of an order (links, state, notification)
   fake-wechatpay requests                     API requests received
   fake-wechatpay notifications [orderNo]      notification attempts
-  fake-wechatpay fault <api|notify> <kind> [count] [--path <prefix>] [--delay-ms <ms>] [--order <orderNo>]
+  fake-wechatpay fault <api|notify> <kind> [count] [--path <prefix>] [--delay-ms <ms>] [--order <orderNo>] [--code <CODE>]
                                               inject a fault for the next <count> calls (default 1),
                                               only those about <orderNo> when given
   fake-wechatpay fault clear                  remove all faults
@@ -34,6 +34,7 @@ Server env: FAKE_WECHATPAY_PORT (3100), FAKE_WECHATPAY_HOST (127.0.0.1), FAKE_WE
   FAKE_WECHATPAY_REFUND_DELAY_MS (10000 × time scale; "manual" = only refund-result decides)
 Client env: FAKE_WECHATPAY_URL (http://127.0.0.1:3100)
 API fault kinds: system_error rate_limit user_paying delay malformed_json bad_signature stale_timestamp signature_probe not_enough
+  refuse delay_then_refuse (--code NO_AUTH|SIGN_ERROR|PARAM_ERROR|INVALID_REQUEST)
 Notify fault kinds: drop duplicate concurrent_duplicate tamper_signature tamper_ciphertext stale_timestamp signature_probe`;
 
 class UsageError extends Error {}
@@ -140,6 +141,7 @@ async function main(argv: string[]): Promise<void> {
       const path = option(rest, "--path");
       const delayMs = option(rest, "--delay-ms");
       const orderNo = option(rest, "--order");
+      const code = option(rest, "--code");
       out = await control("POST", "/faults", {
         target,
         kind,
@@ -147,6 +149,7 @@ async function main(argv: string[]): Promise<void> {
         ...(path ? { path } : {}),
         ...(delayMs ? { delayMs: Number(delayMs) } : {}),
         ...(orderNo ? { orderNo } : {}),
+        ...(code ? { code } : {}),
       });
       break;
     }
