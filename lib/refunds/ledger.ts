@@ -23,7 +23,10 @@ export type LedgerRefundStatus = (typeof REFUND_STATUSES)[number];
 /** Statuses that still hold their amount against the sub-order. */
 export const LIVE_STATUSES: LedgerRefundStatus[] = ["PENDING", "PROCESSING", "ABNORMAL", "SUCCESS"];
 
-/** From which statuses a WeChat status may be reached: forward only, SUCCESS and CLOSED are final. */
+/**
+ * From which live statuses a WeChat status may be reached: forward only, SUCCESS and CLOSED are final. FAILED (ours:
+ * "nothing exists at WeChat") may also move to any of them when WeChat itself says otherwise — see transition().
+ */
 const PREDECESSORS: Record<"PROCESSING" | "ABNORMAL" | "SUCCESS" | "CLOSED", LedgerRefundStatus[]> = {
   PROCESSING: ["PENDING"],
   ABNORMAL: ["PENDING", "PROCESSING"],
@@ -41,7 +44,8 @@ export type RefundApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
 
 export class RefundRejectedError extends Error {
   constructor(
-    readonly reason: "UNKNOWN_REFUND" | "MISMATCH",
+    /** NO_ROOM: a refund WeChat holds does not fit next to our other live refunds yet (try again later). */
+    readonly reason: "UNKNOWN_REFUND" | "MISMATCH" | "NO_ROOM",
     message: string,
   ) {
     super(message);
@@ -440,7 +444,7 @@ export async function applyRefundResult(
     throw new RefundRejectedError("MISMATCH", bad);
   }
   const target = normaliseWechatStatus(x.status);
-  if (r.status === target || !PREDECESSORS[target].includes(r.status as LedgerRefundStatus)) {
+  if (r.status === target || (r.status !== "FAILED" && !PREDECESSORS[target].includes(r.status as LedgerRefundStatus))) {
     // Already there, or a late/out-of-order message (e.g. PROCESSING after SUCCESS): nothing moves backwards.
     await auditRefund(prisma, {
       ...meta,
@@ -451,54 +455,111 @@ export async function applyRefundResult(
     });
     return r.status === target ? "DUPLICATE" : "NO_CHANGE";
   }
-  return prisma.$transaction(
-    async (db) => {
-      const outcome = await transition(db, r, target, x);
-      await auditRefund(db, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome, status: x.status });
-      return outcome;
-    },
-    { maxWait: 15_000, timeout: 15_000 },
-  );
+  try {
+    return await prisma.$transaction(
+      async (db) => {
+        const { outcome, reason } = await transition(db, r, target, x);
+        await auditRefund(db, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome, reason, status: x.status });
+        return outcome;
+      },
+      { maxWait: 15_000, timeout: 15_000 },
+    );
+  } catch (e) {
+    if (e instanceof RefundRejectedError) {
+      // Rolled back: audited on its own, after the transaction that could not take the amount.
+      await auditRefund(prisma, {
+        ...meta,
+        orderNo: r.orderNo,
+        refundNo: r.refundNo,
+        outcome: "REJECTED",
+        reason: e.message,
+        status: x.status,
+      });
+    }
+    throw e;
+  }
 }
 
 type Tx = Parameters<Parameters<typeof prisma.$transaction>[0]>[0];
 
+/**
+ * Moves the refund to WeChat's status with one conditional update on its status, and its sub-order with it. From a
+ * live status as usual; from FAILED when WeChat reports the refund after all (a refusal we once took as final, e.g.
+ * after a lost answer): the amount is reserved again by the same conditional UPDATE as a new refund's, capped by what
+ * was paid. When it does not fit — another live refund holds that money, typically one whose own outcome is still
+ * unknown — the whole transaction is rolled back (RefundRejectedError NO_ROOM) and the next notification or query
+ * tries again, once that other refund is settled.
+ */
 async function transition(
   db: Tx,
   r: { refundNo: string; outTradeNo: string; orderNo: string; amountFen: number },
   target: keyof typeof PREDECESSORS,
   x: RefundResult,
-): Promise<RefundApplyOutcome> {
-  const { count } = await db.refund.updateMany({
-    where: { refundNo: r.refundNo, status: { in: PREDECESSORS[target] } },
-    data: {
-      status: target,
-      refundId: x.refundId,
-      ...(x.channel ? { channel: x.channel } : {}),
-      ...(x.userReceivedAccount ? { userReceivedAccount: x.userReceivedAccount } : {}),
-      ...(target === "SUCCESS" ? { successTime: dateOrNull(x.successTime) ?? new Date() } : {}),
-      ...(x.acceptedAt ? { acceptedAt: dateOrNull(x.acceptedAt) } : {}),
-      lastErrorCode: null,
-      lastErrorMessage: null,
-    },
-  });
-  if (count !== 1) return "DUPLICATE";
-  if (target === "SUCCESS") {
-    await db.subOrder.update({
-      where: { outTradeNo: r.outTradeNo },
-      data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" },
-    });
-    const subs = await db.subOrder.findMany({ where: { orderNo: r.orderNo }, select: { amountFen: true, refundedFen: true } });
-    if (subs.every((s) => s.refundedFen >= s.amountFen)) {
-      await db.order.updateMany({ where: { orderNo: r.orderNo, status: "PAID" }, data: { status: "REFUNDED" } });
+): Promise<{ outcome: RefundApplyOutcome; reason?: string }> {
+  const data = {
+    status: target,
+    refundId: x.refundId,
+    ...(x.channel ? { channel: x.channel } : {}),
+    ...(x.userReceivedAccount ? { userReceivedAccount: x.userReceivedAccount } : {}),
+    ...(target === "SUCCESS" ? { successTime: dateOrNull(x.successTime) ?? new Date() } : {}),
+    ...(x.acceptedAt ? { acceptedAt: dateOrNull(x.acceptedAt) } : {}),
+    lastErrorCode: null,
+    lastErrorMessage: null,
+  };
+  const { count } = await db.refund.updateMany({ where: { refundNo: r.refundNo, status: { in: PREDECESSORS[target] } }, data });
+  if (count === 1) {
+    await followStatus(db, r, target);
+    return { outcome: "APPLIED" };
+  }
+  const revived = await db.refund.updateMany({ where: { refundNo: r.refundNo, status: "FAILED" }, data });
+  if (revived.count !== 1) return { outcome: "DUPLICATE" };
+  // A CLOSED refund holds nothing, like a FAILED one: only its status changes.
+  if (target !== "CLOSED") {
+    const reserved = await db.$executeRaw`
+      UPDATE "SubOrder" SET "refundReservedFen" = "refundReservedFen" + ${r.amountFen}, "refundCount" = "refundCount" + 1
+       WHERE "outTradeNo" = ${r.outTradeNo} AND "refundReservedFen" + ${r.amountFen} <= "amountFen"`;
+    if (reserved !== 1) {
+      throw new RefundRejectedError(
+        "NO_ROOM",
+        `FAILED → ${target}: WeChat holds this refund, but ${r.amountFen} fen does not fit next to the other live refunds of ${r.outTradeNo} yet`,
+      );
     }
-  } else if (target === "CLOSED") {
+    await followStatus(db, r, target === "SUCCESS" ? "SUCCESS" : "PROCESSING");
+  }
+  return {
+    outcome: "APPLIED",
+    reason: `FAILED → ${target}: WeChat holds this refund${target === "CLOSED" ? "" : "; its amount is reserved again"}`,
+  };
+}
+
+/** What the refund's new status means for its sub-order (and order), inside the transaction that moved it. */
+async function followStatus(
+  db: Tx,
+  r: { outTradeNo: string; orderNo: string; amountFen: number },
+  target: keyof typeof PREDECESSORS,
+): Promise<void> {
+  if (target === "SUCCESS") await recordRefundSuccess(db, r);
+  else if (target === "CLOSED") {
     // A closed refund failed: its amount can be refunded again, under a new number (§14.1.2).
     await db.subOrder.update({ where: { outTradeNo: r.outTradeNo }, data: { refundReservedFen: { decrement: r.amountFen } } });
   } else {
     await db.subOrder.updateMany({ where: { outTradeNo: r.outTradeNo, tradeState: "SUCCESS" }, data: { tradeState: "REFUND" } });
   }
-  return "APPLIED";
+}
+
+/**
+ * The one place a refund's SUCCESS takes effect (run once, in the transaction whose conditional update moved the
+ * refund to SUCCESS): the money is out, the sub-order says so, and the order is REFUNDED once every store is.
+ */
+async function recordRefundSuccess(db: Tx, r: { outTradeNo: string; orderNo: string; amountFen: number }): Promise<void> {
+  await db.subOrder.update({
+    where: { outTradeNo: r.outTradeNo },
+    data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" },
+  });
+  const subs = await db.subOrder.findMany({ where: { orderNo: r.orderNo }, select: { amountFen: true, refundedFen: true } });
+  if (subs.every((s) => s.refundedFen >= s.amountFen)) {
+    await db.order.updateMany({ where: { orderNo: r.orderNo, status: "PAID" }, data: { status: "REFUNDED" } });
+  }
 }
 
 /**
@@ -516,7 +577,7 @@ export async function recordExternalRefund(
         select: { outTradeNo: true, orderNo: true, subMchid: true, transactionId: true, amountFen: true, tradeState: true },
       })
     : null;
-  const reject = async (reason: "UNKNOWN_REFUND" | "MISMATCH", why: string): Promise<never> => {
+  const reject = async (reason: RefundRejectedError["reason"], why: string): Promise<never> => {
     await auditRefund(prisma, {
       ...meta,
       orderNo: sub?.orderNo ?? null,
@@ -544,8 +605,13 @@ export async function recordExternalRefund(
           const reserved = await db.$executeRaw`
             UPDATE "SubOrder" SET "refundReservedFen" = "refundReservedFen" + ${x.amountFen}, "refundCount" = "refundCount" + 1
              WHERE "outTradeNo" = ${sub.outTradeNo} AND "refundReservedFen" + ${x.amountFen} <= "amountFen"`;
+          // WeChat holds it, so our other live refunds are what is wrong (one whose outcome is unknown, typically):
+          // not applied now, and the next delivery tries again once they are settled.
           if (reserved !== 1)
-            throw new RefundRejectedError("MISMATCH", `external refund ${x.amountFen} exceeds what is left of ${sub.outTradeNo}`);
+            throw new RefundRejectedError(
+              "NO_ROOM",
+              `external refund ${x.amountFen} does not fit next to the other live refunds of ${sub.outTradeNo} yet`,
+            );
         }
         await db.refund.create({
           data: {
@@ -564,12 +630,14 @@ export async function recordExternalRefund(
         const outcome =
           target === "CLOSED"
             ? "APPLIED"
-            : await transition(
-                db,
-                { refundNo: x.refundNo, outTradeNo: sub.outTradeNo, orderNo: sub.orderNo, amountFen: x.amountFen },
-                target,
-                x,
-              );
+            : (
+                await transition(
+                  db,
+                  { refundNo: x.refundNo, outTradeNo: sub.outTradeNo, orderNo: sub.orderNo, amountFen: x.amountFen },
+                  target,
+                  x,
+                )
+              ).outcome;
         await auditRefund(db, {
           ...meta,
           orderNo: sub.orderNo,
@@ -593,12 +661,12 @@ export async function recordExternalRefund(
 
 /**
  * "查询退款": a PENDING refund is re-sent with the identical body (WeChat answers with the refund if it was
- * accepted meanwhile); any other is queried (§14.2) and the answer applied through applyRefundResult.
+ * accepted meanwhile); any other — FAILED included, which WeChat may hold after all — is queried (§14.2) and the
+ * answer applied through applyRefundResult.
  */
 export async function refreshRefund(refundNo: string, now = new Date()): Promise<{ problem?: RefundProblem }> {
   const r = await prisma.refund.findUnique({ where: { refundNo } });
   if (!r) throw new AppError("REFUND_NOT_FOUND", "退款单不存在");
-  if (r.status === "FAILED") throw new AppError("REFUND_NOT_RETRYABLE", "该退款已被微信支付拒绝（未创建），请核对后重新发起新的退款");
   try {
     if (r.status === "PENDING") {
       const problem = await sendRefund(refundNo, now);
@@ -608,7 +676,29 @@ export async function refreshRefund(refundNo: string, now = new Date()): Promise
     await applyRefundResult(refundResultFromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
     return {};
   } catch (e) {
+    if (e instanceof RefundRejectedError && e.reason === "NO_ROOM") {
+      return {
+        problem: {
+          class: "retry_later",
+          code: "NO_ROOM",
+          advice:
+            "微信支付已受理这笔退款，但该子订单的其他退款仍占用这部分金额（其中可能有结果未知的退款）：待其结果确定后再点“查询退款”。",
+        },
+      };
+    }
     if (e instanceof RefundRejectedError) throw new AppError("WECHATPAY_REJECTED", "微信支付返回的退款与本地记录不符，已拒绝处理");
+    if (r.status === "FAILED" && isResourceNotExists(e)) {
+      // Confirmed: nothing exists at WeChat. It stays FAILED, with the refusal it had.
+      await auditRefund(prisma, {
+        source: "REFUND_QUERY",
+        orderNo: r.orderNo,
+        refundNo,
+        outcome: "NO_CHANGE",
+        reason: "RESOURCE_NOT_EXISTS: nothing at WeChat",
+        requestId: (e as { requestId?: string }).requestId,
+      });
+      return {};
+    }
     const f = classifyRefundFailure(e);
     return { problem: f };
   } finally {

@@ -32,8 +32,12 @@ export async function applyRefundNotification(n: RefundNotification, notificatio
     else await recordExternalRefund(x, meta);
     return NOTIFY_ACCEPTED;
   } catch (e) {
-    if (e instanceof RefundRejectedError)
-      return e.reason === "UNKNOWN_REFUND" ? fail(404, "unknown refund") : fail(400, "notification does not match the refund");
+    if (e instanceof RefundRejectedError) {
+      if (e.reason === "UNKNOWN_REFUND") return fail(404, "unknown refund");
+      // WeChat holds a refund our ledger has no room for yet: redelivered later, when the other refund is settled.
+      if (e.reason === "NO_ROOM") return fail(503, "the refund cannot be recorded yet");
+      return fail(400, "notification does not match the refund");
+    }
     console.error("refund-notify: could not apply", e);
     return fail(500, "temporarily unable to record the refund");
   }

@@ -135,4 +135,85 @@ export function unknownOutcomeTests(harness: () => Harness) {
     expect((await ledger(h, r.refundNo)).abnormalAppliedAt).not.toBeNull();
     expect(await h.prisma.paymentEvent.count({ where: { refundNo: r.refundNo, source: "REFUND_ABNORMAL", outcome: "APPLIED" } })).toBe(1);
   }, 60_000);
+
+  // ---- FAILED is not a dead end (issue 22 item 11) ----------------------------------------------------------------
+
+  /** What a refusal after a lost answer did before: FAILED, the amount and count given back, while WeChat holds it. */
+  const failAsBefore = (h: Harness, r: { refundNo: string; outTradeNo: string; amountFen: number }) =>
+    h.prisma.$transaction([
+      h.prisma.refund.update({
+        where: { refundNo: r.refundNo },
+        data: { status: "FAILED", lastErrorCode: "NO_AUTH", lastErrorMessage: "x" },
+      }),
+      h.prisma.subOrder.update({
+        where: { outTradeNo: r.outTradeNo },
+        data: { refundReservedFen: { decrement: r.amountFen }, refundCount: { decrement: 1 } },
+      }),
+    ]);
+  const subOf = (h: Harness, outTradeNo: string) => h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo } });
+
+  it("a FAILED refund that WeChat holds: its REFUND.SUCCESS moves it to SUCCESS and takes the amount again, audited", async () => {
+    const h = harness();
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[0]!;
+    const r = ((await (await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 70 })).json()) as RefundJson).refund;
+    await failAsBefore(h, { refundNo: r.refundNo, outTradeNo: s.outTradeNo, amountFen: 70 });
+    expect((await subOf(h, s.outTradeNo)).refundReservedFen).toBe(0);
+    await h.control(`/refunds/${r.refundNo}/result`, { status: "success" });
+    await eventually(async () => (await ledger(h, r.refundNo)).status === "SUCCESS");
+    const sub = await subOf(h, s.outTradeNo);
+    expect([sub.refundReservedFen, sub.refundedFen, sub.refundCount]).toEqual([70, 70, 1]);
+    const ev = await h.prisma.paymentEvent.findFirstOrThrow({
+      where: { refundNo: r.refundNo, source: "REFUND_NOTIFY", outcome: "APPLIED" },
+    });
+    expect(ev.reason).toContain("FAILED");
+  }, 60_000);
+
+  it("查询退款 on a FAILED refund: WeChat's PROCESSING moves it forward and takes the amount again; RESOURCE_NOT_EXISTS leaves it FAILED", async () => {
+    const h = harness();
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[1]!;
+    const r = ((await (await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 45 })).json()) as RefundJson).refund;
+    await failAsBefore(h, { refundNo: r.refundNo, outTradeNo: s.outTradeNo, amountFen: 45 });
+    const q = await h.call("POST", `/api/admin/refunds/${r.refundNo}/query`, { headers: adminHeaders(h) });
+    expect(q.status).toBe(200);
+    expect(((await q.json()) as RefundJson).refund.status).toBe("PROCESSING");
+    expect((await subOf(h, s.outTradeNo)).refundReservedFen).toBe(45);
+
+    // one that WeChat really refused: the query proves it, nothing moves
+    await h.prisma.subOrder.update({ where: { outTradeNo: s.outTradeNo }, data: { lastRefundAt: new Date(Date.now() - 120_000) } });
+    await h.control("/faults", { target: "api", kind: "refuse", code: "NO_AUTH", orderNo, path: REFUNDS });
+    const refused = ((await (await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 5 })).json()) as RefundJson).refund;
+    expect(refused.status).toBe("FAILED");
+    const again = await h.call("POST", `/api/admin/refunds/${refused.refundNo}/query`, { headers: adminHeaders(h) });
+    expect([again.status, ((await again.json()) as RefundJson).refund.status]).toEqual([200, "FAILED"]);
+    expect((await subOf(h, s.outTradeNo)).refundReservedFen).toBe(45);
+  }, 60_000);
+
+  it("a FAILED refund WeChat holds never over-reserves: while another refund holds the amount it waits (5xx, redelivered), then applies", async () => {
+    const h = harness();
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[2]!;
+    const a = ((await (await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: s.amountFen })).json()) as RefundJson).refund;
+    await failAsBefore(h, { refundNo: a.refundNo, outTradeNo: s.outTradeNo, amountFen: s.amountFen });
+    // The merchant refunds again; the request's answer is unknown, so it holds the whole amount.
+    await h.prisma.subOrder.update({ where: { outTradeNo: s.outTradeNo }, data: { lastRefundAt: new Date(Date.now() - 120_000) } });
+    await h.control("/faults", { target: "api", kind: "system_error", count: 3, orderNo, path: REFUNDS });
+    const b = ((await (await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: s.amountFen })).json()) as RefundJson).refund;
+    expect(b.status).toBe("PENDING");
+    // WeChat completes the first one: it does not fit next to the second, so it is not applied yet
+    await h.control(`/refunds/${a.refundNo}/result`, { status: "success" });
+    await eventually(() => h.prisma.paymentEvent.count({ where: { refundNo: a.refundNo, source: "REFUND_NOTIFY", outcome: "REJECTED" } }));
+    expect((await ledger(h, a.refundNo)).status).toBe("FAILED");
+    expect((await subOf(h, s.outTradeNo)).refundReservedFen).toBe(s.amountFen);
+    // refund-sync re-sends the second one: WeChat refuses it (nothing left), the query proves it never existed
+    const { syncProcessingRefunds } = await import("@/lib/refunds/sync");
+    await syncProcessingRefunds({ now: new Date(Date.now() + 120_000) });
+    expect((await ledger(h, b.refundNo)).status).toBe("FAILED");
+    // the redelivered REFUND.SUCCESS now fits
+    await h.control(`/refunds/${a.refundNo}/notify`, {});
+    await eventually(async () => (await ledger(h, a.refundNo)).status === "SUCCESS");
+    const sub = await subOf(h, s.outTradeNo);
+    expect([sub.refundReservedFen, sub.refundedFen]).toEqual([s.amountFen, s.amountFen]);
+  }, 60_000);
 }
