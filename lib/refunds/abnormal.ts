@@ -64,7 +64,7 @@ export async function applyAbnormalRefund(refundNo: string, by: string, now = ne
       });
       // SUCCESS / CLOSED move the ledger; PROCESSING (the transfer under way) keeps it ABNORMAL, as after a clear
       // answer. Best effort: a notification or refund-sync's query applies it later all the same.
-      await applyRefundResult(refundResultFromResponse(moved, r), { source: "REFUND_QUERY", requestId: moved.requestId }).catch(
+      await applyRefundResult(refundResultFromResponse(moved), { source: "REFUND_QUERY", requestId: moved.requestId }).catch(
         () => undefined,
       );
       return;

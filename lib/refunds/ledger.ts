@@ -14,6 +14,7 @@ import { beijingStamp } from "@/lib/time/beijing";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { classifyRefundFailure, isOutcomeUnknown, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
 import { isResourceNotExists } from "@/lib/wechatpay-errors";
+import { merchantMismatch, type NotifiedMerchant } from "./merchant-ids";
 
 export const MAX_REFUNDS_PER_SUB_ORDER = 50;
 export const REFUND_WINDOW_DAYS = 365;
@@ -261,7 +262,7 @@ export async function sendRefund(refundNo: string, now = new Date()): Promise<Re
   } catch (e) {
     return settleRefusal(r, e, sendCount, now);
   }
-  await applyRefundResult(refundResultFromResponse(res, r), { source: "REFUND_CREATE", requestId: res.requestId });
+  await applyRefundResult(refundResultFromResponse(res), { source: "REFUND_CREATE", requestId: res.requestId });
   return undefined;
 }
 
@@ -313,7 +314,7 @@ async function settleRefusal(r: RefundRow, e: unknown, sendCount: number, now: D
     return unknown;
   }
   // WeChat holds the refund: the refusal was about the re-send, never about the refund.
-  await applyRefundResult(refundResultFromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
+  await applyRefundResult(refundResultFromResponse(res), { source: "REFUND_QUERY", requestId: res.requestId });
   return undefined;
 }
 
@@ -378,7 +379,8 @@ export interface RefundResult {
   refundId: string;
   outTradeNo?: string;
   transactionId?: string;
-  subMchid?: string;
+  /** The merchant ids a notification names (§14.4.3); answers to our calls carry none (§14.1.3). */
+  merchant?: NotifiedMerchant;
   amountFen: number;
   totalFen: number;
   channel?: string;
@@ -388,15 +390,14 @@ export interface RefundResult {
 }
 
 /** WeChat's answer to a create, query or abnormal-refund call, as the ledger applies it. */
-export function refundResultFromResponse(res: RefundResponse, r: { subMchid: string | null }): RefundResult {
+export function refundResultFromResponse(res: RefundResponse): RefundResult {
   return {
     refundNo: res.out_refund_no,
     status: res.status,
     refundId: res.refund_id,
     outTradeNo: res.out_trade_no,
     transactionId: res.transaction_id,
-    // §14.1.3: the response has no sub_mchid; the ledger's mapping is the truth.
-    subMchid: r.subMchid ?? undefined,
+    // §14.1.3: the answer names no merchant; the ledger's mapping (out_refund_no → sub_mchid) is the truth.
     amountFen: res.amount.refund,
     totalFen: res.amount.total,
     channel: res.channel,
@@ -414,7 +415,8 @@ const dateOrNull = (s: string | undefined) => {
 
 /** How WeChat's refund differs from our ledger row (假通知 check, §14.4.3), or null. */
 function mismatch(r: RefundRow, sub: { transactionId: string | null }, x: RefundResult): string | null {
-  if (x.subMchid !== undefined && r.subMchid !== null && x.subMchid !== r.subMchid) return `sub_mchid ${x.subMchid} ≠ ${r.subMchid}`;
+  const m = x.merchant;
+  if (m?.subMchid !== undefined && r.subMchid !== null && m.subMchid !== r.subMchid) return `sub_mchid ${m.subMchid} ≠ ${r.subMchid}`;
   if (x.outTradeNo !== undefined && x.outTradeNo !== r.outTradeNo) return `out_trade_no ${x.outTradeNo} ≠ ${r.outTradeNo}`;
   if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId)
     return `transaction_id ${x.transactionId} ≠ ${sub.transactionId}`;
@@ -564,19 +566,18 @@ async function recordRefundSuccess(db: Tx, r: { outTradeNo: string; orderNo: str
 
 /**
  * A verified REFUND.* notification for a refund we never created (staff refunded in WeChat's merchant platform):
- * recorded as an EXTERNAL refund when it matches a paid sub-order of ours exactly (store, transaction, total, and
- * an amount that fits what is left). Anything else is rejected.
+ * recorded as an EXTERNAL refund when it matches a paid sub-order of ours exactly — found by its transaction_id or
+ * out_trade_no (the notification may name no store: the mchid-only shape), both agreeing when both are given, every
+ * merchant id present ours for it, the same total, and an amount that fits what is left. Anything else is rejected.
  */
 export async function recordExternalRefund(
   x: RefundResult,
   meta: { source: RefundSource; notificationId?: string },
 ): Promise<RefundApplyOutcome> {
-  const sub = x.outTradeNo
-    ? await prisma.subOrder.findUnique({
-        where: { outTradeNo: x.outTradeNo },
-        select: { outTradeNo: true, orderNo: true, subMchid: true, transactionId: true, amountFen: true, tradeState: true },
-      })
-    : null;
+  const select = { outTradeNo: true, orderNo: true, mchid: true, subMchid: true, transactionId: true, amountFen: true, tradeState: true };
+  const sub =
+    (x.transactionId ? await prisma.subOrder.findUnique({ where: { transactionId: x.transactionId }, select }) : null) ??
+    (x.outTradeNo ? await prisma.subOrder.findUnique({ where: { outTradeNo: x.outTradeNo }, select }) : null);
   const reject = async (reason: RefundRejectedError["reason"], why: string): Promise<never> => {
     await auditRefund(prisma, {
       ...meta,
@@ -590,10 +591,15 @@ export async function recordExternalRefund(
   };
   if (!sub) return reject("UNKNOWN_REFUND", `unknown refund ${x.refundNo} for unknown sub-order ${x.outTradeNo ?? "-"}`);
   if (!["SUCCESS", "REFUND"].includes(sub.tradeState)) return reject("MISMATCH", `external refund for unpaid sub-order ${sub.outTradeNo}`);
-  if ((x.subMchid ?? null) !== sub.subMchid && !(x.subMchid === undefined && sub.subMchid === null))
-    return reject("MISMATCH", `sub_mchid ${x.subMchid ?? "-"} ≠ ${sub.subMchid ?? "-"}`);
+  if (x.outTradeNo !== undefined && x.outTradeNo !== sub.outTradeNo)
+    return reject(
+      "MISMATCH",
+      `out_trade_no ${x.outTradeNo} ≠ ${sub.outTradeNo} (the sub-order of transaction_id ${x.transactionId ?? "-"})`,
+    );
   if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId)
     return reject("MISMATCH", "transaction_id mismatch");
+  const wrongMerchant = merchantMismatch(x.merchant, sub);
+  if (wrongMerchant) return reject("MISMATCH", wrongMerchant);
   if (x.totalFen !== sub.amountFen) return reject("MISMATCH", `amount.total ${x.totalFen} ≠ ${sub.amountFen}`);
   if (x.amountFen <= 0) return reject("MISMATCH", "amount.refund must be positive");
   const target = normaliseWechatStatus(x.status);
@@ -673,7 +679,7 @@ export async function refreshRefund(refundNo: string, now = new Date()): Promise
       return problem ? { problem } : {};
     }
     const res = await wechatpay().queryRefund(refundNo, r.subMchid ? { sub_mchid: r.subMchid } : undefined);
-    await applyRefundResult(refundResultFromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
+    await applyRefundResult(refundResultFromResponse(res), { source: "REFUND_QUERY", requestId: res.requestId });
     return {};
   } catch (e) {
     if (e instanceof RefundRejectedError && e.reason === "NO_ROOM") {
