@@ -413,10 +413,14 @@ const dateOrNull = (s: string | undefined) => {
   return Number.isNaN(d.getTime()) ? null : d;
 };
 
-/** How WeChat's refund differs from our ledger row (假通知 check, §14.4.3), or null. */
-function mismatch(r: RefundRow, sub: { transactionId: string | null }, x: RefundResult): string | null {
-  const m = x.merchant;
-  if (m?.subMchid !== undefined && r.subMchid !== null && m.subMchid !== r.subMchid) return `sub_mchid ${m.subMchid} ≠ ${r.subMchid}`;
+/** How WeChat's refund differs from our ledger row and its sub-order (假通知 check, §14.4.3), or null. */
+function mismatch(
+  r: RefundRow,
+  sub: { transactionId: string | null; mchid: string; subMchid: string | null },
+  x: RefundResult,
+): string | null {
+  const wrongMerchant = merchantMismatch(x.merchant, sub);
+  if (wrongMerchant) return wrongMerchant;
   if (x.outTradeNo !== undefined && x.outTradeNo !== r.outTradeNo) return `out_trade_no ${x.outTradeNo} ≠ ${r.outTradeNo}`;
   if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId)
     return `transaction_id ${x.transactionId} ≠ ${sub.transactionId}`;
@@ -439,7 +443,10 @@ export async function applyRefundResult(
     await auditRefund(prisma, { ...meta, orderNo: null, refundNo: x.refundNo, outcome: "REJECTED", reason: "unknown refund" });
     throw new RefundRejectedError("UNKNOWN_REFUND", `unknown refund ${x.refundNo}`);
   }
-  const sub = await prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: r.outTradeNo }, select: { transactionId: true } });
+  const sub = await prisma.subOrder.findUniqueOrThrow({
+    where: { outTradeNo: r.outTradeNo },
+    select: { transactionId: true, mchid: true, subMchid: true },
+  });
   const bad = mismatch(r, sub, x);
   if (bad) {
     await auditRefund(prisma, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome: "REJECTED", reason: bad, status: x.status });

@@ -86,4 +86,26 @@ export function refundNotificationShapeTests(harness: () => Harness) {
     const sub = await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } });
     expect([sub.refundReservedFen, sub.refundedFen]).toEqual([15, 0]);
   });
+
+  it("our own refund notified with merchant ids that are not ours (another service provider, store or merchant) → 400, nothing changes, audited REJECTED", async () => {
+    const h = harness();
+    const { s, no, ours, otherStore } = await processing(h);
+    const tampered: [string, RefundPlain][] = [
+      ["another service provider", { ...ours.spTable, sp_mchid: OTHER_SP }],
+      ["another store", { ...ours.spTable, sub_mchid: otherStore }],
+      ["mchid of another merchant", { ...ours.spExample, mchid: OTHER_SP }],
+      ["union: mchid contradicts", { ...ours.union, mchid: OTHER_SP }],
+      ["union: sp_mchid contradicts", { ...ours.union, sp_mchid: OTHER_SP }],
+    ];
+    for (const [name, plain] of tampered) {
+      expect((await deliverRefund(h, refundNotificationBody(plain))).status, name).toBe(400);
+      expect((await ledger(h, no))!.status, name).toBe("PROCESSING");
+    }
+    expect(await rejected(h, no)).toBe(tampered.length);
+    const sub = await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } });
+    expect([sub.refundReservedFen, sub.refundedFen]).toEqual([15, 0]);
+    // the genuine message still applies
+    expect((await deliverRefund(h, refundNotificationBody(ours.spExample))).status).toBe(204);
+    expect((await ledger(h, no))!.status).toBe("SUCCESS");
+  });
 }
