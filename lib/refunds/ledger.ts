@@ -302,9 +302,11 @@ async function settleRefusal(r: RefundRow, e: unknown, sendCount: number, now: D
       return f;
     }
     // Neither proof nor refund: PENDING, outcome unknown. refund-sync re-sends and asks again on its backoff.
+    // Its own code, not the refusal's: a PENDING refund whose outcome is unknown must stay on refund-sync's list
+    // (which leaves NOT_ENOUGH ones to the merchant).
     const unknown: RefundProblem = {
       class: "unknown",
-      code: f.code,
+      code: "OUTCOME_UNKNOWN",
       advice: `上一次请求未收到微信支付的明确答复，重发时被拒绝（${f.code}），微信支付可能已受理该退款：正在以同一退款单号查询并重试，请勿重新发起新的退款。`,
     };
     await keepPending(r, unknown, now, {

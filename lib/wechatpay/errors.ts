@@ -46,9 +46,9 @@ export class WechatPayApiError extends WechatPayError {
   readonly code: string;
   readonly detail?: WechatPayErrorDetail;
   /**
-   * Set by the transport when an earlier attempt of the same request went unanswered (time-out, network error) or got
-   * a 5xx: WeChat may have acted on that attempt, so this answer — even a refusal — proves nothing about the request
-   * as a whole (§9.4). See isOutcomeUnknown.
+   * Set by the transport when an earlier attempt of the same write (POST) went unanswered (time-out, network error) or
+   * got a 5xx: WeChat may have acted on that attempt, so this answer — even a refusal — proves nothing about the
+   * request as a whole (§9.4). See isOutcomeUnknown.
    */
   afterUnknownAttempt = false;
 

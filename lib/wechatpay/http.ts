@@ -138,7 +138,9 @@ export class Transport {
     const maxAttempts = Math.max(1, this.opts.maxAttempts);
     const body = req.body ?? "";
     // Whether an earlier attempt went unanswered or got a 5xx: WeChat may have acted on it, so a refusal of a later
-    // attempt does not mean the request had no effect (§9.4). Carried on the error the caller finally gets.
+    // attempt does not mean the request had no effect (§9.4). Carried on the error the caller finally gets. A GET
+    // changes nothing at WeChat, so only writes can leave such a doubt.
+    const writes = req.method !== "GET";
     let unknownBefore = false;
     for (let attempt = 1; ; attempt++) {
       // Re-signed per attempt (fresh timestamp/nonce); the body bytes stay identical, which is what makes
@@ -173,7 +175,7 @@ export class Transport {
       } catch (cause) {
         clearTimeout(timer);
         if (req.idempotent && attempt < maxAttempts) {
-          unknownBefore = true;
+          unknownBefore = writes;
           await this.sleep(this.backoffMs(attempt, null));
           continue;
         }
@@ -202,7 +204,7 @@ export class Transport {
       error.afterUnknownAttempt = unknownBefore;
       if (error.retryable && req.idempotent && attempt < maxAttempts) {
         // A 429 is refused before any effect; a 5xx may have had one.
-        if (res.status >= 500) unknownBefore = true;
+        if (res.status >= 500) unknownBefore = writes;
         await this.sleep(this.backoffMs(attempt, res.headers.get("retry-after")));
         continue;
       }

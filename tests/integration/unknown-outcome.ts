@@ -78,6 +78,26 @@ export function unknownOutcomeTests(harness: () => Harness) {
     expect(await atWechat(h, s.outTradeNo)).toEqual([]);
   }, 60_000);
 
+  it("refund: refused after an unknown outcome and WeChat cannot be asked either → stays PENDING (OUTCOME_UNKNOWN), refund-sync settles it later", async () => {
+    const h = harness();
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[0]!;
+    await h.control("/faults", { target: "api", kind: "system_error", count: 3, orderNo, path: REFUNDS });
+    const r = ((await (await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 25 })).json()) as RefundJson).refund;
+    // NOT_ENOUGH, which would otherwise leave the refund to the merchant (refund-sync skips those)
+    await h.control("/faults", { target: "api", kind: "not_enough", orderNo, path: REFUNDS });
+    await h.control("/faults", { target: "api", kind: "system_error", count: 3, path: `${REFUNDS}/${r.refundNo}` });
+    const { syncProcessingRefunds } = await import("@/lib/refunds/sync");
+    const t = Date.now() + 120_000;
+    await syncProcessingRefunds({ now: new Date(t) });
+    const pending = await ledger(h, r.refundNo);
+    expect([pending.status, pending.lastErrorCode]).toEqual(["PENDING", "OUTCOME_UNKNOWN"]);
+    expect((await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } })).refundReservedFen).toBe(25);
+    // the next slot: the re-send goes through
+    await syncProcessingRefunds({ now: new Date(t + 5 * 60_000) });
+    expect((await ledger(h, r.refundNo)).status).toBe("PROCESSING");
+  }, 60_000);
+
   it("prepay: the first request times out, the retry is refused → not reported as refused: WeChat is asked, the checkout can be retried", async () => {
     const h = harness();
     await h.control("/faults", {

@@ -223,6 +223,15 @@ describe("createRefund / queryRefund", () => {
     const afterRateLimit = await rejection(makeClient().createRefund(refundBody));
     expect(afterRateLimit).toMatchObject({ code: "PARAM_ERROR", afterUnknownAttempt: false });
     expect(isOutcomeUnknown(afterRateLimit)).toBe(false);
+
+    // a GET changes nothing at WeChat: its answer after a 5xx is as good as any
+    n = 0;
+    server.handler = () =>
+      ++n === 1
+        ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"x"}' }
+        : { status: 404, body: '{"code":"RESOURCE_NOT_EXISTS","message":"x"}' };
+    const query = await rejection(makeClient().queryRefund("R1"));
+    expect(query).toMatchObject({ code: "RESOURCE_NOT_EXISTS", afterUnknownAttempt: false });
   });
 
   it("an unsigned 200 is not trusted: signature error, outcome unknown", async () => {
