@@ -156,7 +156,7 @@ export function unknownOutcomeTests(harness: () => Harness) {
     expect(await h.prisma.paymentEvent.count({ where: { refundNo: r.refundNo, source: "REFUND_ABNORMAL", outcome: "APPLIED" } })).toBe(1);
   }, 60_000);
 
-  // ---- FAILED is not a dead end (issue 22 item 11) ----------------------------------------------------------------
+  // ---- FAILED is not a dead end: WeChat may hold the refund after all ------------------------------------------
 
   /** What a refusal after a lost answer did before: FAILED, the amount and count given back, while WeChat holds it. */
   const failAsBefore = (h: Harness, r: { refundNo: string; outTradeNo: string; amountFen: number }) =>
