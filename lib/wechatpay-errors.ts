@@ -11,6 +11,8 @@ export const isOrderClosed = (e: unknown) => matches(e, "ORDER_CLOSED");
 export const isOrderNotExist = (e: unknown) => matches(e, "ORDER_NOT_EXIST");
 export const isOrderPaid = (e: unknown) => matches(e, "ORDER_PAID", "ORDERPAID", "TRADE_STATE_SUCCESS");
 export const isUserPaying = (e: unknown) => matches(e, "USER_PAYING") || (e instanceof WechatPayApiError && e.status === 202);
+/** §14.2: the refund does not exist at WeChat — the proof that a refused refund request created nothing. */
+export const isResourceNotExists = (e: unknown) => matches(e, "RESOURCE_NOT_EXISTS");
 
 const MESSAGES = {
   order: {
@@ -40,6 +42,8 @@ export function toAppError(e: unknown, about: keyof typeof MESSAGES = "order"): 
   if (e instanceof WechatPayApiError) {
     const extra = { wechatpayCode: e.code, requestId: e.requestId };
     if (e.status >= 500 || e.status === 429) return new AppError("WECHATPAY_UNAVAILABLE", "微信支付暂时繁忙，请稍后重试", extra);
+    // A refusal of a re-send whose first attempt went unanswered: what WeChat did with that attempt is unknown (§9.4).
+    if (e.afterUnknownAttempt) return new AppError("WECHATPAY_UNAVAILABLE", MESSAGES[about].unreachable, extra);
     return new AppError("WECHATPAY_REJECTED", MESSAGES[about].rejected(e), extra);
   }
   if (e instanceof WechatPayError) {

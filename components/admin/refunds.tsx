@@ -165,7 +165,8 @@ export function StoreRefunds(p: StoreRefundsProps) {
                   <td className="wrap">{r.reason ?? ""}</td>
                   <td className="wrap">{r.advice ?? ""}</td>
                   <td>
-                    {r.status === "PENDING" || r.status === "PROCESSING" || r.status === "ABNORMAL" ? (
+                    {/* FAILED too: WeChat may hold it after all (the bill reconciliation flags that) */}
+                    {r.status === "PENDING" || r.status === "PROCESSING" || r.status === "ABNORMAL" || r.status === "FAILED" ? (
                       <button type="button" className="btn ghost" disabled={!hydrated || busy} onClick={() => query(r.refundNo)}>
                         {r.status === "PENDING" ? "重试（同一退款单号）" : "查询退款"}
                       </button>

@@ -16,6 +16,7 @@ export const DIFF_KINDS = [
   "REFUND_UNKNOWN",
   "REFUND_MISSING_FROM_BILL",
   "REFUND_AMOUNT_DIFFERS",
+  "REFUND_STATUS_DIFFERS",
 ] as const;
 export type DiffKind = (typeof DIFF_KINDS)[number];
 
@@ -30,6 +31,7 @@ export const DIFF_LABELS: Record<DiffKind, string> = {
   REFUND_UNKNOWN: "账单有退款、本地无此退款",
   REFUND_MISSING_FROM_BILL: "本地已受理退款、账单无",
   REFUND_AMOUNT_DIFFERS: "退款金额不一致",
+  REFUND_STATUS_DIFFERS: "退款状态不一致",
 };
 
 /** The bill fields reconciliation reads (a parsed record or a stored BillRow both fit). */
@@ -145,6 +147,17 @@ function billAmount(row: BillLine): number | null {
 /** Payment lines carry "0" (or nothing) in 微信退款单号; a refund line carries the refund id. */
 export const isRefundLine = (r: Pick<BillLine, "refundId">) => !!r.refundId && r.refundId !== "0";
 
+/**
+ * A bill refund row means WeChat accepted the refund (§14.7). Our FAILED (nothing exists there) and PENDING (never
+ * known as accepted) contradict that whatever the snapshot says; CLOSED contradicts a SUCCESS snapshot only (a refund
+ * still PROCESSING when the bill was made may have closed since). PROCESSING / ABNORMAL / SUCCESS agree with any
+ * snapshot.
+ */
+function refundStatusDiffers(localStatus: string, billStatus: string | null | undefined): boolean {
+  if (localStatus === "FAILED" || localStatus === "PENDING") return true;
+  return localStatus === "CLOSED" && billStatus === "SUCCESS";
+}
+
 const sum = (rows: BillLine[], pick: (r: BillLine) => number | null | undefined) => rows.reduce((acc, r) => acc + (pick(r) ?? 0), 0);
 
 export function reconcile(input: {
@@ -215,7 +228,8 @@ export function reconcile(input: {
     const local = byOutTradeNo.get(row.outTradeNo) ?? (row.transactionId ? byTransactionId.get(row.transactionId) : undefined);
 
     // A refund line (it carries a 微信退款单号) is matched against the refund ledger by (特约商户号, 商户退款单号).
-    // Its 退款状态 is a snapshot taken when the bill was generated: never a difference by itself (§14.7).
+    // Its 退款状态 is a snapshot taken when the bill was generated, so PROCESSING against our SUCCESS is no difference
+    // (§14.7); but the row itself says WeChat accepted the refund, which our FAILED or PENDING contradicts.
     if (isRefundLine(row)) {
       const key = refundKey(row.subMchid, row.outRefundNo ?? "");
       const r = row.outRefundNo ? refundsByKey.get(key) : undefined;
@@ -232,9 +246,19 @@ export function reconcile(input: {
       }
       seenRefunds.add(key);
       const billFen = row.requestedRefundAmountFen ?? row.refundAmountFen ?? null;
+      const statusDiffers = refundStatusDiffers(r.status, row.refundStatus);
+      if (statusDiffers)
+        lines.push(
+          refundLine(
+            "REFUND_STATUS_DIFFERS",
+            row,
+            r,
+            `账单 ${row.refundStatus || "（空）"}，本地 ${r.status}：微信支付已受理这笔退款，请在订单中点“查询退款”更新`,
+          ),
+        );
       if (billFen !== r.amountFen)
         lines.push(refundLine("REFUND_AMOUNT_DIFFERS", row, r, `账单 ${billFen ?? "无"} 分，本地 ${r.amountFen} 分`));
-      else
+      else if (!statusDiffers)
         lines.push(
           refundLine(
             "MATCHED",

@@ -1,5 +1,6 @@
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import { isRefusalAfterUnknown } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { releaseStock } from "@/lib/catalog/stock";
 import { audit } from "./audit";
@@ -79,6 +80,15 @@ async function closeAtWechat(
       const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
       if (now?.status === "PAID" || now?.status === "REFUNDED") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
       if (isUserPaying(e)) throw new AppError("USER_PAYING", "您正在支付中，请稍后再试");
+      throw toAppError(e);
+    } else if (isRefusalAfterUnknown(e)) {
+      // The first attempt may have closed it (its answer was lost); the refusal of the re-send proves nothing.
+      // WeChat's view of the order decides (§9.4): a close it made is applied like any query result.
+      await queryAndApply(orderNo).catch(() => undefined);
+      const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
+      if (now?.status === "CLOSED") return;
+      if (now?.status === "PAID" || now?.status === "REFUNDED") throw new AppError("ORDER_PAID", "订单已支付，不能关闭");
+      await audit({ source: "CLOSE", orderNo, verified: false, outcome: "NO_CHANGE", reason: `close outcome unknown: ${e.code}` });
       throw toAppError(e);
     } else {
       await audit({ source: "CLOSE", orderNo, verified: false, outcome: "REJECTED", reason: `close failed: ${(e as Error).message}` });

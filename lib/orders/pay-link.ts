@@ -1,4 +1,4 @@
-import type { CombineH5PrepayRequest } from "@/lib/wechatpay";
+import { isRefusalAfterUnknown, type CombineH5PrepayRequest } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -105,6 +105,14 @@ async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
     if (isOrderPaid(e)) {
       await queryAndApply(orderNo).catch(() => undefined);
       throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+    }
+    if (isRefusalAfterUnknown(e)) {
+      // The first attempt may have created the order at WeChat (and an earlier link may even have paid it): the
+      // refusal of the re-send says nothing about that. Ask WeChat and apply what it holds (§9.4).
+      await queryAndApply(orderNo).catch(() => undefined);
+      const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
+      if (now?.status === "PAID" || now?.status === "REFUNDED") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+      if (now?.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
     }
     throw toAppError(e);
   }

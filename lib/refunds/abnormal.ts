@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import { audit } from "@/lib/orders/audit";
 import { toAppError } from "@/lib/wechatpay-errors";
 import { wechatpay } from "@/lib/wechatpay-server";
+import { applyRefundResult, refundResultFromResponse } from "./ledger";
 
 /** After the request, WeChat's answer is checked again after this long (and by refund-sync's backoff after that). */
 const FIRST_QUERY_AFTER_MS = 60_000;
@@ -14,9 +15,10 @@ const FIRST_QUERY_AFTER_MS = 60_000;
 /**
  * Asks WeChat once to pay an ABNORMAL refund into the merchant's bank account. The decision is one
  * conditional update (ABNORMAL and not yet applied → applied), taken before the call, so two clicks or
- * two admins make one call; a call that fails gives the button back (WeChat refuses a second request
- * for a refund it already redirected, so a retry after an unclear failure is safe). The ledger keeps
- * ABNORMAL until WeChat reports SUCCESS or CLOSED, which a notification or refund-sync's query brings.
+ * two admins make one call. A call that fails is checked with a query first: when WeChat no longer reports
+ * the refund ABNORMAL, an earlier request went through (its answer was lost, and WeChat refuses a second
+ * redirect), so the request stands; otherwise the button is given back. The ledger keeps ABNORMAL until
+ * WeChat reports SUCCESS or CLOSED, which a notification or refund-sync's query brings.
  */
 export async function applyAbnormalRefund(refundNo: string, by: string, now = new Date()): Promise<void> {
   const r = await prisma.refund.findUnique({ where: { refundNo } });
@@ -46,10 +48,41 @@ export async function applyAbnormalRefund(refundNo: string, by: string, now = ne
       tradeStates: res.status,
     });
   } catch (e) {
+    // No clear answer, or a refusal — which may answer an earlier request whose own answer was lost (WeChat refuses a
+    // second redirect): neither proves that nothing happened. WeChat's view of the refund decides (§9.4).
+    const moved = await redirectedAtWechat(r);
+    if (moved) {
+      await audit({
+        source: "REFUND_ABNORMAL",
+        orderNo: r.orderNo,
+        refundNo,
+        verified: true,
+        outcome: "APPLIED",
+        reason: `the call failed (${e instanceof Error ? e.message.slice(0, 200) : String(e)}), but WeChat no longer reports ABNORMAL`,
+        requestId: moved.requestId,
+        tradeStates: moved.status,
+      });
+      // SUCCESS / CLOSED move the ledger; PROCESSING (the transfer under way) keeps it ABNORMAL, as after a clear
+      // answer. Best effort: a notification or refund-sync's query applies it later all the same.
+      await applyRefundResult(refundResultFromResponse(moved), { source: "REFUND_QUERY", requestId: moved.requestId }).catch(
+        () => undefined,
+      );
+      return;
+    }
     await prisma.refund.updateMany({
       where: { refundNo, abnormalAppliedAt: now },
       data: { abnormalAppliedAt: null, abnormalAppliedBy: null },
     });
     throw toAppError(e, "refund");
+  }
+}
+
+/** The refund as WeChat holds it when it is no longer ABNORMAL there (redirected, or finished); undefined otherwise or when it cannot be asked. */
+async function redirectedAtWechat(r: { refundNo: string; subMchid: string | null }) {
+  try {
+    const q = await wechatpay().queryRefund(r.refundNo, r.subMchid ? { sub_mchid: r.subMchid } : undefined);
+    return q.status === "ABNORMAL" ? undefined : q;
+  } catch {
+    return undefined;
   }
 }

@@ -13,7 +13,9 @@ import { audit, type AuditInput } from "@/lib/orders/audit";
 import { enqueueRefundMessage } from "@/lib/store-messages/outbox";
 import { beijingStamp } from "@/lib/time/beijing";
 import { wechatpay } from "@/lib/wechatpay-server";
-import { classifyRefundFailure, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
+import { classifyRefundFailure, isOutcomeUnknown, type RefundRequest, type RefundResponse } from "@/lib/wechatpay";
+import { isResourceNotExists } from "@/lib/wechatpay-errors";
+import { merchantMismatch, type NotifiedMerchant } from "./merchant-ids";
 
 export const MAX_REFUNDS_PER_SUB_ORDER = 50;
 export const REFUND_WINDOW_DAYS = 365;
@@ -23,7 +25,10 @@ export type LedgerRefundStatus = (typeof REFUND_STATUSES)[number];
 /** Statuses that still hold their amount against the sub-order. */
 export const LIVE_STATUSES: LedgerRefundStatus[] = ["PENDING", "PROCESSING", "ABNORMAL", "SUCCESS"];
 
-/** From which statuses a WeChat status may be reached: forward only, SUCCESS and CLOSED are final. */
+/**
+ * From which live statuses a WeChat status may be reached: forward only, SUCCESS and CLOSED are final. FAILED (ours:
+ * "nothing exists at WeChat") may also move to any of them when WeChat itself says otherwise — see transition().
+ */
 const PREDECESSORS: Record<"PROCESSING" | "ABNORMAL" | "SUCCESS" | "CLOSED", LedgerRefundStatus[]> = {
   PROCESSING: ["PENDING"],
   ABNORMAL: ["PENDING", "PROCESSING"],
@@ -41,7 +46,8 @@ export type RefundApplyOutcome = "APPLIED" | "DUPLICATE" | "NO_CHANGE";
 
 export class RefundRejectedError extends Error {
   constructor(
-    readonly reason: "UNKNOWN_REFUND" | "MISMATCH",
+    /** NO_ROOM: a refund WeChat holds does not fit next to our other live refunds yet (try again later). */
+    readonly reason: "UNKNOWN_REFUND" | "MISMATCH" | "NO_ROOM",
     message: string,
   ) {
     super(message);
@@ -242,54 +248,134 @@ function isUniqueViolation(e: unknown): boolean {
 export async function sendRefund(refundNo: string, now = new Date()): Promise<RefundProblem | undefined> {
   const r = await prisma.refund.findUnique({ where: { refundNo } });
   if (!r || r.status !== "PENDING" || !r.requestBody) return undefined;
-  await prisma.refund.update({ where: { refundNo }, data: { sendCount: { increment: 1 } } });
+  // Counted before the call, in the database: a send whose answer never comes (a time-out, a crash) is known to
+  // every later send, in any process — its outcome is unknown, so a later refusal cannot prove anything (§9.4).
+  let sendCount: number;
+  try {
+    ({ sendCount } = await prisma.refund.update({
+      where: { refundNo, status: "PENDING" },
+      data: { sendCount: { increment: 1 } },
+      select: { sendCount: true },
+    }));
+  } catch (e) {
+    if (isNotFound(e)) return undefined; // settled meanwhile
+    throw e;
+  }
   let res: RefundResponse & { requestId?: string };
   try {
     res = await wechatpay().createRefund(JSON.parse(r.requestBody) as RefundRequest);
   } catch (e) {
-    const f = classifyRefundFailure(e);
-    const requestId = (e as { requestId?: string }).requestId;
-    if (f.class === "final") {
-      // Nothing exists at WeChat: FAILED (from PENDING only) gives the amount and the count back.
-      await prisma.$transaction(async (db) => {
-        const { count } = await db.refund.updateMany({
-          where: { refundNo, status: "PENDING" },
-          data: { status: "FAILED", lastErrorCode: f.code, lastErrorMessage: f.advice },
-        });
-        if (count === 1) {
-          await db.subOrder.update({
-            where: { outTradeNo: r.outTradeNo },
-            data: { refundReservedFen: { decrement: r.amountFen }, refundCount: { decrement: 1 } },
-          });
-        }
-        await auditRefund(db, {
-          source: "REFUND_CREATE",
-          orderNo: r.orderNo,
-          refundNo,
-          outcome: count === 1 ? "APPLIED" : "NO_CHANGE",
-          reason: `refused ${f.code}`,
-          requestId,
-          status: "FAILED",
-        });
-      });
-    } else {
-      await prisma.refund.updateMany({
-        where: { refundNo, status: "PENDING" },
-        data: { lastErrorCode: f.code, lastErrorMessage: f.advice, nextQueryAt: new Date(now.getTime() + 60_000) },
-      });
-      await auditRefund(prisma, {
-        source: "REFUND_CREATE",
-        orderNo: r.orderNo,
-        refundNo,
-        outcome: "NO_CHANGE",
-        reason: `${f.class} ${f.code}`,
-        requestId,
-      });
-    }
+    return settleRefusal(r, e, sendCount, now);
+  }
+  await applyRefundResult(refundResultFromResponse(res), { source: "REFUND_CREATE", requestId: res.requestId });
+  return undefined;
+}
+
+/**
+ * WeChat did not accept a send. A refusal decides (FAILED, the amount given back) only when no attempt of this refund
+ * may have reached WeChat: the first send, no unanswered attempt inside it, and no other send started meanwhile.
+ * Otherwise WeChat may hold the refund although it refused this re-send (a permission or certificate change, a
+ * parameter check on the retry …): ask it first, and only RESOURCE_NOT_EXISTS — proof that nothing exists — may end
+ * in FAILED (§9.4, §14.5).
+ */
+async function settleRefusal(r: RefundRow, e: unknown, sendCount: number, now: Date): Promise<RefundProblem | undefined> {
+  const f = classifyRefundFailure(e);
+  const requestId = (e as { requestId?: string }).requestId;
+  if (f.class === "unknown") {
+    await keepPending(r, f, now, { requestId, reason: `${f.class} ${f.code}` });
     return f;
   }
-  await applyRefundResult(fromResponse(res, r), { source: "REFUND_CREATE", requestId: res.requestId });
+  const mayExist = sendCount > 1 || isOutcomeUnknown(e);
+  if (!mayExist && f.class === "final" && (await markFailed(r, f, { requestId, reason: `refused ${f.code}`, onlyIfSendCount: 1 }))) {
+    return f;
+  }
+  if (!mayExist && f.class === "retry_later") {
+    await keepPending(r, f, now, { requestId, reason: `${f.class} ${f.code}` });
+    return f;
+  }
+  let res: RefundResponse & { requestId?: string };
+  try {
+    res = await wechatpay().queryRefund(r.refundNo, r.subMchid ? { sub_mchid: r.subMchid } : undefined);
+  } catch (qe) {
+    if (isResourceNotExists(qe)) {
+      const why = `${f.code} after an attempt whose outcome was unknown; query: RESOURCE_NOT_EXISTS`;
+      if (f.class === "final") {
+        await markFailed(r, f, { requestId, reason: `refused ${why}` });
+        return f;
+      }
+      await keepPending(r, f, now, { requestId, reason: `${f.class} ${why}` });
+      return f;
+    }
+    // Neither proof nor refund: PENDING, outcome unknown. refund-sync re-sends and asks again on its backoff.
+    // Its own code, not the refusal's: a PENDING refund whose outcome is unknown must stay on refund-sync's list
+    // (which leaves NOT_ENOUGH ones to the merchant).
+    const unknown: RefundProblem = {
+      class: "unknown",
+      code: "OUTCOME_UNKNOWN",
+      advice: `上一次请求未收到微信支付的明确答复，重发时被拒绝（${f.code}），微信支付可能已受理该退款：正在以同一退款单号查询并重试，请勿重新发起新的退款。`,
+    };
+    await keepPending(r, unknown, now, {
+      requestId,
+      reason: `${f.code} after an attempt whose outcome was unknown; query failed: ${classifyRefundFailure(qe).code}`,
+    });
+    return unknown;
+  }
+  // WeChat holds the refund: the refusal was about the re-send, never about the refund.
+  await applyRefundResult(refundResultFromResponse(res), { source: "REFUND_QUERY", requestId: res.requestId });
   return undefined;
+}
+
+/** PENDING stays: the problem is recorded for the merchant and refund-sync's next slot is booked. */
+async function keepPending(r: RefundRow, f: RefundProblem, now: Date, meta: { requestId?: string; reason: string }): Promise<void> {
+  await prisma.refund.updateMany({
+    where: { refundNo: r.refundNo, status: "PENDING" },
+    data: { lastErrorCode: f.code, lastErrorMessage: f.advice, nextQueryAt: new Date(now.getTime() + 60_000) },
+  });
+  await auditRefund(prisma, {
+    source: "REFUND_CREATE",
+    orderNo: r.orderNo,
+    refundNo: r.refundNo,
+    outcome: "NO_CHANGE",
+    reason: meta.reason,
+    requestId: meta.requestId,
+  });
+}
+
+/**
+ * The one way into FAILED: nothing exists at WeChat, so the amount and the count go back to the sub-order. From
+ * PENDING only, and with `onlyIfSendCount` only while no other send of this refund has started. Returns whether it moved.
+ */
+async function markFailed(
+  r: RefundRow,
+  f: RefundProblem,
+  meta: { requestId?: string; reason: string; onlyIfSendCount?: number },
+): Promise<boolean> {
+  return prisma.$transaction(async (db) => {
+    const { count } = await db.refund.updateMany({
+      where: { refundNo: r.refundNo, status: "PENDING", ...(meta.onlyIfSendCount ? { sendCount: meta.onlyIfSendCount } : {}) },
+      data: { status: "FAILED", lastErrorCode: f.code, lastErrorMessage: f.advice },
+    });
+    if (count === 1) {
+      await db.subOrder.update({
+        where: { outTradeNo: r.outTradeNo },
+        data: { refundReservedFen: { decrement: r.amountFen }, refundCount: { decrement: 1 } },
+      });
+    }
+    await auditRefund(db, {
+      source: "REFUND_CREATE",
+      orderNo: r.orderNo,
+      refundNo: r.refundNo,
+      outcome: count === 1 ? "APPLIED" : "NO_CHANGE",
+      reason: meta.reason,
+      requestId: meta.requestId,
+      status: "FAILED",
+    });
+    return count === 1;
+  });
+}
+
+function isNotFound(e: unknown): boolean {
+  return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === "P2025";
 }
 
 // ---- applying WeChat's view of a refund -------------------------------------------------------------------------
@@ -300,7 +386,8 @@ export interface RefundResult {
   refundId: string;
   outTradeNo?: string;
   transactionId?: string;
-  subMchid?: string;
+  /** The merchant ids a notification names (§14.4.3); answers to our calls carry none (§14.1.3). */
+  merchant?: NotifiedMerchant;
   amountFen: number;
   totalFen: number;
   channel?: string;
@@ -309,15 +396,15 @@ export interface RefundResult {
   acceptedAt?: string;
 }
 
-function fromResponse(res: RefundResponse, r: { subMchid: string | null }): RefundResult {
+/** WeChat's answer to a create, query or abnormal-refund call, as the ledger applies it. */
+export function refundResultFromResponse(res: RefundResponse): RefundResult {
   return {
     refundNo: res.out_refund_no,
     status: res.status,
     refundId: res.refund_id,
     outTradeNo: res.out_trade_no,
     transactionId: res.transaction_id,
-    // §14.1.3: the response has no sub_mchid; the ledger's mapping is the truth.
-    subMchid: r.subMchid ?? undefined,
+    // §14.1.3: the answer names no merchant; the ledger's mapping (out_refund_no → sub_mchid) is the truth.
     amountFen: res.amount.refund,
     totalFen: res.amount.total,
     channel: res.channel,
@@ -333,9 +420,14 @@ const dateOrNull = (s: string | undefined) => {
   return Number.isNaN(d.getTime()) ? null : d;
 };
 
-/** How WeChat's refund differs from our ledger row (假通知 check, §14.4.3), or null. */
-function mismatch(r: RefundRow, sub: { transactionId: string | null }, x: RefundResult): string | null {
-  if (x.subMchid !== undefined && r.subMchid !== null && x.subMchid !== r.subMchid) return `sub_mchid ${x.subMchid} ≠ ${r.subMchid}`;
+/** How WeChat's refund differs from our ledger row and its sub-order (假通知 check, §14.4.3), or null. */
+function mismatch(
+  r: RefundRow,
+  sub: { transactionId: string | null; mchid: string; subMchid: string | null },
+  x: RefundResult,
+): string | null {
+  const wrongMerchant = merchantMismatch(x.merchant, sub);
+  if (wrongMerchant) return wrongMerchant;
   if (x.outTradeNo !== undefined && x.outTradeNo !== r.outTradeNo) return `out_trade_no ${x.outTradeNo} ≠ ${r.outTradeNo}`;
   if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId)
     return `transaction_id ${x.transactionId} ≠ ${sub.transactionId}`;
@@ -358,14 +450,17 @@ export async function applyRefundResult(
     await auditRefund(prisma, { ...meta, orderNo: null, refundNo: x.refundNo, outcome: "REJECTED", reason: "unknown refund" });
     throw new RefundRejectedError("UNKNOWN_REFUND", `unknown refund ${x.refundNo}`);
   }
-  const sub = await prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: r.outTradeNo }, select: { transactionId: true } });
+  const sub = await prisma.subOrder.findUniqueOrThrow({
+    where: { outTradeNo: r.outTradeNo },
+    select: { transactionId: true, mchid: true, subMchid: true },
+  });
   const bad = mismatch(r, sub, x);
   if (bad) {
     await auditRefund(prisma, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome: "REJECTED", reason: bad, status: x.status });
     throw new RefundRejectedError("MISMATCH", bad);
   }
   const target = normaliseWechatStatus(x.status);
-  if (r.status === target || !PREDECESSORS[target].includes(r.status as LedgerRefundStatus)) {
+  if (r.status === target || (r.status !== "FAILED" && !PREDECESSORS[target].includes(r.status as LedgerRefundStatus))) {
     // Already there, or a late/out-of-order message (e.g. PROCESSING after SUCCESS): nothing moves backwards.
     await auditRefund(prisma, {
       ...meta,
@@ -376,73 +471,130 @@ export async function applyRefundResult(
     });
     return r.status === target ? "DUPLICATE" : "NO_CHANGE";
   }
-  return prisma.$transaction(
-    async (db) => {
-      const outcome = await transition(db, r, target, x);
-      await auditRefund(db, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome, status: x.status });
-      return outcome;
-    },
-    { maxWait: 15_000, timeout: 15_000 },
-  );
+  try {
+    return await prisma.$transaction(
+      async (db) => {
+        const { outcome, reason } = await transition(db, r, target, x);
+        await auditRefund(db, { ...meta, orderNo: r.orderNo, refundNo: r.refundNo, outcome, reason, status: x.status });
+        return outcome;
+      },
+      { maxWait: 15_000, timeout: 15_000 },
+    );
+  } catch (e) {
+    if (e instanceof RefundRejectedError) {
+      // Rolled back: audited on its own, after the transaction that could not take the amount.
+      await auditRefund(prisma, {
+        ...meta,
+        orderNo: r.orderNo,
+        refundNo: r.refundNo,
+        outcome: "REJECTED",
+        reason: e.message,
+        status: x.status,
+      });
+    }
+    throw e;
+  }
 }
 
 type Tx = Parameters<Parameters<typeof prisma.$transaction>[0]>[0];
 
+/**
+ * Moves the refund to WeChat's status with one conditional update on its status, and its sub-order with it. From a
+ * live status as usual; from FAILED when WeChat reports the refund after all (a refusal we once took as final, e.g.
+ * after a lost answer): the amount is reserved again by the same conditional UPDATE as a new refund's, capped by what
+ * was paid. When it does not fit — another live refund holds that money, typically one whose own outcome is still
+ * unknown — the whole transaction is rolled back (RefundRejectedError NO_ROOM) and the next notification or query
+ * tries again, once that other refund is settled.
+ */
 async function transition(
   db: Tx,
   r: { refundNo: string; outTradeNo: string; orderNo: string; amountFen: number },
   target: keyof typeof PREDECESSORS,
   x: RefundResult,
-): Promise<RefundApplyOutcome> {
-  const { count } = await db.refund.updateMany({
-    where: { refundNo: r.refundNo, status: { in: PREDECESSORS[target] } },
-    data: {
-      status: target,
-      refundId: x.refundId,
-      ...(x.channel ? { channel: x.channel } : {}),
-      ...(x.userReceivedAccount ? { userReceivedAccount: x.userReceivedAccount } : {}),
-      ...(target === "SUCCESS" ? { successTime: dateOrNull(x.successTime) ?? new Date() } : {}),
-      ...(x.acceptedAt ? { acceptedAt: dateOrNull(x.acceptedAt) } : {}),
-      lastErrorCode: null,
-      lastErrorMessage: null,
-    },
-  });
-  if (count !== 1) return "DUPLICATE";
-  if (target === "SUCCESS") {
-    await db.subOrder.update({
-      where: { outTradeNo: r.outTradeNo },
-      data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" },
-    });
-    await enqueueRefundMessage(db, r.refundNo);
-    const subs = await db.subOrder.findMany({ where: { orderNo: r.orderNo }, select: { amountFen: true, refundedFen: true } });
-    if (subs.every((s) => s.refundedFen >= s.amountFen)) {
-      await db.order.updateMany({ where: { orderNo: r.orderNo, status: "PAID" }, data: { status: "REFUNDED" } });
+): Promise<{ outcome: RefundApplyOutcome; reason?: string }> {
+  const data = {
+    status: target,
+    refundId: x.refundId,
+    ...(x.channel ? { channel: x.channel } : {}),
+    ...(x.userReceivedAccount ? { userReceivedAccount: x.userReceivedAccount } : {}),
+    ...(target === "SUCCESS" ? { successTime: dateOrNull(x.successTime) ?? new Date() } : {}),
+    ...(x.acceptedAt ? { acceptedAt: dateOrNull(x.acceptedAt) } : {}),
+    lastErrorCode: null,
+    lastErrorMessage: null,
+  };
+  const { count } = await db.refund.updateMany({ where: { refundNo: r.refundNo, status: { in: PREDECESSORS[target] } }, data });
+  if (count === 1) {
+    await followStatus(db, r, target);
+    return { outcome: "APPLIED" };
+  }
+  const revived = await db.refund.updateMany({ where: { refundNo: r.refundNo, status: "FAILED" }, data });
+  if (revived.count !== 1) return { outcome: "DUPLICATE" };
+  // A CLOSED refund holds nothing, like a FAILED one: only its status changes.
+  if (target !== "CLOSED") {
+    const reserved = await db.$executeRaw`
+      UPDATE "SubOrder" SET "refundReservedFen" = "refundReservedFen" + ${r.amountFen}, "refundCount" = "refundCount" + 1
+       WHERE "outTradeNo" = ${r.outTradeNo} AND "refundReservedFen" + ${r.amountFen} <= "amountFen"`;
+    if (reserved !== 1) {
+      throw new RefundRejectedError(
+        "NO_ROOM",
+        `FAILED → ${target}: WeChat holds this refund, but ${r.amountFen} fen does not fit next to the other live refunds of ${r.outTradeNo} yet`,
+      );
     }
-  } else if (target === "CLOSED") {
+    await followStatus(db, r, target === "SUCCESS" ? "SUCCESS" : "PROCESSING");
+  }
+  return {
+    outcome: "APPLIED",
+    reason: `FAILED → ${target}: WeChat holds this refund${target === "CLOSED" ? "" : "; its amount is reserved again"}`,
+  };
+}
+
+/** What the refund's new status means for its sub-order (and order), inside the transaction that moved it. */
+async function followStatus(
+  db: Tx,
+  r: { refundNo: string; outTradeNo: string; orderNo: string; amountFen: number },
+  target: keyof typeof PREDECESSORS,
+): Promise<void> {
+  if (target === "SUCCESS") await recordRefundSuccess(db, r);
+  else if (target === "CLOSED") {
     // A closed refund failed: its amount can be refunded again, under a new number (§14.1.2).
     await db.subOrder.update({ where: { outTradeNo: r.outTradeNo }, data: { refundReservedFen: { decrement: r.amountFen } } });
   } else {
     await db.subOrder.updateMany({ where: { outTradeNo: r.outTradeNo, tradeState: "SUCCESS" }, data: { tradeState: "REFUND" } });
   }
-  return "APPLIED";
+}
+
+/**
+ * The one place a refund's SUCCESS takes effect (run once, in the transaction whose conditional update moved the
+ * refund to SUCCESS): the money is out, the sub-order says so, and the order is REFUNDED once every store is.
+ */
+async function recordRefundSuccess(db: Tx, r: { refundNo: string; outTradeNo: string; orderNo: string; amountFen: number }): Promise<void> {
+  await db.subOrder.update({
+    where: { outTradeNo: r.outTradeNo },
+    data: { refundedFen: { increment: r.amountFen }, tradeState: "REFUND" },
+  });
+  // The store's staff hear of it (README "Store notifications"): one outbox row, in this transaction.
+  await enqueueRefundMessage(db, r.refundNo);
+  const subs = await db.subOrder.findMany({ where: { orderNo: r.orderNo }, select: { amountFen: true, refundedFen: true } });
+  if (subs.every((s) => s.refundedFen >= s.amountFen)) {
+    await db.order.updateMany({ where: { orderNo: r.orderNo, status: "PAID" }, data: { status: "REFUNDED" } });
+  }
 }
 
 /**
  * A verified REFUND.* notification for a refund we never created (staff refunded in WeChat's merchant platform):
- * recorded as an EXTERNAL refund when it matches a paid sub-order of ours exactly (store, transaction, total, and
- * an amount that fits what is left). Anything else is rejected.
+ * recorded as an EXTERNAL refund when it matches a paid sub-order of ours exactly — found by its transaction_id or
+ * out_trade_no (the notification may name no store: the mchid-only shape), both agreeing when both are given, every
+ * merchant id present ours for it, the same total, and an amount that fits what is left. Anything else is rejected.
  */
 export async function recordExternalRefund(
   x: RefundResult,
   meta: { source: RefundSource; notificationId?: string },
 ): Promise<RefundApplyOutcome> {
-  const sub = x.outTradeNo
-    ? await prisma.subOrder.findUnique({
-        where: { outTradeNo: x.outTradeNo },
-        select: { outTradeNo: true, orderNo: true, subMchid: true, transactionId: true, amountFen: true, tradeState: true },
-      })
-    : null;
-  const reject = async (reason: "UNKNOWN_REFUND" | "MISMATCH", why: string): Promise<never> => {
+  const select = { outTradeNo: true, orderNo: true, mchid: true, subMchid: true, transactionId: true, amountFen: true, tradeState: true };
+  const sub =
+    (x.transactionId ? await prisma.subOrder.findUnique({ where: { transactionId: x.transactionId }, select }) : null) ??
+    (x.outTradeNo ? await prisma.subOrder.findUnique({ where: { outTradeNo: x.outTradeNo }, select }) : null);
+  const reject = async (reason: RefundRejectedError["reason"], why: string): Promise<never> => {
     await auditRefund(prisma, {
       ...meta,
       orderNo: sub?.orderNo ?? null,
@@ -455,10 +607,15 @@ export async function recordExternalRefund(
   };
   if (!sub) return reject("UNKNOWN_REFUND", `unknown refund ${x.refundNo} for unknown sub-order ${x.outTradeNo ?? "-"}`);
   if (!["SUCCESS", "REFUND"].includes(sub.tradeState)) return reject("MISMATCH", `external refund for unpaid sub-order ${sub.outTradeNo}`);
-  if ((x.subMchid ?? null) !== sub.subMchid && !(x.subMchid === undefined && sub.subMchid === null))
-    return reject("MISMATCH", `sub_mchid ${x.subMchid ?? "-"} ≠ ${sub.subMchid ?? "-"}`);
+  if (x.outTradeNo !== undefined && x.outTradeNo !== sub.outTradeNo)
+    return reject(
+      "MISMATCH",
+      `out_trade_no ${x.outTradeNo} ≠ ${sub.outTradeNo} (the sub-order of transaction_id ${x.transactionId ?? "-"})`,
+    );
   if (x.transactionId !== undefined && sub.transactionId !== null && x.transactionId !== sub.transactionId)
     return reject("MISMATCH", "transaction_id mismatch");
+  const wrongMerchant = merchantMismatch(x.merchant, sub);
+  if (wrongMerchant) return reject("MISMATCH", wrongMerchant);
   if (x.totalFen !== sub.amountFen) return reject("MISMATCH", `amount.total ${x.totalFen} ≠ ${sub.amountFen}`);
   if (x.amountFen <= 0) return reject("MISMATCH", "amount.refund must be positive");
   const target = normaliseWechatStatus(x.status);
@@ -470,8 +627,13 @@ export async function recordExternalRefund(
           const reserved = await db.$executeRaw`
             UPDATE "SubOrder" SET "refundReservedFen" = "refundReservedFen" + ${x.amountFen}, "refundCount" = "refundCount" + 1
              WHERE "outTradeNo" = ${sub.outTradeNo} AND "refundReservedFen" + ${x.amountFen} <= "amountFen"`;
+          // WeChat holds it, so our other live refunds are what is wrong (one whose outcome is unknown, typically):
+          // not applied now, and the next delivery tries again once they are settled.
           if (reserved !== 1)
-            throw new RefundRejectedError("MISMATCH", `external refund ${x.amountFen} exceeds what is left of ${sub.outTradeNo}`);
+            throw new RefundRejectedError(
+              "NO_ROOM",
+              `external refund ${x.amountFen} does not fit next to the other live refunds of ${sub.outTradeNo} yet`,
+            );
         }
         await db.refund.create({
           data: {
@@ -490,12 +652,14 @@ export async function recordExternalRefund(
         const outcome =
           target === "CLOSED"
             ? "APPLIED"
-            : await transition(
-                db,
-                { refundNo: x.refundNo, outTradeNo: sub.outTradeNo, orderNo: sub.orderNo, amountFen: x.amountFen },
-                target,
-                x,
-              );
+            : (
+                await transition(
+                  db,
+                  { refundNo: x.refundNo, outTradeNo: sub.outTradeNo, orderNo: sub.orderNo, amountFen: x.amountFen },
+                  target,
+                  x,
+                )
+              ).outcome;
         await auditRefund(db, {
           ...meta,
           orderNo: sub.orderNo,
@@ -519,22 +683,44 @@ export async function recordExternalRefund(
 
 /**
  * "查询退款": a PENDING refund is re-sent with the identical body (WeChat answers with the refund if it was
- * accepted meanwhile); any other is queried (§14.2) and the answer applied through applyRefundResult.
+ * accepted meanwhile); any other — FAILED included, which WeChat may hold after all — is queried (§14.2) and the
+ * answer applied through applyRefundResult.
  */
 export async function refreshRefund(refundNo: string, now = new Date()): Promise<{ problem?: RefundProblem }> {
   const r = await prisma.refund.findUnique({ where: { refundNo } });
   if (!r) throw new AppError("REFUND_NOT_FOUND", "退款单不存在");
-  if (r.status === "FAILED") throw new AppError("REFUND_NOT_RETRYABLE", "该退款已被微信支付拒绝（未创建），请核对后重新发起新的退款");
   try {
     if (r.status === "PENDING") {
       const problem = await sendRefund(refundNo, now);
       return problem ? { problem } : {};
     }
     const res = await wechatpay().queryRefund(refundNo, r.subMchid ? { sub_mchid: r.subMchid } : undefined);
-    await applyRefundResult(fromResponse(res, r), { source: "REFUND_QUERY", requestId: res.requestId });
+    await applyRefundResult(refundResultFromResponse(res), { source: "REFUND_QUERY", requestId: res.requestId });
     return {};
   } catch (e) {
+    if (e instanceof RefundRejectedError && e.reason === "NO_ROOM") {
+      return {
+        problem: {
+          class: "retry_later",
+          code: "NO_ROOM",
+          advice:
+            "微信支付已受理这笔退款，但该子订单的其他退款仍占用这部分金额（其中可能有结果未知的退款）：待其结果确定后再点“查询退款”。",
+        },
+      };
+    }
     if (e instanceof RefundRejectedError) throw new AppError("WECHATPAY_REJECTED", "微信支付返回的退款与本地记录不符，已拒绝处理");
+    if (r.status === "FAILED" && isResourceNotExists(e)) {
+      // Confirmed: nothing exists at WeChat. It stays FAILED, with the refusal it had.
+      await auditRefund(prisma, {
+        source: "REFUND_QUERY",
+        orderNo: r.orderNo,
+        refundNo,
+        outcome: "NO_CHANGE",
+        reason: "RESOURCE_NOT_EXISTS: nothing at WeChat",
+        requestId: (e as { requestId?: string }).requestId,
+      });
+      return {};
+    }
     const f = classifyRefundFailure(e);
     return { problem: f };
   } finally {

@@ -1,6 +1,7 @@
 // A verified, decrypted REFUND.* notification (docs/wechatpay.md §14.4), handed over by the notification handler
-// (lib/orders/notify.ts, behind both notify URLs): match against the ledger (out_refund_no, sub_mchid, sub-order, amounts) → apply once, audited. A mismatch is a
-// 4xx and changes nothing; an unknown out_refund_no matching a paid sub-order of ours becomes an EXTERNAL refund.
+// (lib/orders/notify.ts, behind both notify URLs): match against the ledger (out_refund_no, the merchant ids present,
+// sub-order, amounts) → apply once, audited. A mismatch is a 4xx and changes nothing; an unknown out_refund_no matching
+// a paid sub-order of ours (by transaction_id / out_trade_no) becomes an EXTERNAL refund.
 import type { RefundNotification } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
@@ -13,7 +14,7 @@ export function refundResultFromNotification(n: RefundNotification): RefundResul
     refundId: n.refund_id,
     outTradeNo: n.out_trade_no,
     transactionId: n.transaction_id,
-    subMchid: n.sub_mchid,
+    merchant: { spMchid: n.sp_mchid, subMchid: n.sub_mchid, mchid: n.mchid },
     amountFen: n.amount.refund,
     totalFen: n.amount.total,
     channel: n.channel,
@@ -32,8 +33,12 @@ export async function applyRefundNotification(n: RefundNotification, notificatio
     else await recordExternalRefund(x, meta);
     return NOTIFY_ACCEPTED;
   } catch (e) {
-    if (e instanceof RefundRejectedError)
-      return e.reason === "UNKNOWN_REFUND" ? fail(404, "unknown refund") : fail(400, "notification does not match the refund");
+    if (e instanceof RefundRejectedError) {
+      if (e.reason === "UNKNOWN_REFUND") return fail(404, "unknown refund");
+      // WeChat holds a refund our ledger has no room for yet: redelivered later, when the other refund is settled.
+      if (e.reason === "NO_ROOM") return fail(503, "the refund cannot be recorded yet");
+      return fail(400, "notification does not match the refund");
+    }
     console.error("refund-notify: could not apply", e);
     return fail(500, "temporarily unable to record the refund");
   }

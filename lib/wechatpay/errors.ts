@@ -45,6 +45,12 @@ export class WechatPayApiError extends WechatPayError {
   /** WeChat's error code, e.g. PARAM_ERROR; `UNKNOWN` when the body was not WeChat's JSON (gateway pages). */
   readonly code: string;
   readonly detail?: WechatPayErrorDetail;
+  /**
+   * Set by the transport when an earlier attempt of the same write (POST) went unanswered (time-out, network error) or
+   * got a 5xx: WeChat may have acted on that attempt, so this answer — even a refusal — proves nothing about the
+   * request as a whole (§9.4). See isOutcomeUnknown.
+   */
+  afterUnknownAttempt = false;
 
   constructor(init: { status: number; code: string; message: string; detail?: WechatPayErrorDetail; requestId?: string }) {
     super(init.message, { requestId: init.requestId });
@@ -65,6 +71,22 @@ export class WechatPayApiError extends WechatPayError {
     // A 502/503/504 from a gateway often carries an HTML page instead of WeChat JSON.
     return (this.status === 502 || this.status === 503 || this.status === 504) && this.code === "UNKNOWN";
   }
+}
+
+/**
+ * Whether WeChat may have acted on the request although this error came back (§9.4): no answer (time-out, network
+ * error), a 5xx, an answer that could not be verified, or any answer to a re-send of an attempt that was unanswered or
+ * got a 5xx. Such an error must not decide anything that a success would contradict: ask WeChat what it holds first.
+ */
+export function isOutcomeUnknown(e: unknown): boolean {
+  if (e instanceof WechatPayApiError) return e.status >= 500 || e.afterUnknownAttempt;
+  if (e instanceof WechatPayValidationError) return e.target !== "request";
+  return e instanceof WechatPayNetworkError || e instanceof WechatPaySignatureError;
+}
+
+/** A refusal (an answer below 500) to a re-send whose earlier attempt's outcome is unknown: query before deciding (§9.4). */
+export function isRefusalAfterUnknown(e: unknown): e is WechatPayApiError {
+  return e instanceof WechatPayApiError && e.status < 500 && e.afterUnknownAttempt;
 }
 
 export type WechatPaySignatureFailureReason =

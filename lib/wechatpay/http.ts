@@ -137,6 +137,11 @@ export class Transport {
     const { url, canonical } = this.target(req);
     const maxAttempts = Math.max(1, this.opts.maxAttempts);
     const body = req.body ?? "";
+    // Whether an earlier attempt went unanswered or got a 5xx: WeChat may have acted on it, so a refusal of a later
+    // attempt does not mean the request had no effect (§9.4). Carried on the error the caller finally gets. A GET
+    // changes nothing at WeChat, so only writes can leave such a doubt.
+    const writes = req.method !== "GET";
+    let unknownBefore = false;
     for (let attempt = 1; ; attempt++) {
       // Re-signed per attempt (fresh timestamp/nonce); the body bytes stay identical, which is what makes
       // re-sending a prepay safe (§3.3 idempotent re-entry).
@@ -170,6 +175,7 @@ export class Transport {
       } catch (cause) {
         clearTimeout(timer);
         if (req.idempotent && attempt < maxAttempts) {
+          unknownBefore = writes;
           await this.sleep(this.backoffMs(attempt, null));
           continue;
         }
@@ -195,7 +201,10 @@ export class Transport {
         return { status: res.status, headers: res.headers, body: resBody, requestId, path: canonical, attempts: attempt };
       }
       const error = parseApiError(res.status, resBody, requestId);
+      error.afterUnknownAttempt = unknownBefore;
       if (error.retryable && req.idempotent && attempt < maxAttempts) {
+        // A 429 is refused before any effect; a 5xx may have had one.
+        if (res.status >= 500) unknownBefore = writes;
         await this.sleep(this.backoffMs(attempt, res.headers.get("retry-after")));
         continue;
       }

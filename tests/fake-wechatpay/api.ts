@@ -6,7 +6,7 @@ import { handleCertificates, handleClose, handlePrepay, handleQuery } from "./co
 import { handleAbnormalRefund, handleRefundCreate, handleRefundQuery, refundCallSubjects } from "./refunds";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, INTERNAL_CODES, makeRequestId } from "./errors";
-import type { ApiFault } from "./faults";
+import { REFUSALS, type ApiFault } from "./faults";
 import { headerValue, readBody, send, splitTarget } from "./http-util";
 import { responseSigner, signatureHeaders, type SignatureTamper } from "./signing";
 
@@ -75,6 +75,10 @@ export class ApiHandler {
       if (fault?.kind === "rate_limit") throw new ApiError(429, "FREQUENCY_LIMITED", "请求频率超限，请降低请求频率");
       if (fault?.kind === "user_paying") throw new ApiError(202, "USER_PAYING", "用户支付中，请稍后查询");
       if (fault?.kind === "not_enough") throw new ApiError(403, "NOT_ENOUGH", "商户可用退款余额不足");
+      if (fault?.kind === "refuse") {
+        const code = fault.code ?? "NO_AUTH";
+        throw new ApiError(REFUSALS[code].status, code, REFUSALS[code].message);
+      }
       result = this.route({ method, url, rawPath, rawQuery, params: [], headers: req.headers, body, callerMchid });
     } catch (err) {
       if (err instanceof ApiError) {

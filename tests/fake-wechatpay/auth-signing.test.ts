@@ -294,6 +294,37 @@ describe("API faults (/__fake/faults target api)", () => {
     expect((await call(fake.url, "GET", QUERY(b.combine_out_trade_no))).status).toBe(200); // it was created anyway
   });
 
+  it("refuse: the chosen 4xx before any effect (default 403 NO_AUTH)", async () => {
+    await control(fake.url, "/faults", { target: "api", kind: "refuse", path: H5 });
+    await control(fake.url, "/faults", { target: "api", kind: "refuse", code: "SIGN_ERROR", path: H5 });
+    const b = partnerBody();
+    const r1 = await call(fake.url, "POST", H5, b);
+    const r2 = await call(fake.url, "POST", H5, b);
+    expect([r1.status, r1.json.code, r2.status, r2.json.code]).toEqual([403, "NO_AUTH", 401, "SIGN_ERROR"]);
+    expect((await call(fake.url, "GET", QUERY(b.combine_out_trade_no))).status).toBe(404);
+    await expect(control(fake.url, "/faults", { target: "api", kind: "refuse", code: "NOPE" })).rejects.toThrow(/400/);
+  });
+
+  it("delay_then_refuse: the first call is processed with its answer held, the retry is refused", async () => {
+    await control(fake.url, "/faults", { target: "api", kind: "delay_then_refuse", delayMs: 400, code: "PARAM_ERROR", path: H5 });
+    const b = partnerBody();
+    const body = JSON.stringify(b);
+    const aborted = await fetch(fake.url + H5, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "User-Agent": "t", Authorization: authorization("POST", H5, body) },
+      body,
+      signal: AbortSignal.timeout(100),
+    }).then(
+      () => false,
+      () => true,
+    );
+    expect(aborted).toBe(true);
+    const retry = await call(fake.url, "POST", H5, b);
+    expect([retry.status, retry.json.code]).toEqual([400, "PARAM_ERROR"]);
+    expect((await call(fake.url, "GET", QUERY(b.combine_out_trade_no))).status).toBe(200); // the first one created it
+    expect((await call(fake.url, "POST", H5, b)).status).toBe(200); // both consumed
+  });
+
   it("malformed_json: 200 with a truncated body that is still correctly signed", async () => {
     await control(fake.url, "/faults", { target: "api", kind: "malformed_json" });
     const r = await call(fake.url, "POST", H5, partnerBody());

@@ -15,7 +15,7 @@ Usage:
   fake-wechatpay show <orderNo>               the fake's view of an order (links, state, notification)
   fake-wechatpay requests                     API requests received
   fake-wechatpay notifications [orderNo]      notification attempts
-  fake-wechatpay fault <api|notify> <kind> [count] [--path <prefix>] [--delay-ms <ms>] [--order <orderNo>]
+  fake-wechatpay fault <api|notify> <kind> [count] [--path <prefix>] [--delay-ms <ms>] [--order <orderNo>] [--code <CODE>]
                                               inject a fault for the next <count> calls (default 1),
                                               only those about <orderNo> when given
   fake-wechatpay fault clear                  remove all faults
@@ -35,6 +35,7 @@ Server env: FAKE_WECHATPAY_PORT (3100), FAKE_WECHATPAY_HOST (127.0.0.1), FAKE_WE
   FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS (60: two refunds of one sub-order closer → 429 FREQUENCY_LIMITED)
 Client env: FAKE_WECHATPAY_URL (http://127.0.0.1:3100)
 API fault kinds: system_error rate_limit user_paying delay malformed_json bad_signature stale_timestamp signature_probe not_enough
+  refuse delay_then_refuse (--code NO_AUTH|SIGN_ERROR|PARAM_ERROR|INVALID_REQUEST)
 Notify fault kinds: drop duplicate concurrent_duplicate tamper_signature tamper_ciphertext stale_timestamp signature_probe`;
 
 class UsageError extends Error {}
@@ -144,6 +145,7 @@ async function main(argv: string[]): Promise<void> {
       const path = option(rest, "--path");
       const delayMs = option(rest, "--delay-ms");
       const orderNo = option(rest, "--order");
+      const code = option(rest, "--code");
       out = await control("POST", "/faults", {
         target,
         kind,
@@ -151,6 +153,7 @@ async function main(argv: string[]): Promise<void> {
         ...(path ? { path } : {}),
         ...(delayMs ? { delayMs: Number(delayMs) } : {}),
         ...(orderNo ? { orderNo } : {}),
+        ...(code ? { code } : {}),
       });
       break;
     }

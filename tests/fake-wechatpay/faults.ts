@@ -12,7 +12,20 @@ export const API_FAULT_KINDS = [
   "stale_timestamp", // the call IS processed, the response is signed with a timestamp 10 minutes old
   "signature_probe", // the call IS processed, Wechatpay-Signature starts with WECHATPAY/SIGNTEST/ (§2.6)
   "not_enough", // 403 NOT_ENOUGH before the call has any effect (refund: the store's balance, docs/wechatpay.md §14.5)
+  "refuse", // a final 4xx (`code`, default NO_AUTH) before the call has any effect
+  // the call IS processed and its answer held delayMs (past the client timeout); the next `count` matching calls (the
+  // client's retry) are refused with `code`: a permission or certificate change between two attempts (§14.5)
+  "delay_then_refuse",
 ] as const;
+/** The refusals `refuse` / `delay_then_refuse` can answer, with WeChat's status for each (§9, §14.5). */
+export const REFUSALS = {
+  NO_AUTH: { status: 403, message: "商户无权限" },
+  SIGN_ERROR: { status: 401, message: "签名错误" },
+  PARAM_ERROR: { status: 400, message: "参数错误" },
+  INVALID_REQUEST: { status: 400, message: "请求参数符合参数格式，但不符合业务规则" },
+} as const;
+export type RefusalCode = keyof typeof REFUSALS;
+const REFUSAL_CODES = Object.keys(REFUSALS) as [RefusalCode, ...RefusalCode[]];
 export const NOTIFY_FAULT_KINDS = [
   "drop", // the attempt is not delivered, counted as failed, retried on the schedule
   "duplicate", // delivered twice, one after the other
@@ -35,6 +48,8 @@ export const FaultSpecSchema = z.discriminatedUnion("target", [
     path: z.string().startsWith("/").optional(),
     /** For delay: how long to hold the response (default 12 s, past the client's 10 s default timeout). */
     delayMs: z.int().min(0).max(120_000).optional(),
+    /** For refuse / delay_then_refuse: which refusal (default NO_AUTH). */
+    code: z.enum(REFUSAL_CODES).optional(),
     /** Only calls about this combine order (its number in the path or the request body); absent = any call. */
     orderNo: z.string().min(1).max(64).optional(),
   }),
@@ -57,6 +72,7 @@ export interface ApiFault {
   path?: string;
   delayMs?: number;
   orderNo?: string;
+  code?: RefusalCode;
 }
 export interface NotifyFault {
   kind: NotifyFaultKind;
@@ -69,8 +85,20 @@ export class Faults {
   notify: NotifyFault[] = [];
 
   add(spec: FaultSpec): void {
-    if (spec.target === "api")
-      this.api.push({ kind: spec.kind, remaining: spec.count, path: spec.path, delayMs: spec.delayMs, orderNo: spec.orderNo });
+    if (spec.target === "api" && spec.kind === "delay_then_refuse") {
+      // Two queued faults, taken in order by the same calls: the held (processed) one, then the refusals.
+      const { path, delayMs, orderNo, code = "NO_AUTH" } = spec;
+      this.api.push({ kind: "delay", remaining: 1, path, delayMs, orderNo });
+      this.api.push({ kind: "refuse", remaining: spec.count, path, orderNo, code });
+    } else if (spec.target === "api")
+      this.api.push({
+        kind: spec.kind,
+        remaining: spec.count,
+        path: spec.path,
+        delayMs: spec.delayMs,
+        orderNo: spec.orderNo,
+        code: spec.code,
+      });
     else this.notify.push({ kind: spec.kind, remaining: spec.count, orderNo: spec.orderNo });
   }
 

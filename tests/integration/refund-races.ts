@@ -57,6 +57,28 @@ export function refundRaceTests(harness: () => Harness) {
     expect((await h.prisma.refund.findUniqueOrThrow({ where: { refundNo: r.refundNo } })).status).toBe("SUCCESS");
   }, 60_000);
 
+  it("20 concurrent deliveries of REFUND.SUCCESS for a FAILED refund WeChat holds: one move out of FAILED, the amount reserved once", async () => {
+    const h = harness();
+    const { orderNo, subs } = await paidOrder(h);
+    const s = subs[0]!;
+    const created = await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 80 });
+    const { refund: r } = (await created.json()) as { refund: { refundNo: string } };
+    // FAILED with its amount given back, as a refusal after a lost answer once left it
+    await h.prisma.$transaction([
+      h.prisma.refund.update({ where: { refundNo: r.refundNo }, data: { status: "FAILED" } }),
+      h.prisma.subOrder.update({ where: { outTradeNo: s.outTradeNo }, data: { refundReservedFen: 0, refundCount: 0 } }),
+    ]);
+    const body = refundNotificationBody(refundPlain(s, { out_refund_no: r.refundNo, amount: { total: s.amountFen, refund: 80 } }));
+    const headers = signedHeaders(body);
+    const replies = await Promise.all(Array.from({ length: 20 }, () => deliverRefund(h, body, headers)));
+    expect(replies.map((x) => x.status)).toEqual(Array(20).fill(204));
+    const events = await h.prisma.paymentEvent.findMany({ where: { refundNo: r.refundNo, source: "REFUND_NOTIFY" } });
+    expect(events.filter((e) => e.outcome === "APPLIED")).toHaveLength(1);
+    const sub = await h.prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo: s.outTradeNo } });
+    expect([sub.refundReservedFen, sub.refundedFen, sub.refundCount]).toEqual([80, 80, 1]);
+    expect((await h.prisma.refund.findUniqueOrThrow({ where: { refundNo: r.refundNo } })).status).toBe("SUCCESS");
+  }, 60_000);
+
   it("10 concurrent 退至商户银行卡 of one ABNORMAL refund: one call to WeChat, nine 409s", async () => {
     const h = harness();
     const { orderNo, subs } = await paidOrder(h);

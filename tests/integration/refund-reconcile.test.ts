@@ -1,7 +1,8 @@
 // Reconciliation with refunds, end to end (docs/wechatpay.md §14.7): payments and refunds at the fake, its ALL
 // bill downloaded and matched by (特约商户号, 商户退款单号) against the refund ledger — ours, an external one
 // (staff refunded in the merchant platform; we learned it from its notification), one the bill shows with another
-// amount, one WeChat made that we never heard of, and one of ours missing from the bill.
+// amount, one WeChat made that we never heard of, one of ours missing from the bill, and one WeChat holds that our
+// ledger has as FAILED.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually, startHarness, type Harness } from "./harness";
 import { paidOrder, refund } from "./refund-helpers";
@@ -47,6 +48,15 @@ it("a bill with payments and refunds gives the right report", async () => {
     out_refund_no: unknown,
     amount: { refund: 20, total: s2.amountFen, currency: "CNY" },
   });
+  // ours, held by WeChat, but FAILED in our ledger (what a refusal after a lost answer once did): a difference
+  const d = ((await (await refund(h, orderNo, { outTradeNo: s1.outTradeNo, amountFen: 30 })).json()) as RefundJson).refund;
+  await h.prisma.$transaction([
+    h.prisma.refund.update({ where: { refundNo: d.refundNo }, data: { status: "FAILED", lastErrorCode: "NO_AUTH" } }),
+    h.prisma.subOrder.update({
+      where: { outTradeNo: s1.outTradeNo },
+      data: { refundReservedFen: { decrement: 30 }, refundCount: { decrement: 1 } },
+    }),
+  ]);
   // ours, accepted, but left out of the bill
   await h.prisma.subOrder.update({ where: { outTradeNo: s0.outTradeNo }, data: { lastRefundAt: new Date(Date.now() - 120_000) } });
   const c = ((await (await refund(h, orderNo, { outTradeNo: s0.outTradeNo, amountFen: 10 })).json()) as RefundJson).refund;
@@ -70,6 +80,7 @@ it("a bill with payments and refunds gives the right report", async () => {
     REFUND_AMOUNT_DIFFERS: 1,
     REFUND_UNKNOWN: 1,
     REFUND_MISSING_FROM_BILL: 1,
+    REFUND_STATUS_DIFFERS: 1,
     STATUS_DIFFERS: 0,
     NOT_PAID_LOCALLY: 0,
     MISSING_FROM_BILL: 0,
@@ -82,10 +93,11 @@ it("a bill with payments and refunds gives the right report", async () => {
   expect(report.lines.find((l) => l.kind === "REFUND_UNKNOWN")).toMatchObject({ refundNo: unknown, outTradeNo: s2.outTradeNo });
   expect(report.lines.find((l) => l.kind === "REFUND_MISSING_FROM_BILL")).toMatchObject({ refundNo: c.refundNo, orderNo });
   expect(report.lines.find((l) => l.refundNo === external)).toMatchObject({ kind: "MATCHED", note: expect.stringContaining("商户平台") });
+  expect(report.lines.find((l) => l.kind === "REFUND_STATUS_DIFFERS")).toMatchObject({ refundNo: d.refundNo, localState: "FAILED" });
   // per store: payments, refunds as the bill shows them, net
   const byStore = Object.fromEntries(report.stores.map((t) => [t.subMchid, t]));
   expect(byStore[s0.subMchid!]).toMatchObject({ paymentFen: s0.amountFen, refundCount: 1, refundFen: 100, netFen: s0.amountFen - 100 });
-  expect(byStore[s1.subMchid!]).toMatchObject({ paymentFen: s1.amountFen, refundCount: 1, refundFen: 60 });
+  expect(byStore[s1.subMchid!]).toMatchObject({ paymentFen: s1.amountFen, refundCount: 2, refundFen: 90 });
   expect(byStore[s2.subMchid!]).toMatchObject({ paymentFen: s2.amountFen, refundCount: 2, refundFen: 90 });
   // the file is consistent with itself: every summary total equals its detail rows
   expect(report.totals.filter((t) => t.label.endsWith("明细合计") || t.label.endsWith("明细行数")).every((t) => t.ok)).toBe(true);

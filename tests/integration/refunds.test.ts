@@ -15,6 +15,7 @@ import {
   refundPlain,
 } from "./refund-helpers";
 import { refundRaceTests } from "./refund-races";
+import { refundNotificationShapeTests } from "./refund-notification-shapes";
 import { RACE_CART } from "./payment-races";
 import { signedHeaders } from "../support/notification-signer";
 
@@ -476,7 +477,10 @@ describe("refund notifications: tampering and strangers (docs/wechatpay.md §14.
 
   it("unknown refund for an unknown order → 404, no row", async () => {
     const { s } = await processing();
-    const plain = refundPlain({ ...s, outTradeNo: "C999999999999NOPE-1" }, { out_refund_no: "RSTRANGER0001" });
+    const plain = refundPlain(
+      { ...s, outTradeNo: "C999999999999NOPE-1", transactionId: "4200000000999999999999" },
+      { out_refund_no: "RSTRANGER0001" },
+    );
     expect((await deliverRefund(h, refundNotificationBody(plain))).status).toBe(404);
     expect(await h.prisma.refund.count({ where: { refundNo: "RSTRANGER0001" } })).toBe(0);
   });
@@ -501,6 +505,10 @@ describe("refund notifications: tampering and strangers (docs/wechatpay.md §14.
 
 describe("races (SQLite)", () => {
   refundRaceTests(() => h);
+});
+
+describe("refund notifications: the official shapes and their merchant ids (SQLite)", () => {
+  refundNotificationShapeTests(() => h);
 });
 
 describe("back office: refunds needing attention", () => {

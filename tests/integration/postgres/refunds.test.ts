@@ -1,9 +1,11 @@
 // The refund races against a real PostgreSQL (READ COMMITTED, row locks): the conditional reservation lets
-// exactly one of 20 concurrent full refunds through, and 50 duplicate notifications make one transition.
+// exactly one of 20 concurrent full refunds through, and 50 duplicate notifications make one transition; and the
+// official REFUND.* notification shapes with their merchant ids.
 // Same route handlers and assertions as the SQLite suite (tests/integration/refunds.test.ts).
 import { afterAll, beforeAll, describe } from "vitest";
 import { startHarness, type Harness } from "../harness";
 import { refundRaceTests } from "../refund-races";
+import { refundNotificationShapeTests } from "../refund-notification-shapes";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../../support/pg";
 
 describePg("refund races", () => {
@@ -20,5 +22,6 @@ describePg("refund races", () => {
 
   describe("on PostgreSQL", () => {
     refundRaceTests(() => h);
+    refundNotificationShapeTests(() => h);
   });
 });

@@ -255,6 +255,40 @@ describe("reconcile", () => {
       expect(r.counts).toMatchObject({ REFUND_UNKNOWN: 1, REFUND_MISSING_FROM_BILL: 1 });
     });
 
+    it("a bill refund row for a refund we hold as FAILED, CLOSED (bill SUCCESS) or PENDING is a difference, whatever the amounts", () => {
+      const a = local("A1", 1000);
+      const rows = [
+        row(a, { subMchid: SUB }),
+        refundRow(a, "RF1", 100, { refundStatus: "SUCCESS" }), // FAILED here: WeChat holds it
+        refundRow(a, "RF2", 100), // FAILED here, PROCESSING in the bill: accepted all the same
+        refundRow(a, "RC1", 100, { refundStatus: "SUCCESS" }), // CLOSED here, SUCCESS there
+        refundRow(a, "RC2", 100), // CLOSED here, PROCESSING when the bill was made: closed later, not a difference
+        refundRow(a, "RP1", 100), // PENDING here: we never learned that WeChat accepted it
+      ];
+      const r = reconcile({
+        billDate: DATE,
+        rows,
+        summary: { tradeCount: rows.length },
+        local: [a],
+        localRefunds: [
+          ledger(a, "RF1", 100, { status: "FAILED" }),
+          ledger(a, "RF2", 100, { status: "FAILED" }),
+          ledger(a, "RC1", 100, { status: "CLOSED" }),
+          ledger(a, "RC2", 100, { status: "CLOSED" }),
+          ledger(a, "RP1", 100, { status: "PENDING" }),
+        ],
+      });
+      expect(r.ok).toBe(false);
+      expect(r.counts).toMatchObject({ MATCHED: 2, REFUND_STATUS_DIFFERS: 4 });
+      expect(r.lines.filter((l) => l.kind === "REFUND_STATUS_DIFFERS").map((l) => [l.refundNo, l.billState, l.localState])).toEqual([
+        ["RF1", "REFUND SUCCESS", "FAILED"],
+        ["RF2", "REFUND PROCESSING", "FAILED"],
+        ["RC1", "REFUND SUCCESS", "CLOSED"],
+        ["RP1", "REFUND PROCESSING", "PENDING"],
+      ]);
+      expect(r.lines.find((l) => l.refundNo === "RF1")!.note).toContain("查询退款");
+    });
+
     it("all refunds matched → ok", () => {
       const a = local("A1", 1000);
       const rows = [row(a, { subMchid: SUB }), refundRow(a, "RA1", 400)];

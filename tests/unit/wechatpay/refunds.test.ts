@@ -12,6 +12,8 @@ import {
   WechatPaySignatureError,
   WechatPayValidationError,
   classifyRefundFailure,
+  isOutcomeUnknown,
+  isRefusalAfterUnknown,
   createWechatPayClient,
   decryptAeadAes256Gcm,
   type WechatPayClientConfig,
@@ -191,6 +193,45 @@ describe("createRefund / queryRefund", () => {
     expect(server.requests[0]!.url).toBe(`/v3/refund/domestic/refunds/R%7C2026%2A1?sub_mchid=${sub.subMchid}`);
     await makeClient().queryRefund("R1");
     expect(server.requests[1]!.url).toBe("/v3/refund/domestic/refunds/R1");
+  });
+
+  it("a refusal of a retry after a 5xx or a time-out carries afterUnknownAttempt: it does not prove the refund was never made (§9.4)", async () => {
+    let n = 0;
+    server.handler = () =>
+      ++n === 1
+        ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"系统超时"}' }
+        : { status: 403, body: '{"code":"NO_AUTH","message":"x"}' };
+    const afterFiveHundred = await rejection(makeClient().createRefund(refundBody));
+    expect(afterFiveHundred).toMatchObject({ status: 403, code: "NO_AUTH", afterUnknownAttempt: true });
+    expect(isOutcomeUnknown(afterFiveHundred)).toBe(true);
+    expect(isRefusalAfterUnknown(afterFiveHundred)).toBe(true);
+
+    n = 0;
+    server.handler = () =>
+      ++n === 1
+        ? { status: 200, body: JSON.stringify(refundAnswer), delayMs: 300 }
+        : { status: 401, body: '{"code":"SIGN_ERROR","message":"x"}' };
+    const afterTimeout = await rejection(makeClient({ timeoutMs: 100 }).createRefund(refundBody));
+    expect(afterTimeout).toMatchObject({ status: 401, code: "SIGN_ERROR", afterUnknownAttempt: true });
+
+    // a 429 is refused before any effect, and a first refusal stands on its own
+    n = 0;
+    server.handler = () =>
+      ++n === 1
+        ? { status: 429, body: '{"code":"FREQUENCY_LIMITED","message":"x"}' }
+        : { status: 400, body: '{"code":"PARAM_ERROR","message":"x"}' };
+    const afterRateLimit = await rejection(makeClient().createRefund(refundBody));
+    expect(afterRateLimit).toMatchObject({ code: "PARAM_ERROR", afterUnknownAttempt: false });
+    expect(isOutcomeUnknown(afterRateLimit)).toBe(false);
+
+    // a GET changes nothing at WeChat: its answer after a 5xx is as good as any
+    n = 0;
+    server.handler = () =>
+      ++n === 1
+        ? { status: 500, body: '{"code":"SYSTEM_ERROR","message":"x"}' }
+        : { status: 404, body: '{"code":"RESOURCE_NOT_EXISTS","message":"x"}' };
+    const query = await rejection(makeClient().queryRefund("R1"));
+    expect(query).toMatchObject({ code: "RESOURCE_NOT_EXISTS", afterUnknownAttempt: false });
   });
 
   it("an unsigned 200 is not trusted: signature error, outcome unknown", async () => {
