@@ -16,7 +16,7 @@ import { prisma } from "@/lib/db";
 import { fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import { changedFields, writeAudit } from "./admin";
 import { csvField, parseCsv } from "./csv";
-import { IMAGE_URL_PATTERN, MAX_PRICE_FEN, MAX_STOCK, MCHID_PATTERN, SKU_PATTERN, STORE_ID_PATTERN } from "./validation";
+import { displayText, IMAGE_URL_PATTERN, MAX_PRICE_FEN, MAX_STOCK, MCHID_PATTERN, SKU_PATTERN, STORE_ID_PATTERN } from "./validation";
 
 export const CSV_COLUMNS = [
   "sku",
@@ -32,13 +32,7 @@ export const CSV_COLUMNS = [
   "store_mchid",
 ] as const;
 
-const name = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+const name = displayText;
 const mchid = z.string().regex(MCHID_PATTERN, "must be 8–10 digits");
 const imageUrl = z.string().regex(IMAGE_URL_PATTERN, "must be /media/…, /images/… or an https:// URL");
 
@@ -230,10 +224,15 @@ export async function importCatalogue(
     parsed.stores.map((s) => s.subMchid),
     "store sub_mchid",
   );
-  dupes(
-    parsed.products.map((p) => p.sku),
-    "product sku",
-  );
+  // A SKU is one product whatever its letter case (a unique index on lower(sku) decides it in the
+  // database); say so by line here instead of failing the whole write.
+  const fileSkus = new Map<string, string>();
+  for (const p of parsed.products) {
+    const first = fileSkus.get(p.sku.toLowerCase());
+    if (first === undefined) fileSkus.set(p.sku.toLowerCase(), p.sku);
+    else if (first === p.sku) plan.errors.push(`product sku ${p.sku} appears more than once`);
+    else plan.errors.push(`product ${p.sku}: SKU differs only in letter case from ${first} in the same file`);
+  }
 
   const existingStores = await prisma.store.findMany();
   const bySub = new Map(existingStores.map((s) => [s.subMchid, s]));
@@ -280,6 +279,7 @@ export async function importCatalogue(
 
   const existingProducts = await prisma.product.findMany({ where: { sku: { in: parsed.products.map((p) => p.sku) } } });
   const bySku = new Map(existingProducts.map((p) => [p.sku, p]));
+  const byFoldedSku = new Map((await prisma.product.findMany({ select: { sku: true } })).map((p) => [p.sku.toLowerCase(), p.sku]));
   let nextSort = ((await prisma.product.aggregate({ _max: { sortOrder: true } }))._max.sortOrder ?? 0) + 1;
   type ProductWrite = { kind: "create" | "update"; sku: string; data: Record<string, unknown>; before: Record<string, unknown> | null };
   const productWrites: ProductWrite[] = [];
@@ -299,6 +299,11 @@ export async function importCatalogue(
       ...(p.sortOrder !== undefined ? { sortOrder: p.sortOrder } : {}),
     };
     const current = bySku.get(p.sku);
+    const caseTwin = current ? undefined : byFoldedSku.get(p.sku.toLowerCase());
+    if (caseTwin) {
+      plan.errors.push(`product ${p.sku}: SKU differs only in letter case from the existing product ${caseTwin}`);
+      continue;
+    }
     if (!current) {
       const data = { sku: p.sku, stock: null, imageUrl: null, active: true, sortOrder: p.sortOrder ?? nextSort++, ...wanted };
       productWrites.push({ kind: "create", sku: p.sku, data, before: null });

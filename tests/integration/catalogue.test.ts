@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness";
 import { admin, buy, newProduct, stockOf, stockRaceTests } from "./stock-races";
+import { skuCaseTests } from "./sku-case";
 
 let h: Harness;
 const imageDir = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-images-"));
@@ -22,6 +23,10 @@ afterAll(async () => {
 
 describe("stock (SQLite)", () => {
   stockRaceTests(() => h);
+});
+
+describe("SKU letter case (SQLite)", () => {
+  skuCaseTests(() => h);
 });
 
 describe("admin API: stores and products", () => {
