@@ -11,12 +11,17 @@ export function newNonce(): string {
  * (pages are rendered per request), 'strict-dynamic' lets those load their chunks. Style attributes
  * (React's style={…}) need style-src-attr; <style> and stylesheets stay nonce/self-only. Navigation
  * to WeChat's cashier is a top-level navigation, which CSP does not restrict.
+ *
+ * Development (`next dev`) only: the dev overlay inserts its own <style> elements without a nonce
+ * (its bundled style loader never learns ours), so style-src allows inline styles there — without
+ * the nonce, because a nonce makes browsers ignore 'unsafe-inline'. React Refresh needs eval.
+ * Scripts stay nonce-only in both; production keeps the strict policy.
  */
 export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; https: boolean }): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${opts.dev ? " 'unsafe-eval'" : ""}`,
-    `style-src 'self' 'nonce-${nonce}'`,
+    opts.dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self'",

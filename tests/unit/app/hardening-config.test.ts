@@ -44,6 +44,8 @@ describe("limits in lib/env", () => {
   });
 });
 
+const directive = (csp: string, name: string) => csp.split("; ").find((d) => d.startsWith(`${name} `));
+
 describe("security headers", () => {
   it("a nonce-based CSP: scripts only with the nonce (no unsafe-inline), no framing, no plugins", () => {
     const csp = contentSecurityPolicy("abc123==", { dev: false, https: true });
@@ -54,6 +56,22 @@ describe("security headers", () => {
     expect(csp).toContain("upgrade-insecure-requests");
     expect(contentSecurityPolicy("n", { dev: false, https: false })).not.toContain("upgrade-insecure-requests");
     expect(contentSecurityPolicy("n", { dev: true, https: false })).toContain("'unsafe-eval'");
+  });
+
+  it("production: <style> only with the nonce, never 'unsafe-inline'", () => {
+    const csp = contentSecurityPolicy("abc123==", { dev: false, https: true });
+    expect(directive(csp, "style-src")).toBe("style-src 'self' 'nonce-abc123=='");
+    expect(csp).not.toContain("'unsafe-inline' 'nonce");
+    expect(directive(csp, "script-src")).not.toContain("'unsafe-eval'");
+  });
+
+  it("development (npm run dev): the dev overlay's own <style> elements (which carry no nonce) are allowed; scripts stay nonce-only", () => {
+    const csp = contentSecurityPolicy("abc123==", { dev: true, https: false });
+    // A nonce in style-src would make browsers ignore 'unsafe-inline' (CSP Level 2+): it must not be there.
+    expect(directive(csp, "style-src")).toBe("style-src 'self' 'unsafe-inline'");
+    expect(directive(csp, "script-src")).toBe("script-src 'self' 'nonce-abc123==' 'strict-dynamic' 'unsafe-eval'");
+    expect(directive(csp, "script-src")).not.toContain("'unsafe-inline'");
+    expect(csp).toContain("frame-ancestors 'none'");
   });
 
   it("HSTS only in production; the Referer keeps our origin for WeChat's cashier", () => {
