@@ -17,7 +17,11 @@ export function proxy(request: NextRequest) {
 
   const e = env();
   const nonce = newNonce();
-  const csp = contentSecurityPolicy(nonce, { dev: e.nodeEnv === "development", https: e.appBaseUrl.startsWith("https://") });
+  const csp = contentSecurityPolicy(nonce, {
+    dev: e.nodeEnv === "development",
+    https: e.appBaseUrl.startsWith("https://"),
+    imageOrigins: e.imageOrigins,
+  });
   // Next.js reads the nonce from the request's CSP header while rendering the page.
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);

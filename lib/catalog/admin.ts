@@ -4,6 +4,7 @@
 import { prisma, type Prisma } from "@/lib/db";
 import { Prisma as PrismaNs } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+import { assertImageUrlShown } from "./images";
 import type { ProductCreate, ProductPatch, StoreCreate, StorePatch } from "./validation";
 
 type Tx = Prisma.TransactionClient;
@@ -99,6 +100,7 @@ export async function getAdminStore(id: string) {
 }
 
 export async function createStore(input: StoreCreate, actor: string): Promise<StoreRow> {
+  assertImageUrlShown(input.logoUrl, "logoUrl");
   const data = {
     id: input.id ?? `store-${input.subMchid}`,
     name: input.name,
@@ -119,6 +121,7 @@ export async function createStore(input: StoreCreate, actor: string): Promise<St
 }
 
 export async function updateStore(id: string, patch: StorePatch, actor: string): Promise<StoreRow> {
+  assertImageUrlShown(patch.logoUrl, "logoUrl");
   try {
     return await prisma.$transaction(async (db) => {
       const before = await db.store.findUnique({ where: { id }, select: storeSelect });
@@ -161,6 +164,7 @@ async function assertStore(db: Tx, storeId: string): Promise<void> {
 }
 
 export async function createProduct(input: ProductCreate, actor: string): Promise<ProductRow> {
+  assertImageUrlShown(input.imageUrl, "imageUrl");
   try {
     return await prisma.$transaction(async (db) => {
       await assertStore(db, input.storeId);
@@ -192,6 +196,7 @@ export async function createProduct(input: ProductCreate, actor: string): Promis
  * Setting `stock` sets the units left now (units held by pending orders are already taken out).
  */
 export async function updateProduct(sku: string, patch: ProductPatch, actor: string): Promise<ProductRow> {
+  assertImageUrlShown(patch.imageUrl, "imageUrl");
   return prisma.$transaction(async (db) => {
     const before = await db.product.findUnique({ where: { sku }, select: productSelect });
     if (!before) throw new AppError("PRODUCT_NOT_FOUND", "商品不存在");

@@ -16,6 +16,7 @@ import { prisma } from "@/lib/db";
 import { fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import { changedFields, writeAudit } from "./admin";
 import { csvField, parseCsv } from "./csv";
+import { imageUrlProblem } from "./images";
 import { displayText, IMAGE_URL_PATTERN, MAX_PRICE_FEN, MAX_STOCK, MCHID_PATTERN, SKU_PATTERN, STORE_ID_PATTERN } from "./validation";
 
 export const CSV_COLUMNS = [
@@ -254,6 +255,8 @@ export async function importCatalogue(
     const mchOwner = s.mchid ? byMchid.get(s.mchid) : undefined;
     if (mchOwner && mchOwner.subMchid !== s.subMchid)
       plan.errors.push(`store ${s.subMchid}: mchid ${s.mchid} is already used by store ${mchOwner.subMchid}`);
+    const logoProblem = imageUrlProblem(s.logoUrl);
+    if (logoProblem) plan.errors.push(`store ${s.subMchid}: logoUrl: ${logoProblem}`);
     const wanted = {
       name: s.name,
       ...(s.mchid !== undefined ? { mchid: s.mchid } : {}),
@@ -298,6 +301,8 @@ export async function importCatalogue(
       ...(p.active !== undefined ? { active: p.active } : {}),
       ...(p.sortOrder !== undefined ? { sortOrder: p.sortOrder } : {}),
     };
+    const imageProblem = imageUrlProblem(p.imageUrl);
+    if (imageProblem) plan.errors.push(`product ${p.sku}: imageUrl: ${imageProblem}`);
     const current = bySku.get(p.sku);
     const caseTwin = current ? undefined : byFoldedSku.get(p.sku.toLowerCase());
     if (caseTwin) {

@@ -17,13 +17,13 @@ export function newNonce(): string {
  * the nonce, because a nonce makes browsers ignore 'unsafe-inline'. React Refresh needs eval.
  * Scripts stay nonce-only in both; production keeps the strict policy.
  */
-export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; https: boolean }): string {
+export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; https: boolean; imageOrigins?: readonly string[] }): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${opts.dev ? " 'unsafe-eval'" : ""}`,
     opts.dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
     "style-src-attr 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    ["img-src 'self' data: blob:", ...(opts.imageOrigins ?? [])].join(" "),
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",
@@ -32,6 +32,20 @@ export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; https
     "frame-ancestors 'none'",
     ...(opts.https ? ["upgrade-insecure-requests"] : []),
   ].join("; ");
+}
+
+/**
+ * Whether a product/store image URL would load under the pages' img-src: our own paths always, an
+ * https URL only from a configured origin (IMAGE_ORIGINS). The catalogue refuses the others, so no
+ * image is saved that the shop's own policy would block.
+ */
+export function imageAllowedByPolicy(url: string, imageOrigins: readonly string[]): boolean {
+  if (url.startsWith("/") && !url.startsWith("//")) return true;
+  try {
+    return imageOrigins.includes(new URL(url).origin);
+  } catch {
+    return false;
+  }
 }
 
 /** Headers every page response carries besides the CSP. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/lib/env";
-import { contentSecurityPolicy, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
+import { contentSecurityPolicy, imageAllowedByPolicy, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
 import { testAppEnv } from "../../support/test-identity";
 
 const base = testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:3100", appBaseUrl: "http://localhost:3000", databaseUrl: "file:./x.db" });
@@ -56,6 +56,27 @@ describe("security headers", () => {
     expect(csp).toContain("upgrade-insecure-requests");
     expect(contentSecurityPolicy("n", { dev: false, https: false })).not.toContain("upgrade-insecure-requests");
     expect(contentSecurityPolicy("n", { dev: true, https: false })).toContain("'unsafe-eval'");
+  });
+
+  it("img-src: our own origin, data: and blob: — plus the configured CDN origins (IMAGE_ORIGINS)", () => {
+    expect(directive(contentSecurityPolicy("n", { dev: false, https: true }), "img-src")).toBe("img-src 'self' data: blob:");
+    const csp = contentSecurityPolicy("n", {
+      dev: false,
+      https: true,
+      imageOrigins: ["https://cdn.example.com", "https://img.example.net:8443"],
+    });
+    expect(directive(csp, "img-src")).toBe("img-src 'self' data: blob: https://cdn.example.com https://img.example.net:8443");
+  });
+
+  it("an image URL is shown only if img-src allows it: our paths always, https URLs of a configured origin", () => {
+    const origins = ["https://cdn.example.com"];
+    expect(imageAllowedByPolicy(`/media/${"a".repeat(64)}.png`, origins)).toBe(true);
+    expect(imageAllowedByPolicy("/images/logos/chayu.v1.svg", [])).toBe(true);
+    expect(imageAllowedByPolicy("https://cdn.example.com/p/1.jpg", origins)).toBe(true);
+    expect(imageAllowedByPolicy("https://cdn.example.com:443/p/1.jpg", origins)).toBe(true);
+    expect(imageAllowedByPolicy("https://cdn.example.com/p/1.jpg", [])).toBe(false);
+    expect(imageAllowedByPolicy("https://evil.example.com/p/1.jpg", origins)).toBe(false);
+    expect(imageAllowedByPolicy("https://cdn.example.com.evil.net/p/1.jpg", origins)).toBe(false);
   });
 
   it("production: <style> only with the nonce, never 'unsafe-inline'", () => {
