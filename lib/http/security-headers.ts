@@ -48,12 +48,30 @@ export function imageAllowedByPolicy(url: string, imageOrigins: readonly string[
   }
 }
 
+const PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+
+/**
+ * Uploaded catalogue images (/media/…): nothing in them may run or load anything, even if a browser
+ * were talked into rendering one as a document. Set by next.config.ts for every /media/ response
+ * (the proxy never touches /media/, so nothing replaces it) and by the route itself.
+ */
+export const MEDIA_CSP = "default-src 'none'; sandbox";
+
+/**
+ * Every /api/ response (JSON, never a page), set by next.config.ts: nothing to load, no framing.
+ * HSTS is per host, so the pages' header covers the API too.
+ */
+export const API_SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "permissions-policy": PERMISSIONS_POLICY,
+};
+
 /** Headers every page response carries besides the CSP. */
 export function pageSecurityHeaders(opts: { production: boolean }): Record<string, string> {
   return {
     // The cart page must send its origin as Referer to WeChat's cashier (H5 domain check, docs/wechatpay.md §4).
     "referrer-policy": "strict-origin-when-cross-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    "permissions-policy": PERMISSIONS_POLICY,
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     ...(opts.production ? { "strict-transport-security": "max-age=63072000; includeSubDomains" } : {}),
@@ -62,7 +80,8 @@ export function pageSecurityHeaders(opts: { production: boolean }): Record<strin
 
 /**
  * Whether every segment of a path decodes (`/api/orders/%C0%AE` does not: an invalid UTF-8
- * sequence). Such a path can name no order, so it is answered 404 before any route sees it.
+ * sequence). Such a path can name nothing of ours, so proxy.ts answers it 404 before Next.js's
+ * router (which would fail to decode it) or any route sees it.
  */
 export function pathDecodes(pathname: string): boolean {
   try {

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/lib/env";
 import { contentSecurityPolicy, imageAllowedByPolicy, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
 import { testAppEnv } from "../../support/test-identity";
+import nextConfig from "@/next.config";
+import { config as proxyConfig } from "@/proxy";
 
 const base = testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:3100", appBaseUrl: "http://localhost:3000", databaseUrl: "file:./x.db" });
 
@@ -100,6 +102,26 @@ describe("security headers", () => {
     expect(pageSecurityHeaders({ production: false })["strict-transport-security"]).toBeUndefined();
     expect(pageSecurityHeaders({ production: true })["referrer-policy"]).toBe("strict-origin-when-cross-origin");
     expect(pageSecurityHeaders({ production: true })["permissions-policy"]).toContain("camera=()");
+  });
+
+  it("proxy.ts runs on API and media requests only when they carry no body (Next.js would buffer it before the route's cap)", () => {
+    const [pages, bodiless] = proxyConfig.matcher;
+    expect(pages!.source).toContain("api/|media/");
+    expect(bodiless!.source).toBe("/(api|media)/:path*");
+    const missing = (bodiless as { missing: { key: string; value?: string }[] }).missing;
+    const lengthRule = new RegExp(`^${missing.find((m) => m.key === "content-length")!.value}$`);
+    for (const n of ["1", "16385", "9961472", "007"]) expect(lengthRule.test(n), n).toBe(true);
+    for (const n of ["0", "00"]) expect(lengthRule.test(n), n).toBe(false);
+    expect(missing.find((m) => m.key === "transfer-encoding")!.value).toBeUndefined();
+  });
+
+  it("next.config.ts: the API's and the uploaded images' headers are static; a page POST buffers at most 16 KiB", async () => {
+    const rules = await nextConfig.headers!();
+    const headersOf = (source: string) =>
+      Object.fromEntries(rules.find((r) => r.source === source)!.headers.map((h) => [h.key.toLowerCase(), h.value]));
+    expect(headersOf("/api/:path*")["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(headersOf("/media/:path*")["content-security-policy"]).toBe("default-src 'none'; sandbox");
+    expect(nextConfig.experimental?.proxyClientMaxBodySize).toBe(16 * 1024);
   });
 
   it("malformed percent-encoding is recognised (answered 404 by proxy.ts)", () => {
