@@ -1,7 +1,7 @@
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { queryAndApply } from "./query";
-import { getOrderView } from "./view";
+import { getOrderView, type OrderViewAccess } from "./view";
 import type { OrderView } from "./view-types";
 import { claimWechatCall } from "./wechat-call-lease";
 
@@ -19,12 +19,12 @@ export interface CheckPaymentResult {
  * per interval, decided by the database (wechat-call-lease.ts); every other request in that interval
  * gets the last answer we hold and when to try again.
  */
-export async function checkPayment(orderNo: string, now = new Date()): Promise<CheckPaymentResult> {
+export async function checkPayment(orderNo: string, access: OrderViewAccess, now = new Date()): Promise<CheckPaymentResult> {
   const o = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
   if (!o) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
-  if (o.status !== "PENDING") return { order: await getOrderView(orderNo), retryAfterSeconds: null, queried: false };
+  if (o.status !== "PENDING") return { order: await getOrderView(orderNo, access), retryAfterSeconds: null, queried: false };
   const claim = await claimWechatCall(orderNo, "queryLeaseAt", now);
   if (claim.claimed) await queryAndApply(orderNo);
-  const order = await getOrderView(orderNo);
+  const order = await getOrderView(orderNo, access);
   return { order, retryAfterSeconds: order.status === "PENDING" ? claim.retryAfterSeconds : null, queried: claim.claimed };
 }

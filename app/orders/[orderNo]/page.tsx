@@ -8,6 +8,7 @@ import { AppError } from "@/lib/errors";
 import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
 import { guideText } from "@/lib/in-app/open-in-browser";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
+import { isOrderBuyer } from "@/lib/orders/buyer";
 import { closeIfExpired } from "@/lib/orders/close";
 import { getOrderView } from "@/lib/orders/view";
 
@@ -21,9 +22,11 @@ export default async function OrderPage({ params }: { params: Promise<{ orderNo:
   const { orderNo } = await params;
   if (!ORDER_NO_PATTERN.test(orderNo)) notFound();
   await closeIfExpired(orderNo);
-  const userAgent = (await headers()).get("user-agent");
+  const requestHeaders = await headers();
+  const userAgent = requestHeaders.get("user-agent");
   const inApp = detectInAppBrowser(userAgent);
-  const order = await getOrderView(orderNo).catch((e: unknown) => {
+  const isBuyer = await isOrderBuyer(orderNo, { headers: requestHeaders });
+  const order = await getOrderView(orderNo, { isBuyer }).catch((e: unknown) => {
     if (e instanceof AppError && e.code === "ORDER_NOT_FOUND") notFound();
     throw e;
   });

@@ -12,5 +12,5 @@ export const POST = route(async (request: Request, { params }: Ctx) => {
   const orderNo = parseOrderNo((await params).orderNo);
   await assertOrderBuyer(orderNo, request);
   await closeOrder(orderNo, "SHOPPER_CANCELLED");
-  return json(await getOrderView(orderNo));
+  return json(await getOrderView(orderNo, { isBuyer: true })); // assertOrderBuyer above
 });

@@ -1,3 +1,4 @@
+import { isOrderBuyer } from "@/lib/orders/buyer";
 import { checkPayment } from "@/lib/orders/check-payment";
 import { assertSameOrigin } from "@/lib/http/request-guards";
 import { parseOrderNo } from "@/lib/orders/order-numbers";
@@ -9,6 +10,6 @@ type Ctx = { params: Promise<{ orderNo: string }> };
 export const POST = route(async (request: Request, { params }: Ctx) => {
   assertSameOrigin(request);
   const orderNo = parseOrderNo((await params).orderNo);
-  const { order, retryAfterSeconds } = await checkPayment(orderNo);
+  const { order, retryAfterSeconds } = await checkPayment(orderNo, { isBuyer: await isOrderBuyer(orderNo, request) });
   return json({ ...order, retryAfterSeconds }, 200, retryAfterSeconds === null ? {} : { "retry-after": String(retryAfterSeconds) });
 });

@@ -2,7 +2,7 @@ import { adminRoute } from "@/lib/admin/guard";
 import { parseOrderNo } from "@/lib/orders/order-numbers";
 import { json } from "@/lib/http/respond";
 import { closeOrder } from "@/lib/orders/close";
-import { getOrderView } from "@/lib/orders/view";
+import { getOrderView, STAFF_ACCESS } from "@/lib/orders/view";
 
 type Ctx = { params: Promise<{ orderNo: string }> };
 
@@ -10,5 +10,5 @@ type Ctx = { params: Promise<{ orderNo: string }> };
 export const POST = adminRoute(async (_request: Request, { params }: Ctx) => {
   const orderNo = parseOrderNo((await params).orderNo);
   await closeOrder(orderNo, "MERCHANT");
-  return json({ order: await getOrderView(orderNo) });
+  return json({ order: await getOrderView(orderNo, STAFF_ACCESS) });
 });
