@@ -1,4 +1,4 @@
-// "Slow large uploads" (issue 22 item 13): clients that send a 9.5 MB body to checkout quickly and stall
+// "Slow large uploads": clients that send a 9.5 MB body to checkout quickly and stall
 // before the end. A Next.js proxy in front of a route buffers the whole body (up to 10 MB) before the
 // route sees it, so each such client costs ~10 MB of memory and holds its connection until it finishes
 // or gives up; the route's own cap (API_MAX_BODY_BYTES, streamed) answers 413 after the first 16 KiB.
