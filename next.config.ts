@@ -1,14 +1,23 @@
 import type { NextConfig } from "next";
+import { API_SECURITY_HEADERS, MEDIA_CSP } from "./lib/http/security-headers";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const WEEK = "public, max-age=604800, stale-while-revalidate=86400";
 const DAY = "public, max-age=86400, stale-while-revalidate=86400";
+/** README › Security: what Next.js may buffer of a request body sent to a page (pages read none). */
+export const PAGE_BODY_BUFFER_BYTES = 16 * 1024;
 
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // `npm run check` (tsc --noEmit over the whole repo) is the type gate; don't type-check twice.
   typescript: { ignoreBuildErrors: true },
+  experimental: {
+    // Next.js buffers the body of every request proxy.ts runs on before the route sees it (default
+    // 10 MB). The proxy never runs on a request with a body under /api/ or /media/ (its matcher), so
+    // the routes' streamed caps hold; pages take no body, so a POST to a page buffers at most this.
+    proxyClientMaxBodySize: PAGE_BODY_BUFFER_BYTES,
+  },
   async headers() {
     return [
       {
@@ -21,6 +30,11 @@ const nextConfig: NextConfig = {
           { key: "X-Frame-Options", value: "DENY" },
         ],
       },
+      // The API and uploaded images bypass proxy.ts (it would buffer their bodies), so their security
+      // headers are static and set here; config headers win over a route's own (Next.js appends a
+      // route's header only when none is set), so /media/ keeps its sandbox CSP.
+      { source: "/api/:path*", headers: Object.entries(API_SECURITY_HEADERS).map(([key, value]) => ({ key, value })) },
+      { source: "/media/:path*", headers: [{ key: "Content-Security-Policy", value: MEDIA_CSP }] },
       // public/: files whose names carry a version (…​.v1.svg) never change, so browsers and CDNs keep
       // them a year; a new picture gets a new name. Fixed names that browsers request by convention
       // (favicon, apple-touch-icon, the manifest) are kept shorter so a change reaches shoppers.

@@ -63,6 +63,8 @@ export interface AppEnv {
   };
   /** Where uploaded catalogue images are stored (absolute path; served at /media/<file>). */
   catalogImageDir: string;
+  /** IMAGE_ORIGINS: https origins (a CDN) product/store images may come from; added to the pages' CSP img-src. */
+  imageOrigins: string[];
   /** Refunds (docs/wechatpay.md §14.1.2): minimum seconds between two refunds of one sub-order (WeChat: 60). */
   refundMinIntervalSeconds: number;
   /** Limits of the open endpoints (README "Security"): every one has a default and an env variable. */
@@ -175,6 +177,37 @@ const schema = z.object({
     .refine((m) => Object.values(m).every((v) => v === "off" || v >= 100), "periods must be ≥ 100 ms")
     .optional(),
   CATALOG_IMAGE_DIR: z.string().min(1).default(".data/images"),
+  // Each entry goes into the pages' Content-Security-Policy verbatim: only plain https origins.
+  IMAGE_ORIGINS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^https:\/\/[^\s;,'"*]+$/, "must be https:// origins, comma-separated (https://cdn.example.com)")
+          .transform((o, ctx) => {
+            let u: URL;
+            try {
+              u = new URL(o);
+            } catch {
+              ctx.addIssue({ code: "custom", message: `must be https:// origins, comma-separated (${o} is not a URL)` });
+              return z.NEVER;
+            }
+            if (u.pathname !== "/" || u.search || u.hash || u.username || u.password || o.includes("?") || o.includes("#")) {
+              ctx.addIssue({ code: "custom", message: `must be origins only, without path, query or user (${o})` });
+              return z.NEVER;
+            }
+            return u.origin;
+          }),
+      ),
+    )
+    .optional(),
   // WeChat asks for ≥ 1 minute between partial refunds of one order; lower only for tests against the fake.
   REFUND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0, "must be ≥ 0").max(3600, "must be ≤ 3600").default(60),
   NOTIFY_MAX_BODY_BYTES: z.coerce
@@ -339,6 +372,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       periods: e.JOBS_PERIODS ?? {},
     },
     catalogImageDir: path.resolve(e.CATALOG_IMAGE_DIR),
+    imageOrigins: [...new Set(e.IMAGE_ORIGINS ?? [])],
     refundMinIntervalSeconds: e.REFUND_MIN_INTERVAL_SECONDS,
     limits: {
       notifyMaxBodyBytes: e.NOTIFY_MAX_BODY_BYTES,

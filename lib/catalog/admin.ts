@@ -7,6 +7,7 @@ import { AppError, invalidField } from "@/lib/errors";
 import { formatDeliveryMethods, parseDeliveryMethods } from "@/lib/delivery/model";
 import { assertWebhookUrlAllowed } from "@/lib/store-messages/policy";
 import { maskWebhookUrl } from "@/lib/store-messages/webhook-url";
+import { assertImageUrlShown } from "./images";
 import {
   storeDeliveryProblem,
   type ProductCreate,
@@ -167,6 +168,7 @@ export async function getAdminStore(id: string): Promise<StoreRow | null> {
 }
 
 export async function createStore(input: StoreCreate, actor: string): Promise<StoreRow> {
+  assertImageUrlShown(input.logoUrl, "logoUrl");
   const data = {
     id: input.id ?? `store-${input.subMchid}`,
     name: input.name,
@@ -193,6 +195,7 @@ export async function createStore(input: StoreCreate, actor: string): Promise<St
 
 export async function updateStore(id: string, patch: StorePatch, actor: string): Promise<StoreRow> {
   if (patch.notifyWebhookUrl) assertWebhookUrlAllowed(patch.notifyWebhookUrl);
+  assertImageUrlShown(patch.logoUrl, "logoUrl");
   try {
     return await prisma.$transaction(async (db) => {
       const before = await db.store.findUnique({ where: { id }, select: storeSelect });
@@ -239,6 +242,7 @@ async function assertStore(db: Tx, storeId: string): Promise<void> {
 }
 
 export async function createProduct(input: ProductCreate, actor: string): Promise<ProductRow> {
+  assertImageUrlShown(input.imageUrl, "imageUrl");
   try {
     return await prisma.$transaction(async (db) => {
       await assertStore(db, input.storeId);
@@ -270,6 +274,7 @@ export async function createProduct(input: ProductCreate, actor: string): Promis
  * Setting `stock` sets the units left now (units held by pending orders are already taken out).
  */
 export async function updateProduct(sku: string, patch: ProductPatch, actor: string): Promise<ProductRow> {
+  assertImageUrlShown(patch.imageUrl, "imageUrl");
   return prisma.$transaction(async (db) => {
     const before = await db.product.findUnique({ where: { sku }, select: productSelect });
     if (!before) throw new AppError("PRODUCT_NOT_FOUND", "商品不存在");

@@ -10,6 +10,7 @@ import path from "node:path";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { readBodyCapped } from "@/lib/http/body";
+import { imageAllowedByPolicy } from "@/lib/http/security-headers";
 
 export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
 export const MEDIA_FILE_PATTERN = /^[a-f0-9]{64}\.(png|jpg|webp)$/;
@@ -56,4 +57,26 @@ export async function readMediaFile(name: string): Promise<{ body: Buffer; conte
   } catch {
     return null;
   }
+}
+
+/**
+ * Why the shop's pages could not show this image, or null: an https image must come from an origin
+ * in IMAGE_ORIGINS, which the pages' CSP allows in img-src (lib/http/security-headers.ts). Checked
+ * when a product or store is saved, so no image is stored that the shop's own policy would block.
+ */
+export function imageUrlProblem(url: string | null | undefined): string | null {
+  if (url == null || imageAllowedByPolicy(url, env().imageOrigins)) return null;
+  let origin = url;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // the schemas only let through /… paths and https URLs; keep the raw text in the message
+  }
+  return `images from ${origin} are blocked by the shop's Content-Security-Policy: add the origin to IMAGE_ORIGINS`;
+}
+
+/** 400 INVALID_REQUEST naming the field when imageUrlProblem() finds one. */
+export function assertImageUrlShown(url: string | null | undefined, field: "imageUrl" | "logoUrl"): void {
+  const problem = imageUrlProblem(url);
+  if (problem) throw new AppError("INVALID_REQUEST", `请求参数有误（${field}: ${problem}）`, { field });
 }

@@ -25,7 +25,9 @@ import { prisma } from "@/lib/db";
 import { fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import { changedFields, writeAudit } from "./admin";
 import { DeliveryMethodsSchema, formatDeliveryMethods, parseDeliveryMethods } from "@/lib/delivery/model";
+import { imageUrlProblem } from "./images";
 import {
+  displayText,
   IMAGE_URL_PATTERN,
   MAX_PRICE_FEN,
   MAX_SHIPPING_FEE_FEN,
@@ -63,13 +65,7 @@ export const CSV_COLUMNS = [
 /** Methods in one CSV cell: "SHIPPING|PICKUP" (a comma would need quoting). */
 const CSV_METHOD_SEPARATOR = "|";
 
-const name = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+const name = displayText;
 const mchid = z.string().regex(MCHID_PATTERN, "must be 8–10 digits");
 const imageUrl = z.string().regex(IMAGE_URL_PATTERN, "must be /media/…, /images/… or an https:// URL");
 
@@ -284,10 +280,15 @@ export async function importCatalogue(
     parsed.stores.map((s) => s.subMchid),
     "store sub_mchid",
   );
-  dupes(
-    parsed.products.map((p) => p.sku),
-    "product sku",
-  );
+  // A SKU is one product whatever its letter case (a unique index on lower(sku) decides it in the
+  // database); say so by line here instead of failing the whole write.
+  const fileSkus = new Map<string, string>();
+  for (const p of parsed.products) {
+    const first = fileSkus.get(p.sku.toLowerCase());
+    if (first === undefined) fileSkus.set(p.sku.toLowerCase(), p.sku);
+    else if (first === p.sku) plan.errors.push(`product sku ${p.sku} appears more than once`);
+    else plan.errors.push(`product ${p.sku}: SKU differs only in letter case from ${first} in the same file`);
+  }
 
   const existingStores = await prisma.store.findMany();
   const bySub = new Map(existingStores.map((s) => [s.subMchid, s]));
@@ -309,6 +310,8 @@ export async function importCatalogue(
     const mchOwner = s.mchid ? byMchid.get(s.mchid) : undefined;
     if (mchOwner && mchOwner.subMchid !== s.subMchid)
       plan.errors.push(`store ${s.subMchid}: mchid ${s.mchid} is already used by store ${mchOwner.subMchid}`);
+    const logoProblem = imageUrlProblem(s.logoUrl);
+    if (logoProblem) plan.errors.push(`store ${s.subMchid}: logoUrl: ${logoProblem}`);
     const wanted = {
       name: s.name,
       ...(s.mchid !== undefined ? { mchid: s.mchid } : {}),
@@ -346,6 +349,7 @@ export async function importCatalogue(
 
   const existingProducts = await prisma.product.findMany({ where: { sku: { in: parsed.products.map((p) => p.sku) } } });
   const bySku = new Map(existingProducts.map((p) => [p.sku, p]));
+  const byFoldedSku = new Map((await prisma.product.findMany({ select: { sku: true } })).map((p) => [p.sku.toLowerCase(), p.sku]));
   let nextSort = ((await prisma.product.aggregate({ _max: { sortOrder: true } }))._max.sortOrder ?? 0) + 1;
   type ProductWrite = { kind: "create" | "update"; sku: string; data: Record<string, unknown>; before: Record<string, unknown> | null };
   const productWrites: ProductWrite[] = [];
@@ -364,7 +368,14 @@ export async function importCatalogue(
       ...(p.active !== undefined ? { active: p.active } : {}),
       ...(p.sortOrder !== undefined ? { sortOrder: p.sortOrder } : {}),
     };
+    const imageProblem = imageUrlProblem(p.imageUrl);
+    if (imageProblem) plan.errors.push(`product ${p.sku}: imageUrl: ${imageProblem}`);
     const current = bySku.get(p.sku);
+    const caseTwin = current ? undefined : byFoldedSku.get(p.sku.toLowerCase());
+    if (caseTwin) {
+      plan.errors.push(`product ${p.sku}: SKU differs only in letter case from the existing product ${caseTwin}`);
+      continue;
+    }
     if (!current) {
       const data = { sku: p.sku, stock: null, imageUrl: null, active: true, sortOrder: p.sortOrder ?? nextSort++, ...wanted };
       productWrites.push({ kind: "create", sku: p.sku, data, before: null });

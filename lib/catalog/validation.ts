@@ -19,14 +19,28 @@ export const LOW_STOCK_THRESHOLD = 5;
 export const IMAGE_URL_PATTERN =
   /^(\/media\/[a-f0-9]{64}\.(png|jpg|webp)|\/images\/[a-z0-9/-]{1,100}\.v\d+\.(svg|png|jpg|webp)|https:\/\/[^\s"'<>]{1,480})$/;
 
-// No control characters (they would reach WeChat's description and the bill); trimmed.
-const text = (max: number) =>
+// Names reach the shop page, WeChat's description and the bill, so they are text a person can read:
+// no control characters (C0, DEL, C1); no bidi embeddings, overrides or isolates, which reorder what
+// is displayed ("Trojan Source"); no unpaired surrogate, which has no UTF-8 encoding; and at least
+// one visible character — not only zero-width joiners, BOMs, soft hyphens, fillers or marks.
+// Joiners inside visible text stay (emoji ZWJ sequences, scripts that need them).
+const CONTROL = /\p{Cc}/u;
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const INVISIBLE = /[\p{Cf}\p{Z}\p{M}\s\u115f\u1160\u3164\uffa0\u2800]/gu;
+
+/** A trimmed, bounded display name (stores, products; the admin API and the catalogue import alike). */
+export const displayText = (max: number) =>
   z
     .string()
     .trim()
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+    .refine((s) => !CONTROL.test(s), "must not contain control characters")
+    .refine((s) => !BIDI_CONTROL.test(s), "must not contain text-direction controls")
+    .refine((s) => !LONE_SURROGATE.test(s), "must not contain unpaired surrogates")
+    .refine((s) => s.replace(INVISIBLE, "").length > 0, "must contain visible characters");
+const text = displayText;
 
 export const subMchidSchema = z.string().regex(MCHID_PATTERN, "must be 8–10 digits (the WeChat Pay merchant number)");
 const imageUrl = z.string().regex(IMAGE_URL_PATTERN, "must be an uploaded image (/media/…), a file under /images/ or an https:// URL");

@@ -6,10 +6,23 @@
 // there, so they must NOT match.
 // Pure function, no I/O: server pages, route handlers and tests call it alike.
 
-export type InAppBrowser = "wechat-miniprogram" | "wecom" | "wechat" | "qq" | "dingtalk" | "alipay" | "weibo" | "douyin" | "baidu";
+export type InAppBrowser =
+  | "wechat-miniprogram"
+  | "wecom"
+  | "wechat"
+  | "qq"
+  | "dingtalk"
+  | "alipay"
+  | "weibo"
+  | "toutiao"
+  | "douyin"
+  | "baidu"
+  | "xiaohongshu"
+  | "kuaishou";
 
 // Order matters: the first match wins. The mini-program web-view and WeCom also carry
-// "MicroMessenger"; DingTalk carries "AliApp(DingTalk…)" which must not read as Alipay.
+// "MicroMessenger"; DingTalk carries "AliApp(DingTalk…)" which must not read as Alipay; Toutiao may
+// run in ByteDance's webview ("BytedanceWebview") and must not read as Douyin.
 const RULES: readonly [InAppBrowser, RegExp][] = [
   ["wechat-miniprogram", /\bminiProgram\b/i],
   ["wecom", /\bwxwork\//i],
@@ -19,8 +32,15 @@ const RULES: readonly [InAppBrowser, RegExp][] = [
   ["dingtalk", /DingTalk/i],
   ["alipay", /AlipayClient|AliApp\(AP\//i],
   ["weibo", /__weibo__|\bWeibo\b/i],
+  ["toutiao", /\bNewsArticle\/\d/],
   ["douyin", /\baweme|BytedanceWebview/i],
   ["baidu", /baiduboxapp/i],
+  // iOS says "discover/<version>" (lower case, its own token: "AppDiscover/…" or a URL path is not it),
+  // Android "XiaoHongShu/<version>"; some builds add "xhsdiscover".
+  ["xiaohongshu", /xhsdiscover|\bXiaoHongShu\/\d/i],
+  ["xiaohongshu", /(?:^|\s)discover\/\d/],
+  // Kuaishou "Kwai/", its Lite build "Kwai_Lite/", and Kuaishou Express (快手极速版) "ksNebula/".
+  ["kuaishou", /(?:^|\s)(?:Kwai|Kwai_Lite|Kwai_Pro|ksNebula)\/\d/],
 ];
 
 /** The in-app browser the User-Agent names, or null for a normal browser (or no User-Agent). */
@@ -51,6 +71,9 @@ export const IN_APP_NAMES: Record<InAppBrowser, string> = {
   dingtalk: "钉钉",
   alipay: "支付宝",
   weibo: "微博",
+  toutiao: "今日头条",
   douyin: "抖音",
   baidu: "百度",
+  xiaohongshu: "小红书",
+  kuaishou: "快手",
 };

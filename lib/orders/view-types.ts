@@ -57,10 +57,11 @@ export interface OrderView {
     store: { id: string; name: string };
     amountFen: number;
     tradeState: string;
+    /** Only for the buyer's browser: see the viewer rule in view.ts. */
     transactionId?: string;
     /** Sum of this sub-order's SUCCESS refunds. */
     refundedFen: number;
-    /** This store's refunds (not those WeChat refused outright), oldest first. */
+    /** This store's refunds (not those WeChat refused outright), oldest first; `text` names where the money went for the buyer only. */
     refunds: { refundNo: string; amountFen: number; status: string; text: string }[];
     lines: { sku: string; name: string; quantity: number; amountFen: number }[];
     fulfilment: FulfilmentView | null;

@@ -48,9 +48,15 @@ export async function getOrderView(orderNo: string, viewer: OrderViewer): Promis
       store: { id: s.store.id, name: s.store.name },
       amountFen: s.amountFen,
       tradeState: s.tradeState,
-      ...(s.transactionId ? { transactionId: s.transactionId } : {}),
+      // WeChat's transaction id and where a refund went (bank, last digits) only for the buyer's browser.
+      ...(s.transactionId && viewer === "buyer" ? { transactionId: s.transactionId } : {}),
       refundedFen: s.refundedFen,
-      refunds: s.refunds.map((r) => ({ refundNo: r.refundNo, amountFen: r.amountFen, status: r.status, text: shopperRefundText(r) })),
+      refunds: s.refunds.map((r) => ({
+        refundNo: r.refundNo,
+        amountFen: r.amountFen,
+        status: r.status,
+        text: shopperRefundText(viewer === "buyer" ? r : { ...r, userReceivedAccount: null }),
+      })),
       lines: s.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, amountFen: l.amountFen })),
       fulfilment: fulfilmentFor(viewer, PAID_TRADE_STATES.includes(s.tradeState), s),
       shippingFeeFen: s.shippingFeeFen,

@@ -13,6 +13,8 @@ export const RefundRequestBodySchema = z.strictObject({
     .max(80)
     .refine((s) => Buffer.byteLength(s, "utf8") <= 80, "must be at most 80 bytes (UTF-8)")
     .refine((s) => !/[\uD800-\uDFFF]/.test(s), "emoji are not allowed")
+    // One line of plain text: it reaches WeChat, the shopper's refund notice and our audit log.
+    .refine((s) => !/\p{Cc}/u.test(s), "must not contain control characters")
     .optional()
     .transform((s) => (s ? s : undefined)),
 });

@@ -11,6 +11,7 @@ import { port } from "../support/ports";
 import { checkoutBody } from "../support/checkout-body";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { benchAppEnv, percentile, load, ROOT, run, startChild, waitForUrl, type Started } from "./support";
+import { slowLargeUploads } from "./slow-uploads";
 
 const APP_URL = `http://127.0.0.1:${port(3031)}`;
 const FAKE_URL = `http://127.0.0.1:${port(3131)}`;
@@ -237,6 +238,9 @@ async function main() {
       beforeImport: summarize(idle),
       duringImport: summarize(during),
     };
+
+    // 7. Slow large uploads: 40 clients stall near the end of a 9.5 MB body to checkout, one trickles.
+    results.slowLargeUploads = await slowLargeUploads(APP_URL, () => appRssMb(app));
 
     console.log(JSON.stringify(results, null, 2));
     await prisma.$disconnect();

@@ -81,6 +81,8 @@ test("a merchant creates a store and a product with an image; a shopper buys it;
   expect(media.status()).toBe(200);
   expect(media.headers()["content-type"]).toBe("image/png");
   expect(media.headers()["cache-control"]).toContain("immutable");
+  // The image's own sandbox CSP, not a page's policy (the proxy never touches /media/).
+  expect(media.headers()["content-security-policy"]).toBe("default-src 'none'; sandbox");
 
   await freshCart(page);
   const item = page.locator(`[data-sku="${sku}"]`);

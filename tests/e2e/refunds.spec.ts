@@ -57,7 +57,8 @@ test("three stores paid; one store refunded in part, then the rest; the shopper 
   request,
 }) => {
   test.setTimeout(120_000);
-  const order = await paidOrder(request);
+  // Bought in the page's browser: the result page shows where a refund went to the buyer only.
+  const order = await paidOrder(page.request);
   expect(order.subOrders).toHaveLength(3);
   const s = order.subOrders[0]!;
   await signIn(page, `/admin/orders/${order.orderNo}`);
@@ -97,6 +98,11 @@ test("three stores paid; one store refunded in part, then the rest; the shopper 
   await expect(shopper.getByText(`已退款 ¥${((s.amountFen - 100) / 100).toFixed(2)}，退回支付用户零钱`)).toBeVisible();
   await expect(page.getByText("支付成功")).toBeVisible();
   expect((await getOrder(request, order.orderNo)).status).toBe("PAID");
+  // Anyone else with the order number sees the refund, not where it went nor WeChat's transaction ids.
+  const stranger = await (await request.get(`/orders/${order.orderNo}`)).text();
+  expect(stranger).toContain("退回原支付账户");
+  expect(stranger).not.toContain("支付用户零钱");
+  expect(stranger).not.toContain("微信支付单号");
 });
 
 test("NOT_ENOUGH is explained; the retry uses the same refund number and succeeds", async ({ page, request }) => {

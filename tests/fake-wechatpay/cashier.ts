@@ -29,14 +29,18 @@ type CashierError = keyof typeof CASHIER_ERRORS;
 /**
  * §15.4: H5 pay is for real browsers. Inside WeChat (also WeCom and mini-program web-views, whose
  * UAs carry MicroMessenger) the cashier refuses; other apps' webviews (mobile QQ — not QQ Browser,
- * which says MQQBrowser —, Alipay, DingTalk, Weibo, Douyin, Baidu) cannot launch WeChat. This list
- * is the fake's own, deliberately independent of the app's detector (lib/in-app/detect.ts).
+ * which says MQQBrowser —, Alipay, DingTalk, Weibo, Douyin, Baidu, Xiaohongshu, Toutiao, Kuaishou)
+ * cannot launch WeChat. This list is the fake's own, deliberately independent of the app's detector
+ * (lib/in-app/detect.ts).
  */
 export function inAppRefusal(userAgent: string | undefined): CashierError | null {
   const ua = userAgent ?? "";
   if (/MicroMessenger/i.test(ua)) return "IN_WECHAT";
   if (
-    /(?:^|[\s;(])QQ\/\d|AlipayClient|AliApp\((?:AP|DingTalk)\/|DingTalk|__weibo__|\bWeibo\b|\baweme_|BytedanceWebview|baiduboxapp/i.test(ua)
+    /(?:^|[\s;(])QQ\/\d|AlipayClient|AliApp\((?:AP|DingTalk)\/|DingTalk|__weibo__|\bWeibo\b|\baweme_|BytedanceWebview|baiduboxapp/i.test(
+      ua,
+    ) ||
+    /xhsdiscover|XiaoHongShu\/|\sdiscover\/\d|NewsArticle\/|\s(?:Kwai|Kwai_Lite|Kwai_Pro|ksNebula)\//.test(ua)
   )
     return "IN_APP_WEBVIEW";
   return null;

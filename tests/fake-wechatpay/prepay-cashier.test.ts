@@ -325,6 +325,26 @@ describe("H5 cashier (§4)", () => {
         "IN_APP_WEBVIEW",
       ],
       [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 discover/8.7 (iPhone; iOS 16.6; Scale/3.00) Resolution/1170*2532 Version/8.7 Build/8070537 Device/(Apple Inc.;iPhone14,5) NetType/WiFi",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (Linux; Android 10; MI 8; wv) AppleWebKit/537.36 Version/4.0 Chrome/83.0.4103.101 Mobile Safari/537.36 XiaoHongShu/6.83.0 (Android 10) discover/6.83.0 NetType/WiFi",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (Linux; Android 12; PGBM10; wv) AppleWebKit/537.36 Version/4.0 Chrome/97.0.4692.98 Mobile Safari/537.36 JsSdk/2 NewsArticle/9.1.0 NetType/wifi",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Kwai/13.7.10.9371 ISLP/0 StatusHT/47 NetType/WIFI Yoda/3.3.8 WebViewType/WK",
+        "IN_APP_WEBVIEW",
+      ],
+      [
+        "Mozilla/5.0 (Linux; Android 9; V1838A; wv) AppleWebKit/537.36 Version/4.0 Chrome/66.0.3359.126 Mobile Safari/537.36 Kwai_Lite/1.6.3.138",
+        "IN_APP_WEBVIEW",
+      ],
+      [
         "Mozilla/5.0 (Linux; U; Android 10; zh-cn; PCT-AL10) AppleWebKit/537.36 Version/4.0 Chrome/89.0.4389.72 MQQBrowser/12.1 Mobile Safari/537.36",
         null,
       ],

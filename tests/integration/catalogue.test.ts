@@ -8,11 +8,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness";
 import { admin, buy, newProduct, stockOf, stockRaceTests } from "./stock-races";
+import { skuCaseTests } from "./sku-case";
 
 let h: Harness;
 const imageDir = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-images-"));
 beforeAll(async () => {
   process.env.CATALOG_IMAGE_DIR = imageDir;
+  process.env.IMAGE_ORIGINS = "https://cdn.example.com";
   h = await startHarness({ label: "catalogue" });
 });
 afterAll(async () => {
@@ -22,6 +24,10 @@ afterAll(async () => {
 
 describe("stock (SQLite)", () => {
   stockRaceTests(() => h);
+});
+
+describe("SKU letter case (SQLite)", () => {
+  skuCaseTests(() => h);
 });
 
 describe("admin API: stores and products", () => {
@@ -162,6 +168,38 @@ describe("admin API: stores and products", () => {
       ["mumu", ["SHIPPING"], 600, 4900],
       ["chengnan", ["NONE"], 0, null],
     ]);
+  });
+
+  it("an https image the shop's CSP would block (origin not in IMAGE_ORIGINS) → 400 naming the field; a configured CDN's is kept", async () => {
+    const blocked = "https://elsewhere.example.net/tea.jpg";
+    const cases: [string, string, unknown, string][] = [
+      ["POST", "/api/admin/products", { sku: "IMG-1", name: "x", priceFen: 100, storeId: "chayu", imageUrl: blocked }, "imageUrl"],
+      ["PATCH", "/api/admin/products/TEA-LJ-50", { imageUrl: blocked }, "imageUrl"],
+      ["POST", "/api/admin/stores", { name: "x", subMchid: "1900000889", logoUrl: blocked }, "logoUrl"],
+      ["PATCH", "/api/admin/stores/chayu", { logoUrl: blocked }, "logoUrl"],
+    ];
+    for (const [method, url, body, field] of cases) {
+      const res = await admin(h, method, url, body);
+      expect(res.status, `${method} ${url}`).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "INVALID_REQUEST", field, message: expect.stringContaining("IMAGE_ORIGINS") });
+    }
+    expect(await h.prisma.product.count({ where: { sku: "IMG-1" } })).toBe(0);
+    expect((await h.prisma.product.findUniqueOrThrow({ where: { sku: "TEA-LJ-50" } })).imageUrl).not.toBe(blocked);
+    const cdn = "https://cdn.example.com/tea/longjing.jpg";
+    const ok = await admin(h, "POST", "/api/admin/products", {
+      sku: "IMG-2",
+      name: "CDN 图",
+      priceFen: 100,
+      storeId: "chayu",
+      imageUrl: cdn,
+    });
+    expect(ok.status).toBe(201);
+    const { importCatalogue } = await import("@/lib/catalog/import");
+    const plan = await importCatalogue(
+      JSON.stringify({ products: [{ sku: "IMG-3", name: "导入", price: "1.00", store: "1900000201", imageUrl: blocked }] }),
+      "json",
+    );
+    expect(plan.errors).toEqual([expect.stringMatching(/IMG-3.*imageUrl.*IMAGE_ORIGINS/)]);
   });
 
   it("duplicate SKU or sub_mchid → 409 ALREADY_EXISTS, nothing written", async () => {

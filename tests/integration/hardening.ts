@@ -3,10 +3,11 @@
 // same assertions must hold on both.
 import { randomBytes } from "node:crypto";
 import { expect, it } from "vitest";
-import type { Harness } from "./harness";
+import { eventually, type Harness } from "./harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { deliver, newOrder, RACE_CART, wechatQueries } from "./payment-races";
 import { checkoutBody } from "../support/checkout-body";
+import { paidOrder, refund } from "./refund-helpers";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
@@ -264,6 +265,42 @@ export function hardeningTests(harness: () => Harness) {
     expect((await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe("PENDING");
     expect((await h.call("POST", `/api/orders/${orderNo}/pay`)).status).toBe(200);
     expect((await h.call("POST", `/api/orders/${orderNo}/close`)).status).toBe(200);
+  });
+
+  it("WeChat's transaction ids and where a refund went are shown to the buyer's browser only (view, check payment)", async () => {
+    const h = harness();
+    const { orderNo, subs } = await paidOrder(h); // the harness's cookie jar is the buyer's browser
+    const s = subs[1]!;
+    const created = await refund(h, orderNo, { outTradeNo: s.outTradeNo, amountFen: 40 });
+    const { refundNo } = ((await created.json()) as { refund: { refundNo: string } }).refund;
+    // The fake sends an ABNORMAL refund that later succeeds to the shopper's bank card.
+    await h.control(`/refunds/${refundNo}/result`, { status: "abnormal" });
+    await eventually(async () => (await h.prisma.refund.findUniqueOrThrow({ where: { refundNo } })).status === "ABNORMAL");
+    await h.control(`/refunds/${refundNo}/result`, { status: "success" });
+    await eventually(async () => (await h.prisma.refund.findUniqueOrThrow({ where: { refundNo } })).status === "SUCCESS");
+    const card = (await h.prisma.refund.findUniqueOrThrow({ where: { refundNo } })).userReceivedAccount!;
+    expect(card).toMatch(/\d{4}$/);
+    type View = { subOrders: { transactionId?: string; refunds: { text: string }[] }[] };
+
+    const mine = (await (await h.call("GET", `/api/orders/${orderNo}`)).json()) as View;
+    expect(mine.subOrders.map((x) => x.transactionId)).toEqual(subs.map((x) => x.transactionId));
+    expect(mine.subOrders[1]!.refunds[0]!.text).toBe(`已退款 ¥0.40，退回${card}`);
+
+    const otherBuyer = `buyer_id=${randomBytes(32).toString("base64url")}`;
+    for (const cookie of ["", otherBuyer]) {
+      for (const res of [
+        await h.call("GET", `/api/orders/${orderNo}`, { headers: { cookie } }),
+        await h.call("POST", `/api/orders/${orderNo}/query`, { headers: { cookie } }),
+      ]) {
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        const view = JSON.parse(text) as View;
+        expect(view.subOrders).toHaveLength(subs.length);
+        for (const sub of view.subOrders) expect(sub).not.toHaveProperty("transactionId");
+        expect(view.subOrders[1]!.refunds[0]!.text).toBe("已退款 ¥0.40，退回原支付账户");
+        for (const secret of [...subs.map((x) => x.transactionId!), card, card.slice(-4)]) expect(text).not.toContain(secret);
+      }
+    }
   });
 
   it("checkout sets an httpOnly, SameSite=Lax buyer cookie and keeps the browser's existing one", async () => {

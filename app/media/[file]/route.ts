@@ -1,4 +1,5 @@
 import { readMediaFile } from "@/lib/catalog/images";
+import { MEDIA_CSP } from "@/lib/http/security-headers";
 
 type Ctx = { params: Promise<{ file: string }> };
 
@@ -8,7 +9,7 @@ export async function GET(_request: Request, { params }: Ctx): Promise<Response>
   if (!media)
     return new Response("not found", {
       status: 404,
-      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "content-security-policy": MEDIA_CSP },
     });
   return new Response(new Uint8Array(media.body), {
     headers: {
@@ -16,7 +17,7 @@ export async function GET(_request: Request, { params }: Ctx): Promise<Response>
       "content-length": String(media.body.length),
       "cache-control": "public, max-age=31536000, immutable",
       "x-content-type-options": "nosniff",
-      "content-security-policy": "default-src 'none'; sandbox",
+      "content-security-policy": MEDIA_CSP,
     },
   });
 }

@@ -1,7 +1,8 @@
-// Stock races against a real PostgreSQL (READ COMMITTED, row locks): the same route handlers and
-// assertions as the SQLite suite (tests/integration/catalogue.test.ts).
+// Stock races and SKU letter case against a real PostgreSQL (READ COMMITTED, row locks): the same
+// route handlers and assertions as the SQLite suite (tests/integration/catalogue.test.ts).
 import { afterAll, beforeAll } from "vitest";
 import { startHarness, type Harness } from "../harness";
+import { skuCaseTests } from "../sku-case";
 import { stockRaceTests } from "../stock-races";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../../support/pg";
 
@@ -18,4 +19,5 @@ describePg("stock", () => {
   });
 
   stockRaceTests(() => h);
+  skuCaseTests(() => h);
 });

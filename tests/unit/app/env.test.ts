@@ -22,6 +22,29 @@ function fails(env: Record<string, string | undefined>, variable: string, proble
   throw new Error("expected a ConfigError");
 }
 
+describe("IMAGE_ORIGINS (CDN origins the shop's CSP lets images load from)", () => {
+  it("defaults to none; takes a comma-separated list of https origins, normalised", () => {
+    expect(parseEnv(base).imageOrigins).toEqual([]);
+    expect(parseEnv({ ...base, IMAGE_ORIGINS: "https://cdn.example.com, https://IMG.example.net:8443/" }).imageOrigins).toEqual([
+      "https://cdn.example.com",
+      "https://img.example.net:8443",
+    ]);
+  });
+
+  it.each([
+    ["http://cdn.example.com", /must be https:\/\/ origins/],
+    ["https://cdn.example.com/images", /must be origins only/],
+    ["https://cdn.example.com?x=1", /must be origins only/],
+    ["https://user@cdn.example.com", /must be origins only/],
+    ["cdn.example.com", /must be https:\/\/ origins/],
+    ["https://*.example.com", /must be https:\/\/ origins/],
+    ["'unsafe-inline'", /must be https:\/\/ origins/],
+    ["https://cdn.example.com; script-src *", /must be https:\/\/ origins/],
+  ])("refuses %j", (value, problem) => {
+    fails({ ...base, IMAGE_ORIGINS: value }, "IMAGE_ORIGINS", problem);
+  });
+});
+
 describe("lib/env", () => {
   it("zero-config outside production: the fake's URL and the test identity", () => {
     const e = parseEnv({ NODE_ENV: "development" });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/lib/env";
-import { contentSecurityPolicy, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
+import { contentSecurityPolicy, imageAllowedByPolicy, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
 import { testAppEnv } from "../../support/test-identity";
+import nextConfig from "@/next.config";
+import { config as proxyConfig } from "@/proxy";
 
 const base = testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:3100", appBaseUrl: "http://localhost:3000", databaseUrl: "file:./x.db" });
 
@@ -44,6 +46,8 @@ describe("limits in lib/env", () => {
   });
 });
 
+const directive = (csp: string, name: string) => csp.split("; ").find((d) => d.startsWith(`${name} `));
+
 describe("security headers", () => {
   it("a nonce-based CSP: scripts only with the nonce (no unsafe-inline), no framing, no plugins", () => {
     const csp = contentSecurityPolicy("abc123==", { dev: false, https: true });
@@ -56,11 +60,68 @@ describe("security headers", () => {
     expect(contentSecurityPolicy("n", { dev: true, https: false })).toContain("'unsafe-eval'");
   });
 
+  it("img-src: our own origin, data: and blob: — plus the configured CDN origins (IMAGE_ORIGINS)", () => {
+    expect(directive(contentSecurityPolicy("n", { dev: false, https: true }), "img-src")).toBe("img-src 'self' data: blob:");
+    const csp = contentSecurityPolicy("n", {
+      dev: false,
+      https: true,
+      imageOrigins: ["https://cdn.example.com", "https://img.example.net:8443"],
+    });
+    expect(directive(csp, "img-src")).toBe("img-src 'self' data: blob: https://cdn.example.com https://img.example.net:8443");
+  });
+
+  it("an image URL is shown only if img-src allows it: our paths always, https URLs of a configured origin", () => {
+    const origins = ["https://cdn.example.com"];
+    expect(imageAllowedByPolicy(`/media/${"a".repeat(64)}.png`, origins)).toBe(true);
+    expect(imageAllowedByPolicy("/images/logos/chayu.v1.svg", [])).toBe(true);
+    expect(imageAllowedByPolicy("https://cdn.example.com/p/1.jpg", origins)).toBe(true);
+    expect(imageAllowedByPolicy("https://cdn.example.com:443/p/1.jpg", origins)).toBe(true);
+    expect(imageAllowedByPolicy("https://cdn.example.com/p/1.jpg", [])).toBe(false);
+    expect(imageAllowedByPolicy("https://evil.example.com/p/1.jpg", origins)).toBe(false);
+    expect(imageAllowedByPolicy("https://cdn.example.com.evil.net/p/1.jpg", origins)).toBe(false);
+  });
+
+  it("production: <style> only with the nonce, never 'unsafe-inline'", () => {
+    const csp = contentSecurityPolicy("abc123==", { dev: false, https: true });
+    expect(directive(csp, "style-src")).toBe("style-src 'self' 'nonce-abc123=='");
+    expect(csp).not.toContain("'unsafe-inline' 'nonce");
+    expect(directive(csp, "script-src")).not.toContain("'unsafe-eval'");
+  });
+
+  it("development (npm run dev): the dev overlay's own <style> elements (which carry no nonce) are allowed; scripts stay nonce-only", () => {
+    const csp = contentSecurityPolicy("abc123==", { dev: true, https: false });
+    // A nonce in style-src would make browsers ignore 'unsafe-inline' (CSP Level 2+): it must not be there.
+    expect(directive(csp, "style-src")).toBe("style-src 'self' 'unsafe-inline'");
+    expect(directive(csp, "script-src")).toBe("script-src 'self' 'nonce-abc123==' 'strict-dynamic' 'unsafe-eval'");
+    expect(directive(csp, "script-src")).not.toContain("'unsafe-inline'");
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
+
   it("HSTS only in production; the Referer keeps our origin for WeChat's cashier", () => {
     expect(pageSecurityHeaders({ production: true })["strict-transport-security"]).toMatch(/^max-age=\d{8,}/);
     expect(pageSecurityHeaders({ production: false })["strict-transport-security"]).toBeUndefined();
     expect(pageSecurityHeaders({ production: true })["referrer-policy"]).toBe("strict-origin-when-cross-origin");
     expect(pageSecurityHeaders({ production: true })["permissions-policy"]).toContain("camera=()");
+  });
+
+  it("proxy.ts runs on API and media requests only when they carry no body (Next.js would buffer it before the route's cap)", () => {
+    const [pages, bodiless] = proxyConfig.matcher;
+    expect(pages!.source).toContain("api/|media/");
+    expect(bodiless!.source).toBe("/(api|media)/:path*");
+    const missing = (bodiless as { missing: { key: string; value?: string }[] }).missing;
+    const lengthRule = new RegExp(`^${missing.find((m) => m.key === "content-length")!.value}$`);
+    for (const n of ["1", "16385", "9961472", "007"]) expect(lengthRule.test(n), n).toBe(true);
+    for (const n of ["0", "00"]) expect(lengthRule.test(n), n).toBe(false);
+    expect(missing.find((m) => m.key === "transfer-encoding")!.value).toBeUndefined();
+  });
+
+  it("next.config.ts: the API's and the uploaded images' headers are static; a page POST buffers at most 16 KiB", async () => {
+    const rules = await nextConfig.headers!();
+    const headersOf = (source: string) =>
+      Object.fromEntries(rules.find((r) => r.source === source)!.headers.map((h) => [h.key.toLowerCase(), h.value]));
+    expect(headersOf("/api/:path*")["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(headersOf("/media/:path*")["content-security-policy"]).toBe("default-src 'none'; sandbox");
+    expect(nextConfig.experimental?.proxyClientMaxBodySize).toBe(16 * 1024);
   });
 
   it("malformed percent-encoding is recognised (answered 404 by proxy.ts)", () => {

@@ -60,6 +60,27 @@ describe("store and product schemas", () => {
     expect(ProductCreateSchema.safeParse({ ...product, name: "茶".repeat(60) }).success).toBe(true);
   });
 
+  it("names: refuse text with nothing visible (zero-width, BOM, soft hyphen, Hangul filler…), direction overrides and unpaired surrogates", () => {
+    const invisible = ["\u200b", "\u200b\u200c\u200d", "\ufeff", "\u00ad", "\u2060\u2063", "\u3164", "\u2800", "\u200b \u200b", "\u034f"];
+    for (const name of invisible) {
+      const r = ProductCreateSchema.safeParse({ ...product, name });
+      expect(r.success, JSON.stringify(name)).toBe(false);
+      expect(r.error!.issues[0]!.path).toEqual(["name"]);
+      expect(StoreCreateSchema.safeParse({ ...store, name }).success, JSON.stringify(name)).toBe(false);
+    }
+    // Bidi embeddings, overrides and isolates reorder what the shopper and the bill show ("Trojan Source").
+    for (const c of ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"])
+      expect(ProductCreateSchema.safeParse({ ...product, name: `龙井${c}g05` }).success, c.codePointAt(0)!.toString(16)).toBe(false);
+    // A lone surrogate cannot be encoded as UTF-8 (WeChat's description, the bill, the database).
+    for (const name of ["龙井\ud83d", "\ude00龙井", "a\udc00\ud800b"])
+      expect(ProductCreateSchema.safeParse({ ...product, name }).success).toBe(false);
+    // C1 controls are control characters too.
+    expect(ProductCreateSchema.safeParse({ ...product, name: "龙井\u0085" }).success).toBe(false);
+    // Visible text keeps its joiners: an emoji ZWJ sequence, a paired surrogate, an Arabic name with its marks.
+    for (const name of ["茶🍵", "家庭装 👨\u200d👩\u200d👧", "Café", "شاي أخضر"])
+      expect(ProductCreateSchema.parse({ ...product, name }).name).toBe(name);
+  });
+
   it("price: whole fen, 1 … 5,000,000; stock: null or a whole number 0 … 1,000,000", () => {
     for (const priceFen of [0, -1, 1.5, 5_000_001, "6800"])
       expect(ProductCreateSchema.safeParse({ ...product, priceFen }).success).toBe(false);
@@ -110,6 +131,9 @@ describe("catalogue files", () => {
     expect(r.products).toEqual([{ sku: "A", name: "a", price: 29, store: "1900000201" }]);
     expect(r.errors).toEqual([expect.stringMatching(/^line 3: products\[1\] \(B\): price/)]);
     expect(parseJsonCatalogue("{").errors[0]).toMatch(/^not valid JSON/);
+    // The import applies the admin API's name rules (one rule: lib/catalog/validation.ts displayText).
+    const invisible = parseJsonCatalogue('{"products": [{"sku":"A","name":"\\u200b\\u200d","price":"1.00","store":"1900000201"}]}');
+    expect(invisible.errors).toEqual([expect.stringMatching(/name: must contain visible characters/)]);
     expect(parseJsonCatalogue('{"items": []}').errors[0]).toMatch(/^file:/);
   });
 });

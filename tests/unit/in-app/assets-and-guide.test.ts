@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import nextConfig from "@/next.config";
-import { guideText } from "@/lib/in-app/open-in-browser";
+import { guideText, openInBrowserMessage } from "@/lib/in-app/open-in-browser";
 
 const PUBLIC = path.resolve("public");
 const publicFiles = (dir = PUBLIC): string[] =>
@@ -59,6 +59,13 @@ describe("guideText", () => {
     expect(guideText("wechat", "ios", "cart").steps[0]).toBe("点击右上角 ⋯，选择「在 Safari 中打开」");
     expect(guideText("wechat", "android", "cart").steps[0]).toBe("点击右上角 ⋯，选择「在浏览器打开」");
     expect(guideText("qq", "android", "order").lead).toContain("QQ内无法完成微信支付");
+  });
+
+  it("names the newer in-app browsers (§15.4) as shoppers know them", () => {
+    expect(guideText("xiaohongshu", "ios", "cart").lead).toContain("小红书内无法完成微信支付");
+    expect(guideText("toutiao", "android", "order").lead).toContain("今日头条内无法完成微信支付");
+    expect(guideText("kuaishou", "android", "cart").lead).toContain("快手内无法完成微信支付");
+    expect(openInBrowserMessage("kuaishou")).toContain("在快手内无法完成微信支付");
   });
 
   it("in a mini-program web-view (no browser menu) the link is the way out", () => {

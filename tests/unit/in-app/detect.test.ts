@@ -98,6 +98,62 @@ const IN_APP: [string, InAppBrowser, string][] = [
     "baidu",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 15_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 SP-engine/2.54.0 main/1.0 baiduboxapp/13.13.0.10 (Baidu; P2 15.5) NABar/1.0 themeUA=Theme/default",
   ],
+  // docs/wechatpay.md §15.4: shop links are widely shared in these apps; their webviews cannot launch WeChat either.
+  [
+    "Xiaohongshu (小红书) on iOS: discover/<version>",
+    "xiaohongshu",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 discover/8.7 (iPhone; iOS 16.6; Scale/3.00) Resolution/1170*2532 Version/8.7 Build/8070537 Device/(Apple Inc.;iPhone14,5) NetType/WiFi",
+  ],
+  [
+    "Xiaohongshu on iOS (short form)",
+    "xiaohongshu",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_3_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 discover/9.1 Device/(Apple Inc.;iPhone15,3) NetType/WiFi",
+  ],
+  [
+    "Xiaohongshu on iOS with the xhsdiscover token",
+    "xiaohongshu",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 discover/8.45.1 (iPhone; iOS 17.5; Scale/3.00) Resolution/1170*2532 xhsdiscover NetType/WiFi",
+  ],
+  [
+    "Xiaohongshu on Android: XiaoHongShu/<version>",
+    "xiaohongshu",
+    "Mozilla/5.0 (Linux; Android 10; MI 8 Build/QKQ1.190828.002; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/83.0.4103.101 Mobile Safari/537.36 XiaoHongShu/6.83.0 (Android 10) Resolution/1080*2248 Version/6.83.0 Build/6830155 Device/(Xiaomi;MI 8) discover/6.83.0 NetType/WiFi",
+  ],
+  [
+    "Toutiao (今日头条) on Android",
+    "toutiao",
+    "Mozilla/5.0 (Linux; Android 10; MI CC 9e Build/QKQ1.190910.002; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/87.0.4280.101 Mobile Safari/537.36 NewsArticle/8.7.5.0 ToutiaoMicroApp/2.31.1.1 PluginVersion/874011",
+  ],
+  [
+    "Toutiao Lite (头条极速版) on iOS",
+    "toutiao",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 13_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 NewsArticle/8.1.3.05 JsSdk/2.0 NetType/WIFI (NewsLite 8.1.3 13.400000) NewsLite/8.1.3 Mobile ToutiaoMicroApp/1.95.0.23",
+  ],
+  [
+    "Toutiao on Android (newer)",
+    "toutiao",
+    "Mozilla/5.0 (Linux; Android 12; PGBM10 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/97.0.4692.98 Mobile Safari/537.36 JsSdk/2 NewsArticle/9.1.0 NetType/wifi",
+  ],
+  [
+    "Toutiao on iOS",
+    "toutiao",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 15_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 NewsArticle/9.1.9.20 JsSdk/2.0 NetType/WIFI (News 9.1.9 15.100000)",
+  ],
+  [
+    "Kuaishou (快手) on iOS",
+    "kuaishou",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Kwai/13.7.10.9371 ISLP/0 StatusHT/47 KDT/PHONE iosSCH/1 TitleHT/44 NetType/WIFI ISDM/0 ICFO/0 locale/zh-Hans CT/0 Yoda/3.3.8 ISLB/0 CoIS/2 ISLM/0 WebViewType/WK BHT/102 AZPREFIX/az1",
+  ],
+  [
+    "Kuaishou on Android",
+    "kuaishou",
+    "Mozilla/5.0 (Linux; Android 7.1.2; Redmi 5 Plus Build/N2G47H; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/66.0.3359.158 Mobile Safari/537.36 Kwai/6.5.0.9223",
+  ],
+  [
+    "Kuaishou Express (快手极速版, ksNebula) on Android",
+    "kuaishou",
+    "Mozilla/5.0 (Linux; Android 12; M2012K11AC Build/SKQ1.211006.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/90.0.4430.226 KsWebView/1.8.90.603 (rel) Mobile Safari/537.36 Yoda/3.1.2-rc1 ksNebula/11.4.10.5532 OS_PRO_BIT/64 MAX_PHY_MEM/11600 AZPREFIX/yz ICFO/0 StatusHT/36 TitleHT/43 NetType/WIFI ISLP/0 ISDM/0 ISLB/0 locale/zh-cn CT/0 ISLM/-1",
+  ],
 ];
 
 const BROWSERS: [string, string][] = [
@@ -139,6 +195,14 @@ const BROWSERS: [string, string][] = [
     "Xiaomi (MIUI) Browser",
     "Mozilla/5.0 (Linux; U; Android 12; zh-cn; M2012K11AC Build/SKQ1.211006.001) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/100.0.4896.127 Mobile Safari/537.36 XiaoMi/MiuiBrowser/17.2.40 swan-mibrowser",
   ],
+  [
+    "Firefox Focus on Android",
+    "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Focus/121.0 Chrome/120.0.6099.144 Mobile Safari/537.36",
+  ],
+  [
+    "Vivo Browser",
+    "Mozilla/5.0 (Linux; Android 12; V2145A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/87.0.4280.141 Mobile Safari/537.36 VivoBrowser/13.1.10.0",
+  ],
   ["Firefox on Android", "Mozilla/5.0 (Android 14; Mobile; rv:121.0) Gecko/121.0 Firefox/121.0"],
   [
     "Samsung Internet",
@@ -159,6 +223,29 @@ describe("detectInAppBrowser", () => {
     expect(detectInAppBrowser(null)).toBeNull();
     expect(detectInAppBrowser(undefined)).toBeNull();
     expect(detectInAppBrowser("")).toBeNull();
+  });
+
+  it("Xiaohongshu's discover/ matches only as its own token: a word ending in discover, or Discover in a URL, is not Xiaohongshu", () => {
+    const safari = BROWSERS[0]![1];
+    expect(detectInAppBrowser(`${safari} discover/8.7`)).toBe("xiaohongshu");
+    expect(detectInAppBrowser(`${safari} xhsdiscover`)).toBe("xiaohongshu");
+    expect(detectInAppBrowser(`${safari} XiaoHongShu/8.92`)).toBe("xiaohongshu");
+    for (const ua of [
+      `${safari} AppDiscover/2.1`,
+      `${safari} (+https://example.com/discover/1.0)`,
+      `${safari} Discover/`,
+      `${safari} discover/beta`,
+      `${safari} NewsArticleReader/1.0`,
+      `${safari} MyKwai/1.0`,
+    ])
+      expect(detectInAppBrowser(ua), ua).toBeNull();
+  });
+
+  it("Kuaishou Lite's webview appends \" Kwai_Lite/<version>\" to the system UA; Toutiao in ByteDance's webview is Toutiao, not Douyin", () => {
+    const androidWebview = IN_APP.find(([n]) => n === "Kuaishou on Android")![2].replace(/ Kwai\/\S+$/, "");
+    expect(detectInAppBrowser(androidWebview)).toBeNull();
+    expect(detectInAppBrowser(`${androidWebview} Kwai_Lite/1.6.3.138`)).toBe("kuaishou");
+    expect(detectInAppBrowser(`${androidWebview} JsSdk/2 NewsArticle/9.1.0 NetType/wifi BytedanceWebview/d8a21c6`)).toBe("toutiao");
   });
 
   it("looks at the first 1 KiB only (a token hidden after padding is ignored)", () => {
