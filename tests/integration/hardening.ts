@@ -7,6 +7,7 @@ import type { Harness } from "./harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { deliver, newOrder, RACE_CART, wechatQueries } from "./payment-races";
 import { PEER_HEADER, peerStamp } from "@/lib/http/peer-address";
+import { withWindowLeft } from "../support/limit-windows";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
@@ -164,35 +165,46 @@ export function hardeningTests(harness: () => Harness) {
   });
 
   // --- 3. admin token guessing ---
-  it("sign-in: 10 wrong tokens from one IP are refused normally, then 429 with Retry-After — even the right token; other IPs are unaffected", async () => {
-    const h = harness();
-    const ip = uniqueIp();
-    const wrong = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(h, `wrong-guess-${i}-0123456789abcdef0123`, ip)));
-    expect(wrong.map((r) => r.status)).toEqual(Array(10).fill(303));
-    const limited = await signIn(h, "wrong-guess-x-0123456789abcdef0123", ip);
-    expect(limited.status).toBe(429);
-    const retryAfter = Number(limited.headers.get("retry-after"));
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(900);
-    const right = await signIn(h, ADMIN_TOKEN, ip);
-    expect(right.status).toBe(429);
-    expect(right.headers.get("set-cookie")).toBeNull();
-    const elsewhere = await signIn(h, ADMIN_TOKEN, uniqueIp());
-    expect(elsewhere.status).toBe(303);
-    expect(elsewhere.headers.get("set-cookie")).toMatch(/^admin_session=v1\./);
-  });
+  it(
+    "sign-in: 10 wrong tokens from one IP are refused normally, then 429 with Retry-After — even the right token; other IPs are unaffected",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      const wrong = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(h, `wrong-guess-${i}-0123456789abcdef0123`, ip)));
+      expect(wrong.map((r) => r.status)).toEqual(Array(10).fill(303));
+      const limited = await signIn(h, "wrong-guess-x-0123456789abcdef0123", ip);
+      expect(limited.status).toBe(429);
+      const retryAfter = Number(limited.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(900);
+      const right = await signIn(h, ADMIN_TOKEN, ip);
+      expect(right.status).toBe(429);
+      expect(right.headers.get("set-cookie")).toBeNull();
+      const elsewhere = await signIn(h, ADMIN_TOKEN, uniqueIp());
+      expect(elsewhere.status).toBe(303);
+      expect(elsewhere.headers.get("set-cookie")).toMatch(/^admin_session=v1\./);
+    },
+  );
 
-  it("sign-in: 50 concurrent wrong tokens from one IP — exactly 10 are evaluated (counted atomically in the database)", async () => {
-    const h = harness();
-    const ip = uniqueIp();
-    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn(h, `concurrent-guess-${i}-0123456789abcdef`, ip)));
-    const statuses = replies.map((r) => r.status);
-    expect(statuses.filter((s) => s === 303)).toHaveLength(10);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(40);
-  });
+  it(
+    "sign-in: 50 concurrent wrong tokens from one IP — exactly 10 are evaluated (counted atomically in the database)",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn(h, `concurrent-guess-${i}-0123456789abcdef`, ip)));
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 303)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(40);
+    },
+  );
 
-  it("the scheduler route counts wrong Bearer tokens per client too (401 ×10, then 429)", async () => {
+  it("the scheduler route counts wrong Bearer tokens per client too (401 ×10, then 429)", { timeout: 60_000 }, async () => {
     const h = harness();
+    await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
     const ip = uniqueIp();
     const cron = (token: string) => cronWith(h, token, ip);
     const wrong = await Promise.all(Array.from({ length: 10 }, (_, i) => cron(`bad-bearer-${i}`)));
@@ -203,25 +215,31 @@ export function hardeningTests(harness: () => Harness) {
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
   });
 
-  it("without a proxy, a forged X-Forwarded-For buys nothing: 1,000 wrong tokens, 10 evaluated, a bounded number of rows", async () => {
-    const h = harness();
-    const ip = uniqueIp();
-    const rows = () => h.prisma.rateLimitCounter.count();
-    const before = await rows();
-    const replies = await inBatches(1000, 50, (i) =>
-      signIn(h, `forged-${i}-0123456789abcdef0123`, ip, { "x-forwarded-for": `198.18.${i >> 8}.${i & 255}` }),
-    );
-    const statuses = replies.map((r) => r.status);
-    expect(statuses.filter((s) => s === 303)).toHaveLength(10);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(990);
-    // the client's rungs of growing delays and the all-clients counter: rows per key, not per request
-    expect((await rows()) - before).toBeLessThanOrEqual(5);
-    const counts = await h.prisma.rateLimitCounter.findMany({ where: { key: { contains: ip } }, select: { count: true } });
-    expect(counts.every((c) => c.count <= 80)).toBe(true); // a refused request does not even count
-  });
+  it(
+    "without a proxy, a forged X-Forwarded-For buys nothing: 1,000 wrong tokens, 10 evaluated, a bounded number of rows",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      const rows = () => h.prisma.rateLimitCounter.count();
+      const before = await rows();
+      const replies = await inBatches(1000, 50, (i) =>
+        signIn(h, `forged-${i}-0123456789abcdef0123`, ip, { "x-forwarded-for": `198.18.${i >> 8}.${i & 255}` }),
+      );
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 303)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(990);
+      // the client's rungs of growing delays and the all-clients counter: rows per key, not per request
+      expect((await rows()) - before).toBeLessThanOrEqual(5);
+      const counts = await h.prisma.rateLimitCounter.findMany({ where: { key: { contains: ip } }, select: { count: true } });
+      expect(counts.every((c) => c.count <= 80)).toBe(true); // a refused request does not even count
+    },
+  );
 
-  it("IPv6 clients are keyed by their /64: addresses of one network share one limit", async () => {
+  it("IPv6 clients are keyed by their /64: addresses of one network share one limit", { timeout: 60_000 }, async () => {
     const h = harness();
+    await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
     const net = `2001:db8:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}`;
     const replies = [];
     for (let i = 1; i <= 11; i++) replies.push(await signIn(h, `v6-guess-${i}-0123456789abcdef0123`, `${net}::${i.toString(16)}`));
@@ -230,17 +248,22 @@ export function hardeningTests(harness: () => Harness) {
     expect(elsewhere.status).toBe(303);
   });
 
-  it("the scheduler's Bearer token has its own bucket: a client locked out of sign-in still runs the cron, and back", async () => {
-    const h = harness();
-    const ip = uniqueIp();
-    await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(h, `cron-bucket-${i}-0123456789abcdef0123`, ip)));
-    expect((await signIn(h, ADMIN_TOKEN, ip)).status).toBe(429);
-    expect((await cronWith(h, ADMIN_TOKEN, ip)).status).toBe(200);
-    const other = uniqueIp();
-    await Promise.all(Array.from({ length: 10 }, (_, i) => cronWith(h, `bad-bearer-${i}`, other)));
-    expect((await cronWith(h, ADMIN_TOKEN, other)).status).toBe(429);
-    expect((await signIn(h, ADMIN_TOKEN, other)).status).toBe(303);
-  });
+  it(
+    "the scheduler's Bearer token has its own bucket: a client locked out of sign-in still runs the cron, and back",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(h, `cron-bucket-${i}-0123456789abcdef0123`, ip)));
+      expect((await signIn(h, ADMIN_TOKEN, ip)).status).toBe(429);
+      expect((await cronWith(h, ADMIN_TOKEN, ip)).status).toBe(200);
+      const other = uniqueIp();
+      await Promise.all(Array.from({ length: 10 }, (_, i) => cronWith(h, `bad-bearer-${i}`, other)));
+      expect((await cronWith(h, ADMIN_TOKEN, other)).status).toBe(429);
+      expect((await signIn(h, ADMIN_TOKEN, other)).status).toBe(303);
+    },
+  );
 
   it("failures spread over many clients never lock the owner out; past the global mark each client gets only 3", async () => {
     const { checkAdminToken, UNDER_ATTACK_FAILURES_PER_CLIENT } = await import("@/lib/admin/token-attempts");
