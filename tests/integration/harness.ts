@@ -70,6 +70,8 @@ export async function startHarness(
     /** default: a private copy of the SQLite template */ databaseUrl?: string;
     /** the fake's refund result delay; default null: tests decide results with /refunds/{no}/result */
     refundDelayMs?: number | null;
+    /** environment variables on top of the test identity (e.g. the production limits) */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Harness> {
   const shim = http.createServer(async (req, res) => {
@@ -105,6 +107,7 @@ export async function startHarness(
       databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label),
       mode: opts.mode,
     }),
+    opts.env,
   );
   const { prisma } = await import("@/lib/db");
   const jar = new Map<string, string>();

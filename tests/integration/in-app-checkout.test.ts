@@ -33,7 +33,7 @@ const prepays = async () =>
     (r) => r.method === "POST" && r.path.includes("combine-transactions/h5"),
   );
 // Far-apart instants give each rate-limit test its own empty window.
-const LIMITS = { ttlHours: 24, maxPerMinute: 2, maxLive: 3 };
+const LIMITS = { ttlHours: 24, maxPerMinute: 2, maxLive: 3, maxPerClientPerHour: 1000 };
 
 describe("POST /api/checkout from an in-app browser", () => {
   it("answers 409 OPEN_IN_BROWSER with an absolute resume URL; creates no order and sends nothing to WeChat", async () => {
