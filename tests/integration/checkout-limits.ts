@@ -51,7 +51,43 @@ async function prepayCalls(h: Harness): Promise<number> {
 }
 const stockOf = async (h: Harness, sku: string) => (await h.prisma.product.findUniqueOrThrow({ where: { sku } })).stock;
 
+const WECHAT_UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN";
+
 export function checkoutLimitTests(harness: () => Harness) {
+  it(
+    "one client cannot use up the cart drafts: 30 different carts from WeChat → 10 drafts, then 429; the next WeChat shopper still gets a link",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(3600, 30_000); // CART_DRAFT_MAX_PER_CLIENT_PER_HOUR
+      const client = newClient();
+      const drafts0 = await h.prisma.cartDraft.count();
+      const replies = [];
+      for (let i = 1; i <= 30; i++) {
+        const res = await h.call("POST", "/api/checkout", {
+          json: checkoutBody([{ sku: "TEA-LJ-50", quantity: i }]),
+          headers: { [PEER_HEADER]: peerStamp(client), cookie: "", "user-agent": WECHAT_UA },
+        });
+        replies.push({
+          status: res.status,
+          body: (await res.json()) as { code: string; retryAfterSeconds?: number },
+          retryAfter: res.headers.get("retry-after"),
+        });
+      }
+      expect(replies.map((r) => r.status)).toEqual([...Array(10).fill(409), ...Array(20).fill(429)]);
+      expect(replies[10]!.body).toMatchObject({ code: "RATE_LIMITED", retryAfterSeconds: expect.any(Number) });
+      expect(replies[10]!.retryAfter).toBe(String(replies[10]!.body.retryAfterSeconds));
+      expect((await h.prisma.cartDraft.count()) - drafts0).toBe(10);
+      const next = await h.call("POST", "/api/checkout", {
+        json: checkoutBody([{ sku: "BAK-CK-02", quantity: 1 }]),
+        headers: { [PEER_HEADER]: peerStamp(newClient()), cookie: "", "user-agent": WECHAT_UA },
+      });
+      expect(next.status).toBe(409);
+      expect(await next.json()).toMatchObject({ code: "OPEN_IN_BROWSER", resumeUrl: expect.any(String) });
+    },
+  );
+
   it(
     "30 concurrent checkouts from one client: exactly 10 orders and 10 prepays; the rest 429 RATE_LIMITED with Retry-After",
     { timeout: 60_000 },
