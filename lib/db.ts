@@ -5,6 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { PrismaClient as PgPrismaClient } from "@/lib/generated/prisma-pg/client";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Mutex, withTimeout } from "async-mutex";
 import { databaseUrl, sqliteLockSettings } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 
@@ -43,63 +44,92 @@ function createClient(url: string): PrismaClient {
     // better-sqlite3 builds default WAL connections to synchronous=NORMAL; FULL fsyncs the log on
     // every commit, so a payment we acknowledged to WeChat (which then stops retrying) survives a power cut.
     await connection.executeScript("PRAGMA synchronous = FULL");
-    return isolateTransactions(connection, lock.busyRetries);
+    return isolateTransactions(connection, lock);
   };
   return new PrismaClient({ adapter });
 }
 
 type SqlConnection = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
-type SqlTransaction = Awaited<ReturnType<SqlConnection["startTransaction"]>>;
 
 /**
  * The better-sqlite3 adapter has one connection per process. It queues transactions behind each
  * other, but a query outside a transaction runs straight away on that connection — inside whatever
  * transaction another request has open, so a rollback there would silently undo it (an audit row,
  * a stored pay link). Queue every statement behind an open transaction, and vice versa.
+ *
+ * Another process holding the write lock (SQLITE_BUSY after the short busy timeout) is waited out
+ * with a growing, non-blocking back-off, and each waiting statement gives up with 503 DATABASE_BUSY
+ * on its own clock (about 2 s at the defaults):
+ * - the back-off sleeps OUTSIDE the statement queue: reads (WAL lets them through the lock) and our
+ *   own transactions go on meanwhile, instead of queueing behind a writer that is only waiting;
+ * - while the lock is out of reach one writer probes it at a time (each probe blocks the event loop
+ *   for up to SQLITE_BUSY_TIMEOUT_MS); the others wait for that prober instead of probing too, and
+ *   go ahead as soon as a probe succeeds.
  */
-function isolateTransactions(connection: SqlConnection, busyRetries: number): SqlConnection {
-  let tail: Promise<void> = Promise.resolve();
-  const acquire = (): Promise<() => void> => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const ready = tail.then(() => release);
-    tail = tail.then(() => held);
-    return ready;
-  };
-  // Another process holds the write lock (SQLITE_BUSY after the short busy timeout): retry after a
-  // growing pause that leaves the event loop free, then give up with a clear 503.
-  const withBusyRetry = async <R>(fn: () => Promise<R>): Promise<R> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (!isBusy(e) || attempt >= busyRetries) {
-          if (isBusy(e)) throw new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 });
-          throw e;
-        }
-        await sleep(Math.min(500, 10 * 2 ** attempt));
-      }
+function isolateTransactions(connection: SqlConnection, lock: { busyTimeoutMs: number; busyRetries: number }): SqlConnection {
+  const statements = new Mutex();
+  const probe = new Mutex();
+  let lockedOut = false; // the last write met another process's lock
+  const pause = (n: number) => Math.min(500, 10 * 2 ** n);
+  // The time a statement may spend waiting: the retries' back-offs plus one busy timeout per try.
+  let budgetMs = (lock.busyRetries + 1) * lock.busyTimeoutMs;
+  for (let n = 0; n < lock.busyRetries; n++) budgetMs += pause(n);
+  const busy = () => new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 });
+
+  type Outcome<R> = { busy: true } | { busy: false; value: R; release: () => void };
+  /** One try under the statement queue. `keep`: the queue stays held (an open transaction) until `release`. */
+  const attempt = async <R>(fn: () => Promise<R>, write: boolean, prober: boolean, keep: boolean): Promise<Outcome<R>> => {
+    const release = await statements.acquire();
+    // Someone met the lock while this write queued: wait for the prober rather than block the loop again.
+    if (write && lockedOut && !prober) {
+      release();
+      return { busy: true };
+    }
+    try {
+      const value = await fn();
+      if (write) lockedOut = false;
+      if (!keep) release();
+      return { busy: false, value, release };
+    } catch (e) {
+      release();
+      if (!isBusy(e)) throw e;
+      if (write) lockedOut = true;
+      return { busy: true };
     }
   };
-  const serialised =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const release = await acquire();
-      try {
-        return await withBusyRetry(() => fn(...args));
-      } finally {
-        release();
+  const run = async <R>(fn: () => Promise<R>, write: boolean, keep = false): Promise<{ value: R; release: () => void }> => {
+    const deadline = Date.now() + budgetMs;
+    if (!(write && lockedOut)) {
+      const r = await attempt(fn, write, false, keep);
+      if (!r.busy) return r;
+    }
+    const releaseProbe = write ? await withTimeout(probe, Math.max(0, deadline - Date.now()), busy()).acquire() : undefined;
+    try {
+      for (let n = 0; ; n++) {
+        // A probe that succeeded meanwhile (lockedOut cleared) means: go now, no pause.
+        if (!write || lockedOut) {
+          if (n >= lock.busyRetries || Date.now() + pause(n) > deadline) throw busy();
+          await sleep(pause(n));
+        }
+        const r = await attempt(fn, write, true, keep);
+        if (!r.busy) return r;
       }
-    };
+    } finally {
+      releaseProbe?.();
+    }
+  };
+  // Reads never need the write lock in WAL mode; anything else may.
+  const isRead = (query: { sql: string }) => /^\s*SELECT\b/i.test(query.sql);
+
   const client = (connection as unknown as { client: { prepare(sql: string): { run(): unknown } } }).client;
   const startTransaction = connection.startTransaction.bind(connection);
-  connection.queryRaw = serialised(connection.queryRaw.bind(connection));
-  connection.executeRaw = serialised(connection.executeRaw.bind(connection));
+  const queryRaw = connection.queryRaw.bind(connection);
+  const executeRaw = connection.executeRaw.bind(connection);
+  connection.queryRaw = async (query) => (await run(() => queryRaw(query), !isRead(query))).value;
+  connection.executeRaw = async (query) => (await run(() => executeRaw(query), !isRead(query))).value;
   connection.startTransaction = async (isolationLevel) => {
-    const release = await acquire();
-    let tx: SqlTransaction;
-    try {
-      tx = await withBusyRetry(async () => {
+    const { value: tx, release } = await run(
+      async () => {
         const t = await startTransaction(isolationLevel);
         // The adapter begins a DEFERRED transaction, whose first write could meet SQLITE_BUSY halfway
         // through (not retryable there). Take the write lock up front instead — BEGIN IMMEDIATE — so a
@@ -112,11 +142,10 @@ function isolateTransactions(connection: SqlConnection, busyRetries: number): Sq
           throw e;
         }
         return t;
-      });
-    } catch (e) {
-      release();
-      throw e;
-    }
+      },
+      true,
+      true,
+    );
     const commit = tx.commit.bind(tx);
     const rollback = tx.rollback.bind(tx);
     tx.commit = () => commit().finally(release);

@@ -49,7 +49,9 @@ export interface AppEnv {
   /** How many reverse proxies in front of the app may be trusted for X-Forwarded-For. */
   trustProxyHops: number;
   /** Cart drafts that carry a cart out of an in-app browser (lib/in-app/cart-drafts.ts). */
-  cartDraft: { ttlHours: number; maxPerMinute: number; maxLive: number };
+  cartDraft: { ttlHours: number; maxPerMinute: number; maxLive: number; maxPerClientPerHour: number };
+  /** Limits of the anonymous checkout (lib/orders/checkout-limits.ts). */
+  checkout: CheckoutLimits;
   /** The in-app job runner (lib/jobs): expiry, reconciliation, housekeeping. */
   jobs: {
     /** JOBS_ENABLED: on by default, off in NODE_ENV=test unless set. */
@@ -89,6 +91,15 @@ export interface AppEnv {
     /** notify_url of refund requests (§14.4): no query string, under APP_BASE_URL. */
     refundNotifyUrl: string;
   };
+}
+
+export interface CheckoutLimits {
+  /** CHECKOUT_MAX_PER_MINUTE_PER_CLIENT: checkouts per minute per client address, and per buyer_id cookie. */
+  maxPerMinutePerClient: number;
+  /** CHECKOUT_MAX_PENDING_PER_BUYER: unpaid, unexpired orders one browser (buyer_id) may hold. */
+  maxPendingPerBuyer: number;
+  /** CHECKOUT_MAX_UNITS_PER_LIMITED_SKU: units of one stock-limited product per order. */
+  maxUnitsPerLimitedSku: number;
 }
 
 export interface Limits {
@@ -160,6 +171,10 @@ const schema = z.object({
     .default(24),
   CART_DRAFT_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   CART_DRAFT_MAX_LIVE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  CART_DRAFT_MAX_PER_CLIENT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(10),
+  CHECKOUT_MAX_PER_MINUTE_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(10),
+  CHECKOUT_MAX_PENDING_PER_BUYER: z.coerce.number().int().min(1).max(100_000).default(3),
+  CHECKOUT_MAX_UNITS_PER_LIMITED_SKU: z.coerce.number().int().min(1).max(99, "must be ≤ 99 (the most one cart line may hold)").default(10),
   JOBS_ENABLED: z.enum(["1", "0", "true", "false"], { message: 'must be "true" or "false"' }).optional(),
   JOBS_TICK_MS: z.coerce.number().int().min(50, "must be ≥ 50").max(600_000, "must be ≤ 600000").default(5000),
   JOBS_LEASE_MS: z.coerce.number().int().min(1000, "must be ≥ 1000").max(3_600_000, "must be ≤ 3600000").default(60_000),
@@ -363,7 +378,17 @@ export function parseEnv(input: RawEnv): AppEnv {
     adminToken: e.ADMIN_TOKEN,
     orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
     trustProxyHops: e.TRUST_PROXY_HOPS,
-    cartDraft: { ttlHours: e.CART_DRAFT_TTL_HOURS, maxPerMinute: e.CART_DRAFT_MAX_PER_MINUTE, maxLive: e.CART_DRAFT_MAX_LIVE },
+    cartDraft: {
+      ttlHours: e.CART_DRAFT_TTL_HOURS,
+      maxPerMinute: e.CART_DRAFT_MAX_PER_MINUTE,
+      maxLive: e.CART_DRAFT_MAX_LIVE,
+      maxPerClientPerHour: e.CART_DRAFT_MAX_PER_CLIENT_PER_HOUR,
+    },
+    checkout: {
+      maxPerMinutePerClient: e.CHECKOUT_MAX_PER_MINUTE_PER_CLIENT,
+      maxPendingPerBuyer: e.CHECKOUT_MAX_PENDING_PER_BUYER,
+      maxUnitsPerLimitedSku: e.CHECKOUT_MAX_UNITS_PER_LIMITED_SKU,
+    },
     jobs: {
       // Never by surprise inside a test run: vitest sets NODE_ENV=test; tests that want it say so.
       enabled: e.JOBS_ENABLED === undefined ? nodeEnv !== "test" : e.JOBS_ENABLED === "1" || e.JOBS_ENABLED === "true",

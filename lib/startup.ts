@@ -1,10 +1,13 @@
-// Called once by instrumentation.ts in the Node.js runtime: a bad or missing variable stops the
+// Called once by instrumentation.ts in the Node.js runtime: the HTTP server starts stamping each
+// request with its socket address (lib/http/peer-address.ts); a bad or missing variable stops the
 // server with one line naming it, before any request is served. Then the job runner starts
 // (lib/jobs), unless JOBS_ENABLED=false.
 import "server-only";
 import { ConfigError, env } from "./env";
+import { installPeerAddressStamp } from "./http/peer-address";
 
 export async function startup(): Promise<void> {
+  installPeerAddressStamp();
   let jobsEnabled = false;
   try {
     jobsEnabled = env().jobs.enabled;

@@ -33,9 +33,9 @@ export async function handleSignIn(request: Request): Promise<Response> {
   const submitted = form.get("token");
   let ok: boolean;
   try {
-    ok = await checkAdminToken(request, typeof submitted === "string" ? submitted : undefined, token);
+    ok = await checkAdminToken(request, typeof submitted === "string" ? submitted : undefined, token, "sign-in");
   } catch (e) {
-    // Over the failed-attempt limit (per IP or global): 429 with Retry-After, token not even compared.
+    // Over this client's failed-attempt limit: 429 with Retry-After, token not even compared.
     if (e instanceof AppError && e.code === "TOO_MANY_ATTEMPTS") {
       const seconds = Number(e.extra?.retryAfterSeconds ?? 60);
       return new Response(`${e.message}\n`, {

@@ -7,10 +7,12 @@
 //   simultaneous opens of the same link restore the cart exactly once, on SQLite and PostgreSQL.
 // - Creating a draft is an unauthenticated write, so it is bounded: the cart is validated against
 //   the catalogue (≤ 50 lines, ≤ 99 each, known active SKUs only), the same browser asking again
-//   for the same cart gets the same token back (draft cookie) instead of a new row, and the whole
-//   shop creates at most CART_DRAFT_MAX_PER_MINUTE drafts a minute and holds at most
-//   CART_DRAFT_MAX_LIVE live ones. Both caps are counted in the database, so they hold across
-//   processes; under concurrency they may be exceeded by the number of simultaneous requests.
+//   for the same cart gets the same token back (draft cookie) instead of a new row, one client
+//   (address, IPv6 /64) creates at most CART_DRAFT_MAX_PER_CLIENT_PER_HOUR drafts an hour — so one
+//   client cannot use up the shop-wide caps for everyone — and the whole shop creates at most
+//   CART_DRAFT_MAX_PER_MINUTE drafts a minute and holds at most CART_DRAFT_MAX_LIVE live ones. All
+//   are counted in the database, so they hold across processes; the per-client quota is exact
+//   (lib/http/attempt-limiter.ts), the shop-wide caps may be exceeded by the number of simultaneous requests.
 // - The contact and delivery choices typed in the app go along (README "Delivery and fulfilment"):
 //   personal data, kept only until the draft expires (housekeeping deletes it then), never logged.
 import { createHash, randomBytes } from "node:crypto";
@@ -19,6 +21,7 @@ import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { Contact } from "@/lib/delivery/contact";
+import { takeUnits } from "@/lib/http/attempt-limiter";
 import { assertKnownDivisions, CheckoutBodySchema, type Delivery } from "@/lib/orders/checkout";
 
 export type DraftItem = { sku: string; quantity: number };
@@ -61,14 +64,21 @@ export interface SavedDraft {
 /**
  * Stores the cart and returns a fresh token — or, when `cookieToken` names a live, unused draft of
  * the identical cart, that same token. Throws UNKNOWN_SKU / INVALID_REQUEST for a bad cart and
- * RATE_LIMITED when a shop-wide cap is reached.
+ * RATE_LIMITED when the client's quota (`client`: lib/http/request-guards.ts clientKey) or a
+ * shop-wide cap is reached.
  */
 export async function saveCartDraft(
   items: readonly DraftItem[],
-  opts: { cookieToken?: string | null; now?: Date; limits?: ReturnType<typeof env>["cartDraft"]; details?: DraftDetails } = {},
+  opts: {
+    cookieToken?: string | null;
+    client?: string;
+    now?: Date;
+    limits?: ReturnType<typeof env>["cartDraft"];
+    details?: DraftDetails;
+  } = {},
 ): Promise<SavedDraft> {
   const now = opts.now ?? new Date();
-  const { ttlHours, maxPerMinute, maxLive } = opts.limits ?? env().cartDraft;
+  const { ttlHours, maxPerMinute, maxLive, maxPerClientPerHour } = opts.limits ?? env().cartDraft;
   const canonical = canonicalItems(items);
   const { contact, delivery } = opts.details ?? {};
   await assertKnownDivisions(delivery?.address, "delivery.address");
@@ -87,10 +97,22 @@ export async function saveCartDraft(
     }
   }
 
+  // The client's quota first: once it is used up, its requests write nothing and cost the shop-wide caps nothing.
+  const quota = opts.client
+    ? await takeUnits([{ key: `cart-draft:ip:${opts.client}`, limit: maxPerClientPerHour, windowSeconds: 3600 }], now)
+    : undefined;
+  if (quota && !quota.taken) {
+    const minutes = Math.ceil(quota.retryAfterSeconds / 60);
+    throw new AppError("RATE_LIMITED", `保存购物车太频繁，请 ${minutes} 分钟后再试；也可以在浏览器中打开本店后重新选购`, {
+      retryAfterSeconds: quota.retryAfterSeconds,
+    });
+  }
   const lastMinute = await prisma.cartDraft.count({ where: { createdAt: { gt: new Date(now.getTime() - 60_000) } } });
-  if (lastMinute >= maxPerMinute) throw rateLimited();
-  const live = await prisma.cartDraft.count({ where: { usedAt: null, expiresAt: { gt: now } } });
-  if (live >= maxLive) throw rateLimited();
+  const live = lastMinute >= maxPerMinute ? 0 : await prisma.cartDraft.count({ where: { usedAt: null, expiresAt: { gt: now } } });
+  if (lastMinute >= maxPerMinute || live >= maxLive) {
+    if (quota?.taken) await quota.giveBack(); // no draft made: the client keeps its unit
+    throw rateLimited();
+  }
 
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);

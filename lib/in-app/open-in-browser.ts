@@ -3,6 +3,7 @@
 // a guide. The wording lives here, on the server, so the client bundle stays small.
 import { env } from "@/lib/env";
 import { json } from "@/lib/http/respond";
+import { clientKey } from "@/lib/http/request-guards";
 import { saveCartDraft, type CartDraftBody } from "./cart-drafts";
 import { IN_APP_NAMES, type InAppBrowser, type MobilePlatform } from "./detect";
 
@@ -28,7 +29,7 @@ export function openInBrowserMessage(app: InAppBrowser): string {
 /** POST /api/checkout from an in-app browser: save the cart as a draft, create no order. */
 export async function openInBrowserResponse(request: Request, body: CartDraftBody, app: InAppBrowser): Promise<Response> {
   const { items, ...details } = body;
-  const draft = await saveCartDraft(items, { cookieToken: cookieValue(request, DRAFT_COOKIE), details });
+  const draft = await saveCartDraft(items, { cookieToken: cookieValue(request, DRAFT_COOKIE), client: clientKey(request), details });
   const maxAge = Math.max(0, Math.floor((draft.expiresAt.getTime() - Date.now()) / 1000));
   const secure = env().appBaseUrl.startsWith("https://") ? "; Secure" : "";
   return json(

@@ -97,31 +97,62 @@ async function closeAtWechat(
   }
 }
 
+export interface CloseExpiredOptions {
+  /** Orders read per query (oldest first); default CLOSE_EXPIRED_BATCH. */
+  batch?: number;
+  /** Closes in flight at once, each one WeChat call; default CLOSE_EXPIRED_CONCURRENCY. */
+  concurrency?: number;
+  /** Stops between two orders once aborted (shutdown). */
+  signal?: AbortSignal;
+  /** Starts no further close after this instant (epoch ms): what is left is the next run's. */
+  deadline?: number;
+}
+
+export const CLOSE_EXPIRED_BATCH = 200;
+export const CLOSE_EXPIRED_CONCURRENCY = 4;
+
 /**
- * Closes pending orders whose time_expire has passed (oldest first, at most `limit`). Used by the
- * job runner (lib/jobs), the CLI, the scheduler route and lazily. An order the shopper is paying
- * right now (USER_PAYING) or that turns out paid is left alone: counted, not failed, and looked at
- * again next time. With `signal`, stops between two orders once it is aborted (shutdown).
+ * Closes every pending order whose time_expire has passed, oldest first, batch after batch until
+ * none is left (or the signal or deadline stops it) — so the job keeps up with however many orders
+ * checkout admitted, instead of a fixed number per period. Used by the job runner (lib/jobs), the
+ * CLI, the scheduler route and lazily. An order the shopper is paying right now (USER_PAYING) or
+ * that turns out paid is left alone: counted, not failed, and looked at again next time (each run
+ * examines an order at most once: the batches walk on by (expiresAt, orderNo)).
  */
-export async function closeExpiredOrders(now = new Date(), limit = 200, opts: { signal?: AbortSignal } = {}) {
-  const expired = await prisma.order.findMany({
-    where: { status: "PENDING", expiresAt: { lte: now } },
-    select: { orderNo: true },
-    orderBy: { expiresAt: "asc" },
-    take: limit,
-  });
+export async function closeExpiredOrders(now = new Date(), opts: CloseExpiredOptions = {}) {
+  const batch = opts.batch ?? CLOSE_EXPIRED_BATCH;
   const summary = { examined: 0, closed: 0, paid: 0, userPaying: 0, failed: [] as { orderNo: string; error: string }[] };
-  for (const { orderNo } of expired) {
-    if (opts.signal?.aborted) break;
-    summary.examined += 1;
-    try {
-      await closeOrder(orderNo, "EXPIRED");
-      summary.closed += 1;
-    } catch (e) {
-      if (e instanceof AppError && e.code === "ORDER_PAID") summary.paid += 1;
-      else if (e instanceof AppError && e.code === "USER_PAYING") summary.userPaying += 1;
-      else summary.failed.push({ orderNo, error: e instanceof Error ? e.message : String(e) });
-    }
+  const stopped = () => opts.signal?.aborted || (opts.deadline !== undefined && Date.now() >= opts.deadline);
+  let after: { expiresAt: Date; orderNo: string } | undefined;
+  while (!stopped()) {
+    const expired = await prisma.order.findMany({
+      where: {
+        status: "PENDING",
+        expiresAt: { lte: now },
+        ...(after ? { OR: [{ expiresAt: { gt: after.expiresAt } }, { expiresAt: after.expiresAt, orderNo: { gt: after.orderNo } }] } : {}),
+      },
+      select: { orderNo: true, expiresAt: true },
+      orderBy: [{ expiresAt: "asc" }, { orderNo: "asc" }],
+      take: batch,
+    });
+    let next = 0;
+    const worker = async () => {
+      while (next < expired.length && !stopped()) {
+        const { orderNo } = expired[next++]!;
+        summary.examined += 1;
+        try {
+          await closeOrder(orderNo, "EXPIRED");
+          summary.closed += 1;
+        } catch (e) {
+          if (e instanceof AppError && e.code === "ORDER_PAID") summary.paid += 1;
+          else if (e instanceof AppError && e.code === "USER_PAYING") summary.userPaying += 1;
+          else summary.failed.push({ orderNo, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? CLOSE_EXPIRED_CONCURRENCY) }, worker));
+    if (expired.length < batch) break;
+    after = expired.at(-1);
   }
   return summary;
 }

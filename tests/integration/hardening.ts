@@ -8,6 +8,8 @@ import { combineTransaction, notificationBody, signedHeaders } from "../support/
 import { deliver, newOrder, RACE_CART, wechatQueries } from "./payment-races";
 import { checkoutBody } from "../support/checkout-body";
 import { paidOrder, refund } from "./refund-helpers";
+import { PEER_HEADER, peerStamp } from "@/lib/http/peer-address";
+import { withWindowLeft } from "../support/limit-windows";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
@@ -47,11 +49,16 @@ async function fakeCalls(h: Harness, match: (r: { method: string; path: string }
   return (await h.control<{ method: string; path: string }[]>("/requests")).filter(match).length;
 }
 
-const signIn = (h: Harness, token: string, ip: string) =>
+/** Headers of a request whose TCP peer is `ip`, as our HTTP server stamps them (TRUST_PROXY_HOPS=0). */
+const from = (ip: string) => ({ [PEER_HEADER]: peerStamp(ip) });
+
+const signIn = (h: Harness, token: string, ip: string, extra: Record<string, string> = {}) =>
   h.call("POST", "/api/admin/session", {
     body: new URLSearchParams({ token, next: "/admin" }),
-    headers: { "x-forwarded-for": ip, cookie: "" },
+    headers: { ...from(ip), cookie: "", ...extra },
   });
+const cronWith = (h: Harness, token: string, ip: string) =>
+  h.call("POST", "/api/cron/close-expired", { headers: { authorization: `Bearer ${token}`, ...from(ip) } });
 
 export function hardeningTests(harness: () => Harness) {
   // --- 1. junk notifications ---
@@ -160,44 +167,152 @@ export function hardeningTests(harness: () => Harness) {
   });
 
   // --- 3. admin token guessing ---
-  it("sign-in: 10 wrong tokens from one IP are refused normally, then 429 with Retry-After — even the right token; other IPs are unaffected", async () => {
-    const h = harness();
-    const ip = uniqueIp();
-    const wrong = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(h, `wrong-guess-${i}-0123456789abcdef0123`, ip)));
-    expect(wrong.map((r) => r.status)).toEqual(Array(10).fill(303));
-    const limited = await signIn(h, "wrong-guess-x-0123456789abcdef0123", ip);
-    expect(limited.status).toBe(429);
-    const retryAfter = Number(limited.headers.get("retry-after"));
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(900);
-    const right = await signIn(h, ADMIN_TOKEN, ip);
-    expect(right.status).toBe(429);
-    expect(right.headers.get("set-cookie")).toBeNull();
-    const elsewhere = await signIn(h, ADMIN_TOKEN, uniqueIp());
-    expect(elsewhere.status).toBe(303);
-    expect(elsewhere.headers.get("set-cookie")).toMatch(/^admin_session=v1\./);
-  });
+  it(
+    "sign-in: 10 wrong tokens from one IP are refused normally, then 429 with Retry-After — even the right token; other IPs are unaffected",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      const wrong = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(h, `wrong-guess-${i}-0123456789abcdef0123`, ip)));
+      expect(wrong.map((r) => r.status)).toEqual(Array(10).fill(303));
+      const limited = await signIn(h, "wrong-guess-x-0123456789abcdef0123", ip);
+      expect(limited.status).toBe(429);
+      const retryAfter = Number(limited.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(900);
+      const right = await signIn(h, ADMIN_TOKEN, ip);
+      expect(right.status).toBe(429);
+      expect(right.headers.get("set-cookie")).toBeNull();
+      const elsewhere = await signIn(h, ADMIN_TOKEN, uniqueIp());
+      expect(elsewhere.status).toBe(303);
+      expect(elsewhere.headers.get("set-cookie")).toMatch(/^admin_session=v1\./);
+    },
+  );
 
-  it("sign-in: 50 concurrent wrong tokens from one IP — exactly 10 are evaluated (counted atomically in the database)", async () => {
-    const h = harness();
-    const ip = uniqueIp();
-    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn(h, `concurrent-guess-${i}-0123456789abcdef`, ip)));
-    const statuses = replies.map((r) => r.status);
-    expect(statuses.filter((s) => s === 303)).toHaveLength(10);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(40);
-  });
+  it(
+    "sign-in: 50 concurrent wrong tokens from one IP — exactly 10 are evaluated (counted atomically in the database)",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn(h, `concurrent-guess-${i}-0123456789abcdef`, ip)));
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 303)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(40);
+    },
+  );
 
-  it("the scheduler route counts wrong Bearer tokens against the same limit (401 ×10, then 429)", async () => {
+  it("the scheduler route counts wrong Bearer tokens per client too (401 ×10, then 429)", { timeout: 60_000 }, async () => {
     const h = harness();
+    await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
     const ip = uniqueIp();
-    const cron = (token: string) =>
-      h.call("POST", "/api/cron/close-expired", { headers: { authorization: `Bearer ${token}`, "x-forwarded-for": ip } });
+    const cron = (token: string) => cronWith(h, token, ip);
     const wrong = await Promise.all(Array.from({ length: 10 }, (_, i) => cron(`bad-bearer-${i}`)));
     expect(wrong.map((r) => r.status)).toEqual(Array(10).fill(401));
     const limited = await cron("bad-bearer-x");
     expect(limited.status).toBe(429);
     expect(await limited.json()).toMatchObject({ code: "TOO_MANY_ATTEMPTS", retryAfterSeconds: expect.any(Number) });
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+
+  it(
+    "without a proxy, a forged X-Forwarded-For buys nothing: 1,000 wrong tokens, 10 evaluated, a bounded number of rows",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      const rows = () => h.prisma.rateLimitCounter.count();
+      const before = await rows();
+      const replies = await inBatches(1000, 50, (i) =>
+        signIn(h, `forged-${i}-0123456789abcdef0123`, ip, { "x-forwarded-for": `198.18.${i >> 8}.${i & 255}` }),
+      );
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 303)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(990);
+      // the client's rungs of growing delays and the all-clients counter: rows per key, not per request
+      expect((await rows()) - before).toBeLessThanOrEqual(5);
+      const counts = await h.prisma.rateLimitCounter.findMany({ where: { key: { contains: ip } }, select: { count: true } });
+      expect(counts.every((c) => c.count <= 80)).toBe(true); // a refused request does not even count
+    },
+  );
+
+  it("IPv6 clients are keyed by their /64: addresses of one network share one limit", { timeout: 60_000 }, async () => {
+    const h = harness();
+    await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+    const net = `2001:db8:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}`;
+    const replies = [];
+    for (let i = 1; i <= 11; i++) replies.push(await signIn(h, `v6-guess-${i}-0123456789abcdef0123`, `${net}::${i.toString(16)}`));
+    expect(replies.map((r) => r.status)).toEqual([...Array(10).fill(303), 429]);
+    const elsewhere = await signIn(h, ADMIN_TOKEN, `2001:db8:ffff:${randomBytes(2).toString("hex")}::1`);
+    expect(elsewhere.status).toBe(303);
+  });
+
+  it(
+    "the scheduler's Bearer token has its own bucket: a client locked out of sign-in still runs the cron, and back",
+    { timeout: 60_000 },
+    async () => {
+      const h = harness();
+      await withWindowLeft(900, 30_000); // ADMIN_AUTH_WINDOW_SECONDS
+      const ip = uniqueIp();
+      await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(h, `cron-bucket-${i}-0123456789abcdef0123`, ip)));
+      expect((await signIn(h, ADMIN_TOKEN, ip)).status).toBe(429);
+      expect((await cronWith(h, ADMIN_TOKEN, ip)).status).toBe(200);
+      const other = uniqueIp();
+      await Promise.all(Array.from({ length: 10 }, (_, i) => cronWith(h, `bad-bearer-${i}`, other)));
+      expect((await cronWith(h, ADMIN_TOKEN, other)).status).toBe(429);
+      expect((await signIn(h, ADMIN_TOKEN, other)).status).toBe(303);
+    },
+  );
+
+  it("failures spread over many clients never lock the owner out; past the global mark each client gets only 3", async () => {
+    const h = harness();
+    const { checkAdminToken, UNDER_ATTACK_FAILURES_PER_CLIENT } = await import("@/lib/admin/token-attempts");
+    // A window of its own (a far-future day), so the other tests' failures do not count here.
+    const now = new Date(Date.UTC(2031, 0, 1 + (randomBytes(1)[0]! % 200)));
+    const attempt = (ip: string, token: string) =>
+      checkAdminToken(new Request("http://x/", { headers: from(ip) }), token, ADMIN_TOKEN, "sign-in", now).then(
+        (ok) => (ok ? "ok" : "wrong"),
+        (e: { code?: string }) => e.code,
+      );
+    // 190 failures of 19 clients so far in this window (stored as the limiter counts them), then a 20th client fails 10 times
+    await h.prisma.rateLimitCounter.create({
+      data: { key: "admin-token:all", windowStart: now, expiresAt: new Date(now.getTime() + 900_000), count: 190 },
+    });
+    const last = uniqueIp();
+    for (let i = 0; i < 10; i++) expect(await attempt(last, `spread-${i}-0123456789abcdef0123`)).toBe("wrong");
+    // 200 failures in the window (ADMIN_AUTH_MAX_FAILURES_GLOBAL): the owner, from her own address, is let in
+    expect(await attempt(uniqueIp(), ADMIN_TOKEN)).toBe("ok");
+    // a new attacking address gets UNDER_ATTACK_FAILURES_PER_CLIENT guesses, not 10
+    const fresh = uniqueIp();
+    const tries = [];
+    for (let i = 0; i < 5; i++) tries.push(await attempt(fresh, `fresh-${i}-0123456789abcdef0123`));
+    expect(tries).toEqual([
+      ...Array(UNDER_ATTACK_FAILURES_PER_CLIENT).fill("wrong"),
+      ...Array(5 - UNDER_ATTACK_FAILURES_PER_CLIENT).fill("TOO_MANY_ATTEMPTS"),
+    ]);
+  });
+
+  it("a client that keeps failing waits longer and longer (15 min, then until the hour is over)", async () => {
+    const { checkAdminToken } = await import("@/lib/admin/token-attempts");
+    const ip = uniqueIp();
+    // 00:00 UTC of a far-future day: the 15-minute, 1-hour, 4-hour and 24-hour windows all start here.
+    const t0 = Date.UTC(2032, 0, 1 + (randomBytes(1)[0]! % 200));
+    const attempt = (token: string, ms: number) =>
+      checkAdminToken(new Request("http://x/", { headers: from(ip) }), token, ADMIN_TOKEN, "sign-in", new Date(t0 + ms)).then(
+        (ok) => ({ ok, retryAfterSeconds: 0 }),
+        (e: { extra?: { retryAfterSeconds?: number } }) => ({ ok: null, retryAfterSeconds: e.extra?.retryAfterSeconds }),
+      );
+    for (let i = 0; i < 10; i++) expect((await attempt(`slow-${i}-0123456789abcdef0123`, 0)).ok).toBe(false);
+    expect(await attempt(ADMIN_TOKEN, 60_000)).toEqual({ ok: null, retryAfterSeconds: 840 });
+    const quarter = 15 * 60_000;
+    for (let i = 0; i < 10; i++) expect((await attempt(`slow-b-${i}-0123456789abcdef0123`, quarter)).ok).toBe(false);
+    // 20 failures within the hour: refused until the hour's window ends, not just this quarter's
+    expect(await attempt(ADMIN_TOKEN, quarter + 60_000)).toEqual({ ok: null, retryAfterSeconds: 2640 });
+    expect(await attempt(ADMIN_TOKEN, 2 * quarter)).toEqual({ ok: null, retryAfterSeconds: 1800 });
+    expect(await attempt(ADMIN_TOKEN, 4 * quarter)).toEqual({ ok: true, retryAfterSeconds: 0 });
   });
 
   it("the global limit stops guessing spread over many IPs; pruneRateLimitCounters drops ended windows", async () => {

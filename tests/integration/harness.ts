@@ -80,6 +80,8 @@ export async function startHarness(
      * tests/integration/refund-frequency.ts runs with WeChat's 60 s.
      */
     fakeRefundMinIntervalSeconds?: number;
+    /** environment variables on top of the test identity (e.g. the production limits) */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Harness> {
   const shim = http.createServer(async (req, res) => {
@@ -116,6 +118,7 @@ export async function startHarness(
       databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label),
       mode: opts.mode,
     }),
+    opts.env,
   );
   const { prisma } = await import("@/lib/db");
   const jar = new Map<string, string>();

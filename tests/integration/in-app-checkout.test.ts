@@ -34,7 +34,7 @@ const prepays = async () =>
     (r) => r.method === "POST" && r.path.includes("combine-transactions/h5"),
   );
 // Far-apart instants give each rate-limit test its own empty window.
-const LIMITS = { ttlHours: 24, maxPerMinute: 2, maxLive: 3 };
+const LIMITS = { ttlHours: 24, maxPerMinute: 2, maxLive: 3, maxPerClientPerHour: 1000 };
 
 describe("POST /api/checkout from an in-app browser", () => {
   it("answers 409 OPEN_IN_BROWSER with an absolute resume URL; creates no order and sends nothing to WeChat", async () => {
@@ -219,6 +219,35 @@ describe("draft limits (counted in the database)", () => {
     await expect(saveCartDraft(items, { now: new Date(now.getTime() + 25 * 3_600_000), limits: LIMITS })).resolves.toMatchObject({
       reused: false,
     });
+  });
+});
+
+describe("the per-client draft quota (in front of the shop-wide caps)", () => {
+  const items = [{ sku: "TEA-LJ-50", quantity: 1 }];
+  const limits = { ttlHours: 24, maxPerMinute: 100, maxLive: 100, maxPerClientPerHour: 2 };
+
+  it("one client gets maxPerClientPerHour new drafts an hour, then RATE_LIMITED with retryAfterSeconds; others are unaffected", async () => {
+    const now = new Date("2034-01-01T00:10:00Z");
+    const save = (client: string, ms = 0) => saveCartDraft(items, { client, now: new Date(now.getTime() + ms), limits });
+    await save("203.0.113.50");
+    await save("203.0.113.50", 1000);
+    const rows = await h.prisma.cartDraft.count();
+    await expect(save("203.0.113.50", 2000)).rejects.toMatchObject({ code: "RATE_LIMITED", extra: { retryAfterSeconds: 50 * 60 - 2 } });
+    expect(await h.prisma.cartDraft.count()).toBe(rows);
+    await expect(save("203.0.113.51", 3000)).resolves.toMatchObject({ reused: false });
+    // the next hour's window
+    await expect(save("203.0.113.50", 50 * 60_000)).resolves.toMatchObject({ reused: false });
+  });
+
+  it("a draft refused by a shop-wide cap does not use up the client's quota", async () => {
+    const now = new Date("2035-01-01T00:00:00Z");
+    const tight = { ...limits, maxPerMinute: 1 };
+    await saveCartDraft(items, { client: "203.0.113.60", now, limits: tight });
+    await expect(saveCartDraft(items, { client: "203.0.113.61", now, limits: tight })).rejects.toMatchObject({ code: "RATE_LIMITED" });
+    await saveCartDraft(items, { client: "203.0.113.61", now: new Date(now.getTime() + 61_000), limits: tight });
+    await expect(
+      saveCartDraft(items, { client: "203.0.113.61", now: new Date(now.getTime() + 122_000), limits: tight }),
+    ).resolves.toMatchObject({ reused: false });
   });
 });
 

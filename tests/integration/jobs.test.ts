@@ -102,6 +102,42 @@ describe("scheduled jobs (partner mode, SQLite)", () => {
     await h.control("/faults", undefined, "DELETE");
   });
 
+  it(
+    "one close-expired run closes every expired order, more than a batch (200) of them, not a fixed number a period",
+    { timeout: 120_000 },
+    async () => {
+      const source = await h.prisma.order.findUniqueOrThrow({
+        where: { orderNo: (await newOrder(h)).orderNo },
+        include: { subOrders: true },
+      });
+      const at = new Date(Date.now() + 30 * 86_400_000); // far ahead: no other schedule of this file is due then
+      const count = 205; // more than one batch of CLOSE_EXPIRED_BATCH (200)
+      const mine: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const orderNo = `${source.orderNo.slice(0, 20)}X${String(i).padStart(4, "0")}`;
+        mine.push(orderNo);
+        const { subOrders, ...order } = source;
+        await h.prisma.order.create({
+          data: {
+            ...order,
+            orderNo,
+            checkoutKey: null,
+            expiresAt: new Date(at.getTime() - 60_000 - i),
+            subOrders: {
+              create: subOrders.map(({ orderNo: _o, ...s }) => ({ ...s, outTradeNo: `${orderNo}-${s.position}` })),
+            },
+          },
+        });
+      }
+      clock.t = at;
+      const [run] = await runner(closeExpiredJob, "close-many").runDue();
+      expect(run).toMatchObject({ outcome: "OK", counts: { failed: 0 } });
+      expect(run!.counts.closed).toBeGreaterThanOrEqual(count);
+      const left = await h.prisma.order.count({ where: { orderNo: { in: mine }, status: { not: "CLOSED" } } });
+      expect(left).toBe(0);
+    },
+  );
+
   it("housekeeping prunes old job runs (never a running one), and a failing pruner does not stop the others", async () => {
     const { housekeepingJob, JOB_RUN_RETENTION_DAYS, PRUNERS } = await import("@/lib/jobs/housekeeping");
     const t0 = new Date(); // the other tests' runs here are recent: only the probe's old rows are due

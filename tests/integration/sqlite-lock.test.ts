@@ -81,3 +81,51 @@ describe("SQLite write lock held by another process", () => {
     expect(maxGapMs).toBeLessThan(3_000);
   });
 });
+
+describe("reads and many writers while another process holds the write lock", () => {
+  it("a read is not held up by a writer waiting for the lock (WAL lets readers through)", async () => {
+    const other = new Database(file);
+    other.prepare("BEGIN IMMEDIATE").run();
+    const done: string[] = [];
+    const write = h.prisma.junkNotificationCounter.create({ data: { reason: "lock-read-test", minute: new Date(0), count: 1 } }).then(
+      () => done.push("write"),
+      () => done.push("write failed"),
+    );
+    await new Promise((r) => setTimeout(r, 150)); // the write has met the lock and is backing off
+    const products = await h.call("GET", "/api/products");
+    done.push("read");
+    other.prepare("COMMIT").run();
+    other.close();
+    await write;
+    expect(products.status).toBe(200);
+    // The read finished while the writer was still waiting; the writer then got the lock.
+    expect(done).toEqual(["read", "write"]);
+  });
+
+  it("10 writers against a lock held for good: every one fails with DATABASE_BUSY after about 2 s, together — not one after another", async () => {
+    const other = new Database(file);
+    other.prepare("BEGIN IMMEDIATE").run();
+    const started = Date.now();
+    const { result, maxGapMs } = await watchLoop(
+      Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          h.prisma.junkNotificationCounter.create({ data: { reason: `lock-many-${i}`, minute: new Date(0), count: 1 } }).then(
+            () => ({ ok: true, ms: Date.now() - started }),
+            (e: { code?: string; message?: string }) => ({
+              ok: false,
+              busy: `${e.code} ${e.message}`.includes("DATABASE_BUSY"),
+              ms: Date.now() - started,
+            }),
+          ),
+        ),
+      ),
+    );
+    other.prepare("ROLLBACK").run();
+    other.close();
+    const outcomes = (result as PromiseFulfilledResult<{ ok: boolean; busy?: boolean; ms: number }[]>).value;
+    expect(outcomes.map((o) => [o.ok, o.busy])).toEqual(Array(10).fill([false, true]));
+    // each gives up on its own clock (about 2 s); one after another, the tenth would wait about 20 s
+    expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(6_000);
+    expect(maxGapMs).toBeLessThan(3_000);
+  }, 40_000);
+});

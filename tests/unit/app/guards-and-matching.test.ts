@@ -1,15 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { clientIp } from "@/lib/http/request-guards";
+import { clientIp, clientKey, ipv6Network64 } from "@/lib/http/request-guards";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { installPeerAddressStamp, PEER_HEADER, peerStamp } from "@/lib/http/peer-address";
 import { findMismatch } from "@/lib/orders/apply-result";
 import type { CombineTransaction } from "@/lib/wechatpay";
 
-const req = (xff?: string) => new Request("http://x/", { headers: xff ? { "x-forwarded-for": xff } : {} });
+const req = (xff?: string, peer?: string) =>
+  new Request("http://x/", {
+    headers: { ...(xff ? { "x-forwarded-for": xff } : {}), ...(peer !== undefined ? { [PEER_HEADER]: peerStamp(peer) } : {}) },
+  });
 
 describe("clientIp", () => {
-  it("uses the socket address Next.js records when there is no proxy", () => {
-    expect(clientIp(req("203.0.113.7"), 0)).toBe("203.0.113.7");
-    expect(clientIp(req("::ffff:198.51.100.2"), 0)).toBe("198.51.100.2");
-    expect(clientIp(req("2001:db8::1"), 0)).toBe("2001:db8::1");
+  it("without a proxy uses the socket address our server stamped, never the client's own X-Forwarded-For", () => {
+    expect(clientIp(req("198.18.0.1", "203.0.113.7"), 0)).toBe("203.0.113.7");
+    expect(clientIp(req(undefined, "::ffff:198.51.100.2"), 0)).toBe("198.51.100.2");
+    expect(clientIp(req(undefined, "2001:db8::1"), 0)).toBe("2001:db8::1");
+    // No genuine stamp: the address is unknown (a request that did not pass our server, or a forged stamp).
+    expect(clientIp(req("203.0.113.7"), 0)).toBe("127.0.0.1");
+    const forged = new Request("http://x/", { headers: { [PEER_HEADER]: "guessed-secret 203.0.113.7" } });
+    expect(clientIp(forged, 0)).toBe("127.0.0.1");
   });
   it("behind N trusted proxies takes the peer the outermost trusted proxy saw, never a client-written entry", () => {
     // The client forged "1.1.1.1"; our one proxy appended the real peer 203.0.113.9.
@@ -17,10 +27,66 @@ describe("clientIp", () => {
     // CDN appended the client, then the load balancer appended the CDN.
     expect(clientIp(req("1.1.1.1, 203.0.113.9, 10.0.0.2"), 2)).toBe("203.0.113.9");
     expect(clientIp(req("203.0.113.9"), 2)).toBe("127.0.0.1");
+    // behind a proxy the stamp is the proxy itself: not the client
+    expect(clientIp(req("203.0.113.9", "10.0.0.2"), 1)).toBe("203.0.113.9");
   });
   it("falls back to a safe value for garbage", () => {
-    expect(clientIp(req("not-an-ip"), 0)).toBe("127.0.0.1");
+    expect(clientIp(req("not-an-ip"), 1)).toBe("127.0.0.1");
+    expect(clientIp(req(undefined, "not-an-ip"), 0)).toBe("127.0.0.1");
     expect(clientIp(req(), 0)).toBe("127.0.0.1");
+  });
+});
+
+describe("the peer-address stamp of our HTTP server", () => {
+  it("stamps the socket address over anything the client sent, so clientIp sees the real peer", async () => {
+    installPeerAddressStamp();
+    const server = http.createServer((q, r) => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(q.headers)) if (typeof v === "string") headers.set(k, v);
+      r.end(clientIp(new Request("http://x/", { headers }), 0));
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const seen = await new Promise<string>((ok, fail) => {
+      http
+        .get(
+          {
+            host: "127.0.0.1",
+            port: (server.address() as AddressInfo).port,
+            localAddress: "127.0.0.2",
+            headers: { [PEER_HEADER]: "forged 198.18.0.9", "x-forwarded-for": "198.18.0.1" },
+          },
+          (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => (body += c.toString()));
+            res.on("end", () => ok(body));
+          },
+        )
+        .on("error", fail);
+    });
+    server.close();
+    expect(seen).toBe("127.0.0.2");
+  });
+});
+
+describe("clientKey (what per-client limits count under)", () => {
+  it("is the IPv4 address, or the /64 of an IPv6 address", () => {
+    expect(clientKey(req(undefined, "203.0.113.7"), 0)).toBe("203.0.113.7");
+    expect(clientKey(req(undefined, "2001:db8:a:b::1"), 0)).toBe("2001:db8:a:b::/64");
+    expect(clientKey(req(undefined, "2001:db8:a:b:ffff:ffff:ffff:ffff"), 0)).toBe("2001:db8:a:b::/64");
+    expect(clientKey(req("2001:db8:a:c::1"), 1)).toBe("2001:db8:a:c::/64");
+  });
+  it("is one shared key when the address cannot be trusted: never a key per forged header", () => {
+    expect(clientKey(req("198.18.0.1"), 0)).toBe("unknown");
+    expect(clientKey(req("198.18.0.2"), 0)).toBe("unknown");
+  });
+  it("ipv6Network64 expands :: and drops leading zeros and zone ids", () => {
+    expect(ipv6Network64("2001:0db8:0001:0002:0003::1")).toBe("2001:db8:1:2::/64");
+    expect(ipv6Network64("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(ipv6Network64("::1")).toBe("0:0:0:0::/64");
+    expect(ipv6Network64("1::2:3:4:5:6:7")).toBe("1:0:2:3::/64");
+    expect(ipv6Network64("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(ipv6Network64("64:ff9b::198.51.100.7")).toBe("64:ff9b:0:0::/64");
+    expect(ipv6Network64("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
   });
 });
 

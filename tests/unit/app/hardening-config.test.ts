@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/lib/env";
 import { contentSecurityPolicy, imageAllowedByPolicy, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
-import { testAppEnv } from "../../support/test-identity";
+import { TEST_CLIENT_LIMITS, testAppEnv } from "../../support/test-identity";
 import nextConfig from "@/next.config";
 import { config as proxyConfig } from "@/proxy";
 
@@ -19,6 +19,18 @@ describe("limits in lib/env", () => {
       sqliteBusyTimeoutMs: 50,
       sqliteBusyRetries: 8,
     });
+  });
+
+  it("checkout and cart-draft defaults: 10 checkouts a minute per client, 3 unpaid orders per browser, 10 units of a limited product, 10 drafts an hour per client", () => {
+    const production = { ...base };
+    for (const name of Object.keys(TEST_CLIENT_LIMITS)) delete (production as Record<string, string | undefined>)[name];
+    const e = parseEnv(production);
+    expect(e.checkout).toEqual({ maxPerMinutePerClient: 10, maxPendingPerBuyer: 3, maxUnitsPerLimitedSku: 10 });
+    expect(e.cartDraft.maxPerClientPerHour).toBe(10);
+    expect(() => parseEnv({ ...base, CHECKOUT_MAX_UNITS_PER_LIMITED_SKU: "100" })).toThrow(
+      /CHECKOUT_MAX_UNITS_PER_LIMITED_SKU must be ≤ 99/,
+    );
+    expect(() => parseEnv({ ...base, CHECKOUT_MAX_PER_MINUTE_PER_CLIENT: "0" })).toThrow(/CHECKOUT_MAX_PER_MINUTE_PER_CLIENT/);
   });
 
   it("each limit is configurable and validated", () => {
