@@ -34,6 +34,8 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/admin\/session$/, [], () => import("@/app/api/admin/session/route")],
   [/^\/api\/admin\/sign-out$/, [], () => import("@/app/api/admin/sign-out/route")],
   [/^\/api\/admin\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/query/route")],
+  // fulfilment (README "Delivery and fulfilment")
+  [/^\/api\/admin\/orders\/([^/]+)\/fulfilments$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/fulfilments/route")],
 ];
 
 async function dispatch(request: Request): Promise<Response> {

@@ -1,0 +1,418 @@
+// The fulfilment rules (README "Delivery and fulfilment"), shared by the SQLite suite (fulfilment.test.ts)
+// and the PostgreSQL suite (postgres/fulfilment.test.ts): same route handlers, same assertions. Every test
+// inserts its own paid order (fulfilment-helpers.ts), so none depends on another.
+import { describe, expect, it } from "vitest";
+import type { Harness } from "./harness";
+import { fulfil, insertOrder, reply, staffHeaders } from "./fulfilment-helpers";
+import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
+
+const SHIP = { action: "SHIP", carrier: "顺丰", trackingNo: "SF1234567890" } as const;
+
+export function fulfilmentTests(harness: () => Harness) {
+  const events = (outTradeNo: string) => harness().prisma.fulfilmentEvent.findMany({ where: { outTradeNo }, orderBy: { id: "asc" } });
+  const sub = (outTradeNo: string) => harness().prisma.subOrder.findUniqueOrThrow({ where: { outTradeNo } });
+
+  describe("shipping: UNFULFILLED → SHIPPED → DELIVERED", () => {
+    it("ships with carrier and tracking number, corrects the tracking number, then is delivered; each move audited with who and when", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }, { method: "PICKUP" }] });
+      const s = subs[0]!.outTradeNo;
+      const shipped = await fulfil(h, orderNo, { outTradeNo: s, ...SHIP });
+      expect(shipped.status).toBe(200);
+      const a = await reply(shipped);
+      expect(a.fulfilment).toMatchObject({ method: "SHIPPING", status: "SHIPPED", carrier: "顺丰", trackingNo: "SF1234567890" });
+      expect(new Date(a.fulfilment!.shippedAt!).getTime()).toBeGreaterThan(Date.now() - 60_000);
+      expect(a.fulfilment).not.toHaveProperty("deliveredAt");
+
+      const corrected = await fulfil(h, orderNo, { outTradeNo: s, action: "UPDATE_TRACKING", carrier: "中通", trackingNo: "ZT-778899" });
+      expect(corrected.status).toBe(200);
+      expect((await reply(corrected)).fulfilment).toMatchObject({ status: "SHIPPED", carrier: "中通", trackingNo: "ZT-778899" });
+
+      const delivered = await fulfil(h, orderNo, { outTradeNo: s, action: "DELIVERED" });
+      expect(delivered.status).toBe(200);
+      const d = (await reply(delivered)).fulfilment!;
+      expect(d).toMatchObject({ status: "DELIVERED", carrier: "中通", trackingNo: "ZT-778899" });
+      expect(d.deliveredAt).toBeTruthy();
+
+      const trail = await events(s);
+      expect(trail.map((e) => [e.action, e.fromStatus, e.toStatus, e.carrier, e.trackingNo])).toEqual([
+        ["SHIP", "UNFULFILLED", "SHIPPED", "顺丰", "SF1234567890"],
+        ["UPDATE_TRACKING", "SHIPPED", "SHIPPED", "中通", "ZT-778899"],
+        ["DELIVERED", "SHIPPED", "DELIVERED", null, null],
+      ]);
+      expect(trail.every((e) => /^admin#[\w-]{8}$/.test(e.actor) && e.orderNo === orderNo)).toBe(true);
+      // the other store's sub-order is untouched
+      expect((await sub(subs[1]!.outTradeNo)).fulfilmentStatus).toBe("UNFULFILLED");
+    });
+
+    it("forward only: a second SHIP, and every move out of DELIVERED, is 409 FULFILMENT_CONFLICT with the current fulfilment; nothing changes", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const s = subs[0]!.outTradeNo;
+      expect((await fulfil(h, orderNo, { outTradeNo: s, ...SHIP })).status).toBe(200);
+      const again = await fulfil(h, orderNo, { outTradeNo: s, action: "SHIP", carrier: "韵达", trackingNo: "YD00000001" });
+      expect(again.status).toBe(409);
+      const r = await reply(again);
+      expect(r.code).toBe("FULFILMENT_CONFLICT");
+      expect(r.fulfilment).toMatchObject({ method: "SHIPPING", status: "SHIPPED", carrier: "顺丰", trackingNo: "SF1234567890" });
+
+      expect((await fulfil(h, orderNo, { outTradeNo: s, action: "DELIVERED" })).status).toBe(200);
+      for (const body of [
+        SHIP,
+        { action: "UPDATE_TRACKING", carrier: "EMS", trackingNo: "EMS1234567" },
+        { action: "DELIVERED" },
+        { action: "READY_FOR_PICKUP" },
+        { action: "PICKED_UP", pickupCode: "123456" },
+      ]) {
+        const res = await fulfil(h, orderNo, { outTradeNo: s, ...body });
+        expect([body.action, res.status]).toEqual([body.action, 409]);
+        const x = await reply(res);
+        expect(x.code).toBe("FULFILMENT_CONFLICT");
+        expect(x.fulfilment?.status).toBe("DELIVERED");
+      }
+      const row = await sub(s);
+      expect([row.fulfilmentStatus, row.carrier, row.trackingNo]).toEqual(["DELIVERED", "顺丰", "SF1234567890"]);
+      expect(await events(s)).toHaveLength(2);
+    });
+
+    it("UPDATE_TRACKING and DELIVERED before shipping are conflicts", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const s = subs[0]!.outTradeNo;
+      for (const body of [{ action: "UPDATE_TRACKING", carrier: "EMS", trackingNo: "EMS1234567" }, { action: "DELIVERED" }]) {
+        const r = await reply(await fulfil(h, orderNo, { outTradeNo: s, ...body }));
+        expect(r).toMatchObject({ code: "FULFILMENT_CONFLICT", fulfilment: { method: "SHIPPING", status: "UNFULFILLED" } });
+      }
+      expect(await events(s)).toHaveLength(0);
+    });
+
+    it("10 concurrent SHIP of one sub-order: exactly one SHIPPED, nine FULFILMENT_CONFLICT, one audit row", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const s = subs[0]!.outTradeNo;
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          fulfil(h, orderNo, { outTradeNo: s, action: "SHIP", carrier: "圆通", trackingNo: `YT-RACE-${i}` }),
+        ),
+      );
+      const statuses = replies.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, ...Array(9).fill(409)]);
+      const bodies = await Promise.all(replies.map(reply));
+      const winner = bodies.find((b) => !b.code)!;
+      expect(bodies.filter((b) => b.code === "FULFILMENT_CONFLICT")).toHaveLength(9);
+      // every loser is told the winner's tracking number
+      expect(bodies.filter((b) => b.code).every((b) => b.fulfilment?.trackingNo === winner.fulfilment!.trackingNo)).toBe(true);
+      const trail = await events(s);
+      expect(trail.map((e) => e.action)).toEqual(["SHIP"]);
+      expect((await sub(s)).trackingNo).toBe(winner.fulfilment!.trackingNo);
+    });
+  });
+
+  describe("pickup: UNFULFILLED → READY_FOR_PICKUP → PICKED_UP", () => {
+    it("ready, then picked up with the buyer's code; confirming before ready or twice is a conflict", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "PICKUP", pickupCode: "052719" }] });
+      const s = subs[0]!.outTradeNo;
+      const early = await reply(await fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: "052719" }));
+      expect(early).toMatchObject({ code: "FULFILMENT_CONFLICT", fulfilment: { method: "PICKUP", status: "UNFULFILLED" } });
+
+      const ready = await fulfil(h, orderNo, { outTradeNo: s, action: "READY_FOR_PICKUP" });
+      expect(ready.status).toBe(200);
+      expect((await reply(ready)).fulfilment).toEqual({ method: "PICKUP", status: "READY_FOR_PICKUP" });
+      expect((await sub(s)).readyAt).toBeInstanceOf(Date);
+
+      const done = await fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: "052719" });
+      expect(done.status).toBe(200);
+      const d = (await reply(done)).fulfilment!;
+      expect(d).toMatchObject({ method: "PICKUP", status: "PICKED_UP" });
+      expect(d.pickedUpAt).toBeTruthy();
+      expect(d).not.toHaveProperty("pickupCode"); // staff type it; the API never shows it
+
+      const twice = await reply(await fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: "052719" }));
+      expect(twice).toMatchObject({ code: "FULFILMENT_CONFLICT", fulfilment: { status: "PICKED_UP" } });
+      expect((await events(s)).map((e) => e.action)).toEqual(["READY_FOR_PICKUP", "PICKED_UP"]);
+    });
+
+    it("a pickup sub-order cannot be shipped and a shipping one cannot be made ready; NONE has no moves", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "PICKUP" }, { method: "SHIPPING" }, { method: "NONE" }] });
+      const [p, s, n] = subs.map((x) => x.outTradeNo) as [string, string, string];
+      const a = await reply(await fulfil(h, orderNo, { outTradeNo: p, ...SHIP }));
+      expect(a).toMatchObject({ code: "FULFILMENT_CONFLICT", fulfilment: { method: "PICKUP", status: "UNFULFILLED" } });
+      expect(a.message).toContain("到店自提");
+      const b = await reply(await fulfil(h, orderNo, { outTradeNo: s, action: "READY_FOR_PICKUP" }));
+      expect(b).toMatchObject({ code: "FULFILMENT_CONFLICT", fulfilment: { method: "SHIPPING" } });
+      for (const body of [SHIP, { action: "READY_FOR_PICKUP" }, { action: "DELIVERED" }]) {
+        const c = await reply(await fulfil(h, orderNo, { outTradeNo: n, ...body }));
+        expect(c).toMatchObject({ code: "FULFILMENT_CONFLICT", fulfilment: { method: "NONE", status: "FULFILLED" } });
+      }
+    });
+
+    it("a wrong code is 409 PICKUP_CODE_MISMATCH (audited, never the code typed); 10 tries per sub-order per hour, then 429 even for the right code", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, {
+        subs: [
+          { method: "PICKUP", pickupCode: "246810" },
+          { method: "PICKUP", pickupCode: "135791" },
+        ],
+      });
+      const [s, other] = subs.map((x) => x.outTradeNo) as [string, string];
+      for (const x of [s, other]) expect((await fulfil(h, orderNo, { outTradeNo: x, action: "READY_FOR_PICKUP" })).status).toBe(200);
+
+      const wrong = await fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: "000000" });
+      expect(wrong.status).toBe(409);
+      const w = await reply(wrong);
+      expect(w).toMatchObject({ code: "PICKUP_CODE_MISMATCH", fulfilment: { method: "PICKUP", status: "READY_FOR_PICKUP" } });
+      expect(JSON.stringify(w)).not.toContain("246810");
+      const mismatch = (await events(s)).filter((e) => e.action === "PICKUP_CODE_MISMATCH");
+      expect(mismatch).toHaveLength(1);
+      expect(JSON.stringify(mismatch)).not.toContain("000000");
+
+      // nine more wrong tries at once (10 in all), then the 11th — the right code — is refused
+      const more = await Promise.all(
+        Array.from({ length: 9 }, (_, i) => fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: `10000${i}` })),
+      );
+      expect(more.map((r) => r.status)).toEqual(Array(9).fill(409));
+      const limited = await fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: "246810" });
+      expect(limited.status).toBe(429);
+      expect((await reply(limited)).code).toBe("TOO_MANY_ATTEMPTS");
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await sub(s)).fulfilmentStatus).toBe("READY_FOR_PICKUP");
+      // counted per sub-order: the other store's pickup is unaffected, and its right code still works
+      expect((await fulfil(h, orderNo, { outTradeNo: other, action: "PICKED_UP", pickupCode: "135791" })).status).toBe(200);
+      // one counter row per sub-order per window, however many tries
+      expect(await h.prisma.rateLimitCounter.count({ where: { key: { startsWith: `pickup-code:${s}` } } })).toBe(1);
+
+      // the next window: the right code is accepted
+      const { applyFulfilment } = await import("@/lib/fulfilment/machine");
+      const later = await applyFulfilment(
+        orderNo,
+        { outTradeNo: s, action: "PICKED_UP", pickupCode: "246810" },
+        "admin#test",
+        new Date(Date.now() + 3600_000),
+      );
+      expect(later.status).toBe("PICKED_UP");
+    });
+
+    it("20 concurrent wrong codes: exactly 10 are evaluated (409), 10 are refused (429)", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "PICKUP", pickupCode: "999999" }] });
+      const s = subs[0]!.outTradeNo;
+      expect((await fulfil(h, orderNo, { outTradeNo: s, action: "READY_FOR_PICKUP" })).status).toBe(200);
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: String(100000 + i) })),
+      );
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((x) => x === 409)).toHaveLength(10);
+      expect(statuses.filter((x) => x === 429)).toHaveLength(10);
+      expect((await events(s)).filter((e) => e.action === "PICKUP_CODE_MISMATCH")).toHaveLength(10);
+    });
+
+    it("a pickup sub-order without a code gets one when it is made ready (else it could never be confirmed)", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "PICKUP", pickupCode: null }] });
+      const s = subs[0]!.outTradeNo;
+      expect((await fulfil(h, orderNo, { outTradeNo: s, action: "READY_FOR_PICKUP" })).status).toBe(200);
+      const code = (await sub(s)).pickupCode;
+      expect(code).toMatch(/^\d{6}$/);
+      expect((await fulfil(h, orderNo, { outTradeNo: s, action: "PICKED_UP", pickupCode: code! })).status).toBe(200);
+    });
+  });
+
+  describe("only paid, not fully refunded sub-orders move", () => {
+    it("an unpaid or closed order: 409 ORDER_NOT_PAID for every action, nothing audited", async () => {
+      const h = harness();
+      for (const status of ["PENDING", "CLOSED"] as const) {
+        const { orderNo, subs } = await insertOrder(h, { status, subs: [{ method: "SHIPPING" }, { method: "PICKUP" }] });
+        const [s, p] = subs.map((x) => x.outTradeNo) as [string, string];
+        for (const [x, body] of [
+          [s, SHIP],
+          [p, { action: "READY_FOR_PICKUP" }],
+        ] as const) {
+          const res = await fulfil(h, orderNo, { outTradeNo: x, ...body });
+          expect([status, res.status, (await reply(res)).code]).toEqual([status, 409, "ORDER_NOT_PAID"]);
+        }
+        expect(await h.prisma.fulfilmentEvent.count({ where: { orderNo } })).toBe(0);
+      }
+    });
+
+    it("a fully refunded sub-order cannot be shipped or handed over (409 SUB_ORDER_REFUNDED); a partly refunded one can", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, {
+        subs: [
+          { method: "SHIPPING", amountFen: 5000 },
+          { method: "PICKUP", amountFen: 3000 },
+          { method: "SHIPPING", amountFen: 2000 },
+        ],
+      });
+      const [full, pick, partly] = subs.map((x) => x.outTradeNo) as [string, string, string];
+      // how a successful refund marks a sub-order (lib/refunds/ledger.ts): refundedFen raised, trade state REFUND
+      await h.prisma.subOrder.update({
+        where: { outTradeNo: full },
+        data: { refundedFen: 5000, refundReservedFen: 5000, tradeState: "REFUND" },
+      });
+      await h.prisma.subOrder.update({
+        where: { outTradeNo: pick },
+        data: { refundedFen: 3000, refundReservedFen: 3000, tradeState: "REFUND" },
+      });
+      await h.prisma.subOrder.update({
+        where: { outTradeNo: partly },
+        data: { refundedFen: 500, refundReservedFen: 500, tradeState: "REFUND" },
+      });
+
+      const a = await fulfil(h, orderNo, { outTradeNo: full, ...SHIP });
+      expect([a.status, (await reply(a)).code]).toEqual([409, "SUB_ORDER_REFUNDED"]);
+      const b = await fulfil(h, orderNo, { outTradeNo: pick, action: "READY_FOR_PICKUP" });
+      expect([b.status, (await reply(b)).code]).toEqual([409, "SUB_ORDER_REFUNDED"]);
+      expect((await fulfil(h, orderNo, { outTradeNo: partly, ...SHIP })).status).toBe(200);
+      expect((await sub(full)).fulfilmentStatus).toBe("UNFULFILLED");
+    });
+
+    it("refunding a shipped sub-order stays allowed (a return): both show, and it can still be corrected and delivered", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING", amountFen: 4200 }] });
+      const s = subs[0]!.outTradeNo;
+      expect((await fulfil(h, orderNo, { outTradeNo: s, ...SHIP })).status).toBe(200);
+      await h.prisma.subOrder.update({
+        where: { outTradeNo: s },
+        data: { refundedFen: 4200, refundReservedFen: 4200, tradeState: "REFUND" },
+      });
+      await h.prisma.order.update({ where: { orderNo }, data: { status: "REFUNDED" } });
+      expect(
+        (await fulfil(h, orderNo, { outTradeNo: s, action: "UPDATE_TRACKING", carrier: "极兔", trackingNo: "JT0001112223" })).status,
+      ).toBe(200);
+      const d = await fulfil(h, orderNo, { outTradeNo: s, action: "DELIVERED" });
+      expect(d.status).toBe(200);
+      const row = await sub(s);
+      expect([row.fulfilmentStatus, row.tradeState, row.refundedFen]).toEqual(["DELIVERED", "REFUND", 4200]);
+    });
+
+    it("a payment WeChat reports after a local close enters UNFULFILLED like any other and can be shipped", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, {
+        status: "CLOSED",
+        subs: [{ method: "SHIPPING" }, { method: "PICKUP" }, { method: "NONE" }],
+      });
+      const rows = await h.prisma.subOrder.findMany({ where: { orderNo }, orderBy: { position: "asc" } });
+      const body = notificationBody(JSON.stringify(combineTransaction(orderNo, rows)));
+      const res = await h.call("POST", "/api/wechatpay/notify", { body, headers: { ...signedHeaders(body), origin: "" } });
+      expect(res.status).toBe(204);
+      const order = await h.prisma.order.findUniqueOrThrow({
+        where: { orderNo },
+        include: { subOrders: { orderBy: { position: "asc" } } },
+      });
+      expect(order.status).toBe("PAID");
+      expect(order.subOrders.map((s) => [s.deliveryMethod, s.tradeState, s.fulfilmentStatus])).toEqual([
+        ["SHIPPING", "SUCCESS", "UNFULFILLED"],
+        ["PICKUP", "SUCCESS", "UNFULFILLED"],
+        ["NONE", "SUCCESS", "FULFILLED"],
+      ]);
+      expect((await fulfil(h, orderNo, { outTradeNo: subs[0]!.outTradeNo, ...SHIP })).status).toBe(200);
+      expect((await fulfil(h, orderNo, { outTradeNo: subs[1]!.outTradeNo, action: "READY_FOR_PICKUP" })).status).toBe(200);
+    });
+  });
+
+  describe("the request", () => {
+    it.each([
+      [{ action: "SHIP", carrier: "顺风", trackingNo: "SF1234567890" }, "carrier"],
+      [{ action: "SHIP", carrier: "顺丰", trackingNo: "SF 123" }, "trackingNo"],
+      [{ action: "SHIP", carrier: "顺丰", trackingNo: "x".repeat(41) }, "trackingNo"],
+      [{ action: "SHIP", carrier: "顺丰" }, "trackingNo"],
+      [{ action: "UPDATE_TRACKING", trackingNo: "SF1234567890" }, "carrier"],
+      [{ action: "PICKED_UP", pickupCode: "12345" }, "pickupCode"],
+      [{ action: "PICKED_UP" }, "pickupCode"],
+      [{ action: "SEND" }, "action"],
+      [{}, "action"],
+      // an unknown key is refused like on every admin route (the body as a whole is named)
+      [{ action: "DELIVERED", note: "x" }, "body"],
+    ])("%j → 400 naming %s", async (body, field) => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const res = await fulfil(h, orderNo, { outTradeNo: subs[0]!.outTradeNo, ...body });
+      expect(res.status).toBe(400);
+      expect(await reply(res)).toMatchObject({ code: "INVALID_REQUEST", field });
+      expect(await h.prisma.fulfilmentEvent.count({ where: { orderNo } })).toBe(0);
+    });
+
+    it("a sub-order of another order → 400 outTradeNo; an unknown order → 404; no session → 401; a foreign Origin → 403", async () => {
+      const h = harness();
+      const a = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const b = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const x = await fulfil(h, a.orderNo, { outTradeNo: b.subs[0]!.outTradeNo, ...SHIP });
+      expect([x.status, (await reply(x)).field]).toEqual([400, "outTradeNo"]);
+      const y = await fulfil(h, "CNOSUCHORDER000000001", { outTradeNo: "CNOSUCHORDER000000001-1", ...SHIP });
+      expect([y.status, (await reply(y)).code]).toEqual([404, "ORDER_NOT_FOUND"]);
+      const z = await fulfil(h, a.orderNo, { outTradeNo: a.subs[0]!.outTradeNo, ...SHIP }, { origin: h.appUrl, cookie: "" });
+      expect(z.status).toBe(401);
+      const w = await fulfil(
+        h,
+        a.orderNo,
+        { outTradeNo: a.subs[0]!.outTradeNo, ...SHIP },
+        { ...staffHeaders(h), origin: "https://evil.example" },
+      );
+      expect(w.status).toBe(403);
+      expect((await sub(a.subs[0]!.outTradeNo)).fulfilmentStatus).toBe("UNFULFILLED");
+    });
+  });
+
+  describe("auto-deliver job", () => {
+    it(`marks sub-orders shipped AUTO_DELIVERED_DAYS (10) ago delivered, as job:auto-deliver; younger, unshipped and delivered ones stay`, async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, {
+        subs: [{ method: "SHIPPING" }, { method: "SHIPPING" }, { method: "SHIPPING" }, { method: "PICKUP" }],
+      });
+      const [old, young, unshipped, pickup] = subs.map((x) => x.outTradeNo) as [string, string, string, string];
+      expect((await fulfil(h, orderNo, { outTradeNo: old, ...SHIP })).status).toBe(200);
+      expect((await fulfil(h, orderNo, { outTradeNo: young, ...SHIP, trackingNo: "SF0000000002" })).status).toBe(200);
+      expect((await fulfil(h, orderNo, { outTradeNo: pickup, action: "READY_FOR_PICKUP" })).status).toBe(200);
+      const now = Date.now();
+      await h.prisma.subOrder.update({ where: { outTradeNo: old }, data: { shippedAt: new Date(now - 10 * 86_400_000 - 60_000) } });
+      await h.prisma.subOrder.update({ where: { outTradeNo: young }, data: { shippedAt: new Date(now - 9 * 86_400_000) } });
+      await h.prisma.subOrder.update({ where: { outTradeNo: pickup }, data: { readyAt: new Date(now - 30 * 86_400_000) } });
+
+      const { JOBS } = await import("@/lib/jobs/registry");
+      const job = JOBS.find((j) => j.name === "auto-deliver")!;
+      const run = () =>
+        job.run({ now: () => new Date(now), signal: new AbortController().signal, state: undefined, periodMs: job.periodMs });
+      const first = await run();
+      expect(first.counts).toMatchObject({ delivered: 1 });
+      expect((await sub(old)).fulfilmentStatus).toBe("DELIVERED");
+      expect((await sub(old)).deliveredAt?.getTime()).toBe(now);
+      expect((await events(old)).at(-1)).toMatchObject({
+        action: "AUTO_DELIVERED",
+        actor: "job:auto-deliver",
+        fromStatus: "SHIPPED",
+        toStatus: "DELIVERED",
+      });
+      for (const [x, st] of [
+        [young, "SHIPPED"],
+        [unshipped, "UNFULFILLED"],
+        [pickup, "READY_FOR_PICKUP"],
+      ] as const)
+        expect((await sub(x)).fulfilmentStatus).toBe(st);
+      // a second run changes nothing for this order
+      await run();
+      expect((await events(old)).filter((e) => e.action === "AUTO_DELIVERED")).toHaveLength(1);
+    });
+
+    it("staff and the job racing on one sub-order deliver it once", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const s = subs[0]!.outTradeNo;
+      expect((await fulfil(h, orderNo, { outTradeNo: s, ...SHIP })).status).toBe(200);
+      const now = new Date();
+      await h.prisma.subOrder.update({ where: { outTradeNo: s }, data: { shippedAt: new Date(now.getTime() - 11 * 86_400_000) } });
+      const { makeMove } = await import("@/lib/fulfilment/machine");
+      const results = await Promise.all([
+        fulfil(h, orderNo, { outTradeNo: s, action: "DELIVERED" }).then((r) => r.status === 200),
+        ...Array.from({ length: 4 }, () =>
+          makeMove(s, "AUTO_DELIVERED", { shippedBefore: new Date(now.getTime() - 10 * 86_400_000) }, "job:auto-deliver", now).then(
+            (r) => r.ok,
+          ),
+        ),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await events(s)).filter((e) => e.toStatus === "DELIVERED")).toHaveLength(1);
+    });
+  });
+}
