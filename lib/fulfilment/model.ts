@@ -142,3 +142,15 @@ export const FULFILMENT_SELECT = {
   deliveredAt: true,
   pickedUpAt: true,
 } as const;
+
+/** "浙江省 杭州市 西湖区 文三路 90 号（310012）", or "" when the order has no address. */
+export function formatAddress(o: {
+  addressProvince: string | null;
+  addressCity: string | null;
+  addressDistrict: string | null;
+  addressDetail: string | null;
+  addressPostalCode: string | null;
+}): string {
+  const parts = [o.addressProvince, o.addressCity, o.addressDistrict, o.addressDetail].filter(Boolean).join(" ");
+  return parts && o.addressPostalCode ? `${parts}（${o.addressPostalCode}）` : parts;
+}

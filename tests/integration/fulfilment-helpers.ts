@@ -137,3 +137,11 @@ export type FulfilReply = {
   };
 };
 export const reply = async (r: Response) => (await r.json()) as FulfilReply;
+
+/** POST /api/admin/fulfilments/bulk-ship with a CSV body. */
+export function bulkShip(h: Harness, csv: string | Buffer) {
+  return h.call("POST", "/api/admin/fulfilments/bulk-ship", {
+    body: typeof csv === "string" ? csv : new Uint8Array(csv),
+    headers: { ...staffHeaders(h), "content-type": "text/csv" },
+  });
+}

@@ -3,7 +3,7 @@
 // inserts its own paid order (fulfilment-helpers.ts), so none depends on another.
 import { describe, expect, it } from "vitest";
 import type { Harness } from "./harness";
-import { fulfil, insertOrder, reply, staffHeaders } from "./fulfilment-helpers";
+import { bulkShip, fulfil, insertOrder, reply, staffHeaders } from "./fulfilment-helpers";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 
 const SHIP = { action: "SHIP", carrier: "顺丰", trackingNo: "SF1234567890" } as const;
@@ -413,6 +413,190 @@ export function fulfilmentTests(harness: () => Harness) {
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       expect((await events(s)).filter((e) => e.toStatus === "DELIVERED")).toHaveLength(1);
+    });
+  });
+
+  describe("bulk shipping by CSV (POST /api/admin/fulfilments/bulk-ship)", () => {
+    type BulkReply = {
+      code?: string;
+      errors?: { line: number; message: string }[];
+      errorCount?: number;
+      shipped?: { line: number; outTradeNo: string }[];
+      unchanged?: { line: number; outTradeNo: string }[];
+      failed?: { line: number; outTradeNo: string; code: string }[];
+    };
+    const bulkReply = async (r: Response) => (await r.json()) as BulkReply;
+
+    it("any bad row: 400 CSV_INVALID listing every bad line, and nothing is shipped", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, {
+        subs: [{ method: "SHIPPING" }, { method: "SHIPPING" }, { method: "PICKUP" }, { method: "SHIPPING" }],
+      });
+      const unpaid = await insertOrder(h, { status: "PENDING", subs: [{ method: "SHIPPING" }] });
+      const [a, b, p, c] = subs.map((x) => x.outTradeNo) as [string, string, string, string];
+      const csv = [
+        "outTradeNo,carrier,trackingNo", // line 1: header
+        `${a},顺丰,SF1000000001`, // 2: fine
+        `${b},顺风,SF1000000002`, // 3: unknown carrier
+        `${p},中通,ZT1000000003`, // 4: a pickup sub-order
+        `CNOSUCHSUBORDER00001-1,中通,ZT1000000004`, // 5: unknown sub-order
+        `${a},圆通,YT1000000005`, // 6: duplicate of line 2
+        `${c},EMS`, // 7: two columns
+        `${unpaid.subs[0]!.outTradeNo},EMS,EMS1000000007`, // 8: not paid
+        `${c},极兔,JT 1`, // 9: bad tracking number
+      ].join("\r\n");
+      const res = await bulkShip(h, csv);
+      expect(res.status).toBe(400);
+      const r = await bulkReply(res);
+      expect(r.code).toBe("CSV_INVALID");
+      expect(r.errors!.map((e) => e.line)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+      expect(r.errorCount).toBe(7);
+      const messages = r.errors!.map((e) => e.message);
+      expect(messages[0]).toContain("carrier");
+      expect(messages[1]).toContain("到店自提");
+      expect(messages[2]).toContain("不存在");
+      expect(messages[3]).toContain("第 2 行重复");
+      expect(messages[4]).toContain("3 列");
+      expect(messages[5]).toContain("尚未支付");
+      expect(messages[6]).toContain("trackingNo");
+      expect(await h.prisma.subOrder.count({ where: { orderNo, fulfilmentStatus: "SHIPPED" } })).toBe(0);
+      expect(await h.prisma.fulfilmentEvent.count({ where: { orderNo } })).toBe(0);
+    });
+
+    it("a good file ships every row (audited); the same file again changes nothing; a shipped row with another number is an error", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }, { method: "SHIPPING" }, { method: "SHIPPING" }] });
+      const csv = `outTradeNo,carrier,trackingNo\n${subs.map((s, i) => `${s.outTradeNo},韵达,YD20000000${i}`).join("\n")}\n`;
+      const res = await bulkShip(h, csv);
+      expect(res.status).toBe(200);
+      const r = await bulkReply(res);
+      expect(r.shipped!.map((x) => x.line)).toEqual([2, 3, 4]);
+      expect([r.unchanged, r.failed]).toEqual([[], []]);
+      const rows = await h.prisma.subOrder.findMany({ where: { orderNo }, orderBy: { position: "asc" } });
+      expect(rows.map((x) => [x.fulfilmentStatus, x.carrier, x.trackingNo])).toEqual([
+        ["SHIPPED", "韵达", "YD200000000"],
+        ["SHIPPED", "韵达", "YD200000001"],
+        ["SHIPPED", "韵达", "YD200000002"],
+      ]);
+      const trail = await h.prisma.fulfilmentEvent.findMany({ where: { orderNo } });
+      expect(trail.map((e) => e.action)).toEqual(["SHIP", "SHIP", "SHIP"]);
+      expect(trail.every((e) => e.actor.startsWith("admin#"))).toBe(true);
+
+      const again = await bulkReply(await bulkShip(h, csv));
+      expect([again.shipped, again.unchanged!.length, again.failed]).toEqual([[], 3, []]);
+      const other = await bulkShip(h, `${subs[0]!.outTradeNo},韵达,YD999999999`);
+      expect(other.status).toBe(400);
+      expect((await bulkReply(other)).errors).toEqual([{ line: 1, message: expect.stringContaining("已发货") }]);
+      expect(await h.prisma.fulfilmentEvent.count({ where: { orderNo } })).toBe(3);
+    });
+
+    it("an Excel file saved as GB18030 (no header) is read; a non-CSV type is 415; an oversized upload is 413", async () => {
+      const h = harness();
+      const { subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const shunfeng = Buffer.from([0xcb, 0xb3, 0xb7, 0xe1]); // 顺丰 in GB18030
+      const body = Buffer.concat([Buffer.from(`${subs[0]!.outTradeNo},`), shunfeng, Buffer.from(",SF3000000001\r\n")]);
+      const res = await bulkShip(h, body);
+      expect(res.status).toBe(200);
+      expect((await sub(subs[0]!.outTradeNo)).carrier).toBe("顺丰");
+      const json = await h.call("POST", "/api/admin/fulfilments/bulk-ship", { json: { rows: [] }, headers: staffHeaders(h) });
+      expect(json.status).toBe(415);
+      const big = await bulkShip(h, "x".repeat(200 * 1024));
+      expect(big.status).toBe(413);
+    });
+
+    it("rows racing staff after the check: each sub-order is shipped exactly once; a lost row is reported, never applied twice", async () => {
+      const h = harness();
+      const { orderNo, subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }, { method: "SHIPPING" }] });
+      const [a, b] = subs.map((x) => x.outTradeNo) as [string, string];
+      const csv = `${a},申通,ST4000000001\n${b},申通,ST4000000002`;
+      const answers = await Promise.all([
+        ...Array.from({ length: 3 }, () => bulkShip(h, csv)),
+        ...Array.from({ length: 3 }, (_, i) =>
+          fulfil(h, orderNo, { outTradeNo: a, action: "SHIP", carrier: "京东", trackingNo: `JD500000000${i}` }),
+        ),
+      ]);
+      for (const res of answers.slice(0, 3)) {
+        const r = await bulkReply(res);
+        // checked before anyone shipped (then shipped, unchanged or lost), or after a click shipped `a` (400)
+        if (res.status === 400) expect(r.code).toBe("CSV_INVALID");
+        else {
+          expect(res.status).toBe(200);
+          expect(r.shipped!.length + r.unchanged!.length + r.failed!.length).toBe(2);
+          expect(r.failed!.every((f) => f.code === "FULFILMENT_CONFLICT")).toBe(true);
+        }
+      }
+      const ships = await h.prisma.fulfilmentEvent.findMany({ where: { orderNo, action: "SHIP" } });
+      expect(ships.filter((e) => e.outTradeNo === a)).toHaveLength(1);
+      expect(ships.filter((e) => e.outTradeNo === b).length).toBeLessThanOrEqual(1);
+    });
+  });
+
+  describe("the back-office queue (/admin/fulfilment)", () => {
+    it("待发货: paid, unshipped, not fully refunded SHIPPING sub-orders, oldest payment first, days waiting, contact masked; filterable by store", async () => {
+      const h = harness();
+      const now = new Date();
+      const day = 86_400_000;
+      // paid long ago, so they lead the queue whatever other tests left in it
+      const older = await insertOrder(h, {
+        paidAt: new Date(now.getTime() - 401 * day),
+        contactName: "欧阳娜娜",
+        contactPhone: "13912345678",
+        subs: [
+          { method: "SHIPPING", storeId: "mumu" },
+          { method: "PICKUP", storeId: "xiangxiang" },
+        ],
+      });
+      const newer = await insertOrder(h, {
+        paidAt: new Date(now.getTime() - 400 * day - 3600_000),
+        subs: [
+          { method: "SHIPPING", storeId: "chayu" },
+          { method: "SHIPPING", storeId: "mumu" },
+        ],
+      });
+      const refunded = await insertOrder(h, {
+        paidAt: new Date(now.getTime() - 402 * day),
+        subs: [{ method: "SHIPPING", storeId: "mumu", amountFen: 900 }],
+      });
+      await h.prisma.subOrder.update({
+        where: { outTradeNo: refunded.subs[0]!.outTradeNo },
+        data: { refundedFen: 900, tradeState: "REFUND" },
+      });
+      const shipped = await insertOrder(h, {
+        paidAt: new Date(now.getTime() - 403 * day),
+        subs: [{ method: "SHIPPING", storeId: "mumu" }],
+      });
+      expect((await fulfil(h, shipped.orderNo, { outTradeNo: shipped.subs[0]!.outTradeNo, ...SHIP })).status).toBe(200);
+      const unpaid = await insertOrder(h, { status: "PENDING", subs: [{ method: "SHIPPING", storeId: "mumu" }] });
+
+      const { listFulfilmentQueue, parseQueueFilter } = await import("@/lib/fulfilment/queue");
+      const mine = new Set([older, newer, refunded, shipped, unpaid].flatMap((o) => o.subs.map((s) => s.outTradeNo)));
+      const ship = await listFulfilmentQueue(parseQueueFilter({}), now);
+      const rows = ship.rows.filter((r) => mine.has(r.outTradeNo));
+      expect(rows.map((r) => r.outTradeNo)).toEqual([older.subs[0]!.outTradeNo, newer.subs[0]!.outTradeNo, newer.subs[1]!.outTradeNo]);
+      expect(ship.rows.slice(0, 3)).toEqual(rows); // oldest payment first
+      expect(rows[0]).toMatchObject({
+        daysWaiting: 401,
+        contactName: "欧***",
+        contactPhone: "139****5678",
+        region: "浙江省 杭州市",
+        storeName: "木木文具馆",
+      });
+      expect(rows[1]!.daysWaiting).toBe(400);
+      expect(JSON.stringify(ship.rows)).not.toContain("13912345678");
+
+      const mumu = await listFulfilmentQueue(parseQueueFilter({ store: "mumu" }), now);
+      expect(mumu.rows.filter((r) => mine.has(r.outTradeNo)).map((r) => r.outTradeNo)).toEqual([
+        older.subs[0]!.outTradeNo,
+        newer.subs[1]!.outTradeNo,
+      ]);
+      expect(mumu.rows.every((r) => r.storeName === "木木文具馆")).toBe(true);
+
+      const pickup = await listFulfilmentQueue(parseQueueFilter({ kind: "pickup" }), now);
+      expect(pickup.rows.filter((r) => mine.has(r.outTradeNo)).map((r) => [r.outTradeNo, r.status])).toEqual([
+        [older.subs[1]!.outTradeNo, "UNFULFILLED"],
+      ]);
+      // bad parameters fall back to the defaults
+      expect(parseQueueFilter({ kind: "everything", page: "-3", store: "" })).toEqual({ kind: "ship", page: 1, store: undefined });
     });
   });
 }

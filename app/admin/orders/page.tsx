@@ -5,6 +5,8 @@ import { formatBeijing } from "@/lib/time/beijing";
 import { listOrders, ORDER_STATUSES, parseOrderFilter, type OrderFilter } from "@/lib/admin/orders";
 import { formatFen } from "@/lib/money";
 import { Pager } from "@/components/admin/pager";
+import { maskName, maskPhone } from "@/lib/delivery/contact";
+import { adminFulfilmentLabel } from "@/lib/fulfilment/model";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -62,6 +64,7 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
               <th>状态</th>
               <th className="num">金额</th>
               <th>子单（店铺 · 状态）</th>
+              <th>收货人</th>
               <th>下单时间</th>
               <th>支付时间</th>
             </tr>
@@ -69,7 +72,7 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
           <tbody>
             {orders.length === 0 ? (
               <tr>
-                <td colSpan={6} className="muted">
+                <td colSpan={7} className="muted">
                   没有符合条件的订单
                 </td>
               </tr>
@@ -95,8 +98,16 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
                     {o.subOrders.map((s) => (
                       <div key={s.outTradeNo}>
                         <span className="mono">{s.outTradeNo}</span> · {s.store.name} · {s.tradeState}
+                        {s.tradeState === "SUCCESS" || s.tradeState === "REFUND"
+                          ? ` · ${adminFulfilmentLabel(s.deliveryMethod, s.fulfilmentStatus)}`
+                          : ""}
                       </div>
                     ))}
+                  </td>
+                  <td>
+                    {/* lists show contact data masked; the order detail has it in full */}
+                    {o.contactName ? maskName(o.contactName) : "—"}{" "}
+                    <span className="mono">{o.contactPhone ? maskPhone(o.contactPhone) : ""}</span>
                   </td>
                   <td>{formatBeijing(o.createdAt)}</td>
                   <td>{formatBeijing(o.paidAt)}</td>
