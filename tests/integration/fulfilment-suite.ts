@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Harness } from "./harness";
 import { bulkShip, fulfil, insertOrder, reply, staffHeaders } from "./fulfilment-helpers";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
+import { parseCsv } from "@/lib/catalog/csv";
 
 const SHIP = { action: "SHIP", carrier: "顺丰", trackingNo: "SF1234567890" } as const;
 
@@ -597,6 +598,166 @@ export function fulfilmentTests(harness: () => Harness) {
       ]);
       // bad parameters fall back to the defaults
       expect(parseQueueFilter({ kind: "everything", page: "-3", store: "" })).toEqual({ kind: "ship", page: 1, store: undefined });
+    });
+  });
+
+  describe("export (GET /api/admin/orders/export)", () => {
+    const exportCsv = (h: Harness, query: string, headers = staffHeaders(h)) =>
+      h.call("GET", `/api/admin/orders/export?${query}`, { headers });
+    const at = (beijing: string) => new Date(`${beijing}+08:00`);
+
+    it("one row per paid sub-order of orders paid on the Beijing dates (inclusive): BOM, CRLF, yuan strings, formulas neutralised", async () => {
+      const h = harness();
+      // 2019: no other test pays orders then
+      const before = await insertOrder(h, { paidAt: at("2019-02-28T23:59:59"), subs: [{ method: "SHIPPING" }] });
+      const first = await insertOrder(h, {
+        paidAt: at("2019-03-01T00:00:00"),
+        contactName: "=1+2",
+        contactPhone: "13812341234",
+        address: { province: "浙江省", city: "杭州市", district: "西湖区", detail: '@SUM(A1) 号,"3" 幢\n101', postalCode: "310012" },
+        subs: [
+          { method: "SHIPPING", amountFen: 1230 },
+          { method: "PICKUP", amountFen: 99 },
+          { method: "NONE", amountFen: 100_000 },
+        ],
+      });
+      const last = await insertOrder(h, {
+        paidAt: at("2019-03-02T23:59:59"),
+        contactName: "\t李四",
+        subs: [{ method: "SHIPPING", storeId: "mumu" }],
+      });
+      const after = await insertOrder(h, { paidAt: at("2019-03-03T00:00:00"), subs: [{ method: "SHIPPING" }] });
+      const unpaid = await insertOrder(h, { status: "PENDING", subs: [{ method: "SHIPPING" }] });
+      await h.prisma.order.update({ where: { orderNo: unpaid.orderNo }, data: { createdAt: at("2019-03-01T12:00:00") } });
+      // shipped with a tracking number a spreadsheet would read as a formula; partly refunded
+      const s0 = first.subs[0]!.outTradeNo;
+      expect((await fulfil(h, first.orderNo, { outTradeNo: s0, action: "SHIP", carrier: "其他", trackingNo: "-2-3-SUM" })).status).toBe(
+        200,
+      );
+      await h.prisma.subOrder.update({ where: { outTradeNo: s0 }, data: { refundedFen: 230, tradeState: "REFUND" } });
+
+      const res = await exportCsv(h, "from=2019-03-01&to=2019-03-02");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+      expect(res.headers.get("content-disposition")).toBe('attachment; filename="orders-2019-03-01_2019-03-02.csv"');
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const text = new TextDecoder().decode(bytes); // strips the BOM
+      expect(text.endsWith("\r\n")).toBe(true);
+      // every line break outside quotes is CRLF: the only bare LF is inside the quoted address
+      expect(
+        text
+          .replace(/"(?:[^"]|"")*"/g, "")
+          .split("\r\n")
+          .every((l) => !l.includes("\n")),
+      ).toBe(true);
+      const records = parseCsv(text).map((r) => r.fields);
+      expect(records[0]).toEqual([
+        "订单号",
+        "子单号",
+        "店铺",
+        "支付时间",
+        "金额(元)",
+        "已退款(元)",
+        "收货人",
+        "手机号",
+        "收货地址",
+        "配送方式",
+        "履约状态",
+        "快递公司",
+        "运单号",
+      ]);
+      const rows = records.slice(1);
+      const nos = rows.map((r) => r[1]);
+      // keyset order: by order number, then the store's position
+      expect(rows.map((r) => r[0]!)).toEqual(rows.map((r) => r[0]!).sort());
+      expect(new Set(nos)).toEqual(new Set([...first.subs.map((x) => x.outTradeNo), last.subs[0]!.outTradeNo]));
+      for (const o of [before, after, unpaid]) expect(nos).not.toContain(o.subs[0]!.outTradeNo);
+
+      const byNo = new Map(rows.map((r) => [r[1], r]));
+      expect(byNo.get(s0)).toEqual([
+        first.orderNo,
+        s0,
+        "茶语轩茶叶铺",
+        "2019-03-01 00:00:00",
+        "12.30",
+        "2.30",
+        "'=1+2",
+        "13812341234",
+        '浙江省 杭州市 西湖区 @SUM(A1) 号,"3" 幢\n101（310012）',
+        "快递配送",
+        "已发货",
+        "其他",
+        "'-2-3-SUM",
+      ]);
+      expect(byNo.get(first.subs[1]!.outTradeNo)!.slice(4, 13)).toEqual([
+        "0.99",
+        "0.00",
+        "'=1+2",
+        "13812341234",
+        "",
+        "到店自提",
+        "待备货",
+        "",
+        "",
+      ]);
+      expect(byNo.get(first.subs[2]!.outTradeNo)!.slice(4, 11)).toEqual([
+        "1000.00",
+        "0.00",
+        "'=1+2",
+        "13812341234",
+        "",
+        "无需配送",
+        "无需配送",
+      ]);
+      expect(byNo.get(last.subs[0]!.outTradeNo)!.slice(2, 7)).toEqual([
+        "木木文具馆",
+        "2019-03-02 23:59:59",
+        expect.any(String),
+        "0.00",
+        "'\t李四",
+      ]);
+      // the raw text: the neutralised cells really start with an apostrophe, the address is one quoted cell
+      expect(text).toContain(",'=1+2,13812341234,");
+      expect(text).toContain(',"浙江省 杭州市 西湖区 @SUM(A1) 号,""3"" 幢\n101（310012）",');
+
+      const mumu = parseCsv(await (await exportCsv(h, "from=2019-03-01&to=2019-03-02&storeId=mumu")).text()).slice(1);
+      expect(new Set(mumu.map((r) => r.fields[1]))).toEqual(new Set([first.subs[2]!.outTradeNo, last.subs[0]!.outTradeNo]));
+    });
+
+    it("keyset pages give the same rows as one page (orders split across pages, none lost or repeated)", async () => {
+      const h = harness();
+      const orders = [];
+      for (let i = 0; i < 7; i++) {
+        orders.push(
+          await insertOrder(h, { paidAt: at(`2019-04-0${1 + (i % 3)}T12:00:00`), subs: [{ method: "SHIPPING" }, { method: "PICKUP" }] }),
+        );
+      }
+      const { exportCsvStream, ExportQuerySchema } = await import("@/lib/fulfilment/export");
+      const q = ExportQuerySchema.parse({ from: "2019-04-01", to: "2019-04-03" });
+      const read = (pageOrders: number) => new Response(exportCsvStream(q, pageOrders)).text();
+      const whole = await read(500);
+      expect(parseCsv(whole)).toHaveLength(1 + 14);
+      for (const size of [1, 2, 3]) expect(await read(size)).toBe(whole);
+    });
+
+    it.each([
+      ["to=2019-03-02", "from"],
+      ["from=2019-03-02", "to"],
+      ["from=2019-02-30&to=2019-03-02", "from"],
+      ["from=2019-03-02&to=2019-03-01", "to"],
+      ["from=2019-01-01&to=2020-01-02", "to"],
+      ["from=2019-03-01&to=2019-03-02&storeId=NO%20SUCH", "storeId"],
+    ])("?%s → 400 naming %s", async (query, field) => {
+      const h = harness();
+      const res = await exportCsv(h, query);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "INVALID_REQUEST", field });
+    });
+
+    it("needs a session", async () => {
+      const h = harness();
+      expect((await exportCsv(h, "from=2019-03-01&to=2019-03-02", { cookie: "" })).status).toBe(401);
     });
   });
 }
