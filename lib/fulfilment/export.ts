@@ -6,6 +6,7 @@
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from "@/lib/delivery/model";
 import { fenToYuanString } from "@/lib/money";
@@ -37,8 +38,8 @@ export function csvLines(rows: readonly (readonly string[])[]): string {
 }
 // ---------------------------------------------------------------------------------------------------------
 
-/** Orders read per page (each with its sub-orders): bounds what is held in memory at once. */
-export const EXPORT_PAGE_ORDERS = 500;
+/** Rows (sub-orders) read per page: bounds what is held in memory at once. */
+export const EXPORT_PAGE_ROWS = 1000;
 /** Longest range one export covers, in days. */
 export const EXPORT_MAX_DAYS = 366;
 
@@ -77,74 +78,73 @@ export const EXPORT_HEADER = [
   "运单号",
 ] as const;
 
-/** The rows of the export, one page of orders at a time. */
-export async function* exportRows(q: ExportQuery, pageOrders = EXPORT_PAGE_ORDERS): AsyncGenerator<string[][]> {
-  const paidAt = { gte: beijingDayRange(q.from).start, lt: beijingDayRange(q.to).end };
+interface ExportRow {
+  orderNo: string;
+  paidAt: Date | null;
+  contactName: string | null;
+  contactPhone: string | null;
+  addressProvince: string | null;
+  addressCity: string | null;
+  addressDistrict: string | null;
+  addressDetail: string | null;
+  addressPostalCode: string | null;
+  outTradeNo: string;
+  storeId: string;
+  successTime: Date | null;
+  amountFen: number;
+  refundedFen: number;
+  deliveryMethod: string;
+  fulfilmentStatus: string;
+  carrier: string | null;
+  trackingNo: string | null;
+}
+
+/**
+ * The rows of the export, one page at a time: ONE query per page, the paid sub-orders joined to their
+ * orders, in out_trade_no order (an order's sub-orders are together: out_trade_no is the order number plus
+ * "-position"), continuing after the last row of the previous page. Keyset on the sub-order's primary key:
+ * its index is walked once, never re-read or sorted (no OFFSET; a sort over the join would re-scan what is
+ * left on every page). Raw SQL through Prisma's tagged template (bound parameters, placeholders per database):
+ * the same read through findMany with nested sub-orders took two queries per page and was slower.
+ */
+export async function* exportRows(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<string[][]> {
+  const from = beijingDayRange(q.from).start;
+  const to = beijingDayRange(q.to).end;
   const storeNames = new Map((await prisma.store.findMany({ select: { id: true, name: true } })).map((s) => [s.id, s.name]));
-  const subWhere = { tradeState: { in: [...PAID_TRADE_STATES] }, ...(q.storeId ? { storeId: q.storeId } : {}) };
+  const store = q.storeId ? Prisma.sql`AND s."storeId" = ${q.storeId}` : Prisma.empty;
   let after: string | undefined;
   for (;;) {
-    const orders = await prisma.order.findMany({
-      where: {
-        paidAt,
-        ...(after ? { orderNo: { gt: after } } : {}),
-        ...(q.storeId ? { subOrders: { some: { storeId: q.storeId } } } : {}),
-      },
-      orderBy: { orderNo: "asc" },
-      take: pageOrders,
-      select: {
-        orderNo: true,
-        paidAt: true,
-        contactName: true,
-        contactPhone: true,
-        addressProvince: true,
-        addressCity: true,
-        addressDistrict: true,
-        addressDetail: true,
-        addressPostalCode: true,
-        subOrders: {
-          where: subWhere,
-          orderBy: { position: "asc" },
-          select: {
-            outTradeNo: true,
-            storeId: true,
-            successTime: true,
-            amountFen: true,
-            refundedFen: true,
-            deliveryMethod: true,
-            fulfilmentStatus: true,
-            carrier: true,
-            trackingNo: true,
-          },
-        },
-      },
-    });
-    if (orders.length === 0) return;
-    const rows: string[][] = [];
-    for (const o of orders) {
-      const address = formatAddress(o);
-      for (const s of o.subOrders) {
-        rows.push([
-          o.orderNo,
-          s.outTradeNo,
-          storeNames.get(s.storeId) ?? s.storeId,
-          formatBeijing(s.successTime ?? o.paidAt),
-          fenToYuanString(s.amountFen),
-          fenToYuanString(s.refundedFen),
-          o.contactName ?? "",
-          o.contactPhone ?? "",
-          // the order's one address is where SHIPPING sub-orders go; a pickup or no-delivery row has none
-          s.deliveryMethod === "SHIPPING" ? address : "",
-          DELIVERY_METHOD_LABELS[s.deliveryMethod as DeliveryMethod] ?? s.deliveryMethod,
-          adminFulfilmentLabel(s.deliveryMethod, s.fulfilmentStatus),
-          s.carrier ?? "",
-          s.trackingNo ?? "",
-        ]);
-      }
-    }
-    yield rows;
-    if (orders.length < pageOrders) return;
-    after = orders[orders.length - 1]!.orderNo;
+    const next = after === undefined ? Prisma.empty : Prisma.sql`AND s."outTradeNo" > ${after}`;
+    const page = await prisma.$queryRaw<ExportRow[]>`
+      SELECT s."outTradeNo", s."storeId", s."successTime", s."amountFen", s."refundedFen",
+             s."deliveryMethod", s."fulfilmentStatus", s."carrier", s."trackingNo",
+             o."orderNo", o."paidAt", o."contactName", o."contactPhone",
+             o."addressProvince", o."addressCity", o."addressDistrict", o."addressDetail", o."addressPostalCode"
+        FROM "SubOrder" s JOIN "Order" o ON o."orderNo" = s."orderNo"
+       WHERE o."paidAt" >= ${from} AND o."paidAt" < ${to}
+         AND s."tradeState" IN (${Prisma.join([...PAID_TRADE_STATES])})
+         ${store} ${next}
+       ORDER BY s."outTradeNo"
+       LIMIT ${pageRows}`;
+    if (page.length === 0) return;
+    yield page.map((r) => [
+      r.orderNo,
+      r.outTradeNo,
+      storeNames.get(r.storeId) ?? r.storeId,
+      formatBeijing(r.successTime ?? r.paidAt),
+      fenToYuanString(Number(r.amountFen)),
+      fenToYuanString(Number(r.refundedFen)),
+      r.contactName ?? "",
+      r.contactPhone ?? "",
+      // the order's one address is where SHIPPING sub-orders go; a pickup or no-delivery row has none
+      r.deliveryMethod === "SHIPPING" ? formatAddress(r) : "",
+      DELIVERY_METHOD_LABELS[r.deliveryMethod as DeliveryMethod] ?? r.deliveryMethod,
+      adminFulfilmentLabel(r.deliveryMethod, r.fulfilmentStatus),
+      r.carrier ?? "",
+      r.trackingNo ?? "",
+    ]);
+    if (page.length < pageRows) return;
+    after = page[page.length - 1]!.outTradeNo;
   }
 }
 
@@ -153,9 +153,9 @@ export async function* exportRows(q: ExportQuery, pageOrders = EXPORT_PAGE_ORDER
  * consumer asks for more (pull), so a slow download never piles pages up in memory. A database error
  * half-way aborts the stream (the download fails visibly instead of ending short).
  */
-export function exportCsvStream(q: ExportQuery, pageOrders = EXPORT_PAGE_ORDERS): ReadableStream<Uint8Array> {
+export function exportCsvStream(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const pages = exportRows(q, pageOrders);
+  const pages = exportRows(q, pageRows);
   return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encoder.encode(CSV_BOM + csvLines([EXPORT_HEADER])));

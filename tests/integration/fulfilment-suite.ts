@@ -725,7 +725,7 @@ export function fulfilmentTests(harness: () => Harness) {
       expect(new Set(mumu.map((r) => r.fields[1]))).toEqual(new Set([first.subs[2]!.outTradeNo, last.subs[0]!.outTradeNo]));
     });
 
-    it("keyset pages give the same rows as one page (orders split across pages, none lost or repeated)", async () => {
+    it("keyset pages give the same rows as one page (an order's sub-orders split across pages: none lost or repeated)", async () => {
       const h = harness();
       const orders = [];
       for (let i = 0; i < 7; i++) {
