@@ -1,8 +1,9 @@
 // 导出订单: GET /api/admin/orders/export?from=&to=&storeId= (README "Delivery and fulfilment" → "Export").
 // One CSV row per paid sub-order whose order was paid on the Beijing dates from … to (inclusive), for Excel:
-// UTF-8 with a BOM, CRLF, amounts as yuan strings, formula-like cells neutralised. Streamed: orders are read
-// in keyset pages (orderNo > last, on the primary key) and each page is written before the next is read,
-// so memory stays bounded by one page whatever the range (100,000 rows: `npm run bench:export`).
+// UTF-8 with a BOM, CRLF, amounts as yuan strings, formula-like cells neutralised. Streamed: rows are read
+// in keyset pages (out_trade_no > the last one, on the sub-order's primary key) and each page is written
+// before the next is read, so memory stays bounded by one page whatever the range (100,000 rows:
+// `npm run bench:export`).
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
