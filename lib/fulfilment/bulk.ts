@@ -11,7 +11,13 @@
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { parseCsv, type CsvRecord } from "@/lib/catalog/csv";
-import { DELIVERY_METHOD_LABELS, FULFILMENT_STATUS_LABELS, type DeliveryMethod, type FulfilmentStatus } from "@/lib/delivery/model";
+import {
+  CARRIERS,
+  DELIVERY_METHOD_LABELS,
+  FULFILMENT_STATUS_LABELS,
+  type DeliveryMethod,
+  type FulfilmentStatus,
+} from "@/lib/delivery/model";
 import { makeMove } from "./machine";
 import { CarrierInputSchema, PAID_TRADE_STATES, TrackingNoInputSchema } from "./model";
 import { z } from "zod";
@@ -39,9 +45,12 @@ const HEADERS = [
   ["子单号", "快递公司", "运单号"],
 ];
 
+/** "ems" in a hand-typed sheet is EMS: Latin carrier names match whatever their case. */
+const carrierOf = (v: unknown) => (typeof v === "string" ? (CARRIERS.find((c) => c.toLowerCase() === v.toLowerCase()) ?? v) : v);
+
 const RowSchema = z.object({
   outTradeNo: z.string().regex(/^[0-9A-Za-z_\-|*]{6,32}$/, "子单号格式不正确"),
-  carrier: CarrierInputSchema,
+  carrier: z.preprocess(carrierOf, CarrierInputSchema),
   trackingNo: TrackingNoInputSchema,
 });
 type Row = z.infer<typeof RowSchema> & { line: number };

@@ -491,14 +491,19 @@ export function fulfilmentTests(harness: () => Harness) {
       expect(await h.prisma.fulfilmentEvent.count({ where: { orderNo } })).toBe(3);
     });
 
-    it("an Excel file saved as GB18030 (no header) is read; a non-CSV type is 415; an oversized upload is 413", async () => {
+    it("an Excel file saved as GB18030 (no header, a hand-typed 'ems') is read; a non-CSV type is 415; an oversized upload is 413", async () => {
       const h = harness();
-      const { subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }] });
+      const { subs } = await insertOrder(h, { subs: [{ method: "SHIPPING" }, { method: "SHIPPING" }] });
       const shunfeng = Buffer.from([0xcb, 0xb3, 0xb7, 0xe1]); // 顺丰 in GB18030
-      const body = Buffer.concat([Buffer.from(`${subs[0]!.outTradeNo},`), shunfeng, Buffer.from(",SF3000000001\r\n")]);
+      const body = Buffer.concat([
+        Buffer.from(`${subs[0]!.outTradeNo},`),
+        shunfeng,
+        Buffer.from(`,SF3000000001\r\n${subs[1]!.outTradeNo},ems,EMS3000000002\r\n`),
+      ]);
       const res = await bulkShip(h, body);
       expect(res.status).toBe(200);
       expect((await sub(subs[0]!.outTradeNo)).carrier).toBe("顺丰");
+      expect((await sub(subs[1]!.outTradeNo)).carrier).toBe("EMS");
       const json = await h.call("POST", "/api/admin/fulfilments/bulk-ship", { json: { rows: [] }, headers: staffHeaders(h) });
       expect(json.status).toBe(415);
       const big = await bulkShip(h, "x".repeat(200 * 1024));
