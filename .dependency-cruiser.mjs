@@ -9,7 +9,7 @@ const WECHATPAY = "^lib/wechatpay/";
 const FOUNDATION =
   "^lib/(errors|money|csv|env|db|wechatpay-errors|wechatpay-server)\.ts$|^lib/database-url\.mjs$|^lib/time/|^lib/delivery/";
 const HTTP = "^lib/http/";
-const DOMAIN = "^lib/(orders|refunds|bills|catalog|admin|in-app|store-messages)/";
+const DOMAIN = "^lib/(orders|refunds|bills|catalog|admin|in-app|store-messages|fulfilment)/";
 const ENTRY = "^lib/(jobs|cli)/|^lib/startup\\.ts$";
 const COMPONENTS = "^components/";
 const APP = "^app/|^(proxy|instrumentation)\\.ts$";

@@ -69,6 +69,8 @@ export interface AppEnv {
   imageOrigins: string[];
   /** Refunds (docs/wechatpay.md §14.1.2): minimum seconds between two refunds of one sub-order (WeChat: 60). */
   refundMinIntervalSeconds: number;
+  /** Fulfilment (README "Delivery and fulfilment"): a shipped sub-order counts as delivered this many days after shipping. */
+  fulfilment: { autoDeliveredDays: number };
   /** Limits of the open endpoints (README "Security"): every one has a default and an env variable. */
   limits: Limits;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
@@ -225,6 +227,7 @@ const schema = z.object({
     .optional(),
   // WeChat asks for ≥ 1 minute between partial refunds of one order; lower only for tests against the fake.
   REFUND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0, "must be ≥ 0").max(3600, "must be ≤ 3600").default(60),
+  AUTO_DELIVERED_DAYS: z.coerce.number().int().min(1, "must be ≥ 1").max(90, "must be ≤ 90").default(10),
   NOTIFY_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -399,6 +402,7 @@ export function parseEnv(input: RawEnv): AppEnv {
     catalogImageDir: path.resolve(e.CATALOG_IMAGE_DIR),
     imageOrigins: [...new Set(e.IMAGE_ORIGINS ?? [])],
     refundMinIntervalSeconds: e.REFUND_MIN_INTERVAL_SECONDS,
+    fulfilment: { autoDeliveredDays: e.AUTO_DELIVERED_DAYS },
     limits: {
       notifyMaxBodyBytes: e.NOTIFY_MAX_BODY_BYTES,
       apiMaxBodyBytes: e.API_MAX_BODY_BYTES,

@@ -23,6 +23,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           {signedIn ? (
             <nav className="admin-nav" aria-label="后台导航">
               <Link href="/admin/orders">订单</Link>
+              <Link href="/admin/fulfilment">发货</Link>
               <Link href="/admin/refunds">退款</Link>
               <Link href="/admin/bills">账单对账</Link>
               <Link href="/admin/jobs">定时任务</Link>

@@ -5,6 +5,8 @@ export class AdminApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole error body, e.g. the line errors of a CSV upload. */
+    readonly data: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -37,6 +39,17 @@ export async function sendAdmin<T>(method: "POST" | "PATCH", path: string, body:
   if (!res.ok) {
     if (res.status === 401) throw new AdminApiError(401, "UNAUTHORIZED", "登录已失效，请刷新页面重新登录");
     throw new AdminApiError(res.status, data?.code ?? "ERROR", data?.message ?? `请求失败（HTTP ${res.status}）`);
+  }
+  return data as T;
+}
+
+/** POSTs a file's raw bytes (e.g. a CSV) with its content type; errors keep their whole body (AdminApiError.data). */
+export async function uploadAdmin<T>(path: string, body: Blob, contentType: string): Promise<T> {
+  const res = await fetch(path, { method: "POST", headers: { "content-type": contentType }, body, credentials: "same-origin" });
+  const data = (await res.json().catch(() => null)) as ({ code?: string; message?: string } & Record<string, unknown>) | null;
+  if (!res.ok) {
+    if (res.status === 401) throw new AdminApiError(401, "UNAUTHORIZED", "登录已失效，请刷新页面重新登录");
+    throw new AdminApiError(res.status, data?.code ?? "ERROR", data?.message ?? `请求失败（HTTP ${res.status}）`, data ?? {});
   }
   return data as T;
 }

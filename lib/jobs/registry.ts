@@ -1,6 +1,7 @@
 // Every scheduled job of the app, with its default period. JOBS_PERIODS overrides periods per job
 // ("close-expired=30000,daily-reconcile=off"); JOBS_ENABLED=false turns the runner off altogether.
-import { ConfigError } from "@/lib/env";
+import { ConfigError, env } from "@/lib/env";
+import { autoDeliverShipped } from "@/lib/fulfilment/auto-deliver";
 import { closeExpiredJob } from "./close-expired";
 import { dailyReconcileJob } from "./daily-reconcile";
 import { housekeepingJob } from "./housekeeping";
@@ -21,6 +22,15 @@ export const JOBS: JobDefinition[] = [
   housekeepingJob(),
   // Store staff messages (paid orders, refunds): the outbox written with each state change, sent here.
   storeMessagesJob,
+  // Shipped sub-orders nobody marked delivered become 已送达 AUTO_DELIVERED_DAYS after shipping (README
+  // "Delivery and fulfilment"); at most 500 per run, the rest next hour.
+  countingJob(
+    "auto-deliver",
+    "自动确认送达",
+    3600_000,
+    (ctx) => autoDeliverShipped({ now: ctx.now(), days: env().fulfilment.autoDeliveredDays, limit: 500, signal: ctx.signal }),
+    "发货后 AUTO_DELIVERED_DAYS 天仍未确认送达的子单，自动标记为已送达",
+  ),
 ];
 
 export interface ConfiguredJob {

@@ -38,6 +38,10 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/admin\/session$/, [], () => import("@/app/api/admin/session/route")],
   [/^\/api\/admin\/sign-out$/, [], () => import("@/app/api/admin/sign-out/route")],
   [/^\/api\/admin\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/query/route")],
+  // fulfilment (README "Delivery and fulfilment")
+  [/^\/api\/admin\/orders\/([^/]+)\/fulfilments$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/fulfilments/route")],
+  [/^\/api\/admin\/orders\/export$/, [], () => import("@/app/api/admin/orders/export/route")],
+  [/^\/api\/admin\/fulfilments\/bulk-ship$/, [], () => import("@/app/api/admin/fulfilments/bulk-ship/route")],
 ];
 
 async function dispatch(request: Request): Promise<Response> {

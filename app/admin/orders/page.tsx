@@ -5,6 +5,10 @@ import { formatBeijing } from "@/lib/time/beijing";
 import { listOrders, ORDER_STATUSES, parseOrderFilter, type OrderFilter } from "@/lib/admin/orders";
 import { formatFen } from "@/lib/money";
 import { Pager } from "@/components/admin/pager";
+import { maskName, maskPhone } from "@/lib/delivery/contact";
+import { adminFulfilmentLabel } from "@/lib/fulfilment/model";
+import { exportStores } from "@/lib/fulfilment/export";
+import { beijingDateOf } from "@/lib/time/beijing";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -19,8 +23,9 @@ function pageHref(f: OrderFilter, page: number): string {
 export default async function AdminOrdersPage({ searchParams }: Props) {
   const f = parseOrderFilter(await searchParams);
   await requireAdminPage(pageHref(f, f.page));
-  const { total, page, pageCount, orders } = await listOrders(f);
+  const [{ total, page, pageCount, orders }, stores] = await Promise.all([listOrders(f), exportStores()]);
   const now = new Date();
+  const today = beijingDateOf(now);
   return (
     <main>
       <h1>订单</h1>
@@ -53,6 +58,31 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
         </button>
         <Link href="/admin/orders">清除</Link>
       </form>
+      {/* A plain GET form: the browser downloads the streamed CSV (README "Delivery and fulfilment" → "Export"). */}
+      <form className="card filters" method="get" action="/api/admin/orders/export" aria-label="导出订单">
+        <label>
+          支付日期从（北京时间）
+          <input type="date" name="from" required defaultValue={f.from ?? today} />
+        </label>
+        <label>
+          到
+          <input type="date" name="to" required defaultValue={f.to ?? today} />
+        </label>
+        <label>
+          店铺
+          <select name="storeId" defaultValue="">
+            <option value="">全部店铺</option>
+            {stores.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="btn ghost">
+          导出 CSV（每个子单一行）
+        </button>
+      </form>
       <p className="muted">共 {total} 笔</p>
       <div className="table-wrap">
         <table className="table" aria-label="订单列表">
@@ -62,6 +92,7 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
               <th>状态</th>
               <th className="num">金额</th>
               <th>子单（店铺 · 状态）</th>
+              <th>收货人</th>
               <th>下单时间</th>
               <th>支付时间</th>
             </tr>
@@ -69,7 +100,7 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
           <tbody>
             {orders.length === 0 ? (
               <tr>
-                <td colSpan={6} className="muted">
+                <td colSpan={7} className="muted">
                   没有符合条件的订单
                 </td>
               </tr>
@@ -95,8 +126,16 @@ export default async function AdminOrdersPage({ searchParams }: Props) {
                     {o.subOrders.map((s) => (
                       <div key={s.outTradeNo}>
                         <span className="mono">{s.outTradeNo}</span> · {s.store.name} · {s.tradeState}
+                        {s.tradeState === "SUCCESS" || s.tradeState === "REFUND"
+                          ? ` · ${adminFulfilmentLabel(s.deliveryMethod, s.fulfilmentStatus)}`
+                          : ""}
                       </div>
                     ))}
+                  </td>
+                  <td>
+                    {/* lists show contact data masked; the order detail has it in full */}
+                    {o.contactName ? maskName(o.contactName) : "—"}{" "}
+                    <span className="mono">{o.contactPhone ? maskPhone(o.contactPhone) : ""}</span>
                   </td>
                   <td>{formatBeijing(o.createdAt)}</td>
                   <td>{formatBeijing(o.paidAt)}</td>

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { FulfilmentActions } from "@/components/admin/fulfilment-actions";
 import { OrderActions } from "@/components/admin/order-actions";
 import { StoreRefunds } from "@/components/admin/refunds";
 import { toRefundView } from "@/lib/refunds/view";
@@ -12,8 +13,13 @@ import { formatFen } from "@/lib/money";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
 import { Pager } from "@/components/admin/pager";
 import { pageParam } from "@/lib/admin/paging";
+import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from "@/lib/delivery/model";
+import { adminFulfilmentLabel, formatAddress, FULFILMENT_ACTION_LABELS } from "@/lib/fulfilment/model";
 
 type Props = { params: Promise<{ orderNo: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+const fulfilmentTagClass = (status: string) =>
+  status === "DELIVERED" || status === "PICKED_UP" || status === "FULFILLED" ? "tag ok" : status === "UNFULFILLED" ? "tag warn" : "tag";
 
 const SOURCE_LABELS: Record<string, string> = {
   NOTIFY: "支付通知",
@@ -78,6 +84,147 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
         </dl>
         <OrderActions orderNo={order.orderNo} status={order.status} />
       </section>
+
+      <h2>收货信息</h2>
+      <section className="card" aria-label="收货信息">
+        {order.piiPurgedAt ? (
+          <p className="muted">联系人与地址已于 {formatBeijing(order.piiPurgedAt)} 按保留期限清除。</p>
+        ) : (
+          <dl className="kv-grid" data-testid="order-contact">
+            <dt>收货人</dt>
+            <dd>{order.contactName ?? "—"}</dd>
+            <dt>手机号</dt>
+            <dd className="mono">{order.contactPhone ?? "—"}</dd>
+            <dt>收货地址</dt>
+            <dd>{formatAddress(order) || "—（无快递配送）"}</dd>
+          </dl>
+        )}
+      </section>
+
+      <h2>配送与履约</h2>
+      {order.subOrders.map((s) => (
+        <section
+          className="card"
+          key={s.outTradeNo}
+          id={`fulfil-${s.outTradeNo}`}
+          aria-label={`${s.store.name} 配送`}
+          data-testid={`fulfil-${s.outTradeNo}`}
+        >
+          <h3>
+            {s.store.name} <span className="mono muted">{s.outTradeNo}</span>
+          </h3>
+          <dl className="kv-grid">
+            <dt>配送方式</dt>
+            <dd>
+              {DELIVERY_METHOD_LABELS[s.deliveryMethod as DeliveryMethod] ?? s.deliveryMethod}
+              {s.shippingFeeFen > 0 ? `（运费 ${formatFen(s.shippingFeeFen)}）` : ""}
+            </dd>
+            <dt>履约状态</dt>
+            <dd>
+              <span className={fulfilmentTagClass(s.fulfilmentStatus)} data-testid="fulfilment-status">
+                {adminFulfilmentLabel(s.deliveryMethod, s.fulfilmentStatus)}
+              </span>
+              {s.refundedFen > 0 ? (
+                <>
+                  {" "}
+                  <span className="tag bad">{s.refundedFen >= s.amountFen ? "已全额退款" : `已退款 ${formatFen(s.refundedFen)}`}</span>
+                </>
+              ) : null}
+            </dd>
+            {s.carrier ? (
+              <>
+                <dt>快递</dt>
+                <dd>
+                  {s.carrier} <span className="mono">{s.trackingNo}</span>
+                </dd>
+              </>
+            ) : null}
+            {s.deliveryMethod === "PICKUP" ? (
+              <>
+                <dt>自提点</dt>
+                <dd>
+                  {s.pickupAddress ?? "—"}
+                  {s.pickupHours ? `（${s.pickupHours}）` : ""}
+                </dd>
+              </>
+            ) : null}
+            {s.shippedAt ? (
+              <>
+                <dt>发货时间</dt>
+                <dd>{formatBeijing(s.shippedAt)}</dd>
+              </>
+            ) : null}
+            {s.deliveredAt ? (
+              <>
+                <dt>送达时间</dt>
+                <dd>{formatBeijing(s.deliveredAt)}</dd>
+              </>
+            ) : null}
+            {s.readyAt ? (
+              <>
+                <dt>备货完成</dt>
+                <dd>{formatBeijing(s.readyAt)}</dd>
+              </>
+            ) : null}
+            {s.pickedUpAt ? (
+              <>
+                <dt>自提时间</dt>
+                <dd>{formatBeijing(s.pickedUpAt)}</dd>
+              </>
+            ) : null}
+          </dl>
+          {s.deliveryMethod !== "NONE" && (s.tradeState === "SUCCESS" || s.tradeState === "REFUND") ? (
+            <>
+              <p className="row-actions">
+                <a href={`/admin/orders/${encodeURIComponent(order.orderNo)}/packing-slip/${encodeURIComponent(s.outTradeNo)}`}>
+                  打印发货单
+                </a>
+              </p>
+              {s.refundedFen >= s.amountFen && (s.fulfilmentStatus === "UNFULFILLED" || s.fulfilmentStatus === "READY_FOR_PICKUP") ? (
+                <p className="muted">已全额退款，不能再发货或交付。</p>
+              ) : (
+                <FulfilmentActions
+                  orderNo={order.orderNo}
+                  outTradeNo={s.outTradeNo}
+                  storeName={s.store.name}
+                  method={s.deliveryMethod}
+                  status={s.fulfilmentStatus}
+                  carrier={s.carrier}
+                  trackingNo={s.trackingNo}
+                />
+              )}
+            </>
+          ) : null}
+          {s.fulfilmentEvents.length > 0 ? (
+            <div className="table-wrap">
+              <table className="table" aria-label={`${s.store.name} 履约记录`}>
+                <thead>
+                  <tr>
+                    <th>时间</th>
+                    <th>操作</th>
+                    <th>状态</th>
+                    <th>快递</th>
+                    <th>操作人</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {s.fulfilmentEvents.map((e) => (
+                    <tr key={e.id}>
+                      <td>{formatBeijing(e.at)}</td>
+                      <td>{FULFILMENT_ACTION_LABELS[e.action as keyof typeof FULFILMENT_ACTION_LABELS] ?? e.action}</td>
+                      <td>
+                        {adminFulfilmentLabel(s.deliveryMethod, e.fromStatus)} → {adminFulfilmentLabel(s.deliveryMethod, e.toStatus)}
+                      </td>
+                      <td>{e.carrier ? `${e.carrier} ${e.trackingNo ?? ""}` : ""}</td>
+                      <td className="mono">{e.actor}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+        </section>
+      ))}
 
       <h2>子单</h2>
       <div className="table-wrap">

@@ -1,0 +1,177 @@
+// 导出订单: GET /api/admin/orders/export?from=&to=&storeId= (README "Delivery and fulfilment" → "Export").
+// One CSV row per paid sub-order whose order was paid on the Beijing dates from … to (inclusive), for Excel:
+// UTF-8 with a BOM, CRLF, amounts as yuan strings, formula-like cells neutralised. Streamed: rows are read
+// in keyset pages (out_trade_no > the last one, on the sub-order's primary key) and each page is written
+// before the next is read, so memory stays bounded by one page whatever the range (100,000 rows:
+// `npm run bench:export`).
+import { z } from "zod";
+import { toCsv } from "@/lib/csv";
+import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
+import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from "@/lib/delivery/model";
+import { fenToYuanString } from "@/lib/money";
+import { BillDateSchema, beijingDayRange, formatBeijing } from "@/lib/time/beijing";
+import { adminFulfilmentLabel, formatAddress, PAID_TRADE_STATES } from "./model";
+
+// --- CSV: the app's one writer (lib/csv.ts: formula cells neutralised, quoting, CRLF) -------------------------
+export const CSV_BOM = "\uFEFF";
+
+/** Rows → CSV text, CRLF after every row, through the shared writer; written page by page below. */
+export function csvLines(rows: readonly (readonly string[])[]): string {
+  return toCsv(rows, { crlf: true });
+}
+// ---------------------------------------------------------------------------------------------------------
+
+/** Rows (sub-orders) read per page: bounds what is held in memory at once. */
+export const EXPORT_PAGE_ROWS = 1000;
+/** Longest range one export covers, in days. */
+export const EXPORT_MAX_DAYS = 366;
+
+export const ExportQuerySchema = z
+  .object({
+    from: BillDateSchema,
+    to: BillDateSchema,
+    storeId: z.string().regex(STORE_ID_PATTERN, "店铺编号格式不正确").optional(),
+  })
+  .superRefine((q, ctx) => {
+    // zod runs this even when a date failed its own check (that issue is already reported): skip then
+    const day = (d: string) => (BillDateSchema.safeParse(d).success ? beijingDayRange(d) : null);
+    const from = day(q.from);
+    const to = day(q.to);
+    if (!from || !to) return;
+    if (to.start < from.start) ctx.addIssue({ code: "custom", path: ["to"], message: "结束日期不能早于开始日期" });
+    else if (to.end.getTime() - from.start.getTime() > EXPORT_MAX_DAYS * 86_400_000) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: `一次最多导出 ${EXPORT_MAX_DAYS} 天` });
+    }
+  });
+export type ExportQuery = z.infer<typeof ExportQuerySchema>;
+
+export const EXPORT_HEADER = [
+  "订单号",
+  "子单号",
+  "店铺",
+  "支付时间",
+  "金额(元)",
+  "已退款(元)",
+  "收货人",
+  "手机号",
+  "收货地址",
+  "配送方式",
+  "履约状态",
+  "快递公司",
+  "运单号",
+] as const;
+
+interface ExportRow {
+  orderNo: string;
+  paidAt: Date | null;
+  contactName: string | null;
+  contactPhone: string | null;
+  addressProvince: string | null;
+  addressCity: string | null;
+  addressDistrict: string | null;
+  addressDetail: string | null;
+  addressPostalCode: string | null;
+  outTradeNo: string;
+  storeId: string;
+  successTime: Date | null;
+  amountFen: number;
+  refundedFen: number;
+  deliveryMethod: string;
+  fulfilmentStatus: string;
+  carrier: string | null;
+  trackingNo: string | null;
+}
+
+/**
+ * The rows of the export, one page at a time: ONE query per page, the paid sub-orders joined to their
+ * orders, in out_trade_no order (an order's sub-orders are together: out_trade_no is the order number plus
+ * "-position"), continuing after the last row of the previous page. Keyset on the sub-order's primary key:
+ * its index is walked once, never re-read or sorted (no OFFSET; a sort over the join would re-scan what is
+ * left on every page). Raw SQL through Prisma's tagged template (bound parameters, placeholders per database):
+ * the same read through findMany with nested sub-orders took two queries per page and was slower.
+ */
+export async function* exportRows(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<string[][]> {
+  const from = beijingDayRange(q.from).start;
+  const to = beijingDayRange(q.to).end;
+  const storeNames = new Map((await prisma.store.findMany({ select: { id: true, name: true } })).map((s) => [s.id, s.name]));
+  const store = q.storeId ? Prisma.sql`AND s."storeId" = ${q.storeId}` : Prisma.empty;
+  let after: string | undefined;
+  for (;;) {
+    const next = after === undefined ? Prisma.empty : Prisma.sql`AND s."outTradeNo" > ${after}`;
+    const page = await prisma.$queryRaw<ExportRow[]>`
+      SELECT s."outTradeNo", s."storeId", s."successTime", s."amountFen", s."refundedFen",
+             s."deliveryMethod", s."fulfilmentStatus", s."carrier", s."trackingNo",
+             o."orderNo", o."paidAt", o."contactName", o."contactPhone",
+             o."addressProvince", o."addressCity", o."addressDistrict", o."addressDetail", o."addressPostalCode"
+        FROM "SubOrder" s JOIN "Order" o ON o."orderNo" = s."orderNo"
+       WHERE o."paidAt" >= ${from} AND o."paidAt" < ${to}
+         AND s."tradeState" IN (${Prisma.join([...PAID_TRADE_STATES])})
+         ${store} ${next}
+       ORDER BY s."outTradeNo"
+       LIMIT ${pageRows}`;
+    if (page.length === 0) return;
+    yield page.map((r) => [
+      r.orderNo,
+      r.outTradeNo,
+      storeNames.get(r.storeId) ?? r.storeId,
+      formatBeijing(r.successTime ?? r.paidAt),
+      fenToYuanString(Number(r.amountFen)),
+      fenToYuanString(Number(r.refundedFen)),
+      r.contactName ?? "",
+      r.contactPhone ?? "",
+      // the order's one address is where SHIPPING sub-orders go; a pickup or no-delivery row has none
+      r.deliveryMethod === "SHIPPING" ? formatAddress(r) : "",
+      DELIVERY_METHOD_LABELS[r.deliveryMethod as DeliveryMethod] ?? r.deliveryMethod,
+      adminFulfilmentLabel(r.deliveryMethod, r.fulfilmentStatus),
+      r.carrier ?? "",
+      r.trackingNo ?? "",
+    ]);
+    if (page.length < pageRows) return;
+    after = page[page.length - 1]!.outTradeNo;
+  }
+}
+
+/**
+ * The export as a byte stream: the BOM and header first, then one chunk per page, read only when the
+ * consumer asks for more (pull), so a slow download never piles pages up in memory. A database error
+ * half-way aborts the stream (the download fails visibly instead of ending short).
+ */
+export function exportCsvStream(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const pages = exportRows(q, pageRows);
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(CSV_BOM + csvLines([EXPORT_HEADER])));
+    },
+    async pull(controller) {
+      try {
+        // A page may hold no row (its orders' sub-orders all filtered out): read on, or a consumer
+        // waiting for a chunk would wait for ever.
+        for (;;) {
+          const next = await pages.next();
+          if (next.done) return controller.close();
+          if (next.value.length) return controller.enqueue(encoder.encode(csvLines(next.value)));
+        }
+      } catch (e) {
+        // Never the rows themselves (contact data): only what failed.
+        console.error("order export failed:", e instanceof Error ? e.name : "error");
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      await pages.return(undefined);
+    },
+  });
+}
+
+/** The file name offered to the browser. */
+export function exportFileName(q: ExportQuery): string {
+  return `orders-${q.from}_${q.to}${q.storeId ? `-${q.storeId}` : ""}.csv`;
+}
+
+/** Stores for the export form's select. */
+export function exportStores() {
+  return prisma.store.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } });
+}
