@@ -3,9 +3,10 @@ import base from "./playwright.config";
 import { port } from "./tests/support/ports";
 import { testAppEnv } from "./tests/support/test-identity";
 
-// The Playwright happy path once more, against the same build backed by PostgreSQL
-// (TEST_DATABASE_URL_PG's server, database wcp_e2e, reset on each run). Run by `npm run test:pg`:
-//   playwright test -c playwright.pg.config.ts --grep "pay for goods from three stores"
+// The Playwright happy path and the delivery flow (checkout → pay → ship / pickup → the shopper's page)
+// once more, against the same build backed by PostgreSQL (TEST_DATABASE_URL_PG's server, database
+// wcp_e2e, reset on each run). Run by `npm run test:pg`:
+//   playwright test -c playwright.pg.config.ts --grep "pay for goods from three stores|a three-store order from cart to shipped"
 // Own ports (app 3011, fake 3111), so it never collides with the SQLite e2e run on 3001/3101.
 const admin = process.env.TEST_DATABASE_URL_PG;
 if (!admin) throw new Error("playwright.pg.config.ts needs TEST_DATABASE_URL_PG (tests/support/postgres.sh start prints one)");
