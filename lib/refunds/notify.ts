@@ -1,5 +1,5 @@
 // A verified, decrypted REFUND.* notification (docs/wechatpay.md §14.4), handed over by the notification handler
-// (lib/orders/notify.ts, behind both notify URLs): match against the ledger (out_refund_no, the merchant ids present,
+// (lib/notify/dispatch.ts, behind both notify URLs): match against the ledger (out_refund_no, the merchant ids present,
 // sub-order, amounts) → apply once, audited. A mismatch is a 4xx and changes nothing; an unknown out_refund_no matching
 // a paid sub-order of ours (by transaction_id / out_trade_no) becomes an EXTERNAL refund.
 import type { RefundNotification } from "@/lib/wechatpay";

@@ -1,7 +1,7 @@
 import { WechatPayDecryptError, WechatPaySignatureError, WechatPayValidationError } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
-import { applyCombineResult, ResultRejectedError } from "./apply-result";
-import { audit } from "./audit";
+import { applyCombineResult, ResultRejectedError } from "@/lib/orders/apply-result";
+import { audit } from "@/lib/payment-events/audit";
 import { applyRefundNotification } from "@/lib/refunds/notify";
 import { countJunkNotification } from "./junk";
 import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
