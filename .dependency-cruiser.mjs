@@ -9,7 +9,21 @@ const WECHATPAY = "^lib/wechatpay/";
 const FOUNDATION =
   "^lib/(errors|money|csv|env|db|wechatpay-errors|wechatpay-server)\.ts$|^lib/database-url\.mjs$|^lib/time/|^lib/delivery/";
 const HTTP = "^lib/http/";
-const DOMAIN = "^lib/(orders|refunds|bills|catalog|admin|in-app|store-messages|fulfilment)/";
+// The domain folders, bottom to top (docs/architecture.md): each may import the folders before it, never one after it.
+// payment-events is the audit trail both payments and refunds write; notify is the one dispatcher above them all.
+export const DOMAIN_ORDER = [
+  "payment-events",
+  "store-messages",
+  "admin",
+  "catalog",
+  "orders",
+  "refunds",
+  "bills",
+  "fulfilment",
+  "in-app",
+  "notify",
+];
+const DOMAIN = `^lib/(${DOMAIN_ORDER.join("|")})/`;
 const ENTRY = "^lib/(jobs|cli)/|^lib/startup\\.ts$";
 const COMPONENTS = "^components/";
 const APP = "^app/|^(proxy|instrumentation)\\.ts$";
@@ -64,6 +78,15 @@ const config = {
       DOMAIN,
       [ENTRY, COMPONENTS, APP],
       "The domain modules never import the job runner, the CLIs, components or app/.",
+    ),
+    // One "not up" rule per domain folder: lib/orders may use lib/catalog, but lib/catalog never lib/orders.
+    ...DOMAIN_ORDER.slice(0, -1).map((folder, i) =>
+      notUp(
+        `${folder}-not-up`,
+        `^lib/${folder}/`,
+        DOMAIN_ORDER.slice(i + 1).map((above) => `^lib/${above}/`),
+        `lib/${folder}/ sits under lib/${DOMAIN_ORDER.slice(i + 1).join("/, lib/")}/ (the domain order of docs/architecture.md): it never imports them.`,
+      ),
     ),
     notUp("lib-not-up", "^lib/", [COMPONENTS, APP], "lib/ never imports components/ or app/."),
     notUp("components-not-up", COMPONENTS, [APP], "components/ never import app/."),

@@ -7,7 +7,7 @@ import { pruneRevokedSessions } from "@/lib/admin/revocation";
 import { pruneStaleBillImports } from "@/lib/bills/service";
 import { pruneRateLimitCounters } from "@/lib/http/attempt-limiter";
 import { pruneCartDrafts } from "@/lib/in-app/cart-drafts";
-import { pruneJunkCounters } from "@/lib/orders/junk";
+import { pruneJunkCounters } from "@/lib/notify/junk";
 import { purgeExpiredPersonalData } from "@/lib/orders/retention";
 import { pruneStoreMessages } from "@/lib/store-messages/outbox";
 

@@ -2,9 +2,9 @@ import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { releaseStock, retakeStock } from "@/lib/catalog/stock";
 import { enqueuePaidMessages } from "@/lib/store-messages/outbox";
-import { audit, type ApplyMeta, type ApplyOutcome } from "./audit";
+import { audit, type ApplyMeta, type ApplyOutcome } from "@/lib/payment-events/audit";
 
-export type { ApplyMeta, ApplyOutcome, ResultSource } from "./audit";
+export type { ApplyMeta, ApplyOutcome, ResultSource } from "@/lib/payment-events/audit";
 
 export class ResultRejectedError extends Error {
   constructor(

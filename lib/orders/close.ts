@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import { isRefusalAfterUnknown } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { releaseStock } from "@/lib/catalog/stock";
-import { audit } from "./audit";
+import { audit } from "@/lib/payment-events/audit";
 import { queryAndApply } from "./query";
 import { leasedCall } from "./wechat-call-lease";
 import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "@/lib/wechatpay-errors";

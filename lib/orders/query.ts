@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { WechatPayApiError } from "@/lib/wechatpay";
 import { applyCombineResult, ResultRejectedError, type ApplyOutcome } from "./apply-result";
-import { audit } from "./audit";
+import { audit } from "@/lib/payment-events/audit";
 import { isOrderNotExist, toAppError } from "@/lib/wechatpay-errors";
 
 /**

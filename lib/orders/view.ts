@@ -1,6 +1,6 @@
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { shopperRefundText } from "@/lib/refunds/view-types";
+import { shopperRefundText } from "./refund-text";
 import { addressFor, contactFor, fulfilmentFor } from "./view-privacy";
 
 import type { OrderStatus, OrderView, OrderViewer } from "./view-types";

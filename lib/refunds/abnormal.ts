@@ -4,7 +4,7 @@
 // personal data this app does not collect — so that path stays in the merchant platform.
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { audit } from "@/lib/orders/audit";
+import { audit } from "@/lib/payment-events/audit";
 import { toAppError } from "@/lib/wechatpay-errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { applyRefundResult, refundResultFromResponse } from "./ledger";

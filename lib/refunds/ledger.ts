@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { prisma, type Db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { audit, type AuditInput } from "@/lib/orders/audit";
+import { audit, type AuditInput } from "@/lib/payment-events/audit";
 import { enqueueRefundMessage } from "@/lib/store-messages/outbox";
 import { beijingStamp } from "@/lib/time/beijing";
 import { wechatpay } from "@/lib/wechatpay-server";

@@ -1,11 +1,10 @@
 // A verified, decrypted REFUND.* notification (docs/wechatpay.md §14.4), handed over by the notification handler
-// (lib/orders/notify.ts, behind both notify URLs): match against the ledger (out_refund_no, the merchant ids present,
-// sub-order, amounts) → apply once, audited. A mismatch is a 4xx and changes nothing; an unknown out_refund_no matching
+// (lib/notify/dispatch.ts, behind both notify URLs): match against the ledger (out_refund_no, the merchant ids present,
+// sub-order, amounts) → apply once, audited. A mismatch is refused and changes nothing; an unknown out_refund_no matching
 // a paid sub-order of ours (by transaction_id / out_trade_no) becomes an EXTERNAL refund.
 import type { RefundNotification } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
-import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
-import { applyRefundResult, recordExternalRefund, RefundRejectedError, type RefundResult } from "./ledger";
+import { applyRefundResult, recordExternalRefund, type RefundResult } from "./ledger";
 
 export function refundResultFromNotification(n: RefundNotification): RefundResult {
   return {
@@ -23,23 +22,14 @@ export function refundResultFromNotification(n: RefundNotification): RefundResul
   };
 }
 
-/** A verified, decrypted REFUND.* notification (from this route, or dispatched by the payment route). */
-export async function applyRefundNotification(n: RefundNotification, notificationId: string): Promise<NotifyReply> {
+/**
+ * A verified, decrypted REFUND.* notification, handed over by lib/notify/dispatch.ts: applied once (a refund we know)
+ * or recorded as EXTERNAL. Refused with a RefundRejectedError (its reason typed); the dispatcher words the reply.
+ */
+export async function applyRefundNotification(n: RefundNotification, notificationId: string): Promise<void> {
   const x = refundResultFromNotification(n);
   const meta = { source: "REFUND_NOTIFY" as const, notificationId };
-  try {
-    const known = await prisma.refund.findUnique({ where: { refundNo: x.refundNo }, select: { refundNo: true } });
-    if (known) await applyRefundResult(x, meta);
-    else await recordExternalRefund(x, meta);
-    return NOTIFY_ACCEPTED;
-  } catch (e) {
-    if (e instanceof RefundRejectedError) {
-      if (e.reason === "UNKNOWN_REFUND") return fail(404, "unknown refund");
-      // WeChat holds a refund our ledger has no room for yet: redelivered later, when the other refund is settled.
-      if (e.reason === "NO_ROOM") return fail(503, "the refund cannot be recorded yet");
-      return fail(400, "notification does not match the refund");
-    }
-    console.error("refund-notify: could not apply", e);
-    return fail(500, "temporarily unable to record the refund");
-  }
+  const known = await prisma.refund.findUnique({ where: { refundNo: x.refundNo }, select: { refundNo: true } });
+  if (known) await applyRefundResult(x, meta);
+  else await recordExternalRefund(x, meta);
 }

@@ -1,5 +1,4 @@
-// Client-safe: refund shapes and wording shared by the shopper page, the back office and the API.
-import { formatFen } from "@/lib/money";
+// Client-safe: refund shapes and labels shared by the back office and the API.
 
 export interface RefundView {
   refundNo: string;
@@ -19,20 +18,6 @@ export interface RefundView {
   abnormalAppliedAt: string | null;
   /** What the merchant should know or do (errors, ABNORMAL, CLOSED). */
   advice: string | null;
-}
-
-/** The shopper's wording ("退款中" / "已退款 ¥x.xx，退回支付用户零钱" …). */
-export function shopperRefundText(r: { status: string; amountFen: number; userReceivedAccount: string | null }): string {
-  switch (r.status) {
-    case "SUCCESS":
-      return `已退款 ${formatFen(r.amountFen)}，退回${r.userReceivedAccount ?? "原支付账户"}`;
-    case "ABNORMAL":
-      return `退款 ${formatFen(r.amountFen)} 异常，商家处理中`;
-    case "CLOSED":
-      return `退款 ${formatFen(r.amountFen)} 已关闭`;
-    default:
-      return `退款中 ${formatFen(r.amountFen)}`;
-  }
 }
 
 export const REFUND_STATUS_LABELS: Record<string, string> = {

@@ -67,7 +67,7 @@ export function hardeningTests(harness: () => Harness) {
     const { orderNo, subs } = await newOrder(h);
     const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
     const { "wechatpay-signature": _sig, ...unsigned } = signedHeaders(body);
-    const { flushJunkCounters } = await import("@/lib/orders/junk");
+    const { flushJunkCounters } = await import("@/lib/notify/junk");
     await flushJunkCounters();
     const rowsBefore = await totalRows(h);
     const eventsBefore = await h.prisma.paymentEvent.count();
@@ -87,7 +87,7 @@ export function hardeningTests(harness: () => Harness) {
 
   it("pruneJunkCounters removes buckets older than the cut-off only", async () => {
     const h = harness();
-    const { pruneJunkCounters } = await import("@/lib/orders/junk");
+    const { pruneJunkCounters } = await import("@/lib/notify/junk");
     const old = new Date(Date.UTC(2020, 0, 1, 0, 0));
     await h.prisma.junkNotificationCounter.create({ data: { reason: "unexpected", minute: old, count: 3 } });
     expect(await pruneJunkCounters(new Date(Date.UTC(2020, 0, 1, 0, 1)))).toBe(1);

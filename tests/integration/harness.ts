@@ -155,7 +155,7 @@ export async function startHarness(
     control: (path, body, method) => fakeControl<never>(fake.url, path, body, method),
     async close() {
       // Junk-notification counts are flushed on a timer: write them before the database goes away.
-      await (await import("@/lib/orders/junk")).flushJunkCounters().catch(() => undefined);
+      await (await import("@/lib/notify/junk")).flushJunkCounters().catch(() => undefined);
       await fake.close();
       await new Promise<void>((r) => shim.close(() => r()));
       await prisma.$disconnect();

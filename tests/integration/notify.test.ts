@@ -18,7 +18,7 @@ async function state(orderNo: string) {
 }
 
 const junkCount = async () => {
-  await (await import("@/lib/orders/junk")).flushJunkCounters();
+  await (await import("@/lib/notify/junk")).flushJunkCounters();
   return junkSum();
 };
 const junkSum = async () => (await h.prisma.junkNotificationCounter.aggregate({ _sum: { count: true } }))._sum.count ?? 0;

@@ -442,7 +442,7 @@ describe("refund notifications: tampering and strangers (docs/wechatpay.md §14.
     expect(r.status).toBe(401);
     await unchanged(no);
     expect(await h.prisma.paymentEvent.count()).toBe(rowsBefore);
-    const { flushJunkCounters } = await import("@/lib/orders/junk");
+    const { flushJunkCounters } = await import("@/lib/notify/junk");
     await flushJunkCounters();
     const junk = await h.prisma.junkNotificationCounter.findMany({ where: { reason: { startsWith: "signature:" } } });
     expect(junk.reduce((n, c) => n + c.count, 0)).toBeGreaterThanOrEqual(1);

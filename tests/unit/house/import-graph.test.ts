@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DOMAIN_ORDER } from "../../../.dependency-cruiser.mjs";
 
 // Proves the import-graph rules of .dependency-cruiser.mjs (run by `npm run lint`) exist and fire: a scratch
 // tree with the repository's layout and one violation per rule is cruised with the project's own rules.
@@ -32,6 +33,19 @@ const FILES: Record<string, string> = {
   "components/back.tsx": 'import Page from "@/app/page";\nexport const Back = Page;\n',
   "lib/orders/fixture.ts": 'import { sample } from "@/tests/sample";\nexport const fixture = sample;\n',
   "tests/sample.ts": "export const sample = 1;\n",
+  // the domain folders: the dispatcher above orders and refunds may use both, and refunds may use orders (down);
+  // orders dispatching into refunds was the back-arrow lib/notify/ removed, and must fail
+  "lib/refunds/ledger.ts": 'import { checkout } from "@/lib/orders/checkout";\nexport const ledger = checkout;\n',
+  "lib/notify/dispatch.ts":
+    'import { ledger } from "@/lib/refunds/ledger";\nimport { checkout } from "../orders/checkout";\nexport const dispatch = [ledger, checkout];\n',
+  "lib/orders/notify.ts": 'import { ledger } from "@/lib/refunds/ledger";\nexport const notify = ledger;\n',
+  // and one back-arrow per domain folder: lib/<lower>/back-arrow.ts imports the folder just above it
+  ...Object.fromEntries(
+    DOMAIN_ORDER.slice(0, -1).flatMap((lower, i) => [
+      [`lib/${lower}/back-arrow.ts`, `import { top } from "@/lib/${DOMAIN_ORDER[i + 1]}/top";\nexport const back = top;\n`],
+      [`lib/${DOMAIN_ORDER[i + 1]}/top.ts`, "export const top = 1;\n"],
+    ]),
+  ),
 };
 
 type Violation = { rule: { name: string }; from: string; to: string };
@@ -82,8 +96,36 @@ describe("import-graph rules (.dependency-cruiser.mjs)", () => {
     expect(fired(rule)).toEqual([edge]);
   });
 
+  it("orders-not-up: lib/orders importing lib/refunds (a back-arrow between domain folders) fails", () => {
+    expect(fired("orders-not-up")).toEqual(expect.arrayContaining(["lib/orders/notify.ts → lib/refunds/ledger.ts"]));
+  });
+
+  it.each(DOMAIN_ORDER.slice(0, -1).map((lower, i) => [lower, DOMAIN_ORDER[i + 1]!]))(
+    "%s-not-up: importing the domain folder just above it (lib/%s/) fails",
+    (lower, upper) => {
+      expect(fired(`${lower}-not-up`)).toEqual(expect.arrayContaining([`lib/${lower}/back-arrow.ts → lib/${upper}/top.ts`]));
+    },
+  );
+
+  it("every folder of lib/ stands in a layer: a new domain folder must be given its place in DOMAIN_ORDER", () => {
+    const elsewhere = ["wechatpay", "time", "delivery", "http", "jobs", "cli", "generated"];
+    const folders = fs
+      .readdirSync(path.join(root, "lib"), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    expect(folders.filter((f) => !elsewhere.includes(f) && !DOMAIN_ORDER.includes(f))).toEqual([]);
+  });
+
   it("allowed imports (down the layers, node:* from lib/wechatpay) raise nothing", () => {
-    const allowed = ["lib/db.ts", "lib/http/respond.ts", "lib/orders/checkout.ts", "lib/wechatpay/sign.ts", "app/page.tsx"];
+    const allowed = [
+      "lib/db.ts",
+      "lib/http/respond.ts",
+      "lib/orders/checkout.ts",
+      "lib/wechatpay/sign.ts",
+      "app/page.tsx",
+      "lib/refunds/ledger.ts",
+      "lib/notify/dispatch.ts",
+    ];
     expect(violations.filter((v) => allowed.includes(v.from))).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@ import { readTextCapped } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/respond";
 import { notifyResponse } from "@/lib/http/notify-reply";
-import { countJunkNotification } from "@/lib/orders/junk";
-import { handlePaymentNotification } from "@/lib/orders/notify";
+import { countJunkNotification } from "@/lib/notify/junk";
+import { handleNotification } from "@/lib/notify/dispatch";
 
 // The signature covers the raw bytes: read the text before anything parses it — under a cap
 // (NOTIFY_MAX_BODY_BYTES, far above any real notification), streamed, so a huge body costs nothing.
@@ -16,5 +16,5 @@ export async function POST(request: Request): Promise<Response> {
     if (e instanceof AppError && e.code === "PAYLOAD_TOO_LARGE") countJunkNotification("body-too-large");
     return errorResponse(e);
   }
-  return notifyResponse(await handlePaymentNotification(request.headers, raw));
+  return notifyResponse(await handleNotification(request.headers, raw));
 }

@@ -1,17 +1,21 @@
+// The one dispatcher behind both notify URLs (docs/wechatpay.md §7, §14.4), above lib/orders and lib/refunds: it verifies,
+// decrypts and validates a WeChat notification, hands it to the domain that owns its event type, and maps that domain's
+// typed outcome (done, or a rejection with its reason) to the reply WeChat reads. The domains know nothing of replies.
 import { WechatPayDecryptError, WechatPaySignatureError, WechatPayValidationError } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
-import { applyCombineResult, ResultRejectedError } from "./apply-result";
-import { audit } from "./audit";
-import { applyRefundNotification } from "@/lib/refunds/notify";
-import { countJunkNotification } from "./junk";
 import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
+import { audit } from "@/lib/payment-events/audit";
+import { applyCombineResult, ResultRejectedError } from "@/lib/orders/apply-result";
+import { applyRefundNotification } from "@/lib/refunds/notify";
+import { RefundRejectedError } from "@/lib/refunds/ledger";
+import { countJunkNotification } from "./junk";
 
 /**
- * POST /api/wechatpay/notify: verify the signature over the raw bytes, decrypt, validate, check the
- * payment against our order and apply it once. Anything doubtful gets a 4xx/5xx so WeChat retries
- * later (and a probe is answered as the failure it must be); nothing doubtful changes an order.
+ * POST /api/wechatpay/notify (and /refund-notify): verify the signature over the raw bytes, decrypt, validate, then
+ * apply once through the owning domain. Anything doubtful gets a 4xx/5xx so WeChat retries later (and a probe is
+ * answered as the failure it must be); nothing doubtful changes an order or a refund.
  */
-export async function handlePaymentNotification(headers: Headers, rawBody: string): Promise<NotifyReply> {
+export async function handleNotification(headers: Headers, rawBody: string): Promise<NotifyReply> {
   let notification;
   try {
     notification = await wechatpay().parseNotification(headers, rawBody);
@@ -37,7 +41,7 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
   const { id, event_type } = notification;
   // docs/wechatpay.md §14.4: a refund notification sent to the payment URL (e.g. the platform-configured refund
   // URL points here) is dispatched on its type rather than dropped.
-  if (notification.kind === "refund") return applyRefundNotification(notification.resource, id);
+  if (notification.kind === "refund") return refundReply(() => applyRefundNotification(notification.resource, id));
   if (notification.kind !== "combine_transaction") {
     // Only TRANSACTION.SUCCESS exists for combine payments; acknowledge anything else so it is not retried forever.
     await audit({
@@ -50,8 +54,13 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
     });
     return NOTIFY_ACCEPTED;
   }
+  return paymentReply(() => applyCombineResult(notification.resource, { source: "NOTIFY", notificationId: id }));
+}
+
+/** lib/orders' outcome → reply: applied (or a duplicate) is 204; a rejection names why; anything else is retried. */
+async function paymentReply(apply: () => Promise<unknown>): Promise<NotifyReply> {
   try {
-    await applyCombineResult(notification.resource, { source: "NOTIFY", notificationId: id });
+    await apply();
     return NOTIFY_ACCEPTED;
   } catch (e) {
     if (e instanceof ResultRejectedError) {
@@ -59,5 +68,22 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
     }
     console.error("notify: could not apply", e);
     return fail(500, "temporarily unable to record the payment");
+  }
+}
+
+/** lib/refunds' outcome → reply, the same way. */
+async function refundReply(apply: () => Promise<void>): Promise<NotifyReply> {
+  try {
+    await apply();
+    return NOTIFY_ACCEPTED;
+  } catch (e) {
+    if (e instanceof RefundRejectedError) {
+      if (e.reason === "UNKNOWN_REFUND") return fail(404, "unknown refund");
+      // WeChat holds a refund our ledger has no room for yet: redelivered later, when the other refund is settled.
+      if (e.reason === "NO_ROOM") return fail(503, "the refund cannot be recorded yet");
+      return fail(400, "notification does not match the refund");
+    }
+    console.error("refund-notify: could not apply", e);
+    return fail(500, "temporarily unable to record the refund");
   }
 }

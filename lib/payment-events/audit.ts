@@ -1,5 +1,5 @@
-// The PaymentEvent audit trail (every verified WeChat message leaves a row): its own module so the
-// notification, query and close paths write it the same way without going through apply-result.
+// The PaymentEvent audit trail (every verified WeChat message leaves a row): its own folder, below lib/orders and
+// lib/refunds, so the payment and refund paths (notification, query, close, refund) write it the same way.
 import { prisma, type Db } from "@/lib/db";
 
 // Where a payment result came from, what applying it did, and its delivery ids: the vocabulary of the audit
