@@ -1,4 +1,4 @@
-// Issue 21's acceptance, as one flow through the real UI on a phone: a shopper checks out a three-store cart
+// Delivery and fulfilment end to end, as one flow through the real UI on a phone: a shopper checks out a three-store cart
 // (快递配送 / 到店自提 / 无需配送) after a bad phone number is refused beside the field, pays, and checks the
 // payment; staff ship one store and hand over another with the code only the buyer's page shows; the
 // shopper's page and 我的订单 follow each step, and another browser holding the link sees only masked data.
