@@ -6,7 +6,8 @@
 
 // The layers of lib/, bottom to top. A module may import its own layer and any layer below it.
 const WECHATPAY = "^lib/wechatpay/";
-const FOUNDATION = "^lib/(errors|money|env|db|wechatpay-errors|wechatpay-server)\\.ts$|^lib/database-url\\.mjs$|^lib/time/|^lib/delivery/";
+const FOUNDATION =
+  "^lib/(errors|money|env|log|db|wechatpay-errors|wechatpay-server)\\.ts$|^lib/database-url\\.mjs$|^lib/time/|^lib/delivery/";
 const HTTP = "^lib/http/";
 const DOMAIN = "^lib/(orders|refunds|bills|catalog|admin|in-app)/";
 const ENTRY = "^lib/(jobs|cli)/|^lib/startup\\.ts$";

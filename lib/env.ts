@@ -67,6 +67,8 @@ export interface AppEnv {
   refundMinIntervalSeconds: number;
   /** Limits of the open endpoints (README "Security"): every one has a default and an env variable. */
   limits: Limits;
+  /** SHUTDOWN_TIMEOUT_MS: after SIGTERM/SIGINT the process exits within this, whatever is still running. */
+  shutdownTimeoutMs: number;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   wechatpay: {
@@ -191,6 +193,13 @@ const schema = z.object({
   ADMIN_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(60, "must be ≥ 60").max(86_400, "must be ≤ 86400").default(900),
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(5000).default(50),
   SQLITE_BUSY_RETRIES: z.coerce.number().int().min(0).max(50).default(8),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000, "must be ≥ 1000").max(600_000, "must be ≤ 600000").default(15_000),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { message: 'must be "json" or "pretty"' }).optional(),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -345,6 +354,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
       sqliteBusyRetries: e.SQLITE_BUSY_RETRIES,
     },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     wechatpay: {
       baseUrl: e.WECHATPAY_BASE_URL,
@@ -378,6 +388,26 @@ export function sqliteLockSettings(): { busyTimeoutMs: number; busyRetries: numb
     return r.data;
   };
   return { busyTimeoutMs: pick("SQLITE_BUSY_TIMEOUT_MS"), busyRetries: pick("SQLITE_BUSY_RETRIES") };
+}
+
+export interface LogSettings {
+  level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** pretty in development (npm run dev, the CLIs), JSON lines in production and tests. */
+  format: "json" | "pretty";
+}
+
+/**
+ * The logger's settings (lib/log.ts), readable without the WeChat configuration. Never throws: the logger must
+ * come up to report a bad configuration, so an invalid LOG_LEVEL/LOG_FORMAT falls back to the default here and
+ * env() refuses it at start-up like any other bad variable.
+ */
+export function logSettings(): LogSettings {
+  const level = schema.shape.LOG_LEVEL.safeParse(process.env.LOG_LEVEL || undefined);
+  const format = schema.shape.LOG_FORMAT.safeParse(process.env.LOG_FORMAT || undefined);
+  return {
+    level: level.success ? level.data : "info",
+    format: (format.success ? format.data : undefined) ?? (["production", "test"].includes(process.env.NODE_ENV ?? "") ? "json" : "pretty"),
+  };
 }
 
 let cached: AppEnv | undefined;

@@ -3,8 +3,11 @@
 // (lib/jobs), unless JOBS_ENABLED=false.
 import "server-only";
 import { ConfigError, env } from "./env";
+import { instrumentHttpServer } from "./http/request-log";
 
 export async function startup(): Promise<void> {
+  // One log line and an X-Request-Id for every request this server answers.
+  instrumentHttpServer();
   let jobsEnabled = false;
   try {
     jobsEnabled = env().jobs.enabled;

@@ -14,7 +14,15 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/lib/db";
+import { logger } from "@/lib/log";
 import type { JobDefinition, JobOutcome, JobResult } from "./types";
+
+/** Where the runner logs (lib/log.ts's logger by default; tests pass a silent one): fields, then a message. */
+export interface JobLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
 
 export interface RunnerOptions {
   db: Db;
@@ -24,7 +32,7 @@ export interface RunnerOptions {
   clock?: () => Date;
   tickMs: number;
   leaseMs: number;
-  log?: Pick<Console, "info" | "warn" | "error">;
+  log?: JobLog;
 }
 
 export interface FinishedRun {
@@ -67,7 +75,7 @@ export class JobRunner {
   private readonly clock: () => Date;
   private readonly tickMs: number;
   private readonly leaseMs: number;
-  private readonly log: Pick<Console, "info" | "warn" | "error">;
+  private readonly log: JobLog;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<FinishedRun | null> }>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -81,7 +89,7 @@ export class JobRunner {
     this.clock = o.clock ?? (() => new Date());
     this.tickMs = o.tickMs;
     this.leaseMs = o.leaseMs;
-    this.log = o.log ?? console;
+    this.log = o.log ?? logger("jobs");
   }
 
   /** Creates the missing lease rows (first start, or a job added by a release), due at once. */
@@ -111,7 +119,7 @@ export class JobRunner {
       // One tick at a time; a tick does not wait for the jobs it started.
       if (this.ticking || this.stopping) return;
       this.ticking = this.startDue()
-        .catch((e) => this.log.error(`[jobs] could not check for due jobs: ${describeError(e)}`))
+        .catch((e) => this.log.error({ error: describeError(e) }, "could not check for due jobs"))
         .finally(() => (this.ticking = undefined));
     };
     this.timer = setInterval(tick, this.tickMs);
@@ -145,7 +153,7 @@ export class JobRunner {
     const controller = new AbortController();
     const done = this.takeAndRun(job, controller)
       .catch((e) => {
-        this.log.error(`[jobs] ${job.name}: bookkeeping failed: ${describeError(e)}`);
+        this.log.error({ job: job.name, error: describeError(e) }, "job bookkeeping failed");
         return null;
       })
       .finally(() => this.running.delete(job.name));
@@ -189,7 +197,7 @@ export class JobRunner {
           .then(({ count: n }) => {
             if (n === 0) controller.abort(new Error("lease lost"));
           })
-          .catch((e) => this.log.warn(`[jobs] ${job.name}: lease renewal failed: ${describeError(e)}`));
+          .catch((e) => this.log.warn({ job: job.name, error: describeError(e) }, "job lease renewal failed"));
       },
       Math.max(50, Math.floor(this.leaseMs / 3)),
     );
@@ -206,7 +214,6 @@ export class JobRunner {
       });
     } catch (e) {
       failure = describeError(e);
-      this.log.error(`[jobs] ${job.name} #${seq} failed (retried next period): ${failure}`);
     } finally {
       clearInterval(renew);
     }
@@ -239,7 +246,13 @@ export class JobRunner {
         ...(result?.state !== undefined ? { state: JSON.stringify(result.state) } : {}),
       },
     });
-    if (released.count === 0) this.log.warn(`[jobs] ${job.name} #${seq}: the lease was taken over while running`);
+    // One line per run: a job that threw is an error (with its cause, retried next period), one whose steps
+    // partly failed a warning.
+    const line = { job: job.name, seq, owner: this.owner, outcome, durationMs: finishedAt.getTime() - now.getTime(), counts, error };
+    if (failure) this.log.error(line, "job run failed (retried next period)");
+    else if (outcome === "FAILED") this.log.warn(line, "job run");
+    else this.log.info(line, "job run");
+    if (released.count === 0) this.log.warn({ job: job.name, seq }, "the job lease was taken over while running");
     return { job: job.name, seq, outcome, counts, summary: result?.summary ?? null, error };
   }
 

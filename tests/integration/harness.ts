@@ -60,6 +60,8 @@ export interface Harness {
   /** The fake's control API (/__fake/…). */
   control<T = unknown>(path: string, body?: unknown, method?: string): Promise<T>;
   prisma: typeof import("@/lib/db").prisma;
+  /** The node:http shim serving appUrl (the fake delivers notifications to it). */
+  server: http.Server;
   close(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ export async function startHarness(
     appUrl,
     fakeUrl: fake.url,
     prisma,
+    server: shim,
     cookies: jar,
     async call(method, path, o = {}) {
       // Like a browser: cookies set by earlier answers go along (the buyer cookie from checkout);
