@@ -10,7 +10,7 @@ const FOUNDATION =
   "^lib/(errors|money|env|log|db|wechatpay-errors|wechatpay-server)\\.ts$|^lib/database-url\\.mjs$|^lib/time/|^lib/delivery/";
 const HTTP = "^lib/http/";
 const DOMAIN = "^lib/(orders|refunds|bills|catalog|admin|in-app)/";
-const ENTRY = "^lib/(jobs|cli)/|^lib/startup\\.ts$";
+const ENTRY = "^lib/(jobs|cli|ops)/|^lib/startup\\.ts$";
 const COMPONENTS = "^components/";
 const APP = "^app/|^(proxy|instrumentation)\\.ts$";
 

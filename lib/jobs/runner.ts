@@ -78,6 +78,8 @@ export class JobRunner {
   private readonly log: JobLog;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<FinishedRun | null> }>();
   private timer: NodeJS.Timeout | undefined;
+  /** Real time of the timer's last beat (readiness: a runner whose timer stopped firing is not alive). */
+  private lastBeatAt = 0;
   private stopping = false;
   private initialised: Promise<void> | undefined;
   private ticking: Promise<unknown> | undefined;
@@ -116,6 +118,7 @@ export class JobRunner {
   start(): void {
     if (this.timer || this.stopping) return;
     const tick = () => {
+      this.lastBeatAt = Date.now();
       // One tick at a time; a tick does not wait for the jobs it started.
       if (this.ticking || this.stopping) return;
       this.ticking = this.startDue()
@@ -254,6 +257,14 @@ export class JobRunner {
     else this.log.info(line, "job run");
     if (released.count === 0) this.log.warn({ job: job.name, seq }, "the job lease was taken over while running");
     return { job: job.name, seq, outcome, counts, summary: result?.summary ?? null, error };
+  }
+
+  /**
+   * For /api/ready: started, not stopping, and its timer beat within the last three ticks (plus a second of
+   * slack for a busy event loop). A tick waiting on a slow database still beats: the database has its own check.
+   */
+  alive(now = Date.now()): boolean {
+    return this.timer !== undefined && !this.stopping && now - this.lastBeatAt <= 3 * this.tickMs + 1000;
   }
 
   /** Whether a job is running in this process (for tests and shutdown). */

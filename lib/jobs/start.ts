@@ -8,6 +8,11 @@ import { JobRunner } from "./runner";
 // Survives `next dev` hot reloads (modules are evaluated again, globalThis is not): never two runners.
 const globalForJobs = globalThis as unknown as { jobRunner?: JobRunner };
 
+/** This process's runner, once started (undefined with JOBS_ENABLED=false or before start-up). */
+export function currentJobRunner(): JobRunner | undefined {
+  return globalForJobs.jobRunner;
+}
+
 export function startJobRunner(): JobRunner {
   if (globalForJobs.jobRunner) return globalForJobs.jobRunner;
   const e = env();

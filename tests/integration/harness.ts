@@ -13,6 +13,8 @@ type RouteModule = Record<string, Handler | unknown>;
 
 const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/products$/, [], () => import("@/app/api/products/route")],
+  [/^\/api\/health$/, [], () => import("@/app/api/health/route")],
+  [/^\/api\/ready$/, [], () => import("@/app/api/ready/route")],
   [/^\/api\/checkout$/, [], () => import("@/app/api/checkout/route")],
   [/^\/api\/wechatpay\/notify$/, [], () => import("@/app/api/wechatpay/notify/route")],
   [/^\/api\/cron\/close-expired$/, [], () => import("@/app/api/cron/close-expired/route")],
