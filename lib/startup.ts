@@ -1,13 +1,21 @@
 // Called once by instrumentation.ts in the Node.js runtime: a bad or missing variable stops the
 // server with one line naming it, before any request is served. Then the job runner starts
-// (lib/jobs), unless JOBS_ENABLED=false.
+// (lib/jobs), unless JOBS_ENABLED=false, and SIGTERM/SIGINT get their graceful shutdown (lib/ops/shutdown.ts).
 import "server-only";
 import { ConfigError, env } from "./env";
 import { instrumentHttpServer } from "./http/request-log";
+import { processLifecycle } from "./ops/lifecycle";
+
+const STARTED = Symbol.for("wcp.started");
 
 export async function startup(): Promise<void> {
-  // One log line and an X-Request-Id for every request this server answers.
-  instrumentHttpServer();
+  // `next dev` may evaluate instrumentation again after a reload: one hook, one runner, one signal handler.
+  const g = globalThis as { [STARTED]?: true };
+  if (g[STARTED]) return;
+  g[STARTED] = true;
+  // One log line and an X-Request-Id for every request this server answers; keep-alive connections are closed
+  // after their current answer once shutdown has begun.
+  instrumentHttpServer(undefined, { draining: () => processLifecycle().shuttingDown });
   let jobsEnabled = false;
   try {
     jobsEnabled = env().jobs.enabled;
@@ -18,8 +26,13 @@ export async function startup(): Promise<void> {
     console.error(e.message);
     process.exit(1);
   }
-  if (jobsEnabled) {
-    const { startJobRunner } = await import("./jobs/start");
-    startJobRunner();
-  }
+  const runner = jobsEnabled ? (await import("./jobs/start")).startJobRunner() : undefined;
+  const [{ installGracefulShutdown }, { prisma }] = await Promise.all([import("./ops/shutdown"), import("./db")]);
+  installGracefulShutdown({
+    proc: process,
+    lifecycle: processLifecycle(),
+    timeoutMs: env().shutdownTimeoutMs,
+    stopJobs: runner ? (deadlineMs) => runner.stop(deadlineMs) : undefined,
+    closeDatabase: () => prisma.$disconnect(),
+  });
 }

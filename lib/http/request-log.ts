@@ -45,11 +45,22 @@ export function pathOf(url: string | undefined): string {
 
 const log = logger("http");
 
+export interface RequestHookOptions {
+  /**
+   * True once shutdown has begun (lib/ops/lifecycle.ts): answers then carry `Connection: close`. Next.js's
+   * server.close() refuses new connections, but a keep-alive connection that is busy at that moment would go
+   * on carrying request after request (a proxy's pooled connection under load), and the server would never
+   * finish closing; this way each such connection is closed after the answer it is carrying.
+   */
+  draining?: () => boolean;
+}
+
 /** Wraps one request: id in, id out, one line when the response is finished (or the client went away). */
-export function trackRequest(req: IncomingMessage, res: ServerResponse): string {
+export function trackRequest(req: IncomingMessage, res: ServerResponse, opts: RequestHookOptions = {}): string {
   const reqId = requestIdFor(req.headers[REQUEST_ID_HEADER]);
   req.headers[REQUEST_ID_HEADER] = reqId;
   res.setHeader("X-Request-Id", reqId);
+  if (opts.draining?.()) res.setHeader("Connection", "close");
   const started = process.hrtime.bigint();
   let logged = false;
   const done = () => {
@@ -76,8 +87,8 @@ export function trackRequest(req: IncomingMessage, res: ServerResponse): string 
 
 const INSTALLED = Symbol.for("wcp.requestLog");
 
-/** Installs the request hook on every node:http server of this process (idempotent). */
-export function instrumentHttpServer(server: Pick<http.Server, "emit"> = http.Server.prototype): void {
+/** Installs the request hook on every node:http server of this process (idempotent), or on one server. */
+export function instrumentHttpServer(server: Pick<http.Server, "emit"> = http.Server.prototype, opts: RequestHookOptions = {}): void {
   type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
   const proto = server as unknown as { emit: Emit; [INSTALLED]?: true };
   if (proto[INSTALLED]) return;
@@ -85,7 +96,7 @@ export function instrumentHttpServer(server: Pick<http.Server, "emit"> = http.Se
   const emit = proto.emit;
   proto.emit = function (this: unknown, event: string | symbol, ...args: unknown[]): boolean {
     if (event !== "request") return emit.call(this, event, ...args);
-    const reqId = trackRequest(args[0] as IncomingMessage, args[1] as ServerResponse);
+    const reqId = trackRequest(args[0] as IncomingMessage, args[1] as ServerResponse, opts);
     return runWithLogContext({ reqId }, () => emit.call(this, event, ...args));
   };
 }

@@ -273,16 +273,52 @@ export class JobRunner {
   }
 
   /**
-   * Stops taking jobs, tells running ones to stop after their current step, waits for them to record
-   * their run and release their lease. Idempotent.
+   * Stops taking jobs, tells running ones to stop after their current step, waits for them to record their
+   * run and release their lease (a stopped run is due again at once, so another process takes it over on its
+   * next tick instead of after the lease expires). A job still busy after `deadlineMs` (a hung call) does not
+   * hold the shutdown: its lease is released anyway (releaseLeases). Idempotent. Resolves true when every job
+   * stopped in time.
    */
-  async stop(): Promise<void> {
+  async stop(deadlineMs = Infinity): Promise<boolean> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticking;
-    const running = [...this.running.values()];
-    for (const r of running) r.controller.abort(new Error("shutting down"));
-    await Promise.allSettled(running.map((r) => r.done));
+    const stopped = (async () => {
+      await this.ticking;
+      const running = [...this.running.values()];
+      for (const r of running) r.controller.abort(new Error("shutting down"));
+      await Promise.allSettled(running.map((r) => r.done));
+      return true;
+    })();
+    if (deadlineMs === Infinity) return stopped;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), deadlineMs);
+    });
+    const inTime = await Promise.race([stopped, late]);
+    clearTimeout(timer);
+    if (!inTime) {
+      const released = await this.releaseLeases();
+      this.log.warn({ released, deadlineMs }, "a job did not stop in time: its lease is released anyway");
+    }
+    return inTime;
+  }
+
+  /**
+   * Gives up every lease this process still holds, due at once for the other processes, and records its
+   * unfinished runs as STOPPED. Only for a process about to exit: a job still running here could otherwise
+   * overlap the takeover (each of its steps is still decided by the database, e.g. an order closes once).
+   */
+  async releaseLeases(): Promise<number> {
+    const now = this.clock();
+    await this.db.jobRun.updateMany({
+      where: { owner: this.owner, outcome: "RUNNING" },
+      data: { outcome: "STOPPED", finishedAt: now, error: "the process shut down before the job finished its step" },
+    });
+    const { count } = await this.db.jobLease.updateMany({
+      where: { owner: this.owner },
+      data: { owner: null, leaseUntil: null, nextRunAt: now },
+    });
+    return count;
   }
 }

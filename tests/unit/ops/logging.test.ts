@@ -76,6 +76,30 @@ describe("X-Request-Id through the server hook", () => {
   });
 });
 
+describe("draining keep-alive connections once shutdown has begun", () => {
+  it("answers carry Connection: close from then on, so a busy pooled connection is closed after its answer", async () => {
+    let draining = false;
+    const server = http.createServer((_req, res) => res.end("ok"));
+    instrumentHttpServer(server, { draining: () => draining });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const agent = new http.Agent({ keepAlive: true });
+    const get = () =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port, agent, path: "/" }, (res) => res.resume().on("end", () => resolve(res))).on("error", reject);
+      });
+    try {
+      expect((await get()).headers.connection).toBe("keep-alive");
+      draining = true;
+      const res = await get();
+      expect(res.headers.connection).toBe("close");
+    } finally {
+      agent.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe("route() outside the server (handlers called directly)", () => {
   it("takes the caller's sane id, answers it, and logs under it", async () => {
     capture = captureLogs();
