@@ -215,7 +215,7 @@ const schema = z.object({
 });
 
 /** PEMs often arrive through env with literal "\n" sequences instead of line breaks. */
-function normalisePem(pem: string): string {
+export function normalisePem(pem: string): string {
   return pem.replace(/\\n/g, "\n").trim() + "\n";
 }
 
@@ -370,6 +370,14 @@ export function parseEnv(input: RawEnv): AppEnv {
       refundNotifyUrl: `${e.APP_BASE_URL}/api/wechatpay/refund-notify`,
     },
   };
+}
+
+/**
+ * A copy of the whole environment, unvalidated: only for `npm run doctor` (lib/ops/doctor.ts), which reports
+ * every problem with its fix where env() stops at the first.
+ */
+export function rawEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
 }
 
 /** Just the database URL: the seed and migration scripts need no WeChat configuration. */
