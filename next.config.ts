@@ -7,8 +7,11 @@ const DAY = "public, max-age=86400, stale-while-revalidate=86400";
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // `npm run check` (tsc --noEmit over the whole repo) is the type gate; don't type-check twice.
-  typescript: { ignoreBuildErrors: true },
+  // The deployable artefact: .next/standalone/server.js with only the traced node_modules (the container image,
+  // README "Deploy"). `npm run build` completes it with lib/cli/assemble-standalone.mjs (static files, public/,
+  // migrations). `next start` still works on the same build (it prints a warning that it is not the standalone
+  // server; the tests and `npm start` use it on purpose: it runs from the checkout, with its relative paths).
+  output: "standalone",
   async headers() {
     return [
       {
