@@ -421,13 +421,7 @@ export function logSettings(): LogSettings {
 let cached: AppEnv | undefined;
 
 export function env(): AppEnv {
-  if (!cached) {
-    cached = parseEnv(process.env);
-    if (cached.nodeEnv === "production" && cached.usesTestSetup) {
-      console.warn(
-        "WARNING: WECHATPAY_UNSAFE_ALLOW_TEST_SETUP=1 — running in production mode with test keys or plain-HTTP URLs. Never do this with real money.",
-      );
-    }
-  }
+  // (The warning for production with the unsafe test setup is logged by lib/startup.ts: lib/log.ts builds on this module.)
+  cached ??= parseEnv(process.env);
   return cached;
 }

@@ -3,6 +3,7 @@
 // (lib/jobs), unless JOBS_ENABLED=false, and SIGTERM/SIGINT get their graceful shutdown (lib/ops/shutdown.ts).
 import "server-only";
 import { ConfigError, env } from "./env";
+import { logger } from "./log";
 import { instrumentHttpServer } from "./http/request-log";
 import { processLifecycle } from "./ops/lifecycle";
 
@@ -19,11 +20,16 @@ export async function startup(): Promise<void> {
   let jobsEnabled = false;
   try {
     jobsEnabled = env().jobs.enabled;
+    if (env().nodeEnv === "production" && env().usesTestSetup) {
+      logger("startup").warn(
+        "WECHATPAY_UNSAFE_ALLOW_TEST_SETUP=1 — running in production mode with test keys or plain-HTTP URLs. Never do this with real money.",
+      );
+    }
     // A typo in JOBS_PERIODS stops the server here, like any other bad variable.
     if (jobsEnabled) (await import("./jobs/registry")).configureJobs(env().jobs.periods);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    console.error(e.message);
+    logger("startup").fatal({ variable: e.variable }, e.message);
     process.exit(1);
   }
   const runner = jobsEnabled ? (await import("./jobs/start")).startJobRunner() : undefined;

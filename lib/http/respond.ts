@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { env } from "@/lib/env";
-import { logContext, withLogContext } from "@/lib/log";
+import { logContext, logger, withLogContext } from "@/lib/log";
 import { readTextCapped } from "./body";
 import { REQUEST_ID_HEADER, requestIdFor } from "./request-log";
 import { AppError } from "../errors";
@@ -24,7 +24,7 @@ export function errorResponse(e: unknown): Response {
   if ((e as { code?: unknown } | null)?.code === "DATABASE_BUSY") {
     return errorResponse(new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 }));
   }
-  console.error("unhandled error", e);
+  logger("http").error({ err: e }, "unhandled error");
   return json({ code: "INTERNAL", message: "服务暂时出错，请稍后重试" }, 500);
 }
 

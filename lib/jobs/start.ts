@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT is part of the graceful shutdown (lib/ops/shutdown.ts).
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
+import { logger } from "@/lib/log";
 import { configureJobs } from "./registry";
 import { JobRunner } from "./runner";
 
@@ -22,8 +23,9 @@ export function startJobRunner(): JobRunner {
   const runner = new JobRunner({ db: prisma, jobs, tickMs: e.jobs.tickMs, leaseMs: e.jobs.leaseMs });
   globalForJobs.jobRunner = runner;
   runner.start();
-  console.info(
-    `[jobs] runner ${runner.owner} started: ${jobs.map((j) => `${j.name} every ${j.periodMs / 1000}s`).join(", ") || "no jobs"}`,
+  logger("jobs").info(
+    { owner: runner.owner, jobs: Object.fromEntries(jobs.map((j) => [j.name, j.periodMs])) },
+    "job runner started (periods in ms)",
   );
   return runner;
 }

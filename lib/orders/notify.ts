@@ -5,6 +5,9 @@ import { audit } from "./audit";
 import { applyRefundNotification } from "@/lib/refunds/notify";
 import { countJunkNotification } from "./junk";
 import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
+import { logger } from "@/lib/log";
+
+const log = logger("notify");
 
 /**
  * POST /api/wechatpay/notify: verify the signature over the raw bytes, decrypt, validate, check the
@@ -30,7 +33,7 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
         : fail(400, "notification payload is invalid");
     }
     countJunkNotification("unexpected");
-    console.error("notify: unexpected error", e);
+    log.error({ err: e }, "notify: unexpected error");
     return fail(500, "internal error");
   }
 
@@ -57,7 +60,7 @@ export async function handlePaymentNotification(headers: Headers, rawBody: strin
     if (e instanceof ResultRejectedError) {
       return e.reason === "UNKNOWN_ORDER" ? fail(404, "unknown order") : fail(400, "notification does not match the order");
     }
-    console.error("notify: could not apply", e);
+    log.error({ err: e }, "notify: could not apply");
     return fail(500, "temporarily unable to record the payment");
   }
 }

@@ -5,6 +5,9 @@ import type { RefundNotification } from "@/lib/wechatpay";
 import { prisma } from "@/lib/db";
 import { NOTIFY_ACCEPTED, notifyFail as fail, type NotifyReply } from "@/lib/http/notify-reply";
 import { applyRefundResult, recordExternalRefund, RefundRejectedError, type RefundResult } from "./ledger";
+import { logger } from "@/lib/log";
+
+const log = logger("refund-notify");
 
 export function refundResultFromNotification(n: RefundNotification): RefundResult {
   return {
@@ -34,7 +37,7 @@ export async function applyRefundNotification(n: RefundNotification, notificatio
   } catch (e) {
     if (e instanceof RefundRejectedError)
       return e.reason === "UNKNOWN_REFUND" ? fail(404, "unknown refund") : fail(400, "notification does not match the refund");
-    console.error("refund-notify: could not apply", e);
+    log.error({ err: e }, "refund-notify: could not apply");
     return fail(500, "temporarily unable to record the refund");
   }
 }
