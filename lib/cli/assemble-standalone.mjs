@@ -6,31 +6,42 @@
 // Copied into .next/standalone:
 //   .next/static → .next/static   the hashed JS/CSS bundles (/_next/static/…)
 //   public/      → public/        favicon, manifest, icons, store logos
-//   prisma/…/migrations           the migration folders: /api/ready compares their names with the database
+//   prisma/migrate.mjs and everything it needs, found by the same file tracer Next.js uses (@vercel/nft):
+//                the schemas, both migration folders (/api/ready also compares their names with the
+//                database), the schema engine (WebAssembly) and the database drivers — so
+//                `node prisma/migrate.mjs deploy` runs from the standalone folder (the image's migrate command)
 // and removes tests/ from it: lib/env.ts names tests/fixtures/keys (the TEST-ONLY keys of zero-config
 // development), so file tracing copies them in through instrumentation.ts and the proxy, which
 // outputFileTracingExcludes does not reach. Production refuses those keys anyway; they must not ship at all.
-// Run by `npm run build`; the Dockerfile's build stage runs it too. Then: cd .next/standalone && node server.js
+// Run by `npm run build` (and so by the Dockerfile's build stage). Then: cd .next/standalone && node server.js
 import fs from "node:fs";
 import path from "node:path";
+import { createRequire } from "node:module";
 
+const require = createRequire(import.meta.url);
 const root = path.resolve(import.meta.dirname, "../..");
 const out = path.join(root, ".next/standalone");
 if (!fs.existsSync(path.join(out, "server.js"))) {
   console.error("assemble-standalone: .next/standalone/server.js is missing (is output: 'standalone' set, did next build run?)");
   process.exit(1);
 }
-/** @type {[string, string][]} */
-const copies = [
-  [".next/static", ".next/static"],
-  ["public", "public"],
-  ["prisma/migrations", "prisma/migrations"],
-  ["prisma/postgresql/migrations", "prisma/postgresql/migrations"],
-];
+
 fs.rmSync(path.join(out, "tests"), { recursive: true, force: true });
-for (const [from, to] of copies) {
-  const target = path.join(out, to);
-  fs.rmSync(target, { recursive: true, force: true });
-  fs.cpSync(path.join(root, from), target, { recursive: true });
+for (const dir of [".next/static", "public"]) {
+  fs.rmSync(path.join(out, dir), { recursive: true, force: true });
+  fs.cpSync(path.join(root, dir), path.join(out, dir), { recursive: true });
 }
-console.log(`assemble-standalone: copied ${copies.map(([f]) => f).join(", ")} into .next/standalone`);
+
+/** @type {{ nodeFileTrace(files: string[], opts: { base: string; processCwd: string }): Promise<{ fileList: Set<string> }> }} */
+const nft = require("next/dist/compiled/@vercel/nft");
+const traced = await nft.nodeFileTrace([path.join(root, "prisma/migrate.mjs")], { base: root, processCwd: root });
+// The engine package is loaded through require.resolve() and a computed .wasm path, which the tracer cannot
+// follow: the whole package (5 MB) is added by hand.
+const engineDir = path.relative(root, path.dirname(require.resolve("@prisma/schema-engine-wasm")));
+const files = [...traced.fileList, ...fs.readdirSync(path.join(root, engineDir)).map((f) => path.join(engineDir, f))];
+for (const file of files) {
+  const target = path.join(out, file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.cpSync(path.join(root, file), target, { dereference: true });
+}
+console.log(`assemble-standalone: copied .next/static, public/ and prisma/migrate.mjs with ${files.length} traced files; removed tests/`);

@@ -1,7 +1,7 @@
 // The standalone server (next.config.ts `output: "standalone"`, completed by lib/cli/assemble-standalone.mjs):
 // `node .next/standalone/server.js` from its own folder, as the container image runs it, serves the cart with
-// every script and stylesheet the page references, the files of public/, and a ready /api/ready (the migrations
-// travel with it). Forgetting to copy .next/static or public/ is the classic 404-on-assets bug this catches.
+// every script and stylesheet the page references, the files of public/, and a ready /api/ready; its own
+// `node prisma/migrate.mjs deploy` migrated the database. Forgetting to copy .next/static or public/ is the classic 404-on-assets bug this catches.
 // Needs `npm run build` first (reuses its output); SQLite, no PostgreSQL.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -25,7 +25,8 @@ describe("the standalone server", () => {
     fs.mkdirSync(dir, { recursive: true });
     const databaseUrl = `file:${path.join(dir, "app.db")}`;
     const env = { ...process.env, DATABASE_URL: databaseUrl };
-    execFileSync(process.execPath, ["prisma/migrate.mjs", "deploy"], { cwd: root, env, stdio: "pipe" });
+    // The migrate command shipped in the standalone folder (the image's `migrate`), then the demo catalogue.
+    execFileSync(process.execPath, ["prisma/migrate.mjs", "deploy"], { cwd: standalone, env, stdio: "pipe" });
     execFileSync(process.execPath, ["--conditions=react-server", "--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: "pipe" });
     // Absolute paths only: server.js changes into its own folder (the image's /app), away from this checkout.
     child = spawn(process.execPath, ["server.js"], {
@@ -81,6 +82,9 @@ describe("the standalone server", () => {
 
   it("ships no test file (the TEST-ONLY keys are traced in, and lib/cli/assemble-standalone.mjs removes them)", () => {
     expect(fs.existsSync(path.join(standalone, "tests"))).toBe(false);
+    const keys = fs.readdirSync(path.join(root, "tests/fixtures/keys")).filter((f) => f.endsWith(".pem"));
+    const shipped = fs.readdirSync(standalone, { recursive: true, encoding: "utf8" });
+    expect(shipped.filter((f) => keys.includes(path.basename(f)))).toEqual([]);
   });
 
   it("serves the files of public/ byte for byte", async () => {
