@@ -10,6 +10,7 @@
 //                the schemas, both migration folders (/api/ready also compares their names with the
 //                database), the schema engine (WebAssembly) and the database drivers — so
 //                `node prisma/migrate.mjs deploy` runs from the standalone folder (the image's migrate command)
+//   doctor.mjs   `npm run doctor` bundled into one file (esbuild), so the image can check its own settings
 // and removes tests/ from it: lib/env.ts names tests/fixtures/keys (the TEST-ONLY keys of zero-config
 // development), so file tracing copies them in through instrumentation.ts and the proxy, which
 // outputFileTracingExcludes does not reach. Production refuses those keys anyway; they must not ship at all.
@@ -44,4 +45,21 @@ for (const file of files) {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.cpSync(path.join(root, file), target, { dereference: true });
 }
-console.log(`assemble-standalone: copied .next/static, public/ and prisma/migrate.mjs with ${files.length} traced files; removed tests/`);
+// The doctor is TypeScript run by tsx in the checkout; the standalone folder gets it as one ES module (its drivers
+// are the traced ones above).
+/** @type {{ build(o: object): Promise<unknown> }} */
+const esbuild = require("esbuild");
+await esbuild.build({
+  entryPoints: [path.join(root, "lib/cli/doctor.ts")],
+  outfile: path.join(out, "doctor.mjs"),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  conditions: ["react-server"],
+  external: ["better-sqlite3", "pg"],
+  logLevel: "warning",
+});
+console.log(
+  `assemble-standalone: copied .next/static, public/, prisma/migrate.mjs with ${files.length} traced files, doctor.mjs; removed tests/`,
+);

@@ -19,11 +19,11 @@ describe("the standalone server", () => {
   let child: ChildProcess;
   const out: string[] = [];
   const dir = path.join(root, ".data", `standalone-${process.pid}`);
+  const databaseUrl = `file:${path.join(dir, "app.db")}`;
 
   beforeAll(async () => {
     if (!fs.existsSync(path.join(standalone, "server.js"))) throw new Error("no standalone build: run `npm run build` first");
     fs.mkdirSync(dir, { recursive: true });
-    const databaseUrl = `file:${path.join(dir, "app.db")}`;
     const env = { ...process.env, DATABASE_URL: databaseUrl };
     // The migrate command shipped in the standalone folder (the image's `migrate`), then the demo catalogue.
     execFileSync(process.execPath, ["prisma/migrate.mjs", "deploy"], { cwd: standalone, env, stdio: "pipe" });
@@ -96,6 +96,19 @@ describe("the standalone server", () => {
       expect([f, r.status]).toEqual([f, 200]);
       expect(Buffer.from(await r.arrayBuffer()).equals(fs.readFileSync(path.join(root, "public", f)))).toBe(true);
     }
+  });
+
+  it("carries the doctor: node doctor.mjs checks the same settings from the standalone folder", () => {
+    const env = {
+      PATH: process.env.PATH,
+      ...testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:9", appBaseUrl: "https://shop.example.com", databaseUrl }),
+      ADMIN_TOKEN: "Zq8v1Lr0Xw3Tn5Pk7Jm9Hc2Fb4Dy6Gs8A=",
+      NODE_ENV: "development" as const,
+    };
+    const report = execFileSync(process.execPath, ["doctor.mjs"], { cwd: standalone, env, encoding: "utf8" });
+    expect(report).toMatch(/✓ DATABASE_URL: reachable; all \d+ migrations applied/);
+    expect(report).toMatch(/✓ WECHATPAY_PUBLIC_KEY_ID: looks like PUB_KEY_ID_/);
+    expect(report).toMatch(/no errors/);
   });
 
   it("is ready (database, migrations shipped with it, WeChat Pay configuration) and logs JSON lines", async () => {
