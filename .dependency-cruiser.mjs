@@ -7,7 +7,7 @@
 // The layers of lib/, bottom to top. A module may import its own layer and any layer below it.
 const WECHATPAY = "^lib/wechatpay/";
 const FOUNDATION =
-  "^lib/(errors|money|csv|env|db|wechatpay-errors|wechatpay-server)\.ts$|^lib/database-url\.mjs$|^lib/time/|^lib/delivery/";
+  "^lib/(errors|money|csv|env|log|db|wechatpay-errors|wechatpay-server)\\.ts$|^lib/database-url\\.mjs$|^lib/time/|^lib/delivery/";
 const HTTP = "^lib/http/";
 // The domain folders, bottom to top (docs/architecture.md): each may import the folders before it, never one after it.
 // payment-events is the audit trail both payments and refunds write; notify is the one dispatcher above them all.
@@ -24,7 +24,7 @@ export const DOMAIN_ORDER = [
   "notify",
 ];
 const DOMAIN = `^lib/(${DOMAIN_ORDER.join("|")})/`;
-const ENTRY = "^lib/(jobs|cli)/|^lib/startup\\.ts$";
+const ENTRY = "^lib/(jobs|cli|ops)/|^lib/startup\\.ts$";
 const COMPONENTS = "^components/";
 const APP = "^app/|^(proxy|instrumentation)\\.ts$";
 

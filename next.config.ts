@@ -10,8 +10,11 @@ export const PAGE_BODY_BUFFER_BYTES = 16 * 1024;
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // `npm run check` (tsc --noEmit over the whole repo) is the type gate; don't type-check twice.
-  typescript: { ignoreBuildErrors: true },
+  // The deployable artefact: .next/standalone/server.js with only the traced node_modules (the container image,
+  // README "Deploy"). `npm run build` completes it with lib/cli/assemble-standalone.mjs (static files, public/,
+  // migrations). `next start` still works on the same build (it prints a warning that it is not the standalone
+  // server; the tests and `npm start` use it on purpose: it runs from the checkout, with its relative paths).
+  output: "standalone",
   experimental: {
     // Next.js buffers the body of every request proxy.ts runs on before the route sees it (default
     // 10 MB). The proxy never runs on a request with a body under /api/ or /media/ (its matcher), so

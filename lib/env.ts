@@ -73,6 +73,8 @@ export interface AppEnv {
   fulfilment: { autoDeliveredDays: number };
   /** Limits of the open endpoints (README "Security"): every one has a default and an env variable. */
   limits: Limits;
+  /** SHUTDOWN_TIMEOUT_MS: after SIGTERM/SIGINT the process exits within this, whatever is still running. */
+  shutdownTimeoutMs: number;
   /** true when the app runs with test keys or plain-HTTP URLs (zero-config or the explicit unsafe flag) */
   usesTestSetup: boolean;
   /** Store notification webhooks may be http:// (outside production, or with WECHATPAY_UNSAFE_ALLOW_TEST_SETUP=1). */
@@ -247,6 +249,13 @@ const schema = z.object({
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(5000).default(50),
   SQLITE_BUSY_RETRIES: z.coerce.number().int().min(0).max(50).default(8),
   PII_RETENTION_DAYS: z.coerce.number().int().min(1, "must be ≥ 1").max(3650, "must be ≤ 3650").default(365),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000, "must be ≥ 1000").max(600_000, "must be ≤ 600000").default(15_000),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"], { message: 'must be "json" or "pretty"' }).optional(),
   WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: boolFlag,
   WECHATPAY_BASE_URL: httpUrl.default("https://api.mch.weixin.qq.com"),
   WECHATPAY_MODE: z.enum(["partner", "direct"], { message: 'must be "partner" or "direct"' }).default("partner"),
@@ -262,7 +271,7 @@ const schema = z.object({
 });
 
 /** PEMs often arrive through env with literal "\n" sequences instead of line breaks. */
-function normalisePem(pem: string): string {
+export function normalisePem(pem: string): string {
   return pem.replace(/\\n/g, "\n").trim() + "\n";
 }
 
@@ -413,6 +422,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
       sqliteBusyRetries: e.SQLITE_BUSY_RETRIES,
     },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     usesTestSetup: testKeyUsed || insecureUrl !== undefined,
     allowHttpWebhooks: nodeEnv !== "production" || e.WECHATPAY_UNSAFE_ALLOW_TEST_SETUP,
     piiRetentionDays: e.PII_RETENTION_DAYS,
@@ -430,6 +440,14 @@ export function parseEnv(input: RawEnv): AppEnv {
       refundNotifyUrl: `${e.APP_BASE_URL}/api/wechatpay/refund-notify`,
     },
   };
+}
+
+/**
+ * A copy of the whole environment, unvalidated: only for `npm run doctor` (lib/ops/doctor.ts), which reports
+ * every problem with its fix where env() stops at the first.
+ */
+export function rawEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
 }
 
 /** Just the database URL: the seed and migration scripts need no WeChat configuration. */
@@ -450,16 +468,30 @@ export function sqliteLockSettings(): { busyTimeoutMs: number; busyRetries: numb
   return { busyTimeoutMs: pick("SQLITE_BUSY_TIMEOUT_MS"), busyRetries: pick("SQLITE_BUSY_RETRIES") };
 }
 
+export interface LogSettings {
+  level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** pretty in development (npm run dev, the CLIs), JSON lines in production and tests. */
+  format: "json" | "pretty";
+}
+
+/**
+ * The logger's settings (lib/log.ts), readable without the WeChat configuration. Never throws: the logger must
+ * come up to report a bad configuration, so an invalid LOG_LEVEL/LOG_FORMAT falls back to the default here and
+ * env() refuses it at start-up like any other bad variable.
+ */
+export function logSettings(): LogSettings {
+  const level = schema.shape.LOG_LEVEL.safeParse(process.env.LOG_LEVEL || undefined);
+  const format = schema.shape.LOG_FORMAT.safeParse(process.env.LOG_FORMAT || undefined);
+  return {
+    level: level.success ? level.data : "info",
+    format: (format.success ? format.data : undefined) ?? (["production", "test"].includes(process.env.NODE_ENV ?? "") ? "json" : "pretty"),
+  };
+}
+
 let cached: AppEnv | undefined;
 
 export function env(): AppEnv {
-  if (!cached) {
-    cached = parseEnv(process.env);
-    if (cached.nodeEnv === "production" && cached.usesTestSetup) {
-      console.warn(
-        "WARNING: WECHATPAY_UNSAFE_ALLOW_TEST_SETUP=1 — running in production mode with test keys or plain-HTTP URLs. Never do this with real money.",
-      );
-    }
-  }
+  // (The warning for production with the unsafe test setup is logged by lib/startup.ts: lib/log.ts builds on this module.)
+  cached ??= parseEnv(process.env);
   return cached;
 }

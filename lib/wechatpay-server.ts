@@ -2,8 +2,10 @@
 import "server-only"; // holds the merchant private key and APIv3 key
 import { createWechatPayClient, type WechatPayClient } from "@/lib/wechatpay";
 import { env } from "@/lib/env";
+import { logger } from "@/lib/log";
 
 let client: WechatPayClient | undefined;
+const log = logger("wechatpay");
 
 export function wechatpay(): WechatPayClient {
   if (!client) {
@@ -18,9 +20,16 @@ export function wechatpay(): WechatPayClient {
       platformCertificates: w.usePlatformCertificates ? { enabled: true } : undefined,
       timeoutMs: 8_000,
       userAgent: "wechatpay-combine-checkout/0.1 (+node)",
-      onResponse: ({ method, path, status, requestId, durationMs }) => {
-        // Request-ID is what WeChat Pay support asks for; the path never carries secrets.
-        if (status >= 400) console.warn(`wechatpay ${method} ${path} → ${status} request-id=${requestId ?? "-"} ${durationMs}ms`);
+      // One line per call (each attempt): Request-ID is what WeChat Pay support asks for. The path never carries
+      // secrets (the client masks bill download tokens); bodies and headers are never logged.
+      onResponse: ({ method, path, status, requestId, durationMs, attempt, ref }) => {
+        const line = { method, path, status, durationMs, requestId: requestId ?? null, attempt, ref };
+        // 4xx/5xx at warn: the caller decides whether it is an error (ORDER_CLOSED on close is success, 5xx is retried).
+        if (status >= 400) log.warn(line, "wechatpay call");
+        else log.info(line, "wechatpay call");
+      },
+      onFailure: ({ method, path, durationMs, attempt, timeout, message, ref }) => {
+        log.warn({ method, path, status: null, durationMs, attempt, timeout, error: message, ref }, "wechatpay call failed");
       },
     });
   }

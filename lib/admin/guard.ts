@@ -5,7 +5,7 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { errorResponse } from "@/lib/http/respond";
+import { route } from "@/lib/http/respond";
 import { isSessionRevoked } from "./revocation";
 import { SESSION_COOKIE, readCookie, verifySessionValue } from "./session";
 
@@ -39,16 +39,12 @@ export async function assertAdminRequest(request: Request): Promise<void> {
   }
 }
 
-/** Wraps an admin route handler: session check first, then the usual `{code, message}` error mapping. */
+/** Wraps an admin route handler: session check first, then route()'s error mapping and request id. */
 export function adminRoute<A extends unknown[]>(fn: (request: Request, ...rest: A) => Promise<Response>) {
-  return async (request: Request, ...rest: A): Promise<Response> => {
-    try {
-      await assertAdminRequest(request);
-      return await fn(request, ...rest);
-    } catch (e) {
-      return errorResponse(e);
-    }
-  };
+  return route(async (request: Request, ...rest: A): Promise<Response> => {
+    await assertAdminRequest(request);
+    return fn(request, ...rest);
+  });
 }
 
 /** Whether the current page request carries a valid session (no redirect; for the navigation bar). */

@@ -2,8 +2,9 @@
 // Exits non-zero when an order could not be closed, so the scheduler notices.
 import { closeExpiredOrders } from "../orders/close";
 import { prisma } from "../db";
+import { logger } from "../log";
 
 const summary = await closeExpiredOrders();
-console.log(JSON.stringify(summary));
+logger("cli").info(summary, "orders:close-expired");
 await prisma.$disconnect();
 process.exitCode = summary.failed.length ? 1 : 0;

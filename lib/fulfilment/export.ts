@@ -6,6 +6,7 @@
 // `npm run bench:export`).
 import { z } from "zod";
 import { toCsv } from "@/lib/csv";
+import { logger } from "@/lib/log";
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
@@ -22,6 +23,8 @@ export function csvLines(rows: readonly (readonly string[])[]): string {
   return toCsv(rows, { crlf: true });
 }
 // ---------------------------------------------------------------------------------------------------------
+
+const log = logger("order-export");
 
 /** Rows (sub-orders) read per page: bounds what is held in memory at once. */
 export const EXPORT_PAGE_ROWS = 1000;
@@ -156,7 +159,7 @@ export function exportCsvStream(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): Re
         }
       } catch (e) {
         // Never the rows themselves (contact data): only what failed.
-        console.error("order export failed:", e instanceof Error ? e.name : "error");
+        log.error({ errName: e instanceof Error ? e.name : "error" }, "order export failed");
         controller.error(e);
       }
     },

@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import { env } from "@/lib/env";
+import { logContext, logger, withLogContext } from "@/lib/log";
 import { readTextCapped } from "./body";
+import { REQUEST_ID_HEADER, requestIdFor } from "./request-log";
 import { AppError, invalidField } from "../errors";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -22,19 +24,39 @@ export function errorResponse(e: unknown): Response {
   if ((e as { code?: unknown } | null)?.code === "DATABASE_BUSY") {
     return errorResponse(new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 }));
   }
-  console.error("unhandled error", e);
+  logger("http").error({ err: e }, "unhandled error");
   return json({ code: "INTERNAL", message: "服务暂时出错，请稍后重试" }, 500);
 }
 
-/** Wraps a route handler: every thrown error becomes one `{code, message}` response. */
+/**
+ * Wraps a route handler: every thrown error becomes one `{code, message}` response, and everything logged while
+ * it runs carries the request id, which the answer returns as X-Request-Id. Under the server the id comes from
+ * the request hook (lib/http/request-log.ts), which also writes the request's log line; a handler called
+ * directly (tests, another caller) takes a sane X-Request-Id from the request or makes one.
+ */
 export function route<A extends unknown[]>(fn: (...args: A) => Promise<Response>) {
   return async (...args: A): Promise<Response> => {
-    try {
-      return await fn(...args);
-    } catch (e) {
-      return errorResponse(e);
-    }
+    const request = args[0] instanceof Request ? args[0] : undefined;
+    const reqId = logContext()?.reqId ?? requestIdFor(request?.headers.get(REQUEST_ID_HEADER));
+    return withLogContext({ reqId }, async () => {
+      let response: Response;
+      try {
+        response = await fn(...args);
+      } catch (e) {
+        response = errorResponse(e);
+      }
+      return withRequestId(response, reqId);
+    });
   };
+}
+
+function withRequestId(response: Response, reqId: string): Response {
+  try {
+    if (!response.headers.has(REQUEST_ID_HEADER)) response.headers.set(REQUEST_ID_HEADER, reqId);
+  } catch {
+    // immutable headers (Response.redirect): the server hook still sets the header
+  }
+  return response;
 }
 
 /**

@@ -14,7 +14,15 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/lib/db";
+import { logger } from "@/lib/log";
 import type { JobDefinition, JobOutcome, JobResult } from "./types";
+
+/** Where the runner logs (lib/log.ts's logger by default; tests pass a silent one): fields, then a message. */
+export interface JobLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
 
 export interface RunnerOptions {
   db: Db;
@@ -24,7 +32,7 @@ export interface RunnerOptions {
   clock?: () => Date;
   tickMs: number;
   leaseMs: number;
-  log?: Pick<Console, "info" | "warn" | "error">;
+  log?: JobLog;
 }
 
 export interface FinishedRun {
@@ -67,9 +75,11 @@ export class JobRunner {
   private readonly clock: () => Date;
   private readonly tickMs: number;
   private readonly leaseMs: number;
-  private readonly log: Pick<Console, "info" | "warn" | "error">;
+  private readonly log: JobLog;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<FinishedRun | null> }>();
   private timer: NodeJS.Timeout | undefined;
+  /** Real time of the timer's last beat (readiness: a runner whose timer stopped firing is not alive). */
+  private lastBeatAt = 0;
   private stopping = false;
   private initialised: Promise<void> | undefined;
   private ticking: Promise<unknown> | undefined;
@@ -81,7 +91,7 @@ export class JobRunner {
     this.clock = o.clock ?? (() => new Date());
     this.tickMs = o.tickMs;
     this.leaseMs = o.leaseMs;
-    this.log = o.log ?? console;
+    this.log = o.log ?? logger("jobs");
   }
 
   /** Creates the missing lease rows (first start, or a job added by a release), due at once. */
@@ -108,10 +118,11 @@ export class JobRunner {
   start(): void {
     if (this.timer || this.stopping) return;
     const tick = () => {
+      this.lastBeatAt = Date.now();
       // One tick at a time; a tick does not wait for the jobs it started.
       if (this.ticking || this.stopping) return;
       this.ticking = this.startDue()
-        .catch((e) => this.log.error(`[jobs] could not check for due jobs: ${describeError(e)}`))
+        .catch((e) => this.log.error({ error: describeError(e) }, "could not check for due jobs"))
         .finally(() => (this.ticking = undefined));
     };
     this.timer = setInterval(tick, this.tickMs);
@@ -145,7 +156,7 @@ export class JobRunner {
     const controller = new AbortController();
     const done = this.takeAndRun(job, controller)
       .catch((e) => {
-        this.log.error(`[jobs] ${job.name}: bookkeeping failed: ${describeError(e)}`);
+        this.log.error({ job: job.name, error: describeError(e) }, "job bookkeeping failed");
         return null;
       })
       .finally(() => this.running.delete(job.name));
@@ -189,7 +200,7 @@ export class JobRunner {
           .then(({ count: n }) => {
             if (n === 0) controller.abort(new Error("lease lost"));
           })
-          .catch((e) => this.log.warn(`[jobs] ${job.name}: lease renewal failed: ${describeError(e)}`));
+          .catch((e) => this.log.warn({ job: job.name, error: describeError(e) }, "job lease renewal failed"));
       },
       Math.max(50, Math.floor(this.leaseMs / 3)),
     );
@@ -206,7 +217,6 @@ export class JobRunner {
       });
     } catch (e) {
       failure = describeError(e);
-      this.log.error(`[jobs] ${job.name} #${seq} failed (retried next period): ${failure}`);
     } finally {
       clearInterval(renew);
     }
@@ -239,8 +249,22 @@ export class JobRunner {
         ...(result?.state !== undefined ? { state: JSON.stringify(result.state) } : {}),
       },
     });
-    if (released.count === 0) this.log.warn(`[jobs] ${job.name} #${seq}: the lease was taken over while running`);
+    // One line per run: a job that threw is an error (with its cause, retried next period), one whose steps
+    // partly failed a warning.
+    const line = { job: job.name, seq, owner: this.owner, outcome, durationMs: finishedAt.getTime() - now.getTime(), counts, error };
+    if (failure) this.log.error(line, "job run failed (retried next period)");
+    else if (outcome === "FAILED") this.log.warn(line, "job run");
+    else this.log.info(line, "job run");
+    if (released.count === 0) this.log.warn({ job: job.name, seq }, "the job lease was taken over while running");
     return { job: job.name, seq, outcome, counts, summary: result?.summary ?? null, error };
+  }
+
+  /**
+   * For /api/ready: started, not stopping, and its timer beat within the last three ticks (plus a second of
+   * slack for a busy event loop). A tick waiting on a slow database still beats: the database has its own check.
+   */
+  alive(now = Date.now()): boolean {
+    return this.timer !== undefined && !this.stopping && now - this.lastBeatAt <= 3 * this.tickMs + 1000;
   }
 
   /** Whether a job is running in this process (for tests and shutdown). */
@@ -249,16 +273,52 @@ export class JobRunner {
   }
 
   /**
-   * Stops taking jobs, tells running ones to stop after their current step, waits for them to record
-   * their run and release their lease. Idempotent.
+   * Stops taking jobs, tells running ones to stop after their current step, waits for them to record their
+   * run and release their lease (a stopped run is due again at once, so another process takes it over on its
+   * next tick instead of after the lease expires). A job still busy after `deadlineMs` (a hung call) does not
+   * hold the shutdown: its lease is released anyway (releaseLeases). Idempotent. Resolves true when every job
+   * stopped in time.
    */
-  async stop(): Promise<void> {
+  async stop(deadlineMs = Infinity): Promise<boolean> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticking;
-    const running = [...this.running.values()];
-    for (const r of running) r.controller.abort(new Error("shutting down"));
-    await Promise.allSettled(running.map((r) => r.done));
+    const stopped = (async () => {
+      await this.ticking;
+      const running = [...this.running.values()];
+      for (const r of running) r.controller.abort(new Error("shutting down"));
+      await Promise.allSettled(running.map((r) => r.done));
+      return true;
+    })();
+    if (deadlineMs === Infinity) return stopped;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), deadlineMs);
+    });
+    const inTime = await Promise.race([stopped, late]);
+    clearTimeout(timer);
+    if (!inTime) {
+      const released = await this.releaseLeases();
+      this.log.warn({ released, deadlineMs }, "a job did not stop in time: its lease is released anyway");
+    }
+    return inTime;
+  }
+
+  /**
+   * Gives up every lease this process still holds, due at once for the other processes, and records its
+   * unfinished runs as STOPPED. Only for a process about to exit: a job still running here could otherwise
+   * overlap the takeover (each of its steps is still decided by the database, e.g. an order closes once).
+   */
+  async releaseLeases(): Promise<number> {
+    const now = this.clock();
+    await this.db.jobRun.updateMany({
+      where: { owner: this.owner, outcome: "RUNNING" },
+      data: { outcome: "STOPPED", finishedAt: now, error: "the process shut down before the job finished its step" },
+    });
+    const { count } = await this.db.jobLease.updateMany({
+      where: { owner: this.owner },
+      data: { owner: null, leaseUntil: null, nextRunAt: now },
+    });
+    return count;
   }
 }

@@ -9,6 +9,9 @@ import { applyCombineResult, ResultRejectedError } from "@/lib/orders/apply-resu
 import { applyRefundNotification } from "@/lib/refunds/notify";
 import { RefundRejectedError } from "@/lib/refunds/ledger";
 import { countJunkNotification } from "./junk";
+import { logger } from "@/lib/log";
+
+const log = logger("notify");
 
 /**
  * POST /api/wechatpay/notify (and /refund-notify): verify the signature over the raw bytes, decrypt, validate, then
@@ -34,7 +37,7 @@ export async function handleNotification(headers: Headers, rawBody: string): Pro
         : fail(400, "notification payload is invalid");
     }
     countJunkNotification("unexpected");
-    console.error("notify: unexpected error", e);
+    log.error({ err: e }, "notify: unexpected error");
     return fail(500, "internal error");
   }
 
@@ -66,7 +69,7 @@ async function paymentReply(apply: () => Promise<unknown>): Promise<NotifyReply>
     if (e instanceof ResultRejectedError) {
       return e.reason === "UNKNOWN_ORDER" ? fail(404, "unknown order") : fail(400, "notification does not match the order");
     }
-    console.error("notify: could not apply", e);
+    log.error({ err: e }, "notify: could not apply");
     return fail(500, "temporarily unable to record the payment");
   }
 }
@@ -83,7 +86,7 @@ async function refundReply(apply: () => Promise<void>): Promise<NotifyReply> {
       if (e.reason === "NO_ROOM") return fail(503, "the refund cannot be recorded yet");
       return fail(400, "notification does not match the refund");
     }
-    console.error("refund-notify: could not apply", e);
+    log.error({ err: e }, "refund-notify: could not apply");
     return fail(500, "temporarily unable to record the refund");
   }
 }

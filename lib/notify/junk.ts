@@ -1,5 +1,8 @@
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { logger } from "@/lib/log";
+
+const log = logger("notify");
 
 /**
  * Unverified traffic to the notify endpoint (anyone can POST there) must not grow the database per
@@ -29,10 +32,10 @@ export function countJunkNotification(reason: JunkReason, now = new Date()): voi
     // One log line per reason per minute (per process), not per request: the count is in the table.
     if (logged.size > 1000) logged.clear();
     logged.add(key);
-    console.warn(`notify: rejecting unverified deliveries (${reason}); counted per minute in JunkNotificationCounter`);
+    log.warn({ reason }, "notify: rejecting unverified deliveries; counted per minute in JunkNotificationCounter");
   }
   timer ??= setTimeout(
-    () => void flushJunkCounters().catch((e) => console.error("notify: could not store junk counters", e)),
+    () => void flushJunkCounters().catch((e: unknown) => log.error({ err: e }, "notify: could not store junk counters")),
     FLUSH_DELAY_MS,
   ).unref();
 }

@@ -8,6 +8,7 @@ import {
   escapeComponent,
   parseApiError,
   Transport,
+  type FailureInfo,
   type ResponseInfo,
   type TransportRequest,
   type TransportResponse,
@@ -75,7 +76,13 @@ export interface WechatPayClientConfig {
   timeoutMs?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   userAgent?: string;
-  onResponse?: (info: { method: string; path: string; status: number; requestId?: string; durationMs: number; attempt: number }) => void;
+  /**
+   * Told about every answer (each attempt): method, signed path (bill tokens masked), status, WeChat's Request-ID,
+   * duration, attempt and `ref` (the combine_out_trade_no / out_refund_no the call is about). For logs.
+   */
+  onResponse?: (info: ResponseInfo) => void;
+  /** Told about every attempt that got no answer (timeout, connection error), with the same fields but a message. */
+  onFailure?: (info: FailureInfo) => void;
   /** Told when a /v3/certificates download fails (the client keeps working with what it has). */
   onCertificateRefreshError?: (error: unknown) => void;
 }
@@ -215,7 +222,8 @@ class WechatPayClientImpl implements WechatPayClient {
       maxAttempts: positiveInt(config.retry?.maxAttempts, "retry.maxAttempts", 3),
       baseDelayMs: positiveInt(config.retry?.baseDelayMs, "retry.baseDelayMs", 200, 0),
       maxDelayMs: positiveInt(config.retry?.maxDelayMs, "retry.maxDelayMs", 5_000, 0),
-      onResponse: config.onResponse as ((info: ResponseInfo) => void) | undefined,
+      onResponse: config.onResponse,
+      onFailure: config.onFailure,
     });
   }
 
@@ -311,7 +319,7 @@ class WechatPayClientImpl implements WechatPayClient {
     // Serialised once: these bytes are signed and sent, and re-sent unchanged on retry (idempotent re-entry, §3.3).
     const body = JSON.stringify(parsed);
     const { data, requestId } = await this.callJson(
-      { method: "POST", path: "/v3/combine-transactions/h5", body, idempotent: true },
+      { method: "POST", path: "/v3/combine-transactions/h5", body, idempotent: true, ref: parsed.combine_out_trade_no },
       CombineH5PrepayResponseSchema,
       "combine H5 prepay response",
     );
@@ -325,7 +333,7 @@ class WechatPayClientImpl implements WechatPayClient {
   async combineQuery(combineOutTradeNo: string): Promise<WithRequestId<CombineTransaction>> {
     const no = this.orderNo(combineOutTradeNo);
     const { data, requestId } = await this.callJson(
-      { method: "GET", path: `/v3/combine-transactions/out-trade-no/${escapeComponent(no)}`, idempotent: true },
+      { method: "GET", path: `/v3/combine-transactions/out-trade-no/${escapeComponent(no)}`, idempotent: true, ref: no },
       CombineTransactionResponseSchema,
       "combine query response",
     );
@@ -348,6 +356,7 @@ class WechatPayClientImpl implements WechatPayClient {
         path: `/v3/combine-transactions/out-trade-no/${escapeComponent(no)}/close`,
         body: JSON.stringify(parsed),
         idempotent: true,
+        ref: no,
       });
       return { alreadyClosed: false, requestId: res.requestId };
     } catch (e) {
@@ -392,7 +401,7 @@ class WechatPayClientImpl implements WechatPayClient {
     );
     const body = JSON.stringify(parsed);
     const { data, requestId } = await this.callJson(
-      { method: "POST", path: "/v3/refund/domestic/refunds", body, idempotent: true },
+      { method: "POST", path: "/v3/refund/domestic/refunds", body, idempotent: true, ref: parsed.out_refund_no },
       RefundResponseSchema,
       "refund response",
     );
@@ -401,9 +410,16 @@ class WechatPayClientImpl implements WechatPayClient {
 
   async applyAbnormalRefund(refundId: string, req: AbnormalRefundRequest): Promise<WithRequestId<RefundResponse>> {
     const id = parseWith(RefundIdSchema, refundId, "request", "refund_id");
-    const body = JSON.stringify(parseWith(AbnormalRefundRequestSchema, stripNullish(req), "request", "abnormal refund request"));
+    const parsed = parseWith(AbnormalRefundRequestSchema, stripNullish(req), "request", "abnormal refund request");
+    const body = JSON.stringify(parsed);
     const { data, requestId } = await this.callJson(
-      { method: "POST", path: `/v3/refund/domestic/refunds/${escapeComponent(id)}/apply-abnormal-refund`, body, idempotent: false },
+      {
+        method: "POST",
+        path: `/v3/refund/domestic/refunds/${escapeComponent(id)}/apply-abnormal-refund`,
+        body,
+        idempotent: false,
+        ref: parsed.out_refund_no,
+      },
       RefundResponseSchema,
       "abnormal refund response",
     );
@@ -414,7 +430,7 @@ class WechatPayClientImpl implements WechatPayClient {
     const no = parseWith(OutRefundNoSchema, outRefundNo, "request", "out_refund_no");
     const query = buildQuery({ sub_mchid: opts?.sub_mchid });
     const { data, requestId } = await this.callJson(
-      { method: "GET", path: `/v3/refund/domestic/refunds/${escapeComponent(no)}${query}`, idempotent: true },
+      { method: "GET", path: `/v3/refund/domestic/refunds/${escapeComponent(no)}${query}`, idempotent: true, ref: no },
       RefundResponseSchema,
       "refund query response",
     );

@@ -10,6 +10,20 @@ export interface ResponseInfo {
   requestId?: string;
   durationMs: number;
   attempt: number;
+  /** The order or refund number the call is about (combine_out_trade_no, out_refund_no), when there is one. */
+  ref?: string;
+}
+
+/** An attempt that got no answer (timeout, connection refused, reset): reported through onFailure. */
+export interface FailureInfo {
+  method: string;
+  path: string;
+  durationMs: number;
+  attempt: number;
+  timeout: boolean;
+  /** The transport error, e.g. "connect ECONNREFUSED 127.0.0.1:3100" (never a header or body). */
+  message: string;
+  ref?: string;
 }
 
 export interface TransportOptions {
@@ -23,6 +37,7 @@ export interface TransportOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   onResponse?: (info: ResponseInfo) => void;
+  onFailure?: (info: FailureInfo) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -41,6 +56,8 @@ export interface TransportRequest {
    * every call but the abnormal refund (§14.3), which WeChat refuses once the first one was accepted.
    */
   idempotent: boolean;
+  /** For logs only: the order or refund number this call is about (reported through onResponse/onFailure). */
+  ref?: string;
 }
 
 export interface TransportResponse {
@@ -174,6 +191,15 @@ export class Transport {
         resBody = Buffer.from(await res.arrayBuffer());
       } catch (cause) {
         clearTimeout(timer);
+        this.reportFailure({
+          method: req.method,
+          path: redactToken(stripQuery(canonical)),
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          attempt,
+          timeout: timedOut,
+          message: timedOut ? `timed out after ${this.opts.timeoutMs} ms` : describe(cause),
+          ...(req.ref !== undefined ? { ref: req.ref } : {}),
+        });
         if (req.idempotent && attempt < maxAttempts) {
           unknownBefore = writes;
           await this.sleep(this.backoffMs(attempt, null));
@@ -195,6 +221,7 @@ export class Transport {
         requestId,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         attempt,
+        ...(req.ref !== undefined ? { ref: req.ref } : {}),
       });
 
       if (res.status >= 200 && res.status < 300) {
@@ -218,6 +245,15 @@ export class Transport {
       this.opts.onResponse(info);
     } catch {
       // logging must never change the outcome of a payment call
+    }
+  }
+
+  private reportFailure(info: FailureInfo): void {
+    if (!this.opts.onFailure) return;
+    try {
+      this.opts.onFailure(info);
+    } catch {
+      // same: a logging hook never changes the outcome
     }
   }
 }

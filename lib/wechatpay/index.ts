@@ -34,4 +34,4 @@ export { COMBINE_PAYMENT_EVENT, REFUND_EVENTS, isRefundEvent, parseCombineNotifi
 export type { CombineNotification } from "./notification";
 export { checkDownloadUrl, decompressBill, verifyBillHash } from "./bill";
 export { buildQuery, escapeComponent } from "./http";
-export type { ResponseInfo } from "./http";
+export type { FailureInfo, ResponseInfo } from "./http";

@@ -16,6 +16,8 @@ type RouteModule = Record<string, Handler | unknown>;
 
 const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/products$/, [], () => import("@/app/api/products/route")],
+  [/^\/api\/health$/, [], () => import("@/app/api/health/route")],
+  [/^\/api\/ready$/, [], () => import("@/app/api/ready/route")],
   [/^\/api\/checkout$/, [], () => import("@/app/api/checkout/route")],
   [/^\/api\/wechatpay\/notify$/, [], () => import("@/app/api/wechatpay/notify/route")],
   [/^\/api\/cron\/close-expired$/, [], () => import("@/app/api/cron/close-expired/route")],
@@ -68,6 +70,8 @@ export interface Harness {
   /** The fake's control API (/__fake/…). */
   control<T = unknown>(path: string, body?: unknown, method?: string): Promise<T>;
   prisma: typeof import("@/lib/db").prisma;
+  /** The node:http shim serving appUrl (the fake delivers notifications to it). */
+  server: http.Server;
   close(): Promise<void>;
 }
 
@@ -131,6 +135,7 @@ export async function startHarness(
     appUrl,
     fakeUrl: fake.url,
     prisma,
+    server: shim,
     cookies: jar,
     async call(method, path, o = {}) {
       // Like a browser: cookies set by earlier answers go along (the buyer cookie from checkout);

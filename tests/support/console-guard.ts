@@ -3,6 +3,10 @@
 // first must not scroll by unnoticed, the second is declared with allowConsoleError() in the test.
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { consoleGuard } from "./console";
+import { installTestLogSink } from "./logs";
+
+// The app's log lines (lib/log.ts) go to memory; error-level ones count as console errors (tests/support/logs.ts).
+installTestLogSink();
 
 beforeEach(() => consoleGuard.startTest());
 

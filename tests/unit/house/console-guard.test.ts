@@ -24,6 +24,7 @@ it("prints a different error than it allowed", () => { allowConsoleError(/^expec
 
 const CONFIG = `
 export default {
+  resolve: { alias: { "server-only": ${JSON.stringify(path.join(root, "node_modules/server-only/empty.js"))} } },
   test: {
     root: ${JSON.stringify(scratch)},
     include: ["guarded.test.ts"],

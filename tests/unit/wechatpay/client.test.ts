@@ -553,6 +553,31 @@ describe("retries, timeouts, errors", () => {
     expect(responses.every((r) => typeof (r as { durationMs?: number }).durationMs === "number")).toBe(true);
   });
 
+  it("reports the order number the call is about (ref), and attempts that got no answer through onFailure", async () => {
+    const seen: { path: string; ref?: string }[] = [];
+    const failures: { path: string; ref?: string; timeout: boolean; attempt: number }[] = [];
+    server.handler = () => H5;
+    const client = makeClient({ onResponse: (i) => seen.push(i), onFailure: (f) => failures.push(f) });
+    await client.combineH5Prepay(partnerRequest());
+    expect(seen.at(-1)).toMatchObject({ path: "/v3/combine-transactions/h5", ref: "C2026112700000001" });
+
+    let calls = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (++calls === 1) throw new TypeError("fetch failed");
+      return fetch(input, init);
+    };
+    server.handler = () => ({ status: 200, body: JSON.stringify(combineTransaction()) });
+    await makeClient({ fetch: flaky, onFailure: (f) => failures.push(f) }).combineQuery("C2026112700000001");
+    expect(failures).toEqual([
+      expect.objectContaining({
+        path: "/v3/combine-transactions/out-trade-no/C2026112700000001",
+        ref: "C2026112700000001",
+        timeout: false,
+        attempt: 1,
+      }),
+    ]);
+  });
+
   it("reads the Request-ID header case-insensitively", async () => {
     server.handler = () => ({ status: 200, body: JSON.stringify(combineTransaction()), headers: { "request-id": "lower-case-rid" } });
     await expect(makeClient().combineQuery("C2026112700000001")).resolves.toMatchObject({ requestId: "lower-case-rid" });

@@ -1,9 +1,7 @@
-import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/lib/env";
 import { configureJobs } from "@/lib/jobs/registry";
 import { describeError } from "@/lib/jobs/runner";
-import { installShutdown } from "@/lib/jobs/start";
 import { countingJob, type JobDefinition } from "@/lib/jobs/types";
 
 const jobs: JobDefinition[] = ["close-expired", "daily-reconcile", "housekeeping"].map((name) => ({
@@ -58,46 +56,6 @@ describe("job configuration", () => {
     });
     expect(describeError(e)).toBe("Error WECHATPAY_UNAVAILABLE: 下载失败 ← caused by TypeError: fetch failed ← caused by ECONNRESET");
     expect(describeError(new Error("x".repeat(5000))).length).toBe(1000);
-  });
-});
-
-describe("shutdown", () => {
-  function fakeProcess() {
-    const emitter = new EventEmitter();
-    const exits: (number | undefined)[] = [];
-    const proc = {
-      once: emitter.once.bind(emitter),
-      exit: ((code?: number) => {
-        exits.push(code);
-      }) as NodeJS.Process["exit"],
-    };
-    return { proc: proc as unknown as Pick<NodeJS.Process, "once" | "exit">, emitter, exits };
-  }
-
-  it("SIGTERM: Next's process.exit() is held until the running job has stopped", async () => {
-    const { proc, emitter, exits } = fakeProcess();
-    let finish!: () => void;
-    const stopCalls: number[] = [];
-    const runner = { stop: () => (stopCalls.push(1), new Promise<void>((r) => (finish = r))) };
-    installShutdown(runner, proc, 60_000);
-    emitter.emit("SIGTERM");
-    emitter.emit("SIGINT"); // a second signal does not stop twice
-    proc.exit(143); // what Next.js does once its HTTP server is closed
-    await new Promise((r) => setTimeout(r, 20));
-    expect(exits).toEqual([]);
-    expect(stopCalls).toHaveLength(1);
-    finish();
-    await new Promise((r) => setTimeout(r, 0));
-    expect(exits).toEqual([143]);
-  });
-
-  it("a job that never finishes its step cannot hold the exit past the grace period", async () => {
-    const { proc, emitter, exits } = fakeProcess();
-    installShutdown({ stop: () => new Promise<void>(() => {}) }, proc, 30);
-    emitter.emit("SIGTERM");
-    proc.exit(143);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(exits).toEqual([143]);
   });
 });
 
