@@ -296,7 +296,14 @@ describePg("two app processes, one database", () => {
       expect(lease.runCount).toBeGreaterThanOrEqual(list.length);
       await expect.poll(() => db.jobRun.count({ where: { job, seq: { lte: lease.runCount } } }), { timeout: 2000 }).toBe(lease.runCount);
     }
-    expect([...byJob.keys()].sort()).toEqual(["auto-deliver", "close-expired", "daily-reconcile", "housekeeping", "refund-sync", "store-messages"]);
+    expect([...byJob.keys()].sort()).toEqual([
+      "auto-deliver",
+      "close-expired",
+      "daily-reconcile",
+      "housekeeping",
+      "refund-sync",
+      "store-messages",
+    ]);
     // The daily bill: one run whatever the time of day (it waits for 10:00, or it fetched yesterday's bill and is done).
     expect(byJob.get("daily-reconcile")).toHaveLength(1);
     expect(requests.filter((r) => r.path.startsWith("/v3/bill/tradebill")).length).toBeLessThanOrEqual(1);
