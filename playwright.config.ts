@@ -47,6 +47,8 @@ export default defineConfig({
     env: {
       ...testAppEnv({ wechatpayBaseUrl: E2E_FAKE_URL, appBaseUrl: E2E_APP_URL, databaseUrl: "file:./.data/e2e.db" }),
       FAKE_WECHATPAY_PORT: String(FAKE_PORT),
+      // One JSON line per request would bury the test report: warnings and errors only (override to debug).
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       // WeChat's retry schedule (15 s, 15 s, 30 s, 3 m, …) shrunk 100× (override to stress the
       // isolation between tests, e.g. FAKE_WECHATPAY_TIME_SCALE=0.001 … --repeat-each=3).
       FAKE_WECHATPAY_TIME_SCALE: process.env.FAKE_WECHATPAY_TIME_SCALE ?? "0.01",

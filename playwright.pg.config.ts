@@ -33,6 +33,8 @@ export default defineConfig({
     env: {
       ...testAppEnv({ wechatpayBaseUrl: FAKE_URL, appBaseUrl: APP_URL, databaseUrl: E2E_DATABASE_URL }),
       FAKE_WECHATPAY_PORT: String(port(3111)),
+      // One JSON line per request would bury the test report: warnings and errors only (override to debug).
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       FAKE_WECHATPAY_TIME_SCALE: "0.01",
       // The job runner: close-expired every 2 s so tests/e2e/jobs.spec.ts sees an expired order
       // closed quickly; it only closes orders past their deadline (15 min here), which no other spec has.

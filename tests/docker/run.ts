@@ -16,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { startFakeWechatPay } from "../fake-wechatpay/server";
 import { fakeControl } from "../fake-wechatpay/control-client";
+import { checkoutBody } from "../support/checkout-body";
 import { port as offsetPort } from "../support/ports";
 import { testAppEnv } from "../support/test-identity";
 
@@ -168,12 +169,12 @@ async function main(): Promise<void> {
       const checkout = await fetch(`${appBaseUrl}/api/checkout`, {
         method: "POST",
         headers: { "content-type": "application/json", origin: appBaseUrl, "x-request-id": "docker-test-checkout-1" },
-        body: JSON.stringify({
-          items: [
+        body: JSON.stringify(
+          checkoutBody([
             { sku: "TEA-BC-100", quantity: 1 },
             { sku: "BAK-CK-02", quantity: 2 },
-          ],
-        }),
+          ]),
+        ),
       });
       const { orderNo } = (await checkout.json()) as { orderNo: string };
       check(

@@ -19,6 +19,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma-pg/client";
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { startFakeWechatPay, type RunningFakeWechatPay } from "../fake-wechatpay/server";
+import { checkoutBody } from "../support/checkout-body";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
 import { port as offsetPort } from "../support/ports";
 import { testAppEnv } from "../support/test-identity";
@@ -31,7 +32,7 @@ const ORIGIN = new URL(APP_BASE_URL).origin;
 const LEASE_MS = 30_000;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const EXPIRED_ORDERS = 40;
-const cart = { items: [{ sku: "TEA-BC-100", quantity: 1 }] };
+const cart = checkoutBody([{ sku: "TEA-BC-100", quantity: 1 }]);
 
 type App = { port: number; child: ChildProcess; out: string[]; exit: Promise<{ code: number | null; at: number }> };
 type Outcome = { id: string; port: number; sentAt: number; doneAt: number; status?: number; error?: string };
