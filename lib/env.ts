@@ -113,6 +113,8 @@ export interface Limits {
   apiMaxBodyBytes: number;
   /** WECHAT_CALL_INTERVAL_SECONDS: at most one shopper-triggered query / prepay / close per order per interval. */
   wechatCallIntervalSeconds: number;
+  /** WECHAT_CALL_TIMEOUT_MS: how long one attempt of a WeChat Pay call may take before its outcome counts as unknown. */
+  wechatCallTimeoutMs: number;
   /** ADMIN_AUTH_MAX_FAILURES_PER_IP / _GLOBAL within ADMIN_AUTH_WINDOW_SECONDS. */
   adminAuthMaxFailuresPerIp: number;
   adminAuthMaxFailuresGlobal: number;
@@ -243,6 +245,7 @@ const schema = z.object({
     .max(1024 * 1024, "must be ≤ 1 MiB")
     .default(16 * 1024),
   WECHAT_CALL_INTERVAL_SECONDS: z.coerce.number().int().min(2, "must be ≥ 2").max(300, "must be ≤ 300").default(2),
+  WECHAT_CALL_TIMEOUT_MS: z.coerce.number().int().min(1000, "must be ≥ 1000").max(60_000, "must be ≤ 60000").default(8000),
   ADMIN_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(10),
   ADMIN_AUTH_MAX_FAILURES_GLOBAL: z.coerce.number().int().min(1).max(100_000).default(200),
   ADMIN_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(60, "must be ≥ 60").max(86_400, "must be ≤ 86400").default(900),
@@ -416,6 +419,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       notifyMaxBodyBytes: e.NOTIFY_MAX_BODY_BYTES,
       apiMaxBodyBytes: e.API_MAX_BODY_BYTES,
       wechatCallIntervalSeconds: e.WECHAT_CALL_INTERVAL_SECONDS,
+      wechatCallTimeoutMs: e.WECHAT_CALL_TIMEOUT_MS,
       adminAuthMaxFailuresPerIp: e.ADMIN_AUTH_MAX_FAILURES_PER_IP,
       adminAuthMaxFailuresGlobal: e.ADMIN_AUTH_MAX_FAILURES_GLOBAL,
       adminAuthWindowSeconds: e.ADMIN_AUTH_WINDOW_SECONDS,

@@ -18,7 +18,7 @@ export function wechatpay(): WechatPayClient {
       apiV3Key: w.apiV3Key,
       publicKey: w.publicKey,
       platformCertificates: w.usePlatformCertificates ? { enabled: true } : undefined,
-      timeoutMs: 8_000,
+      timeoutMs: env().limits.wechatCallTimeoutMs,
       userAgent: "wechatpay-combine-checkout/0.1 (+node)",
       // One line per call (each attempt): Request-ID is what WeChat Pay support asks for. The path never carries
       // secrets (the client masks bill download tokens); bodies and headers are never logged.

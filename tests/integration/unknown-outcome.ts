@@ -1,5 +1,5 @@
 // "Unknown, then refused" (docs/wechatpay.md §9.4): WeChat accepts a request but its answer is lost (held past the
-// client's 8 s time-out), and the re-send with the same parameters is refused (NO_AUTH, SIGN_ERROR, PARAM_ERROR …).
+// client's time-out), and the re-send with the same parameters is refused (NO_AUTH, SIGN_ERROR, PARAM_ERROR …).
 // The refusal says nothing about the first attempt, so it must not decide: we ask WeChat what it holds first.
 // Shared by the SQLite suite (unknown-outcome.test.ts) and the PostgreSQL suite (postgres/unknown-outcome.test.ts).
 import { expect, it } from "vitest";
@@ -8,8 +8,10 @@ import { adminHeaders, newKey, paidOrder, refund } from "./refund-helpers";
 import { newOrder, RACE_CART } from "./payment-races";
 
 type RefundJson = { refund: { refundNo: string; status: string; problem?: { code: string; class: string } } };
-/** Past the app's 8 s client time-out: the fake has processed the call, the client gave up on it. */
-const HELD_MS = 9_000;
+/** The suites' client time-out (WECHAT_CALL_TIMEOUT_MS; 8 s by default), short so the suite stays quick. */
+export const UNKNOWN_OUTCOME_TIMEOUT_MS = 2000;
+/** Past the client time-out: the fake has processed the call, the client gave up on it. */
+const HELD_MS = UNKNOWN_OUTCOME_TIMEOUT_MS + 1000;
 const REFUNDS = "/v3/refund/domestic/refunds";
 
 export function unknownOutcomeTests(harness: () => Harness) {
