@@ -8,11 +8,12 @@ import { config as proxyConfig } from "@/proxy";
 const base = testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:3100", appBaseUrl: "http://localhost:3000", databaseUrl: "file:./x.db" });
 
 describe("limits in lib/env", () => {
-  it("defaults: notify 64 KB, API 16 KB, one WeChat call per order per 2 s, 10 failures per IP per 15 min", () => {
+  it("defaults: notify 64 KB, API 16 KB, one WeChat call per order per 2 s, 8 s per WeChat attempt, 10 failures per IP per 15 min", () => {
     expect(parseEnv(base).limits).toEqual({
       notifyMaxBodyBytes: 65_536,
       apiMaxBodyBytes: 16_384,
       wechatCallIntervalSeconds: 2,
+      wechatCallTimeoutMs: 8000,
       adminAuthMaxFailuresPerIp: 10,
       adminAuthMaxFailuresGlobal: 200,
       adminAuthWindowSeconds: 900,
@@ -39,6 +40,8 @@ describe("limits in lib/env", () => {
       adminAuthMaxFailuresPerIp: 5,
     });
     expect(() => parseEnv({ ...base, WECHAT_CALL_INTERVAL_SECONDS: "1" })).toThrow(/WECHAT_CALL_INTERVAL_SECONDS must be ≥ 2/);
+    expect(parseEnv({ ...base, WECHAT_CALL_TIMEOUT_MS: "2000" }).limits.wechatCallTimeoutMs).toBe(2000);
+    expect(() => parseEnv({ ...base, WECHAT_CALL_TIMEOUT_MS: "500" })).toThrow(/WECHAT_CALL_TIMEOUT_MS must be ≥ 1000/);
     expect(() => parseEnv({ ...base, NOTIFY_MAX_BODY_BYTES: "99999999" })).toThrow(/NOTIFY_MAX_BODY_BYTES/);
   });
 
