@@ -40,6 +40,9 @@ function checkoutKeyFor(body: CheckoutRequest): string {
 
 type StockShortage = { sku: string; available: number };
 
+/** The most the cart waits between two tries while queued, whatever the server says. */
+const MAX_QUEUE_WAIT_SECONDS = 30;
+
 /** The body of POST /api/checkout (README "HTTP surface"). */
 type CheckoutRequest = {
   items: { sku: string; quantity: number }[];
@@ -114,6 +117,16 @@ export function Cart({
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const inFlight = useRef(false);
+  // Seconds until the next try while the shop's prepay budget is spent (429 RATE_LIMITED, reason PREPAY_BUDGET);
+  // 0 while that try is under way; null when not queued.
+  const [queuedSeconds, setQueuedSeconds] = useState<number | null>(null);
+  const alive = useRef(true);
+  useEffect(() => {
+    alive.current = true;
+    return () => {
+      alive.current = false;
+    };
+  }, []);
   const groups = useMemo(() => groupByStore(products), [products]);
   const priceOf = useMemo(() => new Map(products.map((p) => [p.sku, p.priceFen])), [products]);
 
@@ -249,19 +262,39 @@ export function Cart({
           ...(needsAddress ? { address: addressOf(details) } : {}),
         },
       };
-      const res = await fetch("/api/checkout", {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": checkoutKeyFor(body) },
-        body: JSON.stringify(body),
-      });
-      const data = (await res.json().catch(() => null)) as {
+      // One key for every try of this request: while queued the server holds the order under it, and the
+      // retry resumes that order (one order, one prepay) instead of making another.
+      const key = checkoutKeyFor(body);
+      let res: Response;
+      let data: {
         payUrl?: string;
         code?: string;
         message?: string;
         field?: string;
         storeId?: string;
         items?: StockShortage[];
+        reason?: string;
+        retryAfterSeconds?: number;
       } | null;
+      for (;;) {
+        res = await fetch("/api/checkout", {
+          method: "POST",
+          headers: { "content-type": "application/json", "idempotency-key": key },
+          body: JSON.stringify(body),
+        });
+        data = (await res.json().catch(() => null)) as typeof data;
+        // The shop-wide prepay budget is spent (a flash sale): 排队中, count down, try again by itself. Taps
+        // meanwhile do nothing (inFlight). The per-client limits (no reason) are shown as errors instead.
+        if (!(res.status === 429 && data?.code === "RATE_LIMITED" && data.reason === "PREPAY_BUDGET") || !alive.current) break;
+        const wait = Math.min(MAX_QUEUE_WAIT_SECONDS, Math.max(1, Math.ceil(Number(data.retryAfterSeconds) || 1)));
+        for (let left = wait; left > 0 && alive.current; left--) {
+          setQueuedSeconds(left);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        if (!alive.current) return;
+        setQueuedSeconds(0);
+      }
+      setQueuedSeconds(null);
       if (res.status === 201 && data?.payUrl) {
         saveCart({});
         saveDetails(details);
@@ -303,6 +336,7 @@ export function Cart({
     } catch {
       setError("网络连接失败，请检查网络后重试");
     } finally {
+      setQueuedSeconds(null);
       if (!leaving) {
         inFlight.current = false;
         setSubmitting(false);
@@ -385,6 +419,13 @@ export function Cart({
           {error}
         </div>
       )}
+      {queuedSeconds !== null && (
+        <div className="notice" role="status" data-testid="checkout-queue">
+          排队中：当前下单人数较多，
+          {queuedSeconds > 0 ? `${queuedSeconds} 秒后自动重试` : "正在重试"}
+          ，请勿关闭页面
+        </div>
+      )}
       <div className="bar">
         <div className="bar-inner">
           <div>
@@ -396,7 +437,7 @@ export function Cart({
             </div>
           </div>
           <button type="button" className="primary" onClick={pay} disabled={!loaded || itemCount === 0 || submitting}>
-            {submitting ? "正在创建订单…" : "去支付"}
+            {queuedSeconds !== null ? `排队中${queuedSeconds > 0 ? ` ${queuedSeconds}s` : "…"}` : submitting ? "正在创建订单…" : "去支付"}
           </button>
         </div>
       </div>

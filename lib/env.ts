@@ -119,6 +119,11 @@ export interface Limits {
   adminAuthMaxFailuresPerIp: number;
   adminAuthMaxFailuresGlobal: number;
   adminAuthWindowSeconds: number;
+  /**
+   * WECHATPAY_PREPAY_MAX_PER_SECOND: combine prepay calls per second, all app processes together (counted in
+   * the database, lib/orders/prepay-budget.ts): WeChat limits the order API per merchant number.
+   */
+  prepayMaxPerSecond: number;
   /** SQLITE_BUSY_TIMEOUT_MS: how long one SQLite statement may block waiting for another process's lock before a retry. */
   sqliteBusyTimeoutMs: number;
   /** SQLITE_BUSY_RETRIES: retries (with growing, non-blocking back-off) before a request fails with 503. */
@@ -249,6 +254,9 @@ const schema = z.object({
   ADMIN_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(10),
   ADMIN_AUTH_MAX_FAILURES_GLOBAL: z.coerce.number().int().min(1).max(100_000).default(200),
   ADMIN_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(60, "must be ≥ 60").max(86_400, "must be ≤ 86400").default(900),
+  // WeChat answers FREQUENCY_LIMITED above about 600 order calls a second per merchant number (docs/wechatpay.md):
+  // the default stays under it.
+  WECHATPAY_PREPAY_MAX_PER_SECOND: z.coerce.number().int().min(1, "must be ≥ 1").max(100_000, "must be ≤ 100000").default(500),
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(5000).default(50),
   SQLITE_BUSY_RETRIES: z.coerce.number().int().min(0).max(50).default(8),
   PII_RETENTION_DAYS: z.coerce.number().int().min(1, "must be ≥ 1").max(3650, "must be ≤ 3650").default(365),
@@ -423,6 +431,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       adminAuthMaxFailuresPerIp: e.ADMIN_AUTH_MAX_FAILURES_PER_IP,
       adminAuthMaxFailuresGlobal: e.ADMIN_AUTH_MAX_FAILURES_GLOBAL,
       adminAuthWindowSeconds: e.ADMIN_AUTH_WINDOW_SECONDS,
+      prepayMaxPerSecond: e.WECHATPAY_PREPAY_MAX_PER_SECOND,
       sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
       sqliteBusyRetries: e.SQLITE_BUSY_RETRIES,
     },

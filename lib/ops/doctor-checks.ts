@@ -552,7 +552,9 @@ export function offlineChecks(input: OfflineInput): { findings: Finding[]; setup
   const { raw, readFile, now } = input;
   const production = isProduction(raw);
   const findings: Finding[] = [];
-  if (!production && Object.keys(raw).every((k) => !k.startsWith("WECHATPAY_") || blank(raw[k]))) {
+  // WECHATPAY_PREPAY_MAX_PER_SECOND is a limit, not part of a WeChat identity: setting it keeps zero-config.
+  const identityVar = (k: string) => k.startsWith("WECHATPAY_") && k !== "WECHATPAY_PREPAY_MAX_PER_SECOND";
+  if (!production && Object.keys(raw).every((k) => !identityVar(k) || blank(raw[k]))) {
     // lib/env.ts's zero-config development: the app uses the local fake and the committed test keys.
     findings.push(
       warn(

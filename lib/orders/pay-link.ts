@@ -7,6 +7,7 @@ import { closeOrder } from "./close";
 import { queryAndApply } from "./query";
 import { toBeijingRfc3339 } from "@/lib/time/beijing";
 import { leasedCall } from "./wechat-call-lease";
+import { takePrepayBudget } from "./prepay-budget";
 import { isOrderClosed, isOrderPaid, toAppError } from "@/lib/wechatpay-errors";
 
 /** WeChat's h5_url lives 5 minutes; refresh a little early so a shopper never lands on a dead link. */
@@ -84,7 +85,18 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
         ? { payUrl: payUrlFor(o.h5Url, orderNo), h5UrlExpiresAt: o.h5UrlExpiresAt }
         : undefined;
     },
-    call: () => prepay(order, now),
+    call: async (lease) => {
+      // The shop-wide prepay budget, taken last so a loser of the lease (a double tap) spends none. Over
+      // budget: no WeChat call, the lease is freed for the shopper's retry, and the order stays NOT_SENT
+      // until a retry (the same Idempotency-Key, or 重新支付) finds budget.
+      try {
+        await takePrepayBudget();
+      } catch (e) {
+        await lease.release();
+        throw e;
+      }
+      return prepay(order, now);
+    },
   });
 }
 

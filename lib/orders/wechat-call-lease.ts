@@ -28,6 +28,14 @@ export async function claimWechatCall(orderNo: string, kind: LeaseKind, now = ne
 }
 
 /**
+ * Frees a lease this process claimed at `claimedAt` and did not use, so the next request may call at once. Only
+ * that claim: a lease another request took since is left alone.
+ */
+async function releaseWechatCall(orderNo: string, kind: LeaseKind, claimedAt: Date): Promise<void> {
+  await prisma.order.updateMany({ where: { orderNo, [kind]: claimedAt }, data: { [kind]: null } });
+}
+
+/**
  * Runs `call` (one WeChat call) only under a won lease. A loser — a double tap, a retry right after
  * a failure, a flood — polls our database for the winner's result (`settled`, undefined while
  * there is none) and claims again once the interval has passed; after `maxWaitMs` it gives up with
@@ -36,12 +44,20 @@ export async function claimWechatCall(orderNo: string, kind: LeaseKind, now = ne
 export async function leasedCall<T>(
   orderNo: string,
   kind: LeaseKind,
-  opts: { call: () => Promise<T>; settled: () => Promise<T | undefined>; message: string; maxWaitMs?: number; pollMs?: number },
+  opts: {
+    /** The call; `release()` frees the lease when the call did not go out after all (the prepay budget was spent). */
+    call: (lease: { release(): Promise<void> }) => Promise<T>;
+    settled: () => Promise<T | undefined>;
+    message: string;
+    maxWaitMs?: number;
+    pollMs?: number;
+  },
 ): Promise<T> {
   const deadline = Date.now() + (opts.maxWaitMs ?? 5_000);
   for (;;) {
-    const claim = await claimWechatCall(orderNo, kind);
-    if (claim.claimed) return opts.call();
+    const claimedAt = new Date();
+    const claim = await claimWechatCall(orderNo, kind, claimedAt);
+    if (claim.claimed) return opts.call({ release: () => releaseWechatCall(orderNo, kind, claimedAt) });
     const claimAgainAt = Date.now() + claim.retryAfterSeconds * 1000;
     while (Date.now() < Math.min(claimAgainAt, deadline)) {
       await sleep(opts.pollMs ?? 100);

@@ -31,6 +31,32 @@ export class ApiHandler {
 
   constructor(private readonly ctx: FakeContext) {}
 
+  /** Calls per "mchid API" in the current real-clock second (maxQps); one entry per merchant and API, never per call. */
+  private readonly rates = new Map<string, { second: number; count: number }>();
+
+  resetRates(): void {
+    this.rates.clear();
+  }
+
+  /**
+   * WeChat limits each API per merchant number per second. Every authenticated call counts, refused ones
+   * included (it reached the gateway); a call over the limit has no effect.
+   */
+  private overFrequencyLimit(mchid: string, method: string, rawPath: string): boolean {
+    const max = this.ctx.maxQps;
+    if (max === null) return false;
+    const route = ROUTES.findIndex((r) => r.method === method && r.re.test(rawPath));
+    const key = `${mchid} ${route}`;
+    const second = Math.floor(Date.now() / 1000);
+    const rate = this.rates.get(key);
+    if (!rate || rate.second !== second) {
+      this.rates.set(key, { second, count: 1 });
+      return false;
+    }
+    rate.count += 1;
+    return rate.count > max;
+  }
+
   close(): void {
     for (const release of this.delays) release();
     this.delays.clear();
@@ -70,6 +96,9 @@ export class ApiHandler {
         });
       }
       callerMchid = authenticate({ method, url, authorization: headerValue(req, "authorization"), body }, ctx.merchants);
+      if (this.overFrequencyLimit(callerMchid, method, rawPath)) {
+        throw new ApiError(429, "FREQUENCY_LIMITED", "请求频率超限，请降低请求频率");
+      }
       fault = ctx.faults.takeApi(rawPath, body, refundCallSubjects(ctx, rawPath, body));
       if (fault?.kind === "system_error") throw new ApiError(500, "SYSTEM_ERROR", "系统异常，请稍后重试");
       if (fault?.kind === "rate_limit") throw new ApiError(429, "FREQUENCY_LIMITED", "请求频率超限，请降低请求频率");

@@ -32,7 +32,8 @@ Server env: FAKE_WECHATPAY_PORT (3100), FAKE_WECHATPAY_HOST (127.0.0.1), FAKE_WE
   FAKE_WECHATPAY_TIME_SCALE (1), FAKE_WECHATPAY_MODE (public-key|certificate|migration), FAKE_WECHATPAY_PUBLIC_URL,
   FAKE_WECHATPAY_KEYS_DIR (tests/fixtures/keys), FAKE_WECHATPAY_QUIET=1 (no request log),
   FAKE_WECHATPAY_REFUND_DELAY_MS (10000 × time scale; "manual" = only refund-result decides),
-  FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS (60: two refunds of one sub-order closer → 429 FREQUENCY_LIMITED)
+  FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS (60: two refunds of one sub-order closer → 429 FREQUENCY_LIMITED),
+  FAKE_WECHATPAY_MAX_QPS (none: calls of one API per mchid per second beyond it → 429 FREQUENCY_LIMITED)
 Client env: FAKE_WECHATPAY_URL (http://127.0.0.1:3100)
 API fault kinds: system_error rate_limit user_paying delay malformed_json bad_signature stale_timestamp signature_probe not_enough
   refuse delay_then_refuse (--code NO_AUTH|SIGN_ERROR|PARAM_ERROR|INVALID_REQUEST)
@@ -68,6 +69,7 @@ async function serve(): Promise<void> {
     ...(env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS
       ? { refundMinIntervalSeconds: Number(env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS) }
       : {}),
+    ...(env.FAKE_WECHATPAY_MAX_QPS ? { maxQps: Number(env.FAKE_WECHATPAY_MAX_QPS) } : {}),
   });
   console.log(JSON.stringify({ listening: fake.url, mode, note: "TEST ONLY — no real money moves" }));
   const stop = () => void fake.close().then(() => process.exit(0));

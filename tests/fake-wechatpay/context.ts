@@ -26,6 +26,11 @@ export interface FakeContext {
   refundDelayMs: number | null;
   /** Partial refunds of one sub-order closer than this → 429 FREQUENCY_LIMITED (§14.1.2: 1 minute). */
   refundMinIntervalMs: number;
+  /**
+   * WeChat's frequency limit: at most this many calls of one API (one route: prepay, query, close, …) per caller
+   * mchid per real-clock second; beyond it → 429 FREQUENCY_LIMITED, no effect. null = no limit (the default).
+   */
+  maxQps: number | null;
 }
 
 /** One authenticated APIv3 call as the handlers see it. */

@@ -54,7 +54,10 @@ const RefundResultSchema = z.strictObject({
   status: z.enum(["success", "closed", "abnormal"]).transform((s) => s.toUpperCase() as "SUCCESS" | "CLOSED" | "ABNORMAL"),
 });
 const BalanceSchema = z.strictObject({ store: z.string().min(1).max(32), balanceFen: z.int().min(0).nullable() });
-const SettingsSchema = z.strictObject({ refundMinIntervalSeconds: z.number().min(0).max(86_400).optional() });
+const SettingsSchema = z.strictObject({
+  refundMinIntervalSeconds: z.number().min(0).max(86_400).optional(),
+  maxQps: z.number().int().min(1).nullable().optional(),
+});
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
   const raw = (await readBody(req)).toString("utf8").trim();
@@ -173,8 +176,9 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
       const input = parseOr400(res, SettingsSchema, body);
       if (!input) return;
       if (input.refundMinIntervalSeconds !== undefined) ctx.refundMinIntervalMs = input.refundMinIntervalSeconds * 1000;
+      if (input.maxQps !== undefined) ctx.maxQps = input.maxQps;
     } else if (method !== "GET") return notFound();
-    return sendJson(res, 200, { refundMinIntervalSeconds: ctx.refundMinIntervalMs / 1000 });
+    return sendJson(res, 200, { refundMinIntervalSeconds: ctx.refundMinIntervalMs / 1000, maxQps: ctx.maxQps });
   }
 
   if (seg[0] === "notifications") {

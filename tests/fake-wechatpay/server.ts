@@ -54,6 +54,11 @@ export interface FakeWechatPayOptions {
    * sooner → 429 FREQUENCY_LIMITED. Changeable at run time with POST /__fake/settings.
    */
   refundMinIntervalSeconds?: number;
+  /**
+   * WeChat's per-second frequency limit: calls of one API per caller mchid per second beyond this → 429
+   * FREQUENCY_LIMITED. Default none. Changeable at run time with POST /__fake/settings.
+   */
+  maxQps?: number | null;
 }
 
 export interface RunningFakeWechatPay {
@@ -72,6 +77,8 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
   if (!(timeScale >= 0)) throw new Error("notifyTimeScale must be >= 0");
   const refundMinIntervalMs = (opts.refundMinIntervalSeconds ?? DEFAULT_REFUND_MIN_INTERVAL_SECONDS) * 1000;
   if (!(refundMinIntervalMs >= 0)) throw new Error("refundMinIntervalSeconds must be >= 0");
+  const maxQps = opts.maxQps ?? null;
+  if (maxQps !== null && !(Number.isInteger(maxQps) && maxQps >= 1)) throw new Error("maxQps must be an integer >= 1");
 
   const merchants = new Map<string, MerchantIdentity>([
     [keys.combineMchid, { mchid: keys.combineMchid, serialNo: keys.merchantSerialNo, publicKey: keys.merchantPublicKey }],
@@ -103,6 +110,7 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     log,
     refundDelayMs: opts.refundDelayMs === undefined ? DEFAULT_REFUND_DELAY_MS * timeScale : opts.refundDelayMs,
     refundMinIntervalMs,
+    maxQps,
   };
   const api = new ApiHandler(ctx);
   // Sub-merchants onboarded through the control API (POST /__fake/sub-merchants) live until the next reset.
@@ -114,6 +122,8 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     faults.clear();
     ctx.bills.clear();
     ctx.refundMinIntervalMs = refundMinIntervalMs;
+    ctx.maxQps = maxQps;
+    api.resetRates();
     clock.reset();
     log("reset");
   };

@@ -36,6 +36,8 @@ const fake = wantFake
       ...(process.env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS
         ? { refundMinIntervalSeconds: Number(process.env.FAKE_WECHATPAY_REFUND_MIN_INTERVAL_SECONDS) }
         : {}),
+      // WeChat's per-second frequency limit (calls of one API per mchid); default none
+      ...(process.env.FAKE_WECHATPAY_MAX_QPS ? { maxQps: Number(process.env.FAKE_WECHATPAY_MAX_QPS) } : {}),
     })
   : undefined;
 if (fake) console.log(`[fake-wechatpay] listening on ${fake.url} (TEST ONLY — no real money moves)`);

@@ -30,6 +30,7 @@ const ORIGIN = new URL(APP_BASE_URL).origin;
 const CLOSE_PERIOD_MS = 1000;
 const HOUSEKEEPING_PERIOD_MS = 700;
 const STORE_MESSAGES_PERIOD_MS = 300;
+const PREPAY_BUDGET = 15;
 const cart = checkoutBody([
   { sku: "TEA-BC-100", quantity: 1 },
   { sku: "BAK-CK-02", quantity: 2 },
@@ -60,6 +61,9 @@ describePg("two app processes, one database", () => {
       // lease expire; takeover after a dead owner is tested with an injected clock (tests/integration/job-lease.ts).
       JOBS_LEASE_MS: "30000",
       JOBS_PERIODS: `close-expired=${CLOSE_PERIOD_MS},housekeeping=${HOUSEKEEPING_PERIOD_MS},store-messages=${STORE_MESSAGES_PERIOD_MS}`,
+      // The shop-wide prepay budget, small enough for the flash-sale test below to pass it, above what the
+      // other tests may prepay in one second (the last-units test's 5 and the jobs test's 6 can share one).
+      WECHATPAY_PREPAY_MAX_PER_SECOND: String(PREPAY_BUDGET),
     } as NodeJS.ProcessEnv;
     for (const port of PORTS) {
       const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
@@ -317,6 +321,69 @@ describePg("two app processes, one database", () => {
       `[multi-process] ${runs.length} job runs (${[...byJob].map(([j, l]) => `${j} ${l.length}`).join(", ")}) by ${owners.size} process(es)`,
     );
   });
+
+  it("a flash sale over both processes: never more prepays than the budget in a second, the rest 429 then resumed by key — one order, one prepay each", async () => {
+    const budgetKey = { startsWith: "wechat-prepay:" };
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20)); // a second of its own
+    await db.rateLimitCounter.deleteMany({ where: { key: budgetKey } });
+    const prepays = async () =>
+      ((await fakeControl(fake.url, "/requests")) as { method: string; path: string; at: string }[]).filter(
+        (r) => r.method === "POST" && r.path === "/v3/combine-transactions/h5",
+      );
+    const before = (await prepays()).length;
+    const CONCURRENT = 40;
+    const keys = Array.from({ length: CONCURRENT }, (_, i) => `flash-sale-${Date.now()}-${i}`);
+    const send = (key: string, i: number) =>
+      fetch(`http://127.0.0.1:${PORTS[i % 2]}/api/checkout`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: ORIGIN, "idempotency-key": key },
+        body: JSON.stringify(checkoutBody([{ sku: "TEA-BC-100", quantity: 1 }])),
+      });
+
+    const first = await Promise.all(keys.map(send));
+    const refused = first.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(first.every((r) => r.status === 201 || r.status === 429)).toBe(true);
+    for (const r of refused) {
+      expect(r.headers.get("retry-after")).toBe("1");
+      expect(await r.json()).toMatchObject({ code: "RATE_LIMITED", retryAfterSeconds: 1, reason: "PREPAY_BUDGET" });
+    }
+    // Every refused shopper retries with its key after Retry-After, like the cart, until admitted.
+    const orderNoOf = new Map<string, string>();
+    let pending = keys.filter((_, i) => first[i]!.status === 429);
+    for (const [i, r] of first.entries()) if (r.status === 201) orderNoOf.set(keys[i]!, ((await r.json()) as { orderNo: string }).orderNo);
+    for (let wave = 0; pending.length > 0 && wave < 30; wave++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const answers = await Promise.all(pending.map(send));
+      const next: string[] = [];
+      for (const [i, r] of answers.entries()) {
+        if (r.status === 201) orderNoOf.set(pending[i]!, ((await r.json()) as { orderNo: string }).orderNo);
+        else {
+          expect(r.status).toBe(429);
+          next.push(pending[i]!);
+        }
+      }
+      pending = next;
+    }
+    expect(pending).toEqual([]);
+
+    // One order per key, each prepaid exactly once: as many prepays at WeChat as orders.
+    const orders = await db.order.findMany({ where: { checkoutKey: { in: keys } }, select: { orderNo: true, checkoutKey: true } });
+    expect(orders).toHaveLength(CONCURRENT);
+    for (const o of orders) expect(orderNoOf.get(o.checkoutKey!)).toBe(o.orderNo);
+    const calls = (await prepays()).slice(before);
+    expect(calls).toHaveLength(CONCURRENT);
+    // The database's windows never pass the budget (housekeeping, every 700 ms here, prunes the ended ones: those
+    // left are checked); at WeChat, per second, at most the budget plus the requests in flight.
+    const windows = await db.rateLimitCounter.findMany({ where: { key: budgetKey } });
+    for (const w of windows) expect(w.count).toBeLessThanOrEqual(PREPAY_BUDGET);
+    const perSecond = new Map<number, number>();
+    for (const c of calls) {
+      const second = Math.floor(Date.parse(c.at) / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    for (const n of perSecond.values()) expect(n).toBeLessThanOrEqual(PREPAY_BUDGET + CONCURRENT);
+  }, 90_000);
 
   it("SIGTERM: both processes finish their runs and release every lease before exiting", async () => {
     const exits = await Promise.all(apps.map((a) => stop(a.child)));

@@ -17,6 +17,7 @@ describe("limits in lib/env", () => {
       adminAuthMaxFailuresPerIp: 10,
       adminAuthMaxFailuresGlobal: 200,
       adminAuthWindowSeconds: 900,
+      prepayMaxPerSecond: 500,
       sqliteBusyTimeoutMs: 50,
       sqliteBusyRetries: 8,
     });
@@ -43,6 +44,8 @@ describe("limits in lib/env", () => {
     expect(parseEnv({ ...base, WECHAT_CALL_TIMEOUT_MS: "2000" }).limits.wechatCallTimeoutMs).toBe(2000);
     expect(() => parseEnv({ ...base, WECHAT_CALL_TIMEOUT_MS: "500" })).toThrow(/WECHAT_CALL_TIMEOUT_MS must be ≥ 1000/);
     expect(() => parseEnv({ ...base, NOTIFY_MAX_BODY_BYTES: "99999999" })).toThrow(/NOTIFY_MAX_BODY_BYTES/);
+    expect(parseEnv({ ...base, WECHATPAY_PREPAY_MAX_PER_SECOND: "50" }).limits.prepayMaxPerSecond).toBe(50);
+    expect(() => parseEnv({ ...base, WECHATPAY_PREPAY_MAX_PER_SECOND: "0" })).toThrow(/WECHATPAY_PREPAY_MAX_PER_SECOND must be ≥ 1/);
   });
 
   it("production demands an ADMIN_TOKEN of at least 32 characters and says how to make one", () => {
