@@ -92,7 +92,14 @@ export async function startHarness(
     env?: Record<string, string>;
   } = {},
 ): Promise<Harness> {
-  const shim = http.createServer(async (req, res) => {
+  // Handlers still running: close() waits for them. A client that hangs up (the fake closing its notification
+  // sockets) ends the connection, and with it server.close(), while the handler may still be using the database.
+  const inFlight = new Set<Promise<void>>();
+  const shim = http.createServer((req, res) => {
+    const handled = handle(req, res).finally(() => inFlight.delete(handled));
+    inFlight.add(handled);
+  });
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const headers = new Headers();
@@ -106,7 +113,7 @@ export async function startHarness(
     const response = await dispatch(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
-  });
+  }
   await new Promise<void>((r) => shim.listen(0, "127.0.0.1", r));
   const appUrl = `http://127.0.0.1:${(shim.address() as AddressInfo).port}`;
 
@@ -163,6 +170,7 @@ export async function startHarness(
       await (await import("@/lib/notify/junk")).flushJunkCounters().catch(() => undefined);
       await fake.close();
       await new Promise<void>((r) => shim.close(() => r()));
+      await Promise.allSettled([...inFlight]);
       await prisma.$disconnect();
     },
   };
