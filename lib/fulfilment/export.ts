@@ -5,7 +5,7 @@
 // before the next is read, so memory stays bounded by one page whatever the range (100,000 rows:
 // `npm run bench:export`).
 import { z } from "zod";
-import { toCsv } from "@/lib/csv";
+import { csvStream, EXCEL_CSV } from "@/lib/csv";
 import { logger } from "@/lib/log";
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -14,15 +14,6 @@ import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from "@/lib/delivery/mode
 import { fenToYuanString } from "@/lib/money";
 import { BillDateSchema, beijingDayRange, formatBeijing } from "@/lib/time/beijing";
 import { adminFulfilmentLabel, formatAddress, PAID_TRADE_STATES } from "./model";
-
-// --- CSV: the app's one writer (lib/csv.ts: formula cells neutralised, quoting, CRLF) -------------------------
-export const CSV_BOM = "\uFEFF";
-
-/** Rows → CSV text, CRLF after every row, through the shared writer; written page by page below. */
-export function csvLines(rows: readonly (readonly string[])[]): string {
-  return toCsv(rows, { crlf: true });
-}
-// ---------------------------------------------------------------------------------------------------------
 
 const log = logger("order-export");
 
@@ -137,36 +128,24 @@ export async function* exportRows(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): 
 }
 
 /**
- * The export as a byte stream: the BOM and header first, then one chunk per page, read only when the
- * consumer asks for more (pull), so a slow download never piles pages up in memory. A database error
- * half-way aborts the stream (the download fails visibly instead of ending short).
+ * The export as a byte stream through the app's one CSV writer (lib/csv.ts csvStream: BOM, CRLF, formula cells
+ * neutralised): the header, then the rows page by page, pulled only as fast as the download reads, so a slow
+ * download never piles pages up in memory. A database error half-way errors the stream (the download fails
+ * visibly instead of ending short); a cancelled download closes the page reader.
  */
 export function exportCsvStream(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const pages = exportRows(q, pageRows);
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(CSV_BOM + csvLines([EXPORT_HEADER])));
-    },
-    async pull(controller) {
-      try {
-        // A page may hold no row (its orders' sub-orders all filtered out): read on, or a consumer
-        // waiting for a chunk would wait for ever.
-        for (;;) {
-          const next = await pages.next();
-          if (next.done) return controller.close();
-          if (next.value.length) return controller.enqueue(encoder.encode(csvLines(next.value)));
-        }
-      } catch (e) {
-        // Never the rows themselves (contact data): only what failed.
-        log.error({ errName: e instanceof Error ? e.name : "error" }, "order export failed");
-        controller.error(e);
-      }
-    },
-    async cancel() {
-      await pages.return(undefined);
-    },
-  });
+  return csvStream(exportLines(q, pageRows), EXCEL_CSV);
+}
+
+async function* exportLines(q: ExportQuery, pageRows: number): AsyncGenerator<readonly string[]> {
+  yield EXPORT_HEADER;
+  try {
+    for await (const page of exportRows(q, pageRows)) yield* page;
+  } catch (e) {
+    // Never the rows themselves (contact data): only what failed.
+    log.error({ errName: e instanceof Error ? e.name : "error" }, "order export failed");
+    throw e;
+  }
 }
 
 /** The file name offered to the browser. */
