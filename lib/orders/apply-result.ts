@@ -1,4 +1,5 @@
 import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
+import { currentActor } from "@/lib/payment-events/actor-context";
 import { prisma } from "@/lib/db";
 import { releaseStock, retakeStock } from "@/lib/catalog/stock";
 import { enqueuePaidMessages } from "@/lib/store-messages/outbox";
@@ -132,6 +133,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
           outcome,
           reason: reason ?? (outcome === "NO_CHANGE" ? `state ${state}` : null),
           tradeStates,
+          actor: currentActor(),
         },
       });
       return outcome;
