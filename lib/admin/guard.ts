@@ -77,11 +77,6 @@ export async function currentAdmin(): Promise<AdminActor | null> {
   return r.ok ? r.actor : null;
 }
 
-/** Whether the current page request carries a valid session. */
-export async function hasAdminSession(): Promise<boolean> {
-  return (await currentAdmin()) !== null;
-}
-
 /** For server pages: redirects to the sign-in page unless the request carries a valid session; returns the caller. */
 export async function requireAdminPage(returnTo: string): Promise<AdminActor> {
   // cookies() first: it marks the page dynamic, so nothing is prerendered at build time without a request.
