@@ -31,14 +31,14 @@ export function parseQueueFilter(sp: Record<string, string | string[] | undefine
 
 function whereOf(who: AdminActor, kind: QueueKind, storeId: string | undefined) {
   return {
-    ...subOrderWhere(who),
+    // the caller's stores AND the chosen one: choosing another store shows nothing
+    AND: [subOrderWhere(who), storeId ? { storeId } : {}],
     ...(kind === "ship"
       ? { deliveryMethod: "SHIPPING", fulfilmentStatus: "UNFULFILLED" }
       : { deliveryMethod: "PICKUP", fulfilmentStatus: { in: ["UNFULFILLED", "READY_FOR_PICKUP"] } }),
     tradeState: { in: [...PAID_TRADE_STATES] },
     // nothing leaves the store for a fully refunded sub-order (SUB_ORDER_REFUNDED): not work to do
     refundedFen: { lt: prisma.subOrder.fields.amountFen },
-    ...(storeId ? { storeId } : {}),
   };
 }
 
