@@ -130,7 +130,7 @@ export async function issueInvite(db: Tx, accountId: string, createdBy: string, 
   await db.adminInvite.updateMany({ where: { accountId, usedAt: null }, data: { usedAt: now } });
   const { token, tokenHash } = newSecretToken();
   await db.adminInvite.create({
-    data: { tokenHash, accountId, createdBy, expiresAt: new Date(now.getTime() + INVITE_TTL_HOURS * 3600_000) },
+    data: { tokenHash, accountId, createdBy, createdAt: now, expiresAt: new Date(now.getTime() + INVITE_TTL_HOURS * 3600_000) },
   });
   await writeAccountAudit(db, { actor: createdBy, accountId, action: "INVITE" });
   return inviteUrl(token);
@@ -267,8 +267,7 @@ export async function updateAccount(
       a = auditFields(account);
     const changed = (Object.keys(a) as (keyof typeof a)[]).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
     if (changed.length) {
-      const action =
-        changed.includes("status") && status === "DISABLED" ? "DISABLE" : changed.includes("status") ? "ENABLE" : "UPDATE";
+      const action = changed.includes("status") && status === "DISABLED" ? "DISABLE" : changed.includes("status") ? "ENABLE" : "UPDATE";
       await writeAccountAudit(db, {
         actor: by,
         accountId: id,
