@@ -53,3 +53,8 @@ export async function acceptInvite(token: string, password: string, now = new Da
     { maxWait: 15_000, timeout: 15_000 },
   );
 }
+
+/** For the housekeeping job: invites past their 72 hours, used or not (a used one is spent, an unused one dead). */
+export async function pruneInvites(now = new Date()): Promise<number> {
+  return (await prisma.adminInvite.deleteMany({ where: { expiresAt: { lt: now } } })).count;
+}

@@ -126,6 +126,11 @@ export function accountTests(harness: () => Harness) {
       expect(invite.tokenHash).not.toContain(tokenOf(inviteUrl));
       await h.prisma.adminInvite.update({ where: { tokenHash: invite.tokenHash }, data: { expiresAt: new Date(Date.now() - 1000) } });
       expect((await accept(tokenOf(inviteUrl), pw())).status).toBe(410);
+      // housekeeping removes it (and nothing live)
+      const { pruneInvites } = await import("@/lib/admin/invites");
+      expect(await pruneInvites()).toBeGreaterThanOrEqual(1);
+      expect(await h.prisma.adminInvite.count({ where: { tokenHash: invite.tokenHash } })).toBe(0);
+      expect(await h.prisma.adminInvite.count({ where: { expiresAt: { lt: new Date() } } })).toBe(0);
     });
 
     it("sign-in: JSON and form; a wrong password or an unknown user is refused alike", async () => {
