@@ -211,6 +211,25 @@ export function accountTests(harness: () => Harness) {
       expect((await as(op.cookie, "GET", "/api/admin/accounts")).status).toBe(403);
     });
 
+    it("two owners demoting each other at once: one wins, the other gets 409 LAST_OWNER (decided by the database)", async () => {
+      const o1 = await person(owner.cookie, { role: "OWNER" });
+      const o2 = await person(owner.cookie, { role: "OWNER" });
+      // leave exactly these two active owners (the suite's owner and earlier ones step aside for the race)
+      const others = await h.prisma.adminAccount.findMany({ where: { role: "OWNER", status: "ACTIVE", id: { notIn: [o1.id, o2.id] } } });
+      await h.prisma.adminAccount.updateMany({ where: { id: { in: others.map((o) => o.id) } }, data: { status: "DISABLED" } });
+      try {
+        const [a, b] = await Promise.all([
+          // two break-glass sessions, so neither request can be refused for its own session being revoked by the other
+          as(breakGlass(), "PATCH", `/api/admin/accounts/${o2.id}`, { role: "OPERATOR" }),
+          as(breakGlass(), "PATCH", `/api/admin/accounts/${o1.id}`, { role: "OPERATOR" }),
+        ]);
+        expect([a.status, b.status].sort()).toEqual([200, 409]);
+        expect(await h.prisma.adminAccount.count({ where: { role: "OWNER", status: "ACTIVE" } })).toBe(1);
+      } finally {
+        await h.prisma.adminAccount.updateMany({ where: { id: { in: others.map((o) => o.id) } }, data: { status: "ACTIVE" } });
+      }
+    });
+
     it("TOTP: enrol (QR + recovery codes), then sign-in needs the code; a used code and a used recovery code are refused", async () => {
       const { totpToken } = await import("@/lib/accounts/totp");
       const p = await person(owner.cookie, { role: "OPERATOR" });
