@@ -35,7 +35,14 @@ test.afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Auth walk over the real server: every route file under app/admin and app/api/admin.
 
-const PUBLIC = new Set(["app/admin/sign-in/page.tsx", "app/api/admin/session/route.ts", "app/api/admin/sign-out/route.ts"]);
+const PUBLIC = new Set([
+  "app/admin/sign-in/page.tsx",
+  "app/api/admin/session/route.ts",
+  "app/api/admin/sign-out/route.ts",
+  // the invite link's token is the credential (README "Staff accounts")
+  "app/admin/invite/[token]/page.tsx",
+  "app/api/admin/invites/[token]/route.ts",
+]);
 
 function discover(dir: string, re: RegExp): string[] {
   return (fs.readdirSync(path.resolve(dir), { recursive: true }) as string[])
