@@ -232,7 +232,14 @@ export function AccountActions({ account, stores }: { account: AccountRowData; s
           type="button"
           className="btn ghost"
           disabled={!hydrated || busy}
-          onClick={() => void run(async () => (await patch({ disabled: account.status !== "DISABLED" }), account.status === "DISABLED" ? "已启用。" : "已停用。"))}
+          onClick={() =>
+            void run(
+              async () => (
+                await patch({ disabled: account.status !== "DISABLED" }),
+                account.status === "DISABLED" ? "已启用。" : "已停用。"
+              ),
+            )
+          }
         >
           {account.status === "DISABLED" ? "启用" : "停用"}
         </button>

@@ -63,7 +63,17 @@ export type Capability =
   | "store-messages"; // a store's webhook test message (scoped)
 
 const ROLE_CAPABILITIES: Record<Role, ReadonlySet<Capability>> = {
-  OWNER: new Set<Capability>(["accounts", "store-settings", "orders", "fulfilment", "refunds", "catalogue", "bills", "jobs", "store-messages"]),
+  OWNER: new Set<Capability>([
+    "accounts",
+    "store-settings",
+    "orders",
+    "fulfilment",
+    "refunds",
+    "catalogue",
+    "bills",
+    "jobs",
+    "store-messages",
+  ]),
   OPERATOR: new Set<Capability>(["orders", "fulfilment", "refunds", "catalogue", "bills", "jobs", "store-messages"]),
   STORE_STAFF: new Set<Capability>(["orders", "fulfilment", "refunds", "catalogue", "store-messages"]),
 };

@@ -51,8 +51,7 @@ export interface SessionAccount {
 }
 
 export type SessionCheck =
-  | { ok: true; expiresAt: Date; account?: SessionAccount }
-  | { ok: false; reason: "MISSING" | "MALFORMED" | "BAD_SIGNATURE" | "EXPIRED" };
+  { ok: true; expiresAt: Date; account?: SessionAccount } | { ok: false; reason: "MISSING" | "MALFORMED" | "BAD_SIGNATURE" | "EXPIRED" };
 
 export function verifySessionValue(value: string | undefined, adminToken: string, nowMs = Date.now()): SessionCheck {
   if (!value) return { ok: false, reason: "MISSING" };

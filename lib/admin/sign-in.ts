@@ -51,8 +51,7 @@ export function accountRule(accountId: string): LimitRule {
 }
 
 type Outcome =
-  | { ok: true; cookie: string; me?: ReturnType<typeof meOf> }
-  | { ok: false; error: "invalid" | "totp" | "disabled"; username?: string };
+  { ok: true; cookie: string; me?: ReturnType<typeof meOf> } | { ok: false; error: "invalid" | "totp" | "disabled"; username?: string };
 
 async function signInWithPassword(request: Request, body: SignInBody, token: string): Promise<Outcome> {
   const username = (body.username ?? "").trim().toLowerCase();

@@ -152,7 +152,10 @@ const txOptions = { maxWait: 15_000, timeout: 15_000 };
 
 /** Stores the actor sees (a store's staff: their own). */
 export async function listStores(who: AdminActor, q?: string, page = 1) {
-  const where = { ...storeWhere(who), ...(q ? { OR: [{ name: { contains: q } }, { subMchid: { contains: q } }, { id: { contains: q } }] } : {}) };
+  const where = {
+    ...storeWhere(who),
+    ...(q ? { OR: [{ name: { contains: q } }, { subMchid: { contains: q } }, { id: { contains: q } }] } : {}),
+  };
   const [total, stores] = await Promise.all([
     prisma.store.count({ where }),
     prisma.store.findMany({

@@ -25,7 +25,11 @@ export default async function AdminStoresPage({ searchParams }: Props) {
       {editing ? (
         <>
           <h2>编辑店铺 {editing.id}</h2>
-          {can(actor, "store-settings") ? <StoreForm initial={editing} key={editing.id} /> : <p className="muted">店铺设置只有店主可以修改。</p>}
+          {can(actor, "store-settings") ? (
+            <StoreForm initial={editing} key={editing.id} />
+          ) : (
+            <p className="muted">店铺设置只有店主可以修改。</p>
+          )}
           <h2>订单通知（企业微信群机器人）</h2>
           <StoreWebhookSettings storeId={editing.id} maskedUrl={editing.notifyWebhookUrl} key={`webhook-${editing.id}`} />
           <StoreMessagesTable rows={await listStoreMessagesFor(actor, editing.id)} />
