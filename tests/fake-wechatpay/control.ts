@@ -145,6 +145,9 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
 
   if (seg[0] === "requests" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.requests);
 
+  // The bridge shim's verify / pay / cancel requests and what it was answered.
+  if (seg[0] === "bridge" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.bridgeEvents);
+
   // OAuth: the code exchanges answered (appid, errcode, openid, fault; never the secret) and the openid a user gets.
   if (seg[0] === "oauth" && seg.length === 1 && method === "GET") {
     const user = new URLSearchParams(rawQuery).get("user") ?? ctx.oauth.defaultUser;

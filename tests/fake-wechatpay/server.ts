@@ -6,6 +6,7 @@ import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import { ApiHandler } from "./api";
 import { BillOverrides } from "./bill-overrides";
+import { handleBridge, isBridgePath } from "./bridge";
 import { CASHIER_CONFIRM_PATH, CASHIER_PATH, handleCashier } from "./cashier";
 import type { FakeContext } from "./context";
 import { handleControl } from "./control";
@@ -147,6 +148,7 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     if (rawPath === CASHIER_PATH || rawPath === CASHIER_CONFIRM_PATH) return void done(handleCashier(ctx, req, res));
     if (rawPath.startsWith("/v3/")) return void done(api.handle(req, res));
     if (isOauthPath(rawPath)) return handleOauth(ctx, req, res);
+    if (isBridgePath(rawPath)) return void done(handleBridge(ctx, req, res));
     if (rawPath === "/" && req.method === "GET") {
       return sendJson(res, 200, {
         service: "fake WeChat Pay APIv3 (TEST ONLY)",
