@@ -6,7 +6,7 @@ import { BillOverridesSchema } from "./bill-overrides";
 import type { FakeContext } from "./context";
 import { FaultSpecSchema } from "./faults";
 import { readBody, sendJson, splitTarget } from "./http-util";
-import { fakeOpenid } from "./oauth";
+import { fakeOpenid } from "./oauth-codes";
 import { h5Url, markPaid, payRefusal } from "./orders";
 import { orderStatus, toTransaction, type CombineOrder } from "./store";
 import { findRefundByNumber, refundsOf, refundView, sendRefundNotification, setRefundResult } from "./refunds";
