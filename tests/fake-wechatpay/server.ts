@@ -155,6 +155,8 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
         service: "fake WeChat Pay APIv3 (TEST ONLY)",
         verifyMode: mode,
         h5Domains: ctx.h5Domains,
+        mpAppid: ctx.keys.mpAppid,
+        jsapiBridge: `${ctx.publicBaseUrl()}/jsapi/bridge.js`,
         readme: "tests/fake-wechatpay/README.md",
       });
     }
