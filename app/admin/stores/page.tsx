@@ -87,9 +87,11 @@ export default async function AdminStoresPage({ searchParams }: Props) {
                 </td>
                 <td className="row-actions">
                   <a className="btn ghost" href={`/admin/stores?edit=${encodeURIComponent(s.id)}`}>
-                    编辑
+                    {can(actor, "store-settings") ? "编辑" : "查看"}
                   </a>
-                  <ActiveToggle path={`/api/admin/stores/${encodeURIComponent(s.id)}`} active={s.active} labels={["停用", "启用"]} />
+                  {can(actor, "store-settings") ? (
+                    <ActiveToggle path={`/api/admin/stores/${encodeURIComponent(s.id)}`} active={s.active} labels={["停用", "启用"]} />
+                  ) : null}
                 </td>
               </tr>
             ))}
