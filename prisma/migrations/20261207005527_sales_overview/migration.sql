@@ -1,0 +1,24 @@
+-- CreateTable
+CREATE TABLE "DailyCounter" (
+    "name" TEXT NOT NULL,
+    "day" TEXT NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+
+    PRIMARY KEY ("name", "day")
+);
+
+-- AlterTable: a plain ADD COLUMN instead of the generated table rebuild, so no other column of "Order" is
+-- restated here (a rebuild copies only the columns known when it was written).
+ALTER TABLE "Order" ADD COLUMN "viaResumeLink" BOOLEAN NOT NULL DEFAULT false;
+
+-- CreateIndex
+CREATE INDEX "Order_paidAt_idx" ON "Order"("paidAt");
+
+-- CreateIndex
+CREATE INDEX "Order_closedAt_idx" ON "Order"("closedAt");
+
+-- CreateIndex
+CREATE INDEX "Refund_successTime_idx" ON "Refund"("successTime");
+
+-- CreateIndex
+CREATE INDEX "SubOrder_successTime_storeId_amountFen_orderNo_idx" ON "SubOrder"("successTime", "storeId", "amountFen", "orderNo");

@@ -1,0 +1,23 @@
+-- AlterTable
+ALTER TABLE "Order" ADD COLUMN     "viaResumeLink" BOOLEAN NOT NULL DEFAULT false;
+
+-- CreateTable
+CREATE TABLE "DailyCounter" (
+    "name" TEXT NOT NULL,
+    "day" TEXT NOT NULL,
+    "count" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "DailyCounter_pkey" PRIMARY KEY ("name","day")
+);
+
+-- CreateIndex
+CREATE INDEX "Order_paidAt_idx" ON "Order"("paidAt");
+
+-- CreateIndex
+CREATE INDEX "Order_closedAt_idx" ON "Order"("closedAt");
+
+-- CreateIndex
+CREATE INDEX "Refund_successTime_idx" ON "Refund"("successTime");
+
+-- CreateIndex
+CREATE INDEX "SubOrder_successTime_storeId_amountFen_orderNo_idx" ON "SubOrder"("successTime", "storeId", "amountFen", "orderNo");
