@@ -20,6 +20,7 @@ export const DOMAIN_ORDER = [
   "refunds",
   "bills",
   "fulfilment",
+  "stats",
   "in-app",
   "notify",
 ];

@@ -43,6 +43,7 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   // fulfilment (README "Delivery and fulfilment")
   [/^\/api\/admin\/orders\/([^/]+)\/fulfilments$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/fulfilments/route")],
   [/^\/api\/admin\/orders\/export$/, [], () => import("@/app/api/admin/orders/export/route")],
+  [/^\/api\/admin\/stats$/, [], () => import("@/app/api/admin/stats/route")],
   [/^\/api\/admin\/fulfilments\/bulk-ship$/, [], () => import("@/app/api/admin/fulfilments/bulk-ship/route")],
 ];
 

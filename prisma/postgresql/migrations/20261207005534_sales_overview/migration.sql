@@ -17,6 +17,9 @@ CREATE INDEX "Order_paidAt_idx" ON "Order"("paidAt");
 CREATE INDEX "Order_closedAt_idx" ON "Order"("closedAt");
 
 -- CreateIndex
+CREATE INDEX "Order_viaResumeLink_paidAt_idx" ON "Order"("viaResumeLink", "paidAt");
+
+-- CreateIndex
 CREATE INDEX "Refund_successTime_idx" ON "Refund"("successTime");
 
 -- CreateIndex
