@@ -52,7 +52,12 @@ export function flushDailyCounters(): Promise<void> {
 async function increment(name: string, day: string, by: number): Promise<void> {
   const where = { name_day: { name, day } };
   try {
-    await prisma.dailyCounter.upsert({ where, create: { name, day, count: by }, update: { count: { increment: by } }, select: { count: true } });
+    await prisma.dailyCounter.upsert({
+      where,
+      create: { name, day, count: by },
+      update: { count: { increment: by } },
+      select: { count: true },
+    });
   } catch (e) {
     // Two processes created the row at once: it exists now, so increment it.
     if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002")) throw e;

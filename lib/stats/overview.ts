@@ -225,7 +225,12 @@ export async function salesStats(q: { from: string; to: string }, scope: StoreSc
     backlog: backlog
       .map((r) => {
         const b = { underOneDay: n(r.underOneDay), oneToThreeDays: n(r.oneToThreeDays), overThreeDays: n(r.overThreeDays) };
-        return { storeId: r.storeId, name: names.get(r.storeId) ?? r.storeId, ...b, total: b.underOneDay + b.oneToThreeDays + b.overThreeDays };
+        return {
+          storeId: r.storeId,
+          name: names.get(r.storeId) ?? r.storeId,
+          ...b,
+          total: b.underOneDay + b.oneToThreeDays + b.overThreeDays,
+        };
       })
       .sort((a, b) => b.total - a.total || a.storeId.localeCompare(b.storeId)),
     generatedAt: now.toISOString(),

@@ -167,8 +167,9 @@ export async function startHarness(
     },
     control: (path, body, method) => fakeControl<never>(fake.url, path, body, method),
     async close() {
-      // Junk-notification counts are flushed on a timer: write them before the database goes away.
+      // Junk-notification and funnel counts are flushed on a timer: write them before the database goes away.
       await (await import("@/lib/notify/junk")).flushJunkCounters().catch(() => undefined);
+      await (await import("@/lib/stats/counters")).flushDailyCounters().catch(() => undefined);
       await fake.close();
       await new Promise<void>((r) => shim.close(() => r()));
       await Promise.allSettled([...inFlight]);

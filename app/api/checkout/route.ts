@@ -24,7 +24,9 @@ export const POST = route(async (request: Request) => {
   // The order is bound to this browser: close and re-pay need the same cookie (lib/orders/buyer.ts).
   const buyerId = buyerIdForCheckout(request, checkoutKey);
   const r = await checkout(body, { payerIp: clientIp(request), checkoutKey, buyerIdHash: hashBuyerId(buyerId) });
-  const res = json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, { "set-cookie": buyerCookie(buyerId) });
+  const res = json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, {
+    "set-cookie": buyerCookie(buyerId),
+  });
   // A cart a resume link carried out of an in-app browser: the order counts in the overview's funnel.
   return markResumedCheckout(request, r.orderNo, res, env().appBaseUrl.startsWith("https://"));
 });
