@@ -20,7 +20,6 @@ import {
   paidOrdersByDay,
   refundedByDayAndStore,
   resumedPaidCount,
-  type Span,
   type StoreScope,
 } from "./sql";
 
@@ -55,7 +54,7 @@ export interface DayFigures {
   paidFen: number;
   refundedFen: number;
   netFen: number;
-  /** orders with a sub-order paid that day */
+  /** orders paid that day (by their sub-orders' success time; an order's sub-orders are paid together) */
   paidOrders: number;
   /** orders created (checkouts) that day */
   checkouts: number;
@@ -132,7 +131,6 @@ const average = (fen: number, count: number) => (count > 0 ? Math.round(fen / co
  * INVALID_REQUEST naming storeId when a listed store does not exist.
  */
 export async function salesStats(q: { from: string; to: string }, scope: StoreScope = "all", now = new Date()): Promise<SalesStats> {
-  const span: Span = { start: beijingDayRange(q.from).start, end: beijingDayRange(q.to).end };
   const storeRows = await prisma.store.findMany({
     where: scope === "all" ? {} : { id: { in: [...scope] } },
     select: { id: true, name: true },
@@ -146,17 +144,19 @@ export async function salesStats(q: { from: string; to: string }, scope: StoreSc
 
   // One read at a time: on SQLite they would queue on the one connection anyway, and on PostgreSQL the
   // pool is shared with every request.
-  const paid = await paidByDayAndStore(span, scope);
-  const paidOrders = await paidOrdersByDay(span, scope);
-  const refunded = await refundedByDayAndStore(span, scope);
-  const checkouts = await checkoutsByDay(span, scope);
-  const closed = await closedByDay(span, scope);
+  const dates = datesBetween(q.from, q.to);
+  const paid = await paidByDayAndStore(dates, scope);
+  // several stores: an order with sub-orders in two of them counts once (every store, or one: from `paid`)
+  const paidOrders = scope !== "all" && scope.length > 1 ? await paidOrdersByDay(dates, scope) : null;
+  const refunded = await refundedByDayAndStore(dates, scope);
+  const checkouts = await checkoutsByDay(dates, scope);
+  const closed = await closedByDay(dates, scope);
   const counters = await sumDailyCounters(q.from, q.to);
-  const resumedPaid = await resumedPaidCount(span, scope);
+  const resumedPaid = await resumedPaidCount(q.from, q.to, scope);
   const backlog = await backlogByStore(now, scope);
 
   const days = new Map<string, DayFigures>(
-    datesBetween(q.from, q.to).map((date) => [
+    dates.map((date) => [
       date,
       { date, paidFen: 0, refundedFen: 0, netFen: 0, paidOrders: 0, checkouts: 0, paidCheckouts: 0, paidShare: null, closedOrders: 0 },
     ]),
@@ -180,7 +180,9 @@ export async function salesStats(q: { from: string; to: string }, scope: StoreSc
     return s;
   };
   for (const r of paid) {
-    dayOf(r.day).paidFen += n(r.paidFen);
+    const d = dayOf(r.day);
+    d.paidFen += n(r.paidFen);
+    if (!paidOrders) d.paidOrders += scope === "all" ? n(r.firstSubOrders) : n(r.subOrders);
     const s = storeOf(r.storeId);
     s.paidFen += n(r.paidFen);
     s.subOrders += n(r.subOrders);
@@ -189,7 +191,7 @@ export async function salesStats(q: { from: string; to: string }, scope: StoreSc
     dayOf(r.day).refundedFen += n(r.refundedFen);
     storeOf(r.storeId).refundedFen += n(r.refundedFen);
   }
-  for (const r of paidOrders) dayOf(r.day).paidOrders = n(r.count);
+  for (const r of paidOrders ?? []) dayOf(r.day).paidOrders = n(r.count);
   for (const r of checkouts) {
     const d = dayOf(r.day);
     d.checkouts = n(r.checkouts);
@@ -251,4 +253,20 @@ export function totalsOf(days: readonly DayFigures[], stores: readonly Pick<Stor
   }
   const subOrders = stores.reduce((a, s) => a + s.subOrders, 0);
   return { ...t, paidShare: share(t.paidCheckouts, t.checkouts), subOrders, averageFen: average(t.paidFen, subOrders) };
+}
+
+/** The overview page's choices: the charts' range in days, and one store or all. Bad values fall back. */
+export const OVERVIEW_RANGES = [7, 30, 90, 366] as const;
+export const OverviewFilterSchema = z.object({
+  range: z.coerce
+    .number()
+    .refine((v) => (OVERVIEW_RANGES as readonly number[]).includes(v))
+    .catch(30),
+  storeId: z.string().regex(STORE_ID_PATTERN).optional().catch(undefined),
+});
+export type OverviewFilter = z.infer<typeof OverviewFilterSchema>;
+
+/** Stores for the overview's store select. */
+export function overviewStores() {
+  return prisma.store.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } });
 }

@@ -157,6 +157,15 @@ export function statsTests(harness: () => Harness) {
       ]);
       expect(mumu.totals).toMatchObject({ paidFen: 4000, refundedFen: 1000, netFen: 3000, paidOrders: 1, checkouts: 1, closedOrders: 0 });
 
+      // several stores (a staff member's): an order with sub-orders in two of them is one paid order
+      const { salesStats } = await import("@/lib/stats/overview");
+      const two = await salesStats({ from: "2018-05-01", to: "2018-05-02" }, ["mumu", "chayu"]);
+      expect(two.days.map((d) => [d.date, d.paidFen, d.paidOrders, d.checkouts])).toEqual([
+        ["2018-05-01", 1000, 1, 3],
+        ["2018-05-02", 6000, 2, 2],
+      ]);
+      expect(two.stores.map((st) => st.storeId)).toEqual(["mumu", "chayu"]);
+
       // one day: the order paid at 00:00:00 is there, the one paid at 23:59:59 the day before is not
       const may2 = await (await stats(h, "from=2018-05-02&to=2018-05-02")).json();
       expect(may2.days).toHaveLength(1);

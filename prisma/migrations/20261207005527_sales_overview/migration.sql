@@ -12,10 +12,10 @@ CREATE TABLE "DailyCounter" (
 ALTER TABLE "Order" ADD COLUMN "viaResumeLink" BOOLEAN NOT NULL DEFAULT false;
 
 -- CreateIndex
-CREATE INDEX "Order_paidAt_idx" ON "Order"("paidAt");
+CREATE INDEX "Order_createdAt_paidAt_idx" ON "Order"("createdAt", "paidAt");
 
 -- CreateIndex
-CREATE INDEX "Order_closedAt_idx" ON "Order"("closedAt");
+CREATE INDEX "Order_closedAt_status_idx" ON "Order"("closedAt", "status");
 
 -- CreateIndex
 CREATE INDEX "Order_viaResumeLink_paidAt_idx" ON "Order"("viaResumeLink", "paidAt");
@@ -24,4 +24,7 @@ CREATE INDEX "Order_viaResumeLink_paidAt_idx" ON "Order"("viaResumeLink", "paidA
 CREATE INDEX "Refund_successTime_idx" ON "Refund"("successTime");
 
 -- CreateIndex
-CREATE INDEX "SubOrder_successTime_storeId_amountFen_orderNo_idx" ON "SubOrder"("successTime", "storeId", "amountFen", "orderNo");
+CREATE INDEX "SubOrder_successTime_storeId_amountFen_position_idx" ON "SubOrder"("successTime", "storeId", "amountFen", "position");
+
+-- CreateIndex
+CREATE INDEX "SubOrder_fulfilmentStatus_successTime_idx" ON "SubOrder"("fulfilmentStatus", "successTime");
