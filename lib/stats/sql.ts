@@ -1,12 +1,7 @@
 // The overview's aggregate reads (lib/stats/overview.ts). Prisma's groupBy cannot bucket by Beijing calendar
 // day, so each read is one raw statement that aggregates in the database and returns at most days × stores
-// rows, never the orders themselves.
-//
-// Days are not computed per row: the statement joins a small table of the range's Beijing days — each day's
-// [start, end) as UTC instants, computed here with lib/time/beijing.ts — to the rows, so every day is one
-// index range scan (the indexes of migration sales_overview cover the columns read) and no date function
-// runs over a year of orders. That join is the same SQL on SQLite and PostgreSQL; the one dialect
-// difference is the days table's VALUES, which PostgreSQL needs typed.
+// rows, never the orders themselves. The one thing the dialects do differently is how a row finds its day
+// (perDay below); the statements are otherwise shared, parameters bound.
 import { databaseUrl } from "@/lib/env";
 import { isPostgresUrl, prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -16,17 +11,51 @@ import { beijingDayRange } from "@/lib/time/beijing";
 /** Which stores a read covers: every store, or the listed ones (a staff member's stores). */
 export type StoreScope = "all" | readonly string[];
 
-/** `WITH days("day", "ds", "de") AS (VALUES …)`: each Beijing date with its [start, end) instants. */
-function daysTable(dates: readonly string[]): Prisma.Sql {
-  const pg = isPostgresUrl(databaseUrl());
+const pg = () => isPostgresUrl(databaseUrl());
+
+interface PerDay {
+  /** before SELECT (SQLite: the days table) */
+  head: Prisma.Sql;
+  /** the Beijing date "yyyy-mm-dd" of the row */
+  day: Prisma.Sql;
+  /** the FROM clause naming the table with its alias */
+  from: Prisma.Sql;
+  /** the range condition (true when the FROM clause has it) */
+  inRange: Prisma.Sql;
+}
+
+/**
+ * How rows of `table` (aliased) find the Beijing day of `column`, for the dates of the range.
+ *
+ * SQLite: a join with a small table of the range's days — each date's [start, end) as UTC instants, computed
+ * here with lib/time/beijing.ts — so each day is one range scan of a covering index and no date function runs
+ * per row (SQLite stores instants as text; grouping a year of rows by date(…) sorted them all, twice as slow).
+ *
+ * PostgreSQL: the range in WHERE and the date computed per row (timestamp arithmetic is cheap there). The days
+ * join misleads its planner: it cannot estimate rows per day from a join on a range, guessed a year of
+ * refunds for a month and hashed whole tables.
+ */
+function perDay(dates: readonly string[], table: Prisma.Sql, column: Prisma.Sql): PerDay {
+  const start = beijingDayRange(dates[0]!).start;
+  const end = beijingDayRange(dates[dates.length - 1]!).end;
+  if (pg()) {
+    return {
+      head: Prisma.empty,
+      day: Prisma.sql`to_char(${column} + interval '8 hours', 'YYYY-MM-DD')`,
+      from: table,
+      inRange: Prisma.sql`${column} >= ${start} AND ${column} < ${end}`,
+    };
+  }
   const rows = dates.map((date) => {
-    const { start, end } = beijingDayRange(date);
-    // PostgreSQL types the VALUES columns from their first row: untyped parameters would be text
-    return pg
-      ? Prisma.sql`(CAST(${date} AS text), CAST(${start} AS timestamp(3)), CAST(${end} AS timestamp(3)))`
-      : Prisma.sql`(${date}, ${start}, ${end})`;
+    const r = beijingDayRange(date);
+    return Prisma.sql`(${date}, ${r.start}, ${r.end})`;
   });
-  return Prisma.sql`WITH days("day", "ds", "de") AS (VALUES ${Prisma.join(rows)})`;
+  return {
+    head: Prisma.sql`WITH days("day", "ds", "de") AS (VALUES ${Prisma.join(rows)})`,
+    day: Prisma.sql`d."day"`,
+    from: Prisma.sql`days d JOIN ${table} ON ${column} >= d."ds" AND ${column} < d."de"`,
+    inRange: Prisma.sql`1 = 1`,
+  };
 }
 
 /**
@@ -37,7 +66,7 @@ function daysTable(dates: readonly string[]): Prisma.Sql {
  * + for text.
  */
 function filterOnly(column: Prisma.Sql): Prisma.Sql {
-  return isPostgresUrl(databaseUrl()) ? column : Prisma.sql`+${column}`;
+  return pg() ? column : Prisma.sql`+${column}`;
 }
 
 function storeIn(column: Prisma.Sql, scope: StoreScope): Prisma.Sql {
@@ -68,13 +97,14 @@ export interface PaidRow {
 
 /** Paid sub-orders per Beijing day of payment (success_time) and store: read from the covering index alone. */
 export function paidByDayAndStore(dates: readonly string[], scope: StoreScope): Promise<PaidRow[]> {
+  const p = perDay(dates, Prisma.sql`"SubOrder" s`, Prisma.sql`s."successTime"`);
   return prisma.$queryRaw<PaidRow[]>`
-    ${daysTable(dates)}
-    SELECT d."day" AS "day", s."storeId" AS "storeId", SUM(s."amountFen") AS "paidFen", COUNT(*) AS "subOrders",
+    ${p.head}
+    SELECT ${p.day} AS "day", s."storeId" AS "storeId", SUM(s."amountFen") AS "paidFen", COUNT(*) AS "subOrders",
            SUM(CASE WHEN s."position" = 1 THEN 1 ELSE 0 END) AS "firstSubOrders"
-      FROM days d JOIN "SubOrder" s ON s."successTime" >= d."ds" AND s."successTime" < d."de"
-     WHERE 1 = 1 ${storeIn(Prisma.sql`s."storeId"`, scope)}
-     GROUP BY d."day", s."storeId"`;
+      FROM ${p.from}
+     WHERE ${p.inRange} ${storeIn(Prisma.sql`s."storeId"`, scope)}
+     GROUP BY 1, 2`;
 }
 
 export interface DayCountRow {
@@ -87,12 +117,13 @@ export interface DayCountRow {
  * store need no query of their own: an order has one sub-order per store, and position 1 is one per order.
  */
 export function paidOrdersByDay(dates: readonly string[], scope: readonly string[]): Promise<DayCountRow[]> {
+  const p = perDay(dates, Prisma.sql`"SubOrder" s`, Prisma.sql`s."successTime"`);
   return prisma.$queryRaw<DayCountRow[]>`
-    ${daysTable(dates)}
-    SELECT d."day" AS "day", COUNT(DISTINCT s."orderNo") AS "count"
-      FROM days d JOIN "SubOrder" s ON s."successTime" >= d."ds" AND s."successTime" < d."de"
-     WHERE 1 = 1 ${storeIn(Prisma.sql`s."storeId"`, scope)}
-     GROUP BY d."day"`;
+    ${p.head}
+    SELECT ${p.day} AS "day", COUNT(DISTINCT s."orderNo") AS "count"
+      FROM ${p.from}
+     WHERE ${p.inRange} ${storeIn(Prisma.sql`s."storeId"`, scope)}
+     GROUP BY 1`;
 }
 
 export interface RefundRow {
@@ -103,13 +134,13 @@ export interface RefundRow {
 
 /** Successful refunds per Beijing day of their success and per store of the refunded sub-order. */
 export function refundedByDayAndStore(dates: readonly string[], scope: StoreScope): Promise<RefundRow[]> {
+  const p = perDay(dates, Prisma.sql`"Refund" r`, Prisma.sql`r."successTime"`);
   return prisma.$queryRaw<RefundRow[]>`
-    ${daysTable(dates)}
-    SELECT d."day" AS "day", s."storeId" AS "storeId", SUM(r."amountFen") AS "refundedFen"
-      FROM days d JOIN "Refund" r ON r."successTime" >= d."ds" AND r."successTime" < d."de"
-           JOIN "SubOrder" s ON s."outTradeNo" = r."outTradeNo"
-     WHERE ${filterOnly(Prisma.sql`r."status"`)} = 'SUCCESS' ${storeIn(Prisma.sql`s."storeId"`, scope)}
-     GROUP BY d."day", s."storeId"`;
+    ${p.head}
+    SELECT ${p.day} AS "day", s."storeId" AS "storeId", SUM(r."amountFen") AS "refundedFen"
+      FROM ${p.from} JOIN "SubOrder" s ON s."outTradeNo" = r."outTradeNo"
+     WHERE ${p.inRange} AND ${filterOnly(Prisma.sql`r."status"`)} = 'SUCCESS' ${storeIn(Prisma.sql`s."storeId"`, scope)}
+     GROUP BY 1, 2`;
 }
 
 export interface CheckoutRow {
@@ -120,22 +151,24 @@ export interface CheckoutRow {
 
 /** Orders created per Beijing day, and how many of those are paid by now. */
 export function checkoutsByDay(dates: readonly string[], scope: StoreScope): Promise<CheckoutRow[]> {
+  const p = perDay(dates, Prisma.sql`"Order" o`, Prisma.sql`o."createdAt"`);
   return prisma.$queryRaw<CheckoutRow[]>`
-    ${daysTable(dates)}
-    SELECT d."day" AS "day", COUNT(*) AS "checkouts", SUM(CASE WHEN o."paidAt" IS NOT NULL THEN 1 ELSE 0 END) AS "paidCheckouts"
-      FROM days d JOIN "Order" o ON o."createdAt" >= d."ds" AND o."createdAt" < d."de"
-     WHERE 1 = 1 ${orderInScope(scope)}
-     GROUP BY d."day"`;
+    ${p.head}
+    SELECT ${p.day} AS "day", COUNT(*) AS "checkouts", SUM(CASE WHEN o."paidAt" IS NOT NULL THEN 1 ELSE 0 END) AS "paidCheckouts"
+      FROM ${p.from}
+     WHERE ${p.inRange} ${orderInScope(scope)}
+     GROUP BY 1`;
 }
 
 /** Orders closed unpaid per Beijing day of closing. */
 export function closedByDay(dates: readonly string[], scope: StoreScope): Promise<DayCountRow[]> {
+  const p = perDay(dates, Prisma.sql`"Order" o`, Prisma.sql`o."closedAt"`);
   return prisma.$queryRaw<DayCountRow[]>`
-    ${daysTable(dates)}
-    SELECT d."day" AS "day", COUNT(*) AS "count"
-      FROM days d JOIN "Order" o ON o."closedAt" >= d."ds" AND o."closedAt" < d."de"
-     WHERE ${filterOnly(Prisma.sql`o."status"`)} = 'CLOSED' ${orderInScope(scope)}
-     GROUP BY d."day"`;
+    ${p.head}
+    SELECT ${p.day} AS "day", COUNT(*) AS "count"
+      FROM ${p.from}
+     WHERE ${p.inRange} AND ${filterOnly(Prisma.sql`o."status"`)} = 'CLOSED' ${orderInScope(scope)}
+     GROUP BY 1`;
 }
 
 /** Paid orders whose cart came out of an in-app browser by a resume link (the funnel's last step). */

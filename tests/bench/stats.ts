@@ -26,7 +26,7 @@ function appEnvFor(databaseUrl: string) {
 }
 
 async function seed() {
-  const { ensureSeedStores, seedSales } = await import("./stats-seed");
+  const { ensureSeedStores, seedSales } = await import("../support/sales-seed");
   await ensureSeedStores();
   await seedSales({
     endDate: END_DATE,
@@ -37,7 +37,10 @@ async function seed() {
     prefix: "CB",
     now: new Date(`${END_DATE}T23:59:59+08:00`),
   });
-  const { prisma } = await import("../../lib/db");
+  const { prisma, isPostgresUrl } = await import("../../lib/db");
+  // What autovacuum does to a table that just grew: planner statistics and the visibility map (which lets
+  // PostgreSQL answer from the covering indexes alone). SQLite plans without statistics (lib/stats/sql.ts).
+  if (isPostgresUrl(process.env.DATABASE_URL!)) await prisma.$executeRawUnsafe("VACUUM ANALYZE");
   const counts = { orders: await prisma.order.count(), subOrders: await prisma.subOrder.count(), refunds: await prisma.refund.count() };
   await prisma.$disconnect();
   return counts;

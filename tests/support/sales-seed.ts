@@ -1,4 +1,4 @@
-// Sales for the overview's benchmark and screenshots: orders spread over the Beijing days before `endDate`,
+// Sales for the overview's benchmark (tests/bench/stats.ts) and its Playwright spec (tests/e2e/overview.spec.ts): orders spread over the Beijing days before `endDate`,
 // bulk-inserted (multi-row INSERTs, 500 rows a statement, bound parameters through the app's Prisma client, so
 // instants are stored exactly as the app stores them on either database). Deterministic: the i-th order is
 // always the same. Mix: 85 % paid (1–3 sub-orders over four stores), 10 % closed unpaid, 5 % still pending;
