@@ -117,7 +117,14 @@ export default async function AdminOverviewPage({ searchParams }: Props) {
 
       <section className="headline" aria-label="关键数字">
         {cards.map((h) => (
-          <article key={h.key} className="card headline-card" data-testid={`headline-${h.key}`} data-from={h.from} data-to={h.to} data-paid-fen={h.current.paidFen}>
+          <article
+            key={h.key}
+            className="card headline-card"
+            data-testid={`headline-${h.key}`}
+            data-from={h.from}
+            data-to={h.to}
+            data-paid-fen={h.current.paidFen}
+          >
             <h2>{h.label}</h2>
             <p className="big" data-testid="paid">
               {formatFen(h.current.paidFen)}
@@ -185,7 +192,11 @@ export default async function AdminOverviewPage({ searchParams }: Props) {
               退款
             </li>
           </ul>
-          {storeRows.length ? <HBars rows={storeRows} format={formatFen} axisFormat={yuanAxisLabel} testId="chart-stores" title="各店铺实收" /> : <p className="muted">没有店铺</p>}
+          {storeRows.length ? (
+            <HBars rows={storeRows} format={formatFen} axisFormat={yuanAxisLabel} testId="chart-stores" title="各店铺实收" />
+          ) : (
+            <p className="muted">没有店铺</p>
+          )}
           <details className="chart-table">
             <summary>查看数据表</summary>
             <div className="table-wrap">

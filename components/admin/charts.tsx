@@ -181,7 +181,9 @@ export function DailyChart(p: DailyProps & { columns: readonly { label: string; 
   return (
     <section className="card chart" data-testid={p.testId} aria-labelledby={`${p.testId}-h`}>
       <h2 id={`${p.testId}-h`}>{p.title}</h2>
-      <Legend items={[...p.bars.map((b) => ({ label: b.label, className: b.className })), ...(p.share ? [{ ...p.share, line: true }] : [])]} />
+      <Legend
+        items={[...p.bars.map((b) => ({ label: b.label, className: b.className })), ...(p.share ? [{ ...p.share, line: true }] : [])]}
+      />
       <div className="chart-wide">
         <DailySvg size={WIDE} p={p} />
       </div>
@@ -234,7 +236,19 @@ export interface HBarRow {
  * Horizontal (stacked) bars, one row per item: per store, funnel steps, backlog. Labels sit above each bar,
  * so long store names need no margin and the chart reads the same on a phone.
  */
-export function HBars({ rows, format, axisFormat, testId, title }: { rows: readonly HBarRow[]; format: (v: number) => string; axisFormat: (v: number) => string; testId: string; title: string }) {
+export function HBars({
+  rows,
+  format,
+  axisFormat,
+  testId,
+  title,
+}: {
+  rows: readonly HBarRow[];
+  format: (v: number) => string;
+  axisFormat: (v: number) => string;
+  testId: string;
+  title: string;
+}) {
   const width = 640;
   const rowH = 40;
   const left = 8;
@@ -272,7 +286,15 @@ export function HBars({ rows, format, axisFormat, testId, title }: { rows: reado
               const x0 = x(at);
               at += s.value;
               return (
-                <rect key={s.key} className={s.className} x={x0} y={i * rowH + 18} width={Math.max(0, x(at) - x0)} height={16} data-series={s.key}>
+                <rect
+                  key={s.key}
+                  className={s.className}
+                  x={x0}
+                  y={i * rowH + 18}
+                  width={Math.max(0, x(at) - x0)}
+                  height={16}
+                  data-series={s.key}
+                >
                   <title>{`${r.label} ${s.label} ${format(s.value)}`}</title>
                 </rect>
               );
