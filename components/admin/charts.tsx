@@ -24,7 +24,8 @@ interface Size {
   yTicks: number;
 }
 
-const WIDE: Size = { width: 760, height: 260, left: 64, right: 48, maxXLabels: 10, yTicks: 5 };
+// about the width a chart gets at 1280 px (two per row), so its text is drawn near its CSS size
+const WIDE: Size = { width: 600, height: 240, left: 60, right: 40, maxXLabels: 8, yTicks: 5 };
 const NARROW: Size = { width: 360, height: 240, left: 52, right: 40, maxXLabels: 4, yTicks: 4 };
 const TOP = 14;
 const BOTTOM = 28;
