@@ -258,7 +258,14 @@ export default async function AdminOverviewPage({ searchParams }: Props) {
       <section className="card chart" data-testid="chart-funnel" aria-labelledby="chart-funnel-h">
         <h2 id="chart-funnel-h">微信等 App 内打开的顾客（近 {f.range} 天）</h2>
         <p className="muted small">App 内无法完成 H5 支付：顾客看到引导后复制链接，到手机浏览器中恢复购物车再付款。</p>
-        <HBars rows={funnelRows} format={(v) => `${count(v)}`} axisFormat={countAxis} testId="chart-funnel" title="App 内顾客转化" />
+        <HBars
+          rows={funnelRows}
+          format={(v) => `${count(v)}`}
+          axisFormat={countAxis}
+          testId="chart-funnel"
+          title="App 内顾客转化"
+          wideWidth={1140}
+        />
       </section>
     </main>
   );

@@ -237,20 +237,31 @@ export interface HBarRow {
  * Horizontal (stacked) bars, one row per item: per store, funnel steps, backlog. Labels sit above each bar,
  * so long store names need no margin and the chart reads the same on a phone.
  */
-export function HBars({
-  rows,
-  format,
-  axisFormat,
-  testId,
-  title,
-}: {
+interface HBarsProps {
   rows: readonly HBarRow[];
   format: (v: number) => string;
   axisFormat: (v: number) => string;
   testId: string;
   title: string;
-}) {
-  const width = 640;
+  /** the wide drawing's width in SVG units: about its CSS width at 1280 px, so text keeps its size */
+  wideWidth?: number;
+}
+
+/** Wide and narrow drawings of the same bars; CSS shows one (see the top of this file). */
+export function HBars({ wideWidth = 560, ...p }: HBarsProps) {
+  return (
+    <>
+      <div className="chart-wide">
+        <HBarsSvg width={wideWidth} {...p} />
+      </div>
+      <div className="chart-narrow">
+        <HBarsSvg width={NARROW.width} {...p} />
+      </div>
+    </>
+  );
+}
+
+function HBarsSvg({ rows, format, axisFormat, testId, title, width }: Omit<HBarsProps, "wideWidth"> & { width: number }) {
   const rowH = 40;
   const left = 8;
   const right = 16;

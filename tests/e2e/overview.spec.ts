@@ -75,7 +75,11 @@ async function expectDailyCharts(page: Page) {
     // exact figures: each bar's tooltip, and the table
     await expect(svg.locator("rect title").first()).toHaveText(/^\d{4}-\d{2}-\d{2} /);
   }
-  await expect(page.getByTestId("chart-orders").locator("svg:visible").getByTestId("y2-axis").locator("text")).toHaveText(["0%", "50%", "100%"]);
+  await expect(page.getByTestId("chart-orders").locator("svg:visible").getByTestId("y2-axis").locator("text")).toHaveText([
+    "0%",
+    "50%",
+    "100%",
+  ]);
   const table = page.getByTestId("chart-amounts").locator("details");
   await table.locator("summary").click();
   await expect(table.locator("tbody tr")).toHaveCount(30);
@@ -83,11 +87,14 @@ async function expectDailyCharts(page: Page) {
 }
 
 async function expectOtherCharts(page: Page) {
-  const stores = page.getByTestId("chart-stores-svg");
+  const stores = page.getByTestId("chart-stores").locator("svg:visible");
   await expect(stores.locator("g[data-row]")).toHaveCount(4);
   for (const l of await stores.getByTestId("x-axis").locator("text").allTextContents()) expect(l).toMatch(/^¥\d/);
-  await expect(page.getByTestId("chart-funnel-svg").locator("g[data-row]")).toHaveCount(4);
-  expect(await page.getByTestId("chart-backlog-svg").locator("g[data-row]").count()).toBeGreaterThan(0);
+  await expect(page.getByTestId("chart-funnel").locator("svg:visible g[data-row]")).toHaveCount(4);
+  expect(await page.getByTestId("chart-backlog").locator("svg:visible g[data-row]").count()).toBeGreaterThan(0);
+  // the bars' labels stay readable at this width: at least 10 CSS px tall
+  const label = page.getByTestId("chart-stores").locator("svg:visible .chart-row-label").first();
+  expect((await label.boundingBox())!.height).toBeGreaterThanOrEqual(10);
 }
 
 /** Cumulative layout shift since navigation (Chromium's layout-shift entries). */
@@ -130,7 +137,7 @@ test("overview at 1280 px: headline numbers equal the API's, charts with ¥ and 
   await page.getByRole("button", { name: "查看" }).click();
   await expect(page).toHaveURL(/\/admin\?storeId=mumu&range=30$/);
   await expectHeadlinesMatchApi(page, "mumu");
-  await expect(page.getByTestId("chart-stores-svg").locator("g[data-row]")).toHaveCount(1);
+  await expect(page.getByTestId("chart-stores").locator("svg:visible g[data-row]")).toHaveCount(1);
 });
 
 test("overview on a phone: the narrow charts, one column, nothing wider than the screen", async ({ page }, testInfo) => {

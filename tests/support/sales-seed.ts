@@ -5,7 +5,7 @@
 // one paid sub-order in 20 has a successful refund; paid sub-orders older than three days are mostly shipped.
 import { prisma, isPostgresUrl } from "../../lib/db";
 import { databaseUrl } from "../../lib/env";
-import { beijingDayRange } from "../../lib/time/beijing";
+import { beijingDateOf, beijingDayRange } from "../../lib/time/beijing";
 
 export const SEED_STORES = [
   { id: "chayu", name: "茶语轩茶叶铺", subMchid: "1900000111" },
@@ -133,6 +133,32 @@ export async function seedSales(opts: {
     await insertRows("Order", orders);
     await insertRows("SubOrder", subs);
     await insertRows("Refund", refunds);
+  }
+  if (opts.first === 0) await seedFunnel(opts.endDate, opts.days, opts.total / opts.days);
+}
+
+/**
+ * The in-app funnel's per-day counters, in proportion to the orders (about 2 % of which are marked as paid
+ * from a resumed cart): guide shown 20 % of a day's orders, a link made by half of those, restored by 60 %.
+ */
+async function seedFunnel(endDate: string, days: number, ordersPerDay: number) {
+  const rows: [string, string, number][] = [];
+  for (let d = 0; d < days; d++) {
+    const day = beijingDateOf(new Date(beijingDayRange(endDate).start.getTime() - d * DAY_MS));
+    const guide = Math.round(ordersPerDay * (0.15 + rand(d, 60) * 0.1));
+    const links = Math.round(guide * (0.4 + rand(d, 61) * 0.2));
+    rows.push(["in-app:guide-shown", day, guide], ["in-app:resume-link", day, links], ["in-app:resumed", day, Math.round(links * 0.6)]);
+  }
+  const pg = isPostgresUrl(databaseUrl());
+  for (let at = 0; at < rows.length; at += 300) {
+    const batch = rows.slice(at, at + 300);
+    let n = 0;
+    const values = batch.map(() => (pg ? `($${++n}, $${++n}, $${++n})` : "(?, ?, ?)")).join(",");
+    // adds to a day already counted (a second seeding of the same database)
+    await prisma.$executeRawUnsafe(
+      `INSERT INTO "DailyCounter" ("name", "day", "count") VALUES ${values} ON CONFLICT ("name", "day") DO UPDATE SET "count" = "DailyCounter"."count" + excluded."count"`,
+      ...batch.flat(),
+    );
   }
 }
 
