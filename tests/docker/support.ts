@@ -1,0 +1,74 @@
+// What npm run test:docker and npm run test:compose share: running docker, printing steps, waiting, and
+// making sure an image the project's Docker files need is there (pulled, or a stand-in built here).
+import { execFileSync, spawnSync } from "node:child_process";
+import path from "node:path";
+
+export const root = path.resolve(import.meta.dirname, "../..");
+
+export type RunOptions = { env?: Record<string, string>; allowFail?: boolean; timeoutMs?: number; cwd?: string };
+
+/** Runs a command, returns its exit status and its output (stdout then stderr); throws on failure unless allowFail. */
+export function run(cmd: string, args: string[], opts: RunOptions = {}): { status: number | null; out: string } {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? root,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: opts.timeoutMs ?? 120_000,
+  });
+  if (r.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
+}
+export const docker = (args: string[], opts: RunOptions = {}) => run("docker", args, opts);
+
+export function reporter(name: string) {
+  const started = Date.now();
+  const summary: string[] = [];
+  const elapsed = () => Math.round((Date.now() - started) / 1000);
+  const step = (text: string) => console.log(`[${name}] ${String(elapsed()).padStart(4)}s ${text}`);
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new Error(`FAILED: ${what}`);
+    summary.push(`✓ ${what}`);
+    step(`✓ ${what}`);
+  };
+  /** main's ending: the summary, or the error and what passed before it (exit 1). */
+  const finish = (main: () => Promise<void>) =>
+    main().then(
+      () => console.log(`\n[${name}] summary (${elapsed()} s):\n${summary.map((s) => `  ${s}`).join("\n")}`),
+      (e: unknown) => {
+        console.error(`\n[${name}] ${e instanceof Error ? e.message : String(e)}`);
+        if (summary.length) console.error(`passed so far:\n${summary.map((s) => `  ${s}`).join("\n")}`);
+        process.exit(1);
+      },
+    );
+  return { step, check, summary, finish };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls fn until it gives a value (errors count as "not yet"); throws after timeoutMs. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`FAILED: ${what} (not within ${timeoutMs / 1000} s)`);
+    await sleep(250);
+  }
+}
+
+/** Needs root and a running Docker engine. */
+export function requireDocker(): void {
+  if (process.getuid?.() !== 0) throw new Error("needs root (the Docker engine and debootstrap)");
+  if (docker(["info"], { allowFail: true }).status !== 0)
+    throw new Error("no Docker engine: apt-get install -y docker.io debootstrap, then start `dockerd &`");
+}
+
+/** The image is there, pulled, or (no Docker Hub here) replaced by a stand-in (stand-in-base.sh). */
+export function ensureImage(image: string, step: (text: string) => void): void {
+  if (docker(["image", "inspect", image], { allowFail: true }).status === 0) return;
+  step(`pulling ${image}`);
+  if (docker(["pull", image], { allowFail: true, timeoutMs: 120_000 }).status === 0) return;
+  step(`${image} cannot be pulled: building a stand-in (tests/docker/stand-in-base.sh)`);
+  execFileSync(path.join(root, "tests/docker/stand-in-base.sh"), [image], { cwd: root, stdio: "inherit", timeout: 1_800_000 });
+}
