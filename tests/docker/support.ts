@@ -32,25 +32,32 @@ export function reporter(name: string) {
     step(`✓ ${what}`);
   };
   /** main's ending: the summary, or the error and what passed before it (exit 1). */
-  const finish = (main: () => Promise<void>) =>
-    main().then(
-      () => console.log(`\n[${name}] summary (${elapsed()} s):\n${summary.map((s) => `  ${s}`).join("\n")}`),
+  const finish = (main: () => Promise<void>) => {
+    // A promise that nothing keeps pending (a fetch whose socket a proxy dropped) would let Node exit 0 halfway
+    // through, skipping the clean-up: this timer keeps the process until main has settled.
+    const keep = setInterval(() => {}, 60_000);
+    return main().then(
+      () => {
+        clearInterval(keep);
+        console.log(`\n[${name}] summary (${elapsed()} s):\n${summary.map((s) => `  ${s}`).join("\n")}`);
+      },
       (e: unknown) => {
         console.error(`\n[${name}] ${e instanceof Error ? e.message : String(e)}`);
         if (summary.length) console.error(`passed so far:\n${summary.map((s) => `  ${s}`).join("\n")}`);
         process.exit(1);
       },
     );
+  };
   return { step, check, summary, finish };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls fn until it gives a value (errors count as "not yet"); throws after timeoutMs. */
+/** Polls fn until it gives a value (errors, and attempts taking over 10 s, count as "not yet"); throws after timeoutMs. */
 export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await fn().catch(() => undefined);
+    const v = await Promise.race([fn().catch(() => undefined), sleep(10_000).then(() => undefined)]);
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`FAILED: ${what} (not within ${timeoutMs / 1000} s)`);
     await sleep(250);
