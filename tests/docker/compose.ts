@@ -20,7 +20,7 @@ import path from "node:path";
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { checkoutBody } from "../support/checkout-body";
 import { port as offsetPort } from "../support/ports";
-import { docker, ensureImage, reporter, requireDocker, root, run, until } from "./support";
+import { docker, ensureImage, reporter, request, requireDocker, root, run, until } from "./support";
 
 const CHECKOUT_PORT = offsetPort(3000);
 const FAKE_PORT = offsetPort(3100);
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
     const ready = await until(
       "GET /api/ready answers 200",
       async () => {
-        const r = await fetch(`${appUrl}/api/ready`);
-        return r.status === 200 ? await r.text() : undefined;
+        const r = await request(`${appUrl}/api/ready`);
+        return r.status === 200 ? r.text : undefined;
       },
       120_000,
     );
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     check(health === "healthy" && uid !== "0", `app container ${health}, PID 1 uid ${uid} (not root)`);
 
     // 4. one order, end to end
-    const res = await fetch(`${appUrl}/api/checkout`, {
+    const res = await request(`${appUrl}/api/checkout`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: appOrigin, "x-request-id": "compose-test-checkout-1" },
       body: JSON.stringify(
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
         ]),
       ),
     });
-    const created = (await res.json()) as { orderNo?: string; h5Url?: string; message?: string };
+    const created = JSON.parse(res.text) as { orderNo?: string; h5Url?: string; message?: string };
     check(res.status === 201 && !!created.orderNo, `checkout → ${res.status} ${created.orderNo ?? created.message}`);
     const orderNo = created.orderNo!;
     await fakeControl(`http://127.0.0.1:${FAKE_PORT}`, `/orders/${orderNo}/pay`, {});
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const paid = await until(
       "the order turns PAID",
       async () => {
-        const o = (await (await fetch(`${appUrl}/api/orders/${orderNo}`)).json()) as { status: string; totalFen: number };
+        const o = JSON.parse((await request(`${appUrl}/api/orders/${orderNo}`)).text) as { status: string; totalFen: number };
         return o.status === "PAID" ? o : undefined;
       },
       60_000,
@@ -159,6 +159,11 @@ async function main(): Promise<void> {
     const appLines = compose(["logs", "--no-color", "app"]).out.split("\n");
     const notifyLine = appLines.find((l) => l.includes('"route":"/api/wechatpay/notify"'));
     if (notifyLine) step(`app's log: ${notifyLine.replace(/^[^{]*/, "")}`);
+  } catch (e) {
+    const logs = compose(["logs", "--no-color", "--tail", "80"], { allowFail: true }).out;
+    fs.writeFileSync(path.join(root, ".data/test-compose-logs.txt"), logs);
+    step("the services' last log lines are in .data/test-compose-logs.txt");
+    throw e;
   } finally {
     // 5. down -v
     const down = compose(["down", "-v", "--remove-orphans"], { allowFail: true, timeoutMs: 180_000 });

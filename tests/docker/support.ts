@@ -1,6 +1,7 @@
 // What npm run test:docker and npm run test:compose share: running docker, printing steps, waiting, and
 // making sure an image the project's Docker files need is there (pulled, or a stand-in built here).
 import { execFileSync, spawnSync } from "node:child_process";
+import http from "node:http";
 import path from "node:path";
 
 export const root = path.resolve(import.meta.dirname, "../..");
@@ -42,7 +43,8 @@ export function reporter(name: string) {
         console.log(`\n[${name}] summary (${elapsed()} s):\n${summary.map((s) => `  ${s}`).join("\n")}`);
       },
       (e: unknown) => {
-        console.error(`\n[${name}] ${e instanceof Error ? e.message : String(e)}`);
+        const cause = e instanceof Error && e.cause ? ` (${String(e.cause)})` : "";
+        console.error(`\n[${name}] ${e instanceof Error ? e.message : String(e)}${cause}`);
         if (summary.length) console.error(`passed so far:\n${summary.map((s) => `  ${s}`).join("\n")}`);
         process.exit(1);
       },
@@ -78,4 +80,26 @@ export function ensureImage(image: string, step: (text: string) => void): void {
   if (docker(["pull", image], { allowFail: true, timeoutMs: 120_000 }).status === 0) return;
   step(`${image} cannot be pulled: building a stand-in (tests/docker/stand-in-base.sh)`);
   execFileSync(path.join(root, "tests/docker/stand-in-base.sh"), [image], { cwd: root, stdio: "inherit", timeout: 1_800_000 });
+}
+
+/**
+ * One HTTP request on a connection of its own (no pool): a pooled keep-alive connection through docker-proxy can
+ * be closed by the server just as a POST is sent on it, which fetch reports as "fetch failed" and never retries.
+ */
+export function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers, agent: false, timeout: 30_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`${url}: no answer within 30 s`)));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }
