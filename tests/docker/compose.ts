@@ -110,6 +110,13 @@ async function main(): Promise<void> {
     );
     const uid = /^Uid:\s+(\d+)/m.exec(docker(["exec", app, "cat", "/proc/1/status"]).out)![1]!;
     check(health === "healthy" && uid !== "0", `app container ${health}, PID 1 uid ${uid} (not root)`);
+    const writable = docker(
+      ["exec", app, "sh", "-c", "touch /app/.data/images/.probe && rm /app/.data/images/.probe && stat -c '%U' /app/.data/images"],
+      {
+        allowFail: true,
+      },
+    );
+    check(writable.status === 0, `the images volume (/app/.data/images) is writable by the app's user (owner ${writable.out})`);
 
     // 4. one order, end to end
     const res = await request(`${appUrl}/api/checkout`, {

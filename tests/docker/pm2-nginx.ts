@@ -23,7 +23,7 @@ import { fakeControl } from "../fake-wechatpay/control-client";
 import { checkoutBody } from "../support/checkout-body";
 import { port as offsetPort } from "../support/ports";
 import { testAppEnv } from "../support/test-identity";
-import { reporter, root, run, sleep, until } from "./support";
+import { reporter, root, run, runAsync, sleep, until } from "./support";
 
 const PM2_VERSION = "7.0.4";
 const DIR = path.join(root, ".data/pm2-nginx");
@@ -64,6 +64,8 @@ if (process.env.NODE_EXTRA_CA_CERTS !== CERT) {
 const pm2Env = { PM2_HOME: path.join(DIR, "pm2-home") };
 const pm2 = (args: string[], extra: Record<string, string> = {}) =>
   run("npx", ["--yes", `pm2@${PM2_VERSION}`, ...args], { env: { ...pm2Env, ...extra }, timeoutMs: 300_000 });
+// a reload waits for the old process to finish its requests, which may be waiting on the fake in this process
+const pm2Async = (args: string[]) => runAsync("npx", ["--yes", `pm2@${PM2_VERSION}`, ...args], { env: pm2Env, timeoutMs: 300_000 });
 
 /** The committed nginx site with this machine's ports and certificate, inside a minimal nginx.conf of its own. */
 function nginxConfig(): string {
@@ -165,8 +167,9 @@ async function main(): Promise<void> {
     step(`migrate (standalone prisma/migrate.mjs deploy): ${migrate.out.split("\n").at(-1)}`);
     run(process.execPath, ["--conditions=react-server", "--import", "tsx", "prisma/seed.ts"], { env: { DATABASE_URL: databaseUrl } });
 
-    // PM2: the committed ecosystem file
+    // PM2: the committed ecosystem file (its own PM2_HOME, emptied: a daemon or logs of an earlier run)
     pm2(["kill"]);
+    fs.rmSync(pm2Env.PM2_HOME, { recursive: true, force: true });
     const start = pm2(["start", "deploy/ecosystem.config.cjs"], {
       CHECKOUT_DIR: root,
       CHECKOUT_ENV_FILE: envFile,
@@ -175,6 +178,7 @@ async function main(): Promise<void> {
     step(`pm2 start deploy/ecosystem.config.cjs (two instances on ${APP_PORTS.join(", ")})`);
     console.log(
       start.out
+        .replace(/\x1b\[[0-9;]*m/g, "")
         .split("\n")
         .filter((l) => /│/.test(l))
         .map((l) => `    ${l}`)
@@ -195,11 +199,9 @@ async function main(): Promise<void> {
     run(nginxBin, ["-t", "-p", DIR, "-c", path.join(DIR, "nginx.conf")]);
     nginx = spawn(nginxBin, ["-p", DIR, "-c", path.join(DIR, "nginx.conf")], { stdio: "inherit" });
     await until("nginx answers", async () => ((await fetch(`${appBaseUrl}/api/health`)).ok ? true : undefined), 15_000);
-    const redirect = await fetch(`http://127.0.0.1:${HTTP_PORT}/cart`, { redirect: "manual", headers: { host: "localhost" } });
-    check(
-      redirect.status === 301 && redirect.headers.get("location") === "https://localhost/cart",
-      `http → ${redirect.status} ${redirect.headers.get("location")}`,
-    );
+    const redirect = await fetch(`http://127.0.0.1:${HTTP_PORT}/cart`, { redirect: "manual" });
+    const location = redirect.headers.get("location") ?? "";
+    check(redirect.status === 301 && /^https:\/\/[^/]+\/cart$/.test(location), `plain http → ${redirect.status} ${location}`);
     const ready = await fetch(`${appBaseUrl}/api/ready`);
     const reqId = ready.headers.get("x-request-id") ?? "";
     check(
@@ -222,10 +224,16 @@ async function main(): Promise<void> {
     );
     const { orderNo } = JSON.parse(checkout.text) as { orderNo: string };
     check(checkout.status === 201, `checkout through nginx from 127.0.0.2 (sending X-Forwarded-For: 203.0.113.7) → 201 ${orderNo}`);
-    const accessLine = fs
-      .readFileSync(path.join(DIR, "nginx-access.log"), "utf8")
-      .split("\n")
-      .find((l) => l.includes("POST /api/checkout"));
+    // nginx writes the line once the answer is sent, which may be just after the client has it
+    const accessLine = await until(
+      "nginx logs the checkout",
+      async () =>
+        fs
+          .readFileSync(path.join(DIR, "nginx-access.log"), "utf8")
+          .split("\n")
+          .find((l) => l.includes("POST /api/checkout")),
+      5_000,
+    );
     step(`nginx access log: ${accessLine}`);
     const atWechat = (await fakeControl<{ order: { payer_client_ip: string } }>(fake.url, `/orders/${orderNo}`)).order.payer_client_ip;
     const { Client } = await import("pg");
@@ -291,7 +299,7 @@ async function main(): Promise<void> {
     await sleep(2000);
     for (const [i, p] of APP_PORTS.entries()) {
       const t = Date.now();
-      pm2(["reload", `checkout-${i + 1}`]);
+      await pm2Async(["reload", `checkout-${i + 1}`]);
       await until(
         `checkout-${i + 1} ready again`,
         async () => ((await fetch(`http://127.0.0.1:${p}/api/ready`)).status === 200 ? true : undefined),
@@ -313,7 +321,7 @@ async function main(): Promise<void> {
       const file = path.join(pm2Env.PM2_HOME, "logs", `checkout-${i + 1}-out.log`);
       return fs.readFileSync(file, "utf8").split("\n");
     });
-    const shutdownLines = logs.map((l) => l.find((x) => x.includes("shutdown complete")));
+    const shutdownLines = logs.map((l) => l.find((x) => x.includes('"signal":"SIGINT"')) && l.find((x) => x.includes("shutdown complete")));
     for (const l of shutdownLines) if (l) step(`pm2 log: ${l}`);
     check(shutdownLines.every(Boolean), "each instance logged its graceful shutdown on the reload (SIGINT)");
   } finally {

@@ -1,6 +1,6 @@
 // What npm run test:docker and npm run test:compose share: running docker, printing steps, waiting, and
 // making sure an image the project's Docker files need is there (pulled, or a stand-in built here).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 
@@ -21,6 +21,23 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): { statu
   return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
 }
 export const docker = (args: string[], opts: RunOptions = {}) => run("docker", args, opts);
+
+/** run() without blocking the event loop: servers in this process (the fake WeChat Pay, load clients) keep going. */
+export function runAsync(cmd: string, args: string[], opts: RunOptions = {}): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? root, env: { ...process.env, ...opts.env } });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      if (status !== 0 && !opts.allowFail) reject(new Error(`${cmd} ${args.join(" ")} failed (${status}):\n${out}`));
+      else resolve({ status, out: out.trim() });
+    });
+  });
+}
 
 export function reporter(name: string) {
   const started = Date.now();
