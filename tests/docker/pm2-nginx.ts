@@ -16,6 +16,7 @@
 // Output: one line per step, then a summary; exit 1 on the first failed check.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import { startFakeWechatPay } from "../fake-wechatpay/server";
@@ -130,6 +131,55 @@ function upstreamConnections(): { established: number; timeWait: number } {
   };
 }
 
+/** Two stub instances behind the committed upstream block: a retry goes to the instance that came back. */
+async function upstreamFailover(): Promise<void> {
+  const sockets = [new Set<import("node:net").Socket>(), new Set<import("node:net").Socket>()];
+  const stub = (i: number) => {
+    const server = http.createServer((req, res) => {
+      if (req.url !== "/slow") return void res.end(`stub-${i + 1}`);
+      // stub 1 answers slowly; stub 2 never: its requests are the ones a dying instance cuts
+      if (i === 0) setTimeout(() => res.end("stub-1 slow"), 1000);
+    });
+    server.on("connection", (c) => {
+      sockets[i]!.add(c);
+      c.on("close", () => sockets[i]!.delete(c));
+    });
+    return new Promise<http.Server>((r) => server.listen(APP_PORTS[i], "127.0.0.1", () => r(server)));
+  };
+  const get = async (p: string) => {
+    const r = await httpsFrom("127.0.0.1", "GET", p, {}).catch((e: Error) => ({ status: 0, text: e.message }));
+    return `${r.status} ${r.text.split("\n")[0]!.slice(0, 24)}`;
+  };
+  const closeStub = (i: number, server: http.Server) =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      for (const c of sockets[i]!) c.destroy();
+    });
+  let one = await stub(0);
+  const two = await stub(1);
+  await until("nginx answers", async () => ((await get("/")).startsWith("200") ? true : undefined), 15_000);
+  await closeStub(0, one);
+  const whileDown = [await get("/"), await get("/")];
+  one = await stub(0);
+  // longer than a fail_timeout of 5 s: under max_fails=1 the next request to stub 1 would be its one probe
+  await sleep(6000);
+  const cut = [get("/slow"), get("/slow"), get("/slow")];
+  await sleep(500);
+  for (const c of sockets[1]!) c.destroy();
+  const cutAnswers = await Promise.all(cut);
+  const after = [];
+  for (let i = 0; i < 4; i++) after.push(await get("/"));
+  await closeStub(0, one);
+  await closeStub(1, two);
+  step(
+    `upstream with stubs: instance 1 refusing → ${whileDown.join(", ")}; requests cut by instance 2 → ${cutAnswers.join(", ")}; then ${after.join(", ")}`,
+  );
+  check(
+    [...whileDown, ...cutAnswers, ...after].every((a) => a.startsWith("200")),
+    "upstream failover: a refused or cut request is retried on the other instance, which is never left out (max_fails=0)",
+  );
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(root, ".next/standalone/server.js"))) throw new Error("no .next/standalone/server.js: npm run build first");
   const nginxBin = run("sh", ["-c", "command -v nginx || echo /usr/sbin/nginx"]).out;
@@ -167,6 +217,17 @@ async function main(): Promise<void> {
     step(`migrate (standalone prisma/migrate.mjs deploy): ${migrate.out.split("\n").at(-1)}`);
     run(process.execPath, ["--conditions=react-server", "--import", "tsx", "prisma/seed.ts"], { env: { DATABASE_URL: databaseUrl } });
 
+    // nginx: the committed site
+    fs.mkdirSync(path.join(DIR, "tmp"), { recursive: true });
+    fs.writeFileSync(path.join(DIR, "nginx.conf"), nginxConfig());
+    for (const f of ["nginx-access.log", "nginx-error.log"]) fs.rmSync(path.join(DIR, f), { force: true });
+    run(nginxBin, ["-t", "-p", DIR, "-c", path.join(DIR, "nginx.conf")]);
+    nginx = spawn(nginxBin, ["-p", DIR, "-c", path.join(DIR, "nginx.conf")], { stdio: "inherit" });
+
+    // 0. the upstream block alone, with two stub instances on the app's ports: an instance that refused
+    // connections (restarting) is used again at once, so requests cut on the other one are retried on it
+    await upstreamFailover();
+
     // PM2: the committed ecosystem file (its own PM2_HOME, emptied: a daemon or logs of an earlier run)
     pm2(["kill"]);
     fs.rmSync(pm2Env.PM2_HOME, { recursive: true, force: true });
@@ -192,12 +253,6 @@ async function main(): Promise<void> {
       );
     check(true, "both PM2 instances answer /api/ready 200");
 
-    // nginx: the committed site
-    fs.mkdirSync(path.join(DIR, "tmp"), { recursive: true });
-    fs.writeFileSync(path.join(DIR, "nginx.conf"), nginxConfig());
-    for (const f of ["nginx-access.log", "nginx-error.log"]) fs.rmSync(path.join(DIR, f), { force: true });
-    run(nginxBin, ["-t", "-p", DIR, "-c", path.join(DIR, "nginx.conf")]);
-    nginx = spawn(nginxBin, ["-p", DIR, "-c", path.join(DIR, "nginx.conf")], { stdio: "inherit" });
     await until("nginx answers", async () => ((await fetch(`${appBaseUrl}/api/health`)).ok ? true : undefined), 15_000);
     const redirect = await fetch(`http://127.0.0.1:${HTTP_PORT}/cart`, { redirect: "manual" });
     const location = redirect.headers.get("location") ?? "";
