@@ -67,6 +67,11 @@ async function main(): Promise<void> {
       notReady.status === 503,
       `no DATABASE_URL (SQLite on the container's disk): /api/health 200, /api/ready ${notReady.status} ${notReady.text}`,
     );
+    const warning =
+      docker(["logs", noDb])
+        .out.split("\n")
+        .find((l) => l.includes('"component":"entrypoint"')) ?? "";
+    check(/SQLite on the container's own disk/.test(warning), `the entrypoint warns: ${warning}`);
     const doctor = docker(["run", "--rm", ...secrets, ...envArgs({}), IMAGE, "doctor", "--problems-only"], { allowFail: true });
     const dbLine = doctor.out.split("\n").filter((l) => l.includes("DATABASE_URL"));
     step(`doctor:\n${dbLine.map((l) => `    ${l}`).join("\n")}`);

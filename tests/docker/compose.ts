@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const clone = path.join(tmp, "wechatpay-checkout");
   run("git", ["clone", "--quiet", "--no-hardlinks", root, clone]);
   run("git", ["checkout", "--quiet", "--detach", sha], { cwd: clone });
-  step(`clean clone of ${sha.slice(0, 12)} in ${clone}`);
+  step(`clean clone of ${sha.slice(0, 12)} in a temporary folder`);
 
   const env = { COMPOSE_PROJECT_NAME: PROJECT, CHECKOUT_PORT: String(CHECKOUT_PORT), FAKE_PORT: String(FAKE_PORT) };
   const compose = (args: string[], opts: { timeoutMs?: number; allowFail?: boolean } = {}) =>
