@@ -11,14 +11,18 @@
 //      of its own; /api/ready turns 200; migrate and seed exited 0; the app is healthy and not root;
 //   4. one order: checkout (contact + delivery) → the fake cashier pays → the signed notification reaches the
 //      app → PAID, asked of the app and of PostgreSQL itself (psql in the db container);
-//   5. `down -v`: containers, network and volumes gone; the clone removed.
+//   5. production: `down -v`, then compose.yaml + compose.production.yaml with a .env (a random POSTGRES_PASSWORD,
+//      the TEST identity) and keys/: ready without the fake or the seed, and the image's doctor reads both;
+//   6. `down -v`: containers, network and volumes gone; the clone removed.
 //
 // Output: one line per step, then a summary; exit 1 on the first failed check.
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { checkoutBody } from "../support/checkout-body";
+import { testAppEnv } from "../support/test-identity";
 import { port as offsetPort } from "../support/ports";
 import { docker, ensureImage, reporter, request, requireDocker, root, run, until } from "./support";
 
@@ -56,8 +60,10 @@ async function main(): Promise<void> {
   step(`clean clone of ${sha.slice(0, 12)} in a temporary folder`);
 
   const env = { COMPOSE_PROJECT_NAME: PROJECT, CHECKOUT_PORT: String(CHECKOUT_PORT), FAKE_PORT: String(FAKE_PORT) };
+  // the demo reads compose.yaml + compose.override.yaml (the default); production names its two files
+  let files: string[] = [];
   const compose = (args: string[], opts: { timeoutMs?: number; allowFail?: boolean } = {}) =>
-    run(cmd!, [...pre, ...args], { cwd: clone, env, ...opts });
+    run(cmd!, [...pre, ...files, ...args], { cwd: clone, env, ...opts });
   const container = (service: string) => compose(["ps", "-q", service]).out.split("\n")[0]!;
   try {
     // 3. up
@@ -166,13 +172,60 @@ async function main(): Promise<void> {
     const appLines = compose(["logs", "--no-color", "app"]).out.split("\n");
     const notifyLine = appLines.find((l) => l.includes('"route":"/api/wechatpay/notify"'));
     if (notifyLine) step(`app's log: ${notifyLine.replace(/^[^{]*/, "")}`);
+
+    // 5. production: compose.yaml + compose.production.yaml, the settings in .env, the key files in keys/
+    compose(["down", "-v", "--remove-orphans"], { timeoutMs: 180_000 });
+    files = ["-f", "compose.yaml", "-f", "compose.production.yaml"];
+    fs.mkdirSync(path.join(clone, "keys"));
+    const fixtures = path.join(root, "tests/fixtures/keys");
+    fs.copyFileSync(path.join(fixtures, "merchant-private-key.pem"), path.join(clone, "keys/apiclient_key.pem"));
+    fs.copyFileSync(path.join(fixtures, "wechatpay-public-key.pem"), path.join(clone, "keys/pub_key.pem"));
+    const settings = {
+      ...testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:9", appBaseUrl: "https://shop.example.com", databaseUrl: "" }),
+      WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: "/run/keys/apiclient_key.pem",
+      WECHATPAY_PUBLIC_KEY_FILE: "/run/keys/pub_key.pem",
+      ADMIN_TOKEN: "compose-production-Zq8v1Lr0Xw3Tn5Pk7Jm9Hc2Fb4Dy6Gs8A",
+      TRUST_PROXY_HOPS: "1",
+      POSTGRES_PASSWORD: randomBytes(12).toString("hex"),
+    };
+    fs.writeFileSync(
+      path.join(clone, ".env"),
+      Object.entries(settings)
+        .filter(([, v]) => v !== "")
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n") + "\n",
+    );
+    step(`production: ${[cmd, ...pre, ...files].join(" ")} up -d (.env with a random POSTGRES_PASSWORD, TEST keys in keys/)`);
+    compose(["up", "-d"], { timeoutMs: 600_000 });
+    const prodReady = await until(
+      "production /api/ready answers 200",
+      async () => {
+        const r = await request(`${appUrl}/api/ready`);
+        return r.status === 200 ? r.text : undefined;
+      },
+      120_000,
+    );
+    const services = compose(["ps", "--services"]).out.split("\n").filter(Boolean).sort();
+    check(
+      services.join(",") === "app,db,migrate",
+      `production: /api/ready 200 ${prodReady}; services ${services.join(", ")} (no fake, no seed)`,
+    );
+    const doctor = compose(["run", "--rm", "--no-deps", "-T", "app", "doctor", "--problems-only"], { allowFail: true });
+    const problems = doctor.out.split("\n").filter((l) => /^\s*✗/.test(l));
+    step(`production doctor:\n${problems.map((l) => `    ${l.trim()}`).join("\n")}`);
+    check(
+      doctor.status === 1 &&
+        problems.some((l) => /WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: is a committed TEST key/.test(l)) &&
+        !problems.some((l) => /DATABASE_URL/.test(l)),
+      "production doctor reads .env and keys/ (names the TEST key files) and finds the database migrated",
+    );
   } catch (e) {
     const logs = compose(["logs", "--no-color", "--tail", "80"], { allowFail: true }).out;
     fs.writeFileSync(path.join(root, ".data/test-compose-logs.txt"), logs);
     step("the services' last log lines are in .data/test-compose-logs.txt");
     throw e;
   } finally {
-    // 5. down -v
+    // 6. down -v
     const down = compose(["down", "-v", "--remove-orphans"], { allowFail: true, timeoutMs: 180_000 });
     const left = [
       ...docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${PROJECT}`]).out.split("\n"),
