@@ -159,6 +159,19 @@ export const SCOPE_CASES: Record<string, Case> = {
     const res = await call(w, "app/api/admin/me/totp/confirm/route.ts", "POST", {}, { json: { code: "000000" } });
     expect(res.status).toBe(400);
   },
+  "app/api/admin/stats/route.ts": async (w) => {
+    const file = "app/api/admin/stats/route.ts";
+    const { beijingDateOf } = await import("@/lib/time/beijing");
+    const day = beijingDateOf(new Date());
+    await expect404(await call(w, file, "GET", {}, { query: `?from=${day}&to=${day}&storeId=${w.B.store.id}` }));
+    const res = await call(w, file, "GET", {}, { query: `?from=${day}&to=${day}` });
+    const text = await res.text();
+    expectNoLeak(w, text);
+    const stats = JSON.parse(text) as { storeIds: string[]; stores: { storeId: string }[]; funnel: unknown };
+    expect(stats.storeIds).toEqual([w.A.store.id]);
+    expect(stats.stores.map((s) => s.storeId)).toEqual([w.A.store.id]);
+    expect(stats.funnel).toBeNull();
+  },
   "app/api/admin/bills/reconcile/route.ts": async (w) => {
     await expect403(await call(w, "app/api/admin/bills/reconcile/route.ts", "POST", {}, { json: { billDate: "2026-11-26" } }));
   },
@@ -262,7 +275,11 @@ export const SCOPE_CASES: Record<string, Case> = {
 
   // ---- pages
   "app/admin/page.tsx": async (w) => {
-    expect(await render(w, "app/admin/page.tsx")).toEqual({ kind: "redirect", to: "/admin/orders" });
+    // the overview: their stores' figures and backlog only, no shop-wide funnel
+    await expectListed(w, "app/admin/page.tsx", w.A.store.storeName);
+    await expectListed(w, "app/admin/page.tsx", w.A.store.storeName, {}, { storeId: w.B.store.id });
+    const r = await render(w, "app/admin/page.tsx");
+    expect((r as { text: string }).text).not.toContain("chart-funnel");
   },
   "app/admin/orders/page.tsx": async (w) => {
     await expectListed(w, "app/admin/orders/page.tsx", w.A.orderNo);
