@@ -1,5 +1,4 @@
 import { prisma } from "@/lib/db";
-import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "../errors";
 
 /**
@@ -49,30 +48,19 @@ export async function unitsUsed(rules: LimitRule[], now = new Date()): Promise<n
   });
 }
 
-/** One unit of one rule's window: false when the window is full. At most a handful of statements, whatever the contention. */
+/**
+ * One unit of one rule's window: false when the window is full. One statement, whatever the contention:
+ * an upsert that creates the window's row with 1, or adds 1 while the count is under the limit. A full
+ * window matches neither, so a refusal writes nothing. (SQLite 3.35+ and PostgreSQL share this syntax.)
+ */
 async function takeOne(rule: LimitRule, now: Date): Promise<boolean> {
   const { windowStart, expiresAt } = windowOf(rule, now);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const { count } = await prisma.rateLimitCounter.updateMany({
-      where: { key: rule.key, windowStart, count: { lt: rule.limit } },
-      data: { count: { increment: 1 } },
-    });
-    if (count === 1) return true;
-    const row = await prisma.rateLimitCounter.findUnique({
-      where: { key_windowStart: { key: rule.key, windowStart } },
-      select: { count: true },
-    });
-    if (row && row.count >= rule.limit) return false;
-    if (row) continue; // a unit was handed back in between
-    try {
-      await prisma.rateLimitCounter.create({ data: { key: rule.key, windowStart, expiresAt, count: 1 } });
-      return true;
-    } catch (e) {
-      // another request created the window first: take from it
-      if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002")) throw e;
-    }
-  }
-  return false;
+  const changed = await prisma.$executeRaw`
+    INSERT INTO "RateLimitCounter" ("key", "windowStart", "expiresAt", "count")
+    VALUES (${rule.key}, ${windowStart}, ${expiresAt}, 1)
+    ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateLimitCounter"."count" + 1
+     WHERE "RateLimitCounter"."count" < ${rule.limit}`;
+  return changed === 1;
 }
 
 async function giveBackOne(rule: LimitRule, now: Date): Promise<void> {
@@ -87,7 +75,9 @@ async function giveBackOne(rule: LimitRule, now: Date): Promise<void> {
  * request is refused with the seconds until it may try again, and nothing is written.
  */
 export async function takeUnits(rules: LimitRule[], now = new Date()): Promise<TakeResult> {
-  const used = await unitsUsed(rules, now);
+  // With several rules the counts are read first, so a refusal by any rule writes nothing; a single
+  // rule's take is its own check (a full window refuses the upsert without writing).
+  const used = rules.length > 1 ? await unitsUsed(rules, now) : rules.map(() => 0);
   const full = rules.filter((r, i) => used[i]! >= r.limit);
   const refuse = (rs: LimitRule[]): TakeResult => ({
     taken: false,

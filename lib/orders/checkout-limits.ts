@@ -34,19 +34,29 @@ export async function enforceCheckoutLimits(
   request: Request,
   items: readonly { sku: string; quantity: number }[],
   checkoutKey: string | undefined,
-  opts: { now?: Date; limits?: CheckoutLimits } = {},
+  opts: {
+    now?: Date;
+    limits?: CheckoutLimits;
+    /**
+     * The cart's products as checkout() has just read them, for a key it found new (its `admit`):
+     * neither the key nor the products are read again.
+     */
+    products?: readonly { sku: string; name: string; stock: number | null }[];
+  } = {},
 ): Promise<void> {
   const now = opts.now ?? new Date();
   const limits = opts.limits ?? env().checkout;
-  if (checkoutKey && (await prisma.order.findUnique({ where: { checkoutKey }, select: { orderNo: true } }))) return;
+  if (!opts.products && checkoutKey && (await prisma.order.findUnique({ where: { checkoutKey }, select: { orderNo: true } }))) return;
 
   const quantities = new Map<string, number>();
   for (const i of items) quantities.set(i.sku, (quantities.get(i.sku) ?? 0) + i.quantity);
-  const limited = await prisma.product.findMany({
-    where: { sku: { in: [...quantities.keys()] }, stock: { not: null } },
-    select: { sku: true, name: true },
-    orderBy: { sku: "asc" },
-  });
+  const limited = opts.products
+    ? opts.products.filter((p) => p.stock !== null && quantities.has(p.sku)).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
+    : await prisma.product.findMany({
+        where: { sku: { in: [...quantities.keys()] }, stock: { not: null } },
+        select: { sku: true, name: true },
+        orderBy: { sku: "asc" },
+      });
   const over = limited.filter((p) => quantities.get(p.sku)! > limits.maxUnitsPerLimitedSku);
   if (over.length) {
     throw new AppError("QUANTITY_LIMITED", `每单限购 ${limits.maxUnitsPerLimitedSku} 件：${over.map((p) => p.name).join("、")}`, {

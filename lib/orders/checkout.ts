@@ -4,7 +4,7 @@ import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, invalidField } from "@/lib/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
-import { ensurePayUrl, type PayLink } from "./pay-link";
+import { ensurePayUrl, prepayNewOrder, type PayLink } from "./pay-link";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { reserveStock } from "@/lib/catalog/stock";
 import { sellingStoreWhere } from "@/lib/catalog/catalog";
@@ -141,6 +141,12 @@ export async function checkout(
     checkoutKey?: string;
     now?: Date;
     /** SHA-256 of the browser's buyer cookie (lib/orders/buyer.ts) */ buyerIdHash?: string;
+    /**
+     * The checkout limits (lib/orders/checkout-limits.ts), run once the cart is known to be a new
+     * checkout and its products are read (they are handed over, not read again): before any order,
+     * stock or prepay.
+     */
+    admit?: (products: readonly { sku: string; name: string; stock: number | null }[]) => Promise<void>;
   },
 ): Promise<CheckoutResult> {
   const now = opts.now ?? new Date();
@@ -167,6 +173,7 @@ export async function checkout(
   });
   const unknown = [...quantities.keys()].filter((sku) => !products.some((p) => p.sku === sku));
   if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });
+  await opts.admit?.(products);
 
   const byStore = new Map<string, typeof products>();
   for (const p of products) byStore.set(p.storeId, [...(byStore.get(p.storeId) ?? []), p]);
@@ -226,40 +233,50 @@ export async function checkout(
   });
   const address = ships ? body.delivery.address! : null;
 
+  const order = {
+    orderNo,
+    mode,
+    combineMchid: w.combineMchid,
+    combineAppid: w.combineAppid,
+    totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
+    payerIp: opts.payerIp,
+    expiresAt,
+    checkoutKey: opts.checkoutKey ?? null,
+    cartHash,
+    buyerIdHash: opts.buyerIdHash ?? null,
+    // Born holding its prepay lease: the prepay below is this request's, and a concurrent request with
+    // the same key waits for its link (lib/orders/wechat-call-lease.ts) instead of calling WeChat too.
+    prepayLeaseAt: now,
+    contactName: body.contact.name,
+    contactPhone: body.contact.phone,
+    // The address only when something is shipped: nothing is kept that no store needs.
+    addressProvince: address?.province ?? null,
+    addressCity: address?.city ?? null,
+    addressDistrict: address?.district ?? null,
+    addressDetail: address?.detail ?? null,
+    addressPostalCode: address?.postalCode ?? null,
+  };
+  // Units are taken from the products that were stock-limited when the cart was read (lib/catalog/stock.ts).
+  const limited = products.filter((p) => p.stock !== null).map((p) => p.sku);
   try {
-    // Stock is reserved in the transaction that creates the order: both happen, or neither (a
-    // rejected cart, a duplicate checkout key or a crash takes no stock). See lib/catalog/stock.ts.
+    // Stock is reserved in the transaction that creates the order: both happen, or neither (a rejected
+    // cart, a duplicate checkout key or a crash takes no stock). Five statements — the order, its
+    // sub-orders, their lines, then the one stock update — so the stock rows stay locked only from that
+    // last statement to COMMIT.
     await prisma.$transaction(
       async (db) => {
-        const reserved = await reserveStock(db, quantities);
-        await db.order.create({
-          data: {
-            orderNo,
-            mode,
-            combineMchid: w.combineMchid,
-            combineAppid: w.combineAppid,
-            totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
-            payerIp: opts.payerIp,
-            expiresAt,
-            checkoutKey: opts.checkoutKey ?? null,
-            cartHash,
-            buyerIdHash: opts.buyerIdHash ?? null,
-            contactName: body.contact.name,
-            contactPhone: body.contact.phone,
-            // The address only when something is shipped: nothing is kept that no store needs.
-            addressProvince: address?.province ?? null,
-            addressCity: address?.city ?? null,
-            addressDistrict: address?.district ?? null,
-            addressDetail: address?.detail ?? null,
-            addressPostalCode: address?.postalCode ?? null,
-            subOrders: {
-              create: subOrders.map(({ lines, ...o }) => ({
-                ...o,
-                lines: { create: lines.map((l) => ({ ...l, stockReserved: reserved.get(l.sku) ?? 0 })) },
-              })),
-            },
-          },
+        await db.order.createMany({ data: [order] });
+        await db.subOrder.createMany({ data: subOrders.map(({ lines: _lines, ...o }) => ({ ...o, orderNo })) });
+        await db.orderLine.createMany({
+          data: subOrders.flatMap((o) =>
+            o.lines.map((l) => ({ ...l, outTradeNo: o.outTradeNo, stockReserved: limited.includes(l.sku) ? l.quantity : 0 })),
+          ),
         });
+        const unlimitedNow = await reserveStock(db, quantities, limited);
+        // Made unlimited since the read: nothing was taken, so a close must give nothing back.
+        if (unlimitedNow.length) {
+          await db.orderLine.updateMany({ where: { sku: { in: unlimitedNow }, subOrder: { orderNo } }, data: { stockReserved: 0 } });
+        }
       },
       { maxWait: 15_000, timeout: 15_000 },
     );
@@ -271,7 +288,12 @@ export async function checkout(
     }
     throw withoutPersonalData(e);
   }
-  const link = await ensurePayUrl(orderNo, now);
+  // The first prepay from what is in memory: nothing to re-read, the lease is already ours.
+  const link = await prepayNewOrder(
+    { ...order, prepayState: "NOT_SENT", subOrders: subOrders.map((o) => ({ ...o, subMchid: o.subMchid ?? null })) },
+    now,
+    now,
+  );
   return { orderNo, expiresAt, ...link };
 }
 

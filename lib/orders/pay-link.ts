@@ -6,7 +6,7 @@ import { wechatpay } from "@/lib/wechatpay-server";
 import { closeOrder } from "./close";
 import { queryAndApply } from "./query";
 import { toBeijingRfc3339 } from "@/lib/time/beijing";
-import { leasedCall } from "./wechat-call-lease";
+import { leasedCall, releaseWechatCall } from "./wechat-call-lease";
 import { takePrepayBudget } from "./prepay-budget";
 import { isOrderClosed, isOrderPaid, toAppError } from "@/lib/wechatpay-errors";
 
@@ -19,7 +19,16 @@ export interface PayLink {
   h5UrlExpiresAt: Date;
 }
 
-type OrderForPrepay = NonNullable<Awaited<ReturnType<typeof loadOrder>>>;
+/** What a prepay is built from: the order as stored at checkout, sub-orders in position order. */
+export interface OrderForPrepay {
+  orderNo: string;
+  combineAppid: string;
+  combineMchid: string;
+  payerIp: string;
+  expiresAt: Date;
+  prepayState: string;
+  subOrders: { mchid: string; subMchid: string | null; attach: string; amountFen: number; outTradeNo: string; description: string }[];
+}
 
 function loadOrder(orderNo: string) {
   return prisma.order.findUnique({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
@@ -100,6 +109,22 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
   });
 }
 
+/**
+ * The first prepay of an order checkout() has just created, from what it holds in memory (no re-read).
+ * The order was inserted holding its prepay lease (prepayLeaseAt = `leaseAt`), so a concurrent request
+ * with the same Idempotency-Key waits for this call instead of making its own. Over the prepay budget:
+ * the lease is freed and the order stays NOT_SENT for the shopper's retry with the same key.
+ */
+export async function prepayNewOrder(order: OrderForPrepay, leaseAt: Date, now: Date): Promise<PayLink> {
+  try {
+    await takePrepayBudget();
+  } catch (e) {
+    await releaseWechatCall(order.orderNo, "prepayLeaseAt", leaseAt);
+    throw e;
+  }
+  return prepay(order, now);
+}
+
 async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
   const orderNo = order.orderNo;
   let h5Url: string;
@@ -129,7 +154,7 @@ async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
     throw toAppError(e);
   }
   const h5UrlExpiresAt = new Date(now.getTime() + H5_URL_LIFETIME_MS);
-  await prisma.order.update({
+  await prisma.order.updateMany({
     where: { orderNo },
     data: { h5Url, h5UrlExpiresAt, prepayState: "OK", lastPrepayError: null },
   });

@@ -19,10 +19,15 @@ export const POST = route(async (request: Request) => {
   const body = parseWith(CheckoutBodySchema, data);
   const key = request.headers.get("idempotency-key");
   const checkoutKey = key === null ? undefined : parseWith(CheckoutKeySchema, key);
-  await enforceCheckoutLimits(request, body.items, checkoutKey); // 429/422 before any order, stock or prepay
   // The order is bound to this browser: close and re-pay need the same cookie (lib/orders/buyer.ts).
   const buyerId = buyerIdForCheckout(request, checkoutKey);
-  const r = await checkout(body, { payerIp: clientIp(request), checkoutKey, buyerIdHash: hashBuyerId(buyerId) });
+  const r = await checkout(body, {
+    payerIp: clientIp(request),
+    checkoutKey,
+    buyerIdHash: hashBuyerId(buyerId),
+    // 429/422 before any order, stock or prepay; a repeated key of an existing order never gets here
+    admit: (products) => enforceCheckoutLimits(request, body.items, checkoutKey, { products }),
+  });
   return json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, { "set-cookie": buyerCookie(buyerId) });
 });
 
