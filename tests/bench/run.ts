@@ -103,15 +103,13 @@ async function main() {
   if (flag("--cpu-prof")) fs.mkdirSync(profDir, { recursive: true });
   const fake =
     withFake &&
-    startChild("fake", tsxBin, ["tests/bench/fake-server.ts"], {
+    startChild(
+      "fake",
+      tsxBin,
       // The fake shares the cores with the app: --cpu-prof profiles it too (its cost is part of the checkout figure).
-      env: {
-        ...env,
-        FAKE_WECHATPAY_PORT: String(FAKE_PORT),
-        ...(flag("--cpu-prof") ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}/fake` } : {}),
-      },
-      quiet: true,
-    });
+      [...(flag("--cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}/fake`] : []), "tests/bench/fake-server.ts"],
+      { env: { ...env, FAKE_WECHATPAY_PORT: String(FAKE_PORT) }, quiet: true },
+    );
   const app = startChild(
     "app",
     process.execPath,
