@@ -1,5 +1,8 @@
-import { prisma } from "@/lib/db";
+import { prisma, type Prisma } from "@/lib/db";
 import { AppError } from "../errors";
+
+/** The client, or a transaction of it: a unit taken in a transaction is given back by its rollback. */
+type Db = typeof prisma | Prisma.TransactionClient;
 
 /**
  * Fixed-window counters in the database (RateLimitCounter: one row per key per window), so a limit
@@ -53,9 +56,9 @@ export async function unitsUsed(rules: LimitRule[], now = new Date()): Promise<n
  * an upsert that creates the window's row with 1, or adds 1 while the count is under the limit. A full
  * window matches neither, so a refusal writes nothing. (SQLite 3.35+ and PostgreSQL share this syntax.)
  */
-async function takeOne(rule: LimitRule, now: Date): Promise<boolean> {
+async function takeOne(rule: LimitRule, now: Date, db: Db = prisma): Promise<boolean> {
   const { windowStart, expiresAt } = windowOf(rule, now);
-  const changed = await prisma.$executeRaw`
+  const changed = await db.$executeRaw`
     INSERT INTO "RateLimitCounter" ("key", "windowStart", "expiresAt", "count")
     VALUES (${rule.key}, ${windowStart}, ${expiresAt}, 1)
     ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateLimitCounter"."count" + 1
@@ -99,6 +102,21 @@ export async function takeUnits(rules: LimitRule[], now = new Date()): Promise<T
     return refuse([rule]);
   }
   return { taken: true, giveBack };
+}
+
+/**
+ * takeUnits inside the caller's transaction, for work that commits with it (one commit instead of two):
+ * true when every rule gave its unit. On false the caller must roll back, which returns the units taken
+ * so far. Reads nothing first: a caller that wants a refusal to cost no write checks `unitsUsed` before.
+ */
+export async function takeUnitsIn(db: Prisma.TransactionClient, rules: LimitRule[], now = new Date()): Promise<boolean> {
+  for (const rule of rules) if (!(await takeOne(rule, now, db))) return false;
+  return true;
+}
+
+/** The seconds until every one of `rules`' current windows has ended (a refusal's Retry-After). */
+export function retryAfterSeconds(rules: LimitRule[], now = new Date()): number {
+  return Math.max(1, ...rules.map((r) => secondsUntil(windowOf(r, now).expiresAt, now)));
 }
 
 export interface Attempt {

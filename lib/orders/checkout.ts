@@ -1,10 +1,11 @@
 import { createHash, randomInt } from "node:crypto";
 import { z } from "zod";
-import { prisma } from "@/lib/db";
+import { oneWriterAtATime, prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, invalidField } from "@/lib/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
 import { ensurePayUrl, prepayNewOrder, type PayLink } from "./pay-link";
+import { budgetSpent, takePrepayBudgetIn } from "./prepay-budget";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { reserveStock } from "@/lib/catalog/stock";
 import { sellingStoreWhere } from "@/lib/catalog/catalog";
@@ -142,11 +143,13 @@ export async function checkout(
     now?: Date;
     /** SHA-256 of the browser's buyer cookie (lib/orders/buyer.ts) */ buyerIdHash?: string;
     /**
-     * The checkout limits (lib/orders/checkout-limits.ts), run once the cart is known to be a new
-     * checkout and its products are read (they are handed over, not read again): before any order,
-     * stock or prepay.
+     * The checkout limits (lib/orders/checkout-limits.ts admitCheckout), run once the cart is known to be a
+     * new checkout and its products are read (handed over, not read again): refusals before any order,
+     * stock or prepay; the units it returns are taken in the order's transaction.
      */
-    admit?: (products: readonly { sku: string; name: string; stock: number | null }[]) => Promise<void>;
+    admit?: (
+      products: readonly { sku: string; name: string; stock: number | null }[],
+    ) => Promise<(db: Prisma.TransactionClient) => Promise<void>>;
   },
 ): Promise<CheckoutResult> {
   const now = opts.now ?? new Date();
@@ -173,7 +176,7 @@ export async function checkout(
   });
   const unknown = [...quantities.keys()].filter((sku) => !products.some((p) => p.sku === sku));
   if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });
-  await opts.admit?.(products);
+  const takeLimitUnits = await opts.admit?.(products);
 
   const byStore = new Map<string, typeof products>();
   for (const p of products) byStore.set(p.storeId, [...(byStore.get(p.storeId) ?? []), p]);
@@ -258,11 +261,13 @@ export async function checkout(
   };
   // Units are taken from the products that were stock-limited when the cart was read (lib/catalog/stock.ts).
   const limited = products.filter((p) => p.stock !== null).map((p) => p.sku);
+  let budgetTaken = false;
   try {
     // Stock is reserved in the transaction that creates the order: both happen, or neither (a rejected
-    // cart, a duplicate checkout key or a crash takes no stock). Five statements — the order, its
-    // sub-orders, their lines, then the one stock update — so the stock rows stay locked only from that
-    // last statement to COMMIT.
+    // cart, a duplicate checkout key or a crash takes no stock). The order, its sub-orders, their lines,
+    // then the one stock update, so the stock rows stay locked only from that statement to COMMIT; then
+    // the client's units of the checkout limits. On SQLite also the prepay budget's unit, so the whole
+    // checkout commits twice (this and the pay link), each commit an fsync (lib/db.ts oneWriterAtATime).
     await prisma.$transaction(
       async (db) => {
         await db.order.createMany({ data: [order] });
@@ -277,6 +282,12 @@ export async function checkout(
         if (unlimitedNow.length) {
           await db.orderLine.updateMany({ where: { sku: { in: unlimitedNow }, subOrder: { orderNo } }, data: { stockReserved: 0 } });
         }
+        await takeLimitUnits?.(db);
+        if (oneWriterAtATime) {
+          budgetTaken = await takePrepayBudgetIn(db, now);
+          // Spent: the order waits unsent for the retry with the same key, which must find its lease free.
+          if (!budgetTaken) await db.order.updateMany({ where: { orderNo }, data: { prepayLeaseAt: null } });
+        }
       },
       { maxWait: 15_000, timeout: 15_000 },
     );
@@ -288,10 +299,11 @@ export async function checkout(
     }
     throw withoutPersonalData(e);
   }
+  if (oneWriterAtATime && !budgetTaken) throw budgetSpent(now);
   // The first prepay from what is in memory: nothing to re-read, the lease is already ours.
   const link = await prepayNewOrder(
     { ...order, prepayState: "NOT_SENT", subOrders: subOrders.map((o) => ({ ...o, subMchid: o.subMchid ?? null })) },
-    now,
+    { leaseAt: now, budgetTaken },
     now,
   );
   return { orderNo, expiresAt, ...link };

@@ -112,15 +112,22 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
 /**
  * The first prepay of an order checkout() has just created, from what it holds in memory (no re-read).
  * The order was inserted holding its prepay lease (prepayLeaseAt = `leaseAt`), so a concurrent request
- * with the same Idempotency-Key waits for this call instead of making its own. Over the prepay budget:
- * the lease is freed and the order stays NOT_SENT for the shopper's retry with the same key.
+ * with the same Idempotency-Key waits for this call instead of making its own. The budget's unit is taken
+ * here unless checkout took it with the order; over budget, the lease is freed and the order stays NOT_SENT
+ * for the shopper's retry with the same key.
  */
-export async function prepayNewOrder(order: OrderForPrepay, leaseAt: Date, now: Date): Promise<PayLink> {
-  try {
-    await takePrepayBudget();
-  } catch (e) {
-    await releaseWechatCall(order.orderNo, "prepayLeaseAt", leaseAt);
-    throw e;
+export async function prepayNewOrder(
+  order: OrderForPrepay,
+  lease: { leaseAt: Date; /** the budget's unit was taken with the order (SQLite) */ budgetTaken: boolean },
+  now: Date,
+): Promise<PayLink> {
+  if (!lease.budgetTaken) {
+    try {
+      await takePrepayBudget();
+    } catch (e) {
+      await releaseWechatCall(order.orderNo, "prepayLeaseAt", lease.leaseAt);
+      throw e;
+    }
   }
   return prepay(order, now);
 }

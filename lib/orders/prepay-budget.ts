@@ -10,7 +10,8 @@
 // a window edge; NTP keeps that small.
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { takeUnits } from "@/lib/http/attempt-limiter";
+import { retryAfterSeconds, takeUnits, takeUnitsIn, type LimitRule } from "@/lib/http/attempt-limiter";
+import type { Prisma } from "@/lib/db";
 
 const WINDOW_SECONDS = 1;
 
@@ -21,17 +22,29 @@ const WINDOW_SECONDS = 1;
  */
 export const PREPAY_BUDGET_REASON = "PREPAY_BUDGET";
 
+const budgetRule = (): LimitRule => {
+  const { limits, wechatpay } = env();
+  return { key: `wechat-prepay:${wechatpay.combineMchid}`, limit: limits.prepayMaxPerSecond, windowSeconds: WINDOW_SECONDS };
+};
+
+/** The 429 of a spent budget: the shopper's cart queues (排队中) and retries with the same Idempotency-Key. */
+export function budgetSpent(now = new Date()): AppError {
+  return new AppError("RATE_LIMITED", "当前下单人数较多，正在排队，请稍候", {
+    retryAfterSeconds: retryAfterSeconds([budgetRule()], now),
+    reason: PREPAY_BUDGET_REASON,
+  });
+}
+
 /** Takes one unit of this second's prepay budget, or throws 429 RATE_LIMITED (retryAfterSeconds) and writes nothing. */
 export async function takePrepayBudget(now = new Date()): Promise<void> {
-  const { limits, wechatpay } = env();
-  const taken = await takeUnits(
-    [{ key: `wechat-prepay:${wechatpay.combineMchid}`, limit: limits.prepayMaxPerSecond, windowSeconds: WINDOW_SECONDS }],
-    now,
-  );
-  if (!taken.taken) {
-    throw new AppError("RATE_LIMITED", "当前下单人数较多，正在排队，请稍候", {
-      retryAfterSeconds: taken.retryAfterSeconds,
-      reason: PREPAY_BUDGET_REASON,
-    });
-  }
+  const taken = await takeUnits([budgetRule()], now);
+  if (!taken.taken) throw budgetSpent(now);
+}
+
+/**
+ * The same unit taken in the caller's transaction (false: the budget is spent, nothing was taken). For a
+ * prepay made right after that transaction commits; a rollback returns the unit.
+ */
+export function takePrepayBudgetIn(db: Prisma.TransactionClient, now = new Date()): Promise<boolean> {
+  return takeUnitsIn(db, [budgetRule()], now);
 }

@@ -4,7 +4,7 @@ import { CartDraftBodySchema } from "@/lib/in-app/cart-drafts";
 import { detectInAppBrowser } from "@/lib/in-app/detect";
 import { openInBrowserResponse } from "@/lib/in-app/open-in-browser";
 import { buyerCookie, buyerIdForCheckout, hashBuyerId } from "@/lib/orders/buyer";
-import { enforceCheckoutLimits } from "@/lib/orders/checkout-limits";
+import { admitCheckout } from "@/lib/orders/checkout-limits";
 import { assertSameOrigin, clientIp, preflightResponse } from "@/lib/http/request-guards";
 import { json, parseWith, readJson, route } from "@/lib/http/respond";
 
@@ -26,7 +26,7 @@ export const POST = route(async (request: Request) => {
     checkoutKey,
     buyerIdHash: hashBuyerId(buyerId),
     // 429/422 before any order, stock or prepay; a repeated key of an existing order never gets here
-    admit: (products) => enforceCheckoutLimits(request, body.items, checkoutKey, { products }),
+    admit: (products) => admitCheckout(request, body.items, products),
   });
   return json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, { "set-cookie": buyerCookie(buyerId) });
 });
