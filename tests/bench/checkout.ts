@@ -5,12 +5,41 @@
 // on the measured path, and the run ends with its correctness check: one order per 201, one prepay
 // per order at the fake, and the stock down by exactly the units sold.
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import type { Db } from "@/lib/db";
 import { checkoutBody } from "../support/checkout-body";
 import { load, type LoadResult } from "./support";
 
 export const CHECKOUT_SKUS = { limited: "TEA-LJ-50", unlimited: "BAK-TS-01" } as const;
 const LIMITED_STOCK = 1_000_000;
+
+/**
+ * CPU time (user + system) of a process and all its descendants so far, from /proc (Linux), in ms; NaN
+ * elsewhere. On a shared machine throughput moves with the neighbours' load; CPU per request much less.
+ */
+export function treeCpuMs(pid: number | undefined): number {
+  if (pid === undefined || !fs.existsSync("/proc/self/stat")) return NaN;
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // pid (comm) state ppid … utime(14) stime(15): split after the command name, which may hold spaces
+      const text = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  let ticks = 0;
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    ticks += stats.get(p)?.ticks ?? 0;
+    for (const [child, s] of stats) if (s.ppid === p) todo.push(child);
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
 
 export interface CheckoutRow {
   scenario: string;
@@ -61,6 +90,8 @@ export async function checkoutBench(opts: {
   levels: [connections: number, amount: number][];
   warmup: number;
   log: (s: string) => void;
+  /** process ids of the app and the fake, for the CPU each spends per checkout */
+  pids?: { app?: number; fake?: number };
 }): Promise<{ rows: CheckoutRow[]; check: CheckoutCheck }> {
   const { prisma, appUrl, log } = opts;
   await prisma.product.update({ where: { sku: CHECKOUT_SKUS.limited }, data: { stock: LIMITED_STOCK } });
@@ -72,9 +103,16 @@ export async function checkoutBench(opts: {
   let responses201 = 0;
   for (const [c, amount] of opts.levels) {
     log(`checkout ${c} connections × ${amount} …`);
+    const cpu0 = [treeCpuMs(opts.pids?.app), treeCpuMs(opts.pids?.fake)];
     const result = await checkoutLoad(appUrl, c, amount);
+    const cpu = [treeCpuMs(opts.pids?.app) - cpu0[0]!, treeCpuMs(opts.pids?.fake) - cpu0[1]!].map((ms) => ms / result.requests);
     responses201 += result.statuses["201"] ?? 0;
-    rows.push({ scenario: "checkout", target: "app", result });
+    rows.push({
+      scenario: "checkout",
+      target: "app",
+      result,
+      note: Number.isFinite(cpu[0]) ? `CPU per checkout: app ${cpu[0]!.toFixed(1)} ms, fake ${cpu[1]!.toFixed(1)} ms` : undefined,
+    });
   }
   if (opts.emptyUrl) {
     log("empty route handler over 16 connections (the checkout's ceiling) …");

@@ -178,6 +178,7 @@ async function main() {
       levels: CHECKOUT_LEVELS,
       warmup: QUICK ? 10 : 60,
       log,
+      pids: { app: app.child.pid, fake: fake ? fake.child.pid : undefined },
     });
     rows.push(...r.rows);
     checks.checkout = r.check;
