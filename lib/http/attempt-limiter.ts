@@ -114,6 +114,11 @@ export async function takeUnitsIn(db: Prisma.TransactionClient, rules: LimitRule
   return true;
 }
 
+/** When the rule's window that holds `now` ends: a unit taken at `now` counts until then. */
+export function windowEnd(rule: LimitRule, now = new Date()): Date {
+  return windowOf(rule, now).expiresAt;
+}
+
 /** The seconds until every one of `rules`' current windows has ended (a refusal's Retry-After). */
 export function retryAfterSeconds(rules: LimitRule[], now = new Date()): number {
   return Math.max(1, ...rules.map((r) => secondsUntil(windowOf(r, now).expiresAt, now)));

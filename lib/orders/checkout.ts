@@ -261,7 +261,7 @@ export async function checkout(
   };
   // Units are taken from the products that were stock-limited when the cart was read (lib/catalog/stock.ts).
   const limited = products.filter((p) => p.stock !== null).map((p) => p.sku);
-  let budgetTaken = false;
+  let budgetUntil: Date | undefined;
   try {
     // Stock is reserved in the transaction that creates the order: both happen, or neither (a rejected
     // cart, a duplicate checkout key or a crash takes no stock). The order, its sub-orders, their lines,
@@ -284,9 +284,9 @@ export async function checkout(
         }
         await takeLimitUnits?.(db);
         if (oneWriterAtATime) {
-          budgetTaken = await takePrepayBudgetIn(db, now);
+          budgetUntil = await takePrepayBudgetIn(db);
           // Spent: the order waits unsent for the retry with the same key, which must find its lease free.
-          if (!budgetTaken) await db.order.updateMany({ where: { orderNo }, data: { prepayLeaseAt: null } });
+          if (!budgetUntil) await db.order.updateMany({ where: { orderNo }, data: { prepayLeaseAt: null } });
         }
       },
       { maxWait: 15_000, timeout: 15_000 },
@@ -299,11 +299,11 @@ export async function checkout(
     }
     throw withoutPersonalData(e);
   }
-  if (oneWriterAtATime && !budgetTaken) throw budgetSpent(now);
+  if (oneWriterAtATime && !budgetUntil) throw budgetSpent();
   // The first prepay from what is in memory: nothing to re-read, the lease is already ours.
   const link = await prepayNewOrder(
     { ...order, prepayState: "NOT_SENT", subOrders: subOrders.map((o) => ({ ...o, subMchid: o.subMchid ?? null })) },
-    { leaseAt: now, budgetTaken },
+    { leaseAt: now, budgetUntil },
     now,
   );
   return { orderNo, expiresAt, ...link };

@@ -94,18 +94,8 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
         ? { payUrl: payUrlFor(o.h5Url, orderNo), h5UrlExpiresAt: o.h5UrlExpiresAt }
         : undefined;
     },
-    call: async (lease) => {
-      // The shop-wide prepay budget, taken last so a loser of the lease (a double tap) spends none. Over
-      // budget: no WeChat call, the lease is freed for the shopper's retry, and the order stays NOT_SENT
-      // until a retry (the same Idempotency-Key, or 重新支付) finds budget.
-      try {
-        await takePrepayBudget();
-      } catch (e) {
-        await lease.release();
-        throw e;
-      }
-      return prepay(order, now);
-    },
+    // The shop-wide prepay budget, taken last so a loser of the lease (a double tap) spends none.
+    call: (lease) => prepayWithinBudget(order, now, lease),
   });
 }
 
@@ -116,18 +106,34 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
  * here unless checkout took it with the order; over budget, the lease is freed and the order stays NOT_SENT
  * for the shopper's retry with the same key.
  */
-export async function prepayNewOrder(
+export function prepayNewOrder(
   order: OrderForPrepay,
-  lease: { leaseAt: Date; /** the budget's unit was taken with the order (SQLite) */ budgetTaken: boolean },
+  lease: { leaseAt: Date; /** the end of the second whose budget unit was taken with the order (SQLite) */ budgetUntil?: Date },
   now: Date,
 ): Promise<PayLink> {
-  if (!lease.budgetTaken) {
-    try {
-      await takePrepayBudget();
-    } catch (e) {
-      await releaseWechatCall(order.orderNo, "prepayLeaseAt", lease.leaseAt);
-      throw e;
-    }
+  return prepayWithinBudget(
+    order,
+    now,
+    { release: () => releaseWechatCall(order.orderNo, "prepayLeaseAt", lease.leaseAt) },
+    lease.budgetUntil,
+  );
+}
+
+/**
+ * The prepay under a unit of the shop-wide budget: `held` when one was taken already (the end of its second),
+ * else one is taken now. A unit counts only in its own second: if that second is over before the call leaves
+ * (a process too busy to send it in time), the call takes a unit of the current second instead, so WeChat never
+ * sees one second's budget plus calls that waited in an overloaded process. Over budget: no WeChat call, the
+ * lease is freed for the shopper's retry, and the order stays NOT_SENT until a retry (the same
+ * Idempotency-Key, or 重新支付) finds budget.
+ */
+async function prepayWithinBudget(order: OrderForPrepay, now: Date, lease: { release(): Promise<void> }, held?: Date): Promise<PayLink> {
+  let until = held;
+  try {
+    while (!until || Date.now() >= until.getTime()) until = await takePrepayBudget();
+  } catch (e) {
+    await lease.release();
+    throw e;
   }
   return prepay(order, now);
 }

@@ -10,7 +10,7 @@
 // a window edge; NTP keeps that small.
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { retryAfterSeconds, takeUnits, takeUnitsIn, type LimitRule } from "@/lib/http/attempt-limiter";
+import { retryAfterSeconds, takeUnits, takeUnitsIn, windowEnd, type LimitRule } from "@/lib/http/attempt-limiter";
 import type { Prisma } from "@/lib/db";
 
 const WINDOW_SECONDS = 1;
@@ -35,16 +35,21 @@ export function budgetSpent(now = new Date()): AppError {
   });
 }
 
-/** Takes one unit of this second's prepay budget, or throws 429 RATE_LIMITED (retryAfterSeconds) and writes nothing. */
-export async function takePrepayBudget(now = new Date()): Promise<void> {
+/**
+ * Takes one unit of this second's prepay budget and answers when that second ends (the unit is good until
+ * then: see prepayWithinBudget), or throws 429 RATE_LIMITED (retryAfterSeconds) and writes nothing.
+ */
+export async function takePrepayBudget(now = new Date()): Promise<Date> {
   const taken = await takeUnits([budgetRule()], now);
   if (!taken.taken) throw budgetSpent(now);
+  return windowEnd(budgetRule(), now);
 }
 
 /**
- * The same unit taken in the caller's transaction (false: the budget is spent, nothing was taken). For a
- * prepay made right after that transaction commits; a rollback returns the unit.
+ * The same unit taken in the caller's transaction, now: the end of its second, or undefined when the budget
+ * is spent (nothing taken). For a prepay made right after that transaction commits; a rollback returns the unit.
  */
-export function takePrepayBudgetIn(db: Prisma.TransactionClient, now = new Date()): Promise<boolean> {
-  return takeUnitsIn(db, [budgetRule()], now);
+export async function takePrepayBudgetIn(db: Prisma.TransactionClient): Promise<Date | undefined> {
+  const now = new Date();
+  return (await takeUnitsIn(db, [budgetRule()], now)) ? windowEnd(budgetRule(), now) : undefined;
 }

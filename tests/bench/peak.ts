@@ -174,7 +174,7 @@ async function main() {
     log(`hot stock: ${HOT_UNITS} units, ${HOT_CHECKOUTS} checkouts at once over both processes …`);
     await prisma.product.update({ where: { sku: HOT_SKU }, data: { stock: HOT_UNITS } });
     const since = new Date();
-    const prepaysBefore = (await fakeRequests(FAKE_URL)).filter(isPrepay).length;
+    const prepaysBefore = (await fakeRequests(FAKE_URL)).filter((e) => isPrepay(e) && e.status === 200).length;
     const ps = pools(HOT_CHECKOUTS / 2);
     await warmConnections(ps, HOT_CHECKOUTS / 2);
     // Lock waits in PostgreSQL while the burst runs: sampled every 20 ms from this process's own connection.
@@ -203,7 +203,7 @@ async function main() {
     const other = samples.length - created.length - outOfStock - errors5xx;
     const orders = await prisma.orderLine.count({ where: { sku: HOT_SKU, subOrder: { order: { createdAt: { gte: since } } } } });
     const stock = (await prisma.product.findUniqueOrThrow({ where: { sku: HOT_SKU } })).stock;
-    const prepays = (await fakeRequests(FAKE_URL)).filter(isPrepay).length - prepaysBefore;
+    const prepays = (await fakeRequests(FAKE_URL)).filter((e) => isPrepay(e) && e.status === 200).length - prepaysBefore;
     const all = samples.map((s) => s.ms).sort((a, b) => a - b);
     const ok = created.map((s) => s.ms).sort((a, b) => a - b);
     const nonZero = lockWaits.filter((n) => n > 0);
@@ -291,7 +291,8 @@ async function main() {
     const errors5xx = count(samples, is5xx);
     const fake = (await fakeRequests(FAKE_URL)).slice(fakeBefore);
     const frequencyLimited = fake.filter((e) => e.code === "FREQUENCY_LIMITED").length;
-    const prepays = fake.filter(isPrepay);
+    // Prepays WeChat accepted (a FREQUENCY_LIMITED one is counted apart, and retried by the client).
+    const prepays = fake.filter((e) => isPrepay(e) && e.status === 200);
     const perSecond = new Map<number, number>();
     for (const e of prepays) {
       const s = Math.floor(Date.parse((e as { at?: string }).at ?? "") / 1000);
