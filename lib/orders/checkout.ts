@@ -264,9 +264,10 @@ export async function checkout(
   let budgetUntil: Date | undefined;
   try {
     // Stock is reserved in the transaction that creates the order: both happen, or neither (a rejected
-    // cart, a duplicate checkout key or a crash takes no stock). The order, its sub-orders, their lines,
-    // then the one stock update, so the stock rows stay locked only from that statement to COMMIT; then
-    // the client's units of the checkout limits. On SQLite also the prepay budget's unit, so the whole
+    // cart, a duplicate checkout key or a crash takes no stock). The order, its sub-orders, their lines, the
+    // client's units of the checkout limits (its own rows), then the one stock update, so on PostgreSQL a
+    // hot product's row stays locked only from that statement to COMMIT (every transaction locks the client
+    // rows before the stock rows: no deadlock). On SQLite also the prepay budget's unit, so the whole
     // checkout commits twice (this and the pay link), each commit an fsync (lib/db.ts oneWriterAtATime).
     await prisma.$transaction(
       async (db) => {
@@ -277,12 +278,12 @@ export async function checkout(
             o.lines.map((l) => ({ ...l, outTradeNo: o.outTradeNo, stockReserved: limited.includes(l.sku) ? l.quantity : 0 })),
           ),
         });
+        await takeLimitUnits?.(db);
         const unlimitedNow = await reserveStock(db, quantities, limited);
         // Made unlimited since the read: nothing was taken, so a close must give nothing back.
         if (unlimitedNow.length) {
           await db.orderLine.updateMany({ where: { sku: { in: unlimitedNow }, subOrder: { orderNo } }, data: { stockReserved: 0 } });
         }
-        await takeLimitUnits?.(db);
         if (oneWriterAtATime) {
           budgetUntil = await takePrepayBudgetIn(db);
           // Spent: the order waits unsent for the retry with the same key, which must find its lease free.
