@@ -11,8 +11,9 @@ type Db = typeof prisma | Prisma.TransactionClient;
  *
  * - A unit is TAKEN before the work it pays for is done, by a conditional update (`count < limit`),
  *   so 256 concurrent requests cannot all slip under the limit, and a count never passes its limit.
- * - A request refused because a key is at its limit writes nothing: the counts are read first, and
- *   a key over its limit costs one read. Rows are bounded per key and window, never per request.
+ * - A request refused because a key is at its limit writes nothing: with several rules the counts are
+ *   read first; a single rule's conditional upsert matches nothing when full. A key over its limit costs
+ *   one statement. Rows are bounded per key and window, never per request.
  * - A unit can be handed back (a successful sign-in is not a failure).
  */
 export interface LimitRule {
