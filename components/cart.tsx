@@ -38,6 +38,23 @@ function checkoutKeyFor(body: CheckoutRequest): string {
   return key;
 }
 
+/**
+ * Inside WeChat the tap on 去支付 may first go through WeChat's OAuth page (a full-page round trip): the request and its
+ * key wait here, in this tab's sessionStorage, and the cart picks them up when the callback sends the shopper back
+ * (/?wxpay=continue). `tries` bounds the round trips: the first, and one restart when WeChat refused the openid.
+ */
+const WXPAY_PENDING = "wxpay-pending";
+type WxpayPending = { body: CheckoutRequest; key: string; tries: number };
+
+function loadPending(): WxpayPending | null {
+  try {
+    const p = JSON.parse(sessionStorage.getItem(WXPAY_PENDING) ?? "null") as WxpayPending | null;
+    return p && typeof p.key === "string" && p.body && Array.isArray(p.body.items) ? p : null;
+  } catch {
+    return null;
+  }
+}
+
 type StockShortage = { sku: string; available: number };
 
 /** The most the cart waits between two tries while queued, whatever the server says. */
@@ -82,6 +99,20 @@ function addressOf(d: Details) {
     district: d.district,
     detail: d.detail,
     ...(d.postalCode ? { postalCode: d.postalCode } : {}),
+  };
+}
+
+/** The contact and address of a sent request, remembered for next time (cart-storage.ts). */
+function detailsOf(body: CheckoutRequest) {
+  const a = body.delivery.address;
+  return {
+    name: body.contact.name,
+    phone: body.contact.phone,
+    province: a?.province ?? "",
+    city: a?.city ?? "",
+    district: a?.district ?? "",
+    detail: a?.detail ?? "",
+    postalCode: a?.postalCode ?? "",
   };
 }
 
@@ -166,6 +197,36 @@ export function Cart({
     window.addEventListener("storage", sync);
     return () => window.removeEventListener("storage", sync);
   }, [priceOf, products, restoredCart, restoredDetails]);
+
+  useEffect(() => {
+    // Back from WeChat's OAuth page (lib/in-app/wechat-oauth.ts): the form as it was sent, and — after a successful
+    // authorization — the same request again with the same key. After a failure (?wxpay=retry) the next tap decides.
+    if (!loaded) return;
+    const step = new URLSearchParams(window.location.search).get("wxpay");
+    if (!step) return;
+    window.history.replaceState(null, "", "/");
+    const pending = loadPending();
+    if (!pending) return;
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    setDetails(detailsOf(pending.body));
+    setChosen(pending.body.delivery.methods);
+    if (step !== "continue" || inFlight.current) return;
+    inFlight.current = true;
+    setSubmitting(true);
+    let leaving = false;
+    send(pending.body, pending.key, detailsOf(pending.body))
+      .then((l) => (leaving = l))
+      .catch(() => setError("网络连接失败，请检查网络后重试"))
+      .finally(() => {
+        setQueuedSeconds(null);
+        if (!leaving) {
+          inFlight.current = false;
+          setSubmitting(false);
+        }
+      });
+    // Once per page load: send is this render's, and the pending request does not change.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loaded]);
 
   const limits = useMemo(() => new Map(products.map((p) => [p.sku, limitOf(p, learned)])), [products, learned]);
 
@@ -264,10 +325,27 @@ export function Cart({
       };
       // One key for every try of this request: while queued the server holds the order under it, and the
       // retry resumes that order (one order, one prepay) instead of making another.
-      const key = checkoutKeyFor(body);
+      leaving = await send(body, checkoutKeyFor(body), details);
+    } catch {
+      setError("网络连接失败，请检查网络后重试");
+    } finally {
+      setQueuedSeconds(null);
+      if (!leaving) {
+        inFlight.current = false;
+        setSubmitting(false);
+      }
+    }
+  }
+
+  /** Sends the checkout (again, with the same key, while queued); true when the page is leaving for the payment. */
+  async function send(body: CheckoutRequest, key: string, remember: Details): Promise<boolean> {
+    {
       let res: Response;
       let data: {
         payUrl?: string;
+        orderNo?: string;
+        payParams?: import("./wechat-bridge").BridgePayParams;
+        authorizeUrl?: string;
         code?: string;
         message?: string;
         field?: string;
@@ -291,19 +369,35 @@ export function Cart({
           setQueuedSeconds(left);
           await new Promise((r) => setTimeout(r, 1000));
         }
-        if (!alive.current) return;
+        if (!alive.current) return false;
         setQueuedSeconds(0);
       }
       setQueuedSeconds(null);
-      if (res.status === 201 && data?.payUrl) {
+      if (res.status === 201 && (data?.payUrl || data?.payParams)) {
         saveCart({});
-        saveDetails(details);
+        saveDetails(remember);
         sessionStorage.removeItem("checkout-key");
+        sessionStorage.removeItem(WXPAY_PENDING);
+        if (data.payParams && data.orderNo) {
+          // Inside WeChat: WeChat's own cashier through WeixinJSBridge. Its code is a chunk of its own, fetched only here.
+          const { payInWechat } = await import("./wechat-bridge");
+          payInWechat(data.orderNo, data.payParams);
+          return true;
+        }
         // A real navigation, so WeChat's cashier receives our page as Referer. The button stays
         // disabled while the page leaves.
-        leaving = true;
-        window.location.assign(data.payUrl);
-        return;
+        window.location.assign(data.payUrl!);
+        return true;
+      }
+      if (res.status === 409 && data?.code === "WECHAT_AUTH_REQUIRED" && data.authorizeUrl) {
+        // Who pays is asked of WeChat now, on this tap: a full-page round trip through its OAuth page.
+        const tries = (loadPending()?.key === key ? loadPending()!.tries : 0) + 1;
+        if (tries <= 2) {
+          sessionStorage.setItem(WXPAY_PENDING, JSON.stringify({ body, key, tries } satisfies WxpayPending));
+          window.location.assign(data.authorizeUrl);
+          return true;
+        }
+        sessionStorage.removeItem(WXPAY_PENDING);
       }
       if (res.status === 409 && data?.code === "OUT_OF_STOCK" && Array.isArray(data.items)) {
         // Adjust the cart, never empty it: reduce to what is left; sold-out items stay listed as 已售罄.
@@ -333,14 +427,7 @@ export function Cart({
         if (res.status === 409 && data?.code === "OPEN_IN_BROWSER") openGuide();
         setError(describeApiError(res.status, data));
       }
-    } catch {
-      setError("网络连接失败，请检查网络后重试");
-    } finally {
-      setQueuedSeconds(null);
-      if (!leaving) {
-        inFlight.current = false;
-        setSubmitting(false);
-      }
+      return false;
     }
   }
 

@@ -375,10 +375,29 @@ function testSetupDefaults(): RawEnv {
   };
 }
 
+/**
+ * Zero-config development with WECHAT_JSAPI_ENABLED=true and no 服务号 of its own: the fake's test 服务号, the fake
+ * standing in for WeChat's OAuth hosts, and its WeixinJSBridge stand-in — so `npm run dev` can pay through JSAPI.
+ */
+function jsapiTestDefaults(input: RawEnv, fakeBaseUrl: string): RawEnv {
+  const on = input.WECHAT_JSAPI_ENABLED === "1" || input.WECHAT_JSAPI_ENABLED === "true";
+  const own = ["WECHAT_MP_APPID", "WECHAT_MP_APPSECRET", "WECHAT_MP_APPSECRET_FILE", "WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL"];
+  if (!on || own.some((v) => input[v])) return {};
+  const ids = JSON.parse(fs.readFileSync(path.resolve(TEST_KEYS_DIR, "keys.json"), "utf8")) as Record<string, string>;
+  return {
+    WECHAT_MP_APPID: ids.mpAppid,
+    WECHAT_MP_APPSECRET: ids.mpAppSecret,
+    WECHAT_OPEN_BASE_URL: fakeBaseUrl,
+    WECHAT_API_BASE_URL: fakeBaseUrl,
+    WECHAT_JSBRIDGE_SHIM_URL: input.WECHAT_JSBRIDGE_SHIM_URL || `${fakeBaseUrl}/jsapi/bridge.js`,
+  };
+}
+
 export function parseEnv(input: RawEnv): AppEnv {
   const nodeEnv = input.NODE_ENV === "production" ? "production" : input.NODE_ENV === "test" ? "test" : "development";
   const zeroConfig = nodeEnv !== "production" && WECHATPAY_VARS.every((v) => !input[v]);
-  const raw: RawEnv = zeroConfig ? { ...input, ...testSetupDefaults() } : { ...input };
+  const testSetup = zeroConfig ? testSetupDefaults() : {};
+  const raw: RawEnv = zeroConfig ? { ...input, ...testSetup, ...jsapiTestDefaults(input, testSetup.WECHATPAY_BASE_URL!) } : { ...input };
   // Treat empty strings as unset so `FOO=` in an .env file means "default".
   for (const k of Object.keys(raw)) if (raw[k] === "") delete raw[k];
 
