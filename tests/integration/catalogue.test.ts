@@ -449,9 +449,9 @@ describe("catalogue import / export", () => {
     // The format before the flag existed: the flag is left alone.
     expect((await importFile(`${header},${delivery}\n${line}`, "csv")).errors).toEqual([]);
     expect(await flag()).toBe(true);
-    expect((await importFile(JSON.stringify({ stores: [{ subMchid: "1900000219", name: "微信店", jsapiEnabled: false }] }), "json")).errors).toEqual(
-      [],
-    );
+    expect(
+      (await importFile(JSON.stringify({ stores: [{ subMchid: "1900000219", name: "微信店", jsapiEnabled: false }] }), "json")).errors,
+    ).toEqual([]);
     expect(await flag()).toBe(false);
     const { exportCatalogue } = await import("@/lib/catalog/import");
     const json = JSON.parse(await exportCatalogue("json")) as { stores: Record<string, unknown>[] };

@@ -1,6 +1,8 @@
 import { assertOrderBuyer } from "@/lib/orders/buyer";
 import { payFor } from "@/lib/orders/checkout";
-import { orderPayChannel } from "@/lib/orders/pay-link";
+import { channelConflict, orderPayChannel } from "@/lib/orders/pay-link";
+import { choosePayChannel } from "@/lib/in-app/channel";
+import { env } from "@/lib/env";
 import { openidFrom } from "@/lib/in-app/wechat-oauth";
 import { assertSameOrigin } from "@/lib/http/request-guards";
 import { parseOrderNo } from "@/lib/orders/order-numbers";
@@ -18,6 +20,9 @@ export const POST = route(async (request: Request, { params }: Ctx) => {
   const orderNo = parseOrderNo((await params).orderNo);
   await assertOrderBuyer(orderNo, request);
   if ((await orderPayChannel(orderNo)) === "JSAPI") {
+    // Only WeChat's own browser can open WeChat's cashier: anywhere else the order is sent back there (no WeChat call).
+    const here = choosePayChannel(request.headers.get("user-agent"), { jsapiEnabled: env().wechatJsapi.enabled }, [{ jsapiEnabled: true }]);
+    if (here !== "jsapi") throw channelConflict("H5");
     const openid = openidFrom(request);
     if (!openid) throw new AppError("WECHAT_AUTH_REQUIRED", "微信身份已过期，请回到购物车重新下单");
     const pay = await payFor(orderNo, new Date(), { openid });
