@@ -3,7 +3,7 @@ import type { BillOverrides } from "./bill-overrides";
 import type { Faults } from "./faults";
 import type { FakeKeys, MerchantIdentity } from "./keys";
 import type { Notifier } from "./notifier";
-import type { FakeOauth } from "./oauth";
+import type { FakeOauth } from "./oauth-codes";
 import type { VerifyMode } from "./signing";
 import type { FakeStore } from "./store";
 import type { BusinessClock } from "./time";

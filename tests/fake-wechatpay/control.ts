@@ -6,7 +6,7 @@ import { BillOverridesSchema } from "./bill-overrides";
 import type { FakeContext } from "./context";
 import { FaultSpecSchema } from "./faults";
 import { readBody, sendJson, splitTarget } from "./http-util";
-import { fakeOpenid } from "./oauth";
+import { fakeOpenid } from "./oauth-codes";
 import { h5Url, markPaid, payRefusal } from "./orders";
 import { orderStatus, toTransaction, type CombineOrder } from "./store";
 import { findRefundByNumber, refundsOf, refundView, sendRefundNotification, setRefundResult } from "./refunds";
@@ -144,6 +144,9 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
   }
 
   if (seg[0] === "requests" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.requests);
+
+  // The bridge shim's verify / pay / cancel requests and what it was answered.
+  if (seg[0] === "bridge" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.bridgeEvents);
 
   // OAuth: the code exchanges answered (appid, errcode, openid, fault; never the secret) and the openid a user gets.
   if (seg[0] === "oauth" && seg.length === 1 && method === "GET") {

@@ -45,7 +45,15 @@ export const OAUTH_FAULT_KINDS = [
   "system_busy", // errcode -1 "system error", the code is not spent
 ] as const;
 
+/** Faults of the bridge shim's 确认支付, consumed one per tap. */
+export const BRIDGE_FAULT_KINDS = [
+  "no_callback", // paid and notified, then WeChat closes the page: the callback never runs
+  "fail_after_pay", // paid and notified, yet the callback says get_brand_wcpay_request:fail
+  "payer_mismatch", // not paid: 下单账号与支付账号不一致, callback :fail
+] as const;
+
 export type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
+export type BridgeFaultKind = (typeof BRIDGE_FAULT_KINDS)[number];
 export type OauthFaultKind = (typeof OAUTH_FAULT_KINDS)[number];
 export type NotifyFaultKind = (typeof NOTIFY_FAULT_KINDS)[number];
 
@@ -67,6 +75,11 @@ export const FaultSpecSchema = z.discriminatedUnion("target", [
     message: z.string().min(1).max(200).optional(),
     /** Only calls about this combine order (its number in the path or the request body); absent = any call. */
     orderNo: z.string().min(1).max(64).optional(),
+  }),
+  z.strictObject({
+    target: z.literal("bridge"),
+    kind: z.enum(BRIDGE_FAULT_KINDS),
+    count: z.int().min(1).default(1),
   }),
   z.strictObject({
     target: z.literal("oauth"),
@@ -110,6 +123,7 @@ export class Faults {
   api: ApiFault[] = [];
   notify: NotifyFault[] = [];
   oauth: OauthFault[] = [];
+  bridge: { kind: BridgeFaultKind; remaining: number }[] = [];
 
   add(spec: FaultSpec): void {
     if (spec.target === "api" && spec.kind === "delay_then_refuse") {
@@ -128,6 +142,7 @@ export class Faults {
         message: spec.message,
       });
     else if (spec.target === "oauth") this.oauth.push({ kind: spec.kind, remaining: spec.count });
+    else if (spec.target === "bridge") this.bridge.push({ kind: spec.kind, remaining: spec.count });
     else this.notify.push({ kind: spec.kind, remaining: spec.count, orderNo: spec.orderNo });
   }
 
@@ -166,13 +181,23 @@ export class Faults {
     return { ...f };
   }
 
+  /** The first queued bridge fault; consumes one use of it. */
+  takeBridge(): { kind: BridgeFaultKind } | undefined {
+    const f = this.bridge[0];
+    if (!f) return undefined;
+    f.remaining -= 1;
+    this.bridge = this.bridge.filter((x) => x.remaining > 0);
+    return { kind: f.kind };
+  }
+
   clear(): void {
     this.api = [];
     this.notify = [];
     this.oauth = [];
+    this.bridge = [];
   }
 
   snapshot() {
-    return { api: this.api, notify: this.notify, oauth: this.oauth };
+    return { api: this.api, notify: this.notify, oauth: this.oauth, bridge: this.bridge };
   }
 }

@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { ApiError, paramError } from "./errors";
 import type { FakeKeys } from "./keys";
-import { openidBelongsTo } from "./oauth";
+import { openidBelongsTo } from "./oauth-codes";
 import { parseRfc3339WithOffset } from "./time";
 
 /** §12: 6–32 chars of [0-9A-Za-z_-|*] (no `@`) satisfies every doc variant. */

@@ -6,6 +6,7 @@ import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import { ApiHandler } from "./api";
 import { BillOverrides } from "./bill-overrides";
+import { handleBridge, isBridgePath } from "./bridge";
 import { CASHIER_CONFIRM_PATH, CASHIER_PATH, handleCashier } from "./cashier";
 import type { FakeContext } from "./context";
 import { handleControl } from "./control";
@@ -13,7 +14,8 @@ import { Faults } from "./faults";
 import { sendJson, splitTarget } from "./http-util";
 import { defaultKeysDir, loadKeys, type MerchantIdentity } from "./keys";
 import { Notifier } from "./notifier";
-import { DEFAULT_WECHAT_USER, FakeOauth, handleOauth, isOauthPath } from "./oauth";
+import { handleOauth, isOauthPath } from "./oauth";
+import { DEFAULT_WECHAT_USER, FakeOauth } from "./oauth-codes";
 import type { VerifyMode } from "./signing";
 import { DEFAULT_REFUND_DELAY_MS, DEFAULT_REFUND_MIN_INTERVAL_SECONDS } from "./refunds";
 import { FakeStore } from "./store";
@@ -147,11 +149,14 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     if (rawPath === CASHIER_PATH || rawPath === CASHIER_CONFIRM_PATH) return void done(handleCashier(ctx, req, res));
     if (rawPath.startsWith("/v3/")) return void done(api.handle(req, res));
     if (isOauthPath(rawPath)) return handleOauth(ctx, req, res);
+    if (isBridgePath(rawPath)) return void done(handleBridge(ctx, req, res));
     if (rawPath === "/" && req.method === "GET") {
       return sendJson(res, 200, {
         service: "fake WeChat Pay APIv3 (TEST ONLY)",
         verifyMode: mode,
         h5Domains: ctx.h5Domains,
+        mpAppid: ctx.keys.mpAppid,
+        jsapiBridge: `${ctx.publicBaseUrl()}/jsapi/bridge.js`,
         readme: "tests/fake-wechatpay/README.md",
       });
     }

@@ -130,6 +130,17 @@ export interface RequestLogEntry {
   at: string;
 }
 
+/** One request of the bridge shim (bridge.ts) and its answer: err_msg null = no callback (the page was closed). */
+export interface BridgeEvent {
+  at: string;
+  step: "verify" | "pay" | "cancel";
+  prepayId: string | null;
+  orderNo: string | null;
+  errMsg: string | null;
+  reason?: string;
+  fault?: string;
+}
+
 export interface BillToken {
   token: string;
   mchid: string;
@@ -169,8 +180,11 @@ export class FakeStore {
   readonly balances = new Map<string, number>();
   /** `${mchid}\0${bill_date}` → that day's bill rows, collected once at the first apply (bills.ts). */
   readonly frozenBills = new Map<string, BillRow[]>();
+  /** What the bridge shim asked and was answered (verify, pay, cancel), in order. */
+  readonly bridgeEvents: BridgeEvent[] = [];
 
   reset(): void {
+    this.bridgeEvents.length = 0;
     for (const r of this.refunds.values()) if (r.timer) clearTimeout(r.timer);
     this.refunds.clear();
     this.balances.clear();
