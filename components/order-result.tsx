@@ -103,11 +103,13 @@ export function OrderResult({
     setError(null);
     const r = await post(`${key}/pay`);
     if (r.ok) {
-      const data = r.data as { payUrl?: string; payParams?: import("./wechat-bridge").BridgePayParams };
+      // orderNo: another number when the order changed channel (closed at WeChat and re-issued, README "Paying inside
+      // WeChat (JSAPI)"); the payment then ends on that order's page.
+      const data = r.data as { orderNo?: string; payUrl?: string; payParams?: import("./wechat-bridge").BridgePayParams };
       if (data.payParams) {
         // The live prepay_id, re-signed by the server: WeChat's cashier again (its code is a chunk of its own).
         const { payInWechat } = await import("./wechat-bridge");
-        payInWechat(order.orderNo, data.payParams);
+        payInWechat(data.orderNo ?? order.orderNo, data.payParams);
         return;
       }
       window.location.assign(data.payUrl!);

@@ -168,3 +168,9 @@ export async function orderPayChannel(orderNo: string): Promise<"H5" | "JSAPI"> 
   if (!o) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
   return o.payChannel === "JSAPI" ? "JSAPI" : "H5";
 }
+
+/** The JSAPI readiness of each store of the order (lib/in-app/channel.ts decides with it). */
+export async function orderStoresJsapiReady(orderNo: string): Promise<{ jsapiEnabled: boolean }[]> {
+  const subs = await prisma.subOrder.findMany({ where: { orderNo }, select: { store: { select: { jsapiEnabled: true } } } });
+  return subs.map((s) => s.store);
+}

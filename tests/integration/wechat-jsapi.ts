@@ -168,15 +168,99 @@ export function wechatJsapiTests(harness: () => Harness) {
     expect(await jsapiPrepays(h)).toBe(before);
   });
 
-  it("a JSAPI order is never re-paid through H5 (one channel per combine number): refused before any WeChat call", async () => {
+  it("a switch from JSAPI to H5 (重新支付 in a real browser) closes the attempt at WeChat first, then re-issues the order under a new number", async () => {
     const h = fresh();
     const key = await signInByTap(h);
     const { orderNo } = (await (await tap(h, key)).json()) as Answer;
-    const [jsapi, h5] = [await jsapiPrepays(h), await h5Prepays(h)];
-    const res = await h.call("POST", `/api/orders/${orderNo}/pay`, { headers: { "user-agent": SAFARI_UA } });
+    const old = await h.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { subOrders: { include: { lines: true } } } });
+    const stock = async () =>
+      (await h.prisma.product.findMany({ where: { sku: { in: CART.map((c) => c.sku) } }, orderBy: { sku: "asc" } })).map((p) => p.stock);
+    const stockBefore = await stock();
+    const logBefore = (await h.control<FakeRequest[]>("/requests")).length;
+    // Several taps at once: one close, one successor, one H5 prepay.
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => h.call("POST", `/api/orders/${orderNo}/pay`, { headers: { "user-agent": SAFARI_UA } })),
+    );
+    const bodies = (await Promise.all(replies.map((r) => r.json()))) as (Answer & { payUrl?: string })[];
+    for (const [i, r] of replies.entries()) expect([200, 429], JSON.stringify(bodies[i])).toContain(r.status);
+    const successors = new Set(bodies.map((b) => b.orderNo).filter(Boolean));
+    expect(successors.size).toBe(1);
+    const newNo = [...successors][0]!;
+    expect(newNo).not.toBe(orderNo);
+    expect(bodies.find((b) => b.payUrl)!.payUrl).toContain(encodeURIComponent(`/orders/${newNo}`));
+
+    // At WeChat: the old number closed before anything was prepaid for the new one.
+    const log = (await h.control<FakeRequest[]>("/requests")).slice(logBefore).filter((r) => r.method === "POST");
+    const closeAt = log.findIndex((r) => r.path === `/v3/combine-transactions/out-trade-no/${orderNo}/close`);
+    const prepayAt = log.findIndex((r) => r.path === "/v3/combine-transactions/h5");
+    expect(closeAt).toBeGreaterThanOrEqual(0);
+    expect(prepayAt).toBeGreaterThan(closeAt);
+    expect(log.filter((r) => r.path.endsWith("/close"))).toHaveLength(1);
+    expect(log.filter((r) => r.path === "/v3/combine-transactions/h5")).toHaveLength(1);
+
+    expect(await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).toMatchObject({
+      status: "CLOSED",
+      closeReason: "CHANNEL_SWITCH",
+      payChannel: "JSAPI",
+    });
+    const next = await h.prisma.order.findUniqueOrThrow({
+      where: { orderNo: newNo },
+      include: { subOrders: { include: { lines: true } } },
+    });
+    expect(next).toMatchObject({
+      status: "PENDING",
+      payChannel: "H5",
+      payerOpenid: null,
+      combineAppid: testKeys.combineAppid,
+      totalFen: old.totalFen,
+      expiresAt: old.expiresAt,
+      buyerIdHash: old.buyerIdHash,
+      contactPhone: old.contactPhone,
+    });
+    const shape = (o: typeof old) =>
+      o.subOrders.map((s) => [s.position, s.storeId, s.amountFen, s.lines.map((l) => [l.sku, l.quantity, l.amountFen])]);
+    expect(shape(next)).toEqual(shape(old));
+    // The stock moved from the old order to the new one: nothing sold twice, nothing lost.
+    expect(await stock()).toEqual(stockBefore);
+    const audit = await h.prisma.paymentEvent.findMany({ where: { orderNo, source: "CLOSE" } });
+    expect(audit.some((e) => e.reason === `CHANNEL_SWITCH: re-issued as ${newNo} (H5)`)).toBe(true);
+  });
+
+  it("another app's webview cannot re-pay a JSAPI order: refused before any WeChat call", async () => {
+    const h = fresh();
+    const key = await signInByTap(h);
+    const { orderNo } = (await (await tap(h, key)).json()) as Answer;
+    const calls = (await h.control<FakeRequest[]>("/requests")).length;
+    const alipay =
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 16_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/20B82 Ariver/1.1.0 AliApp(AP/10.3.10.6000) Nebula WK RVKType(1) AlipayDefined(nt:WIFI,ws:390|780|3.0) AlipayClient/10.3.10.6000 Language/zh-Hans Region/CN NebulaX/1.0.0";
+    const res = await h.call("POST", `/api/orders/${orderNo}/pay`, { headers: { "user-agent": alipay } });
     expect(res.status).toBe(409);
     expect(((await res.json()) as Answer).code).toBe("PAY_CHANNEL_MISMATCH");
-    expect([await jsapiPrepays(h), await h5Prepays(h)]).toEqual([jsapi, h5]);
+    expect((await h.control<FakeRequest[]>("/requests")).length).toBe(calls);
+  });
+
+  it("a switch from H5 to JSAPI (重新支付 inside WeChat, payer known) closes the H5 attempt first and pays the re-issued order with JSAPI", async () => {
+    const h = fresh();
+    await signInByTap(h); // the openid cookie
+    const created = await tap(h, randomUUID(), { ua: SAFARI_UA });
+    expect(created.status).toBe(201);
+    const { orderNo } = (await created.json()) as Answer;
+    const res = await h.call("POST", `/api/orders/${orderNo}/pay`, { headers: { "user-agent": WECHAT_IPHONE_UA } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Answer;
+    expect(body.channel).toBe("jsapi");
+    expect(body.orderNo).not.toBe(orderNo);
+    expect(verifyPaySign(body.payParams!)).toBe(true);
+    expect(await h.prisma.order.findUniqueOrThrow({ where: { orderNo } })).toMatchObject({
+      status: "CLOSED",
+      closeReason: "CHANNEL_SWITCH",
+    });
+    expect(await h.prisma.order.findUniqueOrThrow({ where: { orderNo: body.orderNo! } })).toMatchObject({
+      payChannel: "JSAPI",
+      combineAppid: testKeys.mpAppid,
+      prepayState: "OK",
+    });
+    expect((await h.control<{ order: { status: string } }>(`/orders/${orderNo}`)).order.status).toMatch(/CLOSED/);
   });
 
   it("20 concurrent taps with one key: one order, one JSAPI prepay", async () => {
