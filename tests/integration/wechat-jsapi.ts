@@ -25,7 +25,6 @@ async function calls(h: Harness, path: string): Promise<number> {
   return (await h.control<FakeRequest[]>("/requests")).filter((r) => r.method !== "GET" && r.path.startsWith(path)).length;
 }
 const jsapiPrepays = (h: Harness) => calls(h, "/v3/combine-transactions/jsapi");
-const h5Prepays = (h: Harness) => calls(h, "/v3/combine-transactions/h5");
 
 function tap(h: Harness, key: string, opts: { ua?: string; body?: unknown } = {}) {
   return h.call("POST", "/api/checkout", {
