@@ -8,6 +8,7 @@ import { formatFen } from "@/lib/money";
 import { CART_STORAGE_KEY, forgetDetails, loadCart, loadDetails, saveCart, saveDetails, type CartQuantities } from "./cart-storage";
 import { describeApiError } from "./api-errors";
 import { openGuide } from "./guide-event";
+import type { CheckoutRequest } from "./checkout-request";
 import { ContactAddressForm, EMPTY_DETAILS, StoreDeliveryPicker, type Details, type Errors } from "./checkout-details";
 
 type Group = { store: ProductView["store"]; products: ProductView[] };
@@ -38,37 +39,10 @@ function checkoutKeyFor(body: CheckoutRequest): string {
   return key;
 }
 
-/**
- * Inside WeChat the tap on 去支付 may first go through WeChat's OAuth page (a full-page round trip): the request and its
- * key wait here, in this tab's sessionStorage, and the cart picks them up when the callback sends the shopper back
- * (/?wxpay=continue). `tries` bounds the round trips: the first, and one restart when WeChat refused the openid.
- */
-const WXPAY_PENDING = "wxpay-pending";
-type WxpayPending = { body: CheckoutRequest; key: string; tries: number };
-
-function loadPending(): WxpayPending | null {
-  try {
-    const p = JSON.parse(sessionStorage.getItem(WXPAY_PENDING) ?? "null") as WxpayPending | null;
-    return p && typeof p.key === "string" && p.body && Array.isArray(p.body.items) ? p : null;
-  } catch {
-    return null;
-  }
-}
-
 type StockShortage = { sku: string; available: number };
 
 /** The most the cart waits between two tries while queued, whatever the server says. */
 const MAX_QUEUE_WAIT_SECONDS = 30;
-
-/** The body of POST /api/checkout (README "HTTP surface"). */
-type CheckoutRequest = {
-  items: { sku: string; quantity: number }[];
-  contact: { name: string; phone: string };
-  delivery: {
-    methods: Record<string, DeliveryMethod>;
-    address?: { province: string; city: string; district: string; detail: string; postalCode?: string };
-  };
-};
 
 /** What a resume link brought back from an in-app browser (lib/in-app/cart-drafts.ts). */
 export type RestoredDetails = {
@@ -99,20 +73,6 @@ function addressOf(d: Details) {
     district: d.district,
     detail: d.detail,
     ...(d.postalCode ? { postalCode: d.postalCode } : {}),
-  };
-}
-
-/** The contact and address of a sent request, remembered for next time (cart-storage.ts). */
-function detailsOf(body: CheckoutRequest) {
-  const a = body.delivery.address;
-  return {
-    name: body.contact.name,
-    phone: body.contact.phone,
-    province: a?.province ?? "",
-    city: a?.city ?? "",
-    district: a?.district ?? "",
-    detail: a?.detail ?? "",
-    postalCode: a?.postalCode ?? "",
   };
 }
 
@@ -205,25 +165,27 @@ export function Cart({
     const step = new URLSearchParams(window.location.search).get("wxpay");
     if (!step) return;
     window.history.replaceState(null, "", "/");
-    const pending = loadPending();
-    if (!pending) return;
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    setDetails(detailsOf(pending.body));
-    setChosen(pending.body.delivery.methods);
-    if (step !== "continue" || inFlight.current) return;
-    inFlight.current = true;
-    setSubmitting(true);
-    let leaving = false;
-    send(pending.body, pending.key, detailsOf(pending.body))
-      .then((l) => (leaving = l))
-      .catch(() => setError("网络连接失败，请检查网络后重试"))
-      .finally(() => {
-        setQueuedSeconds(null);
-        if (!leaving) {
-          inFlight.current = false;
-          setSubmitting(false);
-        }
-      });
+    // The pending request's helpers are a chunk of their own: only WeChat's OAuth round trip needs them.
+    void import("./wechat-pay-pending").then(({ loadPending, detailsOf }) => {
+      const pending = loadPending();
+      if (!pending) return;
+      setDetails(detailsOf(pending.body));
+      setChosen(pending.body.delivery.methods);
+      if (step !== "continue" || inFlight.current) return;
+      inFlight.current = true;
+      setSubmitting(true);
+      let leaving = false;
+      send(pending.body, pending.key, detailsOf(pending.body))
+        .then((l) => (leaving = l))
+        .catch(() => setError("网络连接失败，请检查网络后重试"))
+        .finally(() => {
+          setQueuedSeconds(null);
+          if (!leaving) {
+            inFlight.current = false;
+            setSubmitting(false);
+          }
+        });
+    });
     // Once per page load: send is this render's, and the pending request does not change.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [loaded]);
@@ -377,7 +339,7 @@ export function Cart({
         saveCart({});
         saveDetails(remember);
         sessionStorage.removeItem("checkout-key");
-        sessionStorage.removeItem(WXPAY_PENDING);
+        sessionStorage.removeItem("wxpay-pending");
         if (data.payParams && data.orderNo) {
           // Inside WeChat: WeChat's own cashier through WeixinJSBridge. Its code is a chunk of its own, fetched only here.
           const { payInWechat } = await import("./wechat-bridge");
@@ -391,13 +353,8 @@ export function Cart({
       }
       if (res.status === 409 && data?.code === "WECHAT_AUTH_REQUIRED" && data.authorizeUrl) {
         // Who pays is asked of WeChat now, on this tap: a full-page round trip through its OAuth page.
-        const tries = (loadPending()?.key === key ? loadPending()!.tries : 0) + 1;
-        if (tries <= 2) {
-          sessionStorage.setItem(WXPAY_PENDING, JSON.stringify({ body, key, tries } satisfies WxpayPending));
-          window.location.assign(data.authorizeUrl);
-          return true;
-        }
-        sessionStorage.removeItem(WXPAY_PENDING);
+        const { leaveForWechatAuth } = await import("./wechat-pay-pending");
+        if (leaveForWechatAuth(body, key, data.authorizeUrl)) return true;
       }
       if (res.status === 409 && data?.code === "OUT_OF_STOCK" && Array.isArray(data.items)) {
         // Adjust the cart, never empty it: reduce to what is left; sold-out items stay listed as 已售罄.
