@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv, TEST_APIV3_KEY_SHA256, TEST_KEY_FINGERPRINTS } from "@/lib/env";
-import { testAppEnv } from "../../support/test-identity";
+import { testAppEnv, testKeys } from "../../support/test-identity";
 
 const base = testAppEnv({ wechatpayBaseUrl: "http://127.0.0.1:3100", appBaseUrl: "http://localhost:3000", databaseUrl: "file:./x.db" });
 const { WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: _unsafe, ...withoutUnsafe } = base;
@@ -204,6 +204,19 @@ describe("WECHAT_JSAPI_* (paying inside WeChat)", () => {
       APP_BASE_URL: "https://shop.example",
     };
   }
+
+  it("zero-config development with JSAPI on: the fake's test 服务号, OAuth and bridge (npm run dev)", () => {
+    const j = parseEnv({ NODE_ENV: "development", WECHAT_JSAPI_ENABLED: "true" }).wechatJsapi;
+    expect(j).toMatchObject({
+      enabled: true,
+      mpAppid: testKeys.mpAppid,
+      openBaseUrl: "http://127.0.0.1:3100",
+      apiBaseUrl: "http://127.0.0.1:3100",
+      bridgeShimUrl: "http://127.0.0.1:3100/jsapi/bridge.js",
+    });
+    // Never in production, where zero-config does not exist.
+    fails({ NODE_ENV: "production", WECHAT_JSAPI_ENABLED: "true" }, "WECHATPAY_COMBINE_MCHID", /is required/);
+  });
 
   it("plain-HTTP WeChat URLs: fine for tests, refused in production without the unsafe test-setup flag", async () => {
     const http = { WECHAT_OPEN_BASE_URL: "http://127.0.0.1:3100", WECHAT_API_BASE_URL: "http://127.0.0.1:3100" };
