@@ -308,6 +308,7 @@ export function Cart({
         orderNo?: string;
         payParams?: import("./wechat-bridge").BridgePayParams;
         authorizeUrl?: string;
+        restart?: boolean;
         code?: string;
         message?: string;
         field?: string;
@@ -354,7 +355,9 @@ export function Cart({
       if (res.status === 409 && data?.code === "WECHAT_AUTH_REQUIRED" && data.authorizeUrl) {
         // Who pays is asked of WeChat now, on this tap: a full-page round trip through its OAuth page.
         const { leaveForWechatAuth } = await import("./wechat-pay-pending");
-        if (leaveForWechatAuth(body, key, data.authorizeUrl)) return true;
+        if (leaveForWechatAuth(body, key, data.authorizeUrl, data.restart === true)) return true;
+        setError(`${data.message ?? "微信身份确认失败"}。请稍后再试，或在手机浏览器中打开本店`);
+        return false;
       }
       if (res.status === 409 && data?.code === "OUT_OF_STOCK" && Array.isArray(data.items)) {
         // Adjust the cart, never empty it: reduce to what is left; sold-out items stay listed as 已售罄.

@@ -1,7 +1,8 @@
 // Inside WeChat the tap on 去支付 may first go through WeChat's OAuth page (a full-page round trip, README "Paying
 // inside WeChat (JSAPI)"): the request and its Idempotency-Key wait in this tab's sessionStorage, and the cart picks them
-// up when the callback sends the shopper back (/?wxpay=continue). `tries` bounds the round trips: the first, and one
-// restart when WeChat refused the openid. A chunk of its own: the cart's first load does not carry it.
+// up when the callback sends the shopper back (/?wxpay=continue). `tries` bounds the round trips of one tap: the first,
+// and one restart when WeChat refused the openid (the server's `restart`). A chunk of its own: the cart's first load
+// does not carry it.
 import type { CheckoutRequest } from "./checkout-request";
 
 const WXPAY_PENDING = "wxpay-pending";
@@ -16,10 +17,10 @@ export function loadPending(): WxpayPending | null {
   }
 }
 
-/** Keeps the request and goes to WeChat's authorization; false (and forgets it) once the restart is spent. */
-export function leaveForWechatAuth(body: CheckoutRequest, key: string, authorizeUrl: string): boolean {
+/** Keeps the request and goes to WeChat's authorization; false (and forgets it) once the one restart is spent. */
+export function leaveForWechatAuth(body: CheckoutRequest, key: string, authorizeUrl: string, restart: boolean): boolean {
   const before = loadPending();
-  const tries = (before?.key === key ? before.tries : 0) + 1;
+  const tries = restart && before?.key === key ? before.tries + 1 : 1;
   if (tries > 2) {
     sessionStorage.removeItem(WXPAY_PENDING);
     return false;

@@ -74,6 +74,31 @@ test("取消 in WeChat's cashier, then 继续支付 on the result page pays with
   await page.context().close();
 });
 
+test("a failed authorization (snapshot-page user) shows a 400 page with a retry; back in the cart the form is kept and the next tap pays", async ({
+  browser,
+  browserErrors,
+}) => {
+  browserErrors.allow(/status of 400 .*\/api\/wechat\/oauth\/callback/);
+  const page = await phone(browser);
+  await page.goto("/");
+  await addToCart(page, CART);
+  await fillCheckoutDetails(page, { contact: { name: "李四", phone: "13912345678" } });
+  await fake("/faults", { target: "oauth", kind: "snapshot_user" });
+  const before = await jsapiPrepays();
+  const failed = page.waitForResponse((r) => r.url().includes("/api/wechat/oauth/callback"));
+  await page.getByRole("button", { name: "去支付" }).click();
+  expect((await failed).status()).toBe(400);
+  await expect(page.getByRole("alert")).toContainText("快照页");
+  await expect(page.getByText("订单尚未创建")).toBeVisible();
+  expect(await jsapiPrepays()).toBe(before);
+  await page.getByRole("button", { name: "返回购物车重试" }).click();
+  await expect(page.getByLabel("姓名", { exact: true })).toHaveValue("李四");
+  await expect(page.getByLabel("手机号", { exact: true })).toHaveValue("13912345678");
+  await page.getByRole("button", { name: "去支付" }).click();
+  await expect(page.getByTestId("fake-wechat-cashier")).toBeVisible({ timeout: 20_000 });
+  await page.context().close();
+});
+
 test("a store that has not authorised JSAPI sends the cart to the open-in-browser guide; no order, no prepay", async ({ browser }) => {
   const page = await phone(browser);
   await page.goto("/");
