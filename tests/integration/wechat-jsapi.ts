@@ -7,6 +7,7 @@ import fs from "node:fs";
 import { expect, it } from "vitest";
 import { checkoutBody, eventually, type Harness } from "./harness";
 import { testKeyFiles, testKeys } from "../support/test-identity";
+import { captureLogs } from "../support/logs";
 
 export const WECHAT_IPHONE_UA =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.44(0x18002c2b) NetType/WIFI Language/zh_CN";
@@ -354,6 +355,31 @@ export function wechatJsapiTests(harness: () => Harness) {
       const res = await tap(h, randomUUID(), { ua });
       expect(res.status).toBe(409);
       expect(((await res.json()) as Answer).code).toBe("OPEN_IN_BROWSER");
+    }
+  });
+
+  it("nothing secret reaches the logs: not the AppSecret, the OAuth code, the openid cookie or the paySign", async () => {
+    const h = fresh();
+    const logs = captureLogs();
+    try {
+      const key = randomUUID();
+      const first = (await (await tap(h, key)).json()) as Answer;
+      const redirect = await wechatRedirect(first.authorizeUrl!);
+      // A failed exchange logs its errcode: still without the code or the secret.
+      await h.control("/faults", { target: "oauth", kind: "invalid_code" });
+      expect((await callback(h, redirect)).status).toBe(400);
+      h.cookies.clear();
+      const again = await signInByTap(h);
+      const paid = (await (await tap(h, again)).json()) as Answer;
+      const text = logs.text();
+      expect(text).not.toContain(testKeys.mpAppSecret);
+      expect(text).not.toContain(redirect.searchParams.get("code")!);
+      expect(text).not.toContain(h.cookies.get("wx_openid")!);
+      expect(text).not.toContain(paid.payParams!.paySign);
+      const openid = (await h.prisma.order.findUniqueOrThrow({ where: { orderNo: paid.orderNo! } })).payerOpenid!;
+      expect(text).not.toContain(openid);
+    } finally {
+      logs.stop();
     }
   });
 
