@@ -704,6 +704,35 @@ export interface StoreRow {
   subMchid: string;
   mchid: string | null;
   active: boolean;
+  /** 支持微信内支付 (Store.jsapiEnabled); undefined when the database predates the column */
+  jsapiEnabled?: boolean;
+}
+
+/**
+ * With JSAPI on, only carts whose stores all have 支持微信内支付 pay inside WeChat (README "Paying inside WeChat
+ * (JSAPI)"): none ticked means every WeChat shopper still gets the guide.
+ */
+export function jsapiStoreChecks(stores: StoreRow[], jsapiOn: boolean): Finding[] {
+  if (!jsapiOn) return [];
+  const active = stores.filter((s) => s.active);
+  const ready = active.filter((s) => s.jsapiEnabled);
+  if (active.length === 0) return [];
+  if (ready.length === 0) {
+    return [
+      warn(
+        "stores (JSAPI)",
+        "JSAPI is on, but no active store has 支持微信内支付 ticked: inside WeChat every cart still gets the open-in-browser guide.",
+        "Once a store has authorised the provider's JSAPI product (特约商户授权产品 → 已授权), tick it in the back office (店铺).",
+      ),
+    ];
+  }
+  const notReady = active.length - ready.length;
+  return [
+    ok(
+      "stores (JSAPI)",
+      `${ready.length} of ${active.length} active store(s) pay inside WeChat${notReady ? `; a cart with any of the other ${notReady} gets the guide` : ""}.`,
+    ),
+  ];
 }
 
 export function storeChecks(stores: StoreRow[], mode: WechatPayMode, combineMchid: string | undefined): Finding[] {

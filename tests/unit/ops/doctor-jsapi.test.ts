@@ -1,7 +1,7 @@
 // npm run doctor on the WECHAT_JSAPI_* settings: off says so; on names each missing or wrong piece with its fix,
 // and never prints the AppSecret.
 import { describe, expect, it } from "vitest";
-import { checkJsapi } from "@/lib/ops/doctor-checks";
+import { checkJsapi, jsapiStoreChecks } from "@/lib/ops/doctor-checks";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 const readFile = (p: string): string => {
@@ -37,5 +37,31 @@ describe("doctor: JSAPI settings", () => {
     const fake = { ...on, WECHAT_OPEN_BASE_URL: "http://127.0.0.1:3100", WECHAT_JSBRIDGE_SHIM_URL: "http://127.0.0.1:3100/shim.js" };
     expect(levels(fake)).toMatchObject({ WECHAT_OPEN_BASE_URL: "warn", WECHAT_JSBRIDGE_SHIM_URL: "warn" });
     expect(levels(fake, true)).toMatchObject({ WECHAT_OPEN_BASE_URL: "error", WECHAT_JSBRIDGE_SHIM_URL: "error" });
+  });
+});
+
+describe("doctor: stores ready for JSAPI", () => {
+  const store = (id: string, jsapiEnabled: boolean, active = true) => ({
+    id,
+    name: id,
+    subMchid: "1900000201",
+    mchid: null,
+    active,
+    jsapiEnabled,
+  });
+
+  it("says nothing with JSAPI off", () => {
+    expect(jsapiStoreChecks([store("a", false)], false)).toEqual([]);
+  });
+
+  it("warns when JSAPI is on and no active store is ready (every WeChat cart still gets the guide)", () => {
+    const [f] = jsapiStoreChecks([store("a", false), store("b", true, false)], true);
+    expect(f).toMatchObject({ level: "warn", setting: "stores (JSAPI)" });
+  });
+
+  it("counts the ready stores and names what the others mean", () => {
+    const [f] = jsapiStoreChecks([store("a", true), store("b", false)], true);
+    expect(f).toMatchObject({ level: "ok" });
+    expect(f!.message).toMatch(/^1 of 2 active store\(s\) pay inside WeChat; a cart with any of the other 1 gets the guide/);
   });
 });
