@@ -10,6 +10,7 @@ import { consumeCartDraft, DRAFT_TOKEN_PATTERN } from "@/lib/in-app/cart-drafts"
 import { choosePayChannel } from "@/lib/in-app/channel";
 import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
 import { guideText, resumeUrl } from "@/lib/in-app/open-in-browser";
+import { countDaily, FUNNEL_COUNTERS } from "@/lib/stats/counters";
 
 // Prices are read per request: the catalogue is the only source of truth for what a shopper pays.
 export const dynamic = "force-dynamic";
@@ -30,6 +31,8 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
   // Inside WeChat with JSAPI on, the cart may pay right here: the guide waits until checkout says a store is not
   // ready (409 OPEN_IN_BROWSER opens it) instead of covering the page on arrival.
   const mayPayInWechat = choosePayChannel(userAgent, { jsapiEnabled: env().wechatJsapi.enabled }, [{ jsapiEnabled: true }]) === "jsapi";
+  // The overview's funnel starts here: counted in memory, written once a second (no write per request).
+  if (inApp) countDaily(FUNNEL_COUNTERS.guideShown);
 
   // A resume link (?resume=token) carries a cart out of an in-app browser. It is consumed only in a
   // real browser: opened inside the app again, it must stay usable for the browser it is meant for.

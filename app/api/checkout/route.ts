@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkout, CheckoutBodySchema, CheckoutKeySchema, type CheckoutResult } from "@/lib/orders/checkout";
-import { CartDraftBodySchema } from "@/lib/in-app/cart-drafts";
+import { env } from "@/lib/env";
+import { CartDraftBodySchema, markResumedCheckout } from "@/lib/in-app/cart-drafts";
 import { cartPayChannel } from "@/lib/in-app/channel";
 import { detectInAppBrowser } from "@/lib/in-app/detect";
 import { openInBrowserResponse } from "@/lib/in-app/open-in-browser";
@@ -55,10 +56,12 @@ export const POST = route(async (request: Request) => {
     throw e;
   }
   const cookie = { "set-cookie": buyerCookie(buyerId) };
-  if (r.channel === "jsapi") {
-    return json({ orderNo: r.orderNo, channel: "jsapi", payParams: r.payParams, expiresAt: r.expiresAt.toISOString() }, 201, cookie);
-  }
-  return json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, cookie);
+  const res =
+    r.channel === "jsapi"
+      ? json({ orderNo: r.orderNo, channel: "jsapi", payParams: r.payParams, expiresAt: r.expiresAt.toISOString() }, 201, cookie)
+      : json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, cookie);
+  // A cart a resume link carried out of an in-app browser: the order counts in the overview's funnel.
+  return markResumedCheckout(request, r.orderNo, res, env().appBaseUrl.startsWith("https://"));
 });
 
 export const OPTIONS = (request: Request) => preflightResponse(request);
