@@ -31,8 +31,9 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
   // Inside WeChat with JSAPI on, the cart may pay right here: the guide waits until checkout says a store is not
   // ready (409 OPEN_IN_BROWSER opens it) instead of covering the page on arrival.
   const mayPayInWechat = choosePayChannel(userAgent, { jsapiEnabled: env().wechatJsapi.enabled }, [{ jsapiEnabled: true }]) === "jsapi";
-  // The overview's funnel starts here: counted in memory, written once a second (no write per request).
-  if (inApp) countDaily(FUNNEL_COUNTERS.guideShown);
+  // The overview's funnel starts here: counted in memory, written once a second (no write per request). Inside
+  // WeChat with JSAPI on the guide is not shown on arrival, so it is not counted.
+  if (inApp && !mayPayInWechat) countDaily(FUNNEL_COUNTERS.guideShown);
 
   // A resume link (?resume=token) carries a cart out of an in-app browser. It is consumed only in a
   // real browser: opened inside the app again, it must stay usable for the browser it is meant for.
