@@ -74,7 +74,6 @@ export async function startWechatAuth(request: Request, items: readonly DraftIte
     { code: "WECHAT_AUTH_REQUIRED", message: message ?? "正在确认你的微信身份…", authorizeUrl, ...(message ? { restart: true } : {}) },
     409,
   );
-  res.headers.delete("set-cookie");
   for (const cookie of cookies) res.headers.append("set-cookie", cookie);
   return res;
 }
