@@ -7,7 +7,7 @@ import { payFor, type Payment } from "@/lib/orders/checkout";
 import { switchPayChannel } from "@/lib/orders/channel-switch";
 import { channelConflict, orderPayChannel, orderStoresJsapiReady } from "@/lib/orders/pay-link";
 import { choosePayChannel } from "./channel";
-import { openidFrom } from "./wechat-oauth";
+import { openidFrom, openidFromCookies } from "./wechat-oauth";
 
 export type Repaid = { orderNo: string } & Payment;
 
@@ -33,4 +33,21 @@ export async function repay(orderNo: string, request: Request, now = new Date())
     return { orderNo: successor, ...(await payFor(successor, now, { openid })) };
   }
   return { orderNo, ...(await payFor(orderNo, now, undefined)) };
+}
+
+/**
+ * Whether the result page, rendered for this browser, pays through WeChat's cashier: a JSAPI order inside WeChat, or an
+ * H5 order inside WeChat whose stores are all JSAPI-ready when the payer is already known (重新支付 then switches it).
+ */
+export async function paysInWechat(
+  orderNo: string,
+  status: string,
+  userAgent: string | null,
+  cookieHeader: string | null,
+): Promise<boolean> {
+  const config = { jsapiEnabled: env().wechatJsapi.enabled };
+  if (choosePayChannel(userAgent, config, [{ jsapiEnabled: true }]) !== "jsapi") return false;
+  if ((await orderPayChannel(orderNo)) === "JSAPI") return true;
+  if (status !== "PENDING" || openidFromCookies(cookieHeader) === undefined) return false;
+  return choosePayChannel(userAgent, config, await orderStoresJsapiReady(orderNo)) === "jsapi";
 }

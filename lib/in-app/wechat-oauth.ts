@@ -101,9 +101,14 @@ export function clearedOpenidCookie(): string {
 
 /** The openid this browser proved under the current 服务号 (signature, appid and expiry checked), or undefined. */
 export function openidFrom(request: Request, nowMs = Date.now()): string | undefined {
+  return openidFromCookies(request.headers.get("cookie"), nowMs);
+}
+
+/** The same, from a Cookie header (server components read it with next/headers). */
+export function openidFromCookies(cookieHeader: string | null, nowMs = Date.now()): string | undefined {
   const c = env().wechatJsapi;
   if (!c.enabled) return undefined;
-  const value = readCookie(request.headers.get("cookie"), OPENID_COOKIE);
+  const value = readCookie(cookieHeader, OPENID_COOKIE);
   const parts = value?.split(".");
   if (!parts || parts.length !== 4 || parts[0] !== "v1") return undefined;
   const [, openid, expText, mac] = parts as [string, string, string, string];

@@ -263,6 +263,26 @@ export function wechatJsapiTests(harness: () => Harness) {
     expect((await h.control<{ order: { status: string } }>(`/orders/${orderNo}`)).order.status).toMatch(/CLOSED/);
   });
 
+  it("the result page pays through WeChat's cashier for a JSAPI order in WeChat, and for an unpaid H5 order there once the payer is known", async () => {
+    const h = fresh();
+    const { paysInWechat } = await import("@/lib/in-app/repay");
+    const key = await signInByTap(h);
+    const cookie = [...h.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const { orderNo: jsapiNo } = (await (await tap(h, key)).json()) as Answer;
+    expect(await paysInWechat(jsapiNo!, "PENDING", WECHAT_IPHONE_UA, null)).toBe(true);
+    expect(await paysInWechat(jsapiNo!, "PENDING", SAFARI_UA, cookie)).toBe(false);
+    const { orderNo: h5No } = (await (await tap(h, randomUUID(), { ua: SAFARI_UA })).json()) as Answer;
+    expect(await paysInWechat(h5No!, "PENDING", WECHAT_IPHONE_UA, cookie)).toBe(true);
+    expect(await paysInWechat(h5No!, "PENDING", WECHAT_IPHONE_UA, null)).toBe(false); // payer unknown: the guide, as before
+    expect(await paysInWechat(h5No!, "PAID", WECHAT_IPHONE_UA, cookie)).toBe(false);
+    await h.prisma.store.update({ where: { id: "chayu" }, data: { jsapiEnabled: false } });
+    try {
+      expect(await paysInWechat(h5No!, "PENDING", WECHAT_IPHONE_UA, cookie)).toBe(false);
+    } finally {
+      await h.prisma.store.update({ where: { id: "chayu" }, data: { jsapiEnabled: true } });
+    }
+  });
+
   it("20 concurrent taps with one key: one order, one JSAPI prepay", async () => {
     const h = fresh();
     await signInByTap(h);

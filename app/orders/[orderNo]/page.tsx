@@ -4,8 +4,7 @@ import { GuideWords } from "@/components/in-app-guide-text";
 import { OpenInBrowserGuide } from "@/components/open-in-browser";
 import { OrderResult } from "@/components/order-result";
 import { WechatBridgeShim } from "@/app/wechat-bridge-shim";
-import { choosePayChannel } from "@/lib/in-app/channel";
-import { orderPayChannel } from "@/lib/orders/pay-link";
+import { paysInWechat } from "@/lib/in-app/repay";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
@@ -41,10 +40,9 @@ export default async function OrderPage({
     throw e;
   });
   // A JSAPI order opened inside WeChat (README "Paying inside WeChat (JSAPI)"): paid right here, so no guide; after the
-  // bridge said cancel (?wx=cancel) 继续支付 re-opens WeChat's cashier with the live prepay_id.
-  const wechatPay =
-    choosePayChannel(userAgent, { jsapiEnabled: env().wechatJsapi.enabled }, [{ jsapiEnabled: true }]) === "jsapi" &&
-    (await orderPayChannel(orderNo)) === "JSAPI";
+  // bridge said cancel (?wx=cancel) 继续支付 re-opens WeChat's cashier with the live prepay_id. An unpaid H5 order there
+  // too once the payer is known and its stores are ready: 继续支付 switches it (closed at WeChat, re-issued for JSAPI).
+  const wechatPay = await paysInWechat(orderNo, order.status, userAgent, requestHeaders.get("cookie"));
   const cancelled = wechatPay && (await searchParams).wx === "cancel";
   return (
     <main>
