@@ -46,10 +46,13 @@ export async function switchPayChannel(orderNo: string, to: PayChannelName, opts
   const newNo = newCombineOrderNo(now);
   const quantities = new Map<string, number>();
   for (const s of old!.subOrders) for (const l of s.lines) quantities.set(l.sku, (quantities.get(l.sku) ?? 0) + l.quantity);
+  // The products stock-limited now: their units move to the successor (taken again, after the close gave them back).
+  const limited = (
+    await prisma.product.findMany({ where: { sku: { in: [...quantities.keys()] }, stock: { not: null } }, select: { sku: true } })
+  ).map((p) => p.sku);
   try {
     await prisma.$transaction(
       async (db) => {
-        const reserved = await reserveStock(db, quantities);
         const { orderNo: _o, subOrders, createdAt: _c, updatedAt: _u, ...rest } = old!;
         await db.order.create({
           data: {
@@ -95,14 +98,19 @@ export async function switchPayChannel(orderNo: string, to: PayChannelName, opts
                     unitPriceFen: l.unitPriceFen,
                     quantity: l.quantity,
                     amountFen: l.amountFen,
-                    // The first line of a SKU carries its reservation, as at checkout (one line per SKU per order).
-                    stockReserved: reserved.get(l.sku) ?? 0,
+                    // One line per SKU per order (a SKU belongs to one store), as at checkout.
+                    stockReserved: limited.includes(l.sku) ? l.quantity : 0,
                   })),
                 },
               })),
             },
           },
         });
+        // Last in the transaction, as at checkout (lib/catalog/stock.ts): OUT_OF_STOCK rolls the successor back.
+        const unlimitedNow = await reserveStock(db, quantities, limited);
+        if (unlimitedNow.length) {
+          await db.orderLine.updateMany({ where: { sku: { in: unlimitedNow }, subOrder: { orderNo: newNo } }, data: { stockReserved: 0 } });
+        }
       },
       { maxWait: 15_000, timeout: 15_000 },
     );

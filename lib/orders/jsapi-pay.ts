@@ -16,9 +16,8 @@ import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { jsapiPayerProblem } from "@/lib/wechatpay-errors";
 import { toBeijingRfc3339 } from "@/lib/time/beijing";
-import { channelConflict, loadOrder, payableOrder, prepayFailed } from "./pay-link";
-import { leasedCall } from "./wechat-call-lease";
-import { takePrepayBudget } from "./prepay-budget";
+import { channelConflict, holdPrepayBudget, loadOrder, payableOrder, prepayFailed, type OrderForPrepay } from "./pay-link";
+import { leasedCall, releaseWechatCall } from "./wechat-call-lease";
 
 export const PREPAY_ID_LIFETIME_MS = 2 * 3600_000;
 /** A prepay_id this close to its end is replaced rather than handed to a bridge that may open it minutes later. */
@@ -29,10 +28,11 @@ export interface JsapiPay {
   prepayIdExpiresAt: Date;
 }
 
-type OrderForPrepay = NonNullable<Awaited<ReturnType<typeof loadOrder>>>;
+/** The H5 prepay's input plus who pays. */
+type JsapiOrderForPrepay = OrderForPrepay & { payerOpenid: string | null };
 
 /** Partner mode: sub_orders[].mchid = the provider, sub_mchid = the store; the same amounts, texts and time_expire as H5. */
-export function buildJsapiPrepayRequest(order: OrderForPrepay): CombineJsapiPrepayRequest {
+export function buildJsapiPrepayRequest(order: JsapiOrderForPrepay): CombineJsapiPrepayRequest {
   const { wechatpay: w } = env();
   if (!order.payerOpenid) throw new Error(`order ${order.orderNo} has no payer openid`);
   return {
@@ -97,18 +97,26 @@ export async function ensureJsapiPay(orderNo: string, openid: string, now = new 
         await lease.release();
         return sign(order, current.prepayId, current.prepayIdExpiresAt!);
       }
-      try {
-        await takePrepayBudget();
-      } catch (e) {
-        await lease.release();
-        throw e;
-      }
+      await holdPrepayBudget(lease);
       return prepay(order, now);
     },
   });
 }
 
-async function prepay(order: OrderForPrepay, now: Date): Promise<JsapiPay> {
+/**
+ * The first prepay of a JSAPI order checkout() has just created, from what it holds in memory, under the prepay lease the
+ * order was inserted with (as prepayNewOrder for H5); the budget's unit unless checkout took it with the order.
+ */
+export async function prepayNewJsapiOrder(
+  order: JsapiOrderForPrepay,
+  lease: { leaseAt: Date; budgetUntil?: Date },
+  now: Date,
+): Promise<JsapiPay> {
+  await holdPrepayBudget({ release: () => releaseWechatCall(order.orderNo, "prepayLeaseAt", lease.leaseAt) }, lease.budgetUntil);
+  return prepay(order, now);
+}
+
+async function prepay(order: JsapiOrderForPrepay, now: Date): Promise<JsapiPay> {
   const orderNo = order.orderNo;
   let prepayId: string;
   try {
