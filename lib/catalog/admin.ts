@@ -34,6 +34,7 @@ export const STORE_FIELDS = [
   "freeShippingOverFen",
   "pickupAddress",
   "pickupHours",
+  "jsapiEnabled",
 ] as const;
 export const PRODUCT_FIELDS = ["sku", "name", "priceFen", "storeId", "stock", "imageUrl", "active", "sortOrder"] as const;
 export const ADMIN_PAGE_SIZE = 50;
@@ -47,6 +48,8 @@ export type StoreRow = {
   active: boolean;
   /** masked (key=****): the URL itself is a secret and never leaves the server */
   notifyWebhookUrl: string | null;
+  /** the store authorised the provider's JSAPI product: inside WeChat its carts may pay with JSAPI */
+  jsapiEnabled: boolean;
 } & StoreDelivery;
 export type ProductRow = {
   sku: string;
@@ -72,6 +75,7 @@ const storeSelect = {
   freeShippingOverFen: true,
   pickupAddress: true,
   pickupHours: true,
+  jsapiEnabled: true,
 } as const;
 
 /** What answers, pages and the audit trail show of a store: its webhook masked. */
@@ -191,6 +195,7 @@ export async function createStore(who: AdminActor, input: StoreCreate): Promise<
     freeShippingOverFen: input.freeShippingOverFen ?? null,
     pickupAddress: input.pickupAddress ?? null,
     pickupHours: input.pickupHours ?? null,
+    jsapiEnabled: input.jsapiEnabled ?? false,
   };
   try {
     return await prisma.$transaction(async (db) => {
