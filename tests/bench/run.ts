@@ -147,6 +147,9 @@ async function main() {
     ],
     {
       env,
+      // The app still writes its request log (production work); the bench keeps only the last lines for a
+      // failure message instead of echoing every line, which cost the generator's process CPU mid-run.
+      quiet: true,
     },
   );
   const baseline = startChild("baseline", tsxBin, ["--conditions=react-server", "tests/bench/baseline-server.ts"], {
