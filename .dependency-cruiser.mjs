@@ -11,9 +11,11 @@ const FOUNDATION =
 const HTTP = "^lib/http/";
 // The domain folders, bottom to top (docs/architecture.md): each may import the folders before it, never one after it.
 // payment-events is the audit trail both payments and refunds write; notify is the one dispatcher above them all.
+// accounts (staff passwords, second factor, invite tokens) sits under admin, whose sessions carry an account.
 export const DOMAIN_ORDER = [
   "payment-events",
   "store-messages",
+  "accounts",
   "admin",
   "catalog",
   "orders",

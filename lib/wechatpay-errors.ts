@@ -1,7 +1,7 @@
 // The one translation of WeChat Pay client failures into our API errors (orders, refunds, bills):
 // 5xx/429 = busy, other API errors = rejected, transport/verification = unreachable; only the
 // wording differs by what was being asked for.
-import { WechatPayApiError, WechatPayBillHashError, WechatPayError } from "@/lib/wechatpay";
+import { jsapiPayerProblemOf, WechatPayApiError, WechatPayBillHashError, WechatPayError, type JsapiPayerProblem } from "@/lib/wechatpay";
 import { AppError } from "@/lib/errors";
 
 const matches = (e: unknown, ...codes: string[]) =>
@@ -13,6 +13,12 @@ export const isOrderPaid = (e: unknown) => matches(e, "ORDER_PAID", "ORDERPAID",
 export const isUserPaying = (e: unknown) => matches(e, "USER_PAYING") || (e instanceof WechatPayApiError && e.status === 202);
 /** §14.2: the refund does not exist at WeChat — the proof that a refused refund request created nothing. */
 export const isResourceNotExists = (e: unknown) => matches(e, "RESOURCE_NOT_EXISTS");
+
+/**
+ * A JSAPI prepay refused for who pays (appid与openid不匹配, 下单账号与支付账号不一致) or for the appid binding
+ * (APPID_MCHID_NOT_MATCH); undefined for anything else. The first two are cured by one fresh OAuth.
+ */
+export const jsapiPayerProblem = (e: unknown): JsapiPayerProblem | undefined => jsapiPayerProblemOf(e);
 
 const MESSAGES = {
   order: {

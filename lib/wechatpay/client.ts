@@ -2,7 +2,14 @@ import type { KeyObject } from "node:crypto";
 import type { ZodType } from "zod";
 import { AEAD_ALGORITHM, ApiV3Decryptor } from "./aead";
 import { checkDownloadUrl, decompressBill, downloadUrlImpliesGzip, verifyBillHash } from "./bill";
-import { WechatPayApiError, WechatPayConfigError, WechatPayDecryptError, WechatPayValidationError } from "./errors";
+import {
+  jsapiPayerProblemOf,
+  WechatPayApiError,
+  WechatPayConfigError,
+  WechatPayDecryptError,
+  WechatPayJsapiPayerError,
+  WechatPayValidationError,
+} from "./errors";
 import {
   buildQuery,
   escapeComponent,
@@ -20,6 +27,8 @@ import {
   CombineCloseRequestSchema,
   CombineH5PrepayRequestSchema,
   CombineH5PrepayResponseSchema,
+  CombineJsapiPrepayRequestSchema,
+  CombineJsapiPrepayResponseSchema,
   CombineTransactionResponseSchema,
   AbnormalRefundRequestSchema,
   OutRefundNoSchema,
@@ -33,6 +42,7 @@ import {
   type CombineCloseRequest,
   type CombineH5PrepayMode,
   type CombineH5PrepayRequest,
+  type CombineJsapiPrepayRequest,
   type CombineTransaction,
   type AbnormalRefundRequest,
   type RefundRequest,
@@ -100,6 +110,12 @@ export interface WechatPayClient {
   readonly mchid: string;
   /** POST /v3/combine-transactions/h5. Mode is taken from the request: sub_mchid on every sub-order = partner, on none = direct. */
   combineH5Prepay(req: CombineH5PrepayRequest): Promise<{ h5_url: string; requestId?: string }>;
+  /**
+   * POST /v3/combine-transactions/jsapi (inside WeChat): as H5 but with combine_payer_info.openid (obtained under
+   * combine_appid) and no h5_info. The prepay_id lives 2 hours; sign it for the page with buildJsapiPayParams.
+   * Refusals about the payer or appid throw WechatPayJsapiPayerError (a WechatPayApiError with `problem`).
+   */
+  combineJsapiPrepay(req: CombineJsapiPrepayRequest): Promise<{ prepay_id: string; requestId?: string }>;
   /** GET /v3/combine-transactions/out-trade-no/{no}. */
   combineQuery(combineOutTradeNo: string): Promise<WithRequestId<CombineTransaction>>;
   /** POST …/{no}/close → 204, or 400 ORDER_CLOSED → alreadyClosed. 202 USER_PAYING throws WechatPayApiError (query, then decide). */
@@ -140,17 +156,15 @@ export function stripNullish<T>(value: T): T {
   return value;
 }
 
-function detectPrepayMode(req: unknown): CombineH5PrepayMode {
+function detectPrepayMode(req: unknown, what = "combine H5 prepay request"): CombineH5PrepayMode {
   const subs = (req as { sub_orders?: unknown } | null)?.sub_orders;
   if (!Array.isArray(subs) || subs.length === 0) return "direct";
   const withSub = subs.filter((s) => s && typeof s === "object" && "sub_mchid" in s).length;
   if (withSub === 0) return "direct";
   if (withSub === subs.length) return "partner";
-  throw new WechatPayValidationError(
-    "request",
-    "invalid combine H5 prepay request (sub_orders: sub_mchid must be on every sub-order or on none)",
-    [{ path: ["sub_orders"], message: "sub_mchid must be set on every sub-order (partner mode) or on none (direct mode)" }],
-  );
+  throw new WechatPayValidationError("request", `invalid ${what} (sub_orders: sub_mchid must be on every sub-order or on none)`, [
+    { path: ["sub_orders"], message: "sub_mchid must be set on every sub-order (partner mode) or on none (direct mode)" },
+  ]);
 }
 
 function requireString(value: unknown, field: string): string {
@@ -324,6 +338,31 @@ class WechatPayClientImpl implements WechatPayClient {
       "combine H5 prepay response",
     );
     return { h5_url: data.h5_url, requestId };
+  }
+
+  async combineJsapiPrepay(req: CombineJsapiPrepayRequest): Promise<{ prepay_id: string; requestId?: string }> {
+    const input = stripNullish(req);
+    const mode = detectPrepayMode(input, "combine JSAPI prepay request");
+    const parsed = parseWith(CombineJsapiPrepayRequestSchema(mode), input, "request", `combine JSAPI prepay request (${mode} mode)`);
+    if (parsed.combine_mchid !== this.mchid) {
+      throw new WechatPayValidationError("request", "invalid combine JSAPI prepay request (combine_mchid must be the calling mchid)", [
+        { path: ["combine_mchid"], message: "must equal the client's mchid (the signer)" },
+      ]);
+    }
+    // Serialised once, like H5: a retry re-sends identical bytes (idempotent re-entry of the same combine number).
+    const body = JSON.stringify(parsed);
+    try {
+      const { data, requestId } = await this.callJson(
+        { method: "POST", path: "/v3/combine-transactions/jsapi", body, idempotent: true, ref: parsed.combine_out_trade_no },
+        CombineJsapiPrepayResponseSchema,
+        "combine JSAPI prepay response",
+      );
+      return { prepay_id: data.prepay_id, requestId };
+    } catch (e) {
+      const problem = e instanceof WechatPayApiError ? jsapiPayerProblemOf(e) : undefined;
+      if (problem && e instanceof WechatPayApiError) throw new WechatPayJsapiPayerError(e, problem);
+      throw e;
+    }
   }
 
   private orderNo(no: string): string {

@@ -74,6 +74,54 @@ export class WechatPayApiError extends WechatPayError {
 }
 
 /**
+ * Why WeChat refused a JSAPI prepay for who is paying (docs/wechatpay.md "JSAPI"):
+ * - APPID_MCHID_NOT_MATCH: combine_appid is not bound to combine_mchid (configuration: the 服务号 binding);
+ * - OPENID_APPID_MISMATCH: the openid was not obtained under combine_appid ("appid与openid不匹配", OPENID_MISMATCH);
+ * - PAYER_MISMATCH: another WeChat user than the openid's ("下单账号与支付账号不一致").
+ * The last two are cured by a fresh OAuth; the first is not.
+ */
+export type JsapiPayerProblem = "APPID_MCHID_NOT_MATCH" | "OPENID_APPID_MISMATCH" | "PAYER_MISMATCH";
+
+const OPENID_MISMATCH_MESSAGES = [
+  "appid与openid不匹配",
+  "appid和openid不匹配",
+  "openid与appid不匹配",
+  "openid和appid不匹配",
+  "无效的openid",
+];
+const PAYER_MISMATCH_MESSAGES = ["下单账号与支付账号不一致"];
+
+/** The payer problem an API error reports, matched on the code or (WeChat reuses PARAM_ERROR for these) the message. */
+export function jsapiPayerProblemOf(e: unknown): JsapiPayerProblem | undefined {
+  if (e instanceof WechatPayJsapiPayerError) return e.problem;
+  if (!(e instanceof WechatPayApiError) || e.status >= 500) return undefined;
+  const text = `${e.message} ${typeof e.detail?.issue === "string" ? e.detail.issue : ""}`.toLowerCase();
+  if (PAYER_MISMATCH_MESSAGES.some((m) => text.includes(m))) return "PAYER_MISMATCH";
+  if (e.is("OPENID_MISMATCH") || OPENID_MISMATCH_MESSAGES.some((m) => text.includes(m))) return "OPENID_APPID_MISMATCH";
+  if (e.is("APPID_MCHID_NOT_MATCH")) return "APPID_MCHID_NOT_MATCH";
+  return undefined;
+}
+
+/**
+ * A JSAPI prepay refused because of the payer or the appid: still a WechatPayApiError (same status, code, message,
+ * detail, Request-ID), with `problem` so the app can restart the OAuth once or explain the configuration fault.
+ */
+export class WechatPayJsapiPayerError extends WechatPayApiError {
+  readonly problem: JsapiPayerProblem;
+
+  constructor(from: WechatPayApiError, problem: JsapiPayerProblem) {
+    super({ status: from.status, code: from.code, message: from.message, detail: from.detail, requestId: from.requestId });
+    this.problem = problem;
+    this.afterUnknownAttempt = from.afterUnknownAttempt;
+  }
+
+  /** A new openid (OAuth again) can fix it; APPID_MCHID_NOT_MATCH is the merchant's configuration. */
+  get reauthorize(): boolean {
+    return this.problem !== "APPID_MCHID_NOT_MATCH";
+  }
+}
+
+/**
  * Whether WeChat may have acted on the request although this error came back (§9.4): no answer (time-out, network
  * error), a 5xx, an answer that could not be verified, or any answer to a re-send of an attempt that was unanswered or
  * got a 5xx. Such an error must not decide anything that a success would contradict: ask WeChat what it holds first.

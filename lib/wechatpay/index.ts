@@ -35,3 +35,14 @@ export type { CombineNotification } from "./notification";
 export { checkDownloadUrl, decompressBill, verifyBillHash } from "./bill";
 export { buildQuery, escapeComponent } from "./http";
 export type { FailureInfo, ResponseInfo } from "./http";
+export { buildJsapiPayParams, buildJsapiPaySignMessage } from "./jsapi";
+export type { BuildJsapiPayParamsInput, JsapiPayParams } from "./jsapi";
+export {
+  buildOauthAuthorizeUrl,
+  exchangeOauthCode,
+  OAUTH_DEFAULT_TIMEOUT_MS,
+  OAUTH_ERRCODES,
+  OAUTH_MAX_RESPONSE_BYTES,
+  WechatOauthError,
+} from "./oauth";
+export type { ExchangeOauthCodeInput, OauthAuthorizeUrlInput, OauthIdentity, WechatOauthFailure } from "./oauth";

@@ -178,6 +178,63 @@ export function CombineH5PrepayRequestSchema(mode: CombineH5PrepayMode) {
 export const CombineH5PrepayResponseSchema = z.looseObject({ h5_url: z.string().url() });
 export type CombineH5PrepayResponse = z.output<typeof CombineH5PrepayResponseSchema>;
 
+// --- combine JSAPI prepay (inside WeChat): docs/wechatpay.md "JSAPI" -------------------------------------------
+
+/** JSAPI has no h5_info; device_id is optional (same 7–16 rule as H5 when sent). */
+export const JsapiSceneInfoRequestSchema = z.strictObject({
+  payer_client_ip: z.union([z.ipv4(), z.ipv6()], { message: "must be an IPv4 or IPv6 address" }),
+  device_id: z
+    .string()
+    .regex(/^[\x21-\x7e]{7,16}$/, { message: "must be 7–16 printable ASCII characters" })
+    .optional(),
+});
+
+/** The payer's openid under combine_appid (from OAuth snsapi_base with that same appid). */
+export const CombinePayerInfoRequestSchema = z.strictObject({
+  openid: z.string().regex(/^[0-9A-Za-z_-]{1,128}$/, { message: "must be 1–128 characters of 0-9 A-Z a-z _ -" }),
+});
+
+const jsapiPrepayCommon = {
+  combine_appid: appid,
+  combine_mchid: mchid,
+  combine_out_trade_no: OutTradeNoSchema,
+  scene_info: JsapiSceneInfoRequestSchema,
+  combine_payer_info: CombinePayerInfoRequestSchema,
+  time_start: Rfc3339WithOffsetSchema.optional(),
+  time_expire: Rfc3339WithOffsetSchema.optional(),
+  notify_url: NotifyUrlSchema,
+};
+
+/** Direct mode: 2–10 sub-orders, as H5. */
+export const CombineJsapiPrepayDirectRequestSchema = z
+  .strictObject({ ...jsapiPrepayCommon, sub_orders: z.array(CombineH5DirectSubOrderRequestSchema).min(2).max(10) })
+  .superRefine(checkOrderNumbers);
+
+/** Partner mode: 1–50 sub-orders, mchid = combine_mchid (the SP), sub_mchid = the store, as H5. */
+export const CombineJsapiPrepayPartnerRequestSchema = z
+  .strictObject({ ...jsapiPrepayCommon, sub_orders: z.array(CombineH5PartnerSubOrderRequestSchema).min(1).max(50) })
+  .superRefine((v, ctx) => {
+    checkOrderNumbers(v, ctx);
+    v.sub_orders.forEach((s, i) => {
+      if (s.mchid !== v.combine_mchid) {
+        ctx.addIssue({ code: "custom", path: ["sub_orders", i, "mchid"], message: "must equal combine_mchid in partner mode" });
+      }
+    });
+  });
+
+export type CombineJsapiPrepayDirectRequest = z.input<typeof CombineJsapiPrepayDirectRequestSchema>;
+export type CombineJsapiPrepayPartnerRequest = z.input<typeof CombineJsapiPrepayPartnerRequestSchema>;
+export type CombineJsapiPrepayRequest = CombineJsapiPrepayDirectRequest | CombineJsapiPrepayPartnerRequest;
+
+/** The schema for a mode (picked from the request like H5: sub_mchid on every sub-order = partner, on none = direct). */
+export function CombineJsapiPrepayRequestSchema(mode: CombineH5PrepayMode) {
+  return mode === "partner" ? CombineJsapiPrepayPartnerRequestSchema : CombineJsapiPrepayDirectRequestSchema;
+}
+
+/** prepay_id lives 2 hours; the page gets it only inside the signed `package` (jsapi.ts). */
+export const CombineJsapiPrepayResponseSchema = z.looseObject({ prepay_id: z.string().regex(/^[\x21-\x7e]{1,64}$/) });
+export type CombineJsapiPrepayResponse = z.output<typeof CombineJsapiPrepayResponseSchema>;
+
 export const CombineCloseSubOrderRequestSchema = z.strictObject({
   mchid,
   out_trade_no: OutTradeNoSchema,

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "./auth";
 import { handleBillDownload, handleTradeBill } from "./bills";
-import { handleCertificates, handleClose, handlePrepay, handleQuery } from "./combine-api";
+import { handleCertificates, handleClose, handleJsapiPrepay, handlePrepay, handleQuery } from "./combine-api";
 import { handleAbnormalRefund, handleRefundCreate, handleRefundQuery, refundCallSubjects } from "./refunds";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, INTERNAL_CODES, makeRequestId } from "./errors";
@@ -13,6 +13,7 @@ import { responseSigner, signatureHeaders, type SignatureTamper } from "./signin
 type Handler = (ctx: FakeContext, call: ApiCall) => ApiResult;
 const ROUTES: { method: string; re: RegExp; handler: Handler }[] = [
   { method: "POST", re: /^\/v3\/combine-transactions\/h5$/, handler: handlePrepay },
+  { method: "POST", re: /^\/v3\/combine-transactions\/jsapi$/, handler: handleJsapiPrepay },
   { method: "GET", re: /^\/v3\/combine-transactions\/out-trade-no\/([^/]+)$/, handler: handleQuery },
   { method: "POST", re: /^\/v3\/combine-transactions\/out-trade-no\/([^/]+)\/close$/, handler: handleClose },
   { method: "GET", re: /^\/v3\/certificates$/, handler: handleCertificates },
@@ -106,7 +107,7 @@ export class ApiHandler {
       if (fault?.kind === "not_enough") throw new ApiError(403, "NOT_ENOUGH", "商户可用退款余额不足");
       if (fault?.kind === "refuse") {
         const code = fault.code ?? "NO_AUTH";
-        throw new ApiError(REFUSALS[code].status, code, REFUSALS[code].message);
+        throw new ApiError(REFUSALS[code].status, code, fault.message ?? REFUSALS[code].message);
       }
       result = this.route({ method, url, rawPath, rawQuery, params: [], headers: req.headers, body, callerMchid });
     } catch (err) {

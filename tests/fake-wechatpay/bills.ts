@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, paramError } from "./errors";
-import { isPaidState, nextRefundId, type BillRow } from "./store";
+import { isPaidState, nextRefundId, tradeTypeOf, type BillRow } from "./store";
 import { addMonthsToDate, billTimeCst, cstDate, cstMidnight } from "./time";
 
 export const BILL_TOKEN_TTL_MS = 5 * 60_000; // §8.2 newer pages: 5 min (older: 30 s)
@@ -75,7 +75,7 @@ function rowValues(r: BillRow, type: BillType): Record<string, string> {
     微信订单号: r.transactionId,
     商户订单号: r.outTradeNo,
     用户标识: r.openid,
-    交易类型: "MWEB",
+    交易类型: r.tradeType,
     交易状态: r.tradeState,
     付款银行: "OTHERS",
     货币种类: "CNY",
@@ -210,6 +210,7 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string): BillRow
         transactionId: s.transaction_id ?? "",
         outTradeNo: s.out_trade_no,
         openid: order.payer_openid ?? "",
+        tradeType: tradeTypeOf(order),
         tradeState,
         amountFen: ov.amountFen.get(s.out_trade_no) ?? s.total_amount,
         description: s.description,
@@ -240,6 +241,7 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string): BillRow
       transactionId: r.transaction_id,
       outTradeNo: r.out_trade_no,
       openid: order.payer_openid ?? "",
+      tradeType: tradeTypeOf(order),
       tradeState: "REFUND",
       amountFen: ov.amountFen.get(r.out_refund_no) ?? r.refund,
       description: s.description,
@@ -268,6 +270,7 @@ function collectRows(ctx: FakeContext, mchid: string, billDate: string): BillRow
         x.transaction_id ?? `4200009999${billDate.replaceAll("-", "")}${randomBytes(4).readUInt32BE(0).toString().padStart(10, "0")}`,
       outTradeNo: x.out_trade_no,
       openid: "oUpF8uEXTRAROW0000000000000",
+      tradeType: "MWEB",
       tradeState: x.trade_state,
       amountFen: x.amount_fen,
       ...(x.trade_state === "REFUND"

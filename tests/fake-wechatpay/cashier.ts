@@ -70,7 +70,8 @@ function hostAllowed(ctx: FakeContext, url: string): boolean | null {
 
 function check(ctx: FakeContext, input: CheckInput): CheckResult {
   const link = input.prepayId ? ctx.store.links.get(input.prepayId) : undefined;
-  if (!link || link.package !== input.pkg) return { error: "BAD_PARAMS" };
+  // A JSAPI prepay_id has no H5 cashier page: it opens only through the bridge.
+  if (!link || link.channel !== "H5" || link.package !== input.pkg) return { error: "BAD_PARAMS" };
   const order = ctx.store.orders.get(link.orderKey);
   if (!order) return { error: "BAD_PARAMS" };
   if (input.checkReferer) {

@@ -5,7 +5,7 @@ import { fakeControlRequest } from "./control-client";
 import { startFakeWechatPay } from "./server";
 import type { VerifyMode } from "./signing";
 
-const HELP = `fake-wechatpay — local fake of WeChat Pay APIv3 combine H5 payment (TEST ONLY, no real money)
+const HELP = `fake-wechatpay — local fake of WeChat Pay APIv3 combine H5 and JSAPI payment, with WeChat OAuth (TEST ONLY, no real money)
 
 Usage:
   fake-wechatpay [serve]                      start the fake
@@ -15,7 +15,8 @@ Usage:
   fake-wechatpay show <orderNo>               the fake's view of an order (links, state, notification)
   fake-wechatpay requests                     API requests received
   fake-wechatpay notifications [orderNo]      notification attempts
-  fake-wechatpay fault <api|notify> <kind> [count] [--path <prefix>] [--delay-ms <ms>] [--order <orderNo>] [--code <CODE>]
+  fake-wechatpay fault <api|notify|oauth> <kind> [count] [--path <prefix>] [--delay-ms <ms>] [--order <orderNo>] [--code <CODE>]
+                    [--message <text>]
                                               inject a fault for the next <count> calls (default 1),
                                               only those about <orderNo> when given
   fake-wechatpay fault clear                  remove all faults
@@ -36,7 +37,8 @@ Server env: FAKE_WECHATPAY_PORT (3100), FAKE_WECHATPAY_HOST (127.0.0.1), FAKE_WE
   FAKE_WECHATPAY_MAX_QPS (none: calls of one API per mchid per second beyond it → 429 FREQUENCY_LIMITED)
 Client env: FAKE_WECHATPAY_URL (http://127.0.0.1:3100)
 API fault kinds: system_error rate_limit user_paying delay malformed_json bad_signature stale_timestamp signature_probe not_enough
-  refuse delay_then_refuse (--code NO_AUTH|SIGN_ERROR|PARAM_ERROR|INVALID_REQUEST)
+  refuse delay_then_refuse (--code NO_AUTH|SIGN_ERROR|PARAM_ERROR|INVALID_REQUEST|APPID_MCHID_NOT_MATCH, --message <WeChat's text>)
+OAuth fault kinds (code exchange): invalid_code code_used snapshot_user system_busy
 Notify fault kinds: drop duplicate concurrent_duplicate tamper_signature tamper_ciphertext stale_timestamp signature_probe`;
 
 class UsageError extends Error {}
@@ -136,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
       out = await control("GET", `/notifications${rest[0] ? `?orderNo=${enc(rest[0])}` : ""}`);
       break;
     case "fault": {
-      const target = need(rest[0], "<api|notify|clear>");
+      const target = need(rest[0], "<api|notify|oauth|clear>");
       if (target === "clear") {
         out = await control("DELETE", "/faults");
         break;
@@ -148,6 +150,7 @@ async function main(argv: string[]): Promise<void> {
       const delayMs = option(rest, "--delay-ms");
       const orderNo = option(rest, "--order");
       const code = option(rest, "--code");
+      const message = option(rest, "--message");
       out = await control("POST", "/faults", {
         target,
         kind,
@@ -156,6 +159,7 @@ async function main(argv: string[]): Promise<void> {
         ...(delayMs ? { delayMs: Number(delayMs) } : {}),
         ...(orderNo ? { orderNo } : {}),
         ...(code ? { code } : {}),
+        ...(message ? { message } : {}),
       });
       break;
     }

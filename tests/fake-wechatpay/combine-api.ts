@@ -1,9 +1,9 @@
-// Combine prepay (§3), query (§5), close (§6) and GET /v3/certificates (§2.5).
+// Combine prepay (§3; H5 and JSAPI), query (§5), close (§6) and GET /v3/certificates (§2.5).
 import { z } from "zod";
 import type { ApiCall, ApiResult, FakeContext } from "./context";
 import { ApiError, INTERNAL_CODES, paramError } from "./errors";
-import { h5Url, markClosed, newPrepayLink } from "./orders";
-import { ORDER_NO_RE, parseStrictBody, validatePrepay } from "./prepay-rules";
+import { h5Url, jsapiPrepayLink, markClosed, newPrepayLink } from "./orders";
+import { ORDER_NO_RE, parseStrictBody, validatePrepay, type PrepayChannel } from "./prepay-rules";
 import { aesGcmEncrypt, randomAlnum } from "./signing";
 import { orderKey, orderStatus, toTransaction, type CombineOrder } from "./store";
 import { rfc3339Cst } from "./time";
@@ -41,9 +41,22 @@ function findOwnOrder(ctx: FakeContext, call: ApiCall, no: string): CombineOrder
   return order;
 }
 
+/** POST /v3/combine-transactions/h5 → {h5_url}. */
 export function handlePrepay(ctx: FakeContext, call: ApiCall): ApiResult {
+  const order = prepay(ctx, call, "H5");
+  return { status: 200, json: { h5_url: h5Url(ctx, newPrepayLink(ctx, order)) } };
+}
+
+/** POST /v3/combine-transactions/jsapi → {prepay_id} (valid 2 hours; the same one on re-entry while it lasts). */
+export function handleJsapiPrepay(ctx: FakeContext, call: ApiCall): ApiResult {
+  const order = prepay(ctx, call, "JSAPI");
+  return { status: 200, json: { prepay_id: jsapiPrepayLink(ctx, order).prepayId } };
+}
+
+/** Creates the order, or checks a re-entry (§3.3) of the same number through the same API with the identical body. */
+function prepay(ctx: FakeContext, call: ApiCall, channel: PrepayChannel): CombineOrder {
   const raw = parseJsonBody(call);
-  const v = validatePrepay(raw, { callerMchid: call.callerMchid, keys: ctx.keys, nowMs: ctx.clock.now() });
+  const v = validatePrepay(raw, { callerMchid: call.callerMchid, keys: ctx.keys, nowMs: ctx.clock.now() }, channel);
   const key = orderKey(call.callerMchid, v.body.combine_out_trade_no);
   const existing = ctx.store.orders.get(key);
   if (existing) {
@@ -51,10 +64,11 @@ export function handlePrepay(ctx: FakeContext, call: ApiCall): ApiResult {
     const status = orderStatus(existing);
     if (status === "SUCCESS") throw new ApiError(400, "ORDERPAID", "该订单已支付，请勿重复下单");
     if (status === "CLOSED") throw new ApiError(400, "ORDER_CLOSED", "订单已关闭，请使用新的商户订单号重新下单");
-    if (existing.canonicalRequest !== v.canonical) {
+    // One number through both /h5 and /jsapi is undocumented: the fake reads it as a re-entry with other parameters.
+    if (existing.channel !== channel || existing.canonicalRequest !== v.canonical) {
       throw new ApiError(400, "INVALID_REQUEST", "请求重入时，参数与首次请求时不一致", undefined, INTERNAL_CODES.REENTRY_MISMATCH);
     }
-    return { status: 200, json: { h5_url: h5Url(ctx, newPrepayLink(ctx, existing)) } };
+    return existing;
   }
   v.body.sub_orders.forEach((s, i) => {
     if (ctx.store.subOutTradeNos.has(orderKey(call.callerMchid, s.out_trade_no))) {
@@ -69,12 +83,14 @@ export function handlePrepay(ctx: FakeContext, call: ApiCall): ApiResult {
   const order: CombineOrder = {
     key,
     mode: v.mode,
+    channel,
     combine_appid: b.combine_appid,
     combine_mchid: b.combine_mchid,
     combine_out_trade_no: b.combine_out_trade_no,
     notify_url: b.notify_url,
-    device_id: b.scene_info.device_id,
+    ...(b.scene_info.device_id !== undefined ? { device_id: b.scene_info.device_id } : {}),
     payer_client_ip: b.scene_info.payer_client_ip,
+    ...("combine_payer_info" in b ? { prepay_openid: b.combine_payer_info.openid } : {}),
     canonicalRequest: v.canonical,
     createdAtMs: ctx.clock.now(),
     timeExpireMs: v.timeExpireMs,
@@ -94,8 +110,8 @@ export function handlePrepay(ctx: FakeContext, call: ApiCall): ApiResult {
   };
   ctx.store.orders.set(key, order);
   for (const s of order.sub_orders) ctx.store.subOutTradeNos.set(orderKey(call.callerMchid, s.out_trade_no), key);
-  ctx.log(`prepay ${order.combine_out_trade_no} (${order.mode}, ${order.sub_orders.length} sub-orders)`);
-  return { status: 200, json: { h5_url: h5Url(ctx, newPrepayLink(ctx, order)) } };
+  ctx.log(`prepay ${channel} ${order.combine_out_trade_no} (${order.mode}, ${order.sub_orders.length} sub-orders)`);
+  return order;
 }
 
 export function handleQuery(ctx: FakeContext, call: ApiCall): ApiResult {

@@ -3,6 +3,7 @@ import type { BillOverrides } from "./bill-overrides";
 import type { Faults } from "./faults";
 import type { FakeKeys, MerchantIdentity } from "./keys";
 import type { Notifier } from "./notifier";
+import type { FakeOauth } from "./oauth-codes";
 import type { VerifyMode } from "./signing";
 import type { FakeStore } from "./store";
 import type { BusinessClock } from "./time";
@@ -15,8 +16,11 @@ export interface FakeContext {
   faults: Faults;
   notifier: Notifier;
   bills: BillOverrides;
+  /** OAuth codes and the default fake WeChat user (oauth.ts). */
+  oauth: FakeOauth;
   /** Merchants allowed to call the API, by mchid (the test identity plus any extraMerchants). */
   merchants: Map<string, MerchantIdentity>;
+  /** The merchant's domains: H5 Referer / redirect_url hosts, and the 服务号's 网页授权域名 for OAuth redirect_uri. */
   h5Domains: string[];
   /** Short name the cashier shows for the initiator (§0: "the cashier shows the initiator's short name"). */
   merchantShortName: string;

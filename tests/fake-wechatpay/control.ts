@@ -6,6 +6,7 @@ import { BillOverridesSchema } from "./bill-overrides";
 import type { FakeContext } from "./context";
 import { FaultSpecSchema } from "./faults";
 import { readBody, sendJson, splitTarget } from "./http-util";
+import { fakeOpenid } from "./oauth-codes";
 import { h5Url, markPaid, payRefusal } from "./orders";
 import { orderStatus, toTransaction, type CombineOrder } from "./store";
 import { findRefundByNumber, refundsOf, refundView, sendRefundNotification, setRefundResult } from "./refunds";
@@ -18,6 +19,7 @@ export function orderView(ctx: FakeContext, order: CombineOrder) {
     combine_out_trade_no: order.combine_out_trade_no,
     combine_mchid: order.combine_mchid,
     mode: order.mode,
+    channel: order.channel,
     status: orderStatus(order),
     created_at: rfc3339Cst(order.createdAtMs),
     time_expire: rfc3339Cst(order.timeExpireMs),
@@ -25,10 +27,12 @@ export function orderView(ctx: FakeContext, order: CombineOrder) {
     notify_url: order.notify_url,
     payer_client_ip: order.payer_client_ip,
     cancel_count: order.cancelCount,
+    prepay_openid: order.prepay_openid ?? null,
     links: order.links.map((l) => ({
       prepay_id: l.prepayId,
-      package: l.package,
-      h5_url: h5Url(ctx, l),
+      channel: l.channel,
+      package: l.channel === "H5" ? l.package : `prepay_id=${l.prepayId}`,
+      h5_url: l.channel === "H5" ? h5Url(ctx, l) : null,
       expires_at: rfc3339Cst(l.expiresAtMs),
       expired: now > l.expiresAtMs,
     })),
@@ -57,6 +61,10 @@ const BalanceSchema = z.strictObject({ store: z.string().min(1).max(32), balance
 const SettingsSchema = z.strictObject({
   refundMinIntervalSeconds: z.number().min(0).max(86_400).optional(),
   maxQps: z.number().int().min(1).nullable().optional(),
+  wechatUser: z
+    .string()
+    .regex(/^[0-9A-Za-z_-]{1,32}$/)
+    .optional(),
 });
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
@@ -137,6 +145,21 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
 
   if (seg[0] === "requests" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.requests);
 
+  // The bridge shim's verify / pay / cancel requests and what it was answered.
+  if (seg[0] === "bridge" && seg.length === 1 && method === "GET") return sendJson(res, 200, ctx.store.bridgeEvents);
+
+  // OAuth: the code exchanges answered (appid, errcode, openid, fault; never the secret) and the openid a user gets.
+  if (seg[0] === "oauth" && seg.length === 1 && method === "GET") {
+    const user = new URLSearchParams(rawQuery).get("user") ?? ctx.oauth.defaultUser;
+    return sendJson(res, 200, {
+      appid: ctx.keys.mpAppid,
+      defaultUser: ctx.oauth.defaultUser,
+      user,
+      openid: fakeOpenid(ctx.keys.mpAppid, user),
+      exchanges: ctx.oauth.exchanges,
+    });
+  }
+
   // Refunds (docs/wechatpay.md §14): inspect, decide the result, re-send the notification.
   if (seg[0] === "refunds") {
     if (seg.length === 1 && method === "GET") return sendJson(res, 200, [...ctx.store.refunds.values()].map(refundView));
@@ -177,8 +200,13 @@ export async function handleControl(ctx: FakeContext, hooks: ControlHooks, req: 
       if (!input) return;
       if (input.refundMinIntervalSeconds !== undefined) ctx.refundMinIntervalMs = input.refundMinIntervalSeconds * 1000;
       if (input.maxQps !== undefined) ctx.maxQps = input.maxQps;
+      if (input.wechatUser !== undefined) ctx.oauth.defaultUser = input.wechatUser;
     } else if (method !== "GET") return notFound();
-    return sendJson(res, 200, { refundMinIntervalSeconds: ctx.refundMinIntervalMs / 1000, maxQps: ctx.maxQps });
+    return sendJson(res, 200, {
+      refundMinIntervalSeconds: ctx.refundMinIntervalMs / 1000,
+      maxQps: ctx.maxQps,
+      wechatUser: ctx.oauth.defaultUser,
+    });
   }
 
   if (seg[0] === "notifications") {

@@ -23,6 +23,7 @@ export const REFUSALS = {
   SIGN_ERROR: { status: 401, message: "签名错误" },
   PARAM_ERROR: { status: 400, message: "参数错误" },
   INVALID_REQUEST: { status: 400, message: "请求参数符合参数格式，但不符合业务规则" },
+  APPID_MCHID_NOT_MATCH: { status: 400, message: "appid和mch_id不匹配" },
 } as const;
 export type RefusalCode = keyof typeof REFUSALS;
 const REFUSAL_CODES = Object.keys(REFUSALS) as [RefusalCode, ...RefusalCode[]];
@@ -36,7 +37,24 @@ export const NOTIFY_FAULT_KINDS = [
   "signature_probe", // WECHATPAY/SIGNTEST/… probe, immediately followed by a real delivery (§2.6)
 ] as const;
 
+/** Faults of the OAuth code exchange (GET /sns/oauth2/access_token), consumed one per exchange. */
+export const OAUTH_FAULT_KINDS = [
+  "invalid_code", // errcode 40029, the code is not spent (as if it had expired)
+  "code_used", // errcode 40163, the code is spent (as if another exchange had been first)
+  "snapshot_user", // a normal answer with is_snapshotuser: 1 and a virtual openid that every prepay refuses
+  "system_busy", // errcode -1 "system error", the code is not spent
+] as const;
+
+/** Faults of the bridge shim's 确认支付, consumed one per tap. */
+export const BRIDGE_FAULT_KINDS = [
+  "no_callback", // paid and notified, then WeChat closes the page: the callback never runs
+  "fail_after_pay", // paid and notified, yet the callback says get_brand_wcpay_request:fail
+  "payer_mismatch", // not paid: 下单账号与支付账号不一致, callback :fail
+] as const;
+
 export type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
+export type BridgeFaultKind = (typeof BRIDGE_FAULT_KINDS)[number];
+export type OauthFaultKind = (typeof OAUTH_FAULT_KINDS)[number];
 export type NotifyFaultKind = (typeof NOTIFY_FAULT_KINDS)[number];
 
 export const FaultSpecSchema = z.discriminatedUnion("target", [
@@ -50,8 +68,23 @@ export const FaultSpecSchema = z.discriminatedUnion("target", [
     delayMs: z.int().min(0).max(120_000).optional(),
     /** For refuse / delay_then_refuse: which refusal (default NO_AUTH). */
     code: z.enum(REFUSAL_CODES).optional(),
+    /**
+     * For refuse / delay_then_refuse: WeChat's message instead of the default, e.g. PARAM_ERROR "appid与openid不匹配"
+     * or "下单账号与支付账号不一致" (the JSAPI payer refusals the app must recognise by their wording).
+     */
+    message: z.string().min(1).max(200).optional(),
     /** Only calls about this combine order (its number in the path or the request body); absent = any call. */
     orderNo: z.string().min(1).max(64).optional(),
+  }),
+  z.strictObject({
+    target: z.literal("bridge"),
+    kind: z.enum(BRIDGE_FAULT_KINDS),
+    count: z.int().min(1).default(1),
+  }),
+  z.strictObject({
+    target: z.literal("oauth"),
+    kind: z.enum(OAUTH_FAULT_KINDS),
+    count: z.int().min(1).default(1),
   }),
   z.strictObject({
     target: z.literal("notify"),
@@ -73,6 +106,7 @@ export interface ApiFault {
   delayMs?: number;
   orderNo?: string;
   code?: RefusalCode;
+  message?: string;
 }
 export interface NotifyFault {
   kind: NotifyFaultKind;
@@ -80,16 +114,23 @@ export interface NotifyFault {
   orderNo?: string;
 }
 
+export interface OauthFault {
+  kind: OauthFaultKind;
+  remaining: number;
+}
+
 export class Faults {
   api: ApiFault[] = [];
   notify: NotifyFault[] = [];
+  oauth: OauthFault[] = [];
+  bridge: { kind: BridgeFaultKind; remaining: number }[] = [];
 
   add(spec: FaultSpec): void {
     if (spec.target === "api" && spec.kind === "delay_then_refuse") {
       // Two queued faults, taken in order by the same calls: the held (processed) one, then the refusals.
-      const { path, delayMs, orderNo, code = "NO_AUTH" } = spec;
+      const { path, delayMs, orderNo, code = "NO_AUTH", message } = spec;
       this.api.push({ kind: "delay", remaining: 1, path, delayMs, orderNo });
-      this.api.push({ kind: "refuse", remaining: spec.count, path, orderNo, code });
+      this.api.push({ kind: "refuse", remaining: spec.count, path, orderNo, code, message });
     } else if (spec.target === "api")
       this.api.push({
         kind: spec.kind,
@@ -98,7 +139,10 @@ export class Faults {
         delayMs: spec.delayMs,
         orderNo: spec.orderNo,
         code: spec.code,
+        message: spec.message,
       });
+    else if (spec.target === "oauth") this.oauth.push({ kind: spec.kind, remaining: spec.count });
+    else if (spec.target === "bridge") this.bridge.push({ kind: spec.kind, remaining: spec.count });
     else this.notify.push({ kind: spec.kind, remaining: spec.count, orderNo: spec.orderNo });
   }
 
@@ -128,12 +172,32 @@ export class Faults {
     return { ...f };
   }
 
+  /** The first queued OAuth fault; consumes one use of it. */
+  takeOauth(): OauthFault | undefined {
+    const f = this.oauth[0];
+    if (!f) return undefined;
+    f.remaining -= 1;
+    this.oauth = this.oauth.filter((x) => x.remaining > 0);
+    return { ...f };
+  }
+
+  /** The first queued bridge fault; consumes one use of it. */
+  takeBridge(): { kind: BridgeFaultKind } | undefined {
+    const f = this.bridge[0];
+    if (!f) return undefined;
+    f.remaining -= 1;
+    this.bridge = this.bridge.filter((x) => x.remaining > 0);
+    return { kind: f.kind };
+  }
+
   clear(): void {
     this.api = [];
     this.notify = [];
+    this.oauth = [];
+    this.bridge = [];
   }
 
   snapshot() {
-    return { api: this.api, notify: this.notify };
+    return { api: this.api, notify: this.notify, oauth: this.oauth, bridge: this.bridge };
   }
 }

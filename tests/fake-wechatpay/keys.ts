@@ -24,6 +24,12 @@ export interface MerchantIdentity {
 export interface FakeKeys {
   combineMchid: string;
   combineAppid: string;
+  /**
+   * The service provider's verified 服务号 (公众号): the only appid JSAPI combine prepay accepts as combine_appid and
+   * the appid of the fake OAuth, with its AppSecret. Bound to combineMchid like combineAppid.
+   */
+  mpAppid: string;
+  mpAppSecret: string;
   merchantSerialNo: string;
   wechatpayPublicKeyId: string;
   platformCertificateSerialNo: string;
@@ -41,6 +47,8 @@ export const defaultKeysDir = path.resolve(import.meta.dirname, "../fixtures/key
 interface KeysJson {
   combineMchid: string;
   combineAppid: string;
+  mpAppid: string;
+  mpAppSecret: string;
   merchantSerialNo: string;
   wechatpayPublicKeyId: string;
   platformCertificateSerialNo: string;
@@ -54,6 +62,8 @@ export function loadKeys(dir: string = defaultKeysDir): FakeKeys {
   for (const field of [
     "combineMchid",
     "combineAppid",
+    "mpAppid",
+    "mpAppSecret",
     "merchantSerialNo",
     "wechatpayPublicKeyId",
     "platformCertificateSerialNo",
@@ -71,6 +81,8 @@ export function loadKeys(dir: string = defaultKeysDir): FakeKeys {
   return {
     combineMchid: json.combineMchid,
     combineAppid: json.combineAppid,
+    mpAppid: json.mpAppid,
+    mpAppSecret: json.mpAppSecret,
     merchantSerialNo: json.merchantSerialNo,
     wechatpayPublicKeyId: json.wechatpayPublicKeyId,
     platformCertificateSerialNo: json.platformCertificateSerialNo,

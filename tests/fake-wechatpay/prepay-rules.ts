@@ -1,9 +1,10 @@
-// Field rules of POST /v3/combine-transactions/h5 (§3, with the §12 choices). Every refusal is an ApiError whose
+// Field rules of POST /v3/combine-transactions/h5 (§3, with the §12 choices) and /jsapi (the same plus the payer). Every refusal is an ApiError whose
 // PARAM_ERROR detail.field is a JSON pointer into the body (§9.1), so a failing client sees exactly which field.
 import { isIP } from "node:net";
 import { z } from "zod";
 import { ApiError, paramError } from "./errors";
 import type { FakeKeys } from "./keys";
+import { openidBelongsTo } from "./oauth-codes";
 import { parseRfc3339WithOffset } from "./time";
 
 /** §12: 6–32 chars of [0-9A-Za-z_-|*] (no `@`) satisfies every doc variant. */
@@ -30,18 +31,28 @@ const subOrderSchema = z.strictObject({
   goods_tag: text(32).optional(),
 });
 
-const prepaySchema = z.strictObject({
+const payerClientIp = z
+  .string()
+  .max(45)
+  .refine((v) => isIP(v) !== 0, "must be the user's IPv4 or IPv6 address");
+// §12: old page [7,16], new page string(32): 7–16 satisfies both.
+const deviceId = z.string().min(7, "must be 7-16 characters").max(16, "must be 7-16 characters");
+
+const prepayCommon = {
   combine_appid: text(32),
   combine_mchid: text(32),
   combine_out_trade_no: z.string().regex(ORDER_NO_RE, ORDER_NO_ISSUE),
+  sub_orders: z.array(subOrderSchema).min(1, "must contain at least 1 sub-order").max(50, "must contain at most 50 sub-orders"),
+  time_expire: z.string().optional(),
+  notify_url: z.string().min(1, "must not be empty"),
+};
+
+const h5PrepaySchema = z.strictObject({
+  ...prepayCommon,
   // §12 "always send them": scene_info and h5_info are required here, which is never wrong against the real service.
   scene_info: z.strictObject({
-    payer_client_ip: z
-      .string()
-      .max(45)
-      .refine((v) => isIP(v) !== 0, "must be the user's IPv4 or IPv6 address"),
-    // §12: old page [7,16], new page string(32): 7–16 satisfies both.
-    device_id: z.string().min(7, "must be 7-16 characters").max(16, "must be 7-16 characters"),
+    payer_client_ip: payerClientIp,
+    device_id: deviceId,
     h5_info: z.strictObject({
       type: z.enum(["iOS", "Android", "Wap"], "must be one of Wap, iOS, Android"),
       app_name: text(64).optional(),
@@ -50,16 +61,29 @@ const prepaySchema = z.strictObject({
       package_name: text(128).optional(),
     }),
   }),
-  sub_orders: z.array(subOrderSchema).min(1, "must contain at least 1 sub-order").max(50, "must contain at most 50 sub-orders"),
-  time_expire: z.string().optional(),
-  notify_url: z.string().min(1, "must not be empty"),
   // time_start, combine_payer_info, limit_pay … are absent from the 普通 H5 schema (§3.1) → strictObject rejects them.
 });
 
-export type PrepayBody = z.infer<typeof prepaySchema>;
+/** JSAPI combine (inside WeChat): the H5 fields, the payer's openid, no h5_info, device_id optional, time_start allowed. */
+const jsapiPrepaySchema = z.strictObject({
+  ...prepayCommon,
+  scene_info: z.strictObject({ payer_client_ip: payerClientIp, device_id: deviceId.optional() }),
+  combine_payer_info: z.strictObject({
+    openid: text(128),
+    // exists in the models for a sub_appid's user; the fake accepts and ignores it
+    sub_openid: text(128).optional(),
+  }),
+  time_start: z.string().optional(),
+});
 
-export interface ValidPrepay {
-  body: PrepayBody;
+export type PrepayChannel = "H5" | "JSAPI";
+type PrepayBodyOf<C extends PrepayChannel> = C extends "H5" ? z.infer<typeof h5PrepaySchema> : z.infer<typeof jsapiPrepaySchema>;
+
+export type PrepayBody = z.infer<typeof h5PrepaySchema> | z.infer<typeof jsapiPrepaySchema>;
+
+export interface ValidPrepay<C extends PrepayChannel = PrepayChannel> {
+  body: PrepayBodyOf<C>;
+  channel: C;
   mode: "direct" | "partner";
   /** Key-sorted JSON of the body as sent: two calls are "identical" when these strings are equal (§3.3). */
   canonical: string;
@@ -143,8 +167,12 @@ export function notifyUrlIssue(url: string, maxChars = 255): string | null {
   return null;
 }
 
-export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: FakeKeys; nowMs: number }): ValidPrepay {
-  const body = parseStrictBody(raw, prepaySchema);
+export function validatePrepay<C extends PrepayChannel>(
+  raw: unknown,
+  ctx: { callerMchid: string; keys: FakeKeys; nowMs: number },
+  channel: C,
+): ValidPrepay<C> {
+  const body = parseStrictBody(raw, channel === "JSAPI" ? jsapiPrepaySchema : h5PrepaySchema) as PrepayBodyOf<C>;
 
   if (body.combine_mchid !== ctx.callerMchid) {
     throw new ApiError(400, "INVALID_REQUEST", "combine_mchid与请求方商户号(Authorization mchid)不一致", {
@@ -154,12 +182,27 @@ export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: F
       location: "body",
     });
   }
-  if (body.combine_appid !== ctx.keys.combineAppid) {
+  // Both appids of the test identity are bound to its mchid; JSAPI takes only the 公众号 (服务号) one.
+  const bound = body.combine_appid === ctx.keys.combineAppid || body.combine_appid === ctx.keys.mpAppid;
+  if (!bound || (channel === "JSAPI" && body.combine_appid !== ctx.keys.mpAppid)) {
     throw new ApiError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配", {
       field: "/combine_appid",
       value: body.combine_appid,
+      ...(bound ? { issue: "JSAPI combine payment needs an official account (公众号) appid bound to combine_mchid" } : {}),
       location: "body",
     });
+  }
+  if ("combine_payer_info" in body && !openidBelongsTo(body.combine_payer_info.openid, body.combine_appid)) {
+    // The openid must come from OAuth under combine_appid (fakeOpenid encodes the appid it was minted for).
+    throw new ApiError(400, "PARAM_ERROR", "appid与openid不匹配", {
+      field: "/combine_payer_info/openid",
+      value: body.combine_payer_info.openid,
+      issue: "the openid was not obtained under combine_appid",
+      location: "body",
+    });
+  }
+  if ("time_start" in body && body.time_start !== undefined && parseRfc3339WithOffset(body.time_start) === null) {
+    throw paramError("/time_start", "must be RFC 3339 yyyy-MM-DDTHH:mm:ss+hh:mm with a numeric timezone offset", body.time_start);
   }
 
   // Mode (§3): a sub_mchid anywhere, or a sub-order addressed to the initiator itself, means service-provider mode.
@@ -218,5 +261,5 @@ export function validatePrepay(raw: unknown, ctx: { callerMchid: string; keys: F
     timeExpireMs = Math.min(Math.max(t, ctx.nowMs + 60_000), sevenDays);
   }
 
-  return { body, mode: partner ? "partner" : "direct", canonical: canonicalJson(raw), timeExpireMs };
+  return { body, channel, mode: partner ? "partner" : "direct", canonical: canonicalJson(raw), timeExpireMs };
 }

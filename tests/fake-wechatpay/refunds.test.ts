@@ -175,8 +175,12 @@ describe("apply (§14.1)", () => {
   });
 
   it("settings: refundMinIntervalSeconds changes the minute until the next reset", async () => {
-    expect(await control(fake.url, "/settings")).toEqual({ refundMinIntervalSeconds: 60, maxQps: null });
-    expect(await control(fake.url, "/settings", { refundMinIntervalSeconds: 1 })).toEqual({ refundMinIntervalSeconds: 1, maxQps: null });
+    expect(await control(fake.url, "/settings")).toEqual({ refundMinIntervalSeconds: 60, maxQps: null, wechatUser: "default" });
+    expect(await control(fake.url, "/settings", { refundMinIntervalSeconds: 1 })).toEqual({
+      refundMinIntervalSeconds: 1,
+      maxQps: null,
+      wechatUser: "default",
+    });
     const { subs } = await paidOrder();
     expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1 }))).status).toBe(200);
     expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1 }))).status).toBe(429);
@@ -184,7 +188,7 @@ describe("apply (§14.1)", () => {
     expect((await call(fake.url, "POST", REFUNDS, refundBody(subs[0]!, { refund: 1 }))).status).toBe(200);
     await expect(control(fake.url, "/settings", { refundMinIntervalSeconds: -1 })).rejects.toThrow(/→ 400 /);
     await control(fake.url, "/reset", {});
-    expect(await control(fake.url, "/settings")).toEqual({ refundMinIntervalSeconds: 60, maxQps: null });
+    expect(await control(fake.url, "/settings")).toEqual({ refundMinIntervalSeconds: 60, maxQps: null, wechatUser: "default" });
   });
 
   it("the answer: a 29-digit refund_id, funds_account UNSETTLED on the payment's day and AVAILABLE once settled (or when asked), refund_fee = the fee given back", async () => {

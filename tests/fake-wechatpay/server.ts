@@ -6,6 +6,7 @@ import type { KeyObject } from "node:crypto";
 import { createPublicKey } from "node:crypto";
 import { ApiHandler } from "./api";
 import { BillOverrides } from "./bill-overrides";
+import { handleBridge, isBridgePath } from "./bridge";
 import { CASHIER_CONFIRM_PATH, CASHIER_PATH, handleCashier } from "./cashier";
 import type { FakeContext } from "./context";
 import { handleControl } from "./control";
@@ -13,6 +14,8 @@ import { Faults } from "./faults";
 import { sendJson, splitTarget } from "./http-util";
 import { defaultKeysDir, loadKeys, type MerchantIdentity } from "./keys";
 import { Notifier } from "./notifier";
+import { handleOauth, isOauthPath } from "./oauth";
+import { DEFAULT_WECHAT_USER, FakeOauth } from "./oauth-codes";
 import type { VerifyMode } from "./signing";
 import { DEFAULT_REFUND_DELAY_MS, DEFAULT_REFUND_MIN_INTERVAL_SECONDS } from "./refunds";
 import { FakeStore } from "./store";
@@ -59,6 +62,11 @@ export interface FakeWechatPayOptions {
    * FREQUENCY_LIMITED. Default none. Changeable at run time with POST /__fake/settings.
    */
   maxQps?: number | null;
+  /**
+   * The fake WeChat user of a browser without the fake_wechat_user cookie (OAuth: the openid is stable per appid and
+   * user). Default "default". Changeable at run time with POST /__fake/settings {wechatUser}.
+   */
+  wechatUser?: string;
 }
 
 export interface RunningFakeWechatPay {
@@ -102,6 +110,7 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     store,
     faults,
     bills: new BillOverrides(),
+    oauth: new FakeOauth(opts.wechatUser ?? DEFAULT_WECHAT_USER),
     notifier: new Notifier({ keys, mode, clock, faults, timeScale, timeoutMs: opts.notifyTimeoutMs ?? 5000, log }),
     merchants,
     h5Domains: opts.h5Domains ?? ["localhost", "127.0.0.1"],
@@ -121,6 +130,7 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     store.reset();
     faults.clear();
     ctx.bills.clear();
+    ctx.oauth.reset();
     ctx.refundMinIntervalMs = refundMinIntervalMs;
     ctx.maxQps = maxQps;
     api.resetRates();
@@ -138,11 +148,15 @@ export async function startFakeWechatPay(opts: FakeWechatPayOptions = {}): Promi
     if (rawPath === "/__fake" || rawPath.startsWith("/__fake/")) return void done(handleControl(ctx, { reset }, req, res));
     if (rawPath === CASHIER_PATH || rawPath === CASHIER_CONFIRM_PATH) return void done(handleCashier(ctx, req, res));
     if (rawPath.startsWith("/v3/")) return void done(api.handle(req, res));
+    if (isOauthPath(rawPath)) return handleOauth(ctx, req, res);
+    if (isBridgePath(rawPath)) return void done(handleBridge(ctx, req, res));
     if (rawPath === "/" && req.method === "GET") {
       return sendJson(res, 200, {
         service: "fake WeChat Pay APIv3 (TEST ONLY)",
         verifyMode: mode,
         h5Domains: ctx.h5Domains,
+        mpAppid: ctx.keys.mpAppid,
+        jsapiBridge: `${ctx.publicBaseUrl()}/jsapi/bridge.js`,
         readme: "tests/fake-wechatpay/README.md",
       });
     }

@@ -53,6 +53,8 @@ export interface BillRow {
   transactionId: string;
   outTradeNo: string;
   openid: string;
+  /** 交易类型: MWEB for H5 orders, JSAPI for orders prepaid inside WeChat. */
+  tradeType: string;
   tradeState: string;
   /** Payment rows: the sub-order amount. Refund rows: the refund amount (申请退款金额 / 退款金额). */
   amountFen: number;
@@ -80,22 +82,30 @@ export interface SubOrder {
 
 export interface PrepayLink {
   prepayId: string;
+  /** The H5 link's package parameter; empty for JSAPI (the bridge's package is "prepay_id=…"). */
   package: string;
   orderKey: string;
+  /** Which prepay API made it: an H5 link opens only the H5 cashier, a JSAPI prepay_id only the bridge. */
+  channel: "H5" | "JSAPI";
   createdAtMs: number;
-  /** h5_url is valid 5 minutes (§3.4), on the business clock. */
+  /** h5_url is valid 5 minutes (§3.4), a JSAPI prepay_id 2 hours; on the business clock. */
   expiresAtMs: number;
 }
 
 export interface CombineOrder {
   key: string;
   mode: "direct" | "partner";
+  /** /v3/combine-transactions/h5 or /jsapi: trade_type MWEB or JSAPI in query, notification and bill. */
+  channel: "H5" | "JSAPI";
   combine_appid: string;
   combine_mchid: string;
   combine_out_trade_no: string;
   notify_url: string;
-  device_id: string;
+  /** Required for H5; optional for JSAPI. */
+  device_id?: string;
   payer_client_ip: string;
+  /** JSAPI: combine_payer_info.openid of the prepay — who may pay, and the payer in the notification. */
+  prepay_openid?: string;
   /** Canonical JSON of the first prepay body: re-entry must be identical (§3.3). */
   canonicalRequest: string;
   createdAtMs: number;
@@ -118,6 +128,17 @@ export interface RequestLogEntry {
   mchid?: string;
   fault?: string;
   at: string;
+}
+
+/** One request of the bridge shim (bridge.ts) and its answer: err_msg null = no callback (the page was closed). */
+export interface BridgeEvent {
+  at: string;
+  step: "verify" | "pay" | "cancel";
+  prepayId: string | null;
+  orderNo: string | null;
+  errMsg: string | null;
+  reason?: string;
+  fault?: string;
 }
 
 export interface BillToken {
@@ -159,8 +180,11 @@ export class FakeStore {
   readonly balances = new Map<string, number>();
   /** `${mchid}\0${bill_date}` → that day's bill rows, collected once at the first apply (bills.ts). */
   readonly frozenBills = new Map<string, BillRow[]>();
+  /** What the bridge shim asked and was answered (verify, pay, cancel), in order. */
+  readonly bridgeEvents: BridgeEvent[] = [];
 
   reset(): void {
+    this.bridgeEvents.length = 0;
     for (const r of this.refunds.values()) if (r.timer) clearTimeout(r.timer);
     this.refunds.clear();
     this.balances.clear();
@@ -185,14 +209,14 @@ export function toTransaction(order: CombineOrder): Record<string, unknown> {
     combine_appid: order.combine_appid,
     combine_mchid: order.combine_mchid,
     combine_out_trade_no: order.combine_out_trade_no,
-    scene_info: { device_id: order.device_id },
+    ...(order.device_id !== undefined ? { scene_info: { device_id: order.device_id } } : {}),
     sub_orders: order.sub_orders.map((s) => {
       const paid = isPaidState(s.trade_state);
       const out: Record<string, unknown> = { mchid: s.mchid };
       if (s.sub_mchid !== undefined) out.sub_mchid = s.sub_mchid;
       if (s.sub_appid !== undefined) out.sub_appid = s.sub_appid;
       // Unpaid sub-orders carry no transaction_id / success_time / bank_type / payer_amount (§5.1 "present after payment").
-      if (paid) out.trade_type = "MWEB";
+      if (paid) out.trade_type = tradeTypeOf(order);
       out.trade_state = s.trade_state;
       if (paid && s.bank_type) out.bank_type = s.bank_type;
       out.attach = s.attach;
@@ -208,6 +232,10 @@ export function toTransaction(order: CombineOrder): Record<string, unknown> {
   // combine_payer_info is "returned only after payment" (§5.1).
   if (order.payer_openid) tx.combine_payer_info = { openid: order.payer_openid };
   return tx;
+}
+
+export function tradeTypeOf(order: CombineOrder): "MWEB" | "JSAPI" {
+  return order.channel === "JSAPI" ? "JSAPI" : "MWEB";
 }
 
 export function orderTotalFen(order: CombineOrder): number {

@@ -6,9 +6,13 @@ import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  buildJsapiPayParams,
+  buildOauthAuthorizeUrl,
   createWechatPayClient,
   deriveCombineState,
+  exchangeOauthCode,
   WechatPayBillHashError,
+  WechatPayJsapiPayerError,
   type CombineNotification,
   type WechatPayClient,
 } from "@/lib/wechatpay";
@@ -134,5 +138,79 @@ describe.each(MODES)("client ↔ fake in $fake mode", ({ fake: verifyMode, clien
     await fakeControl(fake.url, "/bills/overrides", { tamperNextDownload: true });
     const again = await client.applyTradeBill({ bill_date: successDay, bill_type: "ALL", tar_type: "GZIP" });
     await expect(client.downloadBill(again, { tarType: "GZIP" })).rejects.toBeInstanceOf(WechatPayBillHashError);
+  });
+  it("JSAPI: OAuth → openid → JSAPI prepay → paySign accepted by the bridge → notification and query say JSAPI, payer openid", async () => {
+    const WECHAT_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI";
+    const authorize = buildOauthAuthorizeUrl({
+      openBaseUrl: fake.url,
+      appId: testKeys.mpAppid,
+      redirectUri: "http://localhost:3000/api/wechat/oauth/callback",
+      state: "S7ate",
+    });
+    const redirect = await fetch(authorize, { redirect: "manual", headers: { "User-Agent": WECHAT_UA } });
+    expect(redirect.status).toBe(302);
+    const back = new URL(redirect.headers.get("location")!);
+    expect(back.searchParams.get("state")).toBe("S7ate");
+    const { openid, isSnapshotUser } = await exchangeOauthCode({
+      apiBaseUrl: fake.url,
+      appId: testKeys.mpAppid,
+      secret: testKeys.mpAppSecret,
+      code: back.searchParams.get("code")!,
+    });
+    expect(isSnapshotUser).toBe(false);
+
+    const no = orderNo();
+    const subOrders = testKeys.subMerchants.slice(0, 2).map((m, i) => ({
+      mchid: testKeys.combineMchid,
+      sub_mchid: m.subMchid,
+      attach: `store:${m.storeId}`,
+      amount: { total_amount: 500 + i, currency: "CNY" as const },
+      out_trade_no: `${no}-${i + 1}`,
+      description: `测试店铺${i + 1}-商品`,
+    }));
+    const jsapi = (appid: string, number: string, payer: string) =>
+      client.combineJsapiPrepay({
+        combine_appid: appid,
+        combine_mchid: testKeys.combineMchid,
+        combine_out_trade_no: number,
+        scene_info: { payer_client_ip: "203.0.113.7" },
+        sub_orders: subOrders.map((s) => ({ ...s, out_trade_no: s.out_trade_no.replace(no, number) })),
+        combine_payer_info: { openid: payer },
+        notify_url: notifyUrl,
+      });
+
+    // an openid that was not obtained under combine_appid, and an appid that is not the 服务号
+    const foreign = await jsapi(testKeys.mpAppid, orderNo(), "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o").catch((e: unknown) => e);
+    expect(foreign).toBeInstanceOf(WechatPayJsapiPayerError);
+    expect(foreign).toMatchObject({ problem: "OPENID_APPID_MISMATCH", reauthorize: true });
+    const h5Appid = await jsapi(testKeys.combineAppid, orderNo(), openid).catch((e: unknown) => e);
+    expect(h5Appid).toMatchObject({ problem: "APPID_MCHID_NOT_MATCH", reauthorize: false });
+
+    const { prepay_id } = await jsapi(testKeys.mpAppid, no, openid);
+    const params = buildJsapiPayParams({
+      appId: testKeys.mpAppid,
+      prepayId: prepay_id,
+      privateKeyPem: fs.readFileSync(testKeyFiles.merchantPrivateKey, "utf8"),
+    });
+    const confirm = await fetch(`${fake.url}/jsapi/confirm`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "User-Agent": WECHAT_UA, Origin: "http://localhost:3000" },
+      body: JSON.stringify({ params, action: "pay" }),
+    });
+    expect(await confirm.json()).toEqual({ ok: true, err_msg: "get_brand_wcpay_request:ok" });
+
+    const got = await eventually(async () =>
+      received.find(
+        (r) => r.notification?.resource && (r.notification.resource as { combine_out_trade_no?: string }).combine_out_trade_no === no,
+      ),
+    );
+    const n = got.notification!;
+    if (n.kind !== "combine_transaction") throw new Error(`unexpected ${n.kind}`);
+    expect(n.resource.combine_payer_info?.openid).toBe(openid);
+    expect(n.resource.sub_orders?.map((s) => s.trade_type)).toEqual(["JSAPI", "JSAPI"]);
+    const q = await client.combineQuery(no);
+    expect(deriveCombineState(q.sub_orders)).toBe("paid");
+    expect(q.combine_appid).toBe(testKeys.mpAppid);
+    expect(q.combine_payer_info?.openid).toBe(openid);
   });
 });

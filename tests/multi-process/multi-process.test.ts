@@ -17,7 +17,7 @@ import { describePg, dropPgDatabase, freshPgDatabase } from "../support/pg";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
 import { freshStore, insertOrder } from "../integration/order-fixtures";
 import { port as offsetPort } from "../support/ports";
-import { testAppEnv } from "../support/test-identity";
+import { testAppEnv, testKeys } from "../support/test-identity";
 import { createSessionValue, SESSION_COOKIE } from "../../lib/admin/session";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -64,6 +64,10 @@ describePg("two app processes, one database", () => {
       // The shop-wide prepay budget, small enough for the flash-sale test below to pass it, above what the
       // other tests may prepay in one second (the last-units test's 5 and the jobs test's 6 can share one).
       WECHATPAY_PREPAY_MAX_PER_SECOND: String(PREPAY_BUDGET),
+      // One shopper-triggered WeChat call per order per interval: the longest allowed, so that "at most one
+      // query" below is decided by the lease alone, however slowly a loaded machine serves the 100 racing
+      // requests (with the 2 s default, a query still running when the interval ends lets a second one in).
+      WECHAT_CALL_INTERVAL_SECONDS: "300",
     } as NodeJS.ProcessEnv;
     for (const port of PORTS) {
       const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
@@ -331,6 +335,19 @@ describePg("two app processes, one database", () => {
         (r) => r.method === "POST" && r.path === "/v3/combine-transactions/h5",
       );
     const before = (await prepays()).length;
+    // The budget of this second and the next three is already spent (as if another sale had taken it), so the
+    // first wave meets 429s however long a loaded machine takes to serve it; the waves after the pre-spent
+    // seconds then pass the budget a second at a time.
+    const budgetRow = `wechat-prepay:${testKeys.combineMchid}`;
+    const nowSecondMs = Math.floor(Date.now() / 1000) * 1000;
+    await db.rateLimitCounter.createMany({
+      data: [0, 1, 2, 3].map((i) => ({
+        key: budgetRow,
+        windowStart: new Date(nowSecondMs + i * 1000),
+        count: PREPAY_BUDGET,
+        expiresAt: new Date(nowSecondMs + (i + 1) * 1000),
+      })),
+    });
     const CONCURRENT = 40;
     const keys = Array.from({ length: CONCURRENT }, (_, i) => `flash-sale-${Date.now()}-${i}`);
     const send = (key: string, i: number) =>

@@ -8,6 +8,9 @@ const dir = path.resolve(import.meta.dirname, "../fixtures/keys");
 export const testKeys = JSON.parse(fs.readFileSync(path.join(dir, "keys.json"), "utf8")) as {
   combineMchid: string;
   combineAppid: string;
+  /** The 服务号 of the JSAPI channel (combine_appid of JSAPI orders, OAuth appid) and its AppSecret: TEST-ONLY. */
+  mpAppid: string;
+  mpAppSecret: string;
   merchantSerialNo: string;
   wechatpayPublicKeyId: string;
   platformCertificateSerialNo: string;
@@ -53,5 +56,19 @@ export function testAppEnv(opts: { wechatpayBaseUrl: string; appBaseUrl: string;
     WECHATPAY_PUBLIC_KEY_ID: testKeys.wechatpayPublicKeyId,
     WECHATPAY_UNSAFE_ALLOW_TEST_SETUP: "1",
     ADMIN_TOKEN: "e2e-admin-token-0123456789abcdef",
+  };
+}
+
+/**
+ * The JSAPI channel's variables for an app talking to the fake: its 服务号 (keys.json mpAppid / mpAppSecret) and the
+ * fake standing in for open.weixin.qq.com (OAuth authorize) and api.weixin.qq.com (code exchange). JSAPI itself is
+ * switched on by the caller.
+ */
+export function testWechatMpEnv(fakeUrl: string) {
+  return {
+    WECHAT_MP_APPID: testKeys.mpAppid,
+    WECHAT_MP_APPSECRET: testKeys.mpAppSecret,
+    WECHAT_OPEN_BASE_URL: fakeUrl,
+    WECHAT_API_BASE_URL: fakeUrl,
   };
 }
