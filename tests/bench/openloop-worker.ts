@@ -61,9 +61,7 @@ async function main() {
     bodyTimeout: 10_000,
   });
   const warm = spec.lazyConnections ? Math.min(64, spec.connections) : spec.connections;
-  await Promise.all(
-    Array.from({ length: warm }, async () => (await pool.request({ method: "GET", path: spec.warmPath })).body.dump()),
-  );
+  await Promise.all(Array.from({ length: warm }, async () => (await pool.request({ method: "GET", path: spec.warmPath })).body.dump()));
 
   const n = requests.length;
   const latency = new Float64Array(n).fill(NaN);
@@ -100,7 +98,10 @@ async function main() {
   await Promise.all(inflight);
   await pool.close();
 
-  const sorted = (a: ArrayLike<number>) => Array.from(a).filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
+  const sorted = (a: ArrayLike<number>) =>
+    Array.from(a)
+      .filter((x) => !Number.isNaN(x))
+      .sort((x, y) => x - y);
   const all = sorted(latency);
   const q = Math.floor(n / 4);
   const result: OpenLoopResult = {

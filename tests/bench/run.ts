@@ -237,7 +237,13 @@ async function main() {
         const orders = await createOrders(prisma, amount);
         log(`notify ${target} ${c} connections × ${amount} distinct …`);
         const result = await notify(target, c, orders);
-        const check = { orders: orders.length, ...(await checkAppliedOnce(prisma, orders.map((o) => o.orderNo))) };
+        const check = {
+          orders: orders.length,
+          ...(await checkAppliedOnce(
+            prisma,
+            orders.map((o) => o.orderNo),
+          )),
+        };
         rows.push({ scenario: "notify", target, result, check });
       }
       const app = rows.at(-2)!;
@@ -366,7 +372,13 @@ async function openLoopRun(
   const r = JSON.parse(out.trim().split("\n").at(-1)!) as OpenLoopResult;
   fs.rmSync(requestsFile, { force: true });
   openLoops.push({ pct, target, generator, result: r });
-  const check = { orders: orders.length, ...(await checkAppliedOnce(prisma, orders.map((o) => o.orderNo))) };
+  const check = {
+    orders: orders.length,
+    ...(await checkAppliedOnce(
+      prisma,
+      orders.map((o) => o.orderNo),
+    )),
+  };
   return { result: { ...r, connections: r.connections }, check };
 }
 
@@ -395,7 +407,13 @@ async function openLoopCompare(prisma: Prisma, rate: number) {
         return { method: "POST", path: NOTIFY_PATH, headers: n.headers, body: n.body };
       },
     });
-    const check = { orders: orders.length, ...(await checkAppliedOnce(prisma, orders.map((o) => o.orderNo))) };
+    const check = {
+      orders: orders.length,
+      ...(await checkAppliedOnce(
+        prisma,
+        orders.map((o) => o.orderNo),
+      )),
+    };
     rows.push({ scenario: "notify open loop 80 % (compare)", target: "app", result, check, note: `${label}; offered ${rate}/s` });
   };
   await inProcess("(a) bench process, pre-signed, 64 of 256 connections opened first", false);
