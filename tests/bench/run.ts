@@ -7,6 +7,7 @@
 //        --cpu-prof        run `next start` under node --cpu-prof; profiles in .data/bench-prof/
 //        --readme          replace the table between the bench markers in README.md
 //        --only=a,b        notify,duplicates,checkout,weight,openloop (default: all)
+//        --db-in-memory-fs the database on tmpfs (no fsync cost): a diagnostic, never for the README
 //        --openloop-compare  also runs the 80 % open loop with the earlier in-bench generators (same
 //                          process as the bench, connections opened during the run; signing on the fly)
 // Always run through `npm run bench` (it takes .data/bench.lock: never two benchmark builds at once).
@@ -33,7 +34,9 @@ const EMPTY_URL = `http://127.0.0.1:${EMPTY_PORT}`;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 const FAKE_URL = `http://127.0.0.1:${FAKE_PORT}`;
 const BASELINE_URL = `http://127.0.0.1:${BASELINE_PORT}`;
-const DB_URL = "file:./.data/bench.db";
+// --db-in-memory-fs: the database on /dev/shm (tmpfs), so its commits cost no fsync — a diagnostic that
+// separates the disk from the CPU on a machine whose disk is shared and busy; never the published figures.
+const DB_URL = flag("--db-in-memory-fs") ? `file:/dev/shm/wcp-bench-${process.pid}.db` : "file:./.data/bench.db";
 const NOTIFY_PATH = "/api/wechatpay/notify";
 
 // Requests per run (closed loop; every notification distinct). Sized so each run lasts a few seconds.
@@ -124,7 +127,7 @@ async function main() {
   const withEmpty = only.has("weight") || only.has("notify");
   if (withEmpty) await buildEmptyApp();
 
-  log("fresh database .data/bench.db …");
+  log(`fresh database ${DB_URL.slice(5)} …`);
   await run(process.execPath, ["prisma/migrate.mjs", "reset"], { env, quiet: true });
   await run(tsxBin, ["--conditions=react-server", "prisma/seed.ts"], { env, quiet: true });
 
@@ -325,6 +328,7 @@ async function main() {
 
   await prisma.$disconnect();
   await Promise.all(servers.map((s) => s.stop()));
+  if (flag("--db-in-memory-fs")) for (const f of ["", "-wal", "-shm"]) fs.rmSync(DB_URL.slice(5) + f, { force: true });
   checks.sqlite_commit_ms = Math.round((await commitCostMs()) * 100) / 100;
   await report(Date.now() - t0);
 }
@@ -565,7 +569,7 @@ async function report(elapsedMs: number) {
   fs.writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(json, null, 2) + "\n");
   fs.writeFileSync(path.join(outDir, "latest.md"), table + "\n");
   // A full run (every section, not --quick) refreshes the README's table; --readme forces it, --no-readme skips it.
-  const fullRun = !QUICK && !argv.some((a) => a.startsWith("--only=") || a.startsWith("--levels="));
+  const fullRun = !QUICK && !flag("--db-in-memory-fs") && !argv.some((a) => a.startsWith("--only=") || a.startsWith("--levels="));
   if ((fullRun || flag("--readme")) && !flag("--no-readme")) {
     const readme = path.join(ROOT, "README.md");
     const text = fs.readFileSync(readme, "utf8");
