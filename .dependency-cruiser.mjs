@@ -22,6 +22,7 @@ export const DOMAIN_ORDER = [
   "refunds",
   "bills",
   "fulfilment",
+  "stats",
   "in-app",
   "notify",
 ];

@@ -37,11 +37,12 @@ FROM ${NODE_IMAGE} AS app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 HOSTNAME=0.0.0.0 PORT=3000
 WORKDIR /app
 # Code owned by root and read-only for the app; writable: .data (SQLite, uploaded images) and Next's cache.
+# .data/images exists in the image so that a volume mounted there (compose.yaml) starts out owned by `node`.
 COPY --from=build /app/.next/standalone ./
 COPY deploy/entrypoint.sh /usr/local/bin/app-entrypoint
 RUN chmod 755 /usr/local/bin/app-entrypoint \
-  && mkdir -p /app/.data /app/.next/cache \
-  && chown node:node /app/.data /app/.next/cache
+  && mkdir -p /app/.data/images /app/.next/cache \
+  && chown node:node /app/.data /app/.data/images /app/.next/cache
 USER node
 EXPOSE 3000
 # Liveness: 503 once shutdown has begun, never touches the database (GET /api/health).

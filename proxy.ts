@@ -3,6 +3,7 @@
 // answer its own 400 page before any route runs).
 import { NextResponse, type NextRequest } from "next/server";
 import { env } from "@/lib/env";
+import { resumedCookieFor } from "@/lib/in-app/resume-marker";
 import { contentSecurityPolicy, MEDIA_CSP, newNonce, pageSecurityHeaders, pathDecodes } from "@/lib/http/security-headers";
 
 function malformedPathNotFound(pathname: string): NextResponse {
@@ -38,6 +39,9 @@ export function proxy(request: NextRequest) {
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("content-security-policy", csp);
   for (const [k, v] of Object.entries(pageSecurityHeaders({ production: e.nodeEnv === "production" }))) response.headers.set(k, v);
+  // A resume link opened in a real browser: its checkout will count in the overview's funnel (pages cannot set cookies).
+  const resumed = resumedCookieFor(request.nextUrl, request.headers.get("user-agent"), e.appBaseUrl.startsWith("https://"));
+  if (resumed) response.headers.append("set-cookie", resumed);
   return response;
 }
 

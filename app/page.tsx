@@ -8,6 +8,7 @@ import { env } from "@/lib/env";
 import { consumeCartDraft, DRAFT_TOKEN_PATTERN } from "@/lib/in-app/cart-drafts";
 import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
 import { guideText, resumeUrl } from "@/lib/in-app/open-in-browser";
+import { countDaily, FUNNEL_COUNTERS } from "@/lib/stats/counters";
 
 // Prices are read per request: the catalogue is the only source of truth for what a shopper pays.
 export const dynamic = "force-dynamic";
@@ -25,6 +26,8 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
   const userAgent = requestHeaders.get("user-agent");
   const inApp = detectInAppBrowser(userAgent);
   const resume = typeof query.resume === "string" ? query.resume : undefined;
+  // The overview's funnel starts here: counted in memory, written once a second (no write per request).
+  if (inApp) countDaily(FUNNEL_COUNTERS.guideShown);
 
   // A resume link (?resume=token) carries a cart out of an in-app browser. It is consumed only in a
   // real browser: opened inside the app again, it must stay usable for the browser it is meant for.

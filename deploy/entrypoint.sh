@@ -7,7 +7,13 @@ set -e
 cmd="${1:-serve}"
 [ "$#" -gt 0 ] && shift
 case "$cmd" in
-  serve) exec node server.js "$@" ;;
+  serve)
+    # SQLite (DATABASE_URL unset or file:) lives on the container's own disk: gone with the container, and one
+    # instance only. It runs (a quick local try), but says so in the log's own shape (README "Deploy").
+    case "${DATABASE_URL:-file:}" in
+      file:*) printf '{"level":40,"time":"%s","component":"entrypoint","msg":"DATABASE_URL is SQLite on the container'"'"'s own disk: lost with the container and one instance only; use PostgreSQL (README Deploy)"}\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" >&2 ;;
+    esac
+    exec node server.js "$@" ;;
   migrate) exec node prisma/migrate.mjs deploy "$@" ;;
   doctor) exec node doctor.mjs "$@" ;;
   *) exec "$cmd" "$@" ;;

@@ -22,6 +22,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           <span className="admin-brand">商户后台</span>
           {signedIn ? (
             <nav className="admin-nav" aria-label="后台导航">
+              <Link href="/admin">概览</Link>
               <Link href="/admin/orders">订单</Link>
               <Link href="/admin/fulfilment">发货</Link>
               <Link href="/admin/refunds">退款</Link>

@@ -19,10 +19,13 @@ import { createHash, randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
+import { readCookie } from "@/lib/admin/session";
 import { AppError } from "@/lib/errors";
 import type { Contact } from "@/lib/delivery/contact";
 import { takeUnits } from "@/lib/http/attempt-limiter";
 import { assertKnownDivisions, CheckoutBodySchema, type Delivery } from "@/lib/orders/checkout";
+import { countDaily, FUNNEL_COUNTERS } from "@/lib/stats/counters";
+import { clearResumedCookie, DRAFT_TOKEN_PATTERN, RESUMED_COOKIE } from "./resume-marker";
 
 export type DraftItem = { sku: string; quantity: number };
 /** What else the shopper filled in before the app refused to pay: restored into the cart's form. */
@@ -35,7 +38,7 @@ export type DraftDetails = { contact?: Contact; delivery?: Delivery };
 export const CartDraftBodySchema = CheckoutBodySchema.partial({ contact: true, delivery: true });
 export type CartDraftBody = z.infer<typeof CartDraftBodySchema>;
 
-export const DRAFT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export { DRAFT_TOKEN_PATTERN };
 const MAX_LINES = 50;
 const MAX_QUANTITY = 99;
 
@@ -117,6 +120,7 @@ export async function saveCartDraft(
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);
   await prisma.cartDraft.create({ data: { tokenHash: hashDraftToken(token), items: json, createdAt: now, expiresAt } });
+  countDaily(FUNNEL_COUNTERS.resumeLinks, now);
   return { token, expiresAt, reused: false };
 }
 
@@ -146,6 +150,7 @@ export async function consumeCartDraft(token: string, now: Date = new Date()): P
   const draft = await prisma.cartDraft.findUnique({ where: { tokenHash }, select: { items: true, usedAt: true } });
   if (won.count !== 1 || !draft) return { status: !draft ? "invalid" : draft.usedAt ? "used" : "expired" };
 
+  countDaily(FUNNEL_COUNTERS.resumed, now);
   const { items, contact, delivery } = readDraft(draft.items);
   const products = await prisma.product.findMany({
     where: { sku: { in: items.map((i) => i.sku) } },
@@ -168,4 +173,21 @@ export async function consumeCartDraft(token: string, now: Date = new Date()): P
 export async function pruneCartDrafts(now: Date = new Date()): Promise<number> {
   const r = await prisma.cartDraft.deleteMany({ where: { expiresAt: { lte: now } } });
   return r.count;
+}
+
+/**
+ * After a checkout from a real browser: when the request carries the resume-link marker (resume-marker.ts)
+ * of a draft that was consumed, the order is marked as coming from a resumed cart (the overview's funnel)
+ * and the answer clears the marker. A marker of a draft never consumed (a used, expired or made-up link)
+ * marks nothing.
+ */
+export async function markResumedCheckout(request: Request, orderNo: string, response: Response, secure: boolean): Promise<Response> {
+  const token = readCookie(request.headers.get("cookie"), RESUMED_COOKIE);
+  if (token === undefined) return response;
+  if (DRAFT_TOKEN_PATTERN.test(token)) {
+    const draft = await prisma.cartDraft.findUnique({ where: { tokenHash: hashDraftToken(token) }, select: { usedAt: true } });
+    if (draft?.usedAt) await prisma.order.updateMany({ where: { orderNo, viaResumeLink: false }, data: { viaResumeLink: true } });
+  }
+  response.headers.append("set-cookie", clearResumedCookie(secure));
+  return response;
 }

@@ -11,7 +11,7 @@
 //      stays 200; its logs are JSON lines with request ids; `docker stop` shuts it down gracefully (exit 143).
 //
 // Output: one line per step, then a summary; exit 1 on the first failed check.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startFakeWechatPay } from "../fake-wechatpay/server";
@@ -19,8 +19,8 @@ import { fakeControl } from "../fake-wechatpay/control-client";
 import { checkoutBody } from "../support/checkout-body";
 import { port as offsetPort } from "../support/ports";
 import { testAppEnv } from "../support/test-identity";
+import { docker, ensureImage, reporter, requireDocker, root, until } from "./support";
 
-const root = path.resolve(import.meta.dirname, "../..");
 const IMAGE = "wechatpay-checkout:test";
 const CONTAINER = `wcp-test-app-${process.pid}`;
 const APP_PORT = offsetPort(3017);
@@ -28,52 +28,15 @@ const FAKE_PORT = offsetPort(3117);
 const PG_PORT = offsetPort(55499);
 const PG_DIR = path.join(root, ".data/pg-docker");
 const MAX_ADDED_MB = 150;
-const started = Date.now();
-const summary: string[] = [];
-
-const docker = (args: string[], opts: { env?: Record<string, string>; allowFail?: boolean; timeoutMs?: number } = {}) => {
-  const r = spawnSync("docker", args, {
-    cwd: root,
-    env: { ...process.env, ...opts.env },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: opts.timeoutMs ?? 120_000,
-  });
-  if (r.status !== 0 && !opts.allowFail) throw new Error(`docker ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
-};
-const step = (text: string) => console.log(`[test:docker] ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s ${text}`);
-function check(ok: boolean, what: string): void {
-  if (!ok) throw new Error(`FAILED: ${what}`);
-  summary.push(`✓ ${what}`);
-  step(`✓ ${what}`);
-}
+const { step, check, summary, finish } = reporter("test:docker");
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`FAILED: ${what} (not within ${timeoutMs / 1000} s)`);
-    await sleep(250);
-  }
-}
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error("needs root (the Docker engine and debootstrap)");
-  if (docker(["info"], { allowFail: true }).status !== 0)
-    throw new Error("no Docker engine: apt-get install -y docker.io debootstrap, then start `dockerd &`");
+  requireDocker();
 
   // 1. the base image
   const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(fs.readFileSync(path.join(root, "Dockerfile"), "utf8"))![1]!;
-  if (docker(["image", "inspect", base], { allowFail: true }).status !== 0) {
-    step(`pulling ${base}`);
-    if (docker(["pull", base], { allowFail: true, timeoutMs: 120_000 }).status !== 0) {
-      step(`${base} cannot be pulled: building the stand-in (Debian minbase + this machine's Node)`);
-      execFileSync(path.join(root, "tests/docker/stand-in-base.sh"), [base], { cwd: root, stdio: "inherit", timeout: 1_800_000 });
-    }
-  }
+  ensureImage(base, step);
   step(`base image ${base} ready`);
 
   // 2. the image
@@ -242,13 +205,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => {
-    console.log(`\n[test:docker] summary (${Math.round((Date.now() - started) / 1000)} s):\n${summary.map((s) => `  ${s}`).join("\n")}`);
-  },
-  (e: unknown) => {
-    console.error(`\n[test:docker] ${e instanceof Error ? e.message : String(e)}`);
-    if (summary.length) console.error(`passed so far:\n${summary.map((s) => `  ${s}`).join("\n")}`);
-    process.exit(1);
-  },
-);
+void finish(main);

@@ -124,6 +124,9 @@ test("(2) the resume link in a normal browser (no shared storage) restores the s
   await expect(page.getByRole("region", { name: "香香烘焙坊" }).getByRole("status", { name: "抹茶红豆吐司 数量" })).toHaveText("2");
   // The spent token leaves the address bar.
   await expect(page).toHaveURL(`${APP_URL}/`);
+  // The sales overview's funnel: the browser carries the marker to its next checkout (and nowhere else).
+  const marker = (await context.cookies(`${APP_URL}/api/checkout`)).find((c) => c.name === "cart_resumed");
+  expect(marker).toMatchObject({ path: "/api/checkout", httpOnly: true, value: new URL(url).searchParams.get("resume") });
 
   await fillCheckoutDetails(page);
   await page.getByRole("button", { name: "去支付" }).click();
@@ -133,6 +136,14 @@ test("(2) the resume link in a normal browser (no shared storage) restores the s
   await page.getByRole("button", { name: "确认支付" }).click();
   await page.waitForURL(`${APP_URL}/orders/${orderNo}`);
   await confirmPaid(page);
+  // that checkout used the marker: its order counts as paid from a resumed cart, and the cookie is gone
+  expect((await context.cookies(`${APP_URL}/api/checkout`)).some((c) => c.name === "cart_resumed")).toBe(false);
+  const conn = db();
+  try {
+    expect(conn.prepare(`SELECT viaResumeLink FROM "Order" WHERE orderNo = ?`).get(orderNo)).toEqual({ viaResumeLink: 1 });
+  } finally {
+    conn.close();
+  }
   await context.close();
 });
 

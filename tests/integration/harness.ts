@@ -43,6 +43,7 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   // fulfilment (README "Delivery and fulfilment")
   [/^\/api\/admin\/orders\/([^/]+)\/fulfilments$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/fulfilments/route")],
   [/^\/api\/admin\/orders\/export$/, [], () => import("@/app/api/admin/orders/export/route")],
+  [/^\/api\/admin\/stats$/, [], () => import("@/app/api/admin/stats/route")],
   [/^\/api\/admin\/fulfilments\/bulk-ship$/, [], () => import("@/app/api/admin/fulfilments/bulk-ship/route")],
 ];
 
@@ -166,8 +167,9 @@ export async function startHarness(
     },
     control: (path, body, method) => fakeControl<never>(fake.url, path, body, method),
     async close() {
-      // Junk-notification counts are flushed on a timer: write them before the database goes away.
+      // Junk-notification and funnel counts are flushed on a timer: write them before the database goes away.
       await (await import("@/lib/notify/junk")).flushJunkCounters().catch(() => undefined);
+      await (await import("@/lib/stats/counters")).flushDailyCounters().catch(() => undefined);
       await fake.close();
       await new Promise<void>((r) => shim.close(() => r()));
       await Promise.allSettled([...inFlight]);

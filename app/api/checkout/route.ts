@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkout, CheckoutBodySchema, CheckoutKeySchema } from "@/lib/orders/checkout";
-import { CartDraftBodySchema } from "@/lib/in-app/cart-drafts";
+import { env } from "@/lib/env";
+import { CartDraftBodySchema, markResumedCheckout } from "@/lib/in-app/cart-drafts";
 import { detectInAppBrowser } from "@/lib/in-app/detect";
 import { openInBrowserResponse } from "@/lib/in-app/open-in-browser";
 import { buyerCookie, buyerIdForCheckout, hashBuyerId } from "@/lib/orders/buyer";
@@ -23,7 +24,11 @@ export const POST = route(async (request: Request) => {
   // The order is bound to this browser: close and re-pay need the same cookie (lib/orders/buyer.ts).
   const buyerId = buyerIdForCheckout(request, checkoutKey);
   const r = await checkout(body, { payerIp: clientIp(request), checkoutKey, buyerIdHash: hashBuyerId(buyerId) });
-  return json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, { "set-cookie": buyerCookie(buyerId) });
+  const res = json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, {
+    "set-cookie": buyerCookie(buyerId),
+  });
+  // A cart a resume link carried out of an in-app browser: the order counts in the overview's funnel.
+  return markResumedCheckout(request, r.orderNo, res, env().appBaseUrl.startsWith("https://"));
 });
 
 export const OPTIONS = (request: Request) => preflightResponse(request);
