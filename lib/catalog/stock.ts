@@ -1,12 +1,12 @@
 // Stock that cannot be oversold, decided by the database (never by an in-process lock):
-//  - checkout reserves with one conditional UPDATE per product (`stock = stock - n WHERE stock >= n`)
-//    inside the transaction that creates the order, so a failed or rolled-back checkout takes nothing
+//  - checkout reserves with one conditional UPDATE for the cart (`stock = stock - n WHERE stock >= n` per SKU)
+//    at the end of the transaction that creates the order, so a failed or rolled-back checkout takes nothing
 //    and two processes on PostgreSQL (row locks) or SQLite (one writer) can never both take the last unit;
 //  - a close gives back exactly what each line reserved, inside the transaction whose conditional
 //    status update (PENDING → CLOSED) won, so a close racing an expiry or WeChat's own CLOSED releases once;
 //  - a paid order keeps its units; a payment that arrives after a close (WeChat is the truth: the order
 //    becomes PAID again) takes them back, as far as any are left (see retakeStock).
-import type { Prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 
 type Tx = Prisma.TransactionClient;
@@ -18,36 +18,41 @@ export interface StockShortage {
 }
 
 /**
- * Reserves `quantity` units of every SKU whose stock is limited. Returns the units reserved per SKU
- * (0 for unlimited products). Throws OUT_OF_STOCK listing every short SKU; the caller's transaction
- * then rolls back whatever this call already took.
+ * Reserves the cart's units of every product that was stock-limited when checkout read the cart, in one
+ * conditional UPDATE (`stock >= n` per SKU), or throws OUT_OF_STOCK listing every short SKU; the caller's
+ * transaction then rolls back. Returns the SKUs found unlimited meanwhile (an edit between the read and
+ * now): nothing was taken for them. Run it LAST in the transaction that creates the order: on PostgreSQL
+ * the row locks it takes are then held for one round trip to COMMIT rather than through the inserts, which
+ * is what serialises checkouts of a hot product. A product made limited after the read is left alone: the
+ * checkout counts as sold before the edit.
  */
-export async function reserveStock(db: Tx, quantities: Map<string, number>): Promise<Map<string, number>> {
-  const reserved = new Map<string, number>();
-  const short: StockShortage[] = [];
-  // A fixed order (by SKU) so concurrent PostgreSQL transactions lock product rows in the same order: no deadlocks.
-  for (const sku of [...quantities.keys()].sort()) {
-    const n = quantities.get(sku)!;
-    const { count } = await db.product.updateMany({ where: { sku, stock: { gte: n } }, data: { stock: { decrement: n } } });
-    if (count === 1) {
-      reserved.set(sku, n);
-      continue;
-    }
-    const p = await db.product.findUnique({ where: { sku }, select: { stock: true } });
-    if (p && p.stock === null)
-      reserved.set(sku, 0); // unlimited
-    else short.push({ sku, available: Math.max(0, p?.stock ?? 0) });
-  }
+export async function reserveStock(db: Tx, quantities: ReadonlyMap<string, number>, limitedSkus: readonly string[]): Promise<string[]> {
+  if (limitedSkus.length === 0) return [];
+  // One statement for the whole cart; SKUs in a fixed order (PostgreSQL locks rows as the index scan meets them).
+  const skus = [...limitedSkus].sort();
+  const units = Prisma.join(
+    skus.map((sku) => Prisma.sql`WHEN ${sku} THEN CAST(${quantities.get(sku)!} AS INTEGER)`),
+    " ",
+  );
+  const taken = await db.$queryRaw<{ sku: string }[]>`
+    UPDATE "Product" SET "stock" = "stock" - CASE "sku" ${units} END
+     WHERE "sku" IN (${Prisma.join(skus)}) AND "stock" >= CASE "sku" ${units} END
+    RETURNING "sku"`;
+  if (taken.length === skus.length) return [];
+  const missing = skus.filter((sku) => !taken.some((t) => t.sku === sku));
+  const now = await db.product.findMany({ where: { sku: { in: missing } }, select: { sku: true, stock: true } });
+  const short: StockShortage[] = missing
+    .map((sku) => ({ sku, stock: now.find((p) => p.sku === sku)?.stock }))
+    .filter((p) => p.stock !== null)
+    .map((p) => ({ sku: p.sku, available: Math.max(0, p.stock ?? 0) }));
   if (short.length) {
     throw new AppError(
       "OUT_OF_STOCK",
       `库存不足：${short.map((s) => (s.available ? `${s.sku} 仅剩 ${s.available} 件` : `${s.sku} 已售罄`)).join("；")}`,
-      {
-        items: short,
-      },
+      { items: short },
     );
   }
-  return reserved;
+  return missing;
 }
 
 /** Gives back what the order's lines reserved. Call only from the transaction that closed the order. */

@@ -1,6 +1,8 @@
-import { prisma } from "@/lib/db";
-import { Prisma } from "@/lib/generated/prisma/client";
+import { prisma, type Prisma } from "@/lib/db";
 import { AppError } from "../errors";
+
+/** The client, or a transaction of it: a unit taken in a transaction is given back by its rollback. */
+type Db = typeof prisma | Prisma.TransactionClient;
 
 /**
  * Fixed-window counters in the database (RateLimitCounter: one row per key per window), so a limit
@@ -9,8 +11,9 @@ import { AppError } from "../errors";
  *
  * - A unit is TAKEN before the work it pays for is done, by a conditional update (`count < limit`),
  *   so 256 concurrent requests cannot all slip under the limit, and a count never passes its limit.
- * - A request refused because a key is at its limit writes nothing: the counts are read first, and
- *   a key over its limit costs one read. Rows are bounded per key and window, never per request.
+ * - A request refused because a key is at its limit writes nothing: with several rules the counts are
+ *   read first; a single rule's conditional upsert matches nothing when full. A key over its limit costs
+ *   one statement. Rows are bounded per key and window, never per request.
  * - A unit can be handed back (a successful sign-in is not a failure).
  */
 export interface LimitRule {
@@ -49,30 +52,19 @@ export async function unitsUsed(rules: LimitRule[], now = new Date()): Promise<n
   });
 }
 
-/** One unit of one rule's window: false when the window is full. At most a handful of statements, whatever the contention. */
-async function takeOne(rule: LimitRule, now: Date): Promise<boolean> {
+/**
+ * One unit of one rule's window: false when the window is full. One statement, whatever the contention:
+ * an upsert that creates the window's row with 1, or adds 1 while the count is under the limit. A full
+ * window matches neither, so a refusal writes nothing. (SQLite 3.35+ and PostgreSQL share this syntax.)
+ */
+async function takeOne(rule: LimitRule, now: Date, db: Db = prisma): Promise<boolean> {
   const { windowStart, expiresAt } = windowOf(rule, now);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const { count } = await prisma.rateLimitCounter.updateMany({
-      where: { key: rule.key, windowStart, count: { lt: rule.limit } },
-      data: { count: { increment: 1 } },
-    });
-    if (count === 1) return true;
-    const row = await prisma.rateLimitCounter.findUnique({
-      where: { key_windowStart: { key: rule.key, windowStart } },
-      select: { count: true },
-    });
-    if (row && row.count >= rule.limit) return false;
-    if (row) continue; // a unit was handed back in between
-    try {
-      await prisma.rateLimitCounter.create({ data: { key: rule.key, windowStart, expiresAt, count: 1 } });
-      return true;
-    } catch (e) {
-      // another request created the window first: take from it
-      if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002")) throw e;
-    }
-  }
-  return false;
+  const changed = await db.$executeRaw`
+    INSERT INTO "RateLimitCounter" ("key", "windowStart", "expiresAt", "count")
+    VALUES (${rule.key}, ${windowStart}, ${expiresAt}, 1)
+    ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateLimitCounter"."count" + 1
+     WHERE "RateLimitCounter"."count" < ${rule.limit}`;
+  return changed === 1;
 }
 
 async function giveBackOne(rule: LimitRule, now: Date): Promise<void> {
@@ -87,7 +79,9 @@ async function giveBackOne(rule: LimitRule, now: Date): Promise<void> {
  * request is refused with the seconds until it may try again, and nothing is written.
  */
 export async function takeUnits(rules: LimitRule[], now = new Date()): Promise<TakeResult> {
-  const used = await unitsUsed(rules, now);
+  // With several rules the counts are read first, so a refusal by any rule writes nothing; a single
+  // rule's take is its own check (a full window refuses the upsert without writing).
+  const used = rules.length > 1 ? await unitsUsed(rules, now) : rules.map(() => 0);
   const full = rules.filter((r, i) => used[i]! >= r.limit);
   const refuse = (rs: LimitRule[]): TakeResult => ({
     taken: false,
@@ -109,6 +103,26 @@ export async function takeUnits(rules: LimitRule[], now = new Date()): Promise<T
     return refuse([rule]);
   }
   return { taken: true, giveBack };
+}
+
+/**
+ * takeUnits inside the caller's transaction, for work that commits with it (one commit instead of two):
+ * true when every rule gave its unit. On false the caller must roll back, which returns the units taken
+ * so far. Reads nothing first: a caller that wants a refusal to cost no write checks `unitsUsed` before.
+ */
+export async function takeUnitsIn(db: Prisma.TransactionClient, rules: LimitRule[], now = new Date()): Promise<boolean> {
+  for (const rule of rules) if (!(await takeOne(rule, now, db))) return false;
+  return true;
+}
+
+/** When the rule's window that holds `now` ends: a unit taken at `now` counts until then. */
+export function windowEnd(rule: LimitRule, now = new Date()): Date {
+  return windowOf(rule, now).expiresAt;
+}
+
+/** The seconds until every one of `rules`' current windows has ended (a refusal's Retry-After). */
+export function retryAfterSeconds(rules: LimitRule[], now = new Date()): number {
+  return Math.max(1, ...rules.map((r) => secondsUntil(windowOf(r, now).expiresAt, now)));
 }
 
 export interface Attempt {

@@ -20,8 +20,10 @@ export function errorResponse(e: unknown): Response {
   }
   // Unknown failures are logged with their stack but answered without internals.
   // SQLite stayed locked by another process through every retry (lib/db.ts); Prisma re-wraps the
-  // AppError thrown there but keeps its code.
-  if ((e as { code?: unknown } | null)?.code === "DATABASE_BUSY") {
+  // AppError thrown there but keeps its code. P2028: a transaction could not get a connection (or finish)
+  // within its wait — an overloaded database pool, as retryable as a lock.
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === "DATABASE_BUSY" || code === "P2028") {
     return errorResponse(new AppError("DATABASE_BUSY", "系统繁忙，请稍后重试", { retryAfterSeconds: 1 }));
   }
   logger("http").error({ err: e }, "unhandled error");

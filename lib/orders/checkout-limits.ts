@@ -12,10 +12,10 @@
 // Counted in the database, so the limits hold across processes. The pending count is read, not
 // reserved: concurrent requests from one browser may pass it together, at most as many as the
 // per-minute limit lets through.
-import { prisma } from "@/lib/db";
+import { prisma, type Prisma } from "@/lib/db";
 import { env, type CheckoutLimits } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { takeUnits } from "@/lib/http/attempt-limiter";
+import { retryAfterSeconds, takeUnits, takeUnitsIn, unitsUsed, type LimitRule } from "@/lib/http/attempt-limiter";
 import { clientKey } from "@/lib/http/request-guards";
 import { buyerIdFrom, hashBuyerId } from "./buyer";
 
@@ -24,6 +24,11 @@ const MINUTE = 60;
 function rateLimited(message: string, retryAfterSeconds: number): AppError {
   return new AppError("RATE_LIMITED", message, { retryAfterSeconds });
 }
+
+type Product = { sku: string; name: string; stock: number | null };
+type Options = { now?: Date; limits?: CheckoutLimits };
+
+const tooOften = (retryAfterSeconds: number) => rateLimited(`下单太频繁，请 ${retryAfterSeconds} 秒后再试`, retryAfterSeconds);
 
 /**
  * Throws 429 RATE_LIMITED (retryAfterSeconds) or 422 QUANTITY_LIMITED when this checkout is over a
@@ -34,20 +39,60 @@ export async function enforceCheckoutLimits(
   request: Request,
   items: readonly { sku: string; quantity: number }[],
   checkoutKey: string | undefined,
-  opts: { now?: Date; limits?: CheckoutLimits } = {},
+  opts: Options = {},
 ): Promise<void> {
   const now = opts.now ?? new Date();
-  const limits = opts.limits ?? env().checkout;
   if (checkoutKey && (await prisma.order.findUnique({ where: { checkoutKey }, select: { orderNo: true } }))) return;
-
-  const quantities = new Map<string, number>();
-  for (const i of items) quantities.set(i.sku, (quantities.get(i.sku) ?? 0) + i.quantity);
+  const quantities = cartQuantities(items);
   const limited = await prisma.product.findMany({
     where: { sku: { in: [...quantities.keys()] }, stock: { not: null } },
-    select: { sku: true, name: true },
-    orderBy: { sku: "asc" },
+    select: { sku: true, name: true, stock: true },
   });
-  const over = limited.filter((p) => quantities.get(p.sku)! > limits.maxUnitsPerLimitedSku);
+  const rules = await checkoutLimitRules(request, quantities, limited, { ...opts, now });
+  const taken = await takeUnits(rules, now);
+  if (!taken.taken) throw tooOften(taken.retryAfterSeconds);
+}
+
+/**
+ * The same limits for checkout() (its `admit`), which has found the key new and read the cart's products:
+ * every refusal is decided here by reads, writing nothing; the returned `take` takes the per-minute units
+ * inside the order's own transaction (one commit for both), and throws the same 429 when a concurrent
+ * checkout took the last unit since the read — the transaction then rolls back, order and units alike.
+ */
+export async function admitCheckout(
+  request: Request,
+  items: readonly { sku: string; quantity: number }[],
+  products: readonly Product[],
+  opts: Options = {},
+): Promise<(db: Prisma.TransactionClient) => Promise<void>> {
+  const now = opts.now ?? new Date();
+  const rules = await checkoutLimitRules(request, cartQuantities(items), products, { ...opts, now });
+  const used = await unitsUsed(rules, now);
+  const full = rules.filter((r, i) => used[i]! >= r.limit);
+  if (full.length) throw tooOften(retryAfterSeconds(full, now));
+  return async (db) => {
+    if (!(await takeUnitsIn(db, rules, now))) throw tooOften(retryAfterSeconds(rules, now));
+  };
+}
+
+function cartQuantities(items: readonly { sku: string; quantity: number }[]): Map<string, number> {
+  const quantities = new Map<string, number>();
+  for (const i of items) quantities.set(i.sku, (quantities.get(i.sku) ?? 0) + i.quantity);
+  return quantities;
+}
+
+/** The read-only limits (units per limited product, unpaid orders per browser) and the per-minute rules to take. */
+async function checkoutLimitRules(
+  request: Request,
+  quantities: Map<string, number>,
+  products: readonly Product[],
+  opts: Options & { now: Date },
+): Promise<LimitRule[]> {
+  const { now } = opts;
+  const limits = opts.limits ?? env().checkout;
+  const over = products
+    .filter((p) => p.stock !== null && quantities.get(p.sku)! > limits.maxUnitsPerLimitedSku)
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   if (over.length) {
     throw new AppError("QUANTITY_LIMITED", `每单限购 ${limits.maxUnitsPerLimitedSku} 件：${over.map((p) => p.name).join("、")}`, {
       skus: over.map((p) => p.sku),
@@ -72,12 +117,8 @@ export async function enforceCheckoutLimits(
   }
 
   const max = limits.maxPerMinutePerClient;
-  const taken = await takeUnits(
-    [
-      { key: `checkout:ip:${clientKey(request)}`, limit: max, windowSeconds: MINUTE },
-      ...(buyerIdHash ? [{ key: `checkout:buyer:${buyerIdHash}`, limit: max, windowSeconds: MINUTE }] : []),
-    ],
-    now,
-  );
-  if (!taken.taken) throw rateLimited(`下单太频繁，请 ${taken.retryAfterSeconds} 秒后再试`, taken.retryAfterSeconds);
+  return [
+    { key: `checkout:ip:${clientKey(request)}`, limit: max, windowSeconds: MINUTE },
+    ...(buyerIdHash ? [{ key: `checkout:buyer:${buyerIdHash}`, limit: max, windowSeconds: MINUTE }] : []),
+  ];
 }

@@ -1,10 +1,11 @@
 import { createHash, randomInt } from "node:crypto";
 import { z } from "zod";
-import { prisma } from "@/lib/db";
+import { oneWriterAtATime, prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, invalidField } from "@/lib/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
-import { ensurePayUrl, type PayLink } from "./pay-link";
+import { ensurePayUrl, prepayNewOrder, type PayLink } from "./pay-link";
+import { budgetSpent, takePrepayBudgetIn } from "./prepay-budget";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { reserveStock } from "@/lib/catalog/stock";
 import { sellingStoreWhere } from "@/lib/catalog/catalog";
@@ -141,6 +142,14 @@ export async function checkout(
     checkoutKey?: string;
     now?: Date;
     /** SHA-256 of the browser's buyer cookie (lib/orders/buyer.ts) */ buyerIdHash?: string;
+    /**
+     * The checkout limits (lib/orders/checkout-limits.ts admitCheckout), run once the cart is known to be a
+     * new checkout and its products are read (handed over, not read again): refusals before any order,
+     * stock or prepay; the units it returns are taken in the order's transaction.
+     */
+    admit?: (
+      products: readonly { sku: string; name: string; stock: number | null }[],
+    ) => Promise<(db: Prisma.TransactionClient) => Promise<void>>;
   },
 ): Promise<CheckoutResult> {
   const now = opts.now ?? new Date();
@@ -167,6 +176,7 @@ export async function checkout(
   });
   const unknown = [...quantities.keys()].filter((sku) => !products.some((p) => p.sku === sku));
   if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });
+  const takeLimitUnits = await opts.admit?.(products);
 
   const byStore = new Map<string, typeof products>();
   for (const p of products) byStore.set(p.storeId, [...(byStore.get(p.storeId) ?? []), p]);
@@ -226,40 +236,59 @@ export async function checkout(
   });
   const address = ships ? body.delivery.address! : null;
 
+  const order = {
+    orderNo,
+    mode,
+    combineMchid: w.combineMchid,
+    combineAppid: w.combineAppid,
+    totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
+    payerIp: opts.payerIp,
+    expiresAt,
+    checkoutKey: opts.checkoutKey ?? null,
+    cartHash,
+    buyerIdHash: opts.buyerIdHash ?? null,
+    // Born holding its prepay lease: the prepay below is this request's, and a concurrent request with
+    // the same key waits for its link (lib/orders/wechat-call-lease.ts) instead of calling WeChat too.
+    prepayLeaseAt: now,
+    contactName: body.contact.name,
+    contactPhone: body.contact.phone,
+    // The address only when something is shipped: nothing is kept that no store needs.
+    addressProvince: address?.province ?? null,
+    addressCity: address?.city ?? null,
+    addressDistrict: address?.district ?? null,
+    addressDetail: address?.detail ?? null,
+    addressPostalCode: address?.postalCode ?? null,
+  };
+  // Units are taken from the products that were stock-limited when the cart was read (lib/catalog/stock.ts).
+  const limited = products.filter((p) => p.stock !== null).map((p) => p.sku);
+  let budgetUntil: Date | undefined;
   try {
-    // Stock is reserved in the transaction that creates the order: both happen, or neither (a
-    // rejected cart, a duplicate checkout key or a crash takes no stock). See lib/catalog/stock.ts.
+    // Stock is reserved in the transaction that creates the order: both happen, or neither (a rejected
+    // cart, a duplicate checkout key or a crash takes no stock). The order, its sub-orders, their lines, the
+    // client's units of the checkout limits (its own rows), then the one stock update, so on PostgreSQL a
+    // hot product's row stays locked only from that statement to COMMIT (every transaction locks the client
+    // rows before the stock rows: no deadlock). On SQLite also the prepay budget's unit, so the whole
+    // checkout commits twice (this and the pay link), each commit an fsync (lib/db.ts oneWriterAtATime).
     await prisma.$transaction(
       async (db) => {
-        const reserved = await reserveStock(db, quantities);
-        await db.order.create({
-          data: {
-            orderNo,
-            mode,
-            combineMchid: w.combineMchid,
-            combineAppid: w.combineAppid,
-            totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
-            payerIp: opts.payerIp,
-            expiresAt,
-            checkoutKey: opts.checkoutKey ?? null,
-            cartHash,
-            buyerIdHash: opts.buyerIdHash ?? null,
-            contactName: body.contact.name,
-            contactPhone: body.contact.phone,
-            // The address only when something is shipped: nothing is kept that no store needs.
-            addressProvince: address?.province ?? null,
-            addressCity: address?.city ?? null,
-            addressDistrict: address?.district ?? null,
-            addressDetail: address?.detail ?? null,
-            addressPostalCode: address?.postalCode ?? null,
-            subOrders: {
-              create: subOrders.map(({ lines, ...o }) => ({
-                ...o,
-                lines: { create: lines.map((l) => ({ ...l, stockReserved: reserved.get(l.sku) ?? 0 })) },
-              })),
-            },
-          },
+        await db.order.createMany({ data: [order] });
+        await db.subOrder.createMany({ data: subOrders.map(({ lines: _lines, ...o }) => ({ ...o, orderNo })) });
+        await db.orderLine.createMany({
+          data: subOrders.flatMap((o) =>
+            o.lines.map((l) => ({ ...l, outTradeNo: o.outTradeNo, stockReserved: limited.includes(l.sku) ? l.quantity : 0 })),
+          ),
         });
+        await takeLimitUnits?.(db);
+        const unlimitedNow = await reserveStock(db, quantities, limited);
+        // Made unlimited since the read: nothing was taken, so a close must give nothing back.
+        if (unlimitedNow.length) {
+          await db.orderLine.updateMany({ where: { sku: { in: unlimitedNow }, subOrder: { orderNo } }, data: { stockReserved: 0 } });
+        }
+        if (oneWriterAtATime) {
+          budgetUntil = await takePrepayBudgetIn(db);
+          // Spent: the order waits unsent for the retry with the same key, which must find its lease free.
+          if (!budgetUntil) await db.order.updateMany({ where: { orderNo }, data: { prepayLeaseAt: null } });
+        }
       },
       { maxWait: 15_000, timeout: 15_000 },
     );
@@ -271,7 +300,13 @@ export async function checkout(
     }
     throw withoutPersonalData(e);
   }
-  const link = await ensurePayUrl(orderNo, now);
+  if (oneWriterAtATime && !budgetUntil) throw budgetSpent();
+  // The first prepay from what is in memory: nothing to re-read, the lease is already ours.
+  const link = await prepayNewOrder(
+    { ...order, prepayState: "NOT_SENT", subOrders: subOrders.map((o) => ({ ...o, subMchid: o.subMchid ?? null })) },
+    { leaseAt: now, budgetUntil },
+    now,
+  );
   return { orderNo, expiresAt, ...link };
 }
 

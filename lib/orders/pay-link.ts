@@ -6,7 +6,7 @@ import { wechatpay } from "@/lib/wechatpay-server";
 import { closeOrder } from "./close";
 import { queryAndApply } from "./query";
 import { toBeijingRfc3339 } from "@/lib/time/beijing";
-import { leasedCall } from "./wechat-call-lease";
+import { leasedCall, releaseWechatCall } from "./wechat-call-lease";
 import { takePrepayBudget } from "./prepay-budget";
 import { isOrderClosed, isOrderPaid, toAppError } from "@/lib/wechatpay-errors";
 
@@ -19,7 +19,16 @@ export interface PayLink {
   h5UrlExpiresAt: Date;
 }
 
-type OrderForPrepay = NonNullable<Awaited<ReturnType<typeof loadOrder>>>;
+/** What a prepay is built from: the order as stored at checkout, sub-orders in position order. */
+export interface OrderForPrepay {
+  orderNo: string;
+  combineAppid: string;
+  combineMchid: string;
+  payerIp: string;
+  expiresAt: Date;
+  prepayState: string;
+  subOrders: { mchid: string; subMchid: string | null; attach: string; amountFen: number; outTradeNo: string; description: string }[];
+}
 
 function loadOrder(orderNo: string) {
   return prisma.order.findUnique({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
@@ -85,19 +94,48 @@ export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<P
         ? { payUrl: payUrlFor(o.h5Url, orderNo), h5UrlExpiresAt: o.h5UrlExpiresAt }
         : undefined;
     },
-    call: async (lease) => {
-      // The shop-wide prepay budget, taken last so a loser of the lease (a double tap) spends none. Over
-      // budget: no WeChat call, the lease is freed for the shopper's retry, and the order stays NOT_SENT
-      // until a retry (the same Idempotency-Key, or 重新支付) finds budget.
-      try {
-        await takePrepayBudget();
-      } catch (e) {
-        await lease.release();
-        throw e;
-      }
-      return prepay(order, now);
-    },
+    // The shop-wide prepay budget, taken last so a loser of the lease (a double tap) spends none.
+    call: (lease) => prepayWithinBudget(order, now, lease),
   });
+}
+
+/**
+ * The first prepay of an order checkout() has just created, from what it holds in memory (no re-read).
+ * The order was inserted holding its prepay lease (prepayLeaseAt = `leaseAt`), so a concurrent request
+ * with the same Idempotency-Key waits for this call instead of making its own. The budget's unit is taken
+ * here unless checkout took it with the order; over budget, the lease is freed and the order stays NOT_SENT
+ * for the shopper's retry with the same key.
+ */
+export function prepayNewOrder(
+  order: OrderForPrepay,
+  lease: { leaseAt: Date; /** the end of the second whose budget unit was taken with the order (SQLite) */ budgetUntil?: Date },
+  now: Date,
+): Promise<PayLink> {
+  return prepayWithinBudget(
+    order,
+    now,
+    { release: () => releaseWechatCall(order.orderNo, "prepayLeaseAt", lease.leaseAt) },
+    lease.budgetUntil,
+  );
+}
+
+/**
+ * The prepay under a unit of the shop-wide budget: `held` when one was taken already (the end of its second),
+ * else one is taken now. A unit counts only in its own second: if that second is over before the call leaves
+ * (a process too busy to send it in time), the call takes a unit of the current second instead, so WeChat never
+ * sees one second's budget plus calls that waited in an overloaded process. Over budget: no WeChat call, the
+ * lease is freed for the shopper's retry, and the order stays NOT_SENT until a retry (the same
+ * Idempotency-Key, or 重新支付) finds budget.
+ */
+async function prepayWithinBudget(order: OrderForPrepay, now: Date, lease: { release(): Promise<void> }, held?: Date): Promise<PayLink> {
+  let until = held;
+  try {
+    while (!until || Date.now() >= until.getTime()) until = await takePrepayBudget();
+  } catch (e) {
+    await lease.release();
+    throw e;
+  }
+  return prepay(order, now);
 }
 
 async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
@@ -129,7 +167,7 @@ async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
     throw toAppError(e);
   }
   const h5UrlExpiresAt = new Date(now.getTime() + H5_URL_LIFETIME_MS);
-  await prisma.order.update({
+  await prisma.order.updateMany({
     where: { orderNo },
     data: { h5Url, h5UrlExpiresAt, prepayState: "OK", lastPrepayError: null },
   });

@@ -10,7 +10,8 @@
 // a window edge; NTP keeps that small.
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { takeUnits } from "@/lib/http/attempt-limiter";
+import { retryAfterSeconds, takeUnits, takeUnitsIn, windowEnd, type LimitRule } from "@/lib/http/attempt-limiter";
+import type { Prisma } from "@/lib/db";
 
 const WINDOW_SECONDS = 1;
 
@@ -21,17 +22,34 @@ const WINDOW_SECONDS = 1;
  */
 export const PREPAY_BUDGET_REASON = "PREPAY_BUDGET";
 
-/** Takes one unit of this second's prepay budget, or throws 429 RATE_LIMITED (retryAfterSeconds) and writes nothing. */
-export async function takePrepayBudget(now = new Date()): Promise<void> {
+const budgetRule = (): LimitRule => {
   const { limits, wechatpay } = env();
-  const taken = await takeUnits(
-    [{ key: `wechat-prepay:${wechatpay.combineMchid}`, limit: limits.prepayMaxPerSecond, windowSeconds: WINDOW_SECONDS }],
-    now,
-  );
-  if (!taken.taken) {
-    throw new AppError("RATE_LIMITED", "当前下单人数较多，正在排队，请稍候", {
-      retryAfterSeconds: taken.retryAfterSeconds,
-      reason: PREPAY_BUDGET_REASON,
-    });
-  }
+  return { key: `wechat-prepay:${wechatpay.combineMchid}`, limit: limits.prepayMaxPerSecond, windowSeconds: WINDOW_SECONDS };
+};
+
+/** The 429 of a spent budget: the shopper's cart queues (排队中) and retries with the same Idempotency-Key. */
+export function budgetSpent(now = new Date()): AppError {
+  return new AppError("RATE_LIMITED", "当前下单人数较多，正在排队，请稍候", {
+    retryAfterSeconds: retryAfterSeconds([budgetRule()], now),
+    reason: PREPAY_BUDGET_REASON,
+  });
+}
+
+/**
+ * Takes one unit of this second's prepay budget and answers when that second ends (the unit is good until
+ * then: see prepayWithinBudget), or throws 429 RATE_LIMITED (retryAfterSeconds) and writes nothing.
+ */
+export async function takePrepayBudget(now = new Date()): Promise<Date> {
+  const taken = await takeUnits([budgetRule()], now);
+  if (!taken.taken) throw budgetSpent(now);
+  return windowEnd(budgetRule(), now);
+}
+
+/**
+ * The same unit taken in the caller's transaction, now: the end of its second, or undefined when the budget
+ * is spent (nothing taken). For a prepay made right after that transaction commits; a rollback returns the unit.
+ */
+export async function takePrepayBudgetIn(db: Prisma.TransactionClient): Promise<Date | undefined> {
+  const now = new Date();
+  return (await takeUnitsIn(db, [budgetRule()], now)) ? windowEnd(budgetRule(), now) : undefined;
 }

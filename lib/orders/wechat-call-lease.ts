@@ -31,7 +31,7 @@ export async function claimWechatCall(orderNo: string, kind: LeaseKind, now = ne
  * Frees a lease this process claimed at `claimedAt` and did not use, so the next request may call at once. Only
  * that claim: a lease another request took since is left alone.
  */
-async function releaseWechatCall(orderNo: string, kind: LeaseKind, claimedAt: Date): Promise<void> {
+export async function releaseWechatCall(orderNo: string, kind: LeaseKind, claimedAt: Date): Promise<void> {
   await prisma.order.updateMany({ where: { orderNo, [kind]: claimedAt }, data: { [kind]: null } });
 }
 

@@ -27,3 +27,14 @@ describe("withoutPersonalData", () => {
     expect(withoutPersonalData(busy)).toBe(busy);
   });
 });
+
+describe("an overloaded database pool", () => {
+  it("a transaction that could not get a connection in time (P2028) answers 503 DATABASE_BUSY with Retry-After, not 500", async () => {
+    const { errorResponse } = await import("@/lib/http/respond");
+    const timedOut = new Prisma.PrismaClientKnownRequestError(QUOTED, { code: "P2028", clientVersion: "7" });
+    const res = errorResponse(withoutPersonalData(timedOut));
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(await res.json()).toMatchObject({ code: "DATABASE_BUSY", retryAfterSeconds: 1 });
+  });
+});

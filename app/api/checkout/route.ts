@@ -5,7 +5,7 @@ import { CartDraftBodySchema, markResumedCheckout } from "@/lib/in-app/cart-draf
 import { detectInAppBrowser } from "@/lib/in-app/detect";
 import { openInBrowserResponse } from "@/lib/in-app/open-in-browser";
 import { buyerCookie, buyerIdForCheckout, hashBuyerId } from "@/lib/orders/buyer";
-import { enforceCheckoutLimits } from "@/lib/orders/checkout-limits";
+import { admitCheckout } from "@/lib/orders/checkout-limits";
 import { assertSameOrigin, clientIp, preflightResponse } from "@/lib/http/request-guards";
 import { json, parseWith, readJson, route } from "@/lib/http/respond";
 
@@ -20,10 +20,15 @@ export const POST = route(async (request: Request) => {
   const body = parseWith(CheckoutBodySchema, data);
   const key = request.headers.get("idempotency-key");
   const checkoutKey = key === null ? undefined : parseWith(CheckoutKeySchema, key);
-  await enforceCheckoutLimits(request, body.items, checkoutKey); // 429/422 before any order, stock or prepay
   // The order is bound to this browser: close and re-pay need the same cookie (lib/orders/buyer.ts).
   const buyerId = buyerIdForCheckout(request, checkoutKey);
-  const r = await checkout(body, { payerIp: clientIp(request), checkoutKey, buyerIdHash: hashBuyerId(buyerId) });
+  const r = await checkout(body, {
+    payerIp: clientIp(request),
+    checkoutKey,
+    buyerIdHash: hashBuyerId(buyerId),
+    // 429/422 before any order, stock or prepay; a repeated key of an existing order never gets here
+    admit: (products) => admitCheckout(request, body.items, products),
+  });
   const res = json({ orderNo: r.orderNo, payUrl: r.payUrl, expiresAt: r.expiresAt.toISOString() }, 201, {
     "set-cookie": buyerCookie(buyerId),
   });
