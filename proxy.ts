@@ -31,6 +31,7 @@ export function proxy(request: NextRequest) {
     dev: e.nodeEnv === "development",
     https: e.appBaseUrl.startsWith("https://"),
     imageOrigins: e.imageOrigins,
+    connectOrigins: e.wechatJsapi.enabled && e.wechatJsapi.bridgeShimUrl ? [new URL(e.wechatJsapi.bridgeShimUrl).origin] : [],
   });
   // Next.js reads the nonce from the request's CSP header while rendering the page.
   const requestHeaders = new Headers(request.headers);

@@ -3,9 +3,11 @@ import Link from "next/link";
 import { Cart, type RestoredDetails } from "@/components/cart";
 import { GuideWords } from "@/components/in-app-guide-text";
 import { OpenInBrowserGuide } from "@/components/open-in-browser";
+import { WechatBridgeShim } from "@/app/wechat-bridge-shim";
 import { listProducts } from "@/lib/catalog/catalog";
 import { env } from "@/lib/env";
 import { consumeCartDraft, DRAFT_TOKEN_PATTERN } from "@/lib/in-app/cart-drafts";
+import { choosePayChannel } from "@/lib/in-app/channel";
 import { detectInAppBrowser, mobilePlatform } from "@/lib/in-app/detect";
 import { guideText, resumeUrl } from "@/lib/in-app/open-in-browser";
 import { countDaily, FUNNEL_COUNTERS } from "@/lib/stats/counters";
@@ -26,8 +28,12 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
   const userAgent = requestHeaders.get("user-agent");
   const inApp = detectInAppBrowser(userAgent);
   const resume = typeof query.resume === "string" ? query.resume : undefined;
-  // The overview's funnel starts here: counted in memory, written once a second (no write per request).
-  if (inApp) countDaily(FUNNEL_COUNTERS.guideShown);
+  // Inside WeChat with JSAPI on, the cart may pay right here: the guide waits until checkout says a store is not
+  // ready (409 OPEN_IN_BROWSER opens it) instead of covering the page on arrival.
+  const mayPayInWechat = choosePayChannel(userAgent, { jsapiEnabled: env().wechatJsapi.enabled }, [{ jsapiEnabled: true }]) === "jsapi";
+  // The overview's funnel starts here: counted in memory, written once a second (no write per request). Inside
+  // WeChat with JSAPI on the guide is not shown on arrival, so it is not counted.
+  if (inApp && !mayPayInWechat) countDaily(FUNNEL_COUNTERS.guideShown);
 
   // A resume link (?resume=token) carries a cart out of an in-app browser. It is consumed only in a
   // real browser: opened inside the app again, it must stay usable for the browser it is meant for.
@@ -53,7 +59,7 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
   return (
     <main>
       {inApp && (
-        <OpenInBrowserGuide pageUrl={pageUrl} cartLink banner="当前页面无法完成微信支付">
+        <OpenInBrowserGuide pageUrl={pageUrl} cartLink banner="当前页面无法完成微信支付" standby={mayPayInWechat}>
           <GuideWords text={guideText(inApp, mobilePlatform(userAgent), "cart")} />
         </OpenInBrowserGuide>
       )}
@@ -67,6 +73,7 @@ export default async function CartPage({ searchParams }: { searchParams: SearchP
         </div>
       )}
       <Cart products={products} restoredCart={restoredCart} restoredDetails={restoredDetails} />
+      {mayPayInWechat && <WechatBridgeShim />}
     </main>
   );
 }

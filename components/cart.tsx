@@ -8,6 +8,7 @@ import { formatFen } from "@/lib/money";
 import { CART_STORAGE_KEY, forgetDetails, loadCart, loadDetails, saveCart, saveDetails, type CartQuantities } from "./cart-storage";
 import { describeApiError } from "./api-errors";
 import { openGuide } from "./guide-event";
+import type { CheckoutRequest } from "./checkout-request";
 import { ContactAddressForm, EMPTY_DETAILS, StoreDeliveryPicker, type Details, type Errors } from "./checkout-details";
 
 type Group = { store: ProductView["store"]; products: ProductView[] };
@@ -42,16 +43,6 @@ type StockShortage = { sku: string; available: number };
 
 /** The most the cart waits between two tries while queued, whatever the server says. */
 const MAX_QUEUE_WAIT_SECONDS = 30;
-
-/** The body of POST /api/checkout (README "HTTP surface"). */
-type CheckoutRequest = {
-  items: { sku: string; quantity: number }[];
-  contact: { name: string; phone: string };
-  delivery: {
-    methods: Record<string, DeliveryMethod>;
-    address?: { province: string; city: string; district: string; detail: string; postalCode?: string };
-  };
-};
 
 /** What a resume link brought back from an in-app browser (lib/in-app/cart-drafts.ts). */
 export type RestoredDetails = {
@@ -167,6 +158,38 @@ export function Cart({
     return () => window.removeEventListener("storage", sync);
   }, [priceOf, products, restoredCart, restoredDetails]);
 
+  useEffect(() => {
+    // Back from WeChat's OAuth page (lib/in-app/wechat-oauth.ts): the form as it was sent, and — after a successful
+    // authorization — the same request again with the same key. After a failure (?wxpay=retry) the next tap decides.
+    if (!loaded) return;
+    const step = new URLSearchParams(window.location.search).get("wxpay");
+    if (!step) return;
+    window.history.replaceState(null, "", "/");
+    // The pending request's helpers are a chunk of their own: only WeChat's OAuth round trip needs them.
+    void import("./wechat-pay-pending").then(({ loadPending, detailsOf }) => {
+      const pending = loadPending();
+      if (!pending) return;
+      setDetails(detailsOf(pending.body));
+      setChosen(pending.body.delivery.methods);
+      if (step !== "continue" || inFlight.current) return;
+      inFlight.current = true;
+      setSubmitting(true);
+      let leaving = false;
+      send(pending.body, pending.key, detailsOf(pending.body))
+        .then((l) => (leaving = l))
+        .catch(() => setError("网络连接失败，请检查网络后重试"))
+        .finally(() => {
+          setQueuedSeconds(null);
+          if (!leaving) {
+            inFlight.current = false;
+            setSubmitting(false);
+          }
+        });
+    });
+    // Once per page load: send is this render's, and the pending request does not change.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loaded]);
+
   const limits = useMemo(() => new Map(products.map((p) => [p.sku, limitOf(p, learned)])), [products, learned]);
 
   const update = (sku: string, delta: number) => {
@@ -264,10 +287,28 @@ export function Cart({
       };
       // One key for every try of this request: while queued the server holds the order under it, and the
       // retry resumes that order (one order, one prepay) instead of making another.
-      const key = checkoutKeyFor(body);
+      leaving = await send(body, checkoutKeyFor(body), details);
+    } catch {
+      setError("网络连接失败，请检查网络后重试");
+    } finally {
+      setQueuedSeconds(null);
+      if (!leaving) {
+        inFlight.current = false;
+        setSubmitting(false);
+      }
+    }
+  }
+
+  /** Sends the checkout (again, with the same key, while queued); true when the page is leaving for the payment. */
+  async function send(body: CheckoutRequest, key: string, remember: Details): Promise<boolean> {
+    {
       let res: Response;
       let data: {
         payUrl?: string;
+        orderNo?: string;
+        payParams?: import("./wechat-bridge").BridgePayParams;
+        authorizeUrl?: string;
+        restart?: boolean;
         code?: string;
         message?: string;
         field?: string;
@@ -291,19 +332,32 @@ export function Cart({
           setQueuedSeconds(left);
           await new Promise((r) => setTimeout(r, 1000));
         }
-        if (!alive.current) return;
+        if (!alive.current) return false;
         setQueuedSeconds(0);
       }
       setQueuedSeconds(null);
-      if (res.status === 201 && data?.payUrl) {
+      if (res.status === 201 && (data?.payUrl || data?.payParams)) {
         saveCart({});
-        saveDetails(details);
+        saveDetails(remember);
         sessionStorage.removeItem("checkout-key");
+        sessionStorage.removeItem("wxpay-pending");
+        if (data.payParams && data.orderNo) {
+          // Inside WeChat: WeChat's own cashier through WeixinJSBridge. Its code is a chunk of its own, fetched only here.
+          const { payInWechat } = await import("./wechat-bridge");
+          payInWechat(data.orderNo, data.payParams);
+          return true;
+        }
         // A real navigation, so WeChat's cashier receives our page as Referer. The button stays
         // disabled while the page leaves.
-        leaving = true;
-        window.location.assign(data.payUrl);
-        return;
+        window.location.assign(data.payUrl!);
+        return true;
+      }
+      if (res.status === 409 && data?.code === "WECHAT_AUTH_REQUIRED" && data.authorizeUrl) {
+        // Who pays is asked of WeChat now, on this tap: a full-page round trip through its OAuth page.
+        const { leaveForWechatAuth } = await import("./wechat-pay-pending");
+        if (leaveForWechatAuth(body, key, data.authorizeUrl, data.restart === true)) return true;
+        setError(`${data.message ?? "微信身份确认失败"}。请稍后再试，或在手机浏览器中打开本店`);
+        return false;
       }
       if (res.status === 409 && data?.code === "OUT_OF_STOCK" && Array.isArray(data.items)) {
         // Adjust the cart, never empty it: reduce to what is left; sold-out items stay listed as 已售罄.
@@ -333,14 +387,7 @@ export function Cart({
         if (res.status === 409 && data?.code === "OPEN_IN_BROWSER") openGuide();
         setError(describeApiError(res.status, data));
       }
-    } catch {
-      setError("网络连接失败，请检查网络后重试");
-    } finally {
-      setQueuedSeconds(null);
-      if (!leaving) {
-        inFlight.current = false;
-        setSubmitting(false);
-      }
+      return false;
     }
   }
 

@@ -31,14 +31,18 @@ export function OpenInBrowserGuide({
   pageUrl,
   cartLink,
   banner,
+  standby = false,
 }: {
   children: ReactNode;
   pageUrl: string;
   cartLink: boolean;
   banner: string;
+  /** Hidden (banner included) until something calls openGuide(): inside WeChat when the cart may pay with JSAPI. */
+  standby?: boolean;
 }) {
   const hydrated = useHydrated();
-  const [open, setOpen] = useState(true);
+  const [open, setOpen] = useState(!standby);
+  const [shown, setShown] = useState(!standby);
   const [note, setNote] = useState("");
   const [manual, setManual] = useState<string | null>(null);
   const dialog = useRef<HTMLDivElement>(null);
@@ -46,7 +50,10 @@ export function OpenInBrowserGuide({
   const wasOpen = useRef(false);
 
   useEffect(() => {
-    const show = () => setOpen(true);
+    const show = () => {
+      setShown(true);
+      setOpen(true);
+    };
     window.addEventListener(OPEN_GUIDE_EVENT, show);
     return () => window.removeEventListener(OPEN_GUIDE_EVENT, show);
   }, []);
@@ -94,6 +101,7 @@ export function OpenInBrowserGuide({
     }
   }
 
+  if (!shown) return null;
   return (
     <>
       <div className="inapp-banner">

@@ -32,8 +32,21 @@ async function post(url: string): Promise<{ ok: true; data: unknown } | { ok: fa
   }
 }
 
-/** `inApp`: rendered inside WeChat or another app, where neither the check nor paying again can work. */
-export function OrderResult({ initial, inApp = false }: { initial: OrderView; inApp?: boolean }) {
+/**
+ * `inApp`: rendered inside WeChat or another app, where neither the check nor paying again can work — except a JSAPI
+ * order inside WeChat (`wechatPay`), paid again through WeixinJSBridge; `cancelled`: the bridge just said cancel.
+ */
+export function OrderResult({
+  initial,
+  inApp = false,
+  wechatPay = false,
+  cancelled = false,
+}: {
+  initial: OrderView;
+  inApp?: boolean;
+  wechatPay?: boolean;
+  cancelled?: boolean;
+}) {
   const hydrated = useHydrated();
   const key = `/api/orders/${initial.orderNo}`;
   // Our own database only; no revalidation on focus or interval — WeChat is asked only on the button.
@@ -90,7 +103,16 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
     setError(null);
     const r = await post(`${key}/pay`);
     if (r.ok) {
-      window.location.assign((r.data as { payUrl: string }).payUrl);
+      // orderNo: another number when the order changed channel (closed at WeChat and re-issued, README "Paying inside
+      // WeChat (JSAPI)"); the payment then ends on that order's page.
+      const data = r.data as { orderNo?: string; payUrl?: string; payParams?: import("./wechat-bridge").BridgePayParams };
+      if (data.payParams) {
+        // The live prepay_id, re-signed by the server: WeChat's cashier again (its code is a chunk of its own).
+        const { payInWechat } = await import("./wechat-bridge");
+        payInWechat(data.orderNo ?? order.orderNo, data.payParams);
+        return;
+      }
+      window.location.assign(data.payUrl!);
       return;
     }
     setError(r.message);
@@ -149,13 +171,15 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             <div className="status-icon wait" aria-hidden>
               …
             </div>
-            <div className="status-title">等待支付结果</div>
+            <div className="status-title">{cancelled ? "支付已取消" : "等待支付结果"}</div>
             <div className="muted">
-              {inApp
-                ? "请在手机浏览器中打开本页，查询支付结果或继续支付。"
-                : checked
-                  ? "微信支付尚未收到这笔付款。如已付款，请稍候再查询。"
-                  : "如已在微信支付完成付款，请点击下方按钮查询结果。"}
+              {cancelled
+                ? "你取消了本次付款，订单仍然保留。点击「继续支付」可以重新打开微信收银台。"
+                : inApp
+                  ? "请在手机浏览器中打开本页，查询支付结果或继续支付。"
+                  : checked
+                    ? "微信支付尚未收到这笔付款。如已付款，请稍候再查询。"
+                    : "如已在微信支付完成付款，请点击下方按钮查询结果。"}
             </div>
           </>
         )}
@@ -240,8 +264,8 @@ export function OrderResult({ initial, inApp = false }: { initial: OrderView; in
             <button type="button" className="primary" onClick={() => act("query")} disabled={!hydrated || busy !== null || waitSeconds > 0}>
               {busy === "query" ? "正在查询…" : waitSeconds > 0 ? `${waitSeconds} 秒后可再次查询` : "我已完成支付，查询结果"}
             </button>
-            <button type="button" className="secondary" onClick={payAgain} disabled={!hydrated || busy !== null}>
-              {busy === "pay" ? "正在打开支付…" : "重新支付"}
+            <button type="button" className={cancelled ? "primary" : "secondary"} onClick={payAgain} disabled={!hydrated || busy !== null}>
+              {busy === "pay" ? "正在打开支付…" : wechatPay ? "继续支付" : "重新支付"}
             </button>
             <button type="button" className="secondary" onClick={() => act("close")} disabled={!hydrated || busy !== null}>
               {busy === "close" ? "正在取消…" : "取消订单"}

@@ -95,7 +95,44 @@ export interface AppEnv {
     /** notify_url of refund requests (§14.4): no query string, under APP_BASE_URL. */
     refundNotifyUrl: string;
   };
+  /** JSAPI payment inside WeChat (README "Paying inside WeChat (JSAPI)"); off unless WECHAT_JSAPI_ENABLED. */
+  wechatJsapi: WechatJsapiConfig;
 }
+
+/** A secret that says "[redacted]" wherever it is printed, logged or serialised; `reveal()` gives the value. */
+export interface Secret {
+  reveal(): string;
+}
+
+function secret(value: string): Secret {
+  const s = { reveal: () => value };
+  const redacted = () => "[redacted]";
+  Object.defineProperties(s, {
+    toJSON: { value: redacted },
+    toString: { value: redacted },
+    [Symbol.for("nodejs.util.inspect.custom")]: { value: redacted },
+  });
+  return s;
+}
+
+export type WechatJsapiConfig =
+  | { enabled: false }
+  | {
+      enabled: true;
+      /** WECHAT_MP_APPID: the provider's verified 服务号, combine_appid of every JSAPI order and the OAuth appid. */
+      mpAppid: string;
+      /** WECHAT_MP_APPSECRET(_FILE): the 服务号's AppSecret, for the OAuth code exchange only. */
+      mpAppSecret: Secret;
+      /** WECHAT_OPEN_BASE_URL: where the OAuth authorize page lives (the fake stands in for tests). */
+      openBaseUrl: string;
+      /** WECHAT_API_BASE_URL: where the code is exchanged for the openid. */
+      apiBaseUrl: string;
+      /**
+       * WECHAT_JSBRIDGE_SHIM_URL: the fake's WeixinJSBridge stand-in, loaded by the pay pages. Only with the test
+       * setup (tests and `npm run dev`): refused wherever real money could move.
+       */
+      bridgeShimUrl?: string;
+    };
 
 export interface CheckoutLimits {
   /** CHECKOUT_MAX_PER_MINUTE_PER_CLIENT: checkouts per minute per client address, and per buyer_id cookie. */
@@ -279,6 +316,19 @@ const schema = z.object({
     .regex(/^PUB_KEY_ID_\w+$/, "must start with PUB_KEY_ID_")
     .optional(),
   WECHATPAY_PLATFORM_CERTIFICATES: boolFlag,
+  WECHAT_JSAPI_ENABLED: z.enum(["1", "0", "true", "false"], { message: 'must be "true" or "false"' }).optional(),
+  WECHAT_MP_APPID: z
+    .string()
+    .regex(/^wx[0-9A-Za-z]{16}$/, "must be the 服务号's AppID (wx + 16 characters)")
+    .optional(),
+  // The AppSecret is 32 hex characters; anything else is a paste error worth stopping for.
+  WECHAT_MP_APPSECRET: z
+    .string()
+    .regex(/^[0-9A-Za-z]{16,64}$/, "must be the 服务号's AppSecret (letters and digits)")
+    .optional(),
+  WECHAT_OPEN_BASE_URL: httpUrl.default("https://open.weixin.qq.com"),
+  WECHAT_API_BASE_URL: httpUrl.default("https://api.weixin.qq.com"),
+  WECHAT_JSBRIDGE_SHIM_URL: httpUrl.optional(),
 });
 
 /** PEMs often arrive through env with literal "\n" sequences instead of line breaks. */
@@ -325,10 +375,29 @@ function testSetupDefaults(): RawEnv {
   };
 }
 
+/**
+ * Zero-config development with WECHAT_JSAPI_ENABLED=true and no 服务号 of its own: the fake's test 服务号, the fake
+ * standing in for WeChat's OAuth hosts, and its WeixinJSBridge stand-in — so `npm run dev` can pay through JSAPI.
+ */
+function jsapiTestDefaults(input: RawEnv, fakeBaseUrl: string): RawEnv {
+  const on = input.WECHAT_JSAPI_ENABLED === "1" || input.WECHAT_JSAPI_ENABLED === "true";
+  const own = ["WECHAT_MP_APPID", "WECHAT_MP_APPSECRET", "WECHAT_MP_APPSECRET_FILE", "WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL"];
+  if (!on || own.some((v) => input[v])) return {};
+  const ids = JSON.parse(fs.readFileSync(path.resolve(TEST_KEYS_DIR, "keys.json"), "utf8")) as Record<string, string>;
+  return {
+    WECHAT_MP_APPID: ids.mpAppid,
+    WECHAT_MP_APPSECRET: ids.mpAppSecret,
+    WECHAT_OPEN_BASE_URL: fakeBaseUrl,
+    WECHAT_API_BASE_URL: fakeBaseUrl,
+    WECHAT_JSBRIDGE_SHIM_URL: input.WECHAT_JSBRIDGE_SHIM_URL || `${fakeBaseUrl}/jsapi/bridge.js`,
+  };
+}
+
 export function parseEnv(input: RawEnv): AppEnv {
   const nodeEnv = input.NODE_ENV === "production" ? "production" : input.NODE_ENV === "test" ? "test" : "development";
   const zeroConfig = nodeEnv !== "production" && WECHATPAY_VARS.every((v) => !input[v]);
-  const raw: RawEnv = zeroConfig ? { ...input, ...testSetupDefaults() } : { ...input };
+  const testSetup = zeroConfig ? testSetupDefaults() : {};
+  const raw: RawEnv = zeroConfig ? { ...input, ...testSetup, ...jsapiTestDefaults(input, testSetup.WECHATPAY_BASE_URL!) } : { ...input };
   // Treat empty strings as unset so `FOO=` in an .env file means "default".
   for (const k of Object.keys(raw)) if (raw[k] === "") delete raw[k];
 
@@ -393,6 +462,8 @@ export function parseEnv(input: RawEnv): AppEnv {
     );
   }
 
+  const wechatJsapi = parseJsapi(raw, e, nodeEnv, testKeyUsed || insecureUrl !== undefined);
+
   return {
     nodeEnv,
     databaseUrl: e.DATABASE_URL,
@@ -452,6 +523,53 @@ export function parseEnv(input: RawEnv): AppEnv {
       notifyUrl: `${e.APP_BASE_URL}/api/wechatpay/notify`,
       refundNotifyUrl: `${e.APP_BASE_URL}/api/wechatpay/refund-notify`,
     },
+    wechatJsapi,
+  };
+}
+
+/** The 服务号's AppSecret, inline or from a file (a mounted secret); trimmed. */
+function readAppSecret(raw: RawEnv): string | undefined {
+  const inline = raw.WECHAT_MP_APPSECRET;
+  const file = raw.WECHAT_MP_APPSECRET_FILE;
+  if (inline && file) throw new ConfigError("WECHAT_MP_APPSECRET", "and WECHAT_MP_APPSECRET_FILE are both set; use one");
+  if (!file) return inline;
+  let text: string;
+  try {
+    text = fs.readFileSync(path.resolve(file), "utf8").trim();
+  } catch {
+    throw new ConfigError("WECHAT_MP_APPSECRET_FILE", `cannot be read (${file})`);
+  }
+  const r = schema.shape.WECHAT_MP_APPSECRET.safeParse(text);
+  if (!r.success) throw new ConfigError("WECHAT_MP_APPSECRET_FILE", r.error.issues[0]!.message.replace("must be", "must hold"));
+  return text;
+}
+
+/**
+ * WECHAT_JSAPI_* (README "Paying inside WeChat (JSAPI)"). Off: nothing is read beyond the flag, and the app behaves
+ * exactly as without it. On: the 服务号 and its secret are required; plain-HTTP WeChat URLs and the bridge shim are
+ * the test setup's only (refused in production unless WECHATPAY_UNSAFE_ALLOW_TEST_SETUP=1, like WECHATPAY_BASE_URL).
+ */
+function parseJsapi(raw: RawEnv, e: z.infer<typeof schema>, nodeEnv: AppEnv["nodeEnv"], testSetup: boolean): WechatJsapiConfig {
+  const enabled = e.WECHAT_JSAPI_ENABLED === "1" || e.WECHAT_JSAPI_ENABLED === "true";
+  if (!enabled) return { enabled: false };
+  if (!e.WECHAT_MP_APPID) throw new ConfigError("WECHAT_MP_APPID", "is required when WECHAT_JSAPI_ENABLED=true");
+  const appSecret = readAppSecret(raw);
+  if (!appSecret) throw new ConfigError("WECHAT_MP_APPSECRET", "is required when WECHAT_JSAPI_ENABLED=true (or WECHAT_MP_APPSECRET_FILE)");
+  const unsafeAllowed = nodeEnv !== "production" || e.WECHATPAY_UNSAFE_ALLOW_TEST_SETUP;
+  for (const name of ["WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL"] as const) {
+    if (!e[name].startsWith("https://") && !unsafeAllowed) throw new ConfigError(name, "must use https:// in production");
+  }
+  // The shim fakes WeChat's own cashier: it may only ever meet the fake WeChat Pay, never a shop taking money.
+  if (e.WECHAT_JSBRIDGE_SHIM_URL && !(unsafeAllowed && testSetup)) {
+    throw new ConfigError("WECHAT_JSBRIDGE_SHIM_URL", "is for tests and npm run dev only (the test keys or plain-HTTP WeChat URLs)");
+  }
+  return {
+    enabled: true,
+    mpAppid: e.WECHAT_MP_APPID,
+    mpAppSecret: secret(appSecret),
+    openBaseUrl: e.WECHAT_OPEN_BASE_URL,
+    apiBaseUrl: e.WECHAT_API_BASE_URL,
+    ...(e.WECHAT_JSBRIDGE_SHIM_URL ? { bridgeShimUrl: e.WECHAT_JSBRIDGE_SHIM_URL } : {}),
   };
 }
 

@@ -104,6 +104,7 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
   const [freeOver, setFreeOver] = useState(initial?.freeShippingOverFen != null ? fenToYuanString(initial.freeShippingOverFen) : "");
   const [pickupAddress, setPickupAddress] = useState(initial?.pickupAddress ?? "");
   const [pickupHours, setPickupHours] = useState(initial?.pickupHours ?? "");
+  const [jsapiEnabled, setJsapiEnabled] = useState(initial?.jsapiEnabled ?? false);
   const { busy, message, run } = useSubmit();
   const toggle = (m: DeliveryMethod, on: boolean) => setMethods((ms) => DELIVERY_METHODS.filter((x) => (x === m ? on : ms.includes(x))));
   const bodyOf = () => ({
@@ -117,6 +118,7 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
     freeShippingOverFen: optionalYuan(freeOver, false),
     pickupAddress: pickupAddress.trim() || null,
     pickupHours: pickupHours.trim() || null,
+    jsapiEnabled,
   });
   return (
     <form
@@ -203,6 +205,10 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
       <label className="inline">
         <input disabled={!hydrated} type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
         营业中
+      </label>
+      <label className="inline" title="在服务商平台「特约商户授权产品」中，该店已授权服务商的 JSAPI 支付后再勾选">
+        <input disabled={!hydrated} type="checkbox" checked={jsapiEnabled} onChange={(e) => setJsapiEnabled(e.target.checked)} />
+        支持微信内支付（已授权 JSAPI）
       </label>
       <button type="submit" className="btn" disabled={!hydrated || busy}>
         {initial ? "保存店铺" : "创建店铺"}

@@ -31,6 +31,7 @@ export const STORE_FIELDS = [
   "freeShippingOverFen",
   "pickupAddress",
   "pickupHours",
+  "jsapiEnabled",
 ] as const;
 export const PRODUCT_FIELDS = ["sku", "name", "priceFen", "storeId", "stock", "imageUrl", "active", "sortOrder"] as const;
 export const ADMIN_PAGE_SIZE = 50;
@@ -44,6 +45,8 @@ export type StoreRow = {
   active: boolean;
   /** masked (key=****): the URL itself is a secret and never leaves the server */
   notifyWebhookUrl: string | null;
+  /** the store authorised the provider's JSAPI product: inside WeChat its carts may pay with JSAPI */
+  jsapiEnabled: boolean;
 } & StoreDelivery;
 export type ProductRow = {
   sku: string;
@@ -69,6 +72,7 @@ const storeSelect = {
   freeShippingOverFen: true,
   pickupAddress: true,
   pickupHours: true,
+  jsapiEnabled: true,
 } as const;
 
 /** What answers, pages and the audit trail show of a store: its webhook masked. */
@@ -181,6 +185,7 @@ export async function createStore(input: StoreCreate, actor: string): Promise<St
     freeShippingOverFen: input.freeShippingOverFen ?? null,
     pickupAddress: input.pickupAddress ?? null,
     pickupHours: input.pickupHours ?? null,
+    jsapiEnabled: input.jsapiEnabled ?? false,
   };
   try {
     return await prisma.$transaction(async (db) => {

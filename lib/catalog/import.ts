@@ -4,14 +4,15 @@
 //   { "stores":   [{ "subMchid", "name", "id"?, "mchid"?, "logoUrl"?, "active"?,
 //                    "deliveryMethods"? (["SHIPPING","PICKUP","NONE"], a non-empty subset),
 //                    "shippingFee"? (yuan string, "0" = free), "freeShippingOver"? (yuan string or null),
-//                    "pickupAddress"?, "pickupHours"? }],
+//                    "pickupAddress"?, "pickupHours"?, "jsapiEnabled"? (true: the store authorised the provider's JSAPI) }],
 //     "products": [{ "sku", "name", "price": "68.00" (yuan, a string), "store": "<subMchid>",
 //                    "stock"? (null = unlimited), "imageUrl"?, "active"?, "sortOrder"? }] }
 // or CSV, one product per line (its store's columns repeated on every line):
 //   sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid,
-//   store_delivery_methods (SHIPPING|PICKUP),store_shipping_fee,store_free_shipping_over,store_pickup_address,store_pickup_hours
+//   store_delivery_methods (SHIPPING|PICKUP),store_shipping_fee,store_free_shipping_over,store_pickup_address,store_pickup_hours,
+//   store_jsapi_enabled (true|false)
 // (a file with only the first eleven columns, the format before delivery options, is still read and
-// leaves every store's delivery options as they are). A store offering PICKUP needs a pickup address.
+// leaves every store's delivery options as they are; one without store_jsapi_enabled leaves that flag as it is). A store offering PICKUP needs a pickup address.
 // Written and read by lib/csv.ts (the export for Excel: BOM + CRLF; a text cell a spreadsheet would run as a
 // formula, e.g. a name starting with =, is written with a leading ' that the import removes again).
 //
@@ -54,7 +55,8 @@ const CSV_COLUMNS_V1 = [
   "store_id",
   "store_mchid",
 ] as const;
-export const CSV_COLUMNS = [
+/** The columns before stores had the JSAPI flag (still accepted on import). */
+const CSV_COLUMNS_V2 = [
   ...CSV_COLUMNS_V1,
   "store_delivery_methods",
   "store_shipping_fee",
@@ -62,6 +64,7 @@ export const CSV_COLUMNS = [
   "store_pickup_address",
   "store_pickup_hours",
 ] as const;
+export const CSV_COLUMNS = [...CSV_COLUMNS_V2, "store_jsapi_enabled"] as const;
 /** Methods in one CSV cell: "SHIPPING|PICKUP" (a comma would need quoting). */
 const CSV_METHOD_SEPARATOR = "|";
 
@@ -95,6 +98,7 @@ const FileStoreSchema = z.strictObject({
     .optional(),
   pickupAddress: pickupAddressSchema.optional(),
   pickupHours: pickupHoursSchema.optional(),
+  jsapiEnabled: z.boolean().optional(),
 });
 const FileProductSchema = z.strictObject({
   sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 _ -"),
@@ -186,12 +190,13 @@ export function parseCsvCatalogue(text: string): ParsedCatalogue {
   }
   const header = records.shift();
   const result: ParsedCatalogue = { stores: [], products: [], errors: [] };
-  const columns = [CSV_COLUMNS, CSV_COLUMNS_V1].find((c) => header?.fields.join(",") === c.join(","));
+  const columns = [CSV_COLUMNS, CSV_COLUMNS_V2, CSV_COLUMNS_V1].find((c) => header?.fields.join(",") === c.join(","));
   if (!columns) {
     result.errors.push(`line 1: the header must be exactly: ${CSV_COLUMNS.join(",")}`);
     return result;
   }
-  const withDelivery = columns === CSV_COLUMNS;
+  const withDelivery = columns !== CSV_COLUMNS_V1;
+  const withJsapi = columns === CSV_COLUMNS;
   const stores = new Map<string, { store: FileStore; line: number }>();
   for (const { line, fields } of records) {
     if (fields.length !== columns.length) {
@@ -227,6 +232,7 @@ export function parseCsvCatalogue(text: string): ParsedCatalogue {
             pickupHours: f.store_pickup_hours || null,
           }
         : {}),
+      ...(withJsapi ? { jsapiEnabled: bool(f.store_jsapi_enabled) ?? false } : {}),
     });
     if (!s.success) problems.push(issueText(s.error).replace(/^(\w)/, "store_$1"));
     else {
@@ -322,8 +328,16 @@ export async function importCatalogue(
       ...(s.freeShippingOver !== undefined ? { freeShippingOverFen: s.freeShippingOver } : {}),
       ...(s.pickupAddress !== undefined ? { pickupAddress: s.pickupAddress } : {}),
       ...(s.pickupHours !== undefined ? { pickupHours: s.pickupHours } : {}),
+      ...(s.jsapiEnabled !== undefined ? { jsapiEnabled: s.jsapiEnabled } : {}),
     };
-    const defaults = { deliveryMethods: "SHIPPING", shippingFeeFen: 0, freeShippingOverFen: null, pickupAddress: null, pickupHours: null };
+    const defaults = {
+      deliveryMethods: "SHIPPING",
+      shippingFeeFen: 0,
+      freeShippingOverFen: null,
+      pickupAddress: null,
+      pickupHours: null,
+      jsapiEnabled: false,
+    };
     const after = { ...defaults, ...current, ...wanted };
     const problem = storeDeliveryProblem({
       deliveryMethods: parseDeliveryMethods(after.deliveryMethods),
@@ -471,6 +485,7 @@ export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
               freeShippingOver: s.freeShippingOverFen === null ? null : fenToYuanString(s.freeShippingOverFen),
               pickupAddress: s.pickupAddress,
               pickupHours: s.pickupHours,
+              jsapiEnabled: s.jsapiEnabled,
             })}`,
         )
         .join(",\n"),
@@ -506,6 +521,7 @@ export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
       s.freeShippingOverFen === null ? "" : fenToYuanString(s.freeShippingOverFen),
       s.pickupAddress ?? "",
       s.pickupHours ?? "",
+      String(s.jsapiEnabled),
     ];
   });
   // For Excel (BOM + CRLF); names a spreadsheet would run as formulas are neutralised by lib/csv and restored on import.

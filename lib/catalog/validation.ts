@@ -105,6 +105,8 @@ export const StoreCreateSchema = z
     freeShippingOverFen: storeDeliveryFields.freeShippingOverFen.optional(),
     pickupAddress: storeDeliveryFields.pickupAddress.optional(),
     pickupHours: storeDeliveryFields.pickupHours.optional(),
+    // the store authorised the provider's JSAPI product (README "Paying inside WeChat (JSAPI)")
+    jsapiEnabled: z.boolean().optional(),
   })
   .superRefine((s, ctx) => {
     const problem = storeDeliveryProblem({ deliveryMethods: s.deliveryMethods ?? ["SHIPPING"], pickupAddress: s.pickupAddress ?? null });
@@ -122,6 +124,8 @@ export const StorePatchSchema = z
     active: z.boolean(),
     // 企业微信 group robot told of paid orders and refunds (README "Store notifications"); null removes it
     notifyWebhookUrl: WebhookUrlSchema.nullable(),
+    // 特约商户授权产品 shows the provider's JSAPI product 已授权 for this store (WeChat has no API to read it)
+    jsapiEnabled: z.boolean(),
     ...storeDeliveryFields,
   })
   .partial()

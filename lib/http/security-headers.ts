@@ -17,7 +17,16 @@ export function newNonce(): string {
  * the nonce, because a nonce makes browsers ignore 'unsafe-inline'. React Refresh needs eval.
  * Scripts stay nonce-only in both; production keeps the strict policy.
  */
-export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; https: boolean; imageOrigins?: readonly string[] }): string {
+export function contentSecurityPolicy(
+  nonce: string,
+  opts: {
+    dev: boolean;
+    https: boolean;
+    imageOrigins?: readonly string[];
+    /** Tests and `npm run dev` only: the fake's origin, which its WeixinJSBridge stand-in talks to (lib/env.ts). */
+    connectOrigins?: readonly string[];
+  },
+): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${opts.dev ? " 'unsafe-eval'" : ""}`,
@@ -25,7 +34,7 @@ export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; https
     "style-src-attr 'unsafe-inline'",
     ["img-src 'self' data: blob:", ...(opts.imageOrigins ?? [])].join(" "),
     "font-src 'self'",
-    "connect-src 'self'",
+    ["connect-src 'self'", ...(opts.connectOrigins ?? [])].join(" "),
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

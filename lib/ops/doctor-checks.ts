@@ -535,6 +535,89 @@ function checkAdminToken(raw: RawEnv, production: boolean): Finding[] {
   return [ok(name, `is ${t!.length} characters with ${distinct} distinct ones.`)];
 }
 
+export const WECHAT_OPEN_HOST = "https://open.weixin.qq.com";
+export const WECHAT_API_HOST = "https://api.weixin.qq.com";
+
+/**
+ * WECHAT_JSAPI_* (README "Paying inside WeChat (JSAPI)"): off says so; on needs the 服务号 AppID and its AppSecret
+ * (never echoed: only its length is named), WeChat's real hosts in production and no bridge shim there.
+ */
+export function checkJsapi(raw: RawEnv, readFile: ReadFile, production: boolean): Finding[] {
+  const flag = raw.WECHAT_JSAPI_ENABLED;
+  if (blank(flag) || flag === "false" || flag === "0") {
+    return [ok("WECHAT_JSAPI_ENABLED", "is off: inside WeChat shoppers get the open-in-browser guide (H5 only).")];
+  }
+  const findings: Finding[] = [];
+  const appid = raw.WECHAT_MP_APPID;
+  if (blank(appid)) {
+    findings.push(
+      err("WECHAT_MP_APPID", "is not set, and JSAPI is on.", "Set the AppID of the verified 服务号 bound to your mchid (wx…)."),
+    );
+  } else if (!APPID_RE.test(appid!)) {
+    findings.push(
+      err(
+        "WECHAT_MP_APPID",
+        `("${appid}") does not look like an AppID (wx + 16 hex characters).`,
+        "Copy it from 公众平台 → 设置与开发 → 基本配置.",
+      ),
+    );
+  } else {
+    const same = appid === raw.WECHATPAY_COMBINE_APPID ? " (the same appid as H5: fine when it is the 服务号)" : "";
+    findings.push(ok("WECHAT_MP_APPID", `is ${appid}${same}; it must be a verified 服务号 bound to the mchid.`));
+  }
+  let secretText: string | undefined;
+  let secretSetting = "WECHAT_MP_APPSECRET";
+  if (!blank(raw.WECHAT_MP_APPSECRET) && !blank(raw.WECHAT_MP_APPSECRET_FILE)) {
+    findings.push(err(secretSetting, "and WECHAT_MP_APPSECRET_FILE are both set.", "Keep one (preferably the _FILE, a mounted secret)."));
+  } else if (!blank(raw.WECHAT_MP_APPSECRET_FILE)) {
+    secretSetting = "WECHAT_MP_APPSECRET_FILE";
+    try {
+      secretText = readFile(raw.WECHAT_MP_APPSECRET_FILE!).trim();
+    } catch {
+      findings.push(
+        err(secretSetting, `cannot read ${raw.WECHAT_MP_APPSECRET_FILE}.`, "Check the path and that the app's user may read it."),
+      );
+    }
+  } else {
+    secretText = raw.WECHAT_MP_APPSECRET;
+  }
+  if (blank(secretText) && !findings.some((f) => f.setting.startsWith("WECHAT_MP_APPSECRET"))) {
+    findings.push(err(secretSetting, "is not set, and JSAPI is on.", "Set the 服务号's AppSecret (公众平台 → 设置与开发 → 基本配置)."));
+  } else if (secretText !== undefined && !blank(secretText)) {
+    findings.push(
+      /^[0-9a-f]{32}$/i.test(secretText)
+        ? ok(secretSetting, "is set (32 hex characters).")
+        : warn(
+            secretSetting,
+            `is ${secretText.length} characters; an AppSecret is 32 hex characters.`,
+            "Copy it again from 基本配置 (reset it if unsure).",
+          ),
+    );
+  }
+  for (const [name, real] of [
+    ["WECHAT_OPEN_BASE_URL", WECHAT_OPEN_HOST],
+    ["WECHAT_API_BASE_URL", WECHAT_API_HOST],
+  ] as const) {
+    const v = raw[name];
+    if (!blank(v) && v!.replace(/\/+$/, "") !== real) {
+      const f = production && !v!.startsWith("https://") ? err : warn;
+      findings.push(
+        f(name, `is ${v}, not WeChat's ${real}.`, "Leave it unset in production (the fake is for development and tests only)."),
+      );
+    }
+  }
+  if (!blank(raw.WECHAT_JSBRIDGE_SHIM_URL)) {
+    findings.push(
+      (production ? err : warn)(
+        "WECHAT_JSBRIDGE_SHIM_URL",
+        "is set: the pay pages load the fake's WeixinJSBridge instead of WeChat's.",
+        "Unset it: the shim is for tests and npm run dev only.",
+      ),
+    );
+  }
+  return findings;
+}
+
 export interface OfflineInput {
   raw: RawEnv;
   readFile: ReadFile;
@@ -564,6 +647,7 @@ export function offlineChecks(input: OfflineInput): { findings: Finding[]; setup
       ),
       ...checkUrls(raw, production),
       ...checkAdminToken(raw, production),
+      ...checkJsapi(raw, readFile, production),
     );
     return { findings };
   }
@@ -576,6 +660,7 @@ export function offlineChecks(input: OfflineInput): { findings: Finding[]; setup
   findings.push(...pub.findings);
   findings.push(...checkUrls(raw, production));
   findings.push(...checkAdminToken(raw, production));
+  findings.push(...checkJsapi(raw, readFile, production));
 
   // lib/env.ts's own start-up check (the app refuses to start on it): reported unless a finding above names
   // the same setting already — the doctor explains, the app only stops at the first problem.
@@ -619,6 +704,35 @@ export interface StoreRow {
   subMchid: string;
   mchid: string | null;
   active: boolean;
+  /** 支持微信内支付 (Store.jsapiEnabled); undefined when the database predates the column */
+  jsapiEnabled?: boolean;
+}
+
+/**
+ * With JSAPI on, only carts whose stores all have 支持微信内支付 pay inside WeChat (README "Paying inside WeChat
+ * (JSAPI)"): none ticked means every WeChat shopper still gets the guide.
+ */
+export function jsapiStoreChecks(stores: StoreRow[], jsapiOn: boolean): Finding[] {
+  if (!jsapiOn) return [];
+  const active = stores.filter((s) => s.active);
+  const ready = active.filter((s) => s.jsapiEnabled);
+  if (active.length === 0) return [];
+  if (ready.length === 0) {
+    return [
+      warn(
+        "stores (JSAPI)",
+        "JSAPI is on, but no active store has 支持微信内支付 ticked: inside WeChat every cart still gets the open-in-browser guide.",
+        "Once a store has authorised the provider's JSAPI product (特约商户授权产品 → 已授权), tick it in the back office (店铺).",
+      ),
+    ];
+  }
+  const notReady = active.length - ready.length;
+  return [
+    ok(
+      "stores (JSAPI)",
+      `${ready.length} of ${active.length} active store(s) pay inside WeChat${notReady ? `; a cart with any of the other ${notReady} gets the guide` : ""}.`,
+    ),
+  ];
 }
 
 export function storeChecks(stores: StoreRow[], mode: WechatPayMode, combineMchid: string | undefined): Finding[] {

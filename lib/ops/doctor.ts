@@ -19,6 +19,7 @@ import {
   liveChecks,
   offlineChecks,
   storeChecks,
+  jsapiStoreChecks,
   type DatabaseState,
   type Finding,
   type LiveResult,
@@ -72,8 +73,10 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorResult> {
 
   const db = await readDatabase(o.env.DATABASE_URL || DEFAULT_DATABASE_URL);
   findings.push(...databaseChecks(db.state));
-  if (db.stores)
+  if (db.stores) {
     findings.push(...storeChecks(db.stores, o.env.WECHATPAY_MODE === "direct" ? "direct" : "partner", o.env.WECHATPAY_COMBINE_MCHID));
+    findings.push(...jsapiStoreChecks(db.stores, ["1", "true"].includes(o.env.WECHAT_JSAPI_ENABLED ?? "")));
+  }
 
   if (o.live) {
     if (offline.setup) findings.push(...liveChecks(await liveCall(offline.setup, o.fetch ?? globalThis.fetch), offline.setup, now()));
@@ -116,6 +119,14 @@ function describe(e: unknown, url: string): string {
 
 const MIGRATIONS_SQL = "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL";
 const STORES_SQL = 'SELECT id, name, "subMchid", mchid, active FROM "Store"';
+// Apart from STORES_SQL: a database that predates the column still gets its store checks.
+const JSAPI_STORES_SQL = 'SELECT id FROM "Store" WHERE "jsapiEnabled"';
+
+function withJsapi(stores: StoreRow[] | undefined, jsapiIds: string[] | undefined): StoreRow[] | undefined {
+  if (!stores || !jsapiIds) return stores;
+  const ready = new Set(jsapiIds);
+  return stores.map((s) => ({ ...s, jsapiEnabled: ready.has(s.id) }));
+}
 
 async function readDatabase(url: string): Promise<{ state: DatabaseState; stores?: StoreRow[] }> {
   const expected = expectedMigrations(url);
@@ -136,7 +147,11 @@ async function readDatabase(url: string): Promise<{ state: DatabaseState; stores
         .query<StoreRow>(STORES_SQL)
         .then((r) => r.rows)
         .catch(() => undefined);
-      return { state: { expected, applied }, stores };
+      const jsapiIds = await client
+        .query<{ id: string }>(JSAPI_STORES_SQL)
+        .then((r) => r.rows.map((x) => x.id))
+        .catch(() => undefined);
+      return { state: { expected, applied }, stores: withJsapi(stores, jsapiIds) };
     } catch (e) {
       return { state: { expected, error: describe(e, url) } };
     } finally {
@@ -167,7 +182,13 @@ async function readDatabase(url: string): Promise<{ state: DatabaseState; stores
     } catch {
       stores = undefined;
     }
-    return { state: { expected, applied }, stores };
+    let jsapiIds: string[] | undefined;
+    try {
+      jsapiIds = (sqlite.prepare(JSAPI_STORES_SQL).all() as { id: string }[]).map((r) => r.id);
+    } catch {
+      jsapiIds = undefined;
+    }
+    return { state: { expected, applied }, stores: withJsapi(stores, jsapiIds) };
   } finally {
     sqlite.close();
   }

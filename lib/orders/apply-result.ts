@@ -4,6 +4,7 @@ import { releaseStock, retakeStock } from "@/lib/catalog/stock";
 import { enqueuePaidMessages, paidMessages } from "@/lib/store-messages/outbox";
 import { markPaidOnce, readOrderForApply } from "./mark-paid";
 import { audit, type ApplyMeta, type ApplyOutcome } from "@/lib/payment-events/audit";
+import { auditPayerMismatch } from "./payer-check";
 
 export type { ApplyMeta, ApplyOutcome, ResultSource } from "@/lib/payment-events/audit";
 
@@ -44,6 +45,8 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
     await audit({ ...meta, orderNo, verified: true, outcome: "REJECTED", reason: mismatch, tradeStates });
     throw new ResultRejectedError("MISMATCH", mismatch);
   }
+
+  await auditPayerMismatch(tx, meta);
 
   const subs = tx.sub_orders ?? [];
   // An unpaid order's query may omit sub_orders (§13): nothing to learn from it.

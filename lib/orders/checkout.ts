@@ -4,8 +4,10 @@ import { oneWriterAtATime, prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, invalidField } from "@/lib/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
-import { ensurePayUrl, prepayNewOrder, type PayLink } from "./pay-link";
+import { ensurePayUrl, prepayNewOrder } from "./pay-link";
+import { ensureJsapiPay, prepayNewJsapiOrder } from "./jsapi-pay";
 import { budgetSpent, takePrepayBudgetIn } from "./prepay-budget";
+import type { JsapiPayParams } from "@/lib/wechatpay";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { reserveStock } from "@/lib/catalog/stock";
 import { sellingStoreWhere } from "@/lib/catalog/catalog";
@@ -125,9 +127,20 @@ function describe(storeName: string, lines: { name: string; quantity: number }[]
   return Array.from(stripFourByteChars(text)).slice(0, 127).join("");
 }
 
-export interface CheckoutResult extends PayLink {
-  orderNo: string;
-  expiresAt: Date;
+/** How the order is paid: the H5 cashier link, or (inside WeChat) the bridge's six fields. */
+export type Payment = { channel: "h5"; payUrl: string; h5UrlExpiresAt: Date } | { channel: "jsapi"; payParams: JsapiPayParams };
+
+export type CheckoutResult = Payment & { orderNo: string; expiresAt: Date };
+
+/** Inside WeChat with JSAPI (lib/in-app/channel.ts): who pays, from the OAuth openid cookie. */
+export interface JsapiPayer {
+  openid: string;
+}
+
+/** The order's payment in the channel it was created for (checkout, its resume, and 重新支付 / 继续支付). */
+export async function payFor(orderNo: string, now: Date, jsapi: JsapiPayer | undefined): Promise<Payment> {
+  if (jsapi) return { channel: "jsapi", payParams: (await ensureJsapiPay(orderNo, jsapi.openid, now)).payParams };
+  return { channel: "h5", ...(await ensurePayUrl(orderNo, now)) };
 }
 
 /**
@@ -142,6 +155,8 @@ export async function checkout(
     checkoutKey?: string;
     now?: Date;
     /** SHA-256 of the browser's buyer cookie (lib/orders/buyer.ts) */ buyerIdHash?: string;
+    /** Pay with JSAPI inside WeChat (combine_appid = WECHAT_MP_APPID, this openid); otherwise H5 as always. */
+    jsapi?: JsapiPayer;
     /**
      * The checkout limits (lib/orders/checkout-limits.ts admitCheckout), run once the cart is known to be a
      * new checkout and its products are read (handed over, not read again): refusals before any order,
@@ -163,10 +178,12 @@ export async function checkout(
 
   if (opts.checkoutKey) {
     const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
-    if (existing) return resume(existing, cartHash, opts.buyerIdHash, now);
+    if (existing) return resume(existing, cartHash, opts.buyerIdHash, now, opts.jsapi);
   }
 
   const mode = w.mode;
+  const jsapiConfig = env().wechatJsapi;
+  if (opts.jsapi && !jsapiConfig.enabled) throw new Error("JSAPI checkout while WECHAT_JSAPI_ENABLED is off");
   const products = await prisma.product.findMany({
     // A deactivated store hides its products (and in direct mode a store needs its own mchid).
     where: { sku: { in: [...quantities.keys()] }, active: true, store: sellingStoreWhere(mode) },
@@ -240,7 +257,10 @@ export async function checkout(
     orderNo,
     mode,
     combineMchid: w.combineMchid,
-    combineAppid: w.combineAppid,
+    // JSAPI orders are placed under the 服务号 the openid belongs to (it may equal the H5 appid).
+    combineAppid: opts.jsapi && jsapiConfig.enabled ? jsapiConfig.mpAppid : w.combineAppid,
+    payChannel: opts.jsapi ? "JSAPI" : "H5",
+    payerOpenid: opts.jsapi?.openid ?? null,
     totalFen: subOrders.reduce((s, o) => s + o.amountFen, 0),
     payerIp: opts.payerIp,
     expiresAt,
@@ -296,18 +316,19 @@ export async function checkout(
     // A concurrent request with the same checkout key won the insert: continue with its order.
     if (opts.checkoutKey && e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
       const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
-      if (existing) return resume(existing, cartHash, opts.buyerIdHash, now);
+      if (existing) return resume(existing, cartHash, opts.buyerIdHash, now, opts.jsapi);
     }
     throw withoutPersonalData(e);
   }
   if (oneWriterAtATime && !budgetUntil) throw budgetSpent();
   // The first prepay from what is in memory: nothing to re-read, the lease is already ours.
-  const link = await prepayNewOrder(
-    { ...order, prepayState: "NOT_SENT", subOrders: subOrders.map((o) => ({ ...o, subMchid: o.subMchid ?? null })) },
-    { leaseAt: now, budgetUntil },
-    now,
-  );
-  return { orderNo, expiresAt, ...link };
+  const inMemory = { ...order, prepayState: "NOT_SENT", subOrders: subOrders.map((o) => ({ ...o, subMchid: o.subMchid ?? null })) };
+  if (opts.jsapi) {
+    const { payParams } = await prepayNewJsapiOrder(inMemory, { leaseAt: now, budgetUntil }, now);
+    return { orderNo, expiresAt, channel: "jsapi", payParams };
+  }
+  const link = await prepayNewOrder(inMemory, { leaseAt: now, budgetUntil }, now);
+  return { orderNo, expiresAt, channel: "h5", ...link };
 }
 
 const EXISTING = { orderNo: true, cartHash: true, buyerIdHash: true } as const;
@@ -356,6 +377,7 @@ async function resume(
   cartHash: string,
   buyerIdHash: string | undefined,
   now: Date,
+  jsapi: JsapiPayer | undefined,
 ): Promise<CheckoutResult> {
   const sameCart = existing.cartHash === null || existing.cartHash === cartHash;
   const sameBuyer = existing.buyerIdHash === null || existing.buyerIdHash === (buyerIdHash ?? null);
@@ -363,7 +385,7 @@ async function resume(
     throw new AppError("IDEMPOTENCY_KEY_REUSED", "该请求标识已用于另一笔订单，请刷新页面后重新下单");
   }
   const orderNo = existing.orderNo;
-  const link = await ensurePayUrl(orderNo, now);
+  const payment = await payFor(orderNo, now, jsapi);
   const order = await prisma.order.findUniqueOrThrow({ where: { orderNo }, select: { expiresAt: true } });
-  return { orderNo, expiresAt: order.expiresAt, ...link };
+  return { orderNo, expiresAt: order.expiresAt, ...payment };
 }

@@ -8,7 +8,7 @@ import { queryAndApply } from "./query";
 import { leasedCall } from "./wechat-call-lease";
 import { isOrderClosed, isOrderNotExist, isOrderPaid, isUserPaying, toAppError } from "@/lib/wechatpay-errors";
 
-export type CloseReason = "SHOPPER_CANCELLED" | "EXPIRED" | "MERCHANT";
+export type CloseReason = "SHOPPER_CANCELLED" | "EXPIRED" | "MERCHANT" | "CHANNEL_SWITCH";
 
 async function markClosed(orderNo: string, reason: CloseReason, note: string): Promise<void> {
   await prisma.$transaction(async (db) => {

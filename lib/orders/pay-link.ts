@@ -30,7 +30,7 @@ export interface OrderForPrepay {
   subOrders: { mchid: string; subMchid: string | null; attach: string; amountFen: number; outTradeNo: string; description: string }[];
 }
 
-function loadOrder(orderNo: string) {
+export function loadOrder(orderNo: string) {
   return prisma.order.findUnique({ where: { orderNo }, include: { subOrders: { orderBy: { position: "asc" } } } });
 }
 
@@ -63,6 +63,18 @@ export function buildPrepayRequest(order: OrderForPrepay): CombineH5PrepayReques
   };
 }
 
+/** Refuses what can no longer be paid: unknown, paid, closed, or past its time_expire (closed on the way). */
+export async function payableOrder<T extends { orderNo: string; status: string; expiresAt: Date }>(order: T | null, now: Date): Promise<T> {
+  if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  if (order.status === "PAID" || order.status === "REFUNDED") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+  if (order.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
+  if (now >= order.expiresAt) {
+    await closeOrder(order.orderNo, "EXPIRED").catch(() => undefined);
+    throw new AppError("ORDER_EXPIRED", "订单已超过支付时限，请重新下单");
+  }
+  return order;
+}
+
 export function payUrlFor(h5Url: string, orderNo: string): string {
   return `${h5Url}&redirect_url=${encodeURIComponent(`${env().appBaseUrl}/orders/${orderNo}`)}`;
 }
@@ -72,14 +84,8 @@ export function payUrlFor(h5Url: string, orderNo: string): string {
  * an identical-parameter re-prepay. Refuses paid, closed and expired orders.
  */
 export async function ensurePayUrl(orderNo: string, now = new Date()): Promise<PayLink> {
-  const order = await loadOrder(orderNo);
-  if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
-  if (order.status === "PAID" || order.status === "REFUNDED") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
-  if (order.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
-  if (now >= order.expiresAt) {
-    await closeOrder(orderNo, "EXPIRED").catch(() => undefined);
-    throw new AppError("ORDER_EXPIRED", "订单已超过支付时限，请重新下单");
-  }
+  const order = await payableOrder(await loadOrder(orderNo), now);
+  if (order.payChannel === "JSAPI") throw channelConflict("H5");
   if (order.h5Url && order.h5UrlExpiresAt && order.h5UrlExpiresAt.getTime() - now.getTime() > H5_URL_REFRESH_MARGIN_MS) {
     return { payUrl: payUrlFor(order.h5Url, orderNo), h5UrlExpiresAt: order.h5UrlExpiresAt };
   }
@@ -128,6 +134,12 @@ export function prepayNewOrder(
  * Idempotency-Key, or 重新支付) finds budget.
  */
 async function prepayWithinBudget(order: OrderForPrepay, now: Date, lease: { release(): Promise<void> }, held?: Date): Promise<PayLink> {
+  await holdPrepayBudget(lease, held);
+  return prepay(order, now);
+}
+
+/** The budget rule of prepayWithinBudget, for every channel (JSAPI: ./jsapi-pay.ts): a unit of the current second, or throws. */
+export async function holdPrepayBudget(lease: { release(): Promise<void> }, held?: Date): Promise<void> {
   let until = held;
   try {
     while (!until || Date.now() >= until.getTime()) until = await takePrepayBudget();
@@ -135,7 +147,6 @@ async function prepayWithinBudget(order: OrderForPrepay, now: Date, lease: { rel
     await lease.release();
     throw e;
   }
-  return prepay(order, now);
 }
 
 async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
@@ -144,27 +155,7 @@ async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
   try {
     ({ h5_url: h5Url } = await wechatpay().combineH5Prepay(buildPrepayRequest(order)));
   } catch (e) {
-    await prisma.order.update({
-      where: { orderNo },
-      data: {
-        prepayState: order.prepayState === "OK" ? "OK" : "FAILED",
-        lastPrepayError: e instanceof Error ? e.message.slice(0, 500) : String(e),
-      },
-    });
-    if (isOrderClosed(e)) throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
-    if (isOrderPaid(e)) {
-      await queryAndApply(orderNo).catch(() => undefined);
-      throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
-    }
-    if (isRefusalAfterUnknown(e)) {
-      // The first attempt may have created the order at WeChat (and an earlier link may even have paid it): the
-      // refusal of the re-send says nothing about that. Ask WeChat and apply what it holds (§9.4).
-      await queryAndApply(orderNo).catch(() => undefined);
-      const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
-      if (now?.status === "PAID" || now?.status === "REFUNDED") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
-      if (now?.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
-    }
-    throw toAppError(e);
+    return prepayFailed(order, e);
   }
   const h5UrlExpiresAt = new Date(now.getTime() + H5_URL_LIFETIME_MS);
   await prisma.order.updateMany({
@@ -172,4 +163,57 @@ async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
     data: { h5Url, h5UrlExpiresAt, prepayState: "OK", lastPrepayError: null },
   });
   return { payUrl: payUrlFor(h5Url, orderNo), h5UrlExpiresAt };
+}
+
+/**
+ * A refused or unanswered prepay, whichever channel (H5 here, JSAPI in ./jsapi-pay.ts): the error is kept on the
+ * order, and an answer that says the order is paid or closed — or a refusal after an unanswered attempt — is
+ * checked against WeChat's view before the shopper is told anything. Always throws.
+ */
+export async function prepayFailed(order: { orderNo: string; prepayState: string }, e: unknown): Promise<never> {
+  const orderNo = order.orderNo;
+  await prisma.order.update({
+    where: { orderNo },
+    data: {
+      prepayState: order.prepayState === "OK" ? "OK" : "FAILED",
+      lastPrepayError: e instanceof Error ? e.message.slice(0, 500) : String(e),
+    },
+  });
+  if (isOrderClosed(e)) throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
+  if (isOrderPaid(e)) {
+    await queryAndApply(orderNo).catch(() => undefined);
+    throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+  }
+  if (isRefusalAfterUnknown(e)) {
+    // The first attempt may have created the order at WeChat (and an earlier link may even have paid it): the
+    // refusal of the re-send says nothing about that. Ask WeChat and apply what it holds (§9.4).
+    await queryAndApply(orderNo).catch(() => undefined);
+    const now = await prisma.order.findUnique({ where: { orderNo }, select: { status: true } });
+    if (now?.status === "PAID" || now?.status === "REFUNDED") throw new AppError("ORDER_PAID", "该订单已支付，无需重复支付");
+    if (now?.status === "CLOSED") throw new AppError("ORDER_CLOSED", "该订单已关闭，请重新下单");
+  }
+  throw toAppError(e);
+}
+
+/**
+ * An order's attempt at WeChat has one channel (Order.payChannel, set at checkout). Re-paying it through the other one
+ * is refused before any WeChat call: the shopper is sent back to where the order was started.
+ */
+export function channelConflict(wanted: "JSAPI" | "H5"): AppError {
+  return wanted === "JSAPI"
+    ? new AppError("PAY_CHANNEL_MISMATCH", "该订单是在浏览器中下单的，请回到下单时的浏览器继续支付，或在微信内重新下单")
+    : new AppError("PAY_CHANNEL_MISMATCH", "该订单是在微信内下单的，请回到微信中继续支付");
+}
+
+/** The channel an order was created for: JSAPI, or H5 (also for orders from before JSAPI existed). */
+export async function orderPayChannel(orderNo: string): Promise<"H5" | "JSAPI"> {
+  const o = await prisma.order.findUnique({ where: { orderNo }, select: { payChannel: true } });
+  if (!o) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  return o.payChannel === "JSAPI" ? "JSAPI" : "H5";
+}
+
+/** The JSAPI readiness of each store of the order (lib/in-app/channel.ts decides with it). */
+export async function orderStoresJsapiReady(orderNo: string): Promise<{ jsapiEnabled: boolean }[]> {
+  const subs = await prisma.subOrder.findMany({ where: { orderNo }, select: { store: { select: { jsapiEnabled: true } } } });
+  return subs.map((s) => s.store);
 }

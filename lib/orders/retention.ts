@@ -46,6 +46,8 @@ const BLANK = {
   addressDistrict: null,
   addressDetail: null,
   addressPostalCode: null,
+  // the JSAPI payer's openid (README "Paying inside WeChat (JSAPI)"): a personal identifier like the phone number
+  payerOpenid: null,
 };
 
 /** Blanks the contact and address of orders past retention, oldest first; returns how many. */

@@ -49,6 +49,8 @@ describe("admin API: stores and products", () => {
       freeShippingOverFen: null,
       pickupAddress: null,
       pickupHours: null,
+      // not ready for JSAPI until the merchant says the store authorised it
+      jsapiEnabled: false,
     });
     const patch = await admin(h, "PATCH", "/api/admin/stores/store-1900000777", { name: "花店", active: false });
     expect(patch.status).toBe(200);
@@ -433,7 +435,29 @@ describe("catalogue import / export", () => {
       freeShippingOver: "49.00",
       pickupAddress: null,
     });
-    expect((await exportCatalogue("csv")).replace(/^\uFEFF/, "").split("\r\n")[0]).toBe(`${header},${delivery}`);
+    expect((await exportCatalogue("csv")).replace(/^\uFEFF/, "").split("\r\n")[0]).toBe(`${header},${delivery},store_jsapi_enabled`);
+  });
+
+  it("the JSAPI flag travels in both formats; a file without it leaves the flag as it is", async () => {
+    const header = "sku,name,price,stock,active,sort_order,image_url,store_sub_mchid,store_name,store_id,store_mchid";
+    const delivery = "store_delivery_methods,store_shipping_fee,store_free_shipping_over,store_pickup_address,store_pickup_hours";
+    const line = "JSA-1,微信内可付,5.00,,true,300,,1900000219,微信店,jsapi-store,,SHIPPING,0.00,,,";
+    const first = await importFile(`${header},${delivery},store_jsapi_enabled\n${line},true`, "csv");
+    expect(first.errors).toEqual([]);
+    const flag = async () => (await h.prisma.store.findUniqueOrThrow({ where: { id: "jsapi-store" } })).jsapiEnabled;
+    expect(await flag()).toBe(true);
+    // The format before the flag existed: the flag is left alone.
+    expect((await importFile(`${header},${delivery}\n${line}`, "csv")).errors).toEqual([]);
+    expect(await flag()).toBe(true);
+    expect(
+      (await importFile(JSON.stringify({ stores: [{ subMchid: "1900000219", name: "微信店", jsapiEnabled: false }] }), "json")).errors,
+    ).toEqual([]);
+    expect(await flag()).toBe(false);
+    const { exportCatalogue } = await import("@/lib/catalog/import");
+    const json = JSON.parse(await exportCatalogue("json")) as { stores: Record<string, unknown>[] };
+    expect(json.stores.find((s) => s.id === "jsapi-store")).toMatchObject({ jsapiEnabled: false });
+    const audit = await h.prisma.catalogAudit.findMany({ where: { entity: "STORE", entityId: "jsapi-store", action: "UPDATE" } });
+    expect(audit.map((a) => JSON.parse(a.after) as Record<string, unknown>)).toEqual([{ jsapiEnabled: false }]);
   });
 
   it("export → import round-trips (JSON and CSV): nothing to change", async () => {

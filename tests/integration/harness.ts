@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { fakeControl } from "../fake-wechatpay/control-client";
 import { startFakeWechatPay } from "../fake-wechatpay/server";
 import { freshDatabaseUrl } from "../support/test-db";
-import { testAppEnv } from "../support/test-identity";
+import { testAppEnv, testWechatMpEnv } from "../support/test-identity";
 
 /** A valid checkout body (contact, a method per seeded store, an address): tests/support/checkout-body.ts. */
 export { checkoutBody, SEEDED_METHODS, TEST_ADDRESS, TEST_CONTACT } from "../support/checkout-body";
@@ -25,6 +25,7 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/orders\/([^/]+)\/query$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/query/route")],
   [/^\/api\/orders\/([^/]+)\/close$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/close/route")],
   [/^\/api\/orders\/([^/]+)\/pay$/, ["orderNo"], () => import("@/app/api/orders/[orderNo]/pay/route")],
+  [/^\/api\/wechat\/oauth\/callback$/, [], () => import("@/app/api/wechat/oauth/callback/route")],
   // catalogue back office
   [/^\/api\/admin\/stores$/, [], () => import("@/app/api/admin/stores/route")],
   [/^\/api\/admin\/stores\/([^/]+)$/, ["id"], () => import("@/app/api/admin/stores/[id]/route")],
@@ -91,6 +92,8 @@ export async function startHarness(
     fakeRefundMinIntervalSeconds?: number;
     /** environment variables on top of the test identity (e.g. the production limits) */
     env?: Record<string, string>;
+    /** JSAPI inside WeChat on, with the fake as the 服务号's OAuth (README "Paying inside WeChat (JSAPI)") */
+    jsapi?: boolean;
   } = {},
 ): Promise<Harness> {
   // Handlers still running: close() waits for them. A client that hangs up (the fake closing its notification
@@ -134,6 +137,7 @@ export async function startHarness(
       databaseUrl: opts.databaseUrl ?? freshDatabaseUrl(opts.label),
       mode: opts.mode,
     }),
+    opts.jsapi ? { WECHAT_JSAPI_ENABLED: "true", ...testWechatMpEnv(fake.url) } : {},
     opts.env,
   );
   const { prisma } = await import("@/lib/db");

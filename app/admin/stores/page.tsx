@@ -56,6 +56,7 @@ export default async function AdminStoresPage({ searchParams }: Props) {
               <th>sub_mchid</th>
               <th>直连 mchid</th>
               <th>配送</th>
+              <th>微信内支付</th>
               <th>商品数</th>
               <th>状态</th>
               <th></th>
@@ -77,6 +78,7 @@ export default async function AdminStoresPage({ searchParams }: Props) {
                     ? `（满 ${formatFen(s.freeShippingOverFen)} 包邮）`
                     : ""}
                 </td>
+                <td>{s.jsapiEnabled ? <span className="tag ok">JSAPI</span> : "—"}</td>
                 <td className="num">{s.productCount}</td>
                 <td>
                   <span className={s.active ? "tag ok" : "tag bad"}>{s.active ? "营业中" : "已停用"}</span>

@@ -76,6 +76,10 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
           <dd>{formatBeijing(order.paidAt)}</dd>
           <dt>关闭时间</dt>
           <dd>{order.closedAt ? `${formatBeijing(order.closedAt)}（${order.closeReason ?? ""}）` : "—"}</dd>
+          <dt>支付渠道</dt>
+          <dd>
+            {order.payChannel === "JSAPI" ? "JSAPI（微信内支付）" : "H5"} · combine_appid {order.combineAppid}
+          </dd>
           <dt>下单状态</dt>
           <dd>
             {order.prepayState}
