@@ -46,7 +46,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
     throw new ResultRejectedError("MISMATCH", mismatch);
   }
 
-  await auditPayerMismatch(tx, meta);
+  await auditPayerMismatch(tx, meta, order.payerOpenid);
 
   const subs = tx.sub_orders ?? [];
   // An unpaid order's query may omit sub_orders (§13): nothing to learn from it.

@@ -15,10 +15,13 @@ export interface OrderForApply {
   subOrders: { outTradeNo: string; mchid: string; subMchid: string | null; amountFen: number }[];
   /** some sub-order's store has a webhook: its PAID message is written with the payment */
   anyWebhook: boolean;
+  /** JSAPI: the payer the order was prepaid for (./payer-check.ts compares it with the notification's) */
+  payerOpenid: string | null;
 }
 
 type ReadRow = {
   status: string;
+  payerOpenid: string | null;
   combineMchid: string;
   combineAppid: string;
   outTradeNo: string | null;
@@ -31,7 +34,7 @@ type ReadRow = {
 /** The order and its sub-orders in ONE statement (Prisma's nested select takes two), or null when unknown. */
 export async function readOrderForApply(orderNo: string): Promise<OrderForApply | null> {
   const rows = await prisma.$queryRaw<ReadRow[]>`
-    SELECT o."status", o."combineMchid", o."combineAppid",
+    SELECT o."status", o."combineMchid", o."combineAppid", o."payerOpenid",
            s."outTradeNo", s."mchid", s."subMchid", s."amountFen",
            CASE WHEN st."notifyWebhookUrl" IS NULL THEN 0 ELSE 1 END AS "webhook"
       FROM "Order" o
@@ -47,7 +50,14 @@ export async function readOrderForApply(orderNo: string): Promise<OrderForApply 
     subOrders.push({ outTradeNo: r.outTradeNo, mchid: r.mchid!, subMchid: r.subMchid, amountFen: Number(r.amountFen) });
     if (Number(r.webhook) === 1) anyWebhook = true;
   }
-  return { status: first.status, combineMchid: first.combineMchid, combineAppid: first.combineAppid, subOrders, anyWebhook };
+  return {
+    status: first.status,
+    combineMchid: first.combineMchid,
+    combineAppid: first.combineAppid,
+    subOrders,
+    anyWebhook,
+    payerOpenid: first.payerOpenid,
+  };
 }
 
 export interface PaidSubOrder {
