@@ -217,6 +217,8 @@ const globalForPrisma = globalThis as unknown as { prisma?: { url: string; clien
 const url = databaseUrl();
 if (globalForPrisma.prisma?.url !== url) globalForPrisma.prisma = { url, client: createClient(url) };
 export const prisma: PrismaClient = globalForPrisma.prisma.client;
+/** Which SQL the few hand-written statements speak (the hot paths' raw SQL differs where the dialects do). */
+export const dialect: "sqlite" | "postgresql" = isPostgresUrl(url) ? "postgresql" : "sqlite";
 
 /**
  * SQLite has one writer at a time and fsyncs every commit while the event loop waits (about 2 ms on this

@@ -2,7 +2,8 @@ import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
 import { currentActor } from "@/lib/payment-events/actor-context";
 import { prisma } from "@/lib/db";
 import { releaseStock, retakeStock } from "@/lib/catalog/stock";
-import { enqueuePaidMessages } from "@/lib/store-messages/outbox";
+import { enqueuePaidMessages, paidMessages } from "@/lib/store-messages/outbox";
+import { markPaidOnce, readOrderForApply } from "./mark-paid";
 import { audit, type ApplyMeta, type ApplyOutcome } from "@/lib/payment-events/audit";
 import { auditPayerMismatch } from "./payer-check";
 
@@ -18,14 +19,6 @@ export class ResultRejectedError extends Error {
   }
 }
 
-/** Only the columns findMismatch and the state check need: this read is on every delivery's path (tests/bench). */
-export const ORDER_FOR_COMPARISON = {
-  status: true,
-  combineMchid: true,
-  combineAppid: true,
-  subOrders: { select: { outTradeNo: true, mchid: true, subMchid: true, amountFen: true } },
-} as const;
-
 const parseTime = (s: string | undefined) => (s ? new Date(s) : null);
 
 /**
@@ -34,11 +27,15 @@ const parseTime = (s: string | undefined) => (s ? new Date(s) : null);
  * appid, every sub-order's merchant, number and amount), then applies the state change with a
  * conditional update inside one transaction: concurrent duplicates — from any number of app
  * processes — change the state exactly once, and each attempt is audited.
+ *
+ * The common case — a payment for a PENDING order — goes through markPaidOnce (./mark-paid.ts): one
+ * round trip that writes only if it moves the order. Everything else (a race it lost, a payment after a
+ * local close, a query saying closed or still open) takes the general transaction below.
  */
 export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta): Promise<ApplyOutcome> {
   const orderNo = tx.combine_out_trade_no;
   const tradeStates = JSON.stringify(Object.fromEntries((tx.sub_orders ?? []).map((s) => [s.out_trade_no, s.trade_state])));
-  const order = await prisma.order.findUnique({ where: { orderNo }, select: ORDER_FOR_COMPARISON });
+  const order = await readOrderForApply(orderNo);
   if (!order) {
     await audit({ ...meta, orderNo: null, verified: true, outcome: "REJECTED", reason: `unknown order ${orderNo}`, tradeStates });
     throw new ResultRejectedError("UNKNOWN_ORDER", `unknown order ${orderNo}`);
@@ -50,7 +47,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
     throw new ResultRejectedError("MISMATCH", mismatch);
   }
 
-  await auditPayerMismatch(tx, meta);
+  await auditPayerMismatch(tx, meta, order.payerOpenid);
 
   const subs = tx.sub_orders ?? [];
   // An unpaid order's query may omit sub_orders (§13): nothing to learn from it.
@@ -65,6 +62,34 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
     // row. (The conditional update below still decides every race where the order was not yet paid.)
     await audit({ ...meta, orderNo, verified: true, outcome: "DUPLICATE", tradeStates });
     return "DUPLICATE";
+  }
+
+  if (state === "paid" && order.status === "PENDING") {
+    const applied = await markPaidOnce({
+      orderNo,
+      paidAt: new Date(),
+      subOrders: subs.map((s) => ({
+        outTradeNo: s.out_trade_no,
+        tradeState: s.trade_state,
+        transactionId: s.transaction_id ?? null,
+        payerAmountFen: s.amount.payer_amount ?? null,
+        bankType: s.bank_type ?? null,
+        tradeType: s.trade_type ?? null,
+        successTime: parseTime(s.success_time),
+      })),
+      event: {
+        source: meta.source,
+        notificationId: meta.notificationId ?? null,
+        requestId: meta.requestId ?? null,
+        reason: null,
+        tradeStates,
+      },
+      // Read before the transaction (what checkout stored does not change), written only if it wins.
+      messages: order.anyWebhook ? await paidMessages(prisma, orderNo) : [],
+    });
+    if (applied) return "APPLIED";
+    // Not PENDING any more: a concurrent delivery paid it, or it was closed meanwhile. Nothing was
+    // written; the general transaction below decides which, and audits this delivery once.
   }
 
   return prisma.$transaction(

@@ -12,11 +12,21 @@ type Tx = Prisma.TransactionClient;
 
 export type StoreMessageKind = "PAID" | "REFUND" | "TEST";
 
+export interface OutboxRow {
+  storeId: string;
+  dedupeKey: string;
+  kind: StoreMessageKind;
+  content: string;
+  createdAt: Date;
+  nextAttemptAt: Date;
+}
+
 /**
- * One PAID message per sub-order of the order whose store has a webhook. Called inside the transaction
- * that moved the order to PAID. Returns how many were written.
+ * The PAID messages for the order: one per sub-order whose store has a webhook (none when no store has one).
+ * Built from what checkout stored (contact, lines, store names), so they can be built before the transaction
+ * that pays the order and written by it (lib/orders/mark-paid.ts) — only when it wins the payment.
  */
-export async function enqueuePaidMessages(db: Tx, orderNo: string, now = new Date()): Promise<number> {
+export async function paidMessages(db: Pick<Tx, "order">, orderNo: string, now = new Date()): Promise<OutboxRow[]> {
   const o = await db.order.findUnique({
     where: { orderNo },
     select: {
@@ -37,18 +47,26 @@ export async function enqueuePaidMessages(db: Tx, orderNo: string, now = new Dat
       },
     },
   });
-  if (!o || o.subOrders.length === 0) return 0;
+  if (!o) return [];
   const base = env().appBaseUrl;
-  const { count } = await db.storeMessage.createMany({
-    data: o.subOrders.map((s) => ({
-      storeId: s.storeId,
-      dedupeKey: `PAID:${s.outTradeNo}`,
-      kind: "PAID",
-      content: paidContent({ ...s, orderNo, storeName: s.store.name, contactName: o.contactName, contactPhone: o.contactPhone }, base),
-      createdAt: now,
-      nextAttemptAt: now,
-    })),
-  });
+  return o.subOrders.map((s) => ({
+    storeId: s.storeId,
+    dedupeKey: `PAID:${s.outTradeNo}`,
+    kind: "PAID",
+    content: paidContent({ ...s, orderNo, storeName: s.store.name, contactName: o.contactName, contactPhone: o.contactPhone }, base),
+    createdAt: now,
+    nextAttemptAt: now,
+  }));
+}
+
+/**
+ * One PAID message per sub-order of the order whose store has a webhook. Called inside the transaction
+ * that moved the order to PAID. Returns how many were written.
+ */
+export async function enqueuePaidMessages(db: Tx, orderNo: string, now = new Date()): Promise<number> {
+  const rows = await paidMessages(db, orderNo, now);
+  if (rows.length === 0) return 0;
+  const { count } = await db.storeMessage.createMany({ data: rows });
   return count;
 }
 

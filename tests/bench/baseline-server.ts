@@ -1,16 +1,15 @@
 // The bare-Node ceiling for the notify benchmark: node:http, no framework, doing the same work as
 // POST /api/wechatpay/notify on the same machine — raw-body RSA-SHA256 verification (keys parsed
 // once), the timestamp window, AES-256-GCM decryption, zod parsing of envelope and plaintext with
-// the project's own wire schemas, then the same database work through the same Prisma client and
-// schema: read the order with its sub-orders, compare, and one interactive transaction with the
-// conditional update, the sub-order updates and the audit row. 204 on success, 4xx/5xx otherwise.
+// the project's own wire schemas, then the app's own apply path (applyCombineResult: the same reads,
+// comparison and conditional writes through the same Prisma client). 204 on success, 4xx/5xx otherwise.
 //
 //   DATABASE_URL=file:… BASELINE_PORT=3221 tsx --conditions=react-server tests/bench/baseline-server.ts
 import { createDecipheriv, createPublicKey, verify } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import { prisma } from "@/lib/db";
-import { ORDER_FOR_COMPARISON } from "@/lib/orders/apply-result";
+import { applyCombineResult, ResultRejectedError } from "@/lib/orders/apply-result";
 import { CombineNotificationEnvelopeSchema, CombineTransactionNotificationSchema } from "@/lib/wechatpay/schemas";
 import { testApiV3Key, testKeyFiles, testKeys } from "../support/test-identity";
 
@@ -51,62 +50,15 @@ async function handle(req: http.IncomingMessage, raw: Buffer): Promise<void> {
   const plaintext = Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString("utf8");
   const tx = CombineTransactionNotificationSchema.parse(JSON.parse(plaintext));
 
-  const orderNo = tx.combine_out_trade_no;
-  // The very read the app makes (the same select), so both pay the same Prisma cost.
-  const order = await prisma.order.findUnique({ where: { orderNo }, select: ORDER_FOR_COMPARISON });
-  if (!order) throw new Reject(404, "unknown order");
-  if (tx.combine_mchid !== order.combineMchid || tx.combine_appid !== order.combineAppid) throw new Reject(400, "mismatch");
-  if (tx.sub_orders.length !== order.subOrders.length) throw new Reject(400, "mismatch");
-  for (const s of tx.sub_orders) {
-    const ours = order.subOrders.find((o) => o.outTradeNo === s.out_trade_no);
-    if (!ours || ours.mchid !== s.mchid || ours.subMchid !== (s.sub_mchid ?? null) || ours.amountFen !== s.amount.total_amount) {
-      throw new Reject(400, "mismatch");
-    }
+  // The app's own apply path (lib/orders/apply-result.ts: the one-statement read, the comparison, the
+  // one-round-trip conditional payment), called directly: the baseline differs from the app only by
+  // what surrounds it (Next.js, the route, the app's verifier), never by the database work.
+  try {
+    await applyCombineResult(tx, { source: "NOTIFY", notificationId: envelope.id });
+  } catch (e) {
+    if (e instanceof ResultRejectedError) throw new Reject(e.reason === "UNKNOWN_ORDER" ? 404 : 400, e.message);
+    throw e;
   }
-  if (!tx.sub_orders.every((s) => s.trade_state === "SUCCESS")) throw new Reject(400, "not paid");
-  const tradeStates = JSON.stringify(Object.fromEntries(tx.sub_orders.map((s) => [s.out_trade_no, s.trade_state])));
-
-  if (order.status === "PAID") {
-    await prisma.paymentEvent.create({
-      data: { orderNo, source: "NOTIFY", notificationId: envelope.id, verified: true, outcome: "DUPLICATE", tradeStates },
-    });
-    return;
-  }
-
-  await prisma.$transaction(
-    async (db) => {
-      const { count } = await db.order.updateMany({
-        where: { orderNo, status: { not: "PAID" } },
-        data: { status: "PAID", paidAt: new Date(), closedAt: null },
-      });
-      if (count === 1) {
-        for (const s of tx.sub_orders) {
-          await db.subOrder.updateMany({
-            where: { outTradeNo: s.out_trade_no, orderNo },
-            data: {
-              tradeState: s.trade_state,
-              transactionId: s.transaction_id ?? null,
-              payerAmountFen: s.amount.payer_amount ?? null,
-              bankType: s.bank_type ?? null,
-              tradeType: s.trade_type ?? null,
-              successTime: s.success_time ? new Date(s.success_time) : null,
-            },
-          });
-        }
-      }
-      await db.paymentEvent.create({
-        data: {
-          orderNo,
-          source: "NOTIFY",
-          notificationId: envelope.id,
-          verified: true,
-          outcome: count === 1 ? "APPLIED" : "DUPLICATE",
-          tradeStates,
-        },
-      });
-    },
-    { maxWait: 15_000, timeout: 15_000 },
-  );
 }
 
 const server = http.createServer((req, res) => {

@@ -1,0 +1,182 @@
+// The hot half of applying a payment, in hand-written SQL behind two functions: every verified
+// TRANSACTION.SUCCESS notification runs them (README "Benchmarks": Prisma's per-statement cost, not the
+// SQL, was most of a notification's time). The decision stays in the database: the order moves
+// PENDING → PAID by one conditional statement, and the sub-orders, the store messages and the audit row
+// are written by the same transaction only when that statement moved it. No state is kept in the process.
+import { dialect, prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
+import type { OutboxRow } from "@/lib/store-messages/outbox";
+
+/** What the comparison with WeChat's view needs, plus whether any store wants a PAID message. */
+export interface OrderForApply {
+  status: string;
+  combineMchid: string;
+  combineAppid: string;
+  subOrders: { outTradeNo: string; mchid: string; subMchid: string | null; amountFen: number }[];
+  /** some sub-order's store has a webhook: its PAID message is written with the payment */
+  anyWebhook: boolean;
+  /** JSAPI: the payer the order was prepaid for (./payer-check.ts compares it with the notification's) */
+  payerOpenid: string | null;
+}
+
+type ReadRow = {
+  status: string;
+  payerOpenid: string | null;
+  combineMchid: string;
+  combineAppid: string;
+  outTradeNo: string | null;
+  mchid: string | null;
+  subMchid: string | null;
+  amountFen: number | bigint | null;
+  webhook: number | bigint | boolean | null;
+};
+
+/** The order and its sub-orders in ONE statement (Prisma's nested select takes two), or null when unknown. */
+export async function readOrderForApply(orderNo: string): Promise<OrderForApply | null> {
+  const rows = await prisma.$queryRaw<ReadRow[]>`
+    SELECT o."status", o."combineMchid", o."combineAppid", o."payerOpenid",
+           s."outTradeNo", s."mchid", s."subMchid", s."amountFen",
+           CASE WHEN st."notifyWebhookUrl" IS NULL THEN 0 ELSE 1 END AS "webhook"
+      FROM "Order" o
+      LEFT JOIN "SubOrder" s ON s."orderNo" = o."orderNo"
+      LEFT JOIN "Store" st ON st."id" = s."storeId"
+     WHERE o."orderNo" = ${orderNo}`;
+  const first = rows[0];
+  if (!first) return null;
+  const subOrders: OrderForApply["subOrders"] = [];
+  let anyWebhook = false;
+  for (const r of rows) {
+    if (r.outTradeNo === null) continue;
+    subOrders.push({ outTradeNo: r.outTradeNo, mchid: r.mchid!, subMchid: r.subMchid, amountFen: Number(r.amountFen) });
+    if (Number(r.webhook) === 1) anyWebhook = true;
+  }
+  return {
+    status: first.status,
+    combineMchid: first.combineMchid,
+    combineAppid: first.combineAppid,
+    subOrders,
+    anyWebhook,
+    payerOpenid: first.payerOpenid,
+  };
+}
+
+export interface PaidSubOrder {
+  outTradeNo: string;
+  tradeState: string;
+  transactionId: string | null;
+  payerAmountFen: number | null;
+  bankType: string | null;
+  tradeType: string | null;
+  successTime: Date | null;
+}
+
+export interface PaidEvent {
+  source: "NOTIFY" | "QUERY";
+  notificationId: string | null;
+  requestId: string | null;
+  reason: string | null;
+  tradeStates: string;
+}
+
+export interface MarkPaid {
+  orderNo: string;
+  paidAt: Date;
+  subOrders: PaidSubOrder[];
+  /** the APPLIED audit row */
+  event: PaidEvent;
+  /** store messages to write with the payment (lib/store-messages/outbox.ts paidMessages) */
+  messages: OutboxRow[];
+}
+
+/**
+ * PENDING → PAID, with the sub-orders' payment details, the store messages and an APPLIED audit row,
+ * all or nothing, in one round trip to the database. Returns true when this call moved the order; false
+ * when the order was not PENDING any more (paid by a concurrent delivery, or closed meanwhile) — then
+ * NOTHING was written and the caller's general transaction decides (lib/orders/apply-result.ts).
+ *
+ * - PostgreSQL: one statement, atomic by itself. Its first CTE is the conditional UPDATE … RETURNING; it
+ *   row-locks the order, so a concurrent delivery waits and then re-checks status (0 rows); every other
+ *   CTE writes FROM that CTE's result, so they write exactly when the order moved.
+ * - SQLite: one batch transaction (no round trips back to JS between statements) begun IMMEDIATE (lib/db.ts),
+ *   so no other writer — in this process or another — runs until it commits. Every statement is
+ *   conditioned on the order still being PENDING, and the status UPDATE comes last: within the batch
+ *   PENDING cannot change, so the writes happen together or not at all.
+ */
+export async function markPaidOnce(p: MarkPaid): Promise<boolean> {
+  const now = new Date();
+  return dialect === "postgresql" ? markPaidPostgres(p, now) : markPaidSqlite(p, now);
+}
+
+// Dates inside the JSON parameters, written the way Prisma writes them on each database.
+const sqliteTime = (d: Date | null) => (d ? d.toISOString().replace("Z", "+00:00") : null);
+const subsJson = (p: MarkPaid, time: (d: Date | null) => string | null) =>
+  JSON.stringify(p.subOrders.map((s) => ({ ...s, successTime: time(s.successTime) })));
+const messagesJson = (p: MarkPaid, time: (d: Date | null) => string | null) =>
+  JSON.stringify(p.messages.map((m) => ({ ...m, createdAt: time(m.createdAt), nextAttemptAt: time(m.nextAttemptAt) })));
+
+async function markPaidPostgres(p: MarkPaid, now: Date): Promise<boolean> {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const e = p.event;
+  // timestamptz … AT TIME ZONE 'UTC': the columns are UTC timestamps without a zone, whatever the session's zone.
+  const rows = await prisma.$queryRaw<{ applied: number }[]>`
+    WITH paid AS (
+      UPDATE "Order" SET "status" = 'PAID', "paidAt" = ${p.paidAt}, "closedAt" = NULL, "updatedAt" = ${now}
+       WHERE "orderNo" = ${p.orderNo} AND "status" = 'PENDING'
+      RETURNING "orderNo"
+    ), subs AS (
+      UPDATE "SubOrder" s
+         SET "tradeState" = v."tradeState", "transactionId" = v."transactionId", "payerAmountFen" = v."payerAmountFen",
+             "bankType" = v."bankType", "tradeType" = v."tradeType", "successTime" = v."successTime" AT TIME ZONE 'UTC'
+        FROM paid, jsonb_to_recordset(${subsJson(p, iso)}::jsonb) AS v("outTradeNo" text, "tradeState" text,
+             "transactionId" text, "payerAmountFen" int, "bankType" text, "tradeType" text, "successTime" timestamptz)
+       WHERE s."orderNo" = paid."orderNo" AND s."outTradeNo" = v."outTradeNo"
+      RETURNING 1
+    ), messages AS (
+      INSERT INTO "StoreMessage" ("storeId", "dedupeKey", "kind", "content", "createdAt", "nextAttemptAt")
+      SELECT m."storeId", m."dedupeKey", m."kind", m."content", m."createdAt" AT TIME ZONE 'UTC', m."nextAttemptAt" AT TIME ZONE 'UTC'
+        FROM paid, jsonb_to_recordset(${messagesJson(p, iso)}::jsonb) AS m("storeId" text, "dedupeKey" text, "kind" text,
+             "content" text, "createdAt" timestamptz, "nextAttemptAt" timestamptz)
+      RETURNING 1
+    ), audit AS (
+      INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates")
+      SELECT paid."orderNo", ${e.source}, ${e.notificationId}, ${e.requestId}, ${now}, true, 'APPLIED', ${e.reason}, ${e.tradeStates}
+        FROM paid
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM paid)::int AS "applied"`;
+  return Number(rows[0]?.applied) === 1;
+}
+
+async function markPaidSqlite(p: MarkPaid, now: Date): Promise<boolean> {
+  const e = p.event;
+  const pending = Prisma.sql`EXISTS (SELECT 1 FROM "Order" WHERE "orderNo" = ${p.orderNo} AND "status" = 'PENDING')`;
+  const statements = [
+    prisma.$executeRaw`
+      UPDATE "SubOrder"
+         SET "tradeState" = v.value ->> 'tradeState', "transactionId" = v.value ->> 'transactionId',
+             "payerAmountFen" = v.value ->> 'payerAmountFen', "bankType" = v.value ->> 'bankType',
+             "tradeType" = v.value ->> 'tradeType', "successTime" = v.value ->> 'successTime'
+        FROM json_each(${subsJson(p, sqliteTime)}) AS v
+       WHERE "SubOrder"."orderNo" = ${p.orderNo} AND "SubOrder"."outTradeNo" = v.value ->> 'outTradeNo' AND ${pending}`,
+    ...(p.messages.length
+      ? [
+          prisma.$executeRaw`
+            INSERT INTO "StoreMessage" ("storeId", "dedupeKey", "kind", "content", "createdAt", "nextAttemptAt")
+            SELECT m.value ->> 'storeId', m.value ->> 'dedupeKey', m.value ->> 'kind', m.value ->> 'content',
+                   m.value ->> 'createdAt', m.value ->> 'nextAttemptAt'
+              FROM json_each(${messagesJson(p, sqliteTime)}) AS m
+             WHERE ${pending}`,
+        ]
+      : []),
+    prisma.$executeRaw`
+      INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates")
+      SELECT ${p.orderNo}, ${e.source}, ${e.notificationId}, ${e.requestId}, ${now}, true, 'APPLIED', ${e.reason}, ${e.tradeStates}
+       WHERE ${pending}`,
+    // Last: the statements above saw PENDING, and this one moves it.
+    prisma.$executeRaw`
+      UPDATE "Order" SET "status" = 'PAID', "paidAt" = ${p.paidAt}, "closedAt" = NULL, "updatedAt" = ${now}
+       WHERE "orderNo" = ${p.orderNo} AND "status" = 'PENDING'`,
+  ];
+  const counts = await prisma.$transaction(statements);
+  return counts[counts.length - 1] === 1;
+}
