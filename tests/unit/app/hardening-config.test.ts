@@ -15,6 +15,7 @@ describe("limits in lib/env", () => {
       wechatCallIntervalSeconds: 2,
       wechatCallTimeoutMs: 8000,
       adminAuthMaxFailuresPerIp: 10,
+      adminAuthMaxFailuresPerAccount: 10,
       adminAuthMaxFailuresGlobal: 200,
       adminAuthWindowSeconds: 900,
       prepayMaxPerSecond: 500,
