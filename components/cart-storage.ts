@@ -33,6 +33,7 @@ export type SavedDetails = {
   detail: string;
   postalCode: string;
 };
+export const EMPTY_DETAILS: SavedDetails = { name: "", phone: "", province: "", city: "", district: "", detail: "", postalCode: "" };
 export const DETAILS_STORAGE_KEY = "checkout-details.v1";
 const DETAIL_KEYS = ["name", "phone", "province", "city", "district", "detail", "postalCode"] as const;
 

@@ -1,15 +1,32 @@
 "use client";
 
-import { useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import type { ProductView } from "@/lib/catalog/types";
 import { loadDivisions, type Divisions } from "@/lib/delivery/divisions";
 import { shippingFeeFor, type DeliveryMethod } from "@/lib/delivery/methods";
 import { formatFen } from "@/lib/money";
-import { CART_STORAGE_KEY, forgetDetails, loadCart, loadDetails, saveCart, saveDetails, type CartQuantities } from "./cart-storage";
+import {
+  CART_STORAGE_KEY,
+  EMPTY_DETAILS,
+  forgetDetails,
+  loadCart,
+  loadDetails,
+  saveCart,
+  saveDetails,
+  type CartQuantities,
+} from "./cart-storage";
 import { describeApiError } from "./api-errors";
 import { openGuide } from "./guide-event";
 import type { CheckoutRequest } from "./checkout-request";
-import { ContactAddressForm, EMPTY_DETAILS, StoreDeliveryPicker, type Details, type Errors } from "./checkout-details";
+import type { Details, Errors } from "./checkout-details";
+
+// The delivery pickers and the contact/address form show only once something is in the cart, which is read from
+// localStorage after hydration: the server's HTML never has them. So they are a chunk of their own, fetched right
+// after the cart mounts (preloadDetailsForm) and kept out of the cart's first-load JS (README "Benchmarks").
+let detailsForm: Promise<typeof import("./checkout-details")> | undefined;
+const preloadDetailsForm = () => (detailsForm ??= import("./checkout-details"));
+const StoreDeliveryPicker = lazy(() => preloadDetailsForm().then((m) => ({ default: m.StoreDeliveryPicker })));
+const ContactAddressForm = lazy(() => preloadDetailsForm().then((m) => ({ default: m.ContactAddressForm })));
 
 type Group = { store: ProductView["store"]; products: ProductView[] };
 
@@ -122,6 +139,7 @@ export function Cart({
   const priceOf = useMemo(() => new Map(products.map((p) => [p.sku, p.priceFen])), [products]);
 
   useEffect(() => {
+    void preloadDetailsForm();
     // Drop items that left the catalogue since the cart was saved, and cap what is running out.
     // (Only quantities are stored: prices always come from this render of the catalogue.)
     const saved = restoredCart ?? loadCart();
@@ -438,28 +456,32 @@ export function Cart({
             );
           })}
           {subtotal(g) > 0 && (
-            <StoreDeliveryPicker
-              store={g.store}
-              method={methodOf(g)}
-              goodsFen={subtotal(g)}
-              errors={errors}
-              disabled={!loaded || submitting}
-              onChange={(m) => choose(g.store.id, m)}
-            />
+            <Suspense fallback={null}>
+              <StoreDeliveryPicker
+                store={g.store}
+                method={methodOf(g)}
+                goodsFen={subtotal(g)}
+                errors={errors}
+                disabled={!loaded || submitting}
+                onChange={(m) => choose(g.store.id, m)}
+              />
+            </Suspense>
           )}
         </section>
       ))}
       {itemCount > 0 && (
-        <ContactAddressForm
-          value={details}
-          needsAddress={needsAddress}
-          divisions={divisions}
-          errors={errors}
-          disabled={!loaded || submitting}
-          remembered={remembered}
-          onChange={editDetails}
-          onForget={forget}
-        />
+        <Suspense fallback={null}>
+          <ContactAddressForm
+            value={details}
+            needsAddress={needsAddress}
+            divisions={divisions}
+            errors={errors}
+            disabled={!loaded || submitting}
+            remembered={remembered}
+            onChange={editDetails}
+            onForget={forget}
+          />
+        </Suspense>
       )}
       {error && (
         <div className="alert" role="alert">

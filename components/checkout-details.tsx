@@ -14,7 +14,6 @@ import type { SavedDetails } from "./cart-storage";
 export type Errors = Record<string, string>;
 /** The form's values: what cart-storage remembers. */
 export type Details = SavedDetails;
-export const EMPTY_DETAILS: Details = { name: "", phone: "", province: "", city: "", district: "", detail: "", postalCode: "" };
 
 /** The DOM id of a field path (focus and aria wiring). */
 export const fieldId = (field: string) => `f-${field.replace(/[^A-Za-z0-9_-]/g, "-")}`;

@@ -1,7 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { DELIVERY_METHOD_LABELS, FULFILMENT_STATUS_LABELS, fulfilmentLabel } from "@/lib/delivery/model";
+// The zod-free module: lib/delivery/model.ts would bring zod into the result page's first-load JS.
+import { DELIVERY_METHOD_LABELS, FULFILMENT_STATUS_LABELS, fulfilmentLabel } from "@/lib/delivery/methods";
 import type { AddressView, ContactView, FulfilmentView } from "@/lib/orders/view-types";
 import { useHydrated } from "./use-hydrated";
 

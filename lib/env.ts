@@ -45,6 +45,8 @@ export interface AppEnv {
   /** Allowed browser origin for POST /api/checkout (the origin of APP_BASE_URL). */
   appOrigin: string;
   adminToken: string | undefined;
+  /** ADMIN_REQUIRE_2FA_FOR_REFUNDS: accounts that can refund must have confirmed TOTP before a refund goes out. */
+  adminRequire2faForRefunds: boolean;
   orderExpireMinutes: number;
   /** How many reverse proxies in front of the app may be trusted for X-Forwarded-For. */
   trustProxyHops: number;
@@ -156,6 +158,8 @@ export interface Limits {
   adminAuthMaxFailuresPerIp: number;
   adminAuthMaxFailuresGlobal: number;
   adminAuthWindowSeconds: number;
+  /** ADMIN_AUTH_MAX_FAILURES_PER_ACCOUNT: failed sign-ins of one account per window, from anywhere, before 429. */
+  adminAuthMaxFailuresPerAccount: number;
   /**
    * WECHATPAY_PREPAY_MAX_PER_SECOND: combine prepay calls per second, all app processes together (counted in
    * the database, lib/orders/prepay-budget.ts): WeChat limits the order API per merchant number.
@@ -290,6 +294,8 @@ const schema = z.object({
   WECHAT_CALL_TIMEOUT_MS: z.coerce.number().int().min(1000, "must be ≥ 1000").max(60_000, "must be ≤ 60000").default(8000),
   ADMIN_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(10),
   ADMIN_AUTH_MAX_FAILURES_GLOBAL: z.coerce.number().int().min(1).max(100_000).default(200),
+  ADMIN_AUTH_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(10),
+  ADMIN_REQUIRE_2FA_FOR_REFUNDS: boolFlag,
   ADMIN_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(60, "must be ≥ 60").max(86_400, "must be ≤ 86400").default(900),
   // WeChat answers FREQUENCY_LIMITED above about 600 order calls a second per merchant number (docs/wechatpay.md):
   // the default stays under it.
@@ -470,6 +476,7 @@ export function parseEnv(input: RawEnv): AppEnv {
     appBaseUrl: e.APP_BASE_URL,
     appOrigin: new URL(e.APP_BASE_URL).origin,
     adminToken: e.ADMIN_TOKEN,
+    adminRequire2faForRefunds: e.ADMIN_REQUIRE_2FA_FOR_REFUNDS,
     orderExpireMinutes: e.ORDER_EXPIRE_MINUTES,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     cartDraft: {
@@ -502,6 +509,7 @@ export function parseEnv(input: RawEnv): AppEnv {
       adminAuthMaxFailuresPerIp: e.ADMIN_AUTH_MAX_FAILURES_PER_IP,
       adminAuthMaxFailuresGlobal: e.ADMIN_AUTH_MAX_FAILURES_GLOBAL,
       adminAuthWindowSeconds: e.ADMIN_AUTH_WINDOW_SECONDS,
+      adminAuthMaxFailuresPerAccount: e.ADMIN_AUTH_MAX_FAILURES_PER_ACCOUNT,
       prepayMaxPerSecond: e.WECHATPAY_PREPAY_MAX_PER_SECOND,
       sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
       sqliteBusyRetries: e.SQLITE_BUSY_RETRIES,

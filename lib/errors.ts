@@ -10,6 +10,11 @@ export const ERROR_STATUS = {
   DELIVERY_METHOD_UNAVAILABLE: 400,
   UNAUTHORIZED: 401,
   ORIGIN_NOT_ALLOWED: 403,
+  // --- staff accounts: the role or flag does not allow it (another store's objects are NOT_FOUND instead) ---
+  FORBIDDEN: 403,
+  ACCOUNT_NOT_FOUND: 404,
+  LAST_OWNER: 409,
+  INVITE_GONE: 410,
   NOT_ORDER_BUYER: 403,
   NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,

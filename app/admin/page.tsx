@@ -2,7 +2,7 @@ import Link from "next/link";
 import { requireAdminPage } from "@/lib/admin/guard";
 import { formatFen } from "@/lib/money";
 import { headlines, HEADLINE_DAYS, type Headline } from "@/lib/stats/headline";
-import { OVERVIEW_RANGES, OverviewFilterSchema, overviewStores, salesStats, shiftDate, type OverviewFilter } from "@/lib/stats/overview";
+import { OVERVIEW_RANGES, OverviewFilterSchema, overviewStores, salesStatsFor, shiftDate, type OverviewFilter } from "@/lib/stats/overview";
 import { beijingDateOf, formatBeijing } from "@/lib/time/beijing";
 import { DailyChart, HBars, percent, yuanAxisLabel, type HBarRow } from "@/components/admin/charts";
 
@@ -35,15 +35,15 @@ export default async function AdminOverviewPage({ searchParams }: Props) {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const sp = await searchParams;
   const wanted = OverviewFilterSchema.parse({ range: first(sp.range), storeId: first(sp.storeId) });
-  await requireAdminPage(overviewHref(wanted));
-  const stores = await overviewStores();
+  const actor = await requireAdminPage(overviewHref(wanted));
+  // the caller's stores only (a store's staff: theirs; lib/admin/scope.ts)
+  const stores = await overviewStores(actor);
   // an unknown store in the address shows every store rather than an error page
   const f = { ...wanted, storeId: stores.some((s) => s.id === wanted.storeId) ? wanted.storeId : undefined };
-  const scope = f.storeId ? [f.storeId] : "all";
   const now = new Date();
   const today = beijingDateOf(now);
-  const recent = await salesStats({ from: shiftDate(today, HEADLINE_DAYS - 1), to: today }, scope, now);
-  const s = await salesStats({ from: shiftDate(today, f.range - 1), to: today }, scope, now);
+  const recent = await salesStatsFor(actor, { from: shiftDate(today, HEADLINE_DAYS - 1), to: today }, f.storeId, now);
+  const s = await salesStatsFor(actor, { from: shiftDate(today, f.range - 1), to: today }, f.storeId, now);
   const cards = headlines(recent.days);
   const dates = s.days.map((d) => d.date);
 
@@ -57,10 +57,10 @@ export default async function AdminOverviewPage({ searchParams }: Props) {
     ],
   }));
   const steps = [
-    { key: "guideShown", label: "看到「在浏览器打开」引导", value: s.funnel.guideShown },
-    { key: "resumeLinks", label: "生成购物车链接", value: s.funnel.resumeLinks },
-    { key: "resumed", label: "在浏览器中恢复购物车", value: s.funnel.resumed },
-    { key: "paid", label: "恢复后支付成功", value: s.funnel.paid },
+    { key: "guideShown", label: "看到「在浏览器打开」引导", value: s.funnel?.guideShown ?? 0 },
+    { key: "resumeLinks", label: "生成购物车链接", value: s.funnel?.resumeLinks ?? 0 },
+    { key: "resumed", label: "在浏览器中恢复购物车", value: s.funnel?.resumed ?? 0 },
+    { key: "paid", label: "恢复后支付成功", value: s.funnel?.paid ?? 0 },
   ];
   const funnelRows: HBarRow[] = steps.map((st, i) => ({
     key: st.key,
@@ -255,18 +255,21 @@ export default async function AdminOverviewPage({ searchParams }: Props) {
         </section>
       </div>
 
-      <section className="card chart" data-testid="chart-funnel" aria-labelledby="chart-funnel-h">
-        <h2 id="chart-funnel-h">微信等 App 内打开的顾客（近 {f.range} 天）</h2>
-        <p className="muted small">App 内无法完成 H5 支付：顾客看到引导后复制链接，到手机浏览器中恢复购物车再付款。</p>
-        <HBars
-          rows={funnelRows}
-          format={(v) => `${count(v)}`}
-          axisFormat={countAxis}
-          testId="chart-funnel"
-          title="App 内顾客转化"
-          wideWidth={1140}
-        />
-      </section>
+      {/* the shop-wide funnel: only for those who see every store */}
+      {s.funnel ? (
+        <section className="card chart" data-testid="chart-funnel" aria-labelledby="chart-funnel-h">
+          <h2 id="chart-funnel-h">微信等 App 内打开的顾客（近 {f.range} 天）</h2>
+          <p className="muted small">App 内无法完成 H5 支付：顾客看到引导后复制链接，到手机浏览器中恢复购物车再付款。</p>
+          <HBars
+            rows={funnelRows}
+            format={(v) => `${count(v)}`}
+            axisFormat={countAxis}
+            testId="chart-funnel"
+            title="App 内顾客转化"
+            wideWidth={1140}
+          />
+        </section>
+      ) : null}
     </main>
   );
 }

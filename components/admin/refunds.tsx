@@ -144,6 +144,7 @@ export function StoreRefunds(p: StoreRefundsProps) {
                 <th>状态</th>
                 <th>退款渠道 / 入账账户</th>
                 <th>原因</th>
+                <th>申请人</th>
                 <th>说明</th>
                 <th></th>
               </tr>
@@ -163,6 +164,7 @@ export function StoreRefunds(p: StoreRefundsProps) {
                   </td>
                   <td>{[r.channel, r.userReceivedAccount].filter(Boolean).join(" · ") || "—"}</td>
                   <td className="wrap">{r.reason ?? ""}</td>
+                  <td data-testid="refund-requested-by">{r.requestedByName}</td>
                   <td className="wrap">{r.advice ?? ""}</td>
                   <td>
                     {/* FAILED too: WeChat may hold it after all (the bill reconciliation flags that) */}

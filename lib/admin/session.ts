@@ -23,21 +23,44 @@ function mac(adminToken: string, payload: string): string {
   return createHmac("sha256", signingKey(adminToken)).update(payload).digest("base64url");
 }
 
-/** `v1.<issuedAt>.<expiresAt>.<nonce>.<mac>` — times in unix seconds. */
-export function createSessionValue(adminToken: string, nowMs = Date.now(), ttlSeconds = SESSION_TTL_SECONDS): string {
+/**
+ * Break-glass (ADMIN_TOKEN) sessions: `v1.<issuedAt>.<expiresAt>.<nonce>.<mac>`.
+ * Account sessions: `v2.<issuedAt>.<expiresAt>.<nonce>.<accountId>.<sessionVersion>.<mac>` — the account
+ * and the version it was issued under; the guard compares the version with the account's current one
+ * in the database on every request, so raising it revokes every open session of that account at once.
+ * Times in unix seconds.
+ */
+export function createSessionValue(
+  adminToken: string,
+  nowMs = Date.now(),
+  ttlSeconds = SESSION_TTL_SECONDS,
+  account?: SessionAccount,
+): string {
   const iat = Math.floor(nowMs / 1000);
-  const payload = `${VERSION}.${iat}.${iat + ttlSeconds}.${randomBytes(12).toString("base64url")}`;
+  const nonce = randomBytes(12).toString("base64url");
+  const payload = account
+    ? `v2.${iat}.${iat + ttlSeconds}.${nonce}.${account.accountId}.${account.sessionVersion}`
+    : `${VERSION}.${iat}.${iat + ttlSeconds}.${nonce}`;
   return `${payload}.${mac(adminToken, payload)}`;
 }
 
-export type SessionCheck = { ok: true; expiresAt: Date } | { ok: false; reason: "MISSING" | "MALFORMED" | "BAD_SIGNATURE" | "EXPIRED" };
+/** The account an account session belongs to (ids are [A-Za-z0-9_-]: no dots). */
+export interface SessionAccount {
+  accountId: string;
+  sessionVersion: number;
+}
+
+export type SessionCheck =
+  { ok: true; expiresAt: Date; account?: SessionAccount } | { ok: false; reason: "MISSING" | "MALFORMED" | "BAD_SIGNATURE" | "EXPIRED" };
 
 export function verifySessionValue(value: string | undefined, adminToken: string, nowMs = Date.now()): SessionCheck {
   if (!value) return { ok: false, reason: "MISSING" };
   const parts = value.split(".");
-  if (parts.length !== 5 || parts[0] !== VERSION) return { ok: false, reason: "MALFORMED" };
-  const [, iatText, expText, , sig] = parts as [string, string, string, string, string];
-  const payload = parts.slice(0, 4).join(".");
+  const isAccount = parts[0] === "v2";
+  if (!((parts.length === 5 && parts[0] === VERSION) || (parts.length === 7 && isAccount))) return { ok: false, reason: "MALFORMED" };
+  const [, iatText, expText] = parts as [string, string, string];
+  const sig = parts[parts.length - 1]!;
+  const payload = parts.slice(0, -1).join(".");
   const expected = Buffer.from(mac(adminToken, payload));
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "BAD_SIGNATURE" };
@@ -49,7 +72,10 @@ export function verifySessionValue(value: string | undefined, adminToken: string
     return { ok: false, reason: "MALFORMED" };
   }
   if (exp <= now) return { ok: false, reason: "EXPIRED" };
-  return { ok: true, expiresAt: new Date(exp * 1000) };
+  if (!isAccount) return { ok: true, expiresAt: new Date(exp * 1000) };
+  const sessionVersion = Number(parts[5]);
+  if (!parts[4] || !Number.isSafeInteger(sessionVersion)) return { ok: false, reason: "MALFORMED" };
+  return { ok: true, expiresAt: new Date(exp * 1000), account: { accountId: parts[4], sessionVersion } };
 }
 
 /** Set-Cookie attributes. Path=/ covers both /admin and /api/admin; Secure whenever the app is served over https. */

@@ -7,6 +7,9 @@ import { AppError, invalidField } from "@/lib/errors";
 import { formatDeliveryMethods, parseDeliveryMethods } from "@/lib/delivery/model";
 import { assertWebhookUrlAllowed } from "@/lib/store-messages/policy";
 import { maskWebhookUrl } from "@/lib/store-messages/webhook-url";
+import { enqueueTestMessage } from "@/lib/store-messages/outbox";
+import { listStoreMessages } from "@/lib/store-messages/admin";
+import { actorLabel, assertCan, canSeeStore, productWhere, storeWhere, type AdminActor } from "@/lib/admin/scope";
 import { assertImageUrlShown } from "./images";
 import {
   storeDeliveryProblem,
@@ -151,8 +154,12 @@ const txOptions = { maxWait: 15_000, timeout: 15_000 };
 
 // ---------------------------------------------------------------- stores
 
-export async function listStores(q?: string, page = 1) {
-  const where = q ? { OR: [{ name: { contains: q } }, { subMchid: { contains: q } }, { id: { contains: q } }] } : {};
+/** Stores the actor sees (a store's staff: their own). */
+export async function listStores(who: AdminActor, q?: string, page = 1) {
+  const where = {
+    ...storeWhere(who),
+    ...(q ? { OR: [{ name: { contains: q } }, { subMchid: { contains: q } }, { id: { contains: q } }] } : {}),
+  };
   const [total, stores] = await Promise.all([
     prisma.store.count({ where }),
     prisma.store.findMany({
@@ -166,12 +173,15 @@ export async function listStores(q?: string, page = 1) {
   return { total, page, stores: stores.map(({ _count, ...s }) => ({ ...toStoreRow(maskedStore(s)), productCount: _count.products })) };
 }
 
-export async function getAdminStore(id: string): Promise<StoreRow | null> {
+export async function getAdminStore(who: AdminActor, id: string): Promise<StoreRow | null> {
+  if (!canSeeStore(who, id)) return null;
   const row = await prisma.store.findUnique({ where: { id }, select: storeSelect });
   return row && toStoreRow(maskedStore(row));
 }
 
-export async function createStore(input: StoreCreate, actor: string): Promise<StoreRow> {
+export async function createStore(who: AdminActor, input: StoreCreate): Promise<StoreRow> {
+  assertCan(who, "store-settings");
+  const actor = actorLabel(who);
   assertImageUrlShown(input.logoUrl, "logoUrl");
   const data = {
     id: input.id ?? `store-${input.subMchid}`,
@@ -198,7 +208,11 @@ export async function createStore(input: StoreCreate, actor: string): Promise<St
   }
 }
 
-export async function updateStore(id: string, patch: StorePatch, actor: string): Promise<StoreRow> {
+/** A store's settings: owners only; another store is not found for a store's staff (no enumeration). */
+export async function updateStore(who: AdminActor, id: string, patch: StorePatch): Promise<StoreRow> {
+  if (!canSeeStore(who, id)) throw new AppError("STORE_NOT_FOUND", "店铺不存在");
+  assertCan(who, "store-settings");
+  const actor = actorLabel(who);
   if (patch.notifyWebhookUrl) assertWebhookUrlAllowed(patch.notifyWebhookUrl);
   assertImageUrlShown(patch.logoUrl, "logoUrl");
   try {
@@ -219,10 +233,26 @@ export async function updateStore(id: string, patch: StorePatch, actor: string):
   }
 }
 
+/** 发送测试消息 to a store's webhook: the store must be one the actor sees (else 404, like an unknown id). */
+export async function sendStoreTestMessage(who: AdminActor, storeId: string) {
+  assertCan(who, "store-messages");
+  if (!canSeeStore(who, storeId)) throw new AppError("STORE_NOT_FOUND", "店铺不存在");
+  return enqueueTestMessage(storeId);
+}
+
+/** The store's latest webhook messages, for a store the actor sees (else none). */
+export async function listStoreMessagesFor(who: AdminActor, storeId: string) {
+  return canSeeStore(who, storeId) ? listStoreMessages(storeId) : [];
+}
+
 // ---------------------------------------------------------------- products
 
-export async function listAdminProducts(q?: string, page = 1) {
-  const where = q ? { OR: [{ sku: { contains: q } }, { name: { contains: q } }, { store: { name: { contains: q } } }] } : {};
+export async function listAdminProducts(who: AdminActor, q?: string, page = 1) {
+  assertCan(who, "catalogue");
+  const where = {
+    ...productWhere(who),
+    ...(q ? { OR: [{ sku: { contains: q } }, { name: { contains: q } }, { store: { name: { contains: q } } }] } : {}),
+  };
   const [total, products] = await Promise.all([
     prisma.product.count({ where }),
     prisma.product.findMany({
@@ -236,21 +266,24 @@ export async function listAdminProducts(q?: string, page = 1) {
   return { total, page, products };
 }
 
-export async function getAdminProduct(sku: string) {
-  return prisma.product.findUnique({ where: { sku }, select: productSelect });
+export async function getAdminProduct(who: AdminActor, sku: string) {
+  return prisma.product.findFirst({ where: { sku, ...productWhere(who) }, select: productSelect });
 }
 
-async function assertStore(db: Tx, storeId: string): Promise<void> {
-  if (!(await db.store.findUnique({ where: { id: storeId }, select: { id: true } }))) {
+/** The product's store must exist and be one the actor sees (another store reads as unknown). */
+async function assertStore(db: Tx, who: AdminActor, storeId: string): Promise<void> {
+  if (!canSeeStore(who, storeId) || !(await db.store.findUnique({ where: { id: storeId }, select: { id: true } }))) {
     throw invalidField("storeId", `店铺 ${storeId} 不存在`);
   }
 }
 
-export async function createProduct(input: ProductCreate, actor: string): Promise<ProductRow> {
+export async function createProduct(who: AdminActor, input: ProductCreate): Promise<ProductRow> {
+  assertCan(who, "catalogue");
+  const actor = actorLabel(who);
   assertImageUrlShown(input.imageUrl, "imageUrl");
   try {
     return await prisma.$transaction(async (db) => {
-      await assertStore(db, input.storeId);
+      await assertStore(db, who, input.storeId);
       const sortOrder = input.sortOrder ?? ((await db.product.aggregate({ _max: { sortOrder: true } }))._max.sortOrder ?? 0) + 1;
       const product = await db.product.create({
         data: {
@@ -278,12 +311,15 @@ export async function createProduct(input: ProductCreate, actor: string): Promis
  * now on; existing orders keep their own line prices and sub-order amounts (re-prepay sends those).
  * Setting `stock` sets the units left now (units held by pending orders are already taken out).
  */
-export async function updateProduct(sku: string, patch: ProductPatch, actor: string): Promise<ProductRow> {
+export async function updateProduct(who: AdminActor, sku: string, patch: ProductPatch): Promise<ProductRow> {
+  assertCan(who, "catalogue");
+  const actor = actorLabel(who);
   assertImageUrlShown(patch.imageUrl, "imageUrl");
   return prisma.$transaction(async (db) => {
-    const before = await db.product.findUnique({ where: { sku }, select: productSelect });
+    // Another store's product is not found, like one that does not exist.
+    const before = await db.product.findFirst({ where: { sku, ...productWhere(who) }, select: productSelect });
     if (!before) throw new AppError("PRODUCT_NOT_FOUND", "商品不存在");
-    if (patch.storeId !== undefined) await assertStore(db, patch.storeId);
+    if (patch.storeId !== undefined) await assertStore(db, who, patch.storeId);
     const after = await db.product.update({ where: { sku }, data: patch, select: productSelect });
     const diff = changedFields(before, pick(after, Object.keys(patch)));
     if (diff) await writeAudit(db, { actor, entity: "PRODUCT", entityId: sku, action: "UPDATE", ...diff });
@@ -293,9 +329,26 @@ export async function updateProduct(sku: string, patch: ProductPatch, actor: str
 
 // ---------------------------------------------------------------- audit
 
-export async function listCatalogAudit(opts: { entity?: "STORE" | "PRODUCT"; entityId?: string; take?: number } = {}) {
+/**
+ * Catalogue audit rows. A store's staff see the rows of their stores and of their stores' products as
+ * they are now (a product moved away takes its history with it).
+ */
+export async function listCatalogAudit(who: AdminActor, opts: { entity?: "STORE" | "PRODUCT"; entityId?: string; take?: number } = {}) {
+  assertCan(who, "catalogue");
+  const scoped =
+    who.storeIds === "all"
+      ? {}
+      : {
+          OR: [
+            { entity: "STORE", entityId: { in: [...who.storeIds] } },
+            {
+              entity: "PRODUCT",
+              entityId: { in: (await prisma.product.findMany({ where: productWhere(who), select: { sku: true } })).map((p) => p.sku) },
+            },
+          ],
+        };
   return prisma.catalogAudit.findMany({
-    where: { ...(opts.entity ? { entity: opts.entity } : {}), ...(opts.entityId ? { entityId: opts.entityId } : {}) },
+    where: { ...scoped, ...(opts.entity ? { entity: opts.entity } : {}), ...(opts.entityId ? { entityId: opts.entityId } : {}) },
     orderBy: { id: "desc" },
     take: opts.take ?? 100,
   });

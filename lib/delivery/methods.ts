@@ -1,5 +1,5 @@
-// The delivery methods, their labels and the shipping-fee rule, without zod: the cart imports this
-// (lib/delivery/model.ts re-exports it with the schemas). Client-safe. README "Delivery and fulfilment".
+// The delivery methods, the fulfilment states, their labels and the shipping-fee rule, without zod: the cart and
+// the result page import this (lib/delivery/model.ts re-exports it with the schemas). Client-safe. README "Delivery and fulfilment".
 
 /** How a store hands a sub-order over. Order matters: it is the order of the cart's radio options. */
 export const DELIVERY_METHODS = ["SHIPPING", "PICKUP", "NONE"] as const;
@@ -38,4 +38,24 @@ export function shippingFeeFor(
   if (method !== "SHIPPING") return 0;
   if (store.freeShippingOverFen !== null && goodsSubtotalFen >= store.freeShippingOverFen) return 0;
   return store.shippingFeeFen;
+}
+
+/** Fulfilment states of a sub-order, per method (forward only). NONE is FULFILLED once paid. */
+export const FULFILMENT_STATUSES = ["UNFULFILLED", "SHIPPED", "DELIVERED", "READY_FOR_PICKUP", "PICKED_UP", "FULFILLED"] as const;
+export type FulfilmentStatus = (typeof FULFILMENT_STATUSES)[number];
+
+/** What the shopper reads for each state (result page, 我的订单). */
+export const FULFILMENT_STATUS_LABELS: Record<FulfilmentStatus, string> = {
+  UNFULFILLED: "待发货",
+  SHIPPED: "已发货",
+  DELIVERED: "已送达",
+  READY_FOR_PICKUP: "待自提",
+  PICKED_UP: "已自提",
+  FULFILLED: "无需配送",
+};
+
+/** The label of an unpaid-yet-unfulfilled pickup differs from shipping's 待发货. */
+export function fulfilmentLabel(method: DeliveryMethod, status: FulfilmentStatus): string {
+  if (status === "UNFULFILLED" && method === "PICKUP") return "备货中";
+  return FULFILMENT_STATUS_LABELS[status];
 }

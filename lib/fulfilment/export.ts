@@ -4,6 +4,8 @@
 // in keyset pages (out_trade_no > the last one, on the sub-order's primary key) and each page is written
 // before the next is read, so memory stays bounded by one page whatever the range (100,000 rows:
 // `npm run bench:export`).
+import { assertCan, canSeeStore, seesAllStores, storeWhere, type AdminActor } from "@/lib/admin/scope";
+import { AppError } from "@/lib/errors";
 import { z } from "zod";
 import { csvStream, EXCEL_CSV } from "@/lib/csv";
 import { logger } from "@/lib/log";
@@ -86,11 +88,15 @@ interface ExportRow {
  * left on every page). Raw SQL through Prisma's tagged template (bound parameters, placeholders per database):
  * the same read through findMany with nested sub-orders took two queries per page and was slower.
  */
-export async function* exportRows(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<string[][]> {
+export async function* exportRows(who: AdminActor, q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<string[][]> {
   const from = beijingDayRange(q.from).start;
   const to = beijingDayRange(q.to).end;
   const storeNames = new Map((await prisma.store.findMany({ select: { id: true, name: true } })).map((s) => [s.id, s.name]));
   const store = q.storeId ? Prisma.sql`AND s."storeId" = ${q.storeId}` : Prisma.empty;
+  // The caller's stores only (lib/admin/scope.ts); an empty list matches nothing.
+  const allowed = seesAllStores(who)
+    ? Prisma.empty
+    : Prisma.sql`AND s."storeId" IN (${Prisma.join(who.storeIds.length ? [...who.storeIds] : [""])})`;
   let after: string | undefined;
   for (;;) {
     const next = after === undefined ? Prisma.empty : Prisma.sql`AND s."outTradeNo" > ${after}`;
@@ -102,7 +108,7 @@ export async function* exportRows(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): 
         FROM "SubOrder" s JOIN "Order" o ON o."orderNo" = s."orderNo"
        WHERE o."paidAt" >= ${from} AND o."paidAt" < ${to}
          AND s."tradeState" IN (${Prisma.join([...PAID_TRADE_STATES])})
-         ${store} ${next}
+         ${store} ${allowed} ${next}
        ORDER BY s."outTradeNo"
        LIMIT ${pageRows}`;
     if (page.length === 0) return;
@@ -133,14 +139,23 @@ export async function* exportRows(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): 
  * download never piles pages up in memory. A database error half-way errors the stream (the download fails
  * visibly instead of ending short); a cancelled download closes the page reader.
  */
-export function exportCsvStream(q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): ReadableStream<Uint8Array> {
-  return csvStream(exportLines(q, pageRows), EXCEL_CSV);
+export function exportCsvStream(who: AdminActor, q: ExportQuery, pageRows = EXPORT_PAGE_ROWS): ReadableStream<Uint8Array> {
+  return csvStream(exportLines(who, q, pageRows), EXCEL_CSV);
 }
 
-async function* exportLines(q: ExportQuery, pageRows: number): AsyncGenerator<readonly string[]> {
+/**
+ * Checked before the download starts: the export needs the orders area, and a store the caller does not see
+ * is not found (404 STORE_NOT_FOUND, like an unknown id).
+ */
+export function assertExportAllowed(who: AdminActor, q: ExportQuery): void {
+  assertCan(who, "orders");
+  if (q.storeId && !canSeeStore(who, q.storeId)) throw new AppError("STORE_NOT_FOUND", "店铺不存在");
+}
+
+async function* exportLines(who: AdminActor, q: ExportQuery, pageRows: number): AsyncGenerator<readonly string[]> {
   yield EXPORT_HEADER;
   try {
-    for await (const page of exportRows(q, pageRows)) yield* page;
+    for await (const page of exportRows(who, q, pageRows)) yield* page;
   } catch (e) {
     // Never the rows themselves (contact data): only what failed.
     log.error({ errName: e instanceof Error ? e.name : "error" }, "order export failed");
@@ -154,6 +169,6 @@ export function exportFileName(q: ExportQuery): string {
 }
 
 /** Stores for the export form's select. */
-export function exportStores() {
-  return prisma.store.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } });
+export function exportStores(who: AdminActor) {
+  return prisma.store.findMany({ where: storeWhere(who), orderBy: { name: "asc" }, select: { id: true, name: true } });
 }

@@ -2,6 +2,7 @@
 // conditional UPDATE naming the state it leaves, the delivery method and "paid", in a transaction with its
 // FulfilmentEvent audit row: two staff pressing at once (any number of app processes, SQLite or PostgreSQL)
 // → one row changes, the other request finds nothing to update and is told what the sub-order is now.
+import { actorLabel, assertCan, seesAllStores, subOrderWhere, type AdminActor } from "@/lib/admin/scope";
 import { randomInt } from "node:crypto";
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
@@ -133,11 +134,16 @@ async function refusal(outTradeNo: string, name: FulfilmentMoveName): Promise<Ap
  * The admin API's entry: checks the sub-order belongs to the order, then makes the requested move.
  * PICKED_UP goes through the pickup-code limiter first.
  */
-export async function applyFulfilment(orderNo: string, req: FulfilmentRequest, actor: string, now = new Date()): Promise<FulfilmentView> {
-  const sub = await prisma.subOrder.findUnique({ where: { outTradeNo: req.outTradeNo }, select: { orderNo: true } });
+export async function applyFulfilment(who: AdminActor, orderNo: string, req: FulfilmentRequest, now = new Date()): Promise<FulfilmentView> {
+  assertCan(who, "fulfilment");
+  const actor = actorLabel(who);
+  // Another store's sub-order is not found, like one that does not exist (lib/admin/scope.ts).
+  const sub = await prisma.subOrder.findFirst({ where: { outTradeNo: req.outTradeNo, ...subOrderWhere(who) }, select: { orderNo: true } });
   if (!sub || sub.orderNo !== orderNo) {
-    const order = await prisma.order.findUnique({ where: { orderNo }, select: { orderNo: true } });
+    const order = await prisma.order.findFirst({ where: { orderNo, subOrders: { some: subOrderWhere(who) } }, select: { orderNo: true } });
     if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+    // A store's staff cannot tell another store's sub-order from none at all: both are not found.
+    if (!seesAllStores(who)) throw new AppError("NOT_FOUND", "子单不存在（outTradeNo）", { field: "outTradeNo" });
     throw new AppError("INVALID_REQUEST", "请求参数有误（outTradeNo: 不是该订单的子单）", { field: "outTradeNo" });
   }
   const r =

@@ -1,6 +1,7 @@
 // The back office's 待发货 / 待自提 queue (/admin/fulfilment): paid sub-orders still to hand over, oldest
 // payment first, with how many days they have waited. Contact data is masked here (a list is glanced at,
 // printed, screenshotted); the order detail and the packing slip show it in full.
+import { assertCan, storeWhere, subOrderWhere, type AdminActor } from "@/lib/admin/scope";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { maskName, maskPhone } from "@/lib/delivery/contact";
@@ -28,15 +29,16 @@ export function parseQueueFilter(sp: Record<string, string | string[] | undefine
   return QueueFilterSchema.parse({ kind: first(sp.kind), store: first(sp.store), page: first(sp.page) });
 }
 
-function whereOf(kind: QueueKind, storeId: string | undefined) {
+function whereOf(who: AdminActor, kind: QueueKind, storeId: string | undefined) {
   return {
+    // the caller's stores AND the chosen one: choosing another store shows nothing
+    AND: [subOrderWhere(who), storeId ? { storeId } : {}],
     ...(kind === "ship"
       ? { deliveryMethod: "SHIPPING", fulfilmentStatus: "UNFULFILLED" }
       : { deliveryMethod: "PICKUP", fulfilmentStatus: { in: ["UNFULFILLED", "READY_FOR_PICKUP"] } }),
     tradeState: { in: [...PAID_TRADE_STATES] },
     // nothing leaves the store for a fully refunded sub-order (SUB_ORDER_REFUNDED): not work to do
     refundedFen: { lt: prisma.subOrder.fields.amountFen },
-    ...(storeId ? { storeId } : {}),
   };
 }
 
@@ -57,13 +59,14 @@ export interface QueueRow {
   region: string;
 }
 
-export async function listFulfilmentQueue(f: QueueFilter, now = new Date()) {
-  const where = whereOf(f.kind, f.store);
+export async function listFulfilmentQueue(who: AdminActor, f: QueueFilter, now = new Date()) {
+  assertCan(who, "fulfilment");
+  const where = whereOf(who, f.kind, f.store);
   const [total, shipCount, pickupCount, stores, subs] = await Promise.all([
     prisma.subOrder.count({ where }),
-    prisma.subOrder.count({ where: whereOf("ship", f.store) }),
-    prisma.subOrder.count({ where: whereOf("pickup", f.store) }),
-    prisma.store.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } }),
+    prisma.subOrder.count({ where: whereOf(who, "ship", f.store) }),
+    prisma.subOrder.count({ where: whereOf(who, "pickup", f.store) }),
+    prisma.store.findMany({ where: storeWhere(who), orderBy: { name: "asc" }, select: { id: true, name: true } }),
     prisma.subOrder.findMany({
       where,
       orderBy: [{ order: { paidAt: "asc" } }, { outTradeNo: "asc" }],

@@ -1,11 +1,14 @@
 // 发货单 (packing slip) of one store's sub-order: what goes in the parcel and to whom. Full contact and
 // address: it is printed to go with the goods, from a signed-in back-office session only.
+import { assertCan, subOrderWhere, type AdminActor } from "@/lib/admin/scope";
 import { prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 
-export async function getPackingSlip(orderNo: string, outTradeNo: string) {
-  const sub = await prisma.subOrder.findUnique({
-    where: { outTradeNo },
+export async function getPackingSlip(who: AdminActor, orderNo: string, outTradeNo: string) {
+  assertCan(who, "fulfilment");
+  // Another store's sub-order is not found (lib/admin/scope.ts).
+  const sub = await prisma.subOrder.findFirst({
+    where: { outTradeNo, ...subOrderWhere(who) },
     select: {
       orderNo: true,
       outTradeNo: true,

@@ -35,11 +35,17 @@ export function requestIdFor(header: unknown): string {
 const PROBES = new Set(["/api/health", "/api/ready"]);
 const MAX_PATH_CHARS = 200;
 
-/** The path without the query string (queries may carry tokens: resume links, bill downloads). */
+// Paths that carry a secret themselves: the staff invite links (README "Staff accounts").
+const SECRET_PATHS = /^(\/admin\/invite\/|\/api\/admin\/invites\/)[^/]+/;
+
+/**
+ * The path without the query string (queries may carry tokens: resume links, bill downloads), and with
+ * the token of an invite link replaced by `[token]`.
+ */
 export function pathOf(url: string | undefined): string {
   const raw = url ?? "/";
   const q = raw.indexOf("?");
-  const path = q === -1 ? raw : raw.slice(0, q);
+  const path = (q === -1 ? raw : raw.slice(0, q)).replace(SECRET_PATHS, "$1[token]");
   return path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS)}…` : path;
 }
 

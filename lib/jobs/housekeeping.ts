@@ -3,6 +3,7 @@
 // that throws does not stop the others and makes the run FAILED with its cause.
 import { prisma } from "@/lib/db";
 import type { JobDefinition } from "./types";
+import { pruneInvites } from "@/lib/admin/invites";
 import { pruneRevokedSessions } from "@/lib/admin/revocation";
 import { pruneStaleBillImports } from "@/lib/bills/service";
 import { pruneRateLimitCounters } from "@/lib/http/attempt-limiter";
@@ -38,6 +39,8 @@ export const PRUNERS: Pruner[] = [
   { name: "rateLimits", prune: ({ now }) => pruneRateLimitCounters(now) },
   // signed-out sessions past the time they would have expired anyway
   { name: "revokedSessions", prune: ({ now }) => pruneRevokedSessions(now) },
+  // staff invite links past their 72 hours (the account and its audit rows stay)
+  { name: "adminInvites", prune: ({ now }) => pruneInvites(now) },
   // bill imports that never became current (the process stopped while storing rows) or whose
   // replacement could not delete them; the current import of each date is never touched
   { name: "staleBillImports", prune: ({ now }) => pruneStaleBillImports(now) },

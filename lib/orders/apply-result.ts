@@ -1,4 +1,5 @@
 import { deriveCombineState, type CombineTransaction } from "@/lib/wechatpay";
+import { currentActor } from "@/lib/payment-events/actor-context";
 import { prisma } from "@/lib/db";
 import { releaseStock, retakeStock } from "@/lib/catalog/stock";
 import { enqueuePaidMessages, paidMessages } from "@/lib/store-messages/outbox";
@@ -160,6 +161,7 @@ export async function applyCombineResult(tx: CombineTransaction, meta: ApplyMeta
           outcome,
           reason: reason ?? (outcome === "NO_CHANGE" ? `state ${state}` : null),
           tradeStates,
+          actor: currentActor(),
         },
       });
       return outcome;

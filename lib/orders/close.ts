@@ -1,4 +1,5 @@
 import { prisma } from "@/lib/db";
+import { currentActor } from "@/lib/payment-events/actor-context";
 import { AppError } from "@/lib/errors";
 import { isRefusalAfterUnknown } from "@/lib/wechatpay";
 import { wechatpay } from "@/lib/wechatpay-server";
@@ -22,7 +23,14 @@ async function markClosed(orderNo: string, reason: CloseReason, note: string): P
       await releaseStock(db, orderNo);
     }
     await db.paymentEvent.create({
-      data: { orderNo, source: "CLOSE", verified: true, outcome: count === 1 ? "APPLIED" : "DUPLICATE", reason: `${reason}: ${note}` },
+      data: {
+        orderNo,
+        source: "CLOSE",
+        verified: true,
+        outcome: count === 1 ? "APPLIED" : "DUPLICATE",
+        reason: `${reason}: ${note}`,
+        actor: currentActor(),
+      },
     });
   });
 }

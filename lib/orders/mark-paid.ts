@@ -3,6 +3,7 @@
 // SQL, was most of a notification's time). The decision stays in the database: the order moves
 // PENDING → PAID by one conditional statement, and the sub-orders, the store messages and the audit row
 // are written by the same transaction only when that statement moved it. No state is kept in the process.
+import { currentActor } from "@/lib/payment-events/actor-context";
 import { dialect, prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { OutboxRow } from "@/lib/store-messages/outbox";
@@ -138,8 +139,8 @@ async function markPaidPostgres(p: MarkPaid, now: Date): Promise<boolean> {
              "content" text, "createdAt" timestamptz, "nextAttemptAt" timestamptz)
       RETURNING 1
     ), audit AS (
-      INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates")
-      SELECT paid."orderNo", ${e.source}, ${e.notificationId}, ${e.requestId}, ${now}, true, 'APPLIED', ${e.reason}, ${e.tradeStates}
+      INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates", "actor")
+      SELECT paid."orderNo", ${e.source}, ${e.notificationId}, ${e.requestId}, ${now}, true, 'APPLIED', ${e.reason}, ${e.tradeStates}, ${currentActor()}
         FROM paid
       RETURNING 1
     )
@@ -169,8 +170,8 @@ async function markPaidSqlite(p: MarkPaid, now: Date): Promise<boolean> {
         ]
       : []),
     prisma.$executeRaw`
-      INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates")
-      SELECT ${p.orderNo}, ${e.source}, ${e.notificationId}, ${e.requestId}, ${now}, true, 'APPLIED', ${e.reason}, ${e.tradeStates}
+      INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates", "actor")
+      SELECT ${p.orderNo}, ${e.source}, ${e.notificationId}, ${e.requestId}, ${now}, true, 'APPLIED', ${e.reason}, ${e.tradeStates}, ${currentActor()}
        WHERE ${pending}`,
     // Last: the statements above saw PENDING, and this one moves it.
     prisma.$executeRaw`

@@ -1,6 +1,7 @@
 // The PaymentEvent audit trail (every verified WeChat message leaves a row): its own folder, below lib/orders and
 // lib/refunds, so the payment and refund paths (notification, query, close, refund) write it the same way.
 import { prisma, type Db } from "@/lib/db";
+import { currentActor } from "./actor-context";
 
 // Where a payment result came from, what applying it did, and its delivery ids: the vocabulary of the audit
 // row. Declared here, below apply-result.ts (which re-exports them), so the two modules do not import each other.
@@ -42,6 +43,8 @@ export async function audit(a: AuditInput, db: Pick<Db, "paymentEvent"> = prisma
       outcome: a.outcome,
       reason: a.reason?.slice(0, 500) ?? null,
       tradeStates: a.tradeStates ?? null,
+      // a person in the back office, when one caused it (lib/payment-events/actor-context.ts)
+      actor: currentActor(),
     },
   });
 }

@@ -1,7 +1,12 @@
 // Admin HTTP input for refunds: validated here so route handlers stay parse → call → respond.
 import { z } from "zod";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { actorLabel, assertCan, assertCanRefund, orderWhere, refundWhere, subOrderWhere, type AdminActor } from "@/lib/admin/scope";
 import { ORDER_NO_PATTERN } from "@/lib/orders/order-numbers";
+import { applyAbnormalRefund } from "./abnormal";
+import { refreshRefund, requestRefund } from "./ledger";
 
 export const RefundRequestBodySchema = z.strictObject({
   outTradeNo: z.string().regex(ORDER_NO_PATTERN, "must be a sub-order out_trade_no"),
@@ -36,4 +41,49 @@ export function idempotencyKey(request: Request): string {
     });
   }
   return key;
+}
+
+// ---- the back office's refund actions, scoped to the caller (lib/admin/scope.ts) ----
+
+/**
+ * 申请退款 as `actor`: another store's order or sub-order is 404 (as if it did not exist); a role or an
+ * account without the refund flag, or an amount over its refundLimitFen, is 403 FORBIDDEN — checked
+ * before anything is reserved or sent. The ledger row records the account as requestedBy.
+ */
+export async function requestRefundAs(
+  actor: AdminActor,
+  input: { orderNo: string; outTradeNo: string; amountFen: number; reason?: string; idempotencyKey: string },
+) {
+  assertCan(actor, "refunds");
+  const order = await prisma.order.findFirst({ where: { orderNo: input.orderNo, ...orderWhere(actor) }, select: { orderNo: true } });
+  if (!order) throw new AppError("ORDER_NOT_FOUND", "订单不存在");
+  const sub = await prisma.subOrder.findFirst({
+    where: { outTradeNo: input.outTradeNo, ...subOrderWhere(actor) },
+    select: { orderNo: true },
+  });
+  // Another store's sub-order of a shared order: not found, like one that does not exist.
+  if (!sub) throw new AppError("NOT_FOUND", "子订单不存在");
+  assertCanRefund(actor, input.amountFen, { require2fa: env().adminRequire2faForRefunds });
+  return requestRefund({ ...input, requestedBy: actorLabel(actor) });
+}
+
+/** 404 REFUND_NOT_FOUND unless the refund belongs to one of the actor's stores. */
+export async function assertRefundVisible(actor: AdminActor, refundNo: string): Promise<{ amountFen: number }> {
+  assertCan(actor, "refunds");
+  const r = await prisma.refund.findFirst({ where: { refundNo, ...refundWhere(actor) }, select: { amountFen: true } });
+  if (!r) throw new AppError("REFUND_NOT_FOUND", "退款单不存在");
+  return r;
+}
+
+/** 查询退款 of a refund the actor sees. */
+export async function refreshRefundAs(actor: AdminActor, refundNo: string) {
+  await assertRefundVisible(actor, refundNo);
+  return refreshRefund(refundNo);
+}
+
+/** 退至商户银行卡: moves the refund's money, so it needs what issuing that refund would need. */
+export async function applyAbnormalRefundAs(actor: AdminActor, refundNo: string): Promise<void> {
+  const r = await assertRefundVisible(actor, refundNo);
+  assertCanRefund(actor, r.amountFen, { require2fa: env().adminRequire2faForRefunds });
+  await applyAbnormalRefund(refundNo, actorLabel(actor));
 }

@@ -13,6 +13,8 @@ export interface RefundView {
   successTime: string | null;
   createdAt: string;
   requestedBy: string;
+  /** who asked for it, for people: the account's username (lib/admin/scope.ts actorDisplay) */
+  requestedByName: string;
   lastErrorCode: string | null;
   /** when the merchant sent this ABNORMAL refund to its own bank account (§14.3), if it did */
   abnormalAppliedAt: string | null;

@@ -1,4 +1,5 @@
 import { prisma } from "@/lib/db";
+import { actorDisplay, assertCan, refundWhere, type AdminActor } from "@/lib/admin/scope";
 import type { Refund } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { refundAdvice, type RefundView } from "./view-types";
@@ -40,6 +41,7 @@ export function toRefundView(r: Row): RefundView {
     successTime: r.successTime?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
     requestedBy: r.requestedBy,
+    requestedByName: actorDisplay(r.requestedBy),
     lastErrorCode: r.lastErrorCode,
     abnormalAppliedAt: r.abnormalAppliedAt?.toISOString() ?? null,
     advice: refundAdvice(r),
@@ -59,9 +61,11 @@ export const ATTENTION_PAGE_SIZE = 50;
  * The back office's "needs attention" list, newest first, one page at a time (CLOSED and FAILED
  * refunds stay on it, so it only grows): PROCESSING/PENDING older than a day, ABNORMAL, CLOSED, FAILED.
  */
-export async function listRefundsNeedingAttention(page = 1, now = new Date()) {
+export async function listRefundsNeedingAttention(actor: AdminActor, page = 1, now = new Date()) {
+  assertCan(actor, "refunds");
   const dayAgo = new Date(now.getTime() - 86400_000);
   const where = {
+    ...refundWhere(actor),
     OR: [
       { status: { in: ["ABNORMAL", "CLOSED", "FAILED"] } },
       { status: { in: ["PENDING", "PROCESSING"] }, createdAt: { lte: dayAgo } },

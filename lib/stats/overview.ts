@@ -9,6 +9,7 @@ import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { AppError, invalidField } from "@/lib/errors";
 import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
+import { assertCan, canSeeStore, seesAllStores, storeWhere, type AdminActor } from "@/lib/admin/scope";
 import { BillDateSchema, beijingDateOf, beijingDayRange } from "@/lib/time/beijing";
 import { FUNNEL_COUNTERS, sumDailyCounters } from "./counters";
 import {
@@ -266,7 +267,28 @@ export const OverviewFilterSchema = z.object({
 });
 export type OverviewFilter = z.infer<typeof OverviewFilterSchema>;
 
-/** Stores for the overview's store select. */
-export function overviewStores() {
-  return prisma.store.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } });
+/** Stores for the overview's store select: those the caller sees. */
+export function overviewStores(who: AdminActor) {
+  return prisma.store.findMany({ where: storeWhere(who), orderBy: { name: "asc" }, select: { id: true, name: true } });
+}
+
+/** The overview as the caller may see it: the shop-wide in-app funnel only for those who see every store. */
+export type ScopedSalesStats = Omit<SalesStats, "funnel"> & { funnel: Funnel | null };
+
+/**
+ * The figures for `who` (lib/admin/scope.ts): a store's staff get their stores only — `storeId` of another
+ * store is 404 STORE_NOT_FOUND, like an unknown one would be for them — and no funnel (its counters are the
+ * whole shop's, not a store's).
+ */
+export async function salesStatsFor(
+  who: AdminActor,
+  q: { from: string; to: string },
+  storeId?: string,
+  now = new Date(),
+): Promise<ScopedSalesStats> {
+  assertCan(who, "orders");
+  if (storeId && !canSeeStore(who, storeId)) throw new AppError("STORE_NOT_FOUND", "店铺不存在");
+  const scope: StoreScope = storeId ? [storeId] : who.storeIds === "all" ? "all" : [...who.storeIds];
+  const s = await salesStats(q, scope, now);
+  return seesAllStores(who) ? s : { ...s, funnel: null };
 }

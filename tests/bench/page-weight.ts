@@ -1,38 +1,12 @@
-// First-load JS of a page, measured the way a browser pays for it: fetch the server-rendered HTML
-// from `next start`, collect every <script src> it references (deduplicated), fetch each one and
-// sum the gzip size (level 9) of its bytes. Inline scripts (the RSC payload) are not counted.
+// First-load JS of a page from `next start` (measured by tests/support/first-load-js.ts: every
+// <script src> of the server-rendered HTML, gzip level 9; the inline RSC payload is not counted).
 // The reference is an EMPTY App Router page built with the same Next.js version from the same
 // node_modules (.data/bench-empty-app, node_modules symlinked), rebuilt when the version changes.
 import fs from "node:fs";
 import path from "node:path";
-import { gzipSync } from "node:zlib";
 import { ROOT, run, startChild, waitForUrl, type Started } from "./support";
 
-export interface PageWeight {
-  path: string;
-  scripts: number;
-  rawBytes: number;
-  gzipBytes: number;
-}
-
-export async function measurePage(baseUrl: string, pagePath: string): Promise<PageWeight> {
-  const res = await fetch(baseUrl + pagePath);
-  if (res.status !== 200) throw new Error(`page weight: GET ${pagePath} → ${res.status}`);
-  const html = await res.text();
-  const srcs = new Set<string>();
-  for (const m of html.matchAll(/<script\b[^>]*?\ssrc="([^"]+)"/g)) srcs.add(m[1]!.replaceAll("&amp;", "&"));
-  if (srcs.size === 0) throw new Error(`page weight: no <script src> in ${pagePath}`);
-  let rawBytes = 0;
-  let gzipBytes = 0;
-  for (const src of srcs) {
-    const r = await fetch(new URL(src, baseUrl));
-    if (r.status !== 200) throw new Error(`page weight: ${src} → ${r.status}`);
-    const buf = Buffer.from(await r.arrayBuffer());
-    rawBytes += buf.length;
-    gzipBytes += gzipSync(buf, { level: 9 }).length;
-  }
-  return { path: pagePath, scripts: srcs.size, rawBytes, gzipBytes };
-}
+export { measurePage, FIRST_LOAD_BUDGET, type PageWeight } from "../support/first-load-js";
 
 export const EMPTY_APP_DIR = path.join(ROOT, ".data/bench-empty-app");
 

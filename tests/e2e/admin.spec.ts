@@ -35,7 +35,14 @@ test.afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Auth walk over the real server: every route file under app/admin and app/api/admin.
 
-const PUBLIC = new Set(["app/admin/sign-in/page.tsx", "app/api/admin/session/route.ts", "app/api/admin/sign-out/route.ts"]);
+const PUBLIC = new Set([
+  "app/admin/sign-in/page.tsx",
+  "app/api/admin/session/route.ts",
+  "app/api/admin/sign-out/route.ts",
+  // the invite link's token is the credential (README "Staff accounts")
+  "app/admin/invite/[token]/page.tsx",
+  "app/api/admin/invites/[token]/route.ts",
+]);
 
 function discover(dir: string, re: RegExp): string[] {
   return (fs.readdirSync(path.resolve(dir), { recursive: true }) as string[])
@@ -107,12 +114,14 @@ const sub = (o: OrderJson, storeId: string) => o.subOrders.find((s) => s.store.i
 async function signIn(page: Page, target: string) {
   await page.goto(target);
   await expect(page).toHaveURL(/\/admin\/sign-in\?next=/);
+  await page.getByText("应急登录（ADMIN_TOKEN）").click();
   await page.getByLabel("管理令牌（ADMIN_TOKEN）").fill("wrong-token-0123456789");
-  await page.getByRole("button", { name: "登录", exact: true }).click();
-  await expect(page.locator("main").getByRole("alert")).toHaveText("令牌不正确，请重试。");
+  await page.getByRole("button", { name: "应急登录", exact: true }).click();
+  await expect(page.locator("main").getByRole("alert")).toHaveText("用户名或密码（或令牌）不正确，请重试。");
   expect(page.url()).not.toContain("wrong-token");
+  await page.getByText("应急登录（ADMIN_TOKEN）").click();
   await page.getByLabel("管理令牌（ADMIN_TOKEN）").fill(ADMIN_TOKEN);
-  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await page.getByRole("button", { name: "应急登录", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`${target.replace(/[?]/g, "\\?")}$`));
   const cookie = (await page.context().cookies()).find((c) => c.name === "admin_session")!;
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });

@@ -158,11 +158,12 @@ export async function confirmPaid(page: Page) {
 /** The e2e server's admin token (tests/support/test-identity.ts). */
 export const ADMIN_TOKEN = testAppEnv({ wechatpayBaseUrl: "", appBaseUrl: "", databaseUrl: "" }).ADMIN_TOKEN;
 
-/** Opens a back-office page, which sends a signed-out browser to sign-in; signs in and lands on it. */
+/** Opens a back-office page, which sends a signed-out browser to sign-in; signs in (break-glass ADMIN_TOKEN) and lands on it. */
 export async function signIn(page: Page, target: string) {
   await page.goto(target);
   await expect(page).toHaveURL(/\/admin\/sign-in\?next=/);
+  await page.getByText("应急登录（ADMIN_TOKEN）").click();
   await page.getByLabel("管理令牌（ADMIN_TOKEN）").fill(ADMIN_TOKEN);
-  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await page.getByRole("button", { name: "应急登录", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`${target.replace(/[?]/g, "\\?")}$`));
 }

@@ -59,7 +59,7 @@ describe("admin API: stores and products", () => {
       orderBy: { id: "asc" },
     });
     expect(audit.map((a) => a.action)).toEqual(["CREATE", "UPDATE"]);
-    expect(audit[1]!.actor).toMatch(/^admin#[A-Za-z0-9_-]{8}$/);
+    expect(audit[1]!.actor).toMatch(/^break-glass:[A-Za-z0-9_-]{8}$/);
     expect(JSON.parse(audit[1]!.before!)).toEqual({ name: "新开的花店", active: true });
     expect(JSON.parse(audit[1]!.after)).toEqual({ name: "花店", active: false });
   });

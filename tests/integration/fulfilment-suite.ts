@@ -1,6 +1,7 @@
 // The fulfilment rules (README "Delivery and fulfilment"), shared by the SQLite suite (fulfilment.test.ts)
 // and the PostgreSQL suite (postgres/fulfilment.test.ts): same route handlers, same assertions. Every test
 // inserts its own paid order (fulfilment-helpers.ts), so none depends on another.
+import { TEST_OWNER } from "../support/admin-actor";
 import { describe, expect, it } from "vitest";
 import type { Harness } from "./harness";
 import { bulkShip, fulfil, insertOrder, reply, staffHeaders } from "./fulfilment-helpers";
@@ -42,7 +43,7 @@ export function fulfilmentTests(harness: () => Harness) {
         ["UPDATE_TRACKING", "SHIPPED", "SHIPPED", "中通", "ZT-778899"],
         ["DELIVERED", "SHIPPED", "DELIVERED", null, null],
       ]);
-      expect(trail.every((e) => /^admin#[\w-]{8}$/.test(e.actor) && e.orderNo === orderNo)).toBe(true);
+      expect(trail.every((e) => /^break-glass:[\w-]{8}$/.test(e.actor) && e.orderNo === orderNo)).toBe(true);
       // the other store's sub-order is untouched
       expect((await sub(subs[1]!.outTradeNo)).fulfilmentStatus).toBe("UNFULFILLED");
     });
@@ -188,9 +189,9 @@ export function fulfilmentTests(harness: () => Harness) {
       // the next window: the right code is accepted
       const { applyFulfilment } = await import("@/lib/fulfilment/machine");
       const later = await applyFulfilment(
+        TEST_OWNER,
         orderNo,
         { outTradeNo: s, action: "PICKED_UP", pickupCode: "246810" },
-        "admin#test",
         new Date(Date.now() + 3600_000),
       );
       expect(later.status).toBe("PICKED_UP");
@@ -482,7 +483,7 @@ export function fulfilmentTests(harness: () => Harness) {
       ]);
       const trail = await h.prisma.fulfilmentEvent.findMany({ where: { orderNo } });
       expect(trail.map((e) => e.action)).toEqual(["SHIP", "SHIP", "SHIP"]);
-      expect(trail.every((e) => e.actor.startsWith("admin#"))).toBe(true);
+      expect(trail.every((e) => e.actor.startsWith("break-glass:"))).toBe(true);
 
       const again = await bulkReply(await bulkShip(h, csv));
       expect([again.shipped, again.unchanged!.length, again.failed]).toEqual([[], 3, []]);
@@ -577,7 +578,7 @@ export function fulfilmentTests(harness: () => Harness) {
 
       const { listFulfilmentQueue, parseQueueFilter } = await import("@/lib/fulfilment/queue");
       const mine = new Set([older, newer, refunded, shipped, unpaid].flatMap((o) => o.subs.map((s) => s.outTradeNo)));
-      const ship = await listFulfilmentQueue(parseQueueFilter({}), now);
+      const ship = await listFulfilmentQueue(TEST_OWNER, parseQueueFilter({}), now);
       const rows = ship.rows.filter((r) => mine.has(r.outTradeNo));
       expect(rows.map((r) => r.outTradeNo)).toEqual([older.subs[0]!.outTradeNo, newer.subs[0]!.outTradeNo, newer.subs[1]!.outTradeNo]);
       expect(ship.rows.slice(0, 3)).toEqual(rows); // oldest payment first
@@ -591,14 +592,14 @@ export function fulfilmentTests(harness: () => Harness) {
       expect(rows[1]!.daysWaiting).toBe(400);
       expect(JSON.stringify(ship.rows)).not.toContain("13912345678");
 
-      const mumu = await listFulfilmentQueue(parseQueueFilter({ store: "mumu" }), now);
+      const mumu = await listFulfilmentQueue(TEST_OWNER, parseQueueFilter({ store: "mumu" }), now);
       expect(mumu.rows.filter((r) => mine.has(r.outTradeNo)).map((r) => r.outTradeNo)).toEqual([
         older.subs[0]!.outTradeNo,
         newer.subs[1]!.outTradeNo,
       ]);
       expect(mumu.rows.every((r) => r.storeName === "木木文具馆")).toBe(true);
 
-      const pickup = await listFulfilmentQueue(parseQueueFilter({ kind: "pickup" }), now);
+      const pickup = await listFulfilmentQueue(TEST_OWNER, parseQueueFilter({ kind: "pickup" }), now);
       expect(pickup.rows.filter((r) => mine.has(r.outTradeNo)).map((r) => [r.outTradeNo, r.status])).toEqual([
         [older.subs[1]!.outTradeNo, "UNFULFILLED"],
       ]);
@@ -742,7 +743,7 @@ export function fulfilmentTests(harness: () => Harness) {
       }
       const { exportCsvStream, ExportQuerySchema } = await import("@/lib/fulfilment/export");
       const q = ExportQuerySchema.parse({ from: "2019-04-01", to: "2019-04-03" });
-      const read = (pageOrders: number) => new Response(exportCsvStream(q, pageOrders)).text();
+      const read = (pageOrders: number) => new Response(exportCsvStream(TEST_OWNER, q, pageOrders)).text();
       const whole = await read(500);
       expect(parseCsv(whole)).toHaveLength(1 + 14);
       for (const size of [1, 2, 3]) expect(await read(size)).toBe(whole);

@@ -1,6 +1,7 @@
 // Abuse of the open endpoints, shared by the SQLite suite (hardening.test.ts) and the
 // PostgreSQL suite (postgres/hardening.test.ts): every limit is decided by the database, so the
 // same assertions must hold on both.
+import { TEST_OWNER } from "../support/admin-actor";
 import { randomBytes } from "node:crypto";
 import { expect, it } from "vitest";
 import { eventually, type Harness } from "./harness";
@@ -158,12 +159,12 @@ export function hardeningTests(harness: () => Harness) {
     await h.prisma.paymentEvent.createMany({
       data: Array.from({ length: 120 }, (_, i) => ({ orderNo, source: "QUERY", verified: true, outcome: "NO_CHANGE", reason: `row ${i}` })),
     });
-    const first = await getAdminOrder(orderNo);
+    const first = await getAdminOrder(TEST_OWNER, orderNo);
     expect(EVENTS_PAGE_SIZE).toBe(50);
     expect(first.events).toHaveLength(50);
     expect(first.eventsTotal).toBe(120);
     expect(first.eventsPageCount).toBe(3);
-    expect((await getAdminOrder(orderNo, 3)).events).toHaveLength(20);
+    expect((await getAdminOrder(TEST_OWNER, orderNo, 3)).events).toHaveLength(20);
   });
 
   // --- 3. admin token guessing ---

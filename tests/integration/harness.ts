@@ -46,6 +46,14 @@ const ROUTES: [RegExp, string[], () => Promise<RouteModule>][] = [
   [/^\/api\/admin\/orders\/export$/, [], () => import("@/app/api/admin/orders/export/route")],
   [/^\/api\/admin\/stats$/, [], () => import("@/app/api/admin/stats/route")],
   [/^\/api\/admin\/fulfilments\/bulk-ship$/, [], () => import("@/app/api/admin/fulfilments/bulk-ship/route")],
+  // staff accounts (README "Staff accounts")
+  [/^\/api\/admin\/accounts$/, [], () => import("@/app/api/admin/accounts/route")],
+  [/^\/api\/admin\/accounts\/([^/]+)$/, ["id"], () => import("@/app/api/admin/accounts/[id]/route")],
+  [/^\/api\/admin\/invites\/([^/]+)$/, ["token"], () => import("@/app/api/admin/invites/[token]/route")],
+  [/^\/api\/admin\/me$/, [], () => import("@/app/api/admin/me/route")],
+  [/^\/api\/admin\/me\/totp$/, [], () => import("@/app/api/admin/me/totp/route")],
+  [/^\/api\/admin\/me\/totp\/confirm$/, [], () => import("@/app/api/admin/me/totp/confirm/route")],
+  [/^\/api\/admin\/orders\/([^/]+)\/close$/, ["orderNo"], () => import("@/app/api/admin/orders/[orderNo]/close/route")],
 ];
 
 async function dispatch(request: Request): Promise<Response> {

@@ -1,6 +1,7 @@
 // Refunds end to end against the fake WeChat Pay (docs/wechatpay.md §14): the admin API, every ledger rule,
 // retries with the same number, REFUND.* notifications (and their tampered variants), external refunds,
 // refunds:sync, the shopper's view. One paid order per test: nothing depends on another test.
+import { TEST_OWNER } from "../support/admin-actor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startHarness, type Harness } from "./harness";
 import {
@@ -516,7 +517,7 @@ describe("back office: refunds needing attention", () => {
     const { listRefundsNeedingAttention, ATTENTION_PAGE_SIZE } = await import("@/lib/refunds/view");
     const { subs } = await paidOrder(h);
     const s = subs[0]!;
-    const before = (await listRefundsNeedingAttention(1)).total;
+    const before = (await listRefundsNeedingAttention(TEST_OWNER, 1)).total;
     const t0 = Date.now() + 3600_000; // after every refund the other tests made
     await h.prisma.refund.createMany({
       data: Array.from({ length: ATTENTION_PAGE_SIZE + 5 }, (_, i) => ({
@@ -531,16 +532,16 @@ describe("back office: refunds needing attention", () => {
         createdAt: new Date(t0 + i * 1000),
       })),
     });
-    const first = await listRefundsNeedingAttention(1);
+    const first = await listRefundsNeedingAttention(TEST_OWNER, 1);
     expect(first.total).toBe(before + ATTENTION_PAGE_SIZE + 5);
     expect(first.refunds).toHaveLength(ATTENTION_PAGE_SIZE);
     expect(first.refunds[0]!.refundNo).toBe(`RPAGE${String(ATTENTION_PAGE_SIZE + 4).padStart(4, "0")}`);
-    const second = await listRefundsNeedingAttention(2);
+    const second = await listRefundsNeedingAttention(TEST_OWNER, 2);
     expect(second.refunds.map((r) => r.refundNo)).toEqual(
       ["RPAGE0004", "RPAGE0003", "RPAGE0002", "RPAGE0001", "RPAGE0000"].concat(second.refunds.slice(5).map((r) => r.refundNo)),
     );
     expect(second.refunds.slice(5).every((r) => !r.refundNo.startsWith("RPAGE"))).toBe(true);
-    const beyond = await listRefundsNeedingAttention(999);
+    const beyond = await listRefundsNeedingAttention(TEST_OWNER, 999);
     expect(beyond.page).toBe(beyond.pageCount);
     expect(beyond.pageCount).toBe(Math.ceil(first.total / ATTENTION_PAGE_SIZE));
     await h.prisma.refund.deleteMany({ where: { refundNo: { startsWith: "RPAGE" } } });

@@ -1,5 +1,7 @@
 import { BillReconcile } from "@/components/admin/bill-reconcile";
+import { notFound } from "next/navigation";
 import { requireAdminPage } from "@/lib/admin/guard";
+import { can } from "@/lib/admin/scope";
 import { BillDateSchema, beijingYesterday, formatBeijing } from "@/lib/time/beijing";
 import { ALL_SCOPE, billStores, recentImports, storedReport } from "@/lib/bills/service";
 
@@ -8,7 +10,9 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 export default async function AdminBillsPage({ searchParams }: Props) {
   const sp = await searchParams;
   const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  await requireAdminPage("/admin/bills");
+  const actor = await requireAdminPage("/admin/bills");
+  // Bills and reconciliation cover every store: owners and operators only (a store's staff get the 404 page).
+  if (!can(actor, "bills")) notFound();
   // Default: yesterday in Beijing time, the newest bill that can exist.
   const date = BillDateSchema.safeParse(one(sp.date)).data ?? beijingYesterday();
   const stores = await billStores();

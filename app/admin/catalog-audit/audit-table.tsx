@@ -1,3 +1,4 @@
+import { actorDisplay } from "@/lib/admin/scope";
 import { formatBeijing } from "@/lib/time/beijing";
 
 type Row = { id: number; at: Date; actor: string; entity: string; entityId: string; action: string; before: string | null; after: string };
@@ -28,7 +29,7 @@ export function AuditTable({ rows }: { rows: Row[] }) {
             rows.map((r) => (
               <tr key={r.id}>
                 <td>{formatBeijing(r.at)}</td>
-                <td className="mono">{r.actor}</td>
+                <td>{actorDisplay(r.actor)}</td>
                 <td className="mono">
                   {r.entity === "STORE" ? "店铺" : "商品"} {r.entityId}
                 </td>

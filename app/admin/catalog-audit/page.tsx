@@ -8,7 +8,7 @@ export default async function CatalogAuditPage({ searchParams }: Props) {
   const sp = await searchParams;
   const raw = Array.isArray(sp.id) ? sp.id[0] : sp.id;
   const entityId = raw && /^[A-Za-z0-9_-]{1,64}$/.test(raw) ? raw : undefined;
-  await requireAdminPage("/admin/catalog-audit");
+  const actor = await requireAdminPage("/admin/catalog-audit");
   return (
     <main>
       <h1>目录变更记录</h1>
@@ -22,7 +22,7 @@ export default async function CatalogAuditPage({ searchParams }: Props) {
         </button>
         <a href="/admin/catalog-audit">清除</a>
       </form>
-      <AuditTable rows={await listCatalogAudit({ entityId, take: 200 })} />
+      <AuditTable rows={await listCatalogAudit(actor, { entityId, take: 200 })} />
     </main>
   );
 }

@@ -21,8 +21,8 @@ function pageHref(f: Pick<QueueFilter, "kind" | "store">, page = 1): string {
 
 export default async function FulfilmentQueuePage({ searchParams }: Props) {
   const f = parseQueueFilter(await searchParams);
-  await requireAdminPage(pageHref(f, f.page));
-  const q = await listFulfilmentQueue(f);
+  const actor = await requireAdminPage(pageHref(f, f.page));
+  const q = await listFulfilmentQueue(actor, f);
   return (
     <main>
       <h1>发货与自提</h1>

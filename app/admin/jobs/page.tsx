@@ -1,4 +1,6 @@
+import { notFound } from "next/navigation";
 import { requireAdminPage } from "@/lib/admin/guard";
+import { can } from "@/lib/admin/scope";
 import { formatBeijing } from "@/lib/time/beijing";
 import { jobStatuses, type JobRunView } from "@/lib/jobs/status";
 
@@ -45,7 +47,8 @@ function RunCell({ run }: { run: JobRunView | null }) {
 }
 
 export default async function AdminJobsPage() {
-  await requireAdminPage("/admin/jobs");
+  const actor = await requireAdminPage("/admin/jobs");
+  if (!can(actor, "jobs")) notFound();
   const now = new Date();
   const { runnerEnabled, jobs, recent } = await jobStatuses(now);
   return (

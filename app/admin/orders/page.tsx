@@ -22,8 +22,8 @@ function pageHref(f: OrderFilter, page: number): string {
 
 export default async function AdminOrdersPage({ searchParams }: Props) {
   const f = parseOrderFilter(await searchParams);
-  await requireAdminPage(pageHref(f, f.page));
-  const [{ total, page, pageCount, orders }, stores] = await Promise.all([listOrders(f), exportStores()]);
+  const actor = await requireAdminPage(pageHref(f, f.page));
+  const [{ total, page, pageCount, orders }, stores] = await Promise.all([listOrders(actor, f), exportStores(actor)]);
   const now = new Date();
   const today = beijingDateOf(now);
   return (

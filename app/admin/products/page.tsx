@@ -1,4 +1,5 @@
 import { requireAdminPage } from "@/lib/admin/guard";
+import { storeWhere } from "@/lib/admin/scope";
 import { getAdminProduct, listAdminProducts, listCatalogAudit, ADMIN_PAGE_SIZE } from "@/lib/catalog/admin";
 import { CatalogListQuerySchema } from "@/lib/catalog/validation";
 import { prisma } from "@/lib/db";
@@ -15,11 +16,15 @@ export default async function AdminProductsPage({ searchParams }: Props) {
   const sp = await searchParams;
   const f = CatalogListQuerySchema.catch({ q: undefined, page: 1 }).parse({ q: first(sp.q), page: first(sp.page) });
   const edit = first(sp.edit);
-  await requireAdminPage(`/admin/products${f.q ? `?q=${encodeURIComponent(f.q)}` : ""}`);
+  const actor = await requireAdminPage(`/admin/products${f.q ? `?q=${encodeURIComponent(f.q)}` : ""}`);
   const [{ total, page, products }, stores, editing] = await Promise.all([
-    listAdminProducts(f.q, f.page),
-    prisma.store.findMany({ select: { id: true, name: true, active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
-    edit && /^[A-Za-z0-9_-]{1,64}$/.test(edit) ? getAdminProduct(edit) : Promise.resolve(null),
+    listAdminProducts(actor, f.q, f.page),
+    prisma.store.findMany({
+      where: storeWhere(actor),
+      select: { id: true, name: true, active: true },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    }),
+    edit && /^[A-Za-z0-9_-]{1,64}$/.test(edit) ? getAdminProduct(actor, edit) : Promise.resolve(null),
   ]);
   const pageCount = pageCountOf(total, ADMIN_PAGE_SIZE);
   const href = (p: number) => `/admin/products?${new URLSearchParams({ ...(f.q ? { q: f.q } : {}), page: String(p) })}`;
@@ -91,7 +96,7 @@ export default async function AdminProductsPage({ searchParams }: Props) {
       </div>
       <Pager page={page} pageCount={pageCount} href={href} />
       <h2>最近的商品变更</h2>
-      <AuditTable rows={await listCatalogAudit({ entity: "PRODUCT", take: 20 })} />
+      <AuditTable rows={await listCatalogAudit(actor, { entity: "PRODUCT", take: 20 })} />
       <p>
         <a href="/admin/catalog-audit">全部目录变更记录</a>
       </p>

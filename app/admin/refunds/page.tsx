@@ -14,8 +14,8 @@ const pageHref = (page: number) => (page > 1 ? `/admin/refunds?page=${page}` : "
 
 export default async function AdminRefundsPage({ searchParams }: Props) {
   const requested = pageParam((await searchParams).page);
-  await requireAdminPage(pageHref(requested));
-  const { total, page, pageCount, refunds } = await listRefundsNeedingAttention(requested);
+  const actor = await requireAdminPage(pageHref(requested));
+  const { total, page, pageCount, refunds } = await listRefundsNeedingAttention(actor, requested);
   return (
     <main>
       <h1>需要处理的退款</h1>
@@ -34,13 +34,14 @@ export default async function AdminRefundsPage({ searchParams }: Props) {
               <th className="num">金额</th>
               <th>状态</th>
               <th>申请时间</th>
+              <th>申请人</th>
               <th>说明</th>
             </tr>
           </thead>
           <tbody>
             {refunds.length === 0 ? (
               <tr>
-                <td colSpan={7} className="muted">
+                <td colSpan={8} className="muted">
                   暂无需要处理的退款
                 </td>
               </tr>
@@ -57,6 +58,7 @@ export default async function AdminRefundsPage({ searchParams }: Props) {
                     <span className={r.status === "SUCCESS" ? "tag ok" : "tag bad"}>{REFUND_STATUS_LABELS[r.status] ?? r.status}</span>
                   </td>
                   <td>{formatBeijing(new Date(r.createdAt))}</td>
+                  <td>{r.requestedByName}</td>
                   <td className="wrap">
                     {r.advice ??
                       (r.status === "PROCESSING" || r.status === "PENDING"

@@ -5,7 +5,8 @@ import { safeAdminPath } from "@/lib/admin/session";
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 const MESSAGES: Record<string, string> = {
-  invalid: "令牌不正确，请重试。",
+  invalid: "用户名或密码（或令牌）不正确，请重试。",
+  totp: "请输入正确的两步验证码（或一个恢复码）。",
   disabled: "商户后台未启用。",
 };
 
@@ -27,9 +28,10 @@ export default async function SignInPage({ searchParams }: Props) {
       </main>
     );
   }
+  const username = (one(sp.username) ?? "").slice(0, 32);
   return (
     <main>
-      <form className="card signin" method="post" action="/api/admin/session">
+      <form className="card signin" method="post" action="/api/admin/session" aria-label="账号登录">
         <h1>登录商户后台</h1>
         {one(sp.signedOut) ? <p className="okbox">已退出登录。</p> : null}
         {error ? (
@@ -37,13 +39,29 @@ export default async function SignInPage({ searchParams }: Props) {
             {error}
           </p>
         ) : null}
-        <label htmlFor="token">管理令牌（ADMIN_TOKEN）</label>
-        <input id="token" name="token" type="password" autoComplete="current-password" required maxLength={1024} />
+        <label htmlFor="username">用户名</label>
+        <input id="username" name="username" autoComplete="username" required maxLength={32} defaultValue={username} />
+        <label htmlFor="password">密码</label>
+        <input id="password" name="password" type="password" autoComplete="current-password" required maxLength={256} />
+        <label htmlFor="totp">两步验证码（已启用时填写，也可填恢复码）</label>
+        <input id="totp" name="totp" inputMode="numeric" autoComplete="one-time-code" maxLength={20} />
         <input type="hidden" name="next" value={next} />
         <button type="submit" className="primary" style={{ width: "100%" }}>
           登录
         </button>
       </form>
+      <details className="card signin">
+        <summary>应急登录（ADMIN_TOKEN）</summary>
+        <p className="muted">只在没有可用的店主账号时使用：以店主权限登录，操作记为“应急令牌”，并在每页显示警告。</p>
+        <form method="post" action="/api/admin/session" aria-label="应急登录">
+          <label htmlFor="token">管理令牌（ADMIN_TOKEN）</label>
+          <input id="token" name="token" type="password" autoComplete="off" required maxLength={1024} />
+          <input type="hidden" name="next" value={next} />
+          <button type="submit" className="btn" style={{ width: "100%" }}>
+            应急登录
+          </button>
+        </form>
+      </details>
     </main>
   );
 }

@@ -1,9 +1,9 @@
 import { requireAdminPage } from "@/lib/admin/guard";
-import { getAdminStore, listCatalogAudit, listStores } from "@/lib/catalog/admin";
+import { can } from "@/lib/admin/scope";
+import { getAdminStore, listCatalogAudit, listStoreMessagesFor, listStores } from "@/lib/catalog/admin";
 import { CatalogListQuerySchema, STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { ActiveToggle, StoreForm } from "@/components/admin/catalog-forms";
 import { StoreWebhookSettings } from "@/components/admin/store-webhook";
-import { listStoreMessages } from "@/lib/store-messages/admin";
 import { AuditTable } from "../catalog-audit/audit-table";
 import { StoreMessagesTable } from "./store-messages-table";
 import { DELIVERY_METHOD_LABELS } from "@/lib/delivery/methods";
@@ -16,26 +16,30 @@ export default async function AdminStoresPage({ searchParams }: Props) {
   const sp = await searchParams;
   const f = CatalogListQuerySchema.catch({ q: undefined, page: 1 }).parse({ q: first(sp.q), page: first(sp.page) });
   const edit = first(sp.edit);
-  await requireAdminPage(`/admin/stores${f.q ? `?q=${encodeURIComponent(f.q)}` : ""}`);
-  const { total, stores } = await listStores(f.q, f.page);
-  const editing = edit && STORE_ID_PATTERN.test(edit) ? await getAdminStore(edit) : null;
+  const actor = await requireAdminPage(`/admin/stores${f.q ? `?q=${encodeURIComponent(f.q)}` : ""}`);
+  const { total, stores } = await listStores(actor, f.q, f.page);
+  const editing = edit && STORE_ID_PATTERN.test(edit) ? await getAdminStore(actor, edit) : null;
   return (
     <main>
       <h1>店铺</h1>
       {editing ? (
         <>
           <h2>编辑店铺 {editing.id}</h2>
-          <StoreForm initial={editing} key={editing.id} />
+          {can(actor, "store-settings") ? (
+            <StoreForm initial={editing} key={editing.id} />
+          ) : (
+            <p className="muted">店铺设置只有店主可以修改。</p>
+          )}
           <h2>订单通知（企业微信群机器人）</h2>
           <StoreWebhookSettings storeId={editing.id} maskedUrl={editing.notifyWebhookUrl} key={`webhook-${editing.id}`} />
-          <StoreMessagesTable rows={await listStoreMessages(editing.id)} />
+          <StoreMessagesTable rows={await listStoreMessagesFor(actor, editing.id)} />
         </>
-      ) : (
+      ) : can(actor, "store-settings") ? (
         <>
           <h2>新建店铺</h2>
           <StoreForm />
         </>
-      )}
+      ) : null}
       <form className="card filters" method="get" action="/admin/stores" role="search">
         <label>
           搜索店铺
@@ -85,9 +89,11 @@ export default async function AdminStoresPage({ searchParams }: Props) {
                 </td>
                 <td className="row-actions">
                   <a className="btn ghost" href={`/admin/stores?edit=${encodeURIComponent(s.id)}`}>
-                    编辑
+                    {can(actor, "store-settings") ? "编辑" : "查看"}
                   </a>
-                  <ActiveToggle path={`/api/admin/stores/${encodeURIComponent(s.id)}`} active={s.active} labels={["停用", "启用"]} />
+                  {can(actor, "store-settings") ? (
+                    <ActiveToggle path={`/api/admin/stores/${encodeURIComponent(s.id)}`} active={s.active} labels={["停用", "启用"]} />
+                  ) : null}
                 </td>
               </tr>
             ))}
@@ -95,7 +101,7 @@ export default async function AdminStoresPage({ searchParams }: Props) {
         </table>
       </div>
       <h2>最近的店铺变更</h2>
-      <AuditTable rows={await listCatalogAudit({ entity: "STORE", take: 20 })} />
+      <AuditTable rows={await listCatalogAudit(actor, { entity: "STORE", take: 20 })} />
     </main>
   );
 }

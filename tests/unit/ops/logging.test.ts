@@ -182,6 +182,9 @@ describe("redaction", () => {
 describe("helpers", () => {
   it("pathOf drops the query and caps the length", () => {
     expect(pathOf("/a/b?token=1")).toBe("/a/b");
+    // an invite link's token is the credential: never logged
+    expect(pathOf("/admin/invite/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd")).toBe("/admin/invite/[token]");
+    expect(pathOf("/api/admin/invites/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd")).toBe("/api/admin/invites/[token]");
     expect(pathOf(`/${"x".repeat(300)}`)).toHaveLength(201);
   });
   it("saneRequestId", () => {

@@ -5,6 +5,7 @@ import { OrderActions } from "@/components/admin/order-actions";
 import { StoreRefunds } from "@/components/admin/refunds";
 import { toRefundView } from "@/lib/refunds/view";
 import { requireAdminPage } from "@/lib/admin/guard";
+import { actorDisplay } from "@/lib/admin/scope";
 import { isOverdue, ORDER_STATUS_LABELS, OVERDUE_LABEL, statusTagClass } from "@/lib/admin/format";
 import { formatBeijing } from "@/lib/time/beijing";
 import { getAdminOrder } from "@/lib/admin/orders";
@@ -34,9 +35,9 @@ const SOURCE_LABELS: Record<string, string> = {
 export default async function AdminOrderPage({ params, searchParams }: Props) {
   const { orderNo } = await params;
   const eventsPage = pageParam((await searchParams).events);
-  await requireAdminPage(`/admin/orders/${encodeURIComponent(orderNo)}`);
+  const actor = await requireAdminPage(`/admin/orders/${encodeURIComponent(orderNo)}`);
   if (!ORDER_NO_PATTERN.test(orderNo)) notFound();
-  const order = await getAdminOrder(orderNo, eventsPage).catch((e) => {
+  const order = await getAdminOrder(actor, orderNo, eventsPage).catch((e) => {
     if (e instanceof AppError && e.code === "ORDER_NOT_FOUND") notFound();
     throw e;
   });
@@ -48,6 +49,11 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
       <h1>
         订单 <span className="mono">{order.orderNo}</span>
       </h1>
+      {order.wholeOrder ? null : (
+        <p className="notice" data-testid="scoped-order">
+          此订单含其他店铺的商品：这里只显示您负责的店铺的子单，金额为这些子单的合计。
+        </p>
+      )}
       <section className="card">
         <dl className="kv-grid">
           <dt>状态</dt>
@@ -220,7 +226,7 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
                         {adminFulfilmentLabel(s.deliveryMethod, e.fromStatus)} → {adminFulfilmentLabel(s.deliveryMethod, e.toStatus)}
                       </td>
                       <td>{e.carrier ? `${e.carrier} ${e.trackingNo ?? ""}` : ""}</td>
-                      <td className="mono">{e.actor}</td>
+                      <td>{actorDisplay(e.actor)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -298,12 +304,13 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
               <th>通知 ID</th>
               <th>Request-ID</th>
               <th>子单状态</th>
+              <th>操作人</th>
             </tr>
           </thead>
           <tbody>
             {order.events.length === 0 ? (
               <tr>
-                <td colSpan={8} className="muted">
+                <td colSpan={9} className="muted">
                   暂无记录
                 </td>
               </tr>
@@ -321,6 +328,7 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
                   <td className="mono">{e.notificationId ?? ""}</td>
                   <td className="mono">{e.requestId ?? ""}</td>
                   <td className="mono">{e.tradeStates ?? ""}</td>
+                  <td>{e.actor ? actorDisplay(e.actor) : ""}</td>
                 </tr>
               ))
             )}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { adminRoute } from "@/lib/admin/guard";
+import { assertCan } from "@/lib/admin/scope";
 import { reportToCsv } from "@/lib/bills/report-csv";
 import { ALL_SCOPE, storedReport } from "@/lib/bills/service";
 import { BillDateSchema } from "@/lib/time/beijing";
@@ -15,7 +16,8 @@ const Query = z.object({
 });
 
 /** GET ?date=yyyy-mm-dd&scope=ALL|<sub_mchid> → the stored import's reconciliation report as CSV (UTF-8 BOM, for Excel). */
-export const GET = adminRoute(async (request: Request) => {
+export const GET = adminRoute(async (request: Request, _ctx, actor) => {
+  assertCan(actor, "bills");
   const sp = new URL(request.url).searchParams;
   const { date, scope } = parseWith(Query, { date: sp.get("date") ?? undefined, scope: sp.get("scope") ?? undefined });
   const stored = await storedReport(date, scope);

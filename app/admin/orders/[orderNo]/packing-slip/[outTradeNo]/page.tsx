@@ -15,9 +15,9 @@ type Props = { params: Promise<{ orderNo: string; outTradeNo: string }> };
 
 export default async function PackingSlipPage({ params }: Props) {
   const { orderNo, outTradeNo } = await params;
-  await requireAdminPage(`/admin/orders/${encodeURIComponent(orderNo)}/packing-slip/${encodeURIComponent(outTradeNo)}`);
+  const actor = await requireAdminPage(`/admin/orders/${encodeURIComponent(orderNo)}/packing-slip/${encodeURIComponent(outTradeNo)}`);
   if (!ORDER_NO_PATTERN.test(orderNo) || !ORDER_NO_PATTERN.test(outTradeNo)) notFound();
-  const s = await getPackingSlip(orderNo, outTradeNo).catch((e) => {
+  const s = await getPackingSlip(actor, orderNo, outTradeNo).catch((e) => {
     if (e instanceof AppError && e.code === "ORDER_NOT_FOUND") notFound();
     throw e;
   });

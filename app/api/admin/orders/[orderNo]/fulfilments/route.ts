@@ -1,4 +1,4 @@
-import { adminActor, adminRoute } from "@/lib/admin/guard";
+import { adminRoute } from "@/lib/admin/guard";
 import { applyFulfilment } from "@/lib/fulfilment/machine";
 import { FulfilmentRequestSchema } from "@/lib/fulfilment/model";
 import { json, readJson } from "@/lib/http/respond";
@@ -11,8 +11,8 @@ type Ctx = { params: Promise<{ orderNo: string }> };
  * DELIVERED, READY_FOR_PICKUP or PICKED_UP → 200 {fulfilment}. A lost race or a wrong state → 409
  * FULFILMENT_CONFLICT with the current fulfilment; audited with the session as actor.
  */
-export const POST = adminRoute(async (request: Request, { params }: Ctx) => {
+export const POST = adminRoute(async (request: Request, { params }: Ctx, actor) => {
   const orderNo = parseOrderNo((await params).orderNo);
   const body = await readJson(request, FulfilmentRequestSchema);
-  return json({ fulfilment: await applyFulfilment(orderNo, body, adminActor(request)) });
+  return json({ fulfilment: await applyFulfilment(actor, orderNo, body) });
 });
