@@ -16,7 +16,7 @@ import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
 import { jsapiPayerProblem } from "@/lib/wechatpay-errors";
 import { toBeijingRfc3339 } from "@/lib/time/beijing";
-import { channelConflict, holdPrepayBudget, loadOrder, payableOrder, prepayFailed, type OrderForPrepay } from "./pay-link";
+import { channelConflict, holdPrepayBudget, loadOrder, payableOrder, prepayFailed, prepaySubOrders, type OrderForPrepay } from "./pay-link";
 import { leasedCall, releaseWechatCall } from "./wechat-call-lease";
 
 export const PREPAY_ID_LIFETIME_MS = 2 * 3600_000;
@@ -40,15 +40,7 @@ export function buildJsapiPrepayRequest(order: JsapiOrderForPrepay): CombineJsap
     combine_mchid: order.combineMchid,
     combine_out_trade_no: order.orderNo,
     scene_info: { payer_client_ip: order.payerIp },
-    sub_orders: order.subOrders.map((s) => ({
-      mchid: s.mchid,
-      ...(s.subMchid ? { sub_mchid: s.subMchid } : {}),
-      attach: s.attach,
-      amount: { total_amount: s.amountFen, currency: "CNY" as const },
-      out_trade_no: s.outTradeNo,
-      description: s.description,
-      settle_info: { profit_sharing: false },
-    })),
+    sub_orders: prepaySubOrders(order),
     combine_payer_info: { openid: order.payerOpenid },
     time_expire: toBeijingRfc3339(order.expiresAt),
     notify_url: w.notifyUrl,

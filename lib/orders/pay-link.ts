@@ -38,6 +38,19 @@ export function loadOrder(orderNo: string) {
  * Built only from what was stored at checkout, so a re-prepay sends identical parameters and WeChat
  * answers with a fresh h5_url for the same order (§3.3) instead of "参数与首次请求时不一致".
  */
+/** The sub_orders of a combine prepay, the same in both channels (H5 and JSAPI): one per store, in our amounts. */
+export function prepaySubOrders(order: Pick<OrderForPrepay, "subOrders">): CombineH5PrepayRequest["sub_orders"] {
+  return order.subOrders.map((s) => ({
+    mchid: s.mchid,
+    ...(s.subMchid ? { sub_mchid: s.subMchid } : {}),
+    attach: s.attach,
+    amount: { total_amount: s.amountFen, currency: "CNY" as const },
+    out_trade_no: s.outTradeNo,
+    description: s.description,
+    settle_info: { profit_sharing: false },
+  }));
+}
+
 export function buildPrepayRequest(order: OrderForPrepay): CombineH5PrepayRequest {
   const { appBaseUrl, wechatpay: w } = env();
   return {
@@ -49,15 +62,7 @@ export function buildPrepayRequest(order: OrderForPrepay): CombineH5PrepayReques
       device_id: "H5WEB01",
       h5_info: { type: "Wap", app_name: "多店合单收银台", app_url: appBaseUrl },
     },
-    sub_orders: order.subOrders.map((s) => ({
-      mchid: s.mchid,
-      ...(s.subMchid ? { sub_mchid: s.subMchid } : {}),
-      attach: s.attach,
-      amount: { total_amount: s.amountFen, currency: "CNY" as const },
-      out_trade_no: s.outTradeNo,
-      description: s.description,
-      settle_info: { profit_sharing: false },
-    })),
+    sub_orders: prepaySubOrders(order),
     time_expire: toBeijingRfc3339(order.expiresAt),
     notify_url: w.notifyUrl,
   };
