@@ -14,7 +14,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { DELIVERY_METHOD_LABELS, type DeliveryMethod } from "@/lib/delivery/model";
 import { fenToYuanString } from "@/lib/money";
-import { BillDateSchema, beijingDayRange, formatBeijing } from "@/lib/time/beijing";
+import { beijingDateRangeQuery, beijingDayRange, formatBeijing } from "@/lib/time/beijing";
 import { adminFulfilmentLabel, formatAddress, PAID_TRADE_STATES } from "./model";
 
 const log = logger("order-export");
@@ -24,23 +24,11 @@ export const EXPORT_PAGE_ROWS = 1000;
 /** Longest range one export covers, in days. */
 export const EXPORT_MAX_DAYS = 366;
 
-export const ExportQuerySchema = z
-  .object({
-    from: BillDateSchema,
-    to: BillDateSchema,
-    storeId: z.string().regex(STORE_ID_PATTERN, "店铺编号格式不正确").optional(),
-  })
-  .superRefine((q, ctx) => {
-    // zod runs this even when a date failed its own check (that issue is already reported): skip then
-    const day = (d: string) => (BillDateSchema.safeParse(d).success ? beijingDayRange(d) : null);
-    const from = day(q.from);
-    const to = day(q.to);
-    if (!from || !to) return;
-    if (to.start < from.start) ctx.addIssue({ code: "custom", path: ["to"], message: "结束日期不能早于开始日期" });
-    else if (to.end.getTime() - from.start.getTime() > EXPORT_MAX_DAYS * 86_400_000) {
-      ctx.addIssue({ code: "custom", path: ["to"], message: `一次最多导出 ${EXPORT_MAX_DAYS} 天` });
-    }
-  });
+export const ExportQuerySchema = beijingDateRangeQuery(
+  { storeId: z.string().regex(STORE_ID_PATTERN, "店铺编号格式不正确").optional() },
+  EXPORT_MAX_DAYS,
+  `一次最多导出 ${EXPORT_MAX_DAYS} 天`,
+);
 export type ExportQuery = z.infer<typeof ExportQuerySchema>;
 
 export const EXPORT_HEADER = [

@@ -10,7 +10,7 @@ import { prisma } from "@/lib/db";
 import { AppError, invalidField } from "@/lib/errors";
 import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { assertCan, canSeeStore, seesAllStores, storeWhere, type AdminActor } from "@/lib/admin/scope";
-import { BillDateSchema, beijingDateOf, beijingDayRange } from "@/lib/time/beijing";
+import { beijingDateOf, beijingDateRangeQuery, beijingDayRange } from "@/lib/time/beijing";
 import { FUNNEL_COUNTERS, sumDailyCounters } from "./counters";
 import {
   backlogByStore,
@@ -30,23 +30,11 @@ export type { StoreScope } from "./sql";
 export const STATS_MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 
-export const StatsQuerySchema = z
-  .object({
-    from: BillDateSchema,
-    to: BillDateSchema,
-    storeId: z.string().regex(STORE_ID_PATTERN, "店铺编号格式不正确").optional(),
-  })
-  .superRefine((q, ctx) => {
-    // zod runs this even when a date failed its own check (that issue is already reported): skip then
-    const day = (d: string) => (BillDateSchema.safeParse(d).success ? beijingDayRange(d) : null);
-    const from = day(q.from);
-    const to = day(q.to);
-    if (!from || !to) return;
-    if (to.start < from.start) ctx.addIssue({ code: "custom", path: ["to"], message: "结束日期不能早于开始日期" });
-    else if (to.end.getTime() - from.start.getTime() > STATS_MAX_DAYS * DAY_MS) {
-      ctx.addIssue({ code: "custom", path: ["to"], message: `一次最多统计 ${STATS_MAX_DAYS} 天` });
-    }
-  });
+export const StatsQuerySchema = beijingDateRangeQuery(
+  { storeId: z.string().regex(STORE_ID_PATTERN, "店铺编号格式不正确").optional() },
+  STATS_MAX_DAYS,
+  `一次最多统计 ${STATS_MAX_DAYS} 天`,
+);
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
 
 export interface DayFigures {

@@ -34,6 +34,25 @@ export const BillDateSchema = z
     return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
   }, "不是有效日期");
 
+/**
+ * A query over a range of Beijing calendar days: `from` and `to` (yyyy-mm-dd, both included) plus `shape`. `to` may
+ * not be before `from`, and the range covers at most `maxDays` days; both refusals name `to`.
+ */
+export function beijingDateRangeQuery<S extends z.ZodRawShape>(shape: S, maxDays: number, tooLongMessage: string) {
+  return z.object({ from: BillDateSchema, to: BillDateSchema, ...shape }).superRefine((q, ctx) => {
+    // zod runs this even when a date failed its own check (that issue is already reported): skip then
+    const day = (d: unknown) => (BillDateSchema.safeParse(d).success ? beijingDayRange(d as string) : null);
+    const range = q as { from: unknown; to: unknown }; // the generic shape hides the two keys from TypeScript
+    const from = day(range.from);
+    const to = day(range.to);
+    if (!from || !to) return;
+    if (to.start < from.start) ctx.addIssue({ code: "custom", path: ["to"], message: "结束日期不能早于开始日期" });
+    else if (to.end.getTime() - from.start.getTime() > maxDays * DAY_MS) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: tooLongMessage });
+    }
+  });
+}
+
 /** Beijing wall-clock "yyMMddHHmmss": merchants read order and refund numbers in China time. */
 export function beijingStamp(now: Date): string {
   const t = wallClock(now); // 2026-11-27T15:04:05.000Z
