@@ -19,7 +19,7 @@ export type { Prisma } from "@/lib/generated/prisma/client";
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:/.test(url);
 
-function createClient(url: string): PrismaClient {
+function createClient(url: string, direct: DirectHolder): PrismaClient {
   if (isPostgresUrl(url)) {
     // pg's pool: 10 connections per process by default. Several processes share one server, so keep
     // processes × 10 below the server's max_connections (100 by default).
@@ -44,9 +44,49 @@ function createClient(url: string): PrismaClient {
     // better-sqlite3 builds default WAL connections to synchronous=NORMAL; FULL fsyncs the log on
     // every commit, so a payment we acknowledged to WeChat (which then stops retrying) survives a power cut.
     await connection.executeScript("PRAGMA synchronous = FULL");
-    return isolateTransactions(connection, lock);
+    return isolateTransactions(connection, lock, direct);
   };
   return new PrismaClient({ adapter });
+}
+
+/**
+ * A hot path's hand-written SQL run straight on the process's SQLite connection, synchronously, with none of
+ * Prisma's per-statement work (README "Benchmarks": about 0.2 ms of CPU and several promises per statement,
+ * most of a notification's time). Parameters are bound as they are: strings, numbers, bigints, null (no
+ * booleans or Dates: pass 1/0 and sqliteTime()).
+ */
+export interface SqliteDirect {
+  all<T>(sql: string, params?: readonly unknown[]): T[];
+  run(sql: string, params?: readonly unknown[]): { changes: number };
+}
+type DirectRun = <R>(fn: (c: SqliteDirect) => R) => Promise<R>;
+/** Filled when the SQLite connection opens (isolateTransactions); stays empty on PostgreSQL. */
+type DirectHolder = { read?: DirectRun; write?: DirectRun };
+
+/** A DateTime column's value as Prisma's SQLite adapter writes it (ISO 8601 with "+00:00"), for SqliteDirect. */
+export const sqliteTime = (d: Date | null): string | null => (d ? d.toISOString().replace("Z", "+00:00") : null);
+
+async function connected(): Promise<Required<DirectHolder>> {
+  if (dialect !== "sqlite") throw new Error("sqliteRead/sqliteWrite on a PostgreSQL database");
+  const holder = globalForPrisma.prisma!.direct;
+  if (!holder.read) await prisma.$connect(); // the adapter connects lazily; connecting fills the holder
+  return holder as Required<DirectHolder>;
+}
+
+/** SQLite only: `fn`'s reads, queued with every other statement of the process (lib/db.ts isolateTransactions). */
+export async function sqliteRead<R>(fn: (c: SqliteDirect) => R): Promise<R> {
+  return (await connected()).read(fn);
+}
+
+/**
+ * SQLite only: `fn`'s statements, all or nothing, resolved once they are durable. `fn` is synchronous: nothing
+ * else runs between its statements. It runs inside a transaction begun IMMEDIATE (the write lock first, so another
+ * process's lock is met before anything ran and is waited out like any write) that the writes queued in the same
+ * turn of the event loop share, each in its own savepoint (isolateTransactions: group commit); a throw rolls back
+ * `fn`'s statements only and rejects with its error.
+ */
+export async function sqliteWrite<R>(fn: (c: SqliteDirect) => R): Promise<R> {
+  return (await connected()).write(fn);
 }
 
 type SqlConnection = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
@@ -66,7 +106,11 @@ type SqlConnection = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
  *   for up to SQLITE_BUSY_TIMEOUT_MS); the others wait for that prober instead of probing too, and
  *   go ahead as soon as a probe succeeds.
  */
-function isolateTransactions(connection: SqlConnection, lock: { busyTimeoutMs: number; busyRetries: number }): SqlConnection {
+function isolateTransactions(
+  connection: SqlConnection,
+  lock: { busyTimeoutMs: number; busyRetries: number },
+  direct: DirectHolder,
+): SqlConnection {
   const statements = new Mutex();
   const probe = new Mutex();
   let lockedOut = false; // the last write met another process's lock
@@ -122,7 +166,62 @@ function isolateTransactions(connection: SqlConnection, lock: { busyTimeoutMs: n
   const isRead = (query: { sql: string }) => /^\s*SELECT\b/i.test(query.sql);
 
   const client = (connection as unknown as { client: StatementSource }).client;
-  cacheStatements(client);
+  const compiled = cacheStatements(client);
+  const handle: SqliteDirect = {
+    all: <T>(sql: string, params: readonly unknown[] = []) => compiled(sql).raw(false).all(...params) as T[],
+    run: (sql, params = []) => compiled(sql).run(...params) as { changes: number },
+  };
+  direct.read = async <R>(fn: (c: SqliteDirect) => R): Promise<R> => (await run(async () => fn(handle), false)).value;
+  // Group commit: the writes queued during one turn of the event loop share one transaction, so one WAL fsync
+  // (which better-sqlite3 waits out on the event loop) serves them all. Each write still runs alone and in
+  // order, inside its own savepoint: its statements and its decisions are exactly those of a transaction of
+  // its own (a write that throws is rolled back to its savepoint and fails alone), and every caller is
+  // answered only once the shared COMMIT is durable — or every caller fails if it is not.
+  type Queued = { fn: (c: SqliteDirect) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+  let queue: Queued[] = [];
+  const flush = async () => {
+    const batch = queue;
+    queue = [];
+    type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+    let results: Result[];
+    try {
+      ({ value: results } = await run(async () => {
+        compiled("BEGIN IMMEDIATE").run();
+        const out: Result[] = [];
+        try {
+          for (const item of batch) {
+            compiled("SAVEPOINT one_write").run();
+            try {
+              out.push({ ok: true, value: item.fn(handle) });
+              compiled("RELEASE one_write").run();
+            } catch (error) {
+              compiled("ROLLBACK TO one_write").run();
+              compiled("RELEASE one_write").run();
+              out.push({ ok: false, error });
+            }
+          }
+          compiled("COMMIT").run();
+        } catch (e) {
+          try {
+            compiled("ROLLBACK").run();
+          } catch {
+            // nothing open any more (SQLite rolled back by itself): the first error is the one to report
+          }
+          throw e;
+        }
+        return out;
+      }, true));
+    } catch (e) {
+      for (const item of batch) item.reject(e);
+      return;
+    }
+    results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)));
+  };
+  direct.write = <R>(fn: (c: SqliteDirect) => R): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (queue.length === 1) setImmediate(() => void flush());
+    });
   const startTransaction = connection.startTransaction.bind(connection);
   const queryRaw = connection.queryRaw.bind(connection);
   const executeRaw = connection.executeRaw.bind(connection);
@@ -176,7 +275,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * call's arguments to the statement instead of binding them to it for good. The adapter uses `reader`,
  * `bind`, `run`, `columns`, `raw().all()`; a statement's raw mode is set on every use, never assumed.
  */
-function cacheStatements(client: StatementSource): void {
+function cacheStatements(client: StatementSource): (sql: string) => Statement {
   const prepare = client.prepare.bind(client);
   const cache = new Map<string, Statement>();
   const compiled = (sql: string) => {
@@ -202,6 +301,7 @@ function cacheStatements(client: StatementSource): void {
     const stmt = compiled(sql);
     return Object.assign(view(stmt, []), { bind: (args: unknown[]) => view(stmt, args) });
   };
+  return compiled;
 }
 
 /** SQLITE_BUSY, raw from better-sqlite3 or converted by the adapter (kind SocketTimeout). */
@@ -213,9 +313,12 @@ function isBusy(e: unknown): boolean {
 
 // One client per process and database; survives Next.js dev hot reloads (and test files that reuse
 // a worker process with another database).
-const globalForPrisma = globalThis as unknown as { prisma?: { url: string; client: PrismaClient } };
+const globalForPrisma = globalThis as unknown as { prisma?: { url: string; client: PrismaClient; direct: DirectHolder } };
 const url = databaseUrl();
-if (globalForPrisma.prisma?.url !== url) globalForPrisma.prisma = { url, client: createClient(url) };
+if (globalForPrisma.prisma?.url !== url) {
+  const direct: DirectHolder = {};
+  globalForPrisma.prisma = { url, client: createClient(url, direct), direct };
+}
 export const prisma: PrismaClient = globalForPrisma.prisma.client;
 /** Which SQL the few hand-written statements speak (the hot paths' raw SQL differs where the dialects do). */
 export const dialect: "sqlite" | "postgresql" = isPostgresUrl(url) ? "postgresql" : "sqlite";

@@ -4,8 +4,7 @@
 // PENDING → PAID by one conditional statement, and the sub-orders, the store messages and the audit row
 // are written by the same transaction only when that statement moved it. No state is kept in the process.
 import { currentActor } from "@/lib/payment-events/actor-context";
-import { dialect, prisma } from "@/lib/db";
-import { Prisma } from "@/lib/generated/prisma/client";
+import { dialect, prisma, sqliteRead, sqliteTime, sqliteWrite } from "@/lib/db";
 import type { OutboxRow } from "@/lib/store-messages/outbox";
 
 /** What the comparison with WeChat's view needs, plus whether any store wants a PAID message. */
@@ -33,15 +32,20 @@ type ReadRow = {
 };
 
 /** The order and its sub-orders in ONE statement (Prisma's nested select takes two), or null when unknown. */
-export async function readOrderForApply(orderNo: string): Promise<OrderForApply | null> {
-  const rows = await prisma.$queryRaw<ReadRow[]>`
+const READ_FOR_APPLY = `
     SELECT o."status", o."combineMchid", o."combineAppid", o."payerOpenid",
            s."outTradeNo", s."mchid", s."subMchid", s."amountFen",
            CASE WHEN st."notifyWebhookUrl" IS NULL THEN 0 ELSE 1 END AS "webhook"
       FROM "Order" o
       LEFT JOIN "SubOrder" s ON s."orderNo" = o."orderNo"
       LEFT JOIN "Store" st ON st."id" = s."storeId"
-     WHERE o."orderNo" = ${orderNo}`;
+     WHERE o."orderNo" = `;
+
+export async function readOrderForApply(orderNo: string): Promise<OrderForApply | null> {
+  const rows =
+    dialect === "sqlite"
+      ? await sqliteRead((db) => db.all<ReadRow>(`${READ_FOR_APPLY}?`, [orderNo]))
+      : await prisma.$queryRawUnsafe<ReadRow[]>(`${READ_FOR_APPLY}$1`, orderNo);
   const first = rows[0];
   if (!first) return null;
   const subOrders: OrderForApply["subOrders"] = [];
@@ -98,10 +102,10 @@ export interface MarkPaid {
  * - PostgreSQL: one statement, atomic by itself. Its first CTE is the conditional UPDATE … RETURNING; it
  *   row-locks the order, so a concurrent delivery waits and then re-checks status (0 rows); every other
  *   CTE writes FROM that CTE's result, so they write exactly when the order moved.
- * - SQLite: one batch transaction (no round trips back to JS between statements) begun IMMEDIATE (lib/db.ts),
- *   so no other writer — in this process or another — runs until it commits. Every statement is
- *   conditioned on the order still being PENDING, and the status UPDATE comes last: within the batch
- *   PENDING cannot change, so the writes happen together or not at all.
+ * - SQLite: one synchronous transaction on the connection itself (lib/db.ts sqliteWrite, no Prisma), begun
+ *   IMMEDIATE, so no other writer — in this process or another — runs until it commits. The conditional
+ *   status UPDATE comes first; the other statements run only when it moved the order, and all of them
+ *   commit together or not at all.
  */
 export async function markPaidOnce(p: MarkPaid): Promise<boolean> {
   const now = new Date();
@@ -109,7 +113,6 @@ export async function markPaidOnce(p: MarkPaid): Promise<boolean> {
 }
 
 // Dates inside the JSON parameters, written the way Prisma writes them on each database.
-const sqliteTime = (d: Date | null) => (d ? d.toISOString().replace("Z", "+00:00") : null);
 const subsJson = (p: MarkPaid, time: (d: Date | null) => string | null) =>
   JSON.stringify(p.subOrders.map((s) => ({ ...s, successTime: time(s.successTime) })));
 const messagesJson = (p: MarkPaid, time: (d: Date | null) => string | null) =>
@@ -148,36 +151,41 @@ async function markPaidPostgres(p: MarkPaid, now: Date): Promise<boolean> {
   return Number(rows[0]?.applied) === 1;
 }
 
-async function markPaidSqlite(p: MarkPaid, now: Date): Promise<boolean> {
+function markPaidSqlite(p: MarkPaid, now: Date): Promise<boolean> {
   const e = p.event;
-  const pending = Prisma.sql`EXISTS (SELECT 1 FROM "Order" WHERE "orderNo" = ${p.orderNo} AND "status" = 'PENDING')`;
-  const statements = [
-    prisma.$executeRaw`
-      UPDATE "SubOrder"
-         SET "tradeState" = v.value ->> 'tradeState', "transactionId" = v.value ->> 'transactionId',
-             "payerAmountFen" = v.value ->> 'payerAmountFen', "bankType" = v.value ->> 'bankType',
-             "tradeType" = v.value ->> 'tradeType', "successTime" = v.value ->> 'successTime'
-        FROM json_each(${subsJson(p, sqliteTime)}) AS v
-       WHERE "SubOrder"."orderNo" = ${p.orderNo} AND "SubOrder"."outTradeNo" = v.value ->> 'outTradeNo' AND ${pending}`,
-    ...(p.messages.length
-      ? [
-          prisma.$executeRaw`
-            INSERT INTO "StoreMessage" ("storeId", "dedupeKey", "kind", "content", "createdAt", "nextAttemptAt")
-            SELECT m.value ->> 'storeId', m.value ->> 'dedupeKey', m.value ->> 'kind', m.value ->> 'content',
-                   m.value ->> 'createdAt', m.value ->> 'nextAttemptAt'
-              FROM json_each(${messagesJson(p, sqliteTime)}) AS m
-             WHERE ${pending}`,
-        ]
-      : []),
-    prisma.$executeRaw`
-      INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates", "actor")
-      SELECT ${p.orderNo}, ${e.source}, ${e.notificationId}, ${e.requestId}, ${now}, true, 'APPLIED', ${e.reason}, ${e.tradeStates}, ${currentActor()}
-       WHERE ${pending}`,
-    // Last: the statements above saw PENDING, and this one moves it.
-    prisma.$executeRaw`
-      UPDATE "Order" SET "status" = 'PAID', "paidAt" = ${p.paidAt}, "closedAt" = NULL, "updatedAt" = ${now}
-       WHERE "orderNo" = ${p.orderNo} AND "status" = 'PENDING'`,
-  ];
-  const counts = await prisma.$transaction(statements);
-  return counts[counts.length - 1] === 1;
+  const at = sqliteTime(now);
+  return sqliteWrite((db) => {
+    // First: the conditional move. Nothing else of any process writes until this transaction commits (it
+    // began IMMEDIATE), so the statements below run exactly when this one moved the order.
+    const moved = db.run(
+      `UPDATE "Order" SET "status" = 'PAID', "paidAt" = ?, "closedAt" = NULL, "updatedAt" = ?
+        WHERE "orderNo" = ? AND "status" = 'PENDING'`,
+      [sqliteTime(p.paidAt), at, p.orderNo],
+    ).changes;
+    if (moved !== 1) return false;
+    db.run(
+      `UPDATE "SubOrder"
+          SET "tradeState" = v.value ->> 'tradeState', "transactionId" = v.value ->> 'transactionId',
+              "payerAmountFen" = v.value ->> 'payerAmountFen', "bankType" = v.value ->> 'bankType',
+              "tradeType" = v.value ->> 'tradeType', "successTime" = v.value ->> 'successTime'
+         FROM json_each(?) AS v
+        WHERE "SubOrder"."orderNo" = ? AND "SubOrder"."outTradeNo" = v.value ->> 'outTradeNo'`,
+      [subsJson(p, sqliteTime), p.orderNo],
+    );
+    if (p.messages.length) {
+      db.run(
+        `INSERT INTO "StoreMessage" ("storeId", "dedupeKey", "kind", "content", "createdAt", "nextAttemptAt")
+         SELECT m.value ->> 'storeId', m.value ->> 'dedupeKey', m.value ->> 'kind', m.value ->> 'content',
+                m.value ->> 'createdAt', m.value ->> 'nextAttemptAt'
+           FROM json_each(?) AS m`,
+        [messagesJson(p, sqliteTime)],
+      );
+    }
+    db.run(
+      `INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates", "actor")
+       VALUES (?, ?, ?, ?, ?, 1, 'APPLIED', ?, ?, ?)`,
+      [p.orderNo, e.source, e.notificationId, e.requestId, at, e.reason, e.tradeStates, currentActor()],
+    );
+    return true;
+  });
 }
