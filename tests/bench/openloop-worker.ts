@@ -8,6 +8,7 @@
 // spec: { url, ratePerSecond, connections, lazyConnections?, warmPath, expectStatus, requestsFile }
 // requestsFile: one JSON request per line: { method, path, headers, body }
 import fs from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Pool } from "undici";
 import { percentile, type LoadRequest } from "./support";
 
@@ -38,6 +39,14 @@ export interface OpenLoopResult {
   lastQuarterP99Ms: number;
   /** how late the generator itself sent (send − scheduled), p99: it must stay small for the figures to mean anything */
   sendLagP99Ms: number;
+  /** p99 of each 5-second slice of the schedule, in order */
+  p99BySliceMs: number[];
+  /**
+   * The generator's own event-loop delay during the run (p99 and max, ms): a stall here delays the reading of
+   * answers and would show as server latency, so it must stay small for the latencies to be the server's.
+   */
+  generatorLoopDelayP99Ms: number;
+  generatorLoopDelayMaxMs: number;
   errors: number;
   statuses: Record<string, number>;
   durationS: number;
@@ -69,33 +78,47 @@ async function main() {
   const statuses: Record<string, number> = {};
   let unexpected = 0;
   let failures = 0;
+  // Nothing grows during the run: each request is dropped once sent and no promise is kept per request, so the
+  // generator's heap (and its garbage collections) shrinks as the run goes on instead of growing with it.
+  let outstanding = 0;
+  let allSent = false;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  const settle = () => {
+    outstanding--;
+    if (allSent && outstanding === 0) finish();
+  };
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const started = performance.now();
   let lastResponseAt = started;
-  const inflight: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
     const due = started + (i * 1000) / spec.ratePerSecond;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const r = requests[i]!;
+    requests[i] = undefined as unknown as LoadRequest;
     lag[i] = Math.max(0, performance.now() - due);
-    inflight.push(
-      (async () => {
-        try {
-          const res = await pool.request({ method: r.method, path: r.path, headers: r.headers ?? {}, body: r.body });
-          await res.body.dump();
-          lastResponseAt = performance.now();
-          latency[i] = lastResponseAt - due;
-          statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-          if (res.statusCode !== spec.expectStatus) unexpected++;
-        } catch (e) {
-          failures++;
-          const key = e instanceof Error && "code" in e ? String((e as { code: unknown }).code) : "error";
-          statuses[key] = (statuses[key] ?? 0) + 1;
-        }
-      })(),
-    );
+    outstanding++;
+    pool
+      .request({ method: r.method, path: r.path, headers: r.headers ?? {}, body: r.body })
+      .then(async (res) => {
+        await res.body.dump();
+        lastResponseAt = performance.now();
+        latency[i] = lastResponseAt - due;
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode !== spec.expectStatus) unexpected++;
+      })
+      .catch((e: unknown) => {
+        failures++;
+        const key = e instanceof Error && "code" in e ? String((e as { code: unknown }).code) : "error";
+        statuses[key] = (statuses[key] ?? 0) + 1;
+      })
+      .finally(settle);
   }
-  await Promise.all(inflight);
+  allSent = true;
+  if (outstanding > 0) await finished;
+  loopDelay.disable();
   await pool.close();
 
   const sorted = (a: ArrayLike<number>) =>
@@ -114,11 +137,19 @@ async function main() {
     firstQuarterP99Ms: percentile(sorted(latency.subarray(0, q)), 99),
     lastQuarterP99Ms: percentile(sorted(latency.subarray(n - q)), 99),
     sendLagP99Ms: percentile(sorted(lag), 99),
+    generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    generatorLoopDelayMaxMs: loopDelay.max / 1e6,
+    // Where in the run the slow requests were: a growing queue rises slice after slice, a stall is one slice.
+    p99BySliceMs: Array.from({ length: Math.ceil(n / Math.max(1, spec.ratePerSecond * 5)) }, (_, k) =>
+      percentile(sorted(latency.subarray(k * spec.ratePerSecond * 5, (k + 1) * spec.ratePerSecond * 5)), 99),
+    ),
     errors: unexpected + failures,
     statuses,
     durationS: (lastResponseAt - started) / 1000,
     connections: spec.connections,
   };
+  // BENCH_DUMP=1: every request's latency (ms, in schedule order; null = failed), for a closer look at the run.
+  if (process.env.BENCH_DUMP) fs.writeFileSync(`${spec.requestsFile}.latency.json`, JSON.stringify(Array.from(latency, (x) => (Number.isNaN(x) ? null : x))));
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 

@@ -401,6 +401,10 @@ async function openLoopRun(
   const r = JSON.parse(out.trim().split("\n").at(-1)!) as OpenLoopResult;
   fs.rmSync(requestsFile, { force: true });
   openLoops.push({ pct, target, generator, result: r });
+  log(
+    `open loop ${target} at ${rate}/s: p99 by 5-second slice ${r.p99BySliceMs.map((x) => fmt(x)).join(" ")} ms; ` +
+      `generator loop delay p99 ${fmt(r.generatorLoopDelayP99Ms)}, max ${fmt(r.generatorLoopDelayMaxMs)} ms`,
+  );
   const check = {
     orders: orders.length,
     ...(await checkAppliedOnce(
