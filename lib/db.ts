@@ -61,7 +61,12 @@ export interface SqliteDirect {
 }
 type DirectRun = <R>(fn: (c: SqliteDirect) => R) => Promise<R>;
 /** Filled when the SQLite connection opens (isolateTransactions); stays empty on PostgreSQL. */
-type DirectHolder = { read?: DirectRun; write?: DirectRun };
+type DirectHolder = { read?: DirectRun; write?: DirectRun; stats?: GroupCommitStats };
+/** How many sqliteWrite() calls there were, and in how many commits (tests and the bench read it). */
+export interface GroupCommitStats {
+  writes: number;
+  commits: number;
+}
 
 /** A DateTime column's value as Prisma's SQLite adapter writes it (ISO 8601 with "+00:00"), for SqliteDirect. */
 export const sqliteTime = (d: Date | null): string | null => (d ? d.toISOString().replace("Z", "+00:00") : null);
@@ -87,6 +92,11 @@ export async function sqliteRead<R>(fn: (c: SqliteDirect) => R): Promise<R> {
  */
 export async function sqliteWrite<R>(fn: (c: SqliteDirect) => R): Promise<R> {
   return (await connected()).write(fn);
+}
+
+/** The group commit's counts so far in this process (SQLite; zeros before the first write). */
+export function sqliteGroupCommitStats(): GroupCommitStats {
+  return { ...(globalForPrisma.prisma?.direct.stats ?? { writes: 0, commits: 0 }) };
 }
 
 type SqlConnection = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
@@ -168,7 +178,10 @@ function isolateTransactions(
   const client = (connection as unknown as { client: StatementSource }).client;
   const compiled = cacheStatements(client);
   const handle: SqliteDirect = {
-    all: <T>(sql: string, params: readonly unknown[] = []) => compiled(sql).raw(false).all(...params) as T[],
+    all: <T>(sql: string, params: readonly unknown[] = []) =>
+      compiled(sql)
+        .raw(false)
+        .all(...params) as T[],
     run: (sql, params = []) => compiled(sql).run(...params) as { changes: number },
   };
   direct.read = async <R>(fn: (c: SqliteDirect) => R): Promise<R> => (await run(async () => fn(handle), false)).value;
@@ -179,6 +192,7 @@ function isolateTransactions(
   // answered only once the shared COMMIT is durable — or every caller fails if it is not.
   type Queued = { fn: (c: SqliteDirect) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
   let queue: Queued[] = [];
+  const stats: GroupCommitStats = (direct.stats = { writes: 0, commits: 0 });
   const flush = async () => {
     const batch = queue;
     queue = [];
@@ -209,6 +223,8 @@ function isolateTransactions(
           }
           throw e;
         }
+        stats.commits++;
+        stats.writes += batch.length;
         return out;
       }, true));
     } catch (e) {
