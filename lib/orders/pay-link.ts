@@ -1,5 +1,5 @@
 import { isRefusalAfterUnknown, type CombineH5PrepayRequest } from "@/lib/wechatpay";
-import { prisma } from "@/lib/db";
+import { dialect, prisma, sqliteTime, sqliteWrite } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { wechatpay } from "@/lib/wechatpay-server";
@@ -163,11 +163,29 @@ async function prepay(order: OrderForPrepay, now: Date): Promise<PayLink> {
     return prepayFailed(order, e);
   }
   const h5UrlExpiresAt = new Date(now.getTime() + H5_URL_LIFETIME_MS);
+  await storePayLink(orderNo, h5Url, h5UrlExpiresAt);
+  return { payUrl: payUrlFor(h5Url, orderNo), h5UrlExpiresAt };
+}
+
+/**
+ * The fresh link on the order. Every checkout writes it, so on SQLite it is hand-written SQL that shares its commit
+ * (the WAL fsync) with the other hot writes of the same turn (lib/db.ts sqliteWrite) instead of a Prisma update.
+ */
+async function storePayLink(orderNo: string, h5Url: string, h5UrlExpiresAt: Date): Promise<void> {
+  if (dialect === "sqlite") {
+    await sqliteWrite((db) =>
+      db.run(
+        `UPDATE "Order" SET "h5Url" = ?, "h5UrlExpiresAt" = ?, "prepayState" = 'OK', "lastPrepayError" = NULL, "updatedAt" = ?
+          WHERE "orderNo" = ?`,
+        [h5Url, sqliteTime(h5UrlExpiresAt), sqliteTime(new Date()), orderNo],
+      ),
+    );
+    return;
+  }
   await prisma.order.updateMany({
     where: { orderNo },
     data: { h5Url, h5UrlExpiresAt, prepayState: "OK", lastPrepayError: null },
   });
-  return { payUrl: payUrlFor(h5Url, orderNo), h5UrlExpiresAt };
 }
 
 /**
