@@ -149,7 +149,8 @@ async function main() {
     connections: spec.connections,
   };
   // BENCH_DUMP=1: every request's latency (ms, in schedule order; null = failed), for a closer look at the run.
-  if (process.env.BENCH_DUMP) fs.writeFileSync(`${spec.requestsFile}.latency.json`, JSON.stringify(Array.from(latency, (x) => (Number.isNaN(x) ? null : x))));
+  if (process.env.BENCH_DUMP)
+    fs.writeFileSync(`${spec.requestsFile}.latency.json`, JSON.stringify(Array.from(latency, (x) => (Number.isNaN(x) ? null : x))));
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 
