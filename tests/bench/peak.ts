@@ -143,6 +143,9 @@ async function main() {
     const apps = APP_PORTS.map((p) =>
       startChild(`app:${p}`, process.execPath, [nextBin, "start", "-p", String(p), "-H", "127.0.0.1"], {
         env: { ...env, WECHATPAY_PREPAY_MAX_PER_SECOND: String(budget) },
+        // Request log lines to a file, not through this process (the load generator's): support.ts startChild.
+        quiet: true,
+        logFile: path.join(ROOT, `.data/bench-peak-app-${p}.log`),
       }),
     );
     servers.push(...apps);

@@ -19,7 +19,7 @@ import { checkAppliedOnce, createOrders, signedNotification, type BenchOrder, ty
 import { buildEmptyApp, FIRST_LOAD_BUDGET, measurePage, startEmptyApp, type PageWeight } from "./page-weight";
 import { port } from "../support/ports";
 import { checkoutBench, checkoutCheckOk, describeCheckoutCheck, type CheckoutCheck } from "./checkout";
-import { benchAppEnv, load, openLoad, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
+import { benchAppEnv, collectGarbage, load, openLoad, ROOT, run, startChild, waitForUrl, type LoadResult, type Started } from "./support";
 import type { OpenLoopResult, OpenLoopSpec } from "./openloop-worker";
 
 const argv = process.argv.slice(2);
@@ -157,9 +157,10 @@ async function main() {
     ],
     {
       env,
-      // The app still writes its request log (production work); the bench keeps only the last lines for a
-      // failure message instead of echoing every line, which cost the generator's process CPU mid-run.
+      // The app still writes its request log (production work), to a file: read through a pipe, every line was
+      // work and garbage in this process — the closed-loop generator's — while it measured (support.ts startChild).
       quiet: true,
+      logFile: path.join(ROOT, ".data/bench-app.log"),
     },
   );
   const baseline = startChild("baseline", tsxBin, ["--conditions=react-server", "tests/bench/baseline-server.ts"], {
@@ -376,13 +377,13 @@ async function openLoopRun(
   fs.mkdirSync(dir, { recursive: true });
   log(`open loop ${target} at ${rate}/s (${pct} % of capacity) × ${orders.length}: signing first …`);
   const requestsFile = path.join(dir, `${target}-${pct}.jsonl`);
-  fs.writeFileSync(
-    requestsFile,
-    orders
-      .map(signedNotification)
-      .map((n) => JSON.stringify({ method: "POST", path: NOTIFY_PATH, headers: n.headers, body: n.body }))
-      .join("\n") + "\n",
-  );
+  // One line at a time: the garbage of each is young and cheap, where one joined string of every line was not.
+  const out = fs.openSync(requestsFile, "w");
+  for (const o of orders) {
+    const n = signedNotification(o);
+    fs.writeSync(out, JSON.stringify({ method: "POST", path: NOTIFY_PATH, headers: n.headers, body: n.body }) + "\n");
+  }
+  fs.closeSync(out);
   const spec: OpenLoopSpec = {
     url: target === "app" ? APP_URL : BASELINE_URL,
     ratePerSecond: rate,
@@ -397,8 +398,9 @@ async function openLoopRun(
   fs.writeFileSync(specFile, JSON.stringify(spec));
   log(`open loop ${target} at ${rate}/s: ${generator} …`);
   await checkpoint(prisma);
-  const out = await run(tsxBin, ["tests/bench/openloop-worker.ts", specFile], { quiet: true });
-  const r = JSON.parse(out.trim().split("\n").at(-1)!) as OpenLoopResult;
+  collectGarbage();
+  const printed = await run(tsxBin, ["tests/bench/openloop-worker.ts", specFile], { quiet: true });
+  const r = JSON.parse(printed.trim().split("\n").at(-1)!) as OpenLoopResult;
   fs.rmSync(requestsFile, { force: true });
   openLoops.push({ pct, target, generator, result: r });
   log(

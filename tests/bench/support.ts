@@ -1,9 +1,19 @@
 // Shared plumbing for the benchmark: child processes that die with us, readiness polling, and a thin
 // closed-loop load generator (undici, Node's own HTTP client) that records every response's status
 // and exact latency.
+import fs from "node:fs";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { Client } from "undici";
 import { testAppEnv } from "../support/test-identity";
+import v8 from "node:v8";
+import vm from "node:vm";
+
+// The bench's process builds large heaps (every notification of a run signed beforehand, every latency kept). Left
+// to itself, V8 collects them whenever it sees fit — for instance once this process goes idle, in the middle of an
+// open-loop run, with parallel marking on both cores, which shows as a stall of the measured server. So a full
+// collection runs just before every clock starts (load() here, the open loop in run.ts).
+v8.setFlagsFromString("--expose-gc");
+export const collectGarbage = vm.runInNewContext("gc") as () => void;
 
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -58,8 +68,29 @@ export interface Started {
 }
 
 /** Spawns a long-running child in its own process group; it is killed when this process exits. */
-export function startChild(label: string, cmd: string, args: string[], opts: SpawnOptions & { quiet?: boolean } = {}): Started {
-  const child = spawn(cmd, args, { cwd: ROOT, ...opts, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+export function startChild(
+  label: string,
+  cmd: string,
+  args: string[],
+  opts: SpawnOptions & {
+    quiet?: boolean;
+    /**
+     * The child's output goes straight to this file instead of through a pipe to this process. A server under load
+     * writes a log line per request; read through a pipe, that is work (and garbage, and sooner or later a full
+     * garbage collection of this process's large heap, using both cores) in the load generator's process while it
+     * measures. The tail is read back from the file for failure messages.
+     */
+    logFile?: string;
+  } = {},
+): Started {
+  const fd = opts.logFile ? fs.openSync(opts.logFile, "w") : undefined;
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    ...opts,
+    detached: true,
+    stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", fd, fd],
+  });
+  if (fd !== undefined) fs.closeSync(fd);
   children.add(child);
   const lines: string[] = [];
   const onData = (buf: Buffer) => {
@@ -72,11 +103,20 @@ export function startChild(label: string, cmd: string, args: string[], opts: Spa
   };
   child.stdout?.on("data", onData);
   child.stderr?.on("data", onData);
+  const tail = () => {
+    if (!opts.logFile) return lines.join("\n");
+    try {
+      const text = fs.readFileSync(opts.logFile, "utf8");
+      return text.split("\n").slice(-61).join("\n");
+    } catch {
+      return "";
+    }
+  };
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.once("exit", () => children.delete(child));
   return {
     child,
-    tail: () => lines.join("\n"),
+    tail,
     async stop(graceMs = 5000) {
       killTree(child, "SIGTERM");
       const t = setTimeout(() => killTree(child, "SIGKILL"), graceMs);
@@ -199,6 +239,7 @@ export async function load(opts: {
         await r.body.dump();
       }),
     );
+    collectGarbage();
     let issued = 0;
     const deadline = performance.now() + (opts.maxSeconds ?? 60) * 1000;
     const started = performance.now();
