@@ -88,7 +88,8 @@ export async function sqliteRead<R>(fn: (c: SqliteDirect) => R): Promise<R> {
  * else runs between its statements. It runs inside a transaction begun IMMEDIATE (the write lock first, so another
  * process's lock is met before anything ran and is waited out like any write) that the writes queued in the same
  * turn of the event loop share, each in its own savepoint (isolateTransactions: group commit); a throw rolls back
- * `fn`'s statements only and rejects with its error.
+ * `fn`'s statements only and rejects with its error. `fn` runs later, from the batch, outside the caller's async
+ * context: read anything from AsyncLocalStorage (the actor, the request id) before, not inside it.
  */
 export async function sqliteWrite<R>(fn: (c: SqliteDirect) => R): Promise<R> {
   return (await connected()).write(fn);

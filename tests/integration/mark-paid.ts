@@ -96,6 +96,27 @@ export function markPaidTests(harness: () => Harness) {
     expect(messages[0]!.nextAttemptAt).toEqual(input.messages[0]!.nextAttemptAt);
   });
 
+  it("payments made at the same moment under different actors each keep their own actor (SQLite: in one group commit)", async () => {
+    const h = harness();
+    const { runAsActor } = await import("@/lib/payment-events/actor-context");
+    const orders = await Promise.all([1, 2, 3].map(() => insertOrder(h.prisma, { subs: [{ store: "chayu" }] })));
+    const actors = ["account:a1:alice", "account:b2:bob", null];
+    const mark = await markPaid();
+    // Started in the same turn, so on SQLite all three writes share one batch, run from the first caller's context.
+    const results = await Promise.all(
+      orders.map((o, i) => {
+        const input = paidInput(o, new Date("2026-11-27T07:04:05.000Z"));
+        const actor = actors[i];
+        return actor ? runAsActor(actor, () => mark(input)) : mark(input);
+      }),
+    );
+    expect(results).toEqual([true, true, true]);
+    for (const [i, o] of orders.entries()) {
+      const events = await h.prisma.paymentEvent.findMany({ where: { orderNo: o.orderNo } });
+      expect(events.map((e) => [e.outcome, e.actor])).toEqual([["APPLIED", actors[i]]]);
+    }
+  });
+
   it("through the notify route: a store with a webhook gets its PAID message with the payment, a store without none", async () => {
     const h = harness();
     const store = await freshStore(h.prisma, { notifyWebhookUrl: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=mark-paid-2" });
