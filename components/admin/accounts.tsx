@@ -3,42 +3,14 @@
 // The accounts page's forms: invite a person (the one-time link is shown once), change an account's
 // role / stores / refund rights, disable it, reset its password, sign it out everywhere; set up the
 // caller's own second factor; accept an invite.
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postAdmin, sendAdmin } from "./api";
+import { ActionMessage, useAdminAction } from "./admin-action";
 import { useHydrated } from "@/components/use-hydrated";
 import { yuanEntryToFen } from "@/lib/money";
 
 type Store = { id: string; name: string };
 const ROLE_LABELS: Record<string, string> = { OWNER: "店主", OPERATOR: "运营", STORE_STAFF: "店员" };
-
-function useRun() {
-  const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  async function run(fn: () => Promise<string>) {
-    setBusy(true);
-    setMessage(null);
-    try {
-      setMessage({ ok: true, text: await fn() });
-      router.refresh();
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, message, run };
-}
-
-function Message({ message }: { message: { ok: boolean; text: string } | null }) {
-  if (!message) return null;
-  return (
-    <p className={message.ok ? "okbox wrap" : "alert"} role={message.ok ? "status" : "alert"}>
-      {message.text}
-    </p>
-  );
-}
 
 /** Role, stores and refund rights: shared by the create form and each account's edit form. */
 function AccessFields(p: {
@@ -105,7 +77,7 @@ const limitFen = (yuan: string): number | null => (yuan.trim() === "" ? null : y
 
 export function CreateAccountForm({ stores }: { stores: Store[] }) {
   const hydrated = useHydrated();
-  const { busy, message, run } = useRun();
+  const { busy, message, run } = useAdminAction();
   const [username, setUsername] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [role, setRole] = useState("STORE_STAFF");
@@ -163,7 +135,7 @@ export function CreateAccountForm({ stores }: { stores: Store[] }) {
       <button type="submit" className="btn" disabled={!hydrated || busy}>
         创建并生成邀请链接
       </button>
-      <Message message={message} />
+      <ActionMessage message={message} wrap />
       {inviteUrl ? (
         <p className="mono wrap" data-testid="invite-url">
           {inviteUrl}
@@ -185,7 +157,7 @@ export type AccountRowData = {
 
 export function AccountActions({ account, stores }: { account: AccountRowData; stores: Store[] }) {
   const hydrated = useHydrated();
-  const { busy, message, run } = useRun();
+  const { busy, message, run } = useAdminAction();
   const [role, setRole] = useState(account.role);
   const [storeIds, setStoreIds] = useState(account.storeIds);
   const [canRefund, setCanRefund] = useState(account.canRefund);
@@ -274,7 +246,7 @@ export function AccountActions({ account, stores }: { account: AccountRowData; s
           重置两步验证
         </button>
       </div>
-      <Message message={message} />
+      <ActionMessage message={message} wrap />
       {inviteUrl ? <p className="mono wrap">{inviteUrl}</p> : null}
     </details>
   );
@@ -282,7 +254,7 @@ export function AccountActions({ account, stores }: { account: AccountRowData; s
 
 export function TwoFactorSetup({ enabled }: { enabled: boolean }) {
   const hydrated = useHydrated();
-  const { busy, message, run } = useRun();
+  const { busy, message, run } = useAdminAction();
   const [setup, setSetup] = useState<{ secret: string; qrSvg: string } | null>(null);
   const [code, setCode] = useState("");
   const [recovery, setRecovery] = useState<string[] | null>(null);
@@ -338,7 +310,7 @@ export function TwoFactorSetup({ enabled }: { enabled: boolean }) {
           设置两步验证
         </button>
       )}
-      <Message message={message} />
+      <ActionMessage message={message} wrap />
     </div>
   );
 }
@@ -387,7 +359,7 @@ export function InviteAcceptForm({ token, username }: { token: string; username:
       <button type="submit" className="primary" style={{ width: "100%" }} disabled={!hydrated || busy || done}>
         设置密码
       </button>
-      <Message message={message} />
+      <ActionMessage message={message} wrap />
       {done ? <a href={`/admin/sign-in?username=${encodeURIComponent(username)}`}>去登录</a> : null}
     </form>
   );

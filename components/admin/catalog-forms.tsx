@@ -3,44 +3,17 @@
 // Back-office forms for stores and products. They call the same admin API as scripts do
 // (/api/admin/stores, /api/admin/products), so validation and audit live in one place; prices are
 // typed in yuan and converted to fen exactly (string arithmetic, lib/money.ts).
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { formatFen, fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import type { ProductRow, StoreRow } from "@/lib/catalog/admin";
 import { DELIVERY_METHODS, DELIVERY_METHOD_LABELS, type DeliveryMethod } from "@/lib/delivery/methods";
 import { sendAdmin, uploadImage } from "./api";
+import { ActionMessage, useAdminAction } from "./admin-action";
 import { useHydrated } from "@/components/use-hydrated";
 
 // The rows the admin API answers with (a type-only import: nothing of lib/catalog/admin reaches the bundle).
 type StoreInit = StoreRow;
 type ProductInit = ProductRow;
-
-function useSubmit() {
-  const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  async function run(fn: () => Promise<string>) {
-    setBusy(true);
-    setMessage(null);
-    try {
-      setMessage({ ok: true, text: await fn() });
-      router.refresh();
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, message, run };
-}
-
-function Message({ m }: { m: { ok: boolean; text: string } | null }) {
-  return m ? (
-    <p className={m.ok ? "okbox" : "alert"} role={m.ok ? "status" : "alert"}>
-      {m.text}
-    </p>
-  ) : null;
-}
 
 function ImageField({ label, value, onChange }: { label: string; value: string; onChange: (url: string) => void }) {
   const hydrated = useHydrated();
@@ -105,7 +78,7 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
   const [pickupAddress, setPickupAddress] = useState(initial?.pickupAddress ?? "");
   const [pickupHours, setPickupHours] = useState(initial?.pickupHours ?? "");
   const [jsapiEnabled, setJsapiEnabled] = useState(initial?.jsapiEnabled ?? false);
-  const { busy, message, run } = useSubmit();
+  const { busy, message, run } = useAdminAction();
   const toggle = (m: DeliveryMethod, on: boolean) => setMethods((ms) => DELIVERY_METHODS.filter((x) => (x === m ? on : ms.includes(x))));
   const bodyOf = () => ({
     name,
@@ -213,7 +186,7 @@ export function StoreForm({ initial }: { initial?: StoreInit }) {
       <button type="submit" className="btn" disabled={!hydrated || busy}>
         {initial ? "保存店铺" : "创建店铺"}
       </button>
-      <Message m={message} />
+      <ActionMessage message={message} />
     </form>
   );
 }
@@ -227,7 +200,7 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
   const [stock, setStock] = useState(initial?.stock === null || initial?.stock === undefined ? "" : String(initial.stock));
   const [imageUrl, setImageUrl] = useState(initial?.imageUrl ?? "");
   const [active, setActive] = useState(initial?.active ?? true);
-  const { busy, message, run } = useSubmit();
+  const { busy, message, run } = useAdminAction();
   return (
     <form
       className="card filters"
@@ -303,7 +276,7 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
       <button type="submit" className="btn" disabled={!hydrated || busy}>
         {initial ? "保存商品" : "创建商品"}
       </button>
-      <Message m={message} />
+      <ActionMessage message={message} />
     </form>
   );
 }
@@ -311,7 +284,7 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
 /** 停用 / 启用 (store) or 下架 / 上架 (product) in one click from the list. */
 export function ActiveToggle({ path, active, labels }: { path: string; active: boolean; labels: [string, string] }) {
   const hydrated = useHydrated();
-  const { busy, message, run } = useSubmit();
+  const { busy, message, run } = useAdminAction();
   return (
     <>
       <button
@@ -327,7 +300,7 @@ export function ActiveToggle({ path, active, labels }: { path: string; active: b
       >
         {active ? labels[0] : labels[1]}
       </button>
-      {message && !message.ok ? <Message m={message} /> : null}
+      {message && !message.ok ? <ActionMessage message={message} /> : null}
     </>
   );
 }

@@ -14,6 +14,7 @@ import {
   type FulfilmentAction,
 } from "@/lib/fulfilment/model";
 import { postAdmin } from "./api";
+import { ActionMessage } from "./admin-action";
 import { useHydrated } from "@/components/use-hydrated";
 
 export interface FulfilmentActionsProps {
@@ -154,11 +155,7 @@ export function FulfilmentActions(p: FulfilmentActionsProps) {
           {fieldError.text}
         </p>
       ) : null}
-      {message ? (
-        <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      ) : null}
+      <ActionMessage message={message} />
     </div>
   );
 }

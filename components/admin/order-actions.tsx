@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postAdmin } from "./api";
+import { ActionMessage } from "./admin-action";
 import { useHydrated } from "@/components/use-hydrated";
 
 const OUTCOME_TEXT: Record<string, string> = {
@@ -46,11 +47,7 @@ export function OrderActions({ orderNo, status }: { orderNo: string; status: str
           </button>
         ) : null}
       </div>
-      {message ? (
-        <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      ) : null}
+      <ActionMessage message={message} />
     </div>
   );
 }

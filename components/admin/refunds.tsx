@@ -6,6 +6,7 @@ import { useState } from "react";
 import { formatFen } from "@/lib/money";
 import { REFUND_STATUS_LABELS, type RefundView } from "@/lib/refunds/view-types";
 import { postAdmin } from "./api";
+import { ActionMessage } from "./admin-action";
 import { useHydrated } from "@/components/use-hydrated";
 
 type Problem = { code: string; class: string; advice: string };
@@ -257,11 +258,7 @@ export function StoreRefunds(p: StoreRefundsProps) {
           </div>
         )
       ) : null}
-      {message ? (
-        <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      ) : null}
+      <ActionMessage message={message} />
     </section>
   );
 }

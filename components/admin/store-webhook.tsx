@@ -2,31 +2,16 @@
 
 // 订单通知 settings of one store: the 企业微信 group robot URL (shown masked: its key= is a secret; the
 // input starts empty and only a newly typed URL is sent), removing it, and 发送测试消息.
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postAdmin, sendAdmin } from "./api";
+import { ActionMessage, useAdminAction } from "./admin-action";
 import { useHydrated } from "@/components/use-hydrated";
 
 export function StoreWebhookSettings({ storeId, maskedUrl }: { storeId: string; maskedUrl: string | null }) {
   const hydrated = useHydrated();
-  const router = useRouter();
   const [url, setUrl] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, message, run } = useAdminAction();
   const path = `/api/admin/stores/${encodeURIComponent(storeId)}`;
-
-  async function run(fn: () => Promise<string>) {
-    setBusy(true);
-    setMessage(null);
-    try {
-      setMessage({ ok: true, text: await fn() });
-      router.refresh();
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <form
@@ -92,11 +77,7 @@ export function StoreWebhookSettings({ storeId, maskedUrl }: { storeId: string; 
           </button>
         </>
       )}
-      {message ? (
-        <p className={message.ok ? "okbox" : "alert"} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      ) : null}
+      <ActionMessage message={message} />
     </form>
   );
 }
