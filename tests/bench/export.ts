@@ -8,14 +8,9 @@
 // Target (README "Delivery and fulfilment" → "Export"): 100,000 rows in < 10 s. The CPU time is printed
 // too: on a shared machine the wall clock also counts the time other processes had the cores.
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { testAppEnv } from "../support/test-identity";
+import { collectGarbage as gc, onEveryDatabase, ROOT } from "./support";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const ORDERS = 50_000;
 const SUBS_PER_ORDER = 2;
 const DAY = "2026-03-15";
@@ -112,10 +107,6 @@ async function seed(ordersWanted: number) {
   }
 }
 
-/** A full garbage collection on demand (the bench's own use only: it measures live memory). */
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
-
 /** Reads the export to the end; `onChunk` sees every chunk. Returns rows (CRLF-terminated lines − header) and bytes. */
 async function readExport(onChunk: () => void = () => {}) {
   // The route's own code after the session check (next/navigation, which the guard imports, does not load
@@ -210,25 +201,5 @@ if (mode === "--seed") {
   console.log(
     `order export benchmark: up to ${ORDERS * SUBS_PER_ORDER} paid sub-orders (${ORDERS} orders × ${SUBS_PER_ORDER}), node ${process.version}`,
   );
-  const file = path.join(ROOT, `.data/bench-export-${randomBytes(4).toString("hex")}.db`);
-  let failed = false;
-  try {
-    run("SQLite", `file:${file}`);
-  } catch {
-    failed = true;
-  } finally {
-    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
-  }
-  if (process.env.TEST_DATABASE_URL_PG) {
-    const { createEmptyPgDatabase, dropPgDatabase } = await import("../support/pg");
-    const pgUrl = await createEmptyPgDatabase("bench_export");
-    try {
-      run("PostgreSQL", pgUrl);
-    } catch {
-      failed = true;
-    } finally {
-      await dropPgDatabase(pgUrl);
-    }
-  }
-  if (failed) process.exitCode = 1;
+  if (await onEveryDatabase("bench-export", run)) process.exitCode = 1;
 }

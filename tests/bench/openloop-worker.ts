@@ -127,6 +127,7 @@ async function main() {
       .sort((x, y) => x - y);
   const all = sorted(latency);
   const q = Math.floor(n / 4);
+  const slice = Math.max(1, spec.ratePerSecond * 5); // requests scheduled in 5 seconds
   const result: OpenLoopResult = {
     requests: all.length,
     offeredRps: spec.ratePerSecond,
@@ -140,8 +141,8 @@ async function main() {
     generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     generatorLoopDelayMaxMs: loopDelay.max / 1e6,
     // Where in the run the slow requests were: a growing queue rises slice after slice, a stall is one slice.
-    p99BySliceMs: Array.from({ length: Math.ceil(n / Math.max(1, spec.ratePerSecond * 5)) }, (_, k) =>
-      percentile(sorted(latency.subarray(k * spec.ratePerSecond * 5, (k + 1) * spec.ratePerSecond * 5)), 99),
+    p99BySliceMs: Array.from({ length: Math.ceil(n / slice) }, (_, k) =>
+      percentile(sorted(latency.subarray(k * slice, (k + 1) * slice)), 99),
     ),
     errors: unexpected + failures,
     statuses,

@@ -6,13 +6,10 @@
 // Targets (README "Back office" → "Overview"): 30 days < 300 ms, 366 days < 1 s. The machine's load average
 // is printed alongside: on a shared machine the wall clock also counts the time others had the cores.
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { testAppEnv } from "../support/test-identity";
+import { onEveryDatabase, ROOT } from "./support";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const ORDERS = Number(process.env.BENCH_STATS_ORDERS ?? 100_000);
 const END_DATE = "2026-11-30";
 const RUNS = 7;
@@ -117,25 +114,5 @@ if (mode === "--seed") {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  const file = path.join(ROOT, `.data/bench-stats-${randomBytes(4).toString("hex")}.db`);
-  let failed = false;
-  try {
-    run("SQLite", `file:${file}`);
-  } catch {
-    failed = true;
-  } finally {
-    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
-  }
-  if (process.env.TEST_DATABASE_URL_PG) {
-    const { createEmptyPgDatabase, dropPgDatabase } = await import("../support/pg");
-    const pgUrl = await createEmptyPgDatabase("bench_stats");
-    try {
-      run("PostgreSQL", pgUrl);
-    } catch {
-      failed = true;
-    } finally {
-      await dropPgDatabase(pgUrl);
-    }
-  }
-  if (failed) process.exitCode = 1;
+  if (await onEveryDatabase("bench-stats", run)) process.exitCode = 1;
 }

@@ -2,6 +2,8 @@
 // closed-loop load generator (undici, Node's own HTTP client) that records every response's status
 // and exact latency.
 import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { Client } from "undici";
 import { testAppEnv } from "../support/test-identity";
@@ -33,6 +35,34 @@ export function benchAppEnv(urls: { fakeUrl: string; appUrl: string; databaseUrl
     NEXT_TELEMETRY_DISABLED: "1",
     JOBS_ENABLED: "false",
   };
+}
+
+/**
+ * Runs `run` once on a throw-away SQLite file and, when TEST_DATABASE_URL_PG is set, once on a throw-away PostgreSQL
+ * database (`name`), removing both afterwards. Answers whether any run threw (the bench then exits 1).
+ */
+export async function onEveryDatabase(name: string, run: (label: "SQLite" | "PostgreSQL", databaseUrl: string) => void): Promise<boolean> {
+  const file = path.join(ROOT, `.data/${name}-${randomBytes(4).toString("hex")}.db`);
+  let failed = false;
+  try {
+    run("SQLite", `file:${file}`);
+  } catch {
+    failed = true;
+  } finally {
+    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
+  }
+  if (process.env.TEST_DATABASE_URL_PG) {
+    const { createEmptyPgDatabase, dropPgDatabase } = await import("../support/pg");
+    const pgUrl = await createEmptyPgDatabase(name.replaceAll("-", "_"));
+    try {
+      run("PostgreSQL", pgUrl);
+    } catch {
+      failed = true;
+    } finally {
+      await dropPgDatabase(pgUrl);
+    }
+  }
+  return failed;
 }
 
 export function killTree(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
