@@ -1,5 +1,6 @@
 import "server-only"; // the database: never in a client bundle (docs/architecture.md)
 import path from "node:path";
+import { AsyncResource } from "node:async_hooks";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
@@ -88,8 +89,8 @@ export async function sqliteRead<R>(fn: (c: SqliteDirect) => R): Promise<R> {
  * else runs between its statements. It runs inside a transaction begun IMMEDIATE (the write lock first, so another
  * process's lock is met before anything ran and is waited out like any write) that the writes queued in the same
  * turn of the event loop share, each in its own savepoint (isolateTransactions: group commit); a throw rolls back
- * `fn`'s statements only and rejects with its error. `fn` runs later, from the batch, outside the caller's async
- * context: read anything from AsyncLocalStorage (the actor, the request id) before, not inside it.
+ * `fn`'s statements only and rejects with its error. `fn` runs later, from the batch, but in the caller's async
+ * context (its AsyncLocalStorage: the actor, the log context).
  */
 export async function sqliteWrite<R>(fn: (c: SqliteDirect) => R): Promise<R> {
   return (await connected()).write(fn);
@@ -236,7 +237,9 @@ function isolateTransactions(
   };
   direct.write = <R>(fn: (c: SqliteDirect) => R): Promise<R> =>
     new Promise<R>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      // Bound to the caller's async context: the batch runs every write from one place (the first caller's
+      // setImmediate), yet each must see its own request's AsyncLocalStorage (the actor of its audit row, its log context).
+      queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (v: unknown) => void, reject });
       if (queue.length === 1) setImmediate(() => void flush());
     });
   const startTransaction = connection.startTransaction.bind(connection);

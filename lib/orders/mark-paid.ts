@@ -154,8 +154,6 @@ async function markPaidPostgres(p: MarkPaid, now: Date): Promise<boolean> {
 function markPaidSqlite(p: MarkPaid, now: Date): Promise<boolean> {
   const e = p.event;
   const at = sqliteTime(now);
-  // Read here, in this request's context: the write runs later, in the batch's (lib/db.ts sqliteWrite).
-  const actor = currentActor();
   return sqliteWrite((db) => {
     // First: the conditional move. Nothing else of any process writes until this transaction commits (it
     // began IMMEDIATE), so the statements below run exactly when this one moved the order.
@@ -186,7 +184,7 @@ function markPaidSqlite(p: MarkPaid, now: Date): Promise<boolean> {
     db.run(
       `INSERT INTO "PaymentEvent" ("orderNo", "source", "notificationId", "requestId", "receivedAt", "verified", "outcome", "reason", "tradeStates", "actor")
        VALUES (?, ?, ?, ?, ?, 1, 'APPLIED', ?, ?, ?)`,
-      [p.orderNo, e.source, e.notificationId, e.requestId, at, e.reason, e.tradeStates, actor],
+      [p.orderNo, e.source, e.notificationId, e.requestId, at, e.reason, e.tradeStates, currentActor()],
     );
     return true;
   });
