@@ -1,6 +1,8 @@
 // Graceful shutdown with real processes (lib/ops/shutdown.ts): two `next start` instances of the built app on
 // one PostgreSQL, under a steady load of page-free API requests and checkouts, one of them in the middle of the
-// close-expired job (slowed by the fake: each close answers after 250 ms). That instance gets SIGTERM.
+// close-expired job (slowed by the fake: each close answers after 2 s, so a run stays in the middle of its
+// closes for about 2 s — far longer than it takes to see the run and send the signal, on however busy a
+// machine). That instance gets SIGTERM.
 //
 //   - every request it accepted (it logged the request line, tests/support: X-Request-Id per request) got its
 //     answer, none a 5xx; requests it refused (connection closed) went to the other instance, as a load
@@ -87,14 +89,17 @@ describePg("graceful shutdown of one of two instances, under load and mid-job", 
   });
 
   it("0 failed requests among those the stopped instance accepted; the other takes the job over at once", async () => {
-    // Expired orders for the job, and WeChat slowed: each close answers after 250 ms, each prepay after 400 ms
-    // (so checkouts are in flight when the signal arrives).
+    // Expired orders for the job, and WeChat slowed: each close answers after 2 s, each prepay after 400 ms
+    // (so checkouts are in flight when the signal arrives). A run starts its closes (4 at a time) in its first
+    // 500 ms period and then waits for them: it is RUNNING for about 2 s whenever the test sees it. With 250 ms
+    // closes that window was a few hundred milliseconds, and on a loaded machine the run had sometimes ended
+    // (OK) before the signal arrived, instead of being STOPPED by it.
     const orderNos: string[] = [];
     for (let i = 0; i < EXPIRED_ORDERS; i++) orderNos.push((await checkout(PORTS[i % 2]!)).orderNo!);
     await fakeControl(fake.url, "/faults", {
       target: "api",
       kind: "delay",
-      delayMs: 250,
+      delayMs: 2_000,
       count: 10_000,
       path: "/v3/combine-transactions/out-trade-no/",
     });
