@@ -8,6 +8,7 @@ import { testAppEnv } from "../support/test-identity";
 /** A valid checkout body (contact, a method per seeded store, an address): tests/support/checkout-body.ts. */
 export { checkoutBody, SEEDED_METHODS, TEST_ADDRESS, TEST_CONTACT } from "../support/checkout-body";
 import { TEST_ADDRESS, TEST_CONTACT, type TestAddress } from "../support/checkout-body";
+import { formatFen } from "@/lib/money";
 
 // playwright.pg.config.ts runs the happy path again against a PostgreSQL-backed app on other ports.
 export const APP_URL = process.env.E2E_APP_URL ?? "http://localhost:3001";
@@ -99,6 +100,14 @@ export async function fillCheckoutDetails(
   page: Page,
   opts: { methods?: Record<string, string>; contact?: { name: string; phone: string }; address?: TestAddress } = {},
 ) {
+  // The pickers and the contact form are a chunk of their own, fetched after the cart mounts, and each store's
+  // picker has its own Suspense boundary: wait until every store with goods shows its picker, or one rendered a
+  // moment after the others would be left unchosen (and 去支付 blocked by the form's own validation).
+  await page.getByLabel("姓名", { exact: true }).waitFor();
+  for (const region of await page.locator("section[aria-label]").all()) {
+    const subtotal = region.locator('[data-testid^="subtotal-"]');
+    if ((await subtotal.count()) === 1 && (await subtotal.textContent()) !== formatFen(0)) await region.getByRole("radiogroup").waitFor();
+  }
   for (const [store, label] of Object.entries(opts.methods ?? {})) {
     await page.getByRole("radiogroup", { name: store, exact: true }).getByRole("radio", { name: label, exact: true }).check();
   }
