@@ -43,8 +43,12 @@ test("an order left unpaid past its deadline is closed by the app itself: back o
         (await fake<{ path: string; code?: string }[]>("/requests")).filter((r) => r.path === closePath && r.code === "USER_PAYING").length,
     )
     .toBeGreaterThan(0);
-  await page.goto("/admin/jobs");
-  await expect(page.getByTestId("job-close-expired")).toContainText("用户支付中");
+  // The jobs page is rendered once: opened while the next run is in flight it shows that run (运行中), so reload
+  // until it shows the finished run's summary.
+  await expect(async () => {
+    await page.goto("/admin/jobs");
+    await expect(page.getByTestId("job-close-expired")).toContainText("用户支付中", { timeout: 500 });
+  }).toPass({ timeout: 30_000 });
   await page.reload();
   await expect(row).toHaveCount(0); // (a different page now)
 
