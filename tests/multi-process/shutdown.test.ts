@@ -34,6 +34,7 @@ const ORIGIN = new URL(APP_BASE_URL).origin;
 const LEASE_MS = 30_000;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const EXPIRED_ORDERS = 40;
+const MID_RUN_MAX_AGE_MS = 700;
 const cart = checkoutBody([{ sku: "TEA-BC-100", quantity: 1 }]);
 
 type App = { port: number; child: ChildProcess; out: string[]; exit: Promise<{ code: number | null; at: number }> };
@@ -128,11 +129,15 @@ describePg("graceful shutdown of one of two instances, under load and mid-job", 
       }
     });
 
-    // Wait until one instance is in the middle of the job, then stop that one.
+    // Wait until one instance is in the middle of the job, then stop that one. "In the middle" is decided by the
+    // run's age, not only by its being RUNNING: a run starts all its closes in its first moments and ends the
+    // moment they answer, so a RUNNING row read just before those answers land belongs to a run that is already
+    // finishing (OK, not STOPPED). A run younger than MID_RUN_MAX_AGE_MS (measured after the reads, so never
+    // under-estimated) still has at least 2 s − that age of closes ahead of it when the signal is sent.
     const mid = await eventually(async () => {
       const run = await db.jobRun.findFirst({ where: { job: "close-expired", outcome: "RUNNING" }, orderBy: { seq: "desc" } });
       const closed = await db.order.count({ where: { orderNo: { in: orderNos }, status: "CLOSED" } });
-      return run && closed >= 5 ? run : undefined;
+      return run && closed >= 5 && Date.now() - run.startedAt.getTime() < MID_RUN_MAX_AGE_MS ? run : undefined;
     }, 60_000);
     const victim = apps.find((a) => mid.owner.split(":")[1] === String(a.child.pid))!;
     const survivor = apps.find((a) => a !== victim)!;
