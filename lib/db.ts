@@ -54,7 +54,7 @@ function createClient(url: string, direct: DirectHolder): PrismaClient {
  * A hot path's hand-written SQL run straight on the process's SQLite connection, synchronously, with none of
  * Prisma's per-statement work (README "Benchmarks": about 0.2 ms of CPU and several promises per statement,
  * most of a notification's time). Parameters are bound as they are: strings, numbers, bigints, null (no
- * booleans or Dates: pass 1/0 and sqliteTime()).
+ * booleans or Dates: pass 1/0 and sqliteTime()). Integer columns come back as bigint (the adapter's safe integers).
  */
 export interface SqliteDirect {
   all<T>(sql: string, params?: readonly unknown[]): T[];
@@ -342,11 +342,3 @@ if (globalForPrisma.prisma?.url !== url) {
 export const prisma: PrismaClient = globalForPrisma.prisma.client;
 /** Which SQL the few hand-written statements speak (the hot paths' raw SQL differs where the dialects do). */
 export const dialect: "sqlite" | "postgresql" = isPostgresUrl(url) ? "postgresql" : "sqlite";
-
-/**
- * SQLite has one writer at a time and fsyncs every commit while the event loop waits (about 2 ms on this
- * project's bench machine), so a hot path folds its writes into one transaction. PostgreSQL commits
- * concurrently, and a hot row (a shop-wide counter) written inside a longer transaction would stay locked
- * until its COMMIT: there such a row is written in its own statement.
- */
-export const oneWriterAtATime = !isPostgresUrl(url);

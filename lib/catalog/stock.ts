@@ -8,6 +8,7 @@
 //    becomes PAID again) takes them back, as far as any are left (see retakeStock).
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+import type { SqliteDirect } from "@/lib/db";
 
 type Tx = Prisma.TransactionClient;
 
@@ -40,7 +41,36 @@ export async function reserveStock(db: Tx, quantities: ReadonlyMap<string, numbe
     RETURNING "sku"`;
   if (taken.length === skus.length) return [];
   const missing = skus.filter((sku) => !taken.some((t) => t.sku === sku));
-  const now = await db.product.findMany({ where: { sku: { in: missing } }, select: { sku: true, stock: true } });
+  return shortOrUnlimited(missing, await db.product.findMany({ where: { sku: { in: missing } }, select: { sku: true, stock: true } }));
+}
+
+/**
+ * reserveStock inside the checkout's SQLite write (lib/db.ts sqliteWrite), synchronously: the same one
+ * conditional UPDATE for the cart (the units as a JSON object sku → n), the same OUT_OF_STOCK.
+ */
+export function reserveStockSqlite(c: SqliteDirect, quantities: ReadonlyMap<string, number>, limitedSkus: readonly string[]): string[] {
+  if (limitedSkus.length === 0) return [];
+  const units = JSON.stringify(Object.fromEntries(limitedSkus.map((sku) => [sku, quantities.get(sku)!])));
+  const taken = c.all<{ sku: string }>(
+    `UPDATE "Product" SET "stock" = "stock" - u.value FROM json_each(?) AS u
+      WHERE "Product"."sku" = u.key AND "Product"."stock" >= u.value
+     RETURNING "Product"."sku"`,
+    [units],
+  );
+  if (taken.length === limitedSkus.length) return [];
+  const missing = [...limitedSkus].sort().filter((sku) => !taken.some((t) => t.sku === sku));
+  const now = c.all<{ sku: string; stock: number | bigint | null }>(
+    `SELECT "sku", "stock" FROM "Product" WHERE "sku" IN (SELECT value FROM json_each(?))`,
+    [JSON.stringify(missing)],
+  );
+  return shortOrUnlimited(
+    missing,
+    now.map((p) => ({ sku: p.sku, stock: p.stock === null ? null : Number(p.stock) })),
+  );
+}
+
+/** After a partial reservation: OUT_OF_STOCK naming every short SKU, or the SKUs found unlimited (nothing taken). */
+function shortOrUnlimited(missing: string[], now: { sku: string; stock: number | null }[]): string[] {
   const short: StockShortage[] = missing
     .map((sku) => ({ sku, stock: now.find((p) => p.sku === sku)?.stock }))
     .filter((p) => p.stock !== null)

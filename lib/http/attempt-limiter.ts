@@ -1,4 +1,4 @@
-import { prisma, type Prisma } from "@/lib/db";
+import { dialect, prisma, sqliteRead, sqliteTime, type Prisma, type SqliteDirect } from "@/lib/db";
 import { AppError } from "../errors";
 
 /** The client, or a transaction of it: a unit taken in a transaction is given back by its rollback. */
@@ -42,6 +42,15 @@ const secondsUntil = (t: Date, now: Date) => Math.max(1, Math.ceil((t.getTime() 
 /** Units used in each rule's current window (0 for a window nobody touched). */
 export async function unitsUsed(rules: LimitRule[], now = new Date()): Promise<number[]> {
   if (rules.length === 0) return [];
+  if (dialect === "sqlite") {
+    // The checkout's hot path on SQLite: hand-written SQL, no Prisma (lib/db.ts sqliteRead). One lookup per rule
+    // by the primary key, in one call.
+    return sqliteRead((c) =>
+      rules.map((r) =>
+        Number(c.all<{ count: number | bigint }>(USED_SQLITE, [r.key, sqliteTime(windowOf(r, now).windowStart)])[0]?.count ?? 0),
+      ),
+    );
+  }
   const rows = await prisma.rateLimitCounter.findMany({
     where: { OR: rules.map((r) => ({ key: r.key, windowStart: windowOf(r, now).windowStart })) },
     select: { key: true, windowStart: true, count: true },
@@ -51,6 +60,8 @@ export async function unitsUsed(rules: LimitRule[], now = new Date()): Promise<n
     return rows.find((row) => row.key === r.key && row.windowStart.getTime() === start)?.count ?? 0;
   });
 }
+
+const USED_SQLITE = `SELECT "count" FROM "RateLimitCounter" WHERE "key" = ? AND "windowStart" = ?`;
 
 /**
  * One unit of one rule's window: false when the window is full. One statement, whatever the contention:
@@ -66,6 +77,12 @@ async function takeOne(rule: LimitRule, now: Date, db: Db = prisma): Promise<boo
      WHERE "RateLimitCounter"."count" < ${rule.limit}`;
   return changed === 1;
 }
+
+// takeOne's statement with positional parameters, for SqliteDirect (dates as Prisma writes them: sqliteTime).
+const TAKE_ONE_SQLITE = `
+  INSERT INTO "RateLimitCounter" ("key", "windowStart", "expiresAt", "count") VALUES (?, ?, ?, 1)
+  ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateLimitCounter"."count" + 1
+   WHERE "RateLimitCounter"."count" < ?`;
 
 async function giveBackOne(rule: LimitRule, now: Date): Promise<void> {
   await prisma.rateLimitCounter.updateMany({
@@ -112,6 +129,18 @@ export async function takeUnits(rules: LimitRule[], now = new Date()): Promise<T
  */
 export async function takeUnitsIn(db: Prisma.TransactionClient, rules: LimitRule[], now = new Date()): Promise<boolean> {
   for (const rule of rules) if (!(await takeOne(rule, now, db))) return false;
+  return true;
+}
+
+/**
+ * takeUnitsIn for a SQLite write that is already running (lib/db.ts sqliteWrite): the same conditional upsert per
+ * rule, synchronously. On false the caller must throw, which rolls back the units taken so far with its write.
+ */
+export function takeUnitsSqlite(c: SqliteDirect, rules: LimitRule[], now = new Date()): boolean {
+  for (const rule of rules) {
+    const { windowStart, expiresAt } = windowOf(rule, now);
+    if (c.run(TAKE_ONE_SQLITE, [rule.key, sqliteTime(windowStart), sqliteTime(expiresAt), rule.limit]).changes !== 1) return false;
+  }
   return true;
 }
 

@@ -12,10 +12,10 @@
 // Counted in the database, so the limits hold across processes. The pending count is read, not
 // reserved: concurrent requests from one browser may pass it together, at most as many as the
 // per-minute limit lets through.
-import { prisma, type Prisma } from "@/lib/db";
+import { dialect, prisma, sqliteRead, sqliteTime, type Prisma, type SqliteDirect } from "@/lib/db";
 import { env, type CheckoutLimits } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { retryAfterSeconds, takeUnits, takeUnitsIn, unitsUsed, type LimitRule } from "@/lib/http/attempt-limiter";
+import { retryAfterSeconds, takeUnits, takeUnitsIn, takeUnitsSqlite, unitsUsed, type LimitRule } from "@/lib/http/attempt-limiter";
 import { clientKey } from "@/lib/http/request-guards";
 import { buyerIdFrom, hashBuyerId } from "./buyer";
 
@@ -54,24 +54,39 @@ export async function enforceCheckoutLimits(
 }
 
 /**
+ * The per-minute units of an admitted checkout, taken inside the order's own transaction (one commit for both):
+ * each throws the same 429 when a concurrent checkout took the last unit since the read — the transaction then
+ * rolls back, order and units alike. One method per way the order is written (lib/orders/checkout-store.ts).
+ */
+export interface AdmittedUnits {
+  /** In the order's Prisma transaction (PostgreSQL). */
+  take(db: Prisma.TransactionClient): Promise<void>;
+  /** In the order's SQLite write (lib/db.ts sqliteWrite), synchronously. */
+  takeSqlite(c: SqliteDirect): void;
+}
+
+/**
  * The same limits for checkout() (its `admit`), which has found the key new and read the cart's products:
- * every refusal is decided here by reads, writing nothing; the returned `take` takes the per-minute units
- * inside the order's own transaction (one commit for both), and throws the same 429 when a concurrent
- * checkout took the last unit since the read — the transaction then rolls back, order and units alike.
+ * every refusal is decided here by reads, writing nothing; the units are taken later, with the order.
  */
 export async function admitCheckout(
   request: Request,
   items: readonly { sku: string; quantity: number }[],
   products: readonly Product[],
   opts: Options = {},
-): Promise<(db: Prisma.TransactionClient) => Promise<void>> {
+): Promise<AdmittedUnits> {
   const now = opts.now ?? new Date();
   const rules = await checkoutLimitRules(request, cartQuantities(items), products, { ...opts, now });
   const used = await unitsUsed(rules, now);
   const full = rules.filter((r, i) => used[i]! >= r.limit);
   if (full.length) throw tooOften(retryAfterSeconds(full, now));
-  return async (db) => {
-    if (!(await takeUnitsIn(db, rules, now))) throw tooOften(retryAfterSeconds(rules, now));
+  return {
+    take: async (db) => {
+      if (!(await takeUnitsIn(db, rules, now))) throw tooOften(retryAfterSeconds(rules, now));
+    },
+    takeSqlite: (c) => {
+      if (!takeUnitsSqlite(c, rules, now)) throw tooOften(retryAfterSeconds(rules, now));
+    },
   };
 }
 
@@ -104,12 +119,7 @@ async function checkoutLimitRules(
   const buyerId = buyerIdFrom(request);
   const buyerIdHash = buyerId ? hashBuyerId(buyerId) : undefined;
   if (buyerIdHash) {
-    const pending = await prisma.order.findMany({
-      where: { buyerIdHash, status: "PENDING", expiresAt: { gt: now } },
-      select: { expiresAt: true },
-      orderBy: { expiresAt: "asc" },
-      take: limits.maxPendingPerBuyer,
-    });
+    const pending = await pendingOrders(buyerIdHash, now, limits.maxPendingPerBuyer);
     if (pending.length >= limits.maxPendingPerBuyer) {
       const seconds = Math.max(1, Math.ceil((pending[0]!.expiresAt.getTime() - now.getTime()) / 1000));
       throw rateLimited(`您有 ${pending.length} 笔订单尚未支付，请先支付或取消后再下单`, seconds);
@@ -121,4 +131,24 @@ async function checkoutLimitRules(
     { key: `checkout:ip:${clientKey(request)}`, limit: max, windowSeconds: MINUTE },
     ...(buyerIdHash ? [{ key: `checkout:buyer:${buyerIdHash}`, limit: max, windowSeconds: MINUTE }] : []),
   ];
+}
+
+/** The browser's unpaid, unexpired orders, soonest deadline first (at most `take`). SQLite: the checkout's hot path, no Prisma. */
+async function pendingOrders(buyerIdHash: string, now: Date, take: number): Promise<{ expiresAt: Date }[]> {
+  if (dialect === "sqlite") {
+    const rows = await sqliteRead((c) =>
+      c.all<{ expiresAt: string }>(
+        `SELECT "expiresAt" FROM "Order" WHERE "buyerIdHash" = ? AND "status" = 'PENDING' AND "expiresAt" > ?
+          ORDER BY "expiresAt" LIMIT ?`,
+        [buyerIdHash, sqliteTime(now), take],
+      ),
+    );
+    return rows.map((r) => ({ expiresAt: new Date(r.expiresAt) }));
+  }
+  return prisma.order.findMany({
+    where: { buyerIdHash, status: "PENDING", expiresAt: { gt: now } },
+    select: { expiresAt: true },
+    orderBy: { expiresAt: "asc" },
+    take,
+  });
 }

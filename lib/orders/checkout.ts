@@ -1,16 +1,16 @@
 import { createHash, randomInt } from "node:crypto";
 import { z } from "zod";
-import { oneWriterAtATime, prisma } from "@/lib/db";
+import { dialect, prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { AppError, invalidField } from "@/lib/errors";
 import { newCombineOrderNo, subOrderNo } from "./order-numbers";
 import { ensurePayUrl, prepayNewOrder } from "./pay-link";
 import { ensureJsapiPay, prepayNewJsapiOrder } from "./jsapi-pay";
-import { budgetSpent, takePrepayBudgetIn } from "./prepay-budget";
+import { budgetSpent } from "./prepay-budget";
+import type { AdmittedUnits } from "./checkout-limits";
+import { findOrderByCheckoutKey, insertOrder, isDuplicateCheckoutKey, readCartProducts, type KeyedOrder } from "./checkout-store";
 import type { JsapiPayParams } from "@/lib/wechatpay";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { reserveStock } from "@/lib/catalog/stock";
-import { sellingStoreWhere } from "@/lib/catalog/catalog";
 import { STORE_ID_PATTERN } from "@/lib/catalog/validation";
 import { AddressSchema, ContactSchema, type Address } from "@/lib/delivery/contact";
 import { loadDivisions, unknownDivision } from "@/lib/delivery/divisions";
@@ -162,9 +162,7 @@ export async function checkout(
      * new checkout and its products are read (handed over, not read again): refusals before any order,
      * stock or prepay; the units it returns are taken in the order's transaction.
      */
-    admit?: (
-      products: readonly { sku: string; name: string; stock: number | null }[],
-    ) => Promise<(db: Prisma.TransactionClient) => Promise<void>>;
+    admit?: (products: readonly { sku: string; name: string; stock: number | null }[]) => Promise<AdmittedUnits>;
   },
 ): Promise<CheckoutResult> {
   const now = opts.now ?? new Date();
@@ -177,23 +175,18 @@ export async function checkout(
   const cartHash = hashCart(quantities, body);
 
   if (opts.checkoutKey) {
-    const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
+    const existing = await findOrderByCheckoutKey(opts.checkoutKey);
     if (existing) return resume(existing, cartHash, opts.buyerIdHash, now, opts.jsapi);
   }
 
   const mode = w.mode;
   const jsapiConfig = env().wechatJsapi;
   if (opts.jsapi && !jsapiConfig.enabled) throw new Error("JSAPI checkout while WECHAT_JSAPI_ENABLED is off");
-  const products = await prisma.product.findMany({
-    // A deactivated store hides its products (and in direct mode a store needs its own mchid).
-    where: { sku: { in: [...quantities.keys()] }, active: true, store: sellingStoreWhere(mode) },
-    include: { store: true },
-    // Sub-orders follow the catalogue order, so the result page lists stores as the cart did.
-    orderBy: [{ sortOrder: "asc" }, { sku: "asc" }],
-  });
+  // A deactivated store hides its products (and in direct mode a store needs its own mchid).
+  const products = await readCartProducts([...quantities.keys()], mode);
   const unknown = [...quantities.keys()].filter((sku) => !products.some((p) => p.sku === sku));
   if (unknown.length) throw new AppError("UNKNOWN_SKU", `商品已下架或不存在：${unknown.join("、")}`, { skus: unknown });
-  const takeLimitUnits = await opts.admit?.(products);
+  const units = await opts.admit?.(products);
 
   const byStore = new Map<string, typeof products>();
   for (const p of products) byStore.set(p.storeId, [...(byStore.get(p.storeId) ?? []), p]);
@@ -279,48 +272,21 @@ export async function checkout(
     addressDetail: address?.detail ?? null,
     addressPostalCode: address?.postalCode ?? null,
   };
-  // Units are taken from the products that were stock-limited when the cart was read (lib/catalog/stock.ts).
-  const limited = products.filter((p) => p.stock !== null).map((p) => p.sku);
   let budgetUntil: Date | undefined;
   try {
-    // Stock is reserved in the transaction that creates the order: both happen, or neither (a rejected
-    // cart, a duplicate checkout key or a crash takes no stock). The order, its sub-orders, their lines, the
-    // client's units of the checkout limits (its own rows), then the one stock update, so on PostgreSQL a
-    // hot product's row stays locked only from that statement to COMMIT (every transaction locks the client
-    // rows before the stock rows: no deadlock). On SQLite also the prepay budget's unit, so the whole
-    // checkout commits twice (this and the pay link), each commit an fsync (lib/db.ts oneWriterAtATime).
-    await prisma.$transaction(
-      async (db) => {
-        await db.order.createMany({ data: [order] });
-        await db.subOrder.createMany({ data: subOrders.map(({ lines: _lines, ...o }) => ({ ...o, orderNo })) });
-        await db.orderLine.createMany({
-          data: subOrders.flatMap((o) =>
-            o.lines.map((l) => ({ ...l, outTradeNo: o.outTradeNo, stockReserved: limited.includes(l.sku) ? l.quantity : 0 })),
-          ),
-        });
-        await takeLimitUnits?.(db);
-        const unlimitedNow = await reserveStock(db, quantities, limited);
-        // Made unlimited since the read: nothing was taken, so a close must give nothing back.
-        if (unlimitedNow.length) {
-          await db.orderLine.updateMany({ where: { sku: { in: unlimitedNow }, subOrder: { orderNo } }, data: { stockReserved: 0 } });
-        }
-        if (oneWriterAtATime) {
-          budgetUntil = await takePrepayBudgetIn(db);
-          // Spent: the order waits unsent for the retry with the same key, which must find its lease free.
-          if (!budgetUntil) await db.order.updateMany({ where: { orderNo }, data: { prepayLeaseAt: null } });
-        }
-      },
-      { maxWait: 15_000, timeout: 15_000 },
-    );
+    // Units are taken from the products that were stock-limited when the cart was read (lib/catalog/stock.ts).
+    const limitedSkus = products.filter((p) => p.stock !== null).map((p) => p.sku);
+    ({ budgetUntil } = await insertOrder({ order, subOrders, quantities, limitedSkus, units, now }));
   } catch (e) {
     // A concurrent request with the same checkout key won the insert: continue with its order.
-    if (opts.checkoutKey && e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
-      const existing = await prisma.order.findUnique({ where: { checkoutKey: opts.checkoutKey }, select: EXISTING });
+    if (opts.checkoutKey && isDuplicateCheckoutKey(e)) {
+      const existing = await findOrderByCheckoutKey(opts.checkoutKey);
       if (existing) return resume(existing, cartHash, opts.buyerIdHash, now, opts.jsapi);
     }
     throw withoutPersonalData(e);
   }
-  if (oneWriterAtATime && !budgetUntil) throw budgetSpent();
+  // SQLite takes the prepay budget's unit with the order (one commit): spent, the order waits for the retry.
+  if (dialect === "sqlite" && !budgetUntil) throw budgetSpent();
   // The first prepay from what is in memory: nothing to re-read, the lease is already ours.
   const inMemory = { ...order, prepayState: "NOT_SENT", subOrders: subOrders.map((o) => ({ ...o, subMchid: o.subMchid ?? null })) };
   if (opts.jsapi) {
@@ -330,8 +296,6 @@ export async function checkout(
   const link = await prepayNewOrder(inMemory, { leaseAt: now, budgetUntil }, now);
   return { orderNo, expiresAt, channel: "h5", ...link };
 }
-
-const EXISTING = { orderNo: true, cartHash: true, buyerIdHash: true } as const;
 
 /**
  * An unexpected database error of the order insert is logged by the route (lib/http/respond.ts), and
@@ -343,6 +307,11 @@ export function withoutPersonalData(e: unknown): unknown {
   if (e instanceof Prisma.PrismaClientKnownRequestError)
     return Object.assign(new Error(`order insert failed: ${e.code}`), { code: e.code });
   if (e instanceof Error && /^PrismaClient/.test(e.name)) return new Error(`order insert failed: ${e.name}`);
+  // better-sqlite3's own errors (the SQLite path of lib/orders/checkout-store.ts): their messages may quote SQL.
+  if (e instanceof Error && e.name === "SqliteError") {
+    const code = (e as { code?: unknown }).code;
+    return Object.assign(new Error(`order insert failed: ${String(code)}`), { code });
+  }
   return e;
 }
 
@@ -373,7 +342,7 @@ function hashCart(quantities: Map<string, number>, body: Pick<CheckoutBody, "con
  * browser; anything else is a client bug (or someone else's key) and gets 422, never that order.
  */
 async function resume(
-  existing: { orderNo: string; cartHash: string | null; buyerIdHash: string | null },
+  existing: KeyedOrder,
   cartHash: string,
   buyerIdHash: string | undefined,
   now: Date,

@@ -35,6 +35,46 @@ export async function buy(h: Harness, items: Record<string, number>, methods?: R
 }
 
 export function stockRaceTests(harness: () => Harness) {
+  it("10 taps with one Idempotency-Key at once (their inserts race for the key): one order, one prepay, stock taken once", async () => {
+    const h = harness();
+    const sku = await newProduct(h, 50);
+    const prepays = async () =>
+      (await h.control<{ method: string; path: string }[]>("/requests")).filter((r) => r.path === "/v3/combine-transactions/h5").length;
+    const prepaysBefore = await prepays();
+    const json = checkoutBody([{ sku, quantity: 3 }]);
+    const headers = { "idempotency-key": `taps-${randomBytes(8).toString("hex")}` };
+    const replies = await Promise.all(Array.from({ length: 10 }, () => h.call("POST", "/api/checkout", { json, headers })));
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(201));
+    const orderNos = new Set(((await Promise.all(replies.map((r) => r.json()))) as { orderNo: string }[]).map((j) => j.orderNo));
+    expect(orderNos.size).toBe(1);
+    expect(await h.prisma.orderLine.count({ where: { sku } })).toBe(1);
+    expect((await prepays()) - prepaysBefore).toBe(1);
+    expect(await stockOf(h, sku)).toBe(47);
+  });
+
+  it("a product made unlimited between the cart's read and the order's write: nothing is taken, the line reserves 0", async () => {
+    const h = harness();
+    const [edited, kept] = [await newProduct(h, 10), await newProduct(h, 10)];
+    const { checkout } = await import("@/lib/orders/checkout");
+    const r = await checkout(
+      checkoutBody([
+        { sku: edited, quantity: 2 },
+        { sku: kept, quantity: 1 },
+      ]),
+      {
+        payerIp: "203.0.113.9",
+        // admit runs after the products were read and before the order is written: the edit lands in between.
+        admit: async () => {
+          await h.prisma.product.update({ where: { sku: edited }, data: { stock: null } });
+          return { take: async () => undefined, takeSqlite: () => undefined };
+        },
+      },
+    );
+    const lines = await h.prisma.orderLine.findMany({ where: { subOrder: { orderNo: r.orderNo } }, orderBy: { sku: "asc" } });
+    expect(Object.fromEntries(lines.map((l) => [l.sku, l.stockReserved]))).toEqual({ [edited]: 0, [kept]: 1 });
+    expect([await stockOf(h, edited), await stockOf(h, kept)]).toEqual([null, 9]);
+  });
+
   it("20 concurrent checkouts for a product with stock 5: exactly 5 orders, stock 0, the others OUT_OF_STOCK", async () => {
     const h = harness();
     const sku = await newProduct(h, 5);

@@ -1,6 +1,7 @@
 // An unexpected database error of the order insert reaches the log (lib/http/respond.ts): what Prisma
 // quotes of the query (the shopper's name, phone and address) must not go along.
 import { describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { withoutPersonalData } from "@/lib/orders/checkout";
@@ -18,6 +19,14 @@ describe("withoutPersonalData", () => {
       expect(JSON.stringify({ m: out.message, s: out.stack })).not.toMatch(/13812341234|张三|文三路/);
     }
     expect((withoutPersonalData(known) as { code: string }).code).toBe("P2003");
+  });
+
+  it("keeps only the kind and code of a better-sqlite3 error (the SQLite checkout's own SQL)", () => {
+    const e = new Database.SqliteError(QUOTED, "SQLITE_CONSTRAINT_CHECK");
+    const out = withoutPersonalData(e) as Error & { code: string };
+    expect(out.message).toBe("order insert failed: SQLITE_CONSTRAINT_CHECK");
+    expect(out.code).toBe("SQLITE_CONSTRAINT_CHECK");
+    expect(JSON.stringify({ m: out.message, s: out.stack })).not.toMatch(/13812341234|张三|文三路/);
   });
 
   it("passes our own errors and DATABASE_BUSY unchanged", () => {
