@@ -1,17 +1,31 @@
 // Composition root: the one WeChat Pay client of this process, built from env.
 import "server-only"; // holds the merchant private key and APIv3 key
-import { createWechatPayClient, type WechatPayClient } from "@/lib/wechatpay";
+import { Agent, request } from "undici";
+import { createWechatPayClient, type HttpSend, type WechatPayClient } from "@/lib/wechatpay";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 
 let client: WechatPayClient | undefined;
 const log = logger("wechatpay");
 
+/**
+ * The client's HTTP through undici's `request` on one keep-alive agent, not the global `fetch`: the same library
+ * underneath, without the WHATWG Request/Response, Headers and body streams around each call. A micro-benchmark
+ * of one prepay-sized POST on this project's bench machine: about 0.1 ms of CPU with `request`, 0.4 ms with
+ * `fetch` (README "Benchmarks" → Checkout). Redirects are not followed (undici's default), like `redirect: "manual"`.
+ */
+const agent = new Agent();
+const undiciSend: HttpSend = async (url, init) => {
+  const res = await request(url, { ...init, dispatcher: agent });
+  return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
+};
+
 export function wechatpay(): WechatPayClient {
   if (!client) {
     const { wechatpay: w } = env();
     client = createWechatPayClient({
       baseUrl: w.baseUrl,
+      send: undiciSend,
       mchid: w.combineMchid,
       merchantSerialNo: w.merchantSerialNo,
       merchantPrivateKey: w.merchantPrivateKey,

@@ -1,6 +1,7 @@
 import { ApiErrorResponseSchema } from "./schemas";
 import { WechatPayApiError, WechatPayNetworkError, type WechatPayErrorDetail } from "./errors";
 import type { RequestSigner } from "./signing";
+import { getHeader, type HeaderBag } from "./verification";
 
 export interface ResponseInfo {
   method: string;
@@ -26,9 +27,27 @@ export interface FailureInfo {
   ref?: string;
 }
 
+/**
+ * One HTTP exchange, all the client needs of an HTTP library: send these bytes, get the status, the headers and the
+ * body's bytes. Redirects are not followed (a 3xx is an answer like any other); `signal` aborts the attempt (its
+ * timeout). fetchSend adapts any `fetch`; a server may pass a cheaper one (lib/wechatpay-server.ts).
+ */
+export type HttpSend = (
+  url: string,
+  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<{ status: number; headers: HeaderBag; body: Buffer }>;
+
+/** HttpSend over a `fetch` (the global one by default, or a test's). */
+export function fetchSend(fetchImpl: typeof fetch): HttpSend {
+  return async (url, init) => {
+    const res = await fetchImpl(url, { ...init, redirect: "manual" });
+    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  };
+}
+
 export interface TransportOptions {
   baseUrl: string;
-  fetch: typeof fetch;
+  send: HttpSend;
   signer: RequestSigner;
   userAgent: string;
   /** Per attempt, covers connect + headers + body. */
@@ -62,7 +81,7 @@ export interface TransportRequest {
 
 export interface TransportResponse {
   status: number;
-  headers: Headers;
+  headers: HeaderBag;
   body: Buffer;
   requestId?: string;
   /** The signed path+query, for error context. */
@@ -87,9 +106,9 @@ export function buildQuery(params: Record<string, string | undefined>): string {
   return parts.length ? `?${parts.join("&")}` : "";
 }
 
-export function readRequestId(headers: Headers): string | undefined {
-  // Headers.get is case-insensitive, which covers Request-ID / Request-Id / request-id (§1.5).
-  return headers.get("request-id") ?? undefined;
+export function readRequestId(headers: HeaderBag): string | undefined {
+  // Case-insensitive, which covers Request-ID / Request-Id / request-id (§1.5).
+  return getHeader(headers, "request-id");
 }
 
 /** §9.1, lenient: non-JSON gateway pages and missing fields become code UNKNOWN. */
@@ -178,17 +197,14 @@ export class Transport {
         controller.abort();
       }, this.opts.timeoutMs);
       const started = performance.now();
-      let res: Response;
-      let resBody: Buffer;
+      let res: Awaited<ReturnType<HttpSend>>;
       try {
-        res = await this.opts.fetch(url, {
+        res = await this.opts.send(url, {
           method: req.method,
           headers,
-          body: req.body,
+          ...(req.body !== undefined ? { body: req.body } : {}),
           signal: controller.signal,
-          redirect: "manual",
         });
-        resBody = Buffer.from(await res.arrayBuffer());
       } catch (cause) {
         clearTimeout(timer);
         this.reportFailure({
@@ -225,14 +241,14 @@ export class Transport {
       });
 
       if (res.status >= 200 && res.status < 300) {
-        return { status: res.status, headers: res.headers, body: resBody, requestId, path: canonical, attempts: attempt };
+        return { status: res.status, headers: res.headers, body: res.body, requestId, path: canonical, attempts: attempt };
       }
-      const error = parseApiError(res.status, resBody, requestId);
+      const error = parseApiError(res.status, res.body, requestId);
       error.afterUnknownAttempt = unknownBefore;
       if (error.retryable && req.idempotent && attempt < maxAttempts) {
         // A 429 is refused before any effect; a 5xx may have had one.
         if (res.status >= 500) unknownBefore = writes;
-        await this.sleep(this.backoffMs(attempt, res.headers.get("retry-after")));
+        await this.sleep(this.backoffMs(attempt, getHeader(res.headers, "retry-after") ?? null));
         continue;
       }
       throw error;

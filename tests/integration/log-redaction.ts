@@ -3,6 +3,7 @@
 // real HTTP through the request hook. Then the captured output is searched for every secret that passed through
 // the process: it must hold none of them, and it must hold the lines operators need (one per request with its
 // id, one per WeChat call with its Request-ID and number, one per job run). Shared by SQLite and PostgreSQL.
+import diagnostics from "node:diagnostics_channel";
 import fs from "node:fs";
 import { expect, it } from "vitest";
 import { SESSION_COOKIE } from "@/lib/admin/session";
@@ -28,18 +29,22 @@ export function logRedactionTests(harness: () => Harness) {
   it("an e2e run logs requests, WeChat calls and job runs, and not one secret", async () => {
     const h = harness();
     const seenSecrets = new Set<string>();
-    // What went over the wire: our Authorization signatures and WeChat's response signatures (wrapping fetch
-    // before the WeChat Pay client is built), and the notifications' signatures (at the shim).
-    const realFetch = globalThis.fetch;
-    globalThis.fetch = async (input, init) => {
-      const auth = new Headers(init?.headers).get("authorization");
-      const sig = auth && /signature="([^"]+)"/.exec(auth)?.[1];
+    // What went over the wire: our Authorization signatures and WeChat's response signatures, seen through undici's
+    // diagnostics channels (the WeChat Pay client's HTTP and the global fetch both publish them), and the
+    // notifications' signatures (at the shim).
+    const text = (v: unknown): string =>
+      Array.isArray(v) ? v.map((x) => String(x)).join("\n") : typeof v === "string" ? v : JSON.stringify(v ?? "");
+    const onRequest = (m: unknown) => {
+      const sig = /signature="([^"]+)"/.exec(text((m as { request: { headers: unknown } }).request.headers))?.[1];
       if (sig) seenSecrets.add(sig);
-      const res = await realFetch(input, init);
-      const resSig = res.headers.get("wechatpay-signature");
-      if (resSig) seenSecrets.add(resSig);
-      return res;
     };
+    const onResponse = (m: unknown) => {
+      const headers = (m as { response: { headers: unknown[] } }).response.headers.map((x) => String(x));
+      const i = headers.findIndex((k) => k.toLowerCase() === "wechatpay-signature");
+      if (i >= 0 && headers[i + 1]) seenSecrets.add(headers[i + 1]!);
+    };
+    diagnostics.subscribe("undici:request:create", onRequest);
+    diagnostics.subscribe("undici:request:headers", onResponse);
     h.server.on("request", (req) => {
       const sig = req.headers["wechatpay-signature"];
       if (typeof sig === "string") seenSecrets.add(sig);
@@ -48,7 +53,7 @@ export function logRedactionTests(harness: () => Harness) {
     const capture = captureLogs();
     try {
       const http = (path: string, init: RequestInit = {}) =>
-        realFetch(`${h.appUrl}${path}`, { ...init, redirect: "manual", headers: { origin: h.appUrl, ...(init.headers ?? {}) } });
+        fetch(`${h.appUrl}${path}`, { ...init, redirect: "manual", headers: { origin: h.appUrl, ...(init.headers ?? {}) } });
 
       // sign in: the token goes in a form body, the session comes back as a cookie
       const signIn = await http("/api/admin/session", {
@@ -85,7 +90,7 @@ export function logRedactionTests(harness: () => Harness) {
       const body = notificationBody(JSON.stringify(combineTransaction(orderNo, subs)));
       const forged = { ...signedHeaders(body), "wechatpay-signature": Buffer.from("forged-signature-bytes").toString("base64") };
       seenSecrets.add(forged["wechatpay-signature"]);
-      expect((await realFetch(`${h.appUrl}/api/wechatpay/notify`, { method: "POST", headers: forged, body })).status).toBe(401);
+      expect((await fetch(`${h.appUrl}/api/wechatpay/notify`, { method: "POST", headers: forged, body })).status).toBe(401);
 
       // refund one store's part; WeChat settles it and notifies
       const sub = subs[0]!;
@@ -160,7 +165,8 @@ export function logRedactionTests(harness: () => Harness) {
       for (const [what, secret] of secrets) expect(text.includes(secret), `${what} found in the log output`).toBe(false);
     } finally {
       capture.stop();
-      globalThis.fetch = realFetch;
+      diagnostics.unsubscribe("undici:request:create", onRequest);
+      diagnostics.unsubscribe("undici:request:headers", onResponse);
     }
   });
 }
