@@ -7,7 +7,10 @@ import type { ProductView } from "./types";
 
 export type { ProductView };
 
-/** Stores whose products may be sold: active, and in direct mode with their own participant mchid (docs/wechatpay.md §3.2). */
+/**
+ * Stores whose products may be sold: active, and in direct mode with their own participant mchid (docs/wechatpay.md §3.2).
+ * The checkout's SQLite read states the same rule in SQL (lib/orders/checkout-store.ts readCartProducts): change both.
+ */
 export function sellingStoreWhere(mode: WechatPayMode) {
   return mode === "direct" ? { active: true, mchid: { not: null } } : { active: true };
 }

@@ -137,8 +137,9 @@ export async function readCartProducts(skus: readonly string[], mode: WechatPayM
                 s."freeShippingOverFen" AS "store_freeShippingOverFen", s."pickupAddress" AS "store_pickupAddress",
                 s."pickupHours" AS "store_pickupHours"
            FROM "Product" p JOIN "Store" s ON s."id" = p."storeId"
-          WHERE p."sku" IN (SELECT value FROM json_each(?)) AND p."active" = 1 AND s."active" = 1
-                ${mode === "direct" ? `AND s."mchid" IS NOT NULL` : ""}
+          WHERE p."sku" IN (SELECT value FROM json_each(?)) AND p."active" = 1
+                -- the selling store (lib/catalog/catalog.ts sellingStoreWhere, in SQL)
+                AND s."active" = 1 ${mode === "direct" ? `AND s."mchid" IS NOT NULL` : ""}
           ORDER BY p."sortOrder", p."sku"`,
         [JSON.stringify(skus)],
       ),

@@ -29,4 +29,23 @@ describe("direct mode (普通商户: each store is its own mchid, 2–10 sub-ord
     expect(await res.json()).toMatchObject({ code: "CART_NOT_ALLOWED" });
     expect(await h.prisma.order.count()).toBe(before);
   });
+
+  it("a store without its own mchid sells nothing in direct mode: its goods are refused as unknown, no order", async () => {
+    const store = await h.prisma.store.findUniqueOrThrow({ where: { id: "xiangxiang" } });
+    await h.prisma.store.update({ where: { id: store.id }, data: { mchid: null } });
+    try {
+      const before = await h.prisma.order.count();
+      const res = await h.call("POST", "/api/checkout", {
+        json: checkoutBody([
+          { sku: "TEA-LJ-50", quantity: 1 },
+          { sku: "BAK-TS-01", quantity: 1 },
+        ]),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "UNKNOWN_SKU", skus: ["BAK-TS-01"] });
+      expect(await h.prisma.order.count()).toBe(before);
+    } finally {
+      await h.prisma.store.update({ where: { id: store.id }, data: { mchid: store.mchid } });
+    }
+  });
 });
