@@ -72,6 +72,20 @@ export interface GroupCommitStats {
 /** A DateTime column's value as Prisma's SQLite adapter writes it (ISO 8601 with "+00:00"), for SqliteDirect. */
 export const sqliteTime = (d: Date | null): string | null => (d ? d.toISOString().replace("Z", "+00:00") : null);
 
+/**
+ * One row inserted on SqliteDirect: the columns are the row's own keys (undefined leaves the column's default), a
+ * Date is written as Prisma writes it (sqliteTime), a boolean as 1/0. The SQL depends only on the table and the key
+ * set, so the compiled-statement cache keeps one statement per shape. Table and keys come from our code, never input.
+ */
+export function sqliteInsert(c: SqliteDirect, table: string, row: Record<string, unknown>): void {
+  const keys = Object.keys(row).filter((k) => row[k] !== undefined);
+  const values = keys.map((k) => {
+    const v = row[k];
+    return v instanceof Date ? sqliteTime(v) : typeof v === "boolean" ? Number(v) : v;
+  });
+  c.run(`INSERT INTO "${table}" (${keys.map((k) => `"${k}"`).join(", ")}) VALUES (${keys.map(() => "?").join(", ")})`, values);
+}
+
 async function connected(): Promise<Required<DirectHolder>> {
   if (dialect !== "sqlite") throw new Error("sqliteRead/sqliteWrite on a PostgreSQL database");
   const holder = globalForPrisma.prisma!.direct;

@@ -10,7 +10,7 @@
 //   limit, the stock or a spent budget that throws rolls back everything this checkout wrote, and only that.
 //
 // Both paths write the same rows with the same values; tests/integration run every checkout case on both.
-import { dialect, prisma, sqliteRead, sqliteTime, sqliteWrite, type Prisma, type SqliteDirect } from "@/lib/db";
+import { dialect, prisma, sqliteInsert, sqliteRead, sqliteWrite, type Prisma, type SqliteDirect } from "@/lib/db";
 import { sellingStoreWhere } from "@/lib/catalog/catalog";
 import { reserveStock, reserveStockSqlite } from "@/lib/catalog/stock";
 import type { WechatPayMode } from "@/lib/env";
@@ -218,68 +218,12 @@ async function insertOrderPostgres(n: NewOrder): Promise<{ budgetUntil?: Date }>
   return {};
 }
 
-const INSERT_ORDER = `
-  INSERT INTO "Order" ("orderNo", "mode", "combineMchid", "combineAppid", "payChannel", "payerOpenid", "totalFen",
-    "payerIp", "expiresAt", "checkoutKey", "cartHash", "buyerIdHash", "prepayLeaseAt", "contactName", "contactPhone",
-    "addressProvince", "addressCity", "addressDistrict", "addressDetail", "addressPostalCode", "createdAt", "updatedAt")
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_SUB_ORDER = `
-  INSERT INTO "SubOrder" ("outTradeNo", "orderNo", "storeId", "position", "mchid", "subMchid", "amountFen", "description",
-    "attach", "deliveryMethod", "shippingFeeFen", "fulfilmentStatus", "pickupAddress", "pickupHours", "pickupCode")
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_LINE = `
-  INSERT INTO "OrderLine" ("outTradeNo", "sku", "name", "unitPriceFen", "quantity", "amountFen", "stockReserved")
-  VALUES (?, ?, ?, ?, ?, ?, ?)`;
-
 function insertOrderSqlite(n: NewOrder): Promise<{ budgetUntil?: Date }> {
   const o = n.order;
-  const at = sqliteTime(n.now);
   return sqliteWrite((c: SqliteDirect) => {
-    c.run(INSERT_ORDER, [
-      o.orderNo,
-      o.mode,
-      o.combineMchid,
-      o.combineAppid,
-      o.payChannel,
-      o.payerOpenid,
-      o.totalFen,
-      o.payerIp,
-      sqliteTime(o.expiresAt),
-      o.checkoutKey,
-      o.cartHash,
-      o.buyerIdHash,
-      sqliteTime(o.prepayLeaseAt),
-      o.contactName,
-      o.contactPhone,
-      o.addressProvince,
-      o.addressCity,
-      o.addressDistrict,
-      o.addressDetail,
-      o.addressPostalCode,
-      at,
-      at,
-    ]);
-    for (const s of n.subOrders) {
-      c.run(INSERT_SUB_ORDER, [
-        s.outTradeNo,
-        o.orderNo,
-        s.storeId,
-        s.position,
-        s.mchid,
-        s.subMchid,
-        s.amountFen,
-        s.description,
-        s.attach,
-        s.deliveryMethod,
-        s.shippingFeeFen,
-        s.fulfilmentStatus ?? "UNFULFILLED",
-        s.pickupAddress,
-        s.pickupHours,
-        s.pickupCode,
-      ]);
-    }
-    for (const l of lineRows(n))
-      c.run(INSERT_LINE, [l.outTradeNo, l.sku, l.name, l.unitPriceFen, l.quantity, l.amountFen, l.stockReserved]);
+    sqliteInsert(c, "Order", { ...o, createdAt: n.now, updatedAt: n.now });
+    for (const { lines: _lines, ...s } of n.subOrders) sqliteInsert(c, "SubOrder", { ...s, orderNo: o.orderNo });
+    for (const l of lineRows(n)) sqliteInsert(c, "OrderLine", l);
     n.units?.takeSqlite(c);
     const unlimitedNow = reserveStockSqlite(c, n.quantities, n.limitedSkus);
     if (unlimitedNow.length) {

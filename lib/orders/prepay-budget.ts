@@ -10,8 +10,8 @@
 // a window edge; NTP keeps that small.
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { retryAfterSeconds, takeUnits, takeUnitsIn, takeUnitsSqlite, windowEnd, type LimitRule } from "@/lib/http/attempt-limiter";
-import type { Prisma, SqliteDirect } from "@/lib/db";
+import { retryAfterSeconds, takeUnits, takeUnitsSqlite, windowEnd, type LimitRule } from "@/lib/http/attempt-limiter";
+import type { SqliteDirect } from "@/lib/db";
 
 const WINDOW_SECONDS = 1;
 
@@ -46,15 +46,10 @@ export async function takePrepayBudget(now = new Date()): Promise<Date> {
 }
 
 /**
- * The same unit taken in the caller's transaction, now: the end of its second, or undefined when the budget
- * is spent (nothing taken). For a prepay made right after that transaction commits; a rollback returns the unit.
+ * The same unit taken inside the checkout's SQLite write (lib/db.ts sqliteWrite, one commit for both), now: the end
+ * of its second, or undefined when the budget is spent (nothing taken). For a prepay made right after that write
+ * commits; a rollback returns the unit.
  */
-export async function takePrepayBudgetIn(db: Prisma.TransactionClient): Promise<Date | undefined> {
-  const now = new Date();
-  return (await takeUnitsIn(db, [budgetRule()], now)) ? windowEnd(budgetRule(), now) : undefined;
-}
-
-/** takePrepayBudgetIn for the checkout's SQLite write (lib/db.ts sqliteWrite), synchronously. */
 export function takePrepayBudgetSqlite(c: SqliteDirect): Date | undefined {
   const now = new Date();
   return takeUnitsSqlite(c, [budgetRule()], now) ? windowEnd(budgetRule(), now) : undefined;

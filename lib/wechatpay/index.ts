@@ -33,7 +33,7 @@ export { AEAD_ALGORITHM, ApiV3Decryptor, decryptAeadAes256Gcm } from "./aead";
 export { COMBINE_PAYMENT_EVENT, REFUND_EVENTS, isRefundEvent, parseCombineNotification } from "./notification";
 export type { CombineNotification } from "./notification";
 export { checkDownloadUrl, decompressBill, verifyBillHash } from "./bill";
-export { buildQuery, escapeComponent, fetchSend } from "./http";
+export { buildQuery, escapeComponent } from "./http";
 export type { FailureInfo, HttpSend, ResponseInfo } from "./http";
 export { buildJsapiPayParams, buildJsapiPaySignMessage } from "./jsapi";
 export type { BuildJsapiPayParamsInput, JsapiPayParams } from "./jsapi";
