@@ -238,7 +238,10 @@ export function accountTests(harness: () => Harness) {
       expect(qrSvg).toMatch(/^<svg/);
       expect(uri).toMatch(/^otpauth:\/\/totp\//);
       expect((await as(p.cookie, "POST", "/api/admin/me/totp/confirm", { code: "000000" })).status).toBe(400);
-      const confirmed = await as(p.cookie, "POST", "/api/admin/me/totp/confirm", { code: totpToken({ secret }) });
+      // The very code enrolment used, kept: computing it again later could cross into the next 30-s step and give a
+      // new, valid code (the test then depended on the clock).
+      const enrolmentCode = totpToken({ secret });
+      const confirmed = await as(p.cookie, "POST", "/api/admin/me/totp/confirm", { code: enrolmentCode });
       const { recoveryCodes } = (await confirmed.json()) as { recoveryCodes: string[] };
       expect(recoveryCodes).toHaveLength(10);
       const row = await h.prisma.adminAccount.findUniqueOrThrow({ where: { id: p.id } });
@@ -247,7 +250,7 @@ export function accountTests(harness: () => Harness) {
       const noCode = await signIn({ username: p.username, password: p.password });
       expect(noCode.status).toBe(401);
       expect(await noCode.json()).toMatchObject({ totpRequired: true });
-      expect((await signIn({ username: p.username, password: p.password, totp: totpToken({ secret }) })).status).toBe(401);
+      expect((await signIn({ username: p.username, password: p.password, totp: enrolmentCode })).status).toBe(401);
       // a recovery code works once
       expect((await signIn({ username: p.username, password: p.password, totp: recoveryCodes[0] })).status).toBe(200);
       expect((await signIn({ username: p.username, password: p.password, totp: recoveryCodes[0] })).status).toBe(401);
