@@ -198,6 +198,7 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
   const [price, setPrice] = useState(initial ? fenToYuanString(initial.priceFen) : "");
   const [storeId, setStoreId] = useState(initial?.storeId ?? stores.find((s) => s.active)?.id ?? "");
   const [stock, setStock] = useState(initial?.stock === null || initial?.stock === undefined ? "" : String(initial.stock));
+  const [stockShards, setStockShards] = useState(String(initial?.stockShards ?? 1));
   const [imageUrl, setImageUrl] = useState(initial?.imageUrl ?? "");
   const [active, setActive] = useState(initial?.active ?? true);
   const { busy, message, run } = useAdminAction();
@@ -210,7 +211,17 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
         void run(async () => {
           const priceFen = yuanEntryToFen(price); // throws a readable message for "12.345", "-1", "abc"
           if (stock !== "" && !/^\d{1,7}$/.test(stock)) throw new Error("库存必须是整数（留空表示不限）");
-          const body = { name, priceFen, storeId, stock: stock === "" ? null : Number(stock), imageUrl: imageUrl || null, active };
+          // The range (1–MAX_STOCK_SHARDS) is the API's to check: its answer names the field.
+          if (!/^\d{1,3}$/.test(stockShards)) throw new Error("库存分行必须是整数（1 = 不分行）");
+          const body = {
+            name,
+            priceFen,
+            storeId,
+            stock: stock === "" ? null : Number(stock),
+            stockShards: Number(stockShards),
+            imageUrl: imageUrl || null,
+            active,
+          };
           if (initial) {
             await sendAdmin("PATCH", `/api/admin/products/${encodeURIComponent(initial.sku)}`, body);
             return `商品已保存（${formatFen(priceFen)}）。`;
@@ -267,6 +278,16 @@ export function ProductForm({ initial, stores }: { initial?: ProductInit; stores
       <label>
         库存（留空 = 不限）
         <input disabled={!hydrated} value={stock} onChange={(e) => setStock(e.target.value.trim())} inputMode="numeric" />
+      </label>
+      <label title="秒杀商品：库存分成几行保存，同时下单的顾客各扣一行，不再排队等同一行（1 = 不分行）">
+        库存分行（秒杀用，1 = 不分行）
+        <input
+          disabled={!hydrated}
+          value={stockShards}
+          onChange={(e) => setStockShards(e.target.value.trim())}
+          inputMode="numeric"
+          aria-label="库存分行"
+        />
       </label>
       <ImageField label="商品图片" value={imageUrl} onChange={setImageUrl} />
       <label className="inline">

@@ -11,6 +11,7 @@ import { enqueueTestMessage } from "@/lib/store-messages/outbox";
 import { listStoreMessages } from "@/lib/store-messages/admin";
 import { actorLabel, assertCan, canSeeStore, productWhere, storeWhere, type AdminActor } from "@/lib/admin/scope";
 import { assertImageUrlShown } from "./images";
+import { setStock, withStockTotals } from "./stock";
 import {
   storeDeliveryProblem,
   type ProductCreate,
@@ -56,7 +57,10 @@ export type ProductRow = {
   name: string;
   priceFen: number;
   storeId: string;
+  /** units left now (the product's rows' sum when sharded); null = unlimited */
   stock: number | null;
+  /** the rows the units are kept in (lib/catalog/stock.ts): 1, or more for a flash-sale product */
+  stockShards: number;
   imageUrl: string | null;
   active: boolean;
   sortOrder: number;
@@ -263,11 +267,12 @@ export async function listAdminProducts(who: AdminActor, q?: string, page = 1) {
       take: ADMIN_PAGE_SIZE,
     }),
   ]);
-  return { total, page, products };
+  return { total, page, products: await withStockTotals(prisma, products) };
 }
 
-export async function getAdminProduct(who: AdminActor, sku: string) {
-  return prisma.product.findFirst({ where: { sku, ...productWhere(who) }, select: productSelect });
+export async function getAdminProduct(who: AdminActor, sku: string): Promise<ProductRow | null> {
+  const product = await prisma.product.findFirst({ where: { sku, ...productWhere(who) }, select: productSelect });
+  return product && (await withStockTotals(prisma, [product]))[0]!;
 }
 
 /** The product's store must exist and be one the actor sees (another store reads as unknown). */
@@ -285,19 +290,19 @@ export async function createProduct(who: AdminActor, input: ProductCreate): Prom
     return await prisma.$transaction(async (db) => {
       await assertStore(db, who, input.storeId);
       const sortOrder = input.sortOrder ?? ((await db.product.aggregate({ _max: { sortOrder: true } }))._max.sortOrder ?? 0) + 1;
-      const product = await db.product.create({
+      await db.product.create({
         data: {
           sku: input.sku,
           name: input.name,
           priceFen: input.priceFen,
           storeId: input.storeId,
-          stock: input.stock ?? null,
           imageUrl: input.imageUrl ?? null,
           active: input.active ?? true,
           sortOrder,
         },
-        select: productSelect,
       });
+      await setStock(db, input.sku, input.stock ?? null, input.stockShards ?? 1);
+      const product = await productRow(db, input.sku);
       await writeAudit(db, { actor, entity: "PRODUCT", entityId: product.sku, action: "CREATE", before: null, after: product });
       return product;
     }, txOptions);
@@ -317,14 +322,26 @@ export async function updateProduct(who: AdminActor, sku: string, patch: Product
   assertImageUrlShown(patch.imageUrl, "imageUrl");
   return prisma.$transaction(async (db) => {
     // Another store's product is not found, like one that does not exist.
-    const before = await db.product.findFirst({ where: { sku, ...productWhere(who) }, select: productSelect });
-    if (!before) throw new AppError("PRODUCT_NOT_FOUND", "商品不存在");
+    const found = await db.product.findFirst({ where: { sku, ...productWhere(who) }, select: productSelect });
+    if (!found) throw new AppError("PRODUCT_NOT_FOUND", "商品不存在");
+    const before = (await withStockTotals(db, [found]))[0]!;
     if (patch.storeId !== undefined) await assertStore(db, who, patch.storeId);
-    const after = await db.product.update({ where: { sku }, data: patch, select: productSelect });
+    const { stock, stockShards, ...fields } = patch;
+    if (Object.keys(fields).length) await db.product.update({ where: { sku }, data: fields });
+    // Units and rows are set together: a new row count spreads the units left now over the new rows.
+    if (stock !== undefined || stockShards !== undefined) {
+      await setStock(db, sku, stock === undefined ? before.stock : stock, stockShards ?? before.stockShards);
+    }
+    const after = await productRow(db, sku);
     const diff = changedFields(before, pick(after, Object.keys(patch)));
     if (diff) await writeAudit(db, { actor, entity: "PRODUCT", entityId: sku, action: "UPDATE", ...diff });
     return after;
   }, txOptions);
+}
+
+/** A product as the admin API answers it: its units left summed over its rows. */
+async function productRow(db: Tx, sku: string): Promise<ProductRow> {
+  return (await withStockTotals(db, [await db.product.findUniqueOrThrow({ where: { sku }, select: productSelect })]))[0]!;
 }
 
 // ---------------------------------------------------------------- audit

@@ -2,6 +2,7 @@ import { prisma } from "@/lib/db";
 import { env, type WechatPayMode } from "@/lib/env";
 import { parseDeliveryMethods } from "@/lib/delivery/model";
 import { LOW_STOCK_THRESHOLD } from "./validation";
+import { withStockTotals } from "./stock";
 
 import type { ProductView } from "./types";
 
@@ -34,7 +35,8 @@ export async function listProducts(): Promise<ProductView[]> {
     },
     orderBy: [{ sortOrder: "asc" }, { sku: "asc" }],
   });
-  return rows.map((p) => ({
+  // A sharded product's units are its rows' sum (lib/catalog/stock.ts).
+  return (await withStockTotals(prisma, rows)).map((p) => ({
     sku: p.sku,
     name: p.name,
     priceFen: p.priceFen,

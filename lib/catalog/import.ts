@@ -27,6 +27,7 @@ import { fenToYuanString, yuanEntryToFen } from "@/lib/money";
 import { changedFields, writeAudit } from "./admin";
 import { DeliveryMethodsSchema, formatDeliveryMethods, parseDeliveryMethods } from "@/lib/delivery/model";
 import { imageUrlProblem } from "./images";
+import { setStock, withStockTotals } from "./stock";
 import {
   displayText,
   IMAGE_URL_PATTERN,
@@ -361,7 +362,11 @@ export async function importCatalogue(
     }
   }
 
-  const existingProducts = await prisma.product.findMany({ where: { sku: { in: parsed.products.map((p) => p.sku) } } });
+  // Units left as the admin shows them (a sharded product's rows summed): what the file's `stock` is compared with.
+  const existingProducts = await withStockTotals(
+    prisma,
+    await prisma.product.findMany({ where: { sku: { in: parsed.products.map((p) => p.sku) } } }),
+  );
   const bySku = new Map(existingProducts.map((p) => [p.sku, p]));
   const byFoldedSku = new Map((await prisma.product.findMany({ select: { sku: true } })).map((p) => [p.sku.toLowerCase(), p.sku]));
   let nextSort = ((await prisma.product.aggregate({ _max: { sortOrder: true } }))._max.sortOrder ?? 0) + 1;
@@ -418,8 +423,13 @@ export async function importCatalogue(
       }
       const creates = productWrites.filter((w) => w.kind === "create");
       if (creates.length) await db.product.createMany({ data: creates.map((w) => w.data as never) });
-      for (const w of productWrites)
-        if (w.kind === "update") await db.product.update({ where: { sku: w.sku }, data: w.data, select: { sku: true } });
+      for (const w of productWrites) {
+        if (w.kind !== "update") continue;
+        const { stock, ...fields } = w.data;
+        if (Object.keys(fields).length) await db.product.update({ where: { sku: w.sku }, data: fields, select: { sku: true } });
+        // New units left, kept in as many rows as the product has now (lib/catalog/stock.ts).
+        if ("stock" in w.data) await setStock(db, w.sku, stock as number | null, bySku.get(w.sku)?.stockShards ?? 1);
+      }
       const audits = [
         ...storeWrites.map((w) => ({
           entity: "STORE" as const,
@@ -464,7 +474,7 @@ function describeDiff(diff: { before: Record<string, unknown>; after: Record<str
 /** The whole catalogue in the import format (round-trips: exporting then importing changes nothing). */
 export async function exportCatalogue(format: "json" | "csv"): Promise<string> {
   const stores = await prisma.store.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
-  const products = await prisma.product.findMany({ orderBy: [{ sortOrder: "asc" }, { sku: "asc" }] });
+  const products = await withStockTotals(prisma, await prisma.product.findMany({ orderBy: [{ sortOrder: "asc" }, { sku: "asc" }] }));
   const storeById = new Map(stores.map((s) => [s.id, s]));
   if (format === "json") {
     const lines = [

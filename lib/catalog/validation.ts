@@ -11,6 +11,8 @@ export const STORE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,31}$/;
 /** Sub-order ceiling (lib/orders/checkout.ts): no single product may cost more. */
 export const MAX_PRICE_FEN = 5_000_000;
 export const MAX_STOCK = 1_000_000;
+/** The most rows one product's stock may be kept in (lib/catalog/stock.ts). */
+export const MAX_STOCK_SHARDS = 32;
 /** 「仅剩 N 件」 is shown, and the exact count published, only at or below this many. */
 export const LOW_STOCK_THRESHOLD = 5;
 
@@ -138,6 +140,8 @@ const priceFen = z
   .min(1, "must be ≥ 1 fen")
   .max(MAX_PRICE_FEN, `must be ≤ ${MAX_PRICE_FEN} fen`);
 const stock = z.number().int("must be a whole number").min(0, "must be ≥ 0").max(MAX_STOCK, `must be ≤ ${MAX_STOCK}`).nullable();
+/** The rows a product's stock is kept in (lib/catalog/stock.ts). */
+const stockShards = z.number().int("must be a whole number").min(1, "must be ≥ 1").max(MAX_STOCK_SHARDS, `must be ≤ ${MAX_STOCK_SHARDS}`);
 
 export const ProductCreateSchema = z.strictObject({
   sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 _ -"),
@@ -146,6 +150,7 @@ export const ProductCreateSchema = z.strictObject({
   priceFen,
   storeId: z.string().regex(STORE_ID_PATTERN, "unknown store"),
   stock: stock.optional(),
+  stockShards: stockShards.optional(),
   imageUrl: imageUrl.nullable().optional(),
   active: z.boolean().optional(),
   sortOrder: z.number().int().min(0).max(1_000_000).optional(),
@@ -158,6 +163,7 @@ export const ProductPatchSchema = z
     priceFen,
     storeId: z.string().regex(STORE_ID_PATTERN, "unknown store"),
     stock,
+    stockShards,
     imageUrl: imageUrl.nullable(),
     active: z.boolean(),
     sortOrder: z.number().int().min(0).max(1_000_000),

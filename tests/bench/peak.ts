@@ -9,8 +9,9 @@
 //        open loop (each request sent on its schedule, timed from it): admitted/s, 429s, p50/p99 of the
 //        admitted, FREQUENCY_LIMITED seen by the fake (target 0), oversold (target 0), 5xx (target 0).
 //
-// Flags: --no-build (reuse .next), --only=hot,peak, --budget=25, --seconds=30, --stock-rows=N (the
-// hot product's stock rows, when sharded stock exists). PostgreSQL: tests/support/postgres.sh on
+// Flags: --no-build (reuse .next), --only=hot,peak, --budget=25, --seconds=30, --stock-rows=N (default 1):
+// the hot product's 100 units kept in N stock rows (lib/catalog/stock.ts; 1 = the product's own row), for
+// the before and after of sharding. PostgreSQL: tests/support/postgres.sh on
 // PG_TEST_PORT (default 55432), database wcp_bench, reset on every run.
 // Always run through `npm run bench:peak` (it takes .data/bench.lock, like npm run bench).
 import { execFileSync } from "node:child_process";
@@ -33,6 +34,8 @@ const SECONDS = opt("seconds", 30);
 const FAKE_CAP = Math.ceil(BUDGET * 1.5);
 const HOT_UNITS = 100;
 const HOT_CHECKOUTS = 1000;
+const STOCK_ROWS = opt("stock-rows", 1);
+if (!Number.isInteger(STOCK_ROWS) || STOCK_ROWS < 1 || STOCK_ROWS > 32) throw new Error("--stock-rows must be 1–32");
 
 const APP_PORTS = [port(3031), port(3032)];
 const FAKE_PORT = port(3131);
@@ -174,8 +177,9 @@ async function main() {
     // The shop's default budget (500 a second) and WeChat's ~600 at the fake: 100 prepays never meet either.
     await capFake(600);
     const apps = await startApps(500);
-    log(`hot stock: ${HOT_UNITS} units, ${HOT_CHECKOUTS} checkouts at once over both processes …`);
-    await prisma.product.update({ where: { sku: HOT_SKU }, data: { stock: HOT_UNITS } });
+    log(`hot stock: ${HOT_UNITS} units in ${STOCK_ROWS} stock row(s), ${HOT_CHECKOUTS} checkouts at once over both processes …`);
+    const { setStock } = await import("@/lib/catalog/stock");
+    await prisma.$transaction((db) => setStock(db, HOT_SKU, HOT_UNITS, STOCK_ROWS));
     const since = new Date();
     const prepaysBefore = (await fakeRequests(FAKE_URL)).filter((e) => isPrepay(e) && e.status === 200).length;
     const ps = pools(HOT_CHECKOUTS / 2);
@@ -205,13 +209,17 @@ async function main() {
     const errors5xx = count(samples, is5xx);
     const other = samples.length - created.length - outOfStock - errors5xx;
     const orders = await prisma.orderLine.count({ where: { sku: HOT_SKU, subOrder: { order: { createdAt: { gte: since } } } } });
-    const stock = (await prisma.product.findUniqueOrThrow({ where: { sku: HOT_SKU } })).stock;
+    // The units left: the product's own column plus its rows (every row checked for ≥ 0 below).
+    const rows = await prisma.stockShard.findMany({ where: { sku: HOT_SKU } });
+    const stock = (await prisma.product.findUniqueOrThrow({ where: { sku: HOT_SKU } })).stock! + rows.reduce((a, r) => a + r.units, 0);
+    const negativeRows = rows.filter((r) => r.units < 0).length;
     const prepays = (await fakeRequests(FAKE_URL)).filter((e) => isPrepay(e) && e.status === 200).length - prepaysBefore;
     const all = samples.map((s) => s.ms).sort((a, b) => a - b);
     const ok = created.map((s) => s.ms).sort((a, b) => a - b);
     const nonZero = lockWaits.filter((n) => n > 0);
     const hot = {
       checkouts: samples.length,
+      stockRows: STOCK_ROWS,
       created: created.length,
       outOfStock,
       errors5xx,
@@ -237,7 +245,7 @@ async function main() {
     };
     results.hot = hot;
     lines.push(
-      `Hot stock: ${HOT_UNITS} units of ${HOT_SKU}, ${HOT_CHECKOUTS} checkouts sent at once, half to each app process (PostgreSQL).`,
+      `Hot stock: ${HOT_UNITS} units of ${HOT_SKU} in ${STOCK_ROWS === 1 ? "its own row" : `${STOCK_ROWS} stock rows (--stock-rows)`}, ${HOT_CHECKOUTS} checkouts sent at once, half to each app process (PostgreSQL).`,
     );
     lines.push("");
     lines.push(
@@ -257,9 +265,10 @@ async function main() {
         prepays === HOT_UNITS &&
         outOfStock === HOT_CHECKOUTS - HOT_UNITS &&
         errors5xx === 0 &&
-        stock === 0,
+        stock === 0 &&
+        negativeRows === 0,
     });
-    await prisma.product.update({ where: { sku: HOT_SKU }, data: { stock: null } });
+    await prisma.$transaction((db) => setStock(db, HOT_SKU, null, 1));
     await stopApps(apps);
   }
 

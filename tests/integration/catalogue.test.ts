@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness";
 import { admin, buy, newProduct, stockOf, stockRaceTests } from "./stock-races";
 import { skuCaseTests } from "./sku-case";
+import { stockShardTests } from "./stock-shards";
 
 let h: Harness;
 const imageDir = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-images-"));
@@ -24,6 +25,10 @@ afterAll(async () => {
 
 describe("stock (SQLite)", () => {
   stockRaceTests(() => h);
+});
+
+describe("stock kept in several rows (SQLite)", () => {
+  stockShardTests(() => h);
 });
 
 describe("SKU letter case (SQLite)", () => {

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { expect, it } from "vitest";
 import { createSessionValue } from "@/lib/admin/session";
+import { PEER_HEADER, peerStamp } from "@/lib/http/peer-address";
 import { eventually, type Harness } from "./harness";
 import { combineTransaction, notificationBody, signedHeaders } from "../support/notification-signer";
 import { deliver } from "./payment-races";
@@ -32,6 +33,21 @@ export async function buy(h: Harness, items: Record<string, number>, methods?: R
     { methods },
   );
   return h.call("POST", "/api/checkout", { json });
+}
+
+let shoppers = 0;
+/**
+ * buy() as a shopper of its own (peer address and browser): concurrent checkouts from one client queue behind
+ * each other on that client's checkout-limit row (PostgreSQL row lock), so only distinct shoppers race for stock.
+ */
+export function buyAsNewShopper(h: Harness, items: Record<string, number>) {
+  const n = ++shoppers;
+  const json = checkoutBody(Object.entries(items).map(([sku, quantity]) => ({ sku, quantity })));
+  const headers = {
+    [PEER_HEADER]: peerStamp(`198.18.${(n >> 8) & 255}.${n & 255}`),
+    cookie: `buyer_id=${randomBytes(32).toString("base64url")}`,
+  };
+  return h.call("POST", "/api/checkout", { json, headers });
 }
 
 export function stockRaceTests(harness: () => Harness) {
@@ -78,7 +94,7 @@ export function stockRaceTests(harness: () => Harness) {
   it("20 concurrent checkouts for a product with stock 5: exactly 5 orders, stock 0, the others OUT_OF_STOCK", async () => {
     const h = harness();
     const sku = await newProduct(h, 5);
-    const replies = await Promise.all(Array.from({ length: 20 }, () => buy(h, { [sku]: 1 })));
+    const replies = await Promise.all(Array.from({ length: 20 }, () => buyAsNewShopper(h, { [sku]: 1 })));
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses).toEqual([...Array(5).fill(201), ...Array(15).fill(409)]);
     for (const r of replies.filter((r) => r.status === 409)) {

@@ -79,7 +79,10 @@ export default async function AdminProductsPage({ searchParams }: Props) {
                   {p.store.name}
                   {p.store.active ? "" : "（已停用）"}
                 </td>
-                <td className="num">{p.stock === null ? "不限" : p.stock === 0 ? "已售罄" : p.stock}</td>
+                <td className="num">
+                  {p.stock === null ? "不限" : p.stock === 0 ? "已售罄" : p.stock}
+                  {p.stock !== null && p.stockShards > 1 ? `（${p.stockShards} 行）` : ""}
+                </td>
                 <td>
                   <span className={p.active ? "tag ok" : "tag bad"}>{p.active ? "在售" : "已下架"}</span>
                 </td>

@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from "vitest";
 import { startHarness, type Harness } from "../harness";
 import { skuCaseTests } from "../sku-case";
 import { stockRaceTests } from "../stock-races";
+import { stockShardTests } from "../stock-shards";
 import { describePg, dropPgDatabase, freshPgDatabase } from "../../support/pg";
 
 describePg("stock", () => {
@@ -19,5 +20,6 @@ describePg("stock", () => {
   });
 
   stockRaceTests(() => h);
+  stockShardTests(() => h);
   skuCaseTests(() => h);
 });
