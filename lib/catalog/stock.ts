@@ -22,8 +22,12 @@ import { dialect, type SqliteDirect } from "@/lib/db";
 type Tx = Prisma.TransactionClient;
 type Reader = Pick<Tx, "stockShard">;
 
-/** Attempts at a free row with enough units (each one statement that never waits) before waiting for all rows. */
-const FREE_ROW_TRIES = 3;
+/**
+ * Attempts at a free row with enough units (each one statement that never waits), a few milliseconds apart,
+ * before locking all the product's rows: while rows with enough exist they are only held for a moment (a holder
+ * commits within milliseconds), and locking them all would make every other checkout of the product wait.
+ */
+const FREE_ROW_TRIES = 40;
 
 /** Splits `units` over `rows` rows as evenly as whole units allow (the first rows get the remainder). */
 export function splitUnits(units: number, rows: number): number[] {
@@ -105,9 +109,10 @@ const asRows = (rows: { shard: number | bigint; units: number | bigint }[]) =>
  * product's rows while holding another:
  *  1. one statement takes the units from a random row that has enough and that no other transaction holds
  *     (FOR UPDATE SKIP LOCKED: it never waits, and locks nothing when it finds nothing) — the common case;
- *  2. if every such row is held right now, a short pause and again (the holders commit within milliseconds);
- *  3. otherwise (no row has enough, or still all held) it locks the product's rows with units in row order,
- *     waiting for each, and takes from one or several of them.
+ *  2. if every such row is held right now, a pause of 1–4 ms and again (the holders commit within milliseconds),
+ *     up to FREE_ROW_TRIES times;
+ *  3. otherwise (no row has enough: the sale's last units, or a large quantity) it locks the product's rows with
+ *     units in row order, waiting for each, and takes from one or several of them.
  * A conditional UPDATE that waits and then finds too few units keeps its lock in PostgreSQL (a row lock lives
  * to the end of the transaction): done on a random row, then followed by step 3, that deadlocked.
  */
@@ -131,7 +136,7 @@ async function takeFromShards(db: Tx, sku: string, n: number): Promise<boolean> 
     const [{ enough }] = await db.$queryRaw<[{ enough: boolean }]>`
       SELECT EXISTS (SELECT 1 FROM "StockShard" WHERE "sku" = ${sku} AND "units" >= ${n}) AS "enough"`;
     if (!enough) break;
-    await new Promise((r) => setTimeout(r, 1 + Math.random() * 4));
+    await new Promise((r) => setTimeout(r, 1 + Math.random() * 3));
   }
   const rows = asRows(
     await db.$queryRaw`

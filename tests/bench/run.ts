@@ -11,6 +11,8 @@
 //        --db-in-memory-fs the database on tmpfs (no fsync cost): a diagnostic, never for the README
 //        --openloop-compare  also runs the 80 % open loop with the earlier in-bench generators (same
 //                          process as the bench, connections opened during the run; signing on the fly)
+// Env:   BENCH_APP_NODE_FLAGS="--trace-gc …" extra node flags for the `next start` process only (a diagnostic:
+//        --trace-gc lines land in .data/bench-app.log next to the request log)
 // Always run through `npm run bench` (it takes .data/bench.lock: never two benchmark builds at once).
 import fs from "node:fs";
 import os from "node:os";
@@ -148,6 +150,7 @@ async function main() {
     process.execPath,
     [
       ...(flag("--cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+      ...(process.env.BENCH_APP_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
       nextBin,
       "start",
       "-p",

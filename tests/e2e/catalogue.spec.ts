@@ -62,6 +62,8 @@ test("a merchant creates a store and a product with an image; a shopper buys it;
   await page.getByLabel("价格（元）").fill("23.45");
   await page.getByLabel("店铺", { exact: true }).selectOption(`store-${subMchid}`);
   await page.getByLabel("库存（留空 = 不限）").fill("3");
+  // Kept in two stock rows (a flash-sale product): the shop and the list still show the units left, 3.
+  await page.getByLabel("库存分行").fill("2");
   await page.getByLabel("商品图片文件").setInputFiles({ name: "cup.png", mimeType: "image/png", buffer: PNG });
   await expect(page.getByLabel("商品图片地址")).toHaveValue(/^\/media\/[a-f0-9]{64}\.png$/);
   const imageUrl = await page.getByLabel("商品图片地址").inputValue();
@@ -71,6 +73,7 @@ test("a merchant creates a store and a product with an image; a shopper buys it;
   const row = page.getByRole("table", { name: "商品列表" }).getByRole("row", { name: new RegExp(sku) });
   await expect(row).toContainText("¥23.45");
   await expect(row).toContainText("小满陶艺");
+  await expect(row).toContainText("3（2 行）");
   // Audited: who, what, after.
   await expect(page.getByRole("table", { name: "目录变更记录" }).getByRole("row", { name: new RegExp(`商品 ${sku}`) })).toContainText(
     /ADMIN_TOKEN（应急）\S{8}/,
