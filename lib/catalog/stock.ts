@@ -12,7 +12,7 @@
 // on a disk that takes 2–3 ms to make a commit durable). A flash-sale product may instead keep its units in N
 // StockShard rows (the admin's "库存分行"): a checkout takes its units from one row that has enough, picked at
 // random, so N checkouts of it commit side by side. The product's own `stock` column is then 0 and the units
-// left are the rows' sum (stockTotals). When no single row has enough (the sale's last units, or a large
+// left are the rows' sum (withStockTotals). When no single row has enough (the sale's last units, or a large
 // quantity) the checkout locks the product's rows in row order and takes what each has: never more than the
 // sum, never below 0, and two such checkouts cannot deadlock. Unsharded products (no rows) behave as before.
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -67,7 +67,7 @@ export async function setStock(db: Tx, sku: string, units: number | null, rows: 
   await db.stockShard.createMany({ data: splitUnits(units, rows).map((u, shard) => ({ sku, shard, units: u })) });
 }
 
-/** The rows' units of these SKUs (sharded products only), for an OUT_OF_STOCK message. */
+/** Each product's units left (its own column plus its rows), for an OUT_OF_STOCK message. */
 function plusShards(now: { sku: string; stock: number | null }[], shards: { sku: string; units: number }[]) {
   return now.map((p) => ({
     sku: p.sku,
@@ -113,36 +113,27 @@ const asRows = (rows: { shard: number | bigint; units: number | bigint }[]) =>
  *     up to FREE_ROW_TRIES times;
  *  3. otherwise (no row has enough: the sale's last units, or a large quantity) it locks the product's rows with
  *     units in row order, waiting for each, and takes from one or several of them.
- * A conditional UPDATE that waits and then finds too few units keeps its lock in PostgreSQL (a row lock lives
- * to the end of the transaction): done on a random row, then followed by step 3, that deadlocked.
+ * Never a plain conditional UPDATE of a random row: one that waits and then finds too few units still keeps the
+ * row's lock (a PostgreSQL row lock lives to the end of the transaction), and step 3 after it deadlocked.
  */
 async function takeFromShards(db: Tx, sku: string, n: number): Promise<boolean> {
-  if (dialect === "sqlite") {
-    // The transaction holds SQLite's one write lock: read, plan, write.
-    const plan = planTake(asRows(await db.$queryRaw`SELECT "shard", "units" FROM "StockShard" WHERE "sku" = ${sku} ORDER BY "shard"`), n);
-    for (const { shard, take } of plan ?? []) {
-      await db.$executeRaw`UPDATE "StockShard" SET "units" = "units" - ${take} WHERE "sku" = ${sku} AND "shard" = ${shard}`;
+  if (dialect === "postgresql") {
+    for (let attempt = 0; attempt < FREE_ROW_TRIES; attempt++) {
+      const took = await db.$executeRaw`
+        UPDATE "StockShard" SET "units" = "units" - ${n}
+         WHERE ("sku", "shard") = (SELECT "sku", "shard" FROM "StockShard" WHERE "sku" = ${sku} AND "units" >= ${n}
+                                    ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED)
+           AND "units" >= ${n}`;
+      if (took === 1) return true;
+      // Nothing free: is any row (held or not) worth waiting a moment for?
+      const [{ enough }] = await db.$queryRaw<[{ enough: boolean }]>`
+        SELECT EXISTS (SELECT 1 FROM "StockShard" WHERE "sku" = ${sku} AND "units" >= ${n}) AS "enough"`;
+      if (!enough) break;
+      await new Promise((r) => setTimeout(r, 1 + Math.random() * 3));
     }
-    return plan !== null;
   }
-  for (let attempt = 0; attempt < FREE_ROW_TRIES; attempt++) {
-    const took = await db.$executeRaw`
-      UPDATE "StockShard" SET "units" = "units" - ${n}
-       WHERE ("sku", "shard") = (SELECT "sku", "shard" FROM "StockShard" WHERE "sku" = ${sku} AND "units" >= ${n}
-                                  ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED)
-         AND "units" >= ${n}`;
-    if (took === 1) return true;
-    // Nothing free: is any row (held or not) worth waiting a moment for?
-    const [{ enough }] = await db.$queryRaw<[{ enough: boolean }]>`
-      SELECT EXISTS (SELECT 1 FROM "StockShard" WHERE "sku" = ${sku} AND "units" >= ${n}) AS "enough"`;
-    if (!enough) break;
-    await new Promise((r) => setTimeout(r, 1 + Math.random() * 3));
-  }
-  const rows = asRows(
-    await db.$queryRaw`
-    SELECT "shard", "units" FROM "StockShard" WHERE "sku" = ${sku} AND "units" > 0 ORDER BY "shard" FOR UPDATE`,
-  );
-  const plan = planTake(rows, n);
+  // SQLite: the transaction holds the one write lock, so this is simply read, plan, write.
+  const plan = planTake(await lockedShards(db, sku), n);
   for (const { shard, take } of plan ?? []) {
     await db.$executeRaw`UPDATE "StockShard" SET "units" = "units" - ${take} WHERE "sku" = ${sku} AND "shard" = ${shard}`;
   }
@@ -187,9 +178,13 @@ export async function reserveStock(db: Tx, quantities: ReadonlyMap<string, numbe
     RETURNING "sku"`;
   if (taken.length === skus.length) return [];
   // A sharded product's own row holds 0: its units are taken from its rows, after every product row (one lock order).
+  const notTaken = skus.filter((sku) => !taken.some((t) => t.sku === sku));
+  const sharded = new Set(
+    (await db.stockShard.findMany({ where: { sku: { in: notTaken } }, distinct: ["sku"], select: { sku: true } })).map((r) => r.sku),
+  );
   const missing: string[] = [];
-  for (const sku of skus.filter((sku) => !taken.some((t) => t.sku === sku))) {
-    if (!(await takeFromShards(db, sku, quantities.get(sku)!))) missing.push(sku);
+  for (const sku of notTaken) {
+    if (!sharded.has(sku) || !(await takeFromShards(db, sku, quantities.get(sku)!))) missing.push(sku);
   }
   if (!missing.length) return [];
   const now = await db.product.findMany({ where: { sku: { in: missing } }, select: { sku: true, stock: true } });
