@@ -67,7 +67,7 @@ export async function setStock(db: Tx, sku: string, units: number | null, rows: 
   await db.stockShard.createMany({ data: splitUnits(units, rows).map((u, shard) => ({ sku, shard, units: u })) });
 }
 
-/** Each product's units left (its own column plus its rows), for an OUT_OF_STOCK message. */
+/** withStockTotals for the SQLite checkout's write (rows read on its own connection): units left, for OUT_OF_STOCK. */
 function plusShards(now: { sku: string; stock: number | null }[], shards: { sku: string; units: number }[]) {
   return now.map((p) => ({
     sku: p.sku,
@@ -187,9 +187,10 @@ export async function reserveStock(db: Tx, quantities: ReadonlyMap<string, numbe
     if (!sharded.has(sku) || !(await takeFromShards(db, sku, quantities.get(sku)!))) missing.push(sku);
   }
   if (!missing.length) return [];
-  const now = await db.product.findMany({ where: { sku: { in: missing } }, select: { sku: true, stock: true } });
-  const shards = await db.stockShard.findMany({ where: { sku: { in: missing } }, select: { sku: true, units: true } });
-  return shortOrUnlimited(missing, plusShards(now, shards));
+  return shortOrUnlimited(
+    missing,
+    await withStockTotals(db, await db.product.findMany({ where: { sku: { in: missing } }, select: { sku: true, stock: true } })),
+  );
 }
 
 /**

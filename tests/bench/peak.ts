@@ -14,7 +14,6 @@
 // the before and after of sharding. PostgreSQL: tests/support/postgres.sh on
 // PG_TEST_PORT (default 55432), database wcp_bench, reset on every run.
 // Always run through `npm run bench:peak` (it takes .data/bench.lock, like npm run bench).
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -23,7 +22,7 @@ import { Pool } from "undici";
 import { port } from "../support/ports";
 import { checkoutBody } from "../support/checkout-body";
 import { fakeRequests, isPrepay } from "./checkout";
-import { benchAppEnv, percentile, ROOT, run, sleep, startChild, waitForUrl, type Started } from "./support";
+import { benchAppEnv, percentile, ROOT, run, sleep, startBenchPostgres, startChild, waitForUrl, type Started } from "./support";
 
 const argv = process.argv.slice(2);
 const flag = (f: string) => argv.includes(f);
@@ -106,12 +105,7 @@ const is5xx = (s: Sample) => typeof s.status !== "number" || s.status >= 500;
 
 async function main() {
   const t0 = Date.now();
-  const pgPort = process.env.PG_TEST_PORT ?? "55432";
-  const pgUrl = execFileSync(path.join(ROOT, "tests/support/postgres.sh"), ["start", "wcp_bench"], {
-    cwd: ROOT,
-    env: { ...process.env, PG_TEST_PORT: pgPort },
-    encoding: "utf8",
-  }).trim();
+  const { url: pgUrl, port: pgPort } = startBenchPostgres("wcp_bench");
   const env = { ...benchAppEnv({ fakeUrl: FAKE_URL, appUrl: APP_URLS[0]!, databaseUrl: pgUrl }), LOG_LEVEL: "warn", TRUST_PROXY_HOPS: "1" };
   if (!flag("--no-build")) {
     log("next build …");

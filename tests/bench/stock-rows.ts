@@ -9,9 +9,7 @@
 //
 // Flags: --rows=1,4,16 --hold-ms=2 --concurrency=10 --seconds=5. PostgreSQL: tests/support/postgres.sh on
 // PG_TEST_PORT (default 55432), database wcp_stock_rows, reset every run.
-import { execFileSync } from "node:child_process";
-import path from "node:path";
-import { percentile, ROOT, run } from "./support";
+import { percentile, run, startBenchPostgres } from "./support";
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
@@ -23,12 +21,7 @@ const SKU = "BENCH-HOT";
 const log = (s: string) => console.error(`bench:stock-rows: ${s}`);
 
 async function main() {
-  const pgPort = process.env.PG_TEST_PORT ?? "55432";
-  const pgUrl = execFileSync(path.join(ROOT, "tests/support/postgres.sh"), ["start", "wcp_stock_rows"], {
-    cwd: ROOT,
-    env: { ...process.env, PG_TEST_PORT: pgPort },
-    encoding: "utf8",
-  }).trim();
+  const { url: pgUrl, port: pgPort } = startBenchPostgres("wcp_stock_rows");
   log(`fresh PostgreSQL database wcp_stock_rows on port ${pgPort} …`);
   await run(process.execPath, ["prisma/migrate.mjs", "reset"], { env: { ...process.env, DATABASE_URL: pgUrl }, quiet: true });
   process.env.DATABASE_URL = pgUrl;

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { Client } from "undici";
 import { testAppEnv } from "../support/test-identity";
 import v8 from "node:v8";
@@ -41,6 +41,21 @@ export function benchAppEnv(urls: { fakeUrl: string; appUrl: string; databaseUrl
  * Runs `run` once on a throw-away SQLite file and, when TEST_DATABASE_URL_PG is set, once on a throw-away PostgreSQL
  * database (`name`), removing both afterwards. Answers whether any run threw (the bench then exits 1).
  */
+/**
+ * The throw-away PostgreSQL server of tests/support/postgres.sh on PG_TEST_PORT (default 55432), started if it is
+ * not running, with `database` created: its URL and port. The benches that need PostgreSQL reset the database
+ * themselves.
+ */
+export function startBenchPostgres(database: string): { url: string; port: string } {
+  const port = process.env.PG_TEST_PORT ?? "55432";
+  const url = execFileSync(path.join(ROOT, "tests/support/postgres.sh"), ["start", database], {
+    cwd: ROOT,
+    env: { ...process.env, PG_TEST_PORT: port },
+    encoding: "utf8",
+  }).trim();
+  return { url, port };
+}
+
 export async function onEveryDatabase(name: string, run: (label: "SQLite" | "PostgreSQL", databaseUrl: string) => void): Promise<boolean> {
   const file = path.join(ROOT, `.data/${name}-${randomBytes(4).toString("hex")}.db`);
   let failed = false;
